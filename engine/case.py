@@ -1,0 +1,409 @@
+"""The decision case file (shared/contract/CASE_FORMAT.md §1) as strict, immutable pydantic models.
+
+The models accept exactly the public format and refuse anything else: unknown fields, a "3"
+where a count is wanted, a 1 where a boolean is wanted, an impossible date. A field that is
+absent or null is None ("not recorded yet"); lists are tuples so a Case cannot be changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar, get_args
+
+from annotated_types import Ge
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from engine.case_enums import (
+    AdjustmentKind,
+    Category,
+    Channel,
+    EvaluationTrigger,
+    Exclusion,
+    FairCompetitionConclusion,
+    LegalityConclusion,
+    Level,
+    Material,
+    MeetingType,
+    Outcome,
+    PackageItem,
+    ParticipationForm,
+    Procedure,
+    ProposalElement,
+    Proposer,
+    ReviewScope,
+    RiskConclusion,
+)
+from engine.errors import InputError, describe, problems_from_errors
+from engine.yamlio import LoadedYaml, load_document
+
+T = TypeVar("T")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_JURISDICTION = re.compile(r"[A-Za-z0-9-]+(/[A-Za-z0-9_-]+)*")
+
+
+def _got(value: Any) -> dict[str, str]:
+    zh, en = describe(value)
+    return {"got_zh": zh, "got_en": en}
+
+
+def parse_iso_date(value: Any) -> date:
+    """Accept a `date` or an ISO `YYYY-MM-DD` string naming a day that exists."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "yifa_date",
+                "日期无效：没有这一天，实际为 {got_zh} / invalid date: no such day, got {got_en}",
+                _got(value),
+            ) from None
+    raise PydanticCustomError(
+        "yifa_date",
+        "日期无效，应为 YYYY-MM-DD，实际为 {got_zh} / invalid date, expected YYYY-MM-DD, got {got_en}",
+        _got(value),
+    )
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("yifa_blank", "不能为空 / must not be empty")
+    return value
+
+
+def _matching(pattern: re.Pattern[str], zh: str, en: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise PydanticCustomError(
+                "yifa_pattern", f"{zh}，实际为 {{got_zh}} / {en}, got {{got_en}}", _got(value)
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _as_tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _no_duplicates(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    for i, value in enumerate(values):
+        if value in values[:i]:
+            raise PydanticCustomError(
+                "yifa_duplicate",
+                "列表中有重复值 {got_zh} / duplicate value {got_en} in the list",
+                _got(value),
+            )
+    return values
+
+
+IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
+Text = Annotated[
+    str, AfterValidator(_non_blank), WithJsonSchema({"type": "string", "minLength": 1})
+]
+Count = Annotated[int, Ge(0)]
+CaseId = Annotated[
+    str,
+    _matching(
+        _ID,
+        "标识无效，应为 1–64 个字母、数字或 . _ -",
+        "invalid id, expected 1–64 letters, digits or . _ -",
+    ),
+    WithJsonSchema({"type": "string", "pattern": f"^{_ID.pattern}$"}),
+]
+Jurisdiction = Annotated[
+    str,
+    _matching(
+        _JURISDICTION,
+        "管辖区无效，应如 CN 或 CN-12/ninghe/yuelong",
+        "invalid jurisdiction, expected e.g. CN or CN-12/ninghe/yuelong",
+    ),
+    WithJsonSchema({"type": "string", "pattern": f"^{_JURISDICTION.pattern}$"}),
+]
+List = Annotated[tuple[T, ...], BeforeValidator(_as_tuple)]
+EnumList = Annotated[
+    tuple[T, ...],
+    BeforeValidator(_as_tuple),
+    AfterValidator(_no_duplicates),
+    Field(json_schema_extra={"uniqueItems": True}),
+]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class DecisionBody(_Record):
+    """决策机关 — the decision body."""
+
+    name: Text | None = None
+    level: Level | None = None
+
+
+class Flags(_Record):
+    """Facts about the matter that make procedures required; absent = not recorded."""
+
+    technical: bool | None = None  # Art. 19
+    stability_risk: bool | None = None  # Art. 22
+    direct_interest: bool | None = None  # Art. 16
+    significant_disagreement: bool | None = None  # Art. 16
+    specific_group: bool | None = None  # Art. 14(3)
+    market_related: bool | None = None  # Art. 29
+    withheld: bool | None = None  # Arts. 14, 32
+    exploratory_reform: bool | None = None  # Art. 25(2)
+    wide_public_concern: bool | None = None  # Arts. 15(2), 32
+
+
+class Initiation(_Record):
+    """决策启动 (Arts. 10–13)."""
+
+    proposed_on: IsoDate | None = None
+    proposer: Proposer | None = None
+    proposal_elements: EnumList[ProposalElement] | None = None
+    started_on: IsoDate | None = None
+    legal_basis: List[Text] | None = None
+    units_consulted: List[Text] | None = None
+    disputes_exist: bool | None = None
+    disputes_reported: bool | None = None
+
+
+class Consultation(_Record):
+    """The open public consultation (Art. 15)."""
+
+    opened_on: IsoDate | None = None
+    closes_on: IsoDate | None = None
+    channels: EnumList[Channel] | None = None
+    shortened_reason: Text | None = None
+    reason_stated_in_notice: bool | None = None
+
+
+class Hearing(_Record):
+    """听证会 (Arts. 16–17)."""
+
+    notice_published_on: IsoDate | None = None
+    selection_method_published_on: IsoDate | None = None
+    participants_published_on: IsoDate | None = None
+    materials_delivered_on: IsoDate | None = None
+    held_on: IsoDate | None = None
+    record_signed: bool | None = None
+
+
+class PublicParticipation(_Record):
+    """公众参与 (Arts. 14–18)."""
+
+    forms: EnumList[ParticipationForm] | None = None
+    consultation: Consultation | None = None
+    comments_received: Count | None = None
+    comment_handling_report: bool | None = None
+    group_consulted: bool | None = None
+    hearing: Hearing | None = None
+
+
+class Expert(_Record):
+    """One expert of an expert review; the name identifies the entry, so it is required."""
+
+    name: Text
+    institution: Text | None = None
+    direct_interest: bool | None = None
+    differing_view: bool | None = None
+    opinion_signed: bool | None = None
+
+
+class ExpertReview(_Record):
+    """专家论证 (Arts. 19–21)."""
+
+    held_on: IsoDate | None = None
+    experts: List[Expert] | None = None
+    opinion_handling_report: bool | None = None
+
+
+class RiskAssessment(_Record):
+    """风险评估 (Arts. 22–24)."""
+
+    completed_on: IsoDate | None = None
+    existing_assessment_ref: Text | None = None
+    risk_points: bool | None = None
+    mitigations: bool | None = None
+    contingency_plan: bool | None = None
+    departments_heard: bool | None = None
+    conclusion: RiskConclusion | None = None
+    reassessed_on: IsoDate | None = None
+
+
+class FairCompetitionReview(_Record):
+    """公平竞争审查 (only if flags.market_related)."""
+
+    completed_on: IsoDate | None = None
+    conclusion: FairCompetitionConclusion | None = None
+
+
+class LegalityReview(_Record):
+    """合法性审查 (Arts. 25–28)."""
+
+    submitted_on: IsoDate | None = None
+    reviewer: Text | None = None
+    package: EnumList[PackageItem] | None = None
+    opinion_on: IsoDate | None = None
+    conclusion: LegalityConclusion | None = None
+    draft_revised: bool | None = None
+    scope: EnumList[ReviewScope] | None = None
+    legal_adviser_opinion: bool | None = None
+    replaced_by_consultation: bool | None = None
+    legal_risk_statement: bool | None = None
+
+
+class CollectiveDecision(_Record):
+    """集体讨论决定 (Arts. 29–31)."""
+
+    meeting_type: MeetingType | None = None
+    held_on: IsoDate | None = None
+    materials: EnumList[Material] | None = None
+    head_spoke_last: bool | None = None
+    majority_view: Outcome | None = None
+    decision: Outcome | None = None
+    head_reasons_recorded: bool | None = None
+    dissent_recorded: bool | None = None
+
+
+class PartyReport(_Record):
+    """Report to the same-level Party committee (Art. 31)."""
+
+    reported_on: IsoDate | None = None
+
+
+class Publication(_Record):
+    """决策公布 (Art. 32)."""
+
+    published_on: IsoDate | None = None
+    channels: EnumList[Channel] | None = None
+    interpretation: bool | None = None
+
+
+class Archive(_Record):
+    """立卷归档 (Art. 33)."""
+
+    archived_on: IsoDate | None = None
+    complete: bool | None = None
+
+
+class ExecutionReport(_Record):
+    """One report on the execution; its date identifies it, so it is required."""
+
+    reported_on: IsoDate
+    problems: bool | None = None
+
+
+class Execution(_Record):
+    """决策执行 (Arts. 34–35)."""
+
+    executing_unit: Text | None = None
+    reports: List[ExecutionReport] | None = None
+
+
+class PostEvaluation(_Record):
+    """决策后评估 (Art. 36)."""
+
+    triggers: EnumList[EvaluationTrigger] | None = None
+    evaluator: Text | None = None
+    evaluator_was_pre_decision_assessor: bool | None = None
+    completed_on: IsoDate | None = None
+
+
+class Adjustment(_Record):
+    """决策调整 (Art. 37); its kind identifies it, so it is required."""
+
+    kind: AdjustmentKind
+    decided_on: IsoDate | None = None
+    by_head_urgent: bool | None = None
+    procedures_rerun: EnumList[Procedure] | None = None
+
+
+class Case(_Record):
+    """重大行政决策案卷 — the decision case file."""
+
+    id: CaseId
+    title: Text
+    # §1 marks id and title "required" but not jurisdiction: a file without it is judged under
+    # the national rulebook, CN (the CLI's --jurisdiction may still override it).
+    jurisdiction: Jurisdiction = "CN"
+    decision_body: DecisionBody | None = None
+    sponsor_unit: Text | None = None
+    category: Category | None = None
+    exclusion: Exclusion | None = None
+    special_procedure_law: Text | None = None
+    flags: Flags | None = None
+    initiation: Initiation | None = None
+    public_participation: PublicParticipation | None = None
+    expert_review: ExpertReview | None = None
+    risk_assessment: RiskAssessment | None = None
+    fair_competition_review: FairCompetitionReview | None = None
+    legality_review: LegalityReview | None = None
+    collective_decision: CollectiveDecision | None = None
+    party_report: PartyReport | None = None
+    publication: Publication | None = None
+    archive: Archive | None = None
+    execution: Execution | None = None
+    post_evaluation: PostEvaluation | None = None
+    adjustments: List[Adjustment] | None = None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for arg in get_args(annotation) if (m := _model_in(arg)) is not None), None)
+
+
+def _unknown_field(loc: tuple[Any, ...]) -> str | None:
+    """Suggest the field that an unknown key was probably meant to be."""
+    model: type[BaseModel] | None = Case
+    for part in loc[:-1]:
+        if isinstance(part, str) and model is not None:
+            info = model.model_fields.get(part)
+            model = _model_in(info.annotation) if info else None
+    if model is None or not (
+        close := difflib.get_close_matches(str(loc[-1]), list(model.model_fields), 1)
+    ):
+        return None
+    return f'未知字段（是否应为 "{close[0]}"？）/ unknown field (did you mean "{close[0]}"?)'
+
+
+def parse_case(loaded: LoadedYaml, filename: str) -> Case:
+    """Validate loaded data as a case file; raise one InputError listing every problem."""
+    try:
+        return Case.model_validate(loaded.data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    raise InputError(problems_from_errors(errors, filename, loaded.line_of, _unknown_field))
+
+
+def load_case(path: Path | str) -> Case:
+    """Read and validate a case file (.yaml, .yml or .json)."""
+    return parse_case(load_document(path), str(path))
+
+
+def case_json_schema() -> dict[str, Any]:
+    """Give the JSON Schema of the case file (dates are strings of format "date")."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **Case.model_json_schema()}
+
+
+def case_to_document(case: Case) -> dict[str, Any]:
+    """Give back the case file structure, with ISO dates.
+
+    Fields absent from the input are left out; fields written as `null` are kept, because for
+    `exclusion`, `reassessed_on`… the contract gives an explicit null a meaning ("none").
+    """
+    return case.model_dump(mode="json", exclude_unset=True)

@@ -1,0 +1,150 @@
+"""`yifa` — the command line. Exit codes: 0 fine, 1 a blocker/error violated (or a test failed), 2 bad input."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+from engine.errors import InputError
+
+EXIT_INPUT = 2
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run the command line; never let a traceback reach the user."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return args.run(args)
+    except InputError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug: say so plainly, without a traceback
+        print(f"yifa: 内部错误 / internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="yifa", description="依法 yifa — 重大行政决策合规检查 / compliance checks for major administrative decisions")
+    sub = p.add_subparsers(metavar="COMMAND")
+    c = sub.add_parser("check", help="检查决策案卷 / check decision case files")
+    c.add_argument("cases", nargs="+", metavar="CASE", type=Path)
+    c.add_argument("--as-of", type=_iso_date, default=None, help="核查日期 YYYY-MM-DD（默认今天）")
+    c.add_argument("--jurisdiction", default=None, help="规则库法域，如 CN-12/ninghe/yuelong（默认取案卷字段）")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--engine", choices=("durable", "native"), default="durable")
+    c.add_argument("--lang", choices=("zh", "en"), default="zh")
+    c.set_defaults(run=cmd_check)
+    s = sub.add_parser("schema", help="打印公开格式的 JSON Schema / print a format's JSON Schema")
+    s.add_argument("which", choices=("case",))
+    s.set_defaults(run=cmd_schema)
+    r = sub.add_parser("rules", help="规则库：lint / test / list")
+    rsub = r.add_subparsers(metavar="ACTION")
+    for name, fn, text in (("lint", cmd_rules_lint, "检查规则文件 / lint rule files"),
+                           ("test", cmd_rules_test, "运行规则测试 / run the rule tests"),
+                           ("list", cmd_rules_list, "列出规则 / list the rules")):
+        a = rsub.add_parser(name, help=text)
+        a.add_argument("--jurisdiction", default=None, help="默认：全部法域 / default: every jurisdiction")
+        if name == "list":
+            a.add_argument("--format", choices=("text", "json"), default="text")
+        if name == "test":
+            a.add_argument("--engine", choices=("both", "durable", "native"), default="both")
+        a.set_defaults(run=fn)
+    return p
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期无效，应为 YYYY-MM-DD：{text!r} / invalid date, expected YYYY-MM-DD") from None
+
+
+def cmd_check(args) -> int:
+    from engine.case import load_case
+    from engine.report import exit_status, to_json, to_text
+    engine = _engine_or_fallback(args.engine)
+    worst = 0
+    for path in args.cases:
+        case = load_case(path)
+        result = _check_one(case, path, args, engine)
+        if args.format == "json":
+            print(json.dumps(to_json(result, args.lang), ensure_ascii=False))
+        else:
+            print(to_text(result, case.title, args.lang))
+        worst = max(worst, exit_status(result))
+    return worst
+
+
+def _check_one(case, path: Path, args, engine: str):
+    from engine.check import check_case
+    try:
+        return check_case(case, args.as_of, args.jurisdiction, engine)
+    except InputError as e:
+        if args.jurisdiction is None and any(p.path == "jurisdiction" for p in e.problems):
+            raise InputError.single(str(path), e.problems[0].message, "jurisdiction") from None
+        raise
+
+
+def _engine_or_fallback(engine: str) -> str:
+    if engine != "durable":
+        return engine
+    from engine.evaluate.durable import durable_available
+    reason = durable_available()
+    if reason is None:
+        return engine
+    print(f"yifa: durable-rules 无法导入（{reason}），改用 native 求值器 / durable-rules cannot be imported; "
+          "using the native evaluator", file=sys.stderr)
+    return "native"
+
+
+def cmd_schema(args) -> int:
+    from engine.case import case_json_schema
+    print(json.dumps(case_json_schema(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _jurisdictions(args) -> list[str]:
+    from engine.rulebook.loader import known_jurisdictions
+    return [args.jurisdiction] if args.jurisdiction else known_jurisdictions()
+
+
+def cmd_rules_lint(args) -> int:
+    from engine.rulebook.lint import lint
+    problems = lint(_jurisdictions(args))
+    for p in problems:
+        print(p)
+    print(f"{len(problems)} 个问题 / {len(problems)} problems" if problems else "规则文件无问题 / rule files OK")
+    return 1 if problems else 0
+
+
+def cmd_rules_test(args) -> int:
+    from engine.rulebook.testing import run_rule_tests
+    engines = ("durable", "native") if args.engine == "both" else (args.engine,)
+    engines = tuple(dict.fromkeys(_engine_or_fallback(e) for e in engines))
+    results = run_rule_tests(_jurisdictions(args), engines)
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(r.describe())
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def cmd_rules_list(args) -> int:
+    from engine.rulebook.listing import list_rules
+    print(list_rules(_jurisdictions(args), args.format))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

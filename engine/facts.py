@@ -1,0 +1,228 @@
+"""Flatten a case into the one fact the evaluators read, and the catalogue of fact paths rules may use.
+
+A fact is a flat dict: `collective_decision.meeting_type` → "executive". Dates become day
+ordinals, lists of enumeration words become `P.has.<word>` and `P.count`, lists of objects become
+named aggregates. Evidence dated after `as_of` is dropped, and an undated field goes with the date
+of its section (CASE_FORMAT §1), so the same case checked "as of" an earlier day sees only what was
+known then.
+"""
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any, Iterator, Optional
+
+from pydantic import BaseModel
+
+from engine import case as case_model
+
+
+@dataclass(frozen=True)
+class FactType:
+    kind: str                        # date | bool | int | enum | text
+    values: tuple[str, ...] = ()     # the words of an enumeration
+
+
+# The date that an undated field goes with, where it is not the first date of its own section.
+DATED_BY = {
+    "initiation.legal_basis": "initiation.started_on",
+    "initiation.units_consulted": "initiation.started_on",
+    "initiation.disputes_exist": "initiation.started_on",
+    "initiation.disputes_reported": "initiation.started_on",
+    "public_participation.forms": "public_participation.consultation.opened_on",
+    "public_participation.comments_received": "public_participation.consultation.closes_on",
+    "public_participation.comment_handling_report": "public_participation.consultation.closes_on",
+    "public_participation.group_consulted": "public_participation.consultation.opened_on",
+    "legality_review.conclusion": "legality_review.opinion_on",
+    "legality_review.draft_revised": "legality_review.opinion_on",
+    "legality_review.scope": "legality_review.opinion_on",
+    "legality_review.legal_adviser_opinion": "legality_review.opinion_on",
+    "legality_review.replaced_by_consultation": "legality_review.opinion_on",
+    "legality_review.legal_risk_statement": "legality_review.opinion_on",
+    "public_participation.hearing.record_signed": "public_participation.hearing.held_on",
+    "post_evaluation.triggers": None,
+    "post_evaluation.evaluator": None,
+    "post_evaluation.evaluator_was_pre_decision_assessor": None,
+    "execution.executing_unit": None,
+}
+
+# Aggregates over lists of objects: path → {name: (kind, function of the kept items)}.
+AGGREGATES: dict[str, dict[str, tuple[str, Any]]] = {
+    "expert_review.experts": {
+        "count": ("int", len),
+        "any_direct_interest": ("bool", lambda xs: any(x.direct_interest for x in xs)),
+        "all_opinions_signed": ("bool", lambda xs: all(x.opinion_signed for x in xs)),
+        "any_differing_view": ("bool", lambda xs: any(x.differing_view for x in xs)),
+    },
+    "execution.reports": {
+        "count": ("int", len),
+        "any_problems": ("bool", lambda xs: any(x.problems for x in xs)),
+    },
+    "adjustments": {
+        "count": ("int", len),
+        "any_suspend_not_urgent": ("bool", lambda xs: any(
+            x.kind == "suspend" and x.by_head_urgent is not True for x in xs)),
+        "any_change_or_stop_without_rerun": ("bool", lambda xs: any(
+            x.kind in ("change", "stop") and not x.procedures_rerun for x in xs)),
+    },
+}
+ITEM_DATE = {"execution.reports": "reported_on", "adjustments": "decided_on"}
+DERIVED = {"collective_decision.decision_differs_from_majority": FactType("bool"),
+           "as_of": FactType("date")}
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional/Annotated around a field type."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = args[0] if len(args) == 1 else tp
+            if len(args) != 1:
+                return tp
+        else:
+            return tp
+
+
+def _enum_words(tp: Any) -> Optional[tuple[str, ...]]:
+    if typing.get_origin(tp) is typing.Literal:
+        return tuple(typing.get_args(tp))
+    if isinstance(tp, type) and issubclass(tp, str) and hasattr(tp, "__members__"):
+        return tuple(m.value for m in tp)  # type: ignore[attr-defined]
+    return None
+
+
+def _walk(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, Any]]:
+    """Yield (path, shape, type) for every field: shape is scalar | model | list."""
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        tp = _unwrap(field.annotation)
+        if typing.get_origin(tp) in (list, tuple):
+            yield path, "list", _unwrap(typing.get_args(tp)[0])
+        elif isinstance(tp, type) and issubclass(tp, BaseModel):
+            yield path, "model", tp
+            yield from _walk(tp, path + ".")
+        else:
+            yield path, "scalar", tp
+
+
+def _scalar_type(tp: Any) -> FactType:
+    words = _enum_words(tp)
+    if words is not None:
+        return FactType("enum", words)
+    if tp is bool:
+        return FactType("bool")
+    if tp is int:
+        return FactType("int")
+    if tp is date:
+        return FactType("date")
+    return FactType("text")
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, FactType]:
+    """Every fact path a rule may use, with its type."""
+    out: dict[str, FactType] = dict(DERIVED)
+    for path, shape, tp in _walk(case_model.Case, ""):
+        if shape == "scalar":
+            out[path] = _scalar_type(tp)
+        elif shape == "list" and path in AGGREGATES:
+            out.update({f"{path}.{k}": FactType(kind) for k, (kind, _) in AGGREGATES[path].items()})
+        elif shape == "list":
+            words = _enum_words(tp)
+            out[f"{path}.count"] = FactType("int")
+            if words:
+                out.update({f"{path}.has.{w}": FactType("bool") for w in words})
+    return out
+
+
+def fact_type(path: str) -> Optional[FactType]:
+    """Return the type of a fact path, None if rules may not use it."""
+    return catalogue().get(path)
+
+
+def flatten(case: BaseModel, as_of: date) -> dict[str, Any]:
+    """Return the case as one flat fact, as known on `as_of` (dates as day ordinals)."""
+    raw: dict[str, Any] = {}
+    first_date: dict[str, str] = {}
+    _collect_raw(case, "", raw, first_date)
+    facts: dict[str, Any] = {"as_of": as_of.toordinal()}
+    for path, value in raw.items():
+        if _known(path, value, raw, first_date, as_of):
+            _put(facts, path, value, as_of)
+    _derive(facts)
+    return facts
+
+
+def _collect_raw(obj: BaseModel, prefix: str, raw: dict, first_date: dict) -> None:
+    for name in type(obj).model_fields:
+        value = getattr(obj, name)
+        path = prefix + name
+        if value is None:
+            continue
+        if isinstance(value, BaseModel):
+            _collect_raw(value, path + ".", raw, first_date)
+            continue
+        if isinstance(value, date):
+            first_date.setdefault(prefix, path)
+        raw[path] = value
+
+
+def _known(path: str, value: Any, raw: dict, first_date: dict, as_of: date) -> bool:
+    """Tell whether a recorded value was known on `as_of` (its own date, or its section's)."""
+    if isinstance(value, date):
+        return value <= as_of
+    section = path.rpartition(".")[0]
+    governing = DATED_BY.get(path, first_date.get(section + "." if section else ""))
+    if governing is None or governing not in raw:
+        return True
+    return raw[governing] <= as_of
+
+
+def _put(facts: dict, path: str, value: Any, as_of: date) -> None:
+    if isinstance(value, date):
+        facts[path] = value.toordinal()
+    elif isinstance(value, (list, tuple)):
+        _put_list(facts, path, list(value), as_of)
+    elif isinstance(value, (bool, int)):
+        facts[path] = value
+    else:
+        facts[path] = getattr(value, "value", value)
+
+
+def _put_list(facts: dict, path: str, items: list, as_of: date) -> None:
+    if path in AGGREGATES:
+        key = ITEM_DATE.get(path)
+        kept = [x for x in items if key is None or getattr(x, key) is None or getattr(x, key) <= as_of]
+        if key and not kept:
+            return
+        for name, (_, fn) in AGGREGATES[path].items():
+            facts[f"{path}.{name}"] = fn(kept)
+        return
+    words = {getattr(x, "value", x) for x in items}
+    facts[f"{path}.count"] = len(items)
+    for word in _list_words().get(path, ()):
+        facts[f"{path}.has.{word}"] = word in words
+
+
+@lru_cache(maxsize=1)
+def _list_words() -> dict[str, tuple[str, ...]]:
+    """Map each list-of-words path to its enumeration words."""
+    out: dict[str, list[str]] = {}
+    for fact in catalogue():
+        head, sep, word = fact.partition(".has.")
+        if sep:
+            out.setdefault(head, []).append(word)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _derive(facts: dict) -> None:
+    decision = facts.get("collective_decision.decision")
+    majority = facts.get("collective_decision.majority_view")
+    if decision is not None and majority is not None:
+        facts["collective_decision.decision_differs_from_majority"] = decision != majority

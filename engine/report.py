@@ -1,0 +1,116 @@
+"""The check report: the public JSON of CASE_FORMAT §2 and the text an official reads (Chinese first)."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from engine.check import CheckResult
+from engine.findings import Finding
+from engine.rulebook.stages import load_stages
+
+VERDICTS = ("violated", "satisfied", "not_applicable", "pending")
+REASON_ZH = {"not_in_force": "当时未施行", "excluded": "不适用本条例（第三条第二款）",
+             "special_procedure": "适用特别程序", "condition_not_met": "条件不具备",
+             "stage_not_reached": "尚未到该环节", "calendar_unknown": "工作日安排未知"}
+SEVERITY_ZH = {"blocker": "阻断", "error": "违法", "warning": "警示", "info": "提示"}
+
+
+def exit_status(result: CheckResult) -> int:
+    """0 when no blocker or error is violated, 1 when one is (CASE_FORMAT §2)."""
+    return int(any(f.verdict == "violated" and f.severity in ("blocker", "error") for f in result.findings))
+
+
+def summary(findings: list[Finding]) -> dict[str, Any]:
+    """Count the verdicts; `blocking` is true when a blocker is violated."""
+    counts = Counter(f.verdict for f in findings)
+    out: dict[str, Any] = {v: counts.get(v, 0) for v in VERDICTS}
+    out["blocking"] = any(f.verdict == "violated" and f.severity == "blocker" for f in findings)
+    return out
+
+
+def to_json(result: CheckResult, lang: str = "zh") -> dict[str, Any]:
+    """The report as CASE_FORMAT §2 prints it."""
+    return {
+        "case": result.case_id,
+        "as_of": result.as_of.isoformat(),
+        "rulebook": {"jurisdiction": result.jurisdiction, "version": result.version},
+        "stage": result.stage,
+        "findings": [f.to_json(lang) for f in result.findings],
+        "summary": summary(result.findings),
+    }
+
+
+def to_text(result: CheckResult, title: str = "", lang: str = "zh") -> str:
+    """The report for an official: by stage, what is violated with its article, what is still needed."""
+    zh = lang == "zh"
+    s = summary(result.findings)
+    stage_names = {st.id: (st.zh if zh else st.en) for st in load_stages()}
+    lines = [_heading(result, title, stage_names, zh), _summary_line(s, zh), ""]
+    if not any(f.verdict != "not_applicable" or f.reason not in ("not_in_force",) for f in result.findings):
+        lines.append("本案所涉行为发生时，规则均未施行。" if zh else "No rule was in force for the acts of this case.")
+    for stage in load_stages():
+        block = _stage_block([f for f in result.findings if f.stage == stage.id], stage_names[stage.id], zh)
+        lines += block
+    unverified = [f.rule for f in result.findings if not f.verified and f.verdict != "not_applicable"]
+    if unverified:
+        lines.append(("※ 未经核实的规则或参数（仅供参考）：" if zh else "※ Unverified rules or parameters (for reference): ")
+                     + "、".join(unverified))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _heading(result: CheckResult, title: str, stage_names: dict, zh: bool) -> str:
+    stage = stage_names.get(result.stage, "尚未启动" if zh else "not started") if result.stage else ("尚未启动" if zh else "not started")
+    if zh:
+        return (f"案件 {result.case_id} {title}\n核查日期 {result.as_of.isoformat()} · 规则库 {result.jurisdiction} "
+                f"{result.version[:19]} · 当前阶段：{stage}")
+    return (f"Case {result.case_id} {title}\nAs of {result.as_of.isoformat()} · rulebook {result.jurisdiction} "
+            f"{result.version[:19]} · stage: {stage}")
+
+
+def _summary_line(s: dict, zh: bool) -> str:
+    if zh:
+        text = f"违反 {s['violated']} · 符合 {s['satisfied']} · 待办 {s['pending']} · 不适用 {s['not_applicable']}"
+        return text + (" · ⛔ 存在阻断性问题，程序不得继续" if s["blocking"] else "")
+    text = f"violated {s['violated']} · satisfied {s['satisfied']} · pending {s['pending']} · n/a {s['not_applicable']}"
+    return text + (" · ⛔ blocked: the procedure may not go on" if s["blocking"] else "")
+
+
+def _stage_block(findings: list[Finding], name: str, zh: bool) -> list[str]:
+    violated = [f for f in findings if f.verdict == "violated"]
+    pending = [f for f in findings if f.verdict == "pending"]
+    if not violated and not pending:
+        return []
+    lines = [f"【{name}】"]
+    for f in sorted(violated, key=lambda f: ("blocker", "error", "warning", "info").index(f.severity)):
+        label = SEVERITY_ZH[f.severity] if zh else f.severity
+        lines.append(f"  ✗ [{label}] {f.rule} {cite(f.citation, zh)}：{f.message['zh' if zh else 'en']}")
+    for f in pending:
+        why = REASON_ZH[f.reason] if zh else f.reason
+        lines.append(f"  ○ {'尚需' if zh else 'still needed'}：{f.rule} {f.title['zh' if zh else 'en']}（{cite(f.citation, zh)}；{why}）")
+    lines.append("")
+    return lines
+
+
+def cite(citation: dict, zh: bool = True) -> str:
+    """Render a citation: 《重大行政决策程序暂行条例》第二十六条第二款 (or Art. 26(2))."""
+    if not zh:
+        text = f"{citation['instrument']} Art. {citation['article']}"
+        text += f"({citation['paragraph']})" if "paragraph" in citation else ""
+        return text + (f" item {citation['item']}" if "item" in citation else "")
+    text = f"《{citation['instrument']}》第{chinese_number(citation['article'])}条"
+    if "paragraph" in citation:
+        text += f"第{chinese_number(citation['paragraph'])}款"
+    if "item" in citation:
+        text += f"第（{chinese_number(citation['item'])}）项"
+    return text
+
+
+def chinese_number(n: int) -> str:
+    """Write 1–99 as Chinese numerals (26 → 二十六), as articles are cited."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    if n >= 100:
+        return str(n)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")

@@ -1,0 +1,249 @@
+"""Merge a jurisdiction chain into one Rulebook: parameters with their dated values, periods, rules.
+
+Overlays may tighten a national parameter (raise a floor, lower a ceiling, narrow a set) and raise
+a rule's severity; anything that loosens a national gate is refused with the file and line
+(SPEC §E.2 precedence rule 1).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Optional
+
+from engine.errors import Problem
+from engine.facts import fact_type
+from engine.rulebook.loader import RawRulebook, SourceFile
+from engine.rulebook.model import (SEVERITY_RANK, Citation, Instrument, Parameter, Period, Rule,
+                                   RuleTest, Text)
+from engine.rulebook.parse import ConditionError, ParseContext, parse_condition
+from engine.rulebook.stages import stage_ids
+
+
+@dataclass(frozen=True)
+class ParamVersion:
+    from_: date
+    value: Any
+    verified: bool
+    citation: Citation
+    jurisdiction: str
+
+
+@dataclass(frozen=True)
+class ParamDef:
+    name: str
+    title: Text
+    type: str
+    direction: str
+    versions: tuple[ParamVersion, ...]
+
+    def version_on(self, day: date) -> Optional[ParamVersion]:
+        """The version in force on `day` (the latest `from` on or before it)."""
+        current = None
+        for v in self.versions:
+            if v.from_ <= day:
+                current = v
+        return current
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    rule: Rule
+    instrument: Instrument
+    jurisdiction: str
+    file: str
+    line: Optional[int]
+    severity: str
+    citation: dict
+    in_force_from: date
+    in_force_to: Optional[date]
+    applies_when: Any
+    requires: Any
+    deadline_within: Any = None          # an int or a ParamRef name (str, prefixed "param:")
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+@dataclass
+class Rulebook:
+    jurisdiction: str
+    chain: tuple[str, ...]
+    version: str
+    params: dict[str, ParamDef] = field(default_factory=dict)
+    periods: dict[str, Period] = field(default_factory=dict)
+    rules: list[RuleDef] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def checked_rules(self) -> list[RuleDef]:
+        return [r for r in self.rules if r.rule.checked]
+
+
+def build_rulebook(raw: RawRulebook) -> Rulebook:
+    """Merge the chain's files into a Rulebook, adding every problem found to `problems`."""
+    book = Rulebook(raw.jurisdiction, tuple(j.folder for j in raw.chain), raw.digest, problems=list(raw.problems))
+    sources = [(j.folder, s) for j in raw.chain for s in j.files]
+    for folder, source in sources:
+        _add_parameters(book, folder, source)
+        _add_periods(book, source)
+    for folder, source in sources:
+        _apply_overrides(book, folder, source)
+    for folder, source in sources:
+        for index, rule in enumerate(source.parsed.rules):
+            _add_rule(book, folder, source, index, rule)
+    _apply_severity_overrides(book, sources)
+    return book
+
+
+def _problem(book: Rulebook, source: SourceFile, loc: tuple, message: str) -> None:
+    path = ".".join(str(x) for x in loc)
+    book.problems.append(Problem(source.rel, path, message, source.line(loc)))
+
+
+def _add_parameters(book: Rulebook, folder: str, source: SourceFile) -> None:
+    for name, p in source.parsed.parameters.items():
+        if name in book.params:
+            _problem(book, source, ("parameters", name), f"参数 {name} 重复定义 / parameter defined twice")
+            continue
+        versions = tuple(ParamVersion(v.from_, v.value, p.verified is not False, p.citation, folder) for v in p.values)
+        book.params[name] = ParamDef(name, p.title, p.type, p.direction, versions)
+
+
+def _add_periods(book: Rulebook, source: SourceFile) -> None:
+    for name, period in source.parsed.periods.items():
+        loc = ("periods", name)
+        if name in book.periods:
+            _problem(book, source, loc, f"期间 {name} 重复定义 / period defined twice")
+        for key in ("from_", "to"):
+            t = fact_type(getattr(period, key))
+            if t is None or t.kind != "date":
+                _problem(book, source, loc + (key.rstrip("_"),), f"应为日期事实：{getattr(period, key)!r} / expected a date fact")
+        book.periods[name] = period
+
+
+def _apply_overrides(book: Rulebook, folder: str, source: SourceFile) -> None:
+    for name, override in source.parsed.parameter_overrides.items():
+        loc = ("parameter_overrides", name)
+        base = book.params.get(name)
+        if base is None:
+            _problem(book, source, loc, f"覆盖了不存在的参数 {name} / overrides an undefined parameter")
+            continue
+        if override.type != base.type or override.direction != base.direction:
+            _problem(book, source, loc, "覆盖参数的 type/direction 须与原参数一致 / type and direction must match the parameter overridden")
+            continue
+        for i, v in enumerate(override.values):
+            old = base.version_on(v.from_)
+            if old is not None and not _tightens(base.direction, old.value, v.value):
+                _problem(book, source, loc + ("values", i),
+                         f"放宽了上级规定：{old.value!r} → {v.value!r}（{base.direction}） / loosens the higher-level rule")
+        first = override.values[0].from_
+        kept = tuple(v for v in base.versions if v.from_ < first)
+        added = tuple(ParamVersion(v.from_, v.value, override.verified is not False, override.citation, folder)
+                      for v in override.values)
+        book.params[name] = ParamDef(name, base.title, base.type, base.direction, kept + added)
+
+
+def _tightens(direction: str, old: Any, new: Any) -> bool:
+    """Tell whether an overlay's value is at least as strict as the higher level's."""
+    if direction == "floor":
+        return new >= old
+    if direction == "ceiling":
+        return new <= old
+    if direction == "set":
+        return set(new) <= set(old)
+    return new == old
+
+
+def _add_rule(book: Rulebook, folder: str, source: SourceFile, index: int, rule: Rule) -> None:
+    loc = ("rules", index)
+    if any(r.id == rule.id for r in book.rules):
+        _problem(book, source, loc + ("id",), f"规则编号 {rule.id} 重复 / duplicate rule id")
+        return
+    instrument = source.parsed.instrument
+    _check_citation(book, source, loc + ("citation",), instrument, rule.citation)
+    if rule.stage not in stage_ids():
+        _problem(book, source, loc + ("stage",), f"未知阶段 {rule.stage!r}，可用：{', '.join(stage_ids())} / unknown stage")
+    applies, requires, within = _parse_rule_conditions(book, source, loc, rule)
+    lo, hi = _in_force(instrument, rule)
+    book.rules.append(RuleDef(rule, instrument, folder, source.rel, source.line(loc), rule.severity,
+                              _citation_dict(instrument, rule.citation), lo, hi, applies, requires, within))
+
+
+def _in_force(instrument: Instrument, rule: Rule) -> tuple[date, Optional[date]]:
+    lo, hi = instrument.in_force.from_, instrument.in_force.to
+    if rule.in_force is not None:
+        lo = max(lo, rule.in_force.from_)
+        hi = rule.in_force.to if hi is None else min(hi, rule.in_force.to or hi)
+    return lo, hi
+
+
+def _check_citation(book, source, loc, instrument: Instrument, citation: Citation) -> None:
+    if citation.instrument not in (None, instrument.title) or instrument.articles is None:
+        return
+    for article in [citation.article, *citation.also]:
+        if article > instrument.articles:
+            _problem(book, source, loc, f"《{instrument.title}》只有 {instrument.articles} 条，没有第 {article} 条 / cites an article that does not exist")
+
+
+def _citation_dict(instrument: Instrument, citation: Citation) -> dict:
+    out: dict[str, Any] = {"instrument": citation.instrument or instrument.title, "article": citation.article}
+    for key in ("paragraph", "item"):
+        if getattr(citation, key) is not None:
+            out[key] = getattr(citation, key)
+    if citation.also:
+        out["also"] = list(citation.also)
+    return out
+
+
+def _parse_rule_conditions(book, source, loc, rule: Rule) -> tuple[Any, Any, Any]:
+    if not rule.checked:
+        return None, None, None
+    ctx = ParseContext(fact_type, lambda n: book.params[n].type if n in book.params else None, set(book.periods))
+    _check_fact(book, source, loc + ("judged_on",), rule.judged_on)
+    parsed = []
+    for key in ("applies_when", "requires"):
+        node = getattr(rule, key)
+        try:
+            parsed.append(None if node is None else parse_condition(node, ctx, ()))
+        except ConditionError as e:
+            _problem(book, source, loc + (key,) + e.path, str(e))
+            parsed.append(None)
+    return parsed[0], parsed[1], _parse_deadline(book, source, loc, rule)
+
+
+def _parse_deadline(book, source, loc, rule: Rule) -> Any:
+    if rule.deadline is None:
+        return None
+    d = rule.deadline
+    _check_fact(book, source, loc + ("deadline", "act"), d.act)
+    if d.period not in book.periods:
+        _problem(book, source, loc + ("deadline", "period"), f"未定义的期间 {d.period!r} / undefined period")
+    if isinstance(d.within, int) and not isinstance(d.within, bool):
+        return d.within
+    if isinstance(d.within, dict) and set(d.within) == {"param"} and d.within["param"] in book.params:
+        return "param:" + d.within["param"]
+    _problem(book, source, loc + ("deadline", "within"), "应为整数或已定义参数 {param: 名称} / expected an integer or {param: NAME}")
+    return None
+
+
+def _check_fact(book, source, loc, path: Optional[str]) -> None:
+    t = fact_type(path) if path else None
+    if t is None or t.kind != "date":
+        _problem(book, source, loc, f"应为日期事实：{path!r} / expected a date fact")
+
+
+def _apply_severity_overrides(book: Rulebook, sources) -> None:
+    by_id = {r.id: i for i, r in enumerate(book.rules)}
+    for _, source in sources:
+        for rule_id, severity in source.parsed.severity_overrides.items():
+            loc = ("severity_overrides", rule_id)
+            if rule_id not in by_id:
+                _problem(book, source, loc, f"不存在的规则 {rule_id} / unknown rule")
+                continue
+            old = book.rules[by_id[rule_id]]
+            if SEVERITY_RANK[severity] < SEVERITY_RANK[old.severity]:
+                _problem(book, source, loc, f"降低了上级规定的严重程度 {old.severity} → {severity} / loosens a higher-level rule")
+                continue
+            from dataclasses import replace
+            book.rules[by_id[rule_id]] = replace(old, severity=severity)

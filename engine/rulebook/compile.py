@@ -1,0 +1,176 @@
+"""Compile each rule into its verdict branches: (verdict, reason, condition), in the order of
+docs/rule-format.md "Verdicts". Both evaluators read these branches:
+
+- the native evaluator tries the guards in order (if / elif), the first that holds decides;
+- durable-rules gets each branch as a rule whose condition is its guard AND the negation of every
+  earlier guard, so that exactly one fires — the engine decides without any ordering.
+
+The differential test checks that the two constructions agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Optional
+
+from engine.rulebook.book import ParamDef, RuleDef, Rulebook
+from engine.rulebook.conditions import (TRUE, Absent, All, Any as AnyC, Cmp, Cond, Const, Present,
+                                        all_of, any_of, facts_of, negate)
+from engine.rulebook.parse import ParamCmp, _NotParam
+
+AS_OF = "as_of"
+
+
+@dataclass(frozen=True)
+class Branch:
+    verdict: str
+    reason: Optional[str]
+    guard: Cond
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: RuleDef
+    branches: tuple[Branch, ...]
+    facts: tuple[str, ...]            # facts the rule reads (for the finding's `facts`)
+
+    def exclusive(self, index: int) -> Cond:
+        """Branch `index` as a condition that excludes every earlier branch."""
+        earlier = [negate(b.guard) for b in self.branches[:index]]
+        return all_of(self.branches[index].guard, *earlier)
+
+
+def compile_rulebook(book: Rulebook) -> list[CompiledRule]:
+    """Compile every machine-checked rule of the rulebook."""
+    return [compile_rule(r, book) for r in book.checked_rules]
+
+
+def compile_rule(rd: RuleDef, book: Rulebook) -> CompiledRule:
+    """Turn one rule into its ordered verdict branches."""
+    act = rd.rule.judged_on
+    resolve = _Resolver(book.params, act)
+    applies = resolve(rd.applies_when) if rd.applies_when is not None else TRUE
+    requires = resolve(rd.requires) if rd.requires is not None else TRUE
+    head = _scope_branches(rd, act) + [Branch("not_applicable", "condition_not_met", negate(applies))]
+    if rd.rule.deadline is None:
+        tail = _act_branches(rd, act, requires, book)
+    else:
+        tail = _deadline_branches(rd, act, requires, resolve, book)
+    branches = tuple(head + tail)
+    used = [f for b in branches for f in facts_of(b.guard)]
+    return CompiledRule(rd, branches, tuple(dict.fromkeys(f for f in used if not f.startswith("period:") or "@" not in f)))
+
+
+def _scope_branches(rd: RuleDef, act: str) -> list[Branch]:
+    out = []
+    if rd.instrument.subject_to_exclusion:
+        out.append(Branch("not_applicable", "excluded", Present("exclusion")))
+        out.append(Branch("not_applicable", "special_procedure", Present("special_procedure_law")))
+    out.append(Branch("not_applicable", "not_in_force", negate(_in_range(act, rd.in_force_from, rd.in_force_to))))
+    return out
+
+
+def _act_branches(rd: RuleDef, act: str, requires: Cond, book: Rulebook) -> list[Branch]:
+    unknown = any_of(*(Present(f"period:{p}@unknown") for p in _periods(rd, book)))
+    return [Branch("pending", "stage_not_reached", Absent(act)),
+            Branch("pending", "calendar_unknown", unknown),
+            Branch("satisfied", None, requires),
+            Branch("violated", None, TRUE)]
+
+
+def _deadline_branches(rd: RuleDef, trigger: str, requires: Cond, resolve, book: Rulebook) -> list[Branch]:
+    d = rd.rule.deadline
+    limit = _limit(rd, resolve)
+    running = f"period:{d.period}@run"
+    unknown = any_of(*(Present(f"period:{p}@unknown") for p in _periods(rd, book)))
+    in_time = resolve(limit(f"period:{d.period}", "le"))
+    return [Branch("pending", "stage_not_reached", Absent(trigger)),
+            Branch("pending", "calendar_unknown", all_of(Absent(d.act), Present(f"{running}@unknown"))),
+            Branch("violated", None, all_of(Absent(d.act), resolve(limit(running, "gt"))), overdue=True),
+            Branch("pending", "stage_not_reached", Absent(d.act)),
+            Branch("pending", "calendar_unknown", unknown),
+            Branch("satisfied", None, all_of(in_time, requires)),
+            Branch("violated", None, TRUE)]
+
+
+def _limit(rd: RuleDef, resolve):
+    within = rd.deadline_within
+    if isinstance(within, str) and within.startswith("param:"):
+        return lambda fact, op: ParamCmp(fact, op, within[6:])
+    return lambda fact, op: Cmp(fact, op, within)
+
+
+def _periods(rd: RuleDef, book: Rulebook) -> list[str]:
+    names = []
+    for cond in (rd.applies_when, rd.requires):
+        names += [f[7:] for f in _spec_facts(cond) if f.startswith("period:")]
+    if rd.rule.deadline is not None:
+        names.append(rd.rule.deadline.period)
+    return [n for n in dict.fromkeys(names) if book.periods[n].count != "calendar_days"]
+
+
+def _spec_facts(cond: Any) -> list[str]:
+    if cond is None:
+        return []
+    if isinstance(cond, ParamCmp):
+        return [cond.fact]
+    if isinstance(cond, _NotParam):
+        return [cond.inner.fact]
+    if isinstance(cond, (All, AnyC)):
+        return [f for c in cond.items for f in _spec_facts(c)]
+    return facts_of(cond)
+
+
+def _in_range(act: str, lo: date, hi: Optional[date]) -> Cond:
+    """The act's date (or as_of while the act is not dated) lies in [lo, hi]."""
+    def within(fact: str) -> Cond:
+        upper = Cmp(fact, "le", hi.toordinal()) if hi else TRUE
+        return all_of(Cmp(fact, "ge", lo.toordinal()), upper)
+    return any_of(all_of(Present(act), within(act)), all_of(Absent(act), within(AS_OF)))
+
+
+class _Resolver:
+    """Replace parameter comparisons by date-guarded literal comparisons."""
+
+    def __init__(self, params: dict[str, ParamDef], act: str):
+        self.params, self.act = params, act
+
+    def __call__(self, cond: Any) -> Cond:
+        if isinstance(cond, ParamCmp):
+            return self._param(cond)
+        if isinstance(cond, _NotParam):
+            return negate(self._param(cond.inner))
+        if isinstance(cond, All):
+            return all_of(*(self(c) for c in cond.items))
+        if isinstance(cond, AnyC):
+            return any_of(*(self(c) for c in cond.items))
+        return cond
+
+    def _param(self, pc: ParamCmp) -> Cond:
+        versions = self.params[pc.param].versions
+        options = []
+        for i, v in enumerate(versions):
+            nxt = versions[i + 1].from_ if i + 1 < len(versions) else None
+            guard = _date_window(self.act, v.from_ if i else None, nxt)
+            options.append(all_of(guard, _compare(pc, v.value)))
+        return any_of(*options)
+
+
+def _date_window(act: str, lo: Optional[date], hi: Optional[date]) -> Cond:
+    """The act's date (or as_of) lies in [lo, hi); open ends where None."""
+    def within(fact: str) -> Cond:
+        return all_of(Cmp(fact, "ge", lo.toordinal()) if lo else TRUE,
+                      Cmp(fact, "lt", hi.toordinal()) if hi else TRUE)
+    if lo is None and hi is None:
+        return TRUE
+    return any_of(all_of(Present(act), within(act)), all_of(Absent(act), within(AS_OF)))
+
+
+def _compare(pc: ParamCmp, value: Any) -> Cond:
+    if pc.op == "in":
+        return any_of(*(Cmp(pc.fact, "eq", v) for v in value))
+    return Cmp(pc.fact, pc.op, value)
+
+
+__all__ = ["Branch", "CompiledRule", "compile_rulebook", "compile_rule", "Const"]

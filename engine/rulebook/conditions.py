@@ -1,0 +1,137 @@
+"""Conditions of rule files: parse the YAML form into a small typed tree, negate and simplify it.
+
+The tree is what both evaluators compile. Its meaning, fixed here once:
+- a comparison on an absent fact is false (a fact is absent when not recorded, or dated after as_of);
+- `Present`/`Absent` test whether a fact is recorded;
+- `All`/`Any` are conjunction and disjunction, `TRUE`/`FALSE` constants.
+`negate` pushes a negation down to the atoms (negation normal form), so that a compiler only ever
+sees positive atoms — durable-rules has no general `not`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Union
+
+Literal_ = Union[bool, int, str]
+
+OPS = ("eq", "neq", "lt", "le", "gt", "ge")
+NEGATED_OP = {"eq": "neq", "neq": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt"}
+SWAPPED_OP = {"eq": "eq", "neq": "neq", "lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}
+
+
+@dataclass(frozen=True)
+class Present:
+    fact: str
+
+
+@dataclass(frozen=True)
+class Absent:
+    fact: str
+
+
+@dataclass(frozen=True)
+class Cmp:
+    """`fact OP value`, false when the fact is absent."""
+    fact: str
+    op: str
+    value: Literal_
+
+
+@dataclass(frozen=True)
+class CmpFact:
+    """`fact OP other`, false when either fact is absent."""
+    fact: str
+    op: str
+    other: str
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple["Cond", ...]
+
+
+@dataclass(frozen=True)
+class Any:
+    items: tuple["Cond", ...]
+
+
+@dataclass(frozen=True)
+class Const:
+    value: bool
+
+
+TRUE = Const(True)
+FALSE = Const(False)
+Cond = Union[Present, Absent, Cmp, CmpFact, All, Any, Const]
+
+
+def all_of(*items: Cond) -> Cond:
+    """Conjunction, flattened and simplified."""
+    out: list[Cond] = []
+    for item in items:
+        if item == TRUE:
+            continue
+        if item == FALSE:
+            return FALSE
+        out.extend(item.items if isinstance(item, All) else (item,))
+    if not out:
+        return TRUE
+    return out[0] if len(out) == 1 else All(tuple(dict.fromkeys(out)))
+
+
+def any_of(*items: Cond) -> Cond:
+    """Disjunction, flattened and simplified."""
+    out: list[Cond] = []
+    for item in items:
+        if item == FALSE:
+            continue
+        if item == TRUE:
+            return TRUE
+        out.extend(item.items if isinstance(item, Any) else (item,))
+    if not out:
+        return FALSE
+    return out[0] if len(out) == 1 else Any(tuple(dict.fromkeys(out)))
+
+
+def negate(cond: Cond) -> Cond:
+    """Return the negation of `cond` in negation normal form (two-valued: absent ⇒ comparison false)."""
+    if isinstance(cond, Const):
+        return Const(not cond.value)
+    if isinstance(cond, Present):
+        return Absent(cond.fact)
+    if isinstance(cond, Absent):
+        return Present(cond.fact)
+    if isinstance(cond, Cmp):
+        return any_of(Absent(cond.fact), Cmp(cond.fact, NEGATED_OP[cond.op], cond.value))
+    if isinstance(cond, CmpFact):
+        return any_of(Absent(cond.fact), Absent(cond.other),
+                      CmpFact(cond.fact, NEGATED_OP[cond.op], cond.other))
+    if isinstance(cond, All):
+        return any_of(*(negate(c) for c in cond.items))
+    if isinstance(cond, Any):
+        return all_of(*(negate(c) for c in cond.items))
+    raise TypeError(f"not a condition: {cond!r}")
+
+
+def facts_of(cond: Cond) -> list[str]:
+    """List the facts a condition reads, in order of first use."""
+    seen: dict[str, None] = {}
+    _collect(cond, seen)
+    return list(seen)
+
+
+def _collect(cond: Cond, seen: dict[str, None]) -> None:
+    if isinstance(cond, (All, Any)):
+        for item in cond.items:
+            _collect(item, seen)
+    elif isinstance(cond, CmpFact):
+        seen.setdefault(cond.fact)
+        seen.setdefault(cond.other)
+    elif not isinstance(cond, Const):
+        seen.setdefault(cond.fact)
+
+
+def date_literal(d: date) -> int:
+    """Dates are compared as day ordinals in both evaluators."""
+    return d.toordinal()

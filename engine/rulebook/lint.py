@@ -1,0 +1,68 @@
+"""`yifa rules lint`: every problem of the rule files, with file and line, not just the first."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from engine.errors import InputError, Problem
+from engine.findings import PLACEHOLDER
+from engine.rulebook.book import Rulebook, build_rulebook
+from engine.rulebook.loader import read_rulebook, rules_dir
+
+
+def lint(jurisdictions: list[str], root: Optional[Path] = None) -> list[Problem]:
+    """Collect the problems of every jurisdiction's rulebook, each reported once."""
+    root = root or rules_dir()
+    found: dict[str, Problem] = {}
+    for j in jurisdictions:
+        try:
+            book = build_rulebook(read_rulebook(j, root))
+        except InputError as e:
+            problems = list(e.problems)
+        else:
+            problems = book.problems + _message_problems(book) + _test_problems(book)
+        for p in problems:
+            found.setdefault(str(p), p)
+    return sorted(found.values(), key=lambda p: (p.file, p.line or 0))
+
+
+def _message_problems(book: Rulebook) -> list[Problem]:
+    """A message may only name facts the rule reads, its periods, parameters, as_of and due_on."""
+    from engine.facts import fact_type
+    out = []
+    for rd in book.checked_rules:
+        for key in ("message", "overdue_message"):
+            text = getattr(rd.rule, key)
+            for part in (text.zh, text.en) if text else ():
+                for name in PLACEHOLDER.findall(part):
+                    if not _known_placeholder(name, book, fact_type):
+                        out.append(Problem(rd.file, f"{rd.id}.{key}", f"消息中的占位符 {{{name}}} 无法取值 / unknown placeholder", rd.line))
+    return out
+
+
+def _known_placeholder(name: str, book: Rulebook, fact_type) -> bool:
+    if name in ("as_of", "due_on") or name in book.periods or fact_type(name) is not None:
+        return True
+    return name.startswith("param:") and name[6:] in book.params
+
+
+def _test_problems(book: Rulebook) -> list[Problem]:
+    """Every test case must be a valid case file, and every checked rule needs both outcomes tested."""
+    from engine.case import parse_case
+    from engine.rulebook.testing import _test_case
+    from engine.yamlio import LoadedYaml
+    out = []
+    for rd in book.checked_rules:
+        if rd.jurisdiction != book.jurisdiction:
+            continue
+        for i, t in enumerate(rd.rule.tests):
+            tc = _test_case(rd, i, t)
+            try:
+                parse_case(LoadedYaml(tc.document), tc.label)
+            except InputError as e:
+                out += [Problem(rd.file, f"{rd.id}.tests[{i}].case.{p.path}", p.message, rd.line) for p in e.problems]
+        expects = {t.expect for t in rd.rule.tests}
+        for needed in ("violated", "satisfied"):
+            if needed not in expects:
+                out.append(Problem(rd.file, f"{rd.id}.tests", f"缺少预期为 {needed} 的测试 / needs a test expecting {needed}", rd.line))
+    return out

@@ -1,0 +1,155 @@
+"""Load a jurisdiction's rule files (national first, then each overlay) into a checked Rulebook.
+
+Every problem is collected with its file and line (`yifa rules lint` shows them all); a rulebook
+with problems is refused whole by `load_rulebook`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import ValidationError
+
+from engine.errors import InputError, Problem, problems_from_errors
+from engine.rulebook.model import InstrumentFile, Jurisdiction
+from engine.yamlio import LoadedYaml, load_document
+
+JURISDICTION_FILE = "jurisdiction.yaml"
+
+
+def rules_dir() -> Path:
+    """The rule files: `$YIFA_RULES` if set, else the `rules` folder shipped with the package."""
+    configured = os.environ.get("YIFA_RULES")
+    if configured:
+        return Path(configured)
+    import rules
+    return Path(rules.__file__).parent
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    rel: str
+    loaded: Optional[LoadedYaml]
+    parsed: Any = None
+
+    def line(self, loc: tuple) -> Optional[int]:
+        """The line of a location inside this file, or of its nearest ancestor."""
+        if self.loaded is None:
+            return None
+        for i in range(len(loc), -1, -1):
+            n = self.loaded.line_of(tuple(loc[:i]))
+            if n is not None:
+                return n
+        return None
+
+
+@dataclass
+class LoadedJurisdiction:
+    meta: Jurisdiction
+    folder: str
+    files: list[SourceFile] = field(default_factory=list)
+
+
+@dataclass
+class RawRulebook:
+    """The files of a jurisdiction chain, parsed but not yet merged."""
+    jurisdiction: str
+    chain: list[LoadedJurisdiction]
+    problems: list[Problem]
+    digest: str
+
+
+def jurisdiction_chain(root: Path, jurisdiction: str) -> list[str]:
+    """The folders from CN down to `jurisdiction` (`CN-12/ninghe` → [CN, CN-12, CN-12/ninghe])."""
+    if jurisdiction == "CN":
+        return ["CN"]
+    parts = jurisdiction.split("/")
+    return ["CN"] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def known_jurisdictions(root: Optional[Path] = None) -> list[str]:
+    """Every folder below the rules folder that holds a jurisdiction.yaml."""
+    root = root or rules_dir()
+    found = [str(p.parent.relative_to(root)) for p in root.rglob(JURISDICTION_FILE)]
+    return sorted(f.replace(os.sep, "/") for f in found)
+
+
+def read_rulebook(jurisdiction: str, root: Optional[Path] = None) -> RawRulebook:
+    """Read and validate every file of the jurisdiction's chain, collecting all problems."""
+    root = root or rules_dir()
+    problems: list[Problem] = []
+    chain: list[LoadedJurisdiction] = []
+    if jurisdiction not in known_jurisdictions(root):
+        raise InputError.single("--jurisdiction", _unknown_jurisdiction(jurisdiction, root), "jurisdiction")
+    hasher = hashlib.sha256()
+    for folder in jurisdiction_chain(root, jurisdiction):
+        loaded = _read_jurisdiction(root, folder, problems, hasher)
+        if loaded is not None:
+            chain.append(loaded)
+    _hash_calendars(root, hasher)
+    return RawRulebook(jurisdiction, chain, problems, "sha256:" + hasher.hexdigest())
+
+
+def _unknown_jurisdiction(jurisdiction: str, root: Path) -> str:
+    known = ", ".join(known_jurisdictions(root))
+    return f"未知的法域 {jurisdiction!r}，已有：{known} / unknown jurisdiction, known: {known}"
+
+
+def _read_jurisdiction(root: Path, folder: str, problems: list, hasher) -> Optional[LoadedJurisdiction]:
+    base = root / folder
+    meta_file = _read(root, base / JURISDICTION_FILE, problems, hasher)
+    meta = _validate(meta_file, Jurisdiction, problems) if meta_file else None
+    if meta is None:
+        return None
+    if meta.jurisdiction != folder:
+        problems.append(Problem(meta_file.rel, "jurisdiction", f"应为 {folder!r}（与目录一致） / must equal its folder {folder!r}", meta_file.line(("jurisdiction",))))
+    result = LoadedJurisdiction(meta, folder)
+    for path in sorted(base.glob("*.yaml")):
+        if path.name == JURISDICTION_FILE:
+            continue
+        source = _read(root, path, problems, hasher)
+        if source is not None:
+            source.parsed = _validate(source, InstrumentFile, problems)
+            if source.parsed is not None:
+                result.files.append(source)
+    return result
+
+
+def _read(root: Path, path: Path, problems: list, hasher) -> Optional[SourceFile]:
+    rel = str(path.relative_to(root)).replace(os.sep, "/")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        problems.append(Problem(f"rules/{rel}", "(root)", f"无法读取 / cannot be read: {e.strerror}"))
+        return None
+    hasher.update(rel.encode() + b"\0" + data + b"\0")
+    try:
+        loaded = load_document(path)
+    except InputError as e:
+        problems.extend(Problem(f"rules/{rel}", p.path, p.message, p.line) for p in e.problems)
+        return None
+    return SourceFile(path, f"rules/{rel}", loaded)
+
+
+def _validate(source: SourceFile, model: type, problems: list) -> Any:
+    try:
+        return model.model_validate(source.loaded.data)
+    except ValidationError as e:
+        problems.extend(problems_from_errors(e.errors(), source.rel, source.line))
+        return None
+
+
+def _hash_calendars(root: Path, hasher) -> None:
+    """Calendar data changes verdicts too, so it is part of the rulebook version."""
+    for path in sorted((root / "calendars").glob("*.yaml")):
+        hasher.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+@lru_cache(maxsize=32)
+def cached_raw(jurisdiction: str, root: str) -> RawRulebook:
+    return read_rulebook(jurisdiction, Path(root))

@@ -1,0 +1,189 @@
+"""The typed form of rule files (docs/rule-format.md): instruments, parameters, periods, rules, tests."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal, Optional
+
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+
+def _iso_date(v: Any) -> Any:
+    """Accept an ISO `YYYY-MM-DD` string (rule files are read without YAML timestamps)."""
+    if isinstance(v, str):
+        try:
+            return date.fromisoformat(v) if len(v) == 10 else _bad_date(v)
+        except ValueError:
+            _bad_date(v)
+    return v
+
+
+def _bad_date(v: str) -> None:
+    raise ValueError(f"日期无效，应为 YYYY-MM-DD，实际为 {v!r} / invalid date, expected YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+Verified = Literal["V1", "V2", False]
+Severity = Literal["blocker", "error", "warning", "info"]
+Verdict = Literal["violated", "satisfied", "not_applicable", "pending"]
+Reason = Literal["not_in_force", "excluded", "special_procedure", "condition_not_met",
+                 "stage_not_reached", "calendar_unknown"]
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "blocker": 3}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Citation(Strict):
+    instrument: Optional[str] = None          # defaults to the file's instrument title
+    article: int = Field(ge=1)
+    paragraph: Optional[int] = Field(default=None, ge=1)
+    item: Optional[int] = Field(default=None, ge=1)
+    also: list[int] = []
+    note: Optional[str] = None
+
+
+class InForce(Strict):
+    from_: IsoDate = Field(alias="from")
+    to: Optional[IsoDate] = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "InForce":
+        if self.to is not None and self.to < self.from_:
+            raise ValueError("`to` 早于 `from` / `to` is before `from`")
+        return self
+
+
+class Instrument(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    title: str = Field(min_length=1)
+    number: Optional[str] = None
+    domain: Literal["major_decision", "normative_document", "credit_repair"]
+    in_force: InForce
+    articles: Optional[int] = Field(default=None, ge=1)
+    source: Optional[str] = None
+    verified: Verified
+    subject_to_exclusion: bool = False
+    note: Optional[str] = None
+
+
+class ParamValue(Strict):
+    from_: IsoDate = Field(alias="from")
+    value: Any
+
+    @field_validator("value")
+    @classmethod
+    def _literal(cls, v: Any) -> Any:
+        ok = isinstance(v, (int, str)) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+        if not ok or isinstance(v, float):
+            raise ValueError("参数值须为整数、词语或词语列表 / a parameter value is an integer, a word or a list of words")
+        return v
+
+
+class Parameter(Strict):
+    title: Text
+    type: Literal["integer", "days", "working_days", "months", "set"]
+    citation: Citation
+    verified: Verified
+    direction: Literal["floor", "ceiling", "set", "fixed"]
+    values: list[ParamValue] = Field(min_length=1)
+    note: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _values_fit(self) -> "Parameter":
+        dates = [v.from_ for v in self.values]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("values 须按 from 升序且不重复 / values must be in increasing `from` order")
+        for v in self.values:
+            is_set = isinstance(v.value, list)
+            if is_set != (self.type == "set"):
+                raise ValueError(f"值 {v.value!r} 与类型 {self.type} 不符 / value does not fit type {self.type}")
+        return self
+
+
+class Period(Strict):
+    from_: str = Field(alias="from")
+    to: str
+    count: Literal["calendar_days", "working_days_between", "working_days_after"]
+
+
+class Deadline(Strict):
+    act: str
+    period: str
+    within: Any
+
+
+class RuleTest(Strict):
+    name: str = Field(min_length=1)
+    case: dict[str, Any]
+    as_of: Optional[IsoDate] = None
+    jurisdiction: Optional[str] = None
+    expect: Verdict
+    reason: Optional[Reason] = None
+
+
+class Rule(Strict):
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+    title: Text
+    citation: Citation
+    severity: Severity
+    modality: Literal["must", "must_not", "may", "soft_min", "prompt", "apply_by_analogy"]
+    verified: Verified
+    stage: str
+    checked: bool = True
+    in_force: Optional[InForce] = None
+    judged_on: Optional[str] = None
+    applies_when: Optional[Any] = None
+    requires: Optional[Any] = None
+    deadline: Optional[Deadline] = None
+    message: Optional[Text] = None
+    overdue_message: Optional[Text] = None
+    note: Optional[str] = None
+    tests: list[RuleTest] = []
+
+    @model_validator(mode="after")
+    def _checked_rules_are_complete(self) -> "Rule":
+        if not self.checked:
+            return self
+        missing = [k for k in ("judged_on", "message") if getattr(self, k) is None]
+        if self.requires is None and self.deadline is None:
+            missing.append("requires")
+        if missing:
+            raise ValueError("机器核查的规则缺少 " + ", ".join(missing) + " / a checked rule needs " + ", ".join(missing))
+        return self
+
+
+class InstrumentFile(Strict):
+    instrument: Instrument
+    parameters: dict[str, Parameter] = {}
+    periods: dict[str, Period] = {}
+    rules: list[Rule] = []
+    # overlays: tighten a parameter of an ancestor's instrument, or raise a rule's severity
+    parameter_overrides: dict[str, Parameter] = {}
+    severity_overrides: dict[str, Severity] = {}
+
+
+class Jurisdiction(Strict):
+    jurisdiction: str = Field(pattern=r"^[A-Za-z0-9-]+(/[A-Za-z0-9_-]+)*$")
+    name: Text
+    level: Literal["national", "province", "district", "township"]
+    parent: Optional[str] = None
+    verified: Verified
+    note: Optional[str] = None
+
+
+def param_value_on(param: Parameter, day: date) -> Any:
+    """Return the parameter's value in force on `day` (the latest `from` on or before it)."""
+    current = None
+    for v in param.values:
+        if v.from_ <= day:
+            current = v.value
+    return current

@@ -1,0 +1,110 @@
+"""Run the tests written beside the rules: small cases with the verdict a legal advisor expects."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterator, Optional
+
+from engine.errors import InputError
+from engine.yamlio import LoadedYaml
+
+DEFAULT_AS_OF = date(2025, 1, 1)
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class RuleTestCase:
+    jurisdiction: str           # the rulebook the test runs under
+    file: str
+    rule_id: str
+    index: int
+    name: str
+    document: dict
+    as_of: date
+    expect: str
+    reason: Optional[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.file} › {self.rule_id} › {self.name}"
+
+
+@dataclass
+class RuleTestResult:
+    test: RuleTestCase
+    got: dict[str, tuple[str, Optional[str]]] = field(default_factory=dict)   # engine → (verdict, reason)
+    error: Optional[str] = None
+
+    @property
+    def ok(self) -> bool:
+        want = (self.test.expect, self.test.reason)
+        return self.error is None and all(
+            v == want[0] and (want[1] is None or r == want[1]) for v, r in self.got.values())
+
+    def describe(self) -> str:
+        """Say what failed in the legal advisor's words: file › test › expected / got."""
+        want = self.test.expect + (f"（{self.test.reason}）" if self.test.reason else "")
+        if self.error:
+            return f"✗ {self.test.label}：案例无效 / invalid test case:\n{self.error}"
+        got = "；".join(f"{e}: {v}" + (f"（{r}）" if r else "") for e, (v, r) in self.got.items())
+        return f"✗ {self.test.label}：期望 {want}，实际 {got} / expected {want}, got {got}"
+
+
+def collect_rule_tests(jurisdictions: list[str]) -> list[RuleTestCase]:
+    """Every test of every rule, once, under the jurisdiction whose file holds it."""
+    from engine.check import checker_for
+    seen: set[tuple[str, str, int]] = set()
+    out = []
+    for j in jurisdictions:
+        for rd in checker_for(j).book.rules:
+            if rd.jurisdiction != j:
+                continue
+            for i, t in enumerate(rd.rule.tests):
+                if (rd.file, rd.id, i) not in seen:
+                    seen.add((rd.file, rd.id, i))
+                    out.append(_test_case(rd, i, t))
+    return out
+
+
+def _test_case(rd, index: int, t) -> RuleTestCase:
+    jurisdiction = t.jurisdiction or rd.jurisdiction
+    doc = {"id": f"T-{rd.id}-{index}", "title": t.name, "jurisdiction": jurisdiction,
+           "decision_body": {"name": "测试县人民政府", "level": "county"},
+           "sponsor_unit": "测试承办单位", "category": "public_construction"}
+    doc.update(t.case)
+    as_of = t.as_of or max((date.fromisoformat(s) for s in _strings(t.case) if ISO.match(s)), default=DEFAULT_AS_OF)
+    return RuleTestCase(jurisdiction, rd.file, rd.id, index, t.name, doc, as_of, t.expect, t.reason)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from _strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _strings(v)
+
+
+def run_rule_test(test: RuleTestCase, engines: tuple[str, ...]) -> RuleTestResult:
+    """Check the test's case under its rulebook with each engine and compare the rule's verdict."""
+    from engine.case import parse_case
+    from engine.check import checker_for
+    result = RuleTestResult(test)
+    try:
+        case = parse_case(LoadedYaml(test.document), test.label)
+    except InputError as e:
+        result.error = str(e)
+        return result
+    checker = checker_for(test.jurisdiction)
+    for engine in engines:
+        found = next(f for f in checker.check(case, test.as_of, engine).findings if f.rule == test.rule_id)
+        result.got[engine] = (found.verdict, found.reason)
+    return result
+
+
+def run_rule_tests(jurisdictions: list[str], engines: tuple[str, ...]) -> list[RuleTestResult]:
+    """Run every rule test of the given jurisdictions."""
+    return [run_rule_test(t, engines) for t in collect_rule_tests(jurisdictions)]

@@ -1,6 +1,18 @@
-"""The enumerated values of the decision case file (shared/contract/CASE_FORMAT.md §1)."""
+"""Value types of the decision case file (shared/contract/CASE_FORMAT.md §1).
 
-from typing import Literal
+The enumerations, and the constrained scalars (dates, ids, free text, counts, lists) whose
+validators speak Chinese and English, so a refusal never shows pydantic's jargon alone.
+"""
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from annotated_types import Ge
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from engine.errors import describe
 
 Level = Literal["province", "city", "county", "township", "department"]  # Arts. 2, 42
 Category = Literal[
@@ -56,4 +68,101 @@ Procedure = Literal[
     "collective_decision",
     "party_report",
     "publication",
+]
+
+
+# ---------------------------------------------------------------- constrained scalars
+T = TypeVar("T")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_JURISDICTION = re.compile(r"[A-Za-z0-9-]+(/[A-Za-z0-9_-]+)*")
+
+
+def _got(value: Any) -> dict[str, str]:
+    zh, en = describe(value)
+    return {"got_zh": zh, "got_en": en}
+
+
+def parse_iso_date(value: Any) -> date:
+    """Accept a `date` or an ISO `YYYY-MM-DD` string naming a day that exists."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "yifa_date",
+                "日期无效：没有这一天，实际为 {got_zh} / invalid date: no such day, got {got_en}",
+                _got(value),
+            ) from None
+    raise PydanticCustomError(
+        "yifa_date",
+        "日期无效，应为 YYYY-MM-DD，实际为 {got_zh}"
+        " / invalid date, expected YYYY-MM-DD, got {got_en}",
+        _got(value),
+    )
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("yifa_blank", "不能为空 / must not be empty")
+    return value
+
+
+def _matching(pattern: re.Pattern[str], zh: str, en: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise PydanticCustomError(
+                "yifa_pattern", f"{zh}，实际为 {{got_zh}} / {en}, got {{got_en}}", _got(value)
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _as_tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _no_duplicates(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    for i, value in enumerate(values):
+        if value in values[:i]:
+            raise PydanticCustomError(
+                "yifa_duplicate",
+                "列表中有重复值 {got_zh} / duplicate value {got_en} in the list",
+                _got(value),
+            )
+    return values
+
+
+IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
+Text = Annotated[
+    str, AfterValidator(_non_blank), WithJsonSchema({"type": "string", "minLength": 1})
+]
+Count = Annotated[int, Ge(0)]
+CaseId = Annotated[
+    str,
+    _matching(
+        _ID,
+        "标识无效，应为 1–64 个字母、数字或 . _ -",
+        "invalid id, expected 1–64 letters, digits or . _ -",
+    ),
+    WithJsonSchema({"type": "string", "pattern": f"^{_ID.pattern}$"}),
+]
+Jurisdiction = Annotated[
+    str,
+    _matching(
+        _JURISDICTION,
+        "管辖区无效，应如 CN 或 CN-12/ninghe/yuelong",
+        "invalid jurisdiction, expected e.g. CN or CN-12/ninghe/yuelong",
+    ),
+    WithJsonSchema({"type": "string", "pattern": f"^{_JURISDICTION.pattern}$"}),
+]
+List = Annotated[tuple[T, ...], BeforeValidator(_as_tuple)]
+EnumList = Annotated[
+    tuple[T, ...],
+    BeforeValidator(_as_tuple),
+    AfterValidator(_no_duplicates),
+    Field(json_schema_extra={"uniqueItems": True}),
 ]

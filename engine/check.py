@@ -16,7 +16,7 @@ from engine.facts import flatten
 from engine.findings import Finding, FindingPlan
 from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.compile import CompiledRule, compile_rulebook
-from engine.rulebook.loader import read_rulebook, rules_dir
+from engine.rulebook.loader import known_jurisdictions, read_rulebook, rulebook_digest, rules_dir
 from engine.rulebook.stages import current_stage
 
 
@@ -105,8 +105,9 @@ def _checker(jurisdiction: str, root: str, digest: str) -> Checker:
 def checker_for(jurisdiction: str, root: Optional[Path] = None) -> Checker:
     """The compiled checker of a jurisdiction's current rulebook (cached by its version)."""
     root = root or rules_dir()
-    digest = read_rulebook(jurisdiction, root).digest
-    return _checker(jurisdiction, str(root), digest)
+    if jurisdiction not in known_jurisdictions(root):
+        read_rulebook(jurisdiction, root)        # raises the input error naming the known ones
+    return _checker(jurisdiction, str(root), rulebook_digest(jurisdiction, root))
 
 
 def check_case(case, as_of: Optional[date] = None, jurisdiction: Optional[str] = None,

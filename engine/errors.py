@@ -1,4 +1,4 @@
-"""Input errors that name the file, the line, the field path and the problem, in Chinese and English."""
+"""Input errors naming the file, line, field path and problem, in Chinese then English."""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ class _Refused(ComposerError):
 
 
 class _Loader(Reader, Scanner, Parser, Composer, BaseResolver):
-    """PyYAML's parser and composer with the 1.2 core resolver, refusing anchors and deep nesting."""
+    """PyYAML's parser and composer, the 1.2 core resolver, no anchors and no deep nesting."""
 
     def __init__(self, text: str) -> None:
         Reader.__init__(self, text)
@@ -198,19 +198,19 @@ class _Builder:
 
 def _syntax_problem(exc: yaml.YAMLError, text: str, filename: str) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, exc.position) + 1
         char = f"#x{exc.character:04x}"
         message = f"包含不允许的字符 {char} / contains a character that is not allowed ({char})"
-        return Problem(filename, ROOT, message, line)
-    assert isinstance(exc, yaml.MarkedYAMLError)
-    mark = exc.problem_mark or exc.context_mark
+        return Problem(filename, ROOT, message, text.count("\n", 0, exc.position) + 1)
+    problem, context = getattr(exc, "problem", None), getattr(exc, "context", None)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark else None
     if isinstance(exc, _Refused):
-        return Problem(filename, ROOT, str(exc.problem), line)
-    detail = exc.problem or str(exc)
-    if exc.context:
-        where = f", line {exc.context_mark.line + 1}" if exc.context_mark else ""
-        detail = f"{exc.context}{where}: {detail}"
+        return Problem(filename, ROOT, str(problem), line)
+    detail = problem or str(exc)
+    if context:
+        context_mark = getattr(exc, "context_mark", None)
+        where = f", line {context_mark.line + 1}" if context_mark else ""
+        detail = f"{context}{where}: {detail}"
     if "'\\t'" in detail:
         detail += " (缩进只能用空格 / indent with spaces, not tabs)"
     return Problem(filename, ROOT, f"YAML 语法错误 / YAML syntax error: {detail}", line)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -150,6 +149,17 @@ def _hash_calendars(root: Path, hasher) -> None:
         hasher.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
 
 
-@lru_cache(maxsize=32)
-def cached_raw(jurisdiction: str, root: str) -> RawRulebook:
-    return read_rulebook(jurisdiction, Path(root))
+def rulebook_digest(jurisdiction: str, root: Optional[Path] = None) -> str:
+    """The rulebook version — a hash of the chain's files and the calendars — without parsing them."""
+    root = root or rules_dir()
+    hasher = hashlib.sha256()
+    for folder in jurisdiction_chain(root, jurisdiction):
+        base = root / folder
+        for path in [base / JURISDICTION_FILE] + sorted(p for p in base.glob("*.yaml") if p.name != JURISDICTION_FILE):
+            rel = str(path.relative_to(root)).replace(os.sep, "/")
+            try:
+                hasher.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+            except OSError:
+                hasher.update(rel.encode() + b"\0missing\0")
+    _hash_calendars(root, hasher)
+    return "sha256:" + hasher.hexdigest()

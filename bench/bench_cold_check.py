@@ -1,0 +1,39 @@
+"""Cold wall time of `yifa check one.yaml` (a fresh process each time). Target ≤ 0.6 s.
+Baseline in the same run: a bare `python -c pass` of the same interpreter.
+Usage: python bench/bench_cold_check.py [RUNS]
+"""
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench._machine import machine_line  # noqa: E402
+
+
+def wall(cmd, runs):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def main(runs: int = 7) -> None:
+    case = ROOT / "examples" / "yuelong-sewage-2024.yaml"
+    yifa = shutil.which("yifa") or str(Path(sys.executable).parent / "yifa")
+    print(machine_line())
+    for name, cmd in (("baseline python -c pass", [sys.executable, "-c", "pass"]),
+                      ("yifa check (durable)", [yifa, "check", str(case)]),
+                      ("yifa check --engine native", [yifa, "check", str(case), "--engine", "native"])):
+        xs = wall(cmd, runs)
+        print(f"{name:<30} median {statistics.median(xs):.3f} s   min {min(xs):.3f} s   max {max(xs):.3f} s")
+    print("target: yifa check one.yaml ≤ 0.6 s cold")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)

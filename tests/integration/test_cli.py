@@ -1,0 +1,132 @@
+"""`yifa` as a user runs it: exit codes, JSON report shape, refusals without tracebacks."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+def yifa(*args, cwd=None):
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd or ROOT, env=_env())
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def _env():
+    import os
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def test_the_compliant_example_exits_0_with_nothing_violated():
+    proc = yifa("check", EXAMPLES / "ninghe-county-road-2025.yaml", "--format", "json", "--as-of", "2026-01-31")
+    report = json.loads(proc.stdout)
+    bad = [f for f in report["findings"] if f["verdict"] == "violated" and f["severity"] in ("blocker", "error")]
+    assert proc.returncode == 0, bad
+    assert report["summary"]["blocking"] is False
+    assert report["stage"] == "execution"
+
+
+def test_the_township_example_exits_1_and_names_its_problems():
+    proc = yifa("check", EXAMPLES / "yuelong-sewage-2024.yaml", "--format", "json", "--as-of", "2024-12-31")
+    assert proc.returncode == 1
+    violated = {f["rule"] for f in json.loads(proc.stdout)["findings"] if f["verdict"] == "violated"}
+    assert {"MAD-PP-04", "MAD-EXP-03", "MAD-LEG-05", "MAD-COL-07"} <= violated
+
+
+def test_the_json_report_has_exactly_the_contract_keys():
+    report = json.loads(yifa("check", EXAMPLES / "yuelong-sewage-2024.yaml", "--format", "json").stdout)
+    assert set(report) == {"case", "as_of", "rulebook", "stage", "findings", "summary"}
+    assert set(report["summary"]) == {"violated", "satisfied", "not_applicable", "pending", "blocking"}
+    for f in report["findings"]:
+        assert {"rule", "verdict", "severity", "citation", "verified", "facts"} <= set(f)
+        assert set(f) <= {"rule", "verdict", "severity", "citation", "verified", "facts", "message", "reason"}
+        assert isinstance(f["citation"]["article"], int)
+        assert ("message" in f) == (f["verdict"] == "violated" or f.get("reason") == "calendar_unknown")
+        assert ("reason" in f) == (f["verdict"] in ("not_applicable", "pending"))
+
+
+def test_several_cases_print_json_lines_and_the_worst_exit_status():
+    proc = yifa("check", EXAMPLES / "ninghe-county-road-2025.yaml", EXAMPLES / "yuelong-sewage-2024.yaml",
+                "--format", "json", "--as-of", "2026-01-31")
+    lines = proc.stdout.strip().splitlines()
+    assert [json.loads(x)["case"] for x in lines] == ["NH-2025-003", "YL-2024-011"]
+    assert proc.returncode == 1
+
+
+def test_the_text_report_is_chinese_and_cites_articles():
+    out = yifa("check", EXAMPLES / "yuelong-sewage-2024.yaml", "--as-of", "2024-12-31").stdout
+    assert "《重大行政决策程序暂行条例》第二十六条第二款" in out
+    assert "【集体讨论决定】" in out
+
+
+@pytest.mark.parametrize("body, field", [
+    ("id: A B\ntitle: x\n", "id"),
+    ("id: A\ntitle: x\ncollective_decision: {meeting_type: cabinet}\n", "collective_decision.meeting_type"),
+    ("id: A\ntitle: x\ncollective_decision: {held_on: 2021-02-30}\n", "collective_decision.held_on"),
+    ("id: A\ntitle: x\nlegality_review: {opinon_on: 2021-02-03}\n", "legality_review.opinon_on"),
+    ("id: A\ntitle: x\npublic_participation: {comments_received: '3'}\n", "public_participation.comments_received"),
+    ("id: A\ntitle: x\ncollective_decision: {head_spoke_last: yes}\n", "collective_decision.head_spoke_last"),
+])
+def test_a_malformed_case_exits_2_naming_file_and_field(tmp_path, body, field):
+    path = tmp_path / "bad.yaml"
+    path.write_text(body, encoding="utf-8")
+    proc = yifa("check", path)
+    assert proc.returncode == 2
+    assert "bad.yaml" in proc.stderr and field in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_an_unknown_jurisdiction_is_an_input_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("id: A\ntitle: x\njurisdiction: CN-99\n", encoding="utf-8")
+    proc = yifa("check", path)
+    assert proc.returncode == 2 and "CN-99" in proc.stderr and "c.yaml" in proc.stderr
+    assert yifa("check", EXAMPLES / "yuelong-sewage-2024.yaml", "--jurisdiction", "XX").returncode == 2
+
+
+def test_a_missing_file_and_a_bad_date_option_exit_2(tmp_path):
+    assert yifa("check", tmp_path / "nope.yaml").returncode == 2
+    assert yifa("check", EXAMPLES / "yuelong-sewage-2024.yaml", "--as-of", "2024-13-01").returncode == 2
+
+
+def test_a_decision_of_june_2019_is_not_judged_by_decree_713(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("id: OLD\ntitle: 旧案\ndecision_body: {name: 某县人民政府, level: county}\n"
+                    "collective_decision: {meeting_type: circulation, held_on: 2019-06-10, decision: approve}\n",
+                    encoding="utf-8")
+    report = json.loads(yifa("check", path, "--format", "json", "--as-of", "2026-01-01").stdout)
+    col02 = next(f for f in report["findings"] if f["rule"] == "MAD-COL-02")
+    assert (col02["verdict"], col02["reason"]) == ("not_applicable", "not_in_force")
+
+
+def test_an_excluded_matter_has_every_decree_rule_not_applicable(tmp_path):
+    path = tmp_path / "ex.yaml"
+    path.write_text("id: EX\ntitle: 应急处置\nexclusion: emergency\ndecision_body: {name: 某县人民政府, level: county}\n"
+                    "collective_decision: {meeting_type: circulation, held_on: 2023-06-10, decision: approve}\n",
+                    encoding="utf-8")
+    proc = yifa("check", path, "--format", "json")
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 0
+    assert {(f["verdict"], f["reason"]) for f in report["findings"]} == {("not_applicable", "excluded")}
+
+
+def test_schema_case_prints_a_json_schema():
+    schema = json.loads(yifa("schema", "case").stdout)
+    assert schema["properties"]["id"]["type"] == "string"
+
+
+def test_rules_list_shows_citations_and_unverified_rules():
+    out = yifa("rules", "list").stdout
+    assert "MAD-LEG-05" in out and "第二十六条" in out
+
+
+def test_rules_lint_passes_on_the_shipped_rules():
+    proc = yifa("rules", "lint")
+    assert proc.returncode == 0, proc.stdout

@@ -22,7 +22,7 @@ from engine import case as case_model
 
 @dataclass(frozen=True)
 class FactType:
-    kind: str                        # date | bool | int | enum | text
+    kind: str                        # date | bool | int | enum | text | list (present = non-empty)
     values: tuple[str, ...] = ()     # the words of an enumeration
 
 
@@ -43,6 +43,8 @@ DATED_BY = {
     "legality_review.replaced_by_consultation": "legality_review.opinion_on",
     "legality_review.legal_risk_statement": "legality_review.opinion_on",
     "public_participation.hearing.record_signed": "public_participation.hearing.held_on",
+    # the closing day is announced in the notice: known from the day the consultation opens
+    "public_participation.consultation.closes_on": "public_participation.consultation.opened_on",
     "post_evaluation.triggers": None,
     "post_evaluation.evaluator": None,
     "post_evaluation.evaluator_was_pre_decision_assessor": None,
@@ -59,10 +61,12 @@ AGGREGATES: dict[str, dict[str, tuple[str, Any]]] = {
     },
     "execution.reports": {
         "count": ("int", len),
+        "first_on": ("date", lambda xs: min(x.reported_on for x in xs)),
         "any_problems": ("bool", lambda xs: any(x.problems for x in xs)),
     },
     "adjustments": {
         "count": ("int", len),
+        "first_on": ("date", lambda xs: min((x.decided_on for x in xs if x.decided_on), default=None)),
         "any_suspend_not_urgent": ("bool", lambda xs: any(
             x.kind == "suspend" and x.by_head_urgent is not True for x in xs)),
         "any_change_or_stop_without_rerun": ("bool", lambda xs: any(
@@ -132,9 +136,11 @@ def catalogue() -> dict[str, FactType]:
         if shape == "scalar":
             out[path] = _scalar_type(tp)
         elif shape == "list" and path in AGGREGATES:
+            out[path] = FactType("list")
             out.update({f"{path}.{k}": FactType(kind) for k, (kind, _) in AGGREGATES[path].items()})
         elif shape == "list":
             words = _enum_words(tp)
+            out[path] = FactType("list")
             out[f"{path}.count"] = FactType("int")
             if words:
                 out.update({f"{path}.has.{w}": FactType("bool") for w in words})
@@ -175,7 +181,7 @@ def _collect_raw(obj: BaseModel, prefix: str, raw: dict, first_date: dict) -> No
 
 def _known(path: str, value: Any, raw: dict, first_date: dict, as_of: date) -> bool:
     """Tell whether a recorded value was known on `as_of` (its own date, or its section's)."""
-    if isinstance(value, date):
+    if isinstance(value, date) and path not in DATED_BY:
         return value <= as_of
     section = path.rpartition(".")[0]
     governing = DATED_BY.get(path, first_date.get(section + "." if section else ""))
@@ -201,10 +207,16 @@ def _put_list(facts: dict, path: str, items: list, as_of: date) -> None:
         kept = [x for x in items if key is None or getattr(x, key) is None or getattr(x, key) <= as_of]
         if key and not kept:
             return
+        if kept:
+            facts[path] = len(kept)
         for name, (_, fn) in AGGREGATES[path].items():
-            facts[f"{path}.{name}"] = fn(kept)
+            value = fn(kept)
+            if value is not None:
+                facts[f"{path}.{name}"] = value.toordinal() if isinstance(value, date) else value
         return
     words = {getattr(x, "value", x) for x in items}
+    if items:
+        facts[path] = "、".join(str(getattr(x, "value", x)) for x in items)
     facts[f"{path}.count"] = len(items)
     for word in _list_words().get(path, ()):
         facts[f"{path}.has.{word}"] = word in words

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Any, Optional
 
@@ -14,27 +14,48 @@ HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:@-]+)\}")
 
 
-@dataclass(frozen=True)
 class Finding:
-    rule: str
-    verdict: str
-    severity: str
-    citation: dict
-    verified: bool
-    facts: dict
-    stage: str
-    title: dict
-    reason: Optional[str] = None
-    message: Optional[dict] = None          # {"zh": …, "en": …}
-    overdue: bool = False
-    extra: dict = field(default_factory=dict)
+    """One rule's verdict on one case. Built cheaply; its facts and message are worked out on first use."""
+
+    __slots__ = ("plan", "branch", "case_facts", "calendar", "_facts", "_message")
+
+    def __init__(self, plan: "FindingPlan", branch_index: int, case_facts: dict, calendar: WorkingCalendar):
+        self.plan, self.branch = plan, plan.cr.branches[branch_index]
+        self.case_facts, self.calendar = case_facts, calendar
+        self._facts: Optional[dict] = None
+        self._message: Any = False
+
+    rule = property(lambda self: self.plan.rd.id)
+    severity = property(lambda self: self.plan.rd.severity)
+    citation = property(lambda self: self.plan.rd.citation)
+    stage = property(lambda self: self.plan.rd.rule.stage)
+    title = property(lambda self: self.plan.title)
+    verdict = property(lambda self: self.branch.verdict)
+    reason = property(lambda self: self.branch.reason)
+    overdue = property(lambda self: self.branch.overdue)
+    verified = property(lambda self: self.plan.verified(self.case_facts))
+
+    @property
+    def facts(self) -> dict:
+        """The facts the rule read, as the report shows them (dates in ISO)."""
+        if self._facts is None:
+            self._facts = self.plan.shown_facts(self.case_facts, self.calendar)
+        return self._facts
+
+    @property
+    def message(self) -> Optional[dict]:
+        """{"zh": …, "en": …} for a violated rule (or an unknown calendar), else None."""
+        if self._message is False:
+            self._message = self.plan.message(self.branch, self.case_facts, self.calendar)
+        return self._message
 
     def to_json(self, lang: str = "zh") -> dict:
         """The finding in the public report shape (CASE_FORMAT §2)."""
         out: dict[str, Any] = {"rule": self.rule, "verdict": self.verdict, "severity": self.severity,
                                "citation": self.citation}
-        if self.message is not None:
-            out["message"] = self.message[lang]
+        message = self.message
+        if message is not None:
+            out["message"] = message[lang]
         out["verified"] = self.verified
         out["facts"] = self.facts
         if self.reason is not None:
@@ -46,8 +67,9 @@ class FindingPlan:
     """What a rule's findings need, worked out once per compiled rulebook."""
 
     def __init__(self, cr: CompiledRule, book: Rulebook):
+        from engine.rulebook.compile import params_of
         self.cr, self.rd, self.book = cr, cr.rule, book
-        self.params = _params(cr.rule)
+        self.params = params_of(cr.rule)
         self.shown = [(k, k[7:] if k.startswith("period:") else k, _is_date(k)) for k in _shown_keys(cr)]
         self.title = cr.rule.rule.title.model_dump()
 
@@ -55,23 +77,30 @@ class FindingPlan:
         """Turn the branch an evaluator chose into a finding."""
         if branch_index < 0:
             raise RuntimeError(f"no verdict for {self.rd.id}: the compiled branches are not exhaustive")
-        rd, branch = self.rd, self.cr.branches[branch_index]
+        return Finding(self, branch_index, facts, calendar)
+
+    def shown_facts(self, facts: dict, calendar: WorkingCalendar) -> dict:
         shown = {name: _show(facts[k], is_date) for k, name, is_date in self.shown if k in facts}
-        if rd.rule.deadline is not None:
-            due = _due_on(rd, facts, self.book, calendar)
+        for k, name, _ in self.shown:
+            if k.startswith("period:") and k + "@run" in facts:
+                shown[name] = facts[k + "@run"]
+        if self.rd.rule.deadline is not None:
+            due = _due_on(self.rd, facts, self.book, calendar)
             if due:
                 shown["due_on"] = due
-        message = None
+        return shown
+
+    def message(self, branch, facts: dict, calendar: WorkingCalendar) -> Optional[dict]:
+        rule = self.rd.rule
         if branch.verdict == "violated":
             values = _values(self, facts, calendar)
-            template = rd.rule.overdue_message if branch.overdue and rd.rule.overdue_message else rd.rule.message
-            message = {"zh": render(template.zh, values), "en": render(template.en, values)}
-        elif branch.reason == "calendar_unknown":
+            template = rule.overdue_message if branch.overdue and rule.overdue_message else rule.message
+            return {"zh": render(template.zh, values), "en": render(template.en, values)}
+        if branch.reason == "calendar_unknown":
             year = next(v for k, v in facts.items() if k.endswith("@unknown"))
-            message = {"zh": f"{year}年的工作日安排未知，无法计算工作日期间（请在 rules/calendars/ 中补充）",
-                       "en": f"the working-day arrangement for {year} is unknown; add it under rules/calendars/"}
-        return Finding(rd.id, branch.verdict, rd.severity, rd.citation, self.verified(facts),
-                       shown, rd.rule.stage, self.title, branch.reason, message, branch.overdue)
+            return {"zh": f"{year}年的工作日安排未知，无法计算工作日期间（请在 rules/calendars/ 中补充）",
+                    "en": f"the working-day arrangement for {year} is unknown; add it under rules/calendars/"}
+        return None
 
     def verified(self, facts: dict) -> bool:
         """A finding is verified when its rule is and every parameter value it used is."""
@@ -88,13 +117,6 @@ def judged_date(rd: RuleDef, facts: dict) -> date:
     return date.fromordinal(facts.get(rd.rule.judged_on, facts["as_of"]))
 
 
-def _params(rd: RuleDef) -> list[str]:
-    names = re.findall(r"\{param:([A-Za-z0-9_]+)\}", rd.rule.model_dump_json())
-    if isinstance(rd.deadline_within, str):
-        names.append(rd.deadline_within[6:])
-    return list(dict.fromkeys(names))
-
-
 def _shown_keys(cr: CompiledRule) -> set[str]:
     keys = {f for f in cr.facts if f not in HIDDEN_FACTS}
     if cr.rule.rule.deadline is not None:
@@ -102,24 +124,32 @@ def _shown_keys(cr: CompiledRule) -> set[str]:
     return keys
 
 
-def _values(plan: FindingPlan, facts: dict, calendar: WorkingCalendar) -> dict[str, Any]:
+def _values(plan: FindingPlan, facts: dict, calendar: WorkingCalendar) -> "_Values":
     """Every value a message may name: facts (dates in ISO), periods, parameters, the due date."""
-    rd, book = plan.rd, plan.book
-    out: dict[str, Any] = {"as_of": _show(facts["as_of"], True)}
-    for key, value in facts.items():
-        out[key] = _show(value, _is_date(key))
-        if key.startswith("period:") and "@" not in key:
-            out[key[7:]] = value
-        if key.startswith("period:") and key.endswith("@run"):
-            out[key[7:-4]] = value
-            out[key[:-4]] = value
-    day = judged_date(rd, facts)
-    for name in plan.params:
-        version = book.params[name].version_on(day)
-        out[f"param:{name}"] = _param_text(version.value) if version else "?"
-    if rd.rule.deadline is not None:
-        out["due_on"] = _due_on(rd, facts, book, calendar)
-    return out
+    return _Values(plan, facts, calendar)
+
+
+class _Values:
+    """Look up a message placeholder's value on demand (None when it has none)."""
+
+    def __init__(self, plan: FindingPlan, facts: dict, calendar: WorkingCalendar):
+        self.plan, self.facts, self.calendar = plan, facts, calendar
+
+    def get(self, name: str) -> Any:
+        facts, rd = self.facts, self.plan.rd
+        if name == "as_of":
+            return date.fromordinal(facts["as_of"]).isoformat()
+        if name == "due_on":
+            return _due_on(rd, facts, self.plan.book, self.calendar) if rd.rule.deadline else None
+        if name.startswith("param:"):
+            version = self.plan.book.params[name[6:]].version_on(judged_date(rd, facts))
+            return _param_text(version.value) if version else None
+        if name in self.plan.book.periods:
+            return facts.get(f"period:{name}", facts.get(f"period:{name}@run"))
+        return _show(facts.get(name), _is_date(name))
+
+    def __getitem__(self, name: str) -> Any:
+        return self.get(name)
 
 
 def _due_on(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar) -> Optional[str]:
@@ -131,6 +161,8 @@ def _due_on(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar)
     if isinstance(within, str):
         version = book.params[within[6:]].version_on(judged_date(rd, facts))
         within = version.value if version else None
+    if within is None:
+        return None
     period = book.periods[rd.rule.deadline.period]
     begin = date.fromordinal(start)
     if period.count == "calendar_days":
@@ -142,9 +174,13 @@ def _due_on(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar)
 
 
 def _is_date(key: str) -> bool:
-    from engine.facts import fact_type
-    t = fact_type(key)
-    return t is not None and t.kind == "date"
+    return key in _date_facts()
+
+
+@lru_cache(maxsize=1)
+def _date_facts() -> frozenset[str]:
+    from engine.facts import catalogue
+    return frozenset(k for k, t in catalogue().items() if t.kind == "date")
 
 
 def _show(value: Any, is_date: bool) -> Any:
@@ -155,6 +191,6 @@ def _param_text(value: Any) -> str:
     return "、".join(value) if isinstance(value, list) else str(value)
 
 
-def render(template: str, values: dict[str, Any]) -> str:
+def render(template: str, values) -> str:
     """Fill `{name}` placeholders with values; an unknown one is left visible as written."""
     return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if values.get(m.group(1)) is not None else m.group(0), template)

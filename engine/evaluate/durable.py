@@ -20,11 +20,19 @@ import uuid
 from typing import Any, Optional
 
 from engine.rulebook.compile import CompiledRule
-from engine.rulebook.conditions import All, Any as AnyC, Absent, Cmp, CmpFact, Cond, Const, Present
+from engine.rulebook.conditions import (All, Any as AnyC, Absent, Cmp, CmpFact, Cond, Const, Present,
+                                        all_of)
 
 _LOCK = threading.RLock()
 _HOST: dict[int, Any] = {}
 SENTINEL_RULE = "yifa_sentinel"
+# durable-rules keeps at most 32 expressions per rule (MAX_SEQUENCE_EXPRESSIONS in rete.h): every
+# $and/$or costs two, every $m one. Our outer `$and` with the type tag takes two of them.
+EXPRESSION_BUDGET = 29
+# handleAlpha (events.c) walks the alpha network with a fixed stack of 64 nodes: too many rules
+# matching one fact at once make `assert_fact` fail with error 303. So the rules are spread over
+# several rulesets of at most this many engine rules each; the fact is asserted into each.
+RULES_PER_RULESET = 40
 DURABLE_OP = {"neq": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
 
@@ -82,56 +90,78 @@ class DurableEvaluator:
             raise DurableUnavailableError(reason)
         self.compiled = compiled
         self.keys = _fact_keys(compiled)
-        self.definition, self.branch_of = _ruleset(compiled, self.keys)
-        digest = hashlib.sha256(json.dumps(self.definition, sort_keys=True).encode()).hexdigest()[:24]
-        self.ruleset_name = f"yifa_{digest}"
+        rules, self.branch_of = _ruleset(compiled, self.keys)
+        self.rulesets = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
         self._register()
 
     def _register(self) -> None:
         with _LOCK:
             host = _host()
-            if self.ruleset_name not in host._ruleset_directory:
-                host.register_rulesets({self.ruleset_name: copy.deepcopy(self.definition)})
+            for name, definition in self.rulesets:
+                if name not in host._ruleset_directory:
+                    host.register_rulesets({name: copy.deepcopy(definition)})
 
     def release(self) -> None:
-        """Free the engine's copy of this ruleset (a superseded rulebook version)."""
+        """Free the engine's copy of these rulesets (a superseded rulebook version)."""
         from durable import engine
         with _LOCK:
             host = _host()
-            ruleset = host._ruleset_directory.pop(self.ruleset_name, None)
-            if ruleset is not None:
-                host._ruleset_list.remove(ruleset)
-                engine.durable_rules_engine.delete_ruleset(ruleset._handle)
+            for name, _ in self.rulesets:
+                ruleset = host._ruleset_directory.pop(name, None)
+                if ruleset is not None:
+                    host._ruleset_list.remove(ruleset)
+                    engine.durable_rules_engine.delete_ruleset(ruleset._handle)
 
     def evaluate(self, facts: dict) -> list[int]:
         """Return, per compiled rule, the index of the branch that fired (-1 if none did)."""
         fact = {self.keys[k]: v for k, v in facts.items() if k in self.keys}
+        fact.update(t="c", sid=uuid.uuid4().hex, id=uuid.uuid4().hex)
+        text = json.dumps(fact, ensure_ascii=False)
+        fired: list[str] = []
         with _LOCK:
-            fired = self._run_once(fact)
+            host = _host()
+            for name, _ in self.rulesets:
+                fired += _fire(host._ruleset_directory[name]._handle, text, fact["sid"])
         out = [-1] * len(self.compiled)
         for name in fired:
+            if name == SENTINEL_RULE:
+                continue
             rule_index, branch_index = self.branch_of[name]
-            if out[rule_index] != -1:
+            if out[rule_index] not in (-1, branch_index):
                 raise DurableEngineError(f"two verdicts fired for {self.compiled[rule_index].rule.id}")
             out[rule_index] = branch_index
         return out
 
-    def _run_once(self, fact: dict) -> list[str]:
-        from durable import engine
-        host = _host()
-        host.fired.clear()
-        sid = uuid.uuid4().hex
-        fact.update(t="c", sid=sid, id=uuid.uuid4().hex)
-        try:
-            host.assert_fact(self.ruleset_name, fact)
-        except engine.MessageNotHandledException:
-            pass
-        host.assert_fact(self.ruleset_name, {"t": "s", "sid": sid, "id": uuid.uuid4().hex})
-        state = host.get_state(self.ruleset_name, sid)
-        host.delete_state(self.ruleset_name, sid)
-        if "exception" in state:
-            raise DurableEngineError(str(state["exception"]))
-        return [name for name in host.fired if name != SENTINEL_RULE]
+
+def _fire(handle: int, fact_json: str, sid: str) -> list[str]:
+    """Assert one fact into one ruleset, collect the names of the rules that fired, free the sid.
+
+    This drives the engine's C API the way `durable.engine.Ruleset` does, minus what we do not
+    use: our actions run no code (we only need their names), so no state update is written back
+    and nothing can be swallowed into `state["exception"]`. The sentinel rule matches every case
+    fact, so an action always ran on the sid before `delete_state` (which otherwise reads
+    uninitialised memory).
+    """
+    from durable.engine import durable_rules_engine as eng
+    code, state_handle = eng.assert_fact(handle, fact_json)
+    if code == 1:        # not handled: no rule matched (cannot happen with the sentinel)
+        raise DurableEngineError("the case fact reached no rule, not even the sentinel")
+    if code not in (0, 3):
+        raise DurableEngineError(f"durable-rules refused the fact (code {code})")
+    fired = []
+    result = eng.start_action_for_state(handle, state_handle)
+    message = result[1] if result else None
+    while message:
+        fired.append(_action_name(message))
+        message = eng.complete_and_start_action(handle, state_handle)
+    eng.delete_state(handle, sid)
+    return fired
+
+
+def _action_name(message: str) -> str:
+    """The rule name of a fired action: the first key of its JSON message `{"r3_4_0": {...}}`."""
+    start = message.index('"') + 1
+    return message[start:message.index('"', start)]
 
 
 def _fact_keys(compiled: list[CompiledRule]) -> dict[str, str]:
@@ -153,19 +183,60 @@ def _gather(cond: Cond, keys: dict[str, str]) -> None:
         keys.setdefault(cond.fact, f"f{len(keys)}")
 
 
+def _chunks(rules: dict[str, dict], size: int) -> list[dict[str, dict]]:
+    """Spread the engine rules over rulesets of at most `size`, each with its sentinel rule."""
+    names = list(rules)
+    sentinel = {"all": [{"m": {"t": "c"}}], "run": SENTINEL_RULE}
+    return [{SENTINEL_RULE: sentinel, **{n: rules[n] for n in names[i:i + size]}}
+            for i in range(0, len(names), size)] or [{SENTINEL_RULE: sentinel}]
+
+
+def _named(definition: dict) -> tuple[str, dict]:
+    """Name a ruleset by its content, so a changed rulebook never reuses a registered name."""
+    digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:24]
+    return f"yifa_{digest}", definition
+
+
 def _ruleset(compiled: list[CompiledRule], keys: dict[str, str]) -> tuple[dict, dict]:
-    rules: dict[str, dict] = {SENTINEL_RULE: {"all": [{"m": {"t": "s"}}], "run": SENTINEL_RULE}}
+    rules: dict[str, dict] = {}
     branch_of: dict[str, tuple[int, int]] = {}
     for ri, cr in enumerate(compiled):
         for bi in range(len(cr.branches)):
-            cond = cr.exclusive(bi)
-            if cond == Const(False):
-                continue
-            name = f"r{ri}_{bi}"
-            body = {"t": "c"} if cond == Const(True) else {"$and": [{"t": "c"}, _json(cond, keys)]}
-            rules[name] = {"all": [{"m": body}], "run": name}
-            branch_of[name] = (ri, bi)
+            for pi, part in enumerate(split_for_budget(cr.exclusive(bi))):
+                name = f"r{ri}_{bi}_{pi}"
+                body = {"t": "c"} if part == Const(True) else {"$and": [{"t": "c"}, _json(part, keys)]}
+                rules[name] = {"all": [{"m": body}], "run": name}
+                branch_of[name] = (ri, bi)
     return rules, branch_of
+
+
+def expression_cost(cond: Cond) -> int:
+    """How many of durable-rules' per-rule expression slots a condition takes."""
+    if isinstance(cond, (All, AnyC)):
+        return 2 + sum(expression_cost(c) for c in cond.items)
+    if isinstance(cond, CmpFact):
+        return 3
+    return 0
+
+
+def split_for_budget(cond: Cond) -> list[Cond]:
+    """Split a condition into a disjunction of parts that each fit durable-rules' expression limit.
+
+    The parts may overlap (both match one fact): the adapter counts a branch once however many of
+    its parts fired.
+    """
+    if cond == Const(False):
+        return []
+    if expression_cost(cond) <= EXPRESSION_BUDGET:
+        return [cond]
+    if isinstance(cond, AnyC):
+        return [p for c in cond.items for p in split_for_budget(c)]
+    if isinstance(cond, All):
+        pivot = max((c for c in cond.items if isinstance(c, AnyC)), key=expression_cost, default=None)
+        if pivot is not None:
+            rest = [c for c in cond.items if c is not pivot]
+            return [p for alt in pivot.items for p in split_for_budget(all_of(alt, *rest))]
+    raise ValueError(f"condition too large for durable-rules even after splitting: {cond!r}")
 
 
 def _json(cond: Cond, keys: dict[str, str]) -> dict:

@@ -181,7 +181,7 @@ def _in_force(instrument: Instrument, rule: Rule) -> tuple[date, Optional[date]]
 def _check_citation(book, source, loc, instrument: Instrument, citation: Citation) -> None:
     if citation.instrument not in (None, instrument.title) or instrument.articles is None:
         return
-    for article in [citation.article, *citation.also]:
+    for article in citation.articles():
         if article > instrument.articles:
             _problem(book, source, loc, f"《{instrument.title}》只有 {instrument.articles} 条，没有第 {article} 条 / cites an article that does not exist")
 
@@ -192,7 +192,7 @@ def _citation_dict(instrument: Instrument, citation: Citation) -> dict:
         if getattr(citation, key) is not None:
             out[key] = getattr(citation, key)
     if citation.also:
-        out["also"] = list(citation.also)
+        out["also"] = [a if isinstance(a, int) else a.model_dump(exclude_none=True) for a in citation.also]
     return out
 
 

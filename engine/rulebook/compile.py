@@ -9,6 +9,7 @@ The differential test checks that the two constructions agree.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Optional
@@ -108,6 +109,27 @@ def _periods(rd: RuleDef, book: Rulebook) -> list[str]:
     if rd.rule.deadline is not None:
         names.append(rd.rule.deadline.period)
     return [n for n in dict.fromkeys(names) if book.periods[n].count != "calendar_days"]
+
+
+def params_of(rd: RuleDef) -> list[str]:
+    """The parameters a rule uses: in its conditions, its deadline and its messages."""
+    names = [c.param for cond in (rd.applies_when, rd.requires) for c in _param_cmps(cond)]
+    if isinstance(rd.deadline_within, str):
+        names.append(rd.deadline_within[6:])
+    for text in (rd.rule.message, rd.rule.overdue_message):
+        if text is not None:
+            names += re.findall(r"\{param:([A-Za-z0-9_]+)\}", text.zh + text.en)
+    return list(dict.fromkeys(names))
+
+
+def _param_cmps(cond: Any) -> list[ParamCmp]:
+    if isinstance(cond, ParamCmp):
+        return [cond]
+    if isinstance(cond, _NotParam):
+        return [cond.inner]
+    if isinstance(cond, (All, AnyC)):
+        return [p for c in cond.items for p in _param_cmps(c)]
+    return []
 
 
 def _spec_facts(cond: Any) -> list[str]:

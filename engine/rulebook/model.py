@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 from typing import Annotated
 
@@ -42,13 +42,24 @@ class Text(Strict):
     en: str = Field(min_length=1)
 
 
+class ArticleRef(Strict):
+    instrument: Optional[str] = None
+    article: int = Field(ge=1)
+    paragraph: Optional[int] = Field(default=None, ge=1)
+    item: Optional[int] = Field(default=None, ge=1)
+
+
 class Citation(Strict):
     instrument: Optional[str] = None          # defaults to the file's instrument title
     article: int = Field(ge=1)
     paragraph: Optional[int] = Field(default=None, ge=1)
     item: Optional[int] = Field(default=None, ge=1)
-    also: list[int] = []
-    note: Optional[str] = None
+    also: list[Union[int, ArticleRef]] = []
+    note: Optional[Union[str, Text]] = None
+
+    def articles(self) -> list[int]:
+        """Every article this citation names."""
+        return [self.article] + [a if isinstance(a, int) else a.article for a in self.also]
 
 
 class InForce(Strict):
@@ -72,7 +83,7 @@ class Instrument(Strict):
     source: Optional[str] = None
     verified: Verified
     subject_to_exclusion: bool = False
-    note: Optional[str] = None
+    note: Optional[Union[str, Text]] = None
 
 
 class ParamValue(Strict):
@@ -95,7 +106,7 @@ class Parameter(Strict):
     verified: Verified
     direction: Literal["floor", "ceiling", "set", "fixed"]
     values: list[ParamValue] = Field(min_length=1)
-    note: Optional[str] = None
+    note: Optional[Union[str, Text]] = None
 
     @model_validator(mode="after")
     def _values_fit(self) -> "Parameter":
@@ -146,7 +157,7 @@ class Rule(Strict):
     deadline: Optional[Deadline] = None
     message: Optional[Text] = None
     overdue_message: Optional[Text] = None
-    note: Optional[str] = None
+    note: Optional[Union[str, Text]] = None
     tests: list[RuleTest] = []
 
     @model_validator(mode="after")
@@ -177,7 +188,7 @@ class Jurisdiction(Strict):
     level: Literal["national", "province", "district", "township"]
     parent: Optional[str] = None
     verified: Verified
-    note: Optional[str] = None
+    note: Optional[Union[str, Text]] = None
 
 
 def param_value_on(param: Parameter, day: date) -> Any:

@@ -1,0 +1,129 @@
+"""Which database, how to connect to it, and how to bring its schema up to date.
+
+`DATABASE_URL` selects the database (`postgresql://…` means PostgreSQL through psycopg 3);
+without it, SQLite in the instance folder (`$YIFA_INSTANCE`, default `./instance`).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_MS = 30_000
+READ_ONLY = "yifa_read_only"  # execution option: a transaction that only reads (see UnitOfWork)
+
+
+def instance_dir() -> Path:
+    """The instance folder (`$YIFA_INSTANCE`, default `./instance`), created if missing."""
+    folder = Path(os.environ.get("YIFA_INSTANCE") or "instance")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def database_url() -> str:
+    """The database to use: `$DATABASE_URL`, else SQLite at `$YIFA_INSTANCE/yifa.sqlite3`."""
+    configured = os.environ.get("DATABASE_URL", "").strip()
+    if configured:
+        return normalize_url(configured)
+    return f"sqlite:///{(instance_dir() / 'yifa.sqlite3').resolve()}"
+
+
+def normalize_url(url: str) -> str:
+    """Point `postgres://` and `postgresql://` URLs at the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: Optional[str] = None, **kwargs: Any) -> Engine:
+    """Create an engine: SQLite with foreign keys, WAL and a busy timeout; PostgreSQL in UTC."""
+    url = normalize_url(url or database_url())
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "connect", _postgresql_session)
+    return engine
+
+
+def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:
+    # Timestamps come back in UTC whatever the server's default zone is.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Let SQLAlchemy, not the sqlite3 module, begin transactions, so writers can BEGIN IMMEDIATE.
+
+    A deferred transaction that reads and then writes fails at once with "database is locked"
+    when another writer committed meanwhile (WAL snapshot); BEGIN IMMEDIATE takes the write
+    lock first and waits its turn (busy_timeout). Read-only work keeps a deferred BEGIN.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def alembic_config(connection: Any = None) -> Any:
+    """An Alembic configuration built in code (no alembic.ini), pointing at the shipped migrations."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(url: Optional[str] = None, revision: str = "head") -> str:
+    """Apply the migrations up to `revision` (default: the newest); give the revision reached."""
+    from alembic import command
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), revision)
+        return current_revision(engine) or "base"
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of yifa."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> Optional[str]:
+    """The migration the database is at, or None when it was never migrated."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_initialised(engine: Engine) -> bool:
+    """Whether the schema exists (the trail table is there)."""
+    with engine.connect() as connection:
+        return inspect(connection).has_table("trail_events")

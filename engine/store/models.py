@@ -1,0 +1,233 @@
+"""SQLAlchemy 2.x mappings of what yifa stores — kept apart from the pydantic models of the formats.
+
+The `trail_events` table is a public contract (CASE_FORMAT §7): auditors query it directly, so
+its name and columns never change without a migration note in the README.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+CASE_ID_MAX = 64
+RULEBOOK_CHAIN = "rulebook"  # the trail of rulebook versions (CASE_FORMAT §7); no case may take it
+ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
+
+
+def iso_utc(moment: datetime) -> str:
+    """Write a moment as ISO 8601 in UTC with microseconds: 2024-05-01T08:30:00.000000+00:00."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime has no defined moment; give it a timezone")
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC moment: `timestamptz` on PostgreSQL, ISO 8601 text on SQLite.
+
+    SQLite has no timestamp type; storing the canonical ISO text (the very string the trail
+    hashes) keeps the moment exact, readable by an auditor, and sortable as text.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return iso_utc(value) if dialect.name == "sqlite" else value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:  # written by hand without an offset: UTC by convention
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+
+
+NAMING = {  # named constraints, so later migrations (SQLite batch mode included) can address them
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), date: Date()}
+
+
+class CaseRecord(Base):
+    """A decision case: its current case file and where it stands (optimistic lock on `version`)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(f"length(id) BETWEEN 1 AND {CASE_ID_MAX}", name="id_length"),
+        CheckConstraint(f"id <> '{RULEBOOK_CHAIN}'", name="id_not_rulebook"),
+    )
+
+    id: Mapped[str] = mapped_column(String(CASE_ID_MAX), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    jurisdiction: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[Optional[str]] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # SQLAlchemy adds `AND version = :old` to every UPDATE and raises StaleDataError when a
+    # concurrent writer got there first: the second editor is told, nothing is overwritten.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class StageEvidence(Base):
+    """One revision of a stage's section of the case file; amendments add revisions, never overwrite."""
+
+    __tablename__ = "stage_evidence"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]]
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A file of evidence: its metadata and digest; the bytes live under the instance folder."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index(None, "case_id", "stage"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    stage: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(Text)  # relative to $YIFA_INSTANCE, "/"-separated
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RulebookVersion(Base):
+    """A rulebook exactly as it judged: its files' text, so a replay uses the very same rules."""
+
+    __tablename__ = "rulebook_versions"
+
+    version: Mapped[str] = mapped_column(String(80), primary_key=True)  # "sha256:<hex>"
+    jurisdiction: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    files: Mapped[dict[str, Any]]  # {path relative to the rules folder: text}
+
+
+class FindingRecord(Base):
+    """A check of a case: the report (CASE_FORMAT §2) and the rulebook version that produced it."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index(None, "case_id", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    as_of: Mapped[date]
+    rulebook_version: Mapped[str] = mapped_column(ForeignKey("rulebook_versions.version"))
+    jurisdiction: Mapped[str] = mapped_column(String(200))
+    report: Mapped[dict[str, Any]]
+
+
+class User(Base):
+    """Someone who signs in; actors in the trail are usernames."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    password_hash: Mapped[Optional[str]] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserRole(Base):
+    """A role held by a user (official, legality_reviewer, legal_advisor, secretary, auditor, admin)."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")", name="role"),
+    )
+
+    username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ApiToken(Base):
+    """A bearer token of the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[Optional[datetime]]
+
+
+class TrailEvent(Base):
+    """One event of a case's hash chain — CASE_FORMAT §7, a public contract: append-only."""
+
+    __tablename__ = "trail_events"
+
+    case_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON
+    payload_sha256: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(Text)
+
+
+class TrailHead(Base):
+    """The last event of each chain: the lock appends queue on, and proof against a cut-off tail.
+
+    Without it, deleting the newest events of a chain leaves a shorter chain that still verifies.
+    """
+
+    __tablename__ = "trail_heads"
+
+    case_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(Text)

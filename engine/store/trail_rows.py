@@ -1,0 +1,97 @@
+"""How the trail is read and its heads are locked — the SQL side of engine.trail.
+
+Rows are plain tuples in the order of `COLUMNS`, with `at` already as the canonical ISO text
+(computed by the database), so verification never builds a datetime or an ORM object per event.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Optional
+
+from sqlalchemy import ColumnElement, Text, func, insert, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from engine.store.models import TrailEvent, TrailHead, iso_utc
+
+EventRow = tuple[str, int, str, str, str, str, str, str, str]
+COLUMNS = ("case_id", "seq", "at", "actor", "action", "payload", "payload_sha256", "prev_hash", "hash")
+STREAM_BATCH = 20_000
+_events = TrailEvent.__table__
+_heads = TrailHead.__table__
+
+
+def _at_text(dialect: str) -> Optional[ColumnElement[Any]]:
+    """`at` as ISO 8601 UTC text with microseconds, exactly as engine.store.models.iso_utc writes it."""
+    if dialect == "sqlite":  # stored as that very text (models.UTCDateTime)
+        return type_coerce(_events.c.at, Text)
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", _events.c.at), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+    return None
+
+
+def _select(session: Session):
+    at = _at_text(session.get_bind().dialect.name)
+    columns = [_events.c[name] if name != "at" or at is None else at.label("at") for name in COLUMNS]
+    return select(*columns).order_by(_events.c.case_id, _events.c.seq), at is None
+
+
+def _rows(result: Any, convert: bool) -> Iterator[EventRow]:
+    if not convert:
+        yield from result.tuples()
+        return
+    for row in result.tuples():
+        yield (row[0], row[1], iso_utc(row[2]), *row[3:])
+
+
+def stream_events(session: Session, case_id: Optional[str] = None) -> Iterator[EventRow]:
+    """Every event (of one chain, or of all), ordered by chain and seq, streamed in batches."""
+    stmt, convert = _select(session)
+    if case_id is not None:
+        stmt = stmt.where(_events.c.case_id == case_id)
+    result = session.connection().execute(stmt, execution_options={"yield_per": STREAM_BATCH})
+    try:
+        yield from _rows(result, convert)
+    finally:
+        result.close()
+
+
+def chain_events(session: Session, case_id: str, after: int = 0) -> list[EventRow]:
+    """The events of one chain with seq > `after`, in order."""
+    stmt, convert = _select(session)
+    stmt = stmt.where(_events.c.case_id == case_id, _events.c.seq > after)
+    return list(_rows(session.connection().execute(stmt), convert))
+
+
+def chain_heads(session: Session, case_id: Optional[str] = None) -> dict[str, tuple[int, str]]:
+    """The recorded head (seq, hash) of every chain, or of one."""
+    stmt = select(_heads.c.case_id, _heads.c.seq, _heads.c.hash)
+    if case_id is not None:
+        stmt = stmt.where(_heads.c.case_id == case_id)
+    return {c: (s, h) for c, s, h in session.connection().execute(stmt)}
+
+
+def lock_head(session: Session, case_id: str, genesis: str) -> tuple[int, str]:
+    """Lock a chain's head row until the transaction ends (creating it at seq 0), and read it.
+
+    PostgreSQL: SELECT … FOR UPDATE makes a concurrent appender of the same chain wait for this
+    transaction, then read the head it left. SQLite: FOR UPDATE is not needed, the writer holds
+    the database write lock from BEGIN IMMEDIATE (engine.store.db). Either way the primary key
+    (case_id, seq) of trail_events is the backstop: a duplicate seq fails, never forks.
+    """
+    dialect = session.get_bind().dialect.name
+    upsert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect)
+    if upsert is not None:
+        stmt = upsert(_heads).values(case_id=case_id, seq=0, hash=genesis)
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["case_id"]))
+    elif session.get(TrailHead, case_id) is None:
+        session.execute(insert(_heads).values(case_id=case_id, seq=0, hash=genesis))
+    query = select(_heads.c.seq, _heads.c.hash).where(_heads.c.case_id == case_id).with_for_update()
+    seq, head = session.execute(query).one()
+    return seq, head
+
+
+def advance_head(session: Session, case_id: str, seq: int, hash_: str) -> None:
+    """Move a chain's head onto its newest event (the database refuses any other move)."""
+    session.execute(update(_heads).where(_heads.c.case_id == case_id).values(seq=seq, hash=hash_))

@@ -40,8 +40,9 @@ class UnitOfWork:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
-        self.rollback()
-        self.session.close()
+        if not self.read_only:  # a reader has nothing to undo: keep what it loaded usable
+            self.rollback()
+        self.session.close()  # ends the transaction (at the database: a rollback)
 
     def commit(self) -> None:
         """Make every change of this unit of work durable, at once."""

@@ -130,9 +130,38 @@ class _Loader(Reader, Scanner, Parser, Composer, BaseResolver):
                 f"嵌套超过 {MAX_DEPTH} 层 / nesting deeper than {MAX_DEPTH} levels", event
             )
         try:
-            return super().compose_node(parent, index)
+            return Composer.compose_node(self, parent, index)
         finally:
             self.depth -= 1
+
+
+try:
+    from yaml.cyaml import CParser as _CParser      # libyaml's scanner and parser, when built
+except ImportError:                                  # pragma: no cover - pure-Python PyYAML
+    _CParser = None
+
+if _CParser is not None:
+    class _FastLoader(_CParser):
+        """libyaml scans and parses; our Python composer (below) still refuses anchors and records lines."""
+
+        def __init__(self, text: str) -> None:
+            _CParser.__init__(self, text)
+            Composer.__init__(self)
+            BaseResolver.__init__(self)
+            self.depth = 0
+
+        resolve = _Loader.resolve
+        compose_node = _Loader.compose_node
+        compose_document = Composer.compose_document
+        compose_scalar_node = Composer.compose_scalar_node
+        compose_sequence_node = Composer.compose_sequence_node
+        compose_mapping_node = Composer.compose_mapping_node
+        get_single_node = Composer.get_single_node
+        check_node = Composer.check_node
+        get_node = Composer.get_node
+        descend_resolver = BaseResolver.descend_resolver
+        ascend_resolver = BaseResolver.ascend_resolver
+        yaml_path_resolvers: dict = {}
 
 
 class _Builder:
@@ -219,7 +248,7 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, filename: str) -> Problem:
 def load_yaml(text: str, filename: str) -> LoadedYaml:
     """Parse YAML text with the 1.2 core schema; raise InputError naming the file and line."""
     try:
-        loader = _Loader(text)
+        loader = _FastLoader(text) if _CParser is not None else _Loader(text)
         try:
             node = loader.get_single_node()
         finally:

@@ -133,15 +133,27 @@ def _apply_overrides(book: Rulebook, folder: str, source: SourceFile) -> None:
             _problem(book, source, loc, "覆盖参数的 type/direction 须与原参数一致 / type and direction must match the parameter overridden")
             continue
         for i, v in enumerate(override.values):
-            old = base.version_on(v.from_)
-            if old is not None and not _tightens(base.direction, old.value, v.value):
-                _problem(book, source, loc + ("values", i),
-                         f"放宽了上级规定：{old.value!r} → {v.value!r}（{base.direction}） / loosens the higher-level rule")
+            until = override.values[i + 1].from_ if i + 1 < len(override.values) else None
+            for old in _versions_during(base, v.from_, until):
+                if not _tightens(base.direction, old.value, v.value):
+                    _problem(book, source, loc + ("values", i),
+                             f"放宽了上级规定（{old.from_}起为 {old.value!r}，此处为 {v.value!r}，{base.direction}）"
+                             f" / loosens the higher-level rule in force from {old.from_}")
         first = override.values[0].from_
         kept = tuple(v for v in base.versions if v.from_ < first)
         added = tuple(ParamVersion(v.from_, v.value, override.verified is not False, override.citation, folder)
                       for v in override.values)
         book.params[name] = ParamDef(name, base.title, base.type, base.direction, kept + added)
+
+
+def _versions_during(base: ParamDef, start: date, until: Optional[date]) -> list[ParamVersion]:
+    """The higher level's values in force at some time in [start, until)."""
+    out = []
+    for i, v in enumerate(base.versions):
+        end = base.versions[i + 1].from_ if i + 1 < len(base.versions) else None
+        if (until is None or v.from_ < until) and (end is None or end > start):
+            out.append(v)
+    return out
 
 
 def _tightens(direction: str, old: Any, new: Any) -> bool:

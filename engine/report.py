@@ -46,8 +46,14 @@ def to_text(result: CheckResult, title: str = "", lang: str = "zh") -> str:
     s = summary(result.findings)
     stage_names = {st.id: (st.zh if zh else st.en) for st in load_stages()}
     lines = [_heading(result, title, stage_names, zh), _summary_line(s, zh), ""]
-    if not any(f.verdict != "not_applicable" or f.reason not in ("not_in_force",) for f in result.findings):
-        lines.append("本案所涉行为发生时，规则均未施行。" if zh else "No rule was in force for the acts of this case.")
+    reasons = {f.reason for f in result.findings if f.verdict == "not_applicable"}
+    if all(f.verdict == "not_applicable" for f in result.findings):
+        if reasons <= {"not_in_force"}:
+            lines.append("本案所涉行为发生时，规则均未施行（如《条例》自2019年9月1日起施行）。" if zh
+                         else "No rule was in force for the acts of this case (Decree 713 took effect on 2019-09-01).")
+        else:
+            lines.append("本案所列规则均不适用（排除事项、特别程序或条件不具备）。" if zh
+                         else "No rule applies to this case (excluded matter, special procedure or conditions not met).")
     for stage in load_stages():
         block = _stage_block([f for f in result.findings if f.stage == stage.id], stage_names[stage.id], zh)
         lines += block

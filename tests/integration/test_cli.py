@@ -132,3 +132,35 @@ def test_rules_list_shows_citations_and_unverified_rules():
 def test_rules_lint_passes_on_the_shipped_rules():
     proc = yifa("rules", "lint")
     assert proc.returncode == 0, proc.stdout
+
+
+def test_a_case_from_before_the_decree_exits_0_and_the_text_says_no_rule_was_in_force(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("id: OLD2\ntitle: 旧案\ndecision_body: {name: 某县人民政府, level: county}\n"
+                    "legality_review: {submitted_on: 2019-05-01, opinion_on: 2019-05-20, conclusion: legal}\n"
+                    "collective_decision: {meeting_type: circulation, held_on: 2019-06-10, decision: approve}\n"
+                    "party_report: {reported_on: 2019-06-12}\npublication: {published_on: 2019-06-20}\n",
+                    encoding="utf-8")
+    proc = yifa("check", path, "--as-of", "2019-07-01")
+    assert proc.returncode == 0
+    assert "均未施行" in proc.stdout
+
+
+@pytest.mark.parametrize("held_on, level, meeting, blocking", [
+    ("2024-10-09", "county", "executive", False),
+    ("2024-10-09", "county", "office", True),
+    ("2024-10-09", "township", "office", False),
+    ("2024-10-09", "township", "circulation", True),
+])
+def test_the_meeting_gate_follows_the_level_of_the_decision_body(tmp_path, held_on, level, meeting, blocking):
+    path = tmp_path / "m.yaml"
+    path.write_text(f"id: M1\ntitle: 会议\ndecision_body: {{name: 某人民政府, level: {level}}}\n"
+                    "legality_review: {submitted_on: 2024-09-02, opinion_on: 2024-09-20, conclusion: legal,"
+                    " legal_adviser_opinion: true, scope: [authority, procedure, content], package: [draft, legal_basis, procedure_explanation]}\n"
+                    f"collective_decision: {{meeting_type: {meeting}, held_on: {held_on}, decision: approve, majority_view: approve,"
+                    " materials: [draft, legality_opinion], head_spoke_last: true, dissent_recorded: true}\n",
+                    encoding="utf-8")
+    report = json.loads(yifa("check", path, "--format", "json", "--as-of", held_on).stdout)
+    assert report["summary"]["blocking"] is blocking
+    col02 = next(f for f in report["findings"] if f["rule"] == "MAD-COL-02")
+    assert col02["verdict"] == ("violated" if blocking else "satisfied")

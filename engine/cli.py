@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "test":
             a.add_argument("--engine", choices=("both", "durable", "native"), default="both")
         a.set_defaults(run=fn)
+    from engine import cli_case, cli_store
+    cli_store.register(sub)
+    cli_case.register(sub)
     return p
 
 

@@ -82,7 +82,9 @@ def append_event(session: Session, case_id: str, actor: str, action: str, payloa
 
     The chain's head row is locked first (SELECT … FOR UPDATE on PostgreSQL; the write lock of
     BEGIN IMMEDIATE on SQLite), so concurrent appenders queue and each links to the one before:
-    both succeed, as seq n+1 and n+2, and the chain never forks.
+    both succeed, as seq n+1 and n+2, and the chain never forks. (In a REPEATABLE READ or
+    SERIALIZABLE transaction on PostgreSQL the second gets a serialization failure instead and
+    rolls back whole: exactly one wins.) The primary key (case_id, seq) is the last guard.
     """
     seq, prev = trail_rows.lock_head(session, case_id, GENESIS)
     event = TrailEvent(**seal(case_id, seq + 1, at or utcnow(), actor, action, payload, prev))
@@ -178,6 +180,9 @@ def _diagnose(row: EventRow, expected: int, last: str, chain: Sequence[EventRow]
                          f"stored as #{seq} but sealed as #{sealed}")
         return Break(case_id, seq, "missing", f"其前一事件已不在记录中（本事件封存时为第 {sealed} 号，其后被重新编号）",
                      f"the event it follows is gone (it was sealed as #{sealed}; later events were renumbered)")
+    if seq == 1:
+        return Break(case_id, seq, "altered", "首个事件未从创始哈希（64 个 0）开始",
+                     "the first event does not start from the genesis hash (64 zeros)")
     if linked_to is not None:
         return Break(case_id, seq, "reordered", f"链接到第 {linked_to} 号，而非第 {seq - 1} 号",
                      f"it links to #{linked_to}, not to #{seq - 1}")
@@ -193,7 +198,7 @@ def _check_head(case_id: str, expected: int, last: str, head: tuple[int, str],
         tail = more(expected - 1)
         expected, last, bad = _walk(tail, expected, last)
         if bad is not None:
-            return expected, last, _diagnose(bad, expected, last, tail)
+            return expected, last, _diagnose(bad, expected, last, more(0))
     if head_seq >= expected:
         return expected, last, Break(case_id, expected, "missing",
                                      f"链头记录到第 {head_seq} 号，记录止于第 {expected - 1} 号：末尾事件被删除",

@@ -354,3 +354,8 @@ def load_document(path: Path | str) -> LoadedYaml:
             line=line,
         ) from None
     return loader(text, name)
+
+
+def dump_yaml(data: Any) -> str:
+    """Write plain data as YAML that `load_yaml` reads back equal (ambiguous strings are quoted)."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)

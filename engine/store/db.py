@@ -5,6 +5,7 @@ without it, SQLite in the instance folder (`$YIFA_INSTANCE`, default `./instance
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any, Optional
@@ -50,6 +51,12 @@ def make_engine(url: Optional[str] = None, **kwargs: Any) -> Engine:
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine, "connect", _postgresql_session)
     return engine
+
+
+@functools.lru_cache(maxsize=8)
+def default_engine(url: Optional[str] = None) -> Engine:
+    """One engine (and connection pool) per database for the whole process."""
+    return make_engine(url or database_url())
 
 
 def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:

@@ -104,6 +104,10 @@ class CaseRecord(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # revision 0002: who created the case (nobody reviews their own proposal), and the workflow
+    # state (stages re-opened by an Art. 37 adjustment, suspended or stopped)
+    created_by: Mapped[Optional[str]] = mapped_column(String(64))
+    workflow: Mapped[Optional[dict[str, Any]]]
 
     # SQLAlchemy adds `AND version = :old` to every UPDATE and raises StaleDataError when a
     # concurrent writer got there first: the second editor is told, nothing is overwritten.

@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.store.db import READ_ONLY, make_engine
+from engine.store.db import READ_ONLY, default_engine
 
 
 class UnitOfWork:
@@ -20,7 +20,7 @@ class UnitOfWork:
     session: Session
 
     def __init__(self, engine: Optional[Engine] = None, read_only: bool = False) -> None:
-        self.engine = engine or make_engine()
+        self.engine = engine or default_engine()
         self.read_only = read_only
         bind = self.engine
         if read_only:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -68,6 +69,7 @@ def test_a_second_writer_waits_for_the_first_and_links_to_its_event(uow, engine)
         done_first = pool.submit(first)
         done_second = pool.submit(second)
         first_locked.wait(10)
+        time.sleep(0.3)
         assert not done_second.done()  # blocked on the head's row lock
         first_may_commit.set()
         done_first.result(10)

@@ -1,9 +1,12 @@
 """An attacker with database access edits the trail; verification names the first bad event and how."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
-from engine.trail import append_event, verify_all
+from engine.store.models import TrailEvent
+from engine.trail import append_event, seal, verify_all
 
 CASE = "YL-2021-007"
 
@@ -36,11 +39,8 @@ def test_an_altered_payload_is_named_altered_at_its_seq(uow, trail, tamper):
 
 
 def test_a_payload_altered_with_its_digest_recomputed_is_still_caught_by_the_hash(uow, trail, tamper):
-    import hashlib
     with uow(read_only=True) as u:
-        from sqlalchemy import text
-        payload = u.session.execute(text("SELECT payload FROM trail_events WHERE case_id = :c AND seq = 2"),
-                                    {"c": CASE}).scalar_one()
+        payload = u.session.get(TrailEvent, (CASE, 2)).payload
     forged = payload.replace("hearing", "risk_assessment")
     tamper("UPDATE trail_events SET payload = :p, payload_sha256 = :d WHERE case_id = :c AND seq = 2",
            p=forged, d=hashlib.sha256(forged.encode()).hexdigest(), c=CASE)
@@ -83,15 +83,9 @@ def test_a_whole_chain_deleted_is_named_missing_from_its_first_event(uow, trail,
 
 
 def test_the_newest_event_rewritten_with_valid_hashes_differs_from_the_head(uow, trail, tamper):
-    from sqlalchemy import text
-
-    from engine.trail import seal
     with uow(read_only=True) as u:
-        row = u.session.execute(text("SELECT at, prev_hash FROM trail_events WHERE case_id = 'OTHER' AND seq = 2")).one()
-    from engine.store.models import TrailEvent
-    with uow(read_only=True) as u:
-        at = u.session.get(TrailEvent, ("OTHER", 2)).at
-    forged = seal("OTHER", 2, at, "mallory", "case.create", {"n": 99}, row.prev_hash)
+        newest = u.session.get(TrailEvent, ("OTHER", 2))
+    forged = seal("OTHER", 2, newest.at, "mallory", "case.create", {"n": 99}, newest.prev_hash)
     tamper("UPDATE trail_events SET actor = :actor, payload = :payload, payload_sha256 = :payload_sha256, "
            "hash = :hash WHERE case_id = 'OTHER' AND seq = 2", **forged)
     assert verdicts(uow)["OTHER"] == ("OTHER#2", "altered")

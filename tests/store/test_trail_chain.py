@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from engine.store.models import TrailEvent
-from engine.trail import GENESIS, append_event, canonical, header, verify_all, verify_chain
+from engine.trail import GENESIS, append_event, canonical, header, seal, verify_all, verify_chain
 
 WHEN = datetime(2024, 10, 8, 1, 2, 3, tzinfo=timezone.utc)
 
@@ -90,3 +90,38 @@ def test_events_in_hand_verify_without_the_database(uow):
     assert verify_chain(events, heads={"A": (3, events[-1].hash)}) == []
     cut = verify_chain(events[:2], heads={"A": (3, events[-1].hash)})
     assert [(b.where, b.kind) for b in cut] == [("A#3", "missing")]
+
+
+def _chain(n: int, case_id: str = "A") -> list[dict]:
+    events, prev = [], GENESIS
+    for seq in range(1, n + 1):
+        events.append(seal(case_id, seq, WHEN + timedelta(seconds=seq), "x", "note", {"n": seq}, prev))
+        prev = events[-1]["hash"]
+    return events
+
+
+def _rows(events: list[dict]) -> list[tuple]:
+    return [tuple(e[c] for c in ("case_id", "seq", "at", "actor", "action", "payload", "payload_sha256",
+                                 "prev_hash", "hash")) for e in events]
+
+
+def test_an_event_sealed_in_its_place_but_linked_to_an_older_one_is_named_reordered():
+    events = _chain(3)
+    events[2] = seal("A", 3, WHEN, "x", "note", {"n": 3}, events[0]["hash"])
+    assert [(b.where, b.kind) for b in verify_chain(_rows(events))] == [("A#3", "reordered")]
+
+
+def test_a_chain_that_does_not_start_from_genesis_is_named_altered():
+    forged = seal("A", 1, WHEN, "x", "note", {}, "f" * 64)
+    assert [(b.where, b.kind) for b in verify_chain(_rows([forged]))] == [("A#1", "altered")]
+
+
+def test_a_chain_whose_first_events_are_gone_is_named_missing_from_seq_1():
+    assert [(b.where, b.kind) for b in verify_chain(_rows(_chain(4)[2:]))] == [("A#1", "missing")]
+
+
+def test_only_the_first_break_of_each_chain_is_named():
+    a, b = _chain(5, "A"), _chain(3, "B")
+    del a[1], a[2]
+    b[2]["actor"] = "mallory"
+    assert [(x.where, x.kind) for x in verify_chain(_rows(a + b))] == [("A#2", "missing"), ("B#3", "altered")]

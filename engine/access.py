@@ -1,0 +1,55 @@
+"""Who may do what: roles, and which role records each stage (checked server-side for every caller)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.store.models import CaseRecord, User, UserRole
+
+# the official of the sponsoring unit records the drafting stages and execution; the legality
+# reviewer (司法局/司法所) the legality review; the decision body's secretary the decision and after.
+RECORDERS = {
+    "official": ("initiation", "public_participation", "hearing", "expert_review", "risk_assessment",
+                 "fair_competition_review", "execution"),
+    "legality_reviewer": ("legality_review",),
+    "secretary": ("collective_decision", "party_report", "publication", "archiving", "post_evaluation",
+                  "adjustment"),
+}
+
+
+class PermissionDeniedError(PermissionError):
+    """The actor may not do this; the message says who may."""
+
+
+def roles_of(session: Session, username: str) -> set[str]:
+    """The roles of an active user; raises when the user is unknown or inactive."""
+    user = session.get(User, username)
+    if user is None or not user.active:
+        raise PermissionDeniedError(f"未知或已停用的用户 {username!r} / unknown or inactive user {username!r}")
+    return set(session.scalars(select(UserRole.role).where(UserRole.username == username)))
+
+
+def require_role(session: Session, username: str, roles: Iterable[str]) -> set[str]:
+    """Refuse unless the user holds one of the roles."""
+    held, wanted = roles_of(session, username), set(roles)
+    if not held & wanted:
+        raise PermissionDeniedError(f"用户 {username} 无权进行此操作，需要角色：{'、'.join(sorted(wanted))}"
+                                    f" / user {username} lacks the role: {', '.join(sorted(wanted))}")
+    return held
+
+
+def recorder_roles(stage: str) -> tuple[str, ...]:
+    """The roles that record a stage's evidence (and move the case into it)."""
+    return tuple(role for role, stages in RECORDERS.items() if stage in stages)
+
+
+def require_recorder(session: Session, username: str, stage: str, case: CaseRecord) -> None:
+    """Refuse unless the user records this stage; nobody reviews the legality of their own proposal."""
+    from engine.sections import section_path
+    section_path(stage)                      # an unknown stage is an input error first
+    require_role(session, username, recorder_roles(stage))
+    if stage == "legality_review" and username == case.created_by:
+        raise PermissionDeniedError(f"用户 {username} 提出了本案，不得审查其合法性 / "
+                                    f"{username} proposed this case and may not review its legality")

@@ -1,0 +1,193 @@
+"""`yifa case …` and `yifa user add`: the use cases of engine/services.py from the command line.
+
+Exit codes: 0 done, 1 refused by the rules (a gate closed; the blockers are listed), 2 bad input,
+an unknown case or user, a conflict or a permission refused — each said in a sentence.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
+
+
+def register(subparsers: Any) -> None:
+    """Add `case` and `user` to the `yifa` parser."""
+    case = subparsers.add_parser("case", help="已保存的案件 / stored decision cases")
+    actions = case.add_subparsers(metavar="ACTION")
+    imp = actions.add_parser("import", help="导入案卷（一个文件无效则全部拒绝）/ import case files, all or nothing")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _actor(imp)
+    imp.set_defaults(run=cmd_import)
+    exp = actions.add_parser("export", help="导出案卷 / export a case file")
+    exp.add_argument("case_id", metavar="ID")
+    exp.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    exp.set_defaults(run=cmd_export)
+    chk = actions.add_parser("check", help="按当时的规则重新检查 / re-check under the rules that judged it")
+    chk.add_argument("case_id", metavar="ID")
+    chk.add_argument("--as-of", type=_iso, default=None)
+    chk.set_defaults(run=cmd_check)
+    rec = actions.add_parser("record", help="记录或修改阶段证据 / record or amend a stage's evidence")
+    rec.add_argument("case_id", metavar="ID")
+    rec.add_argument("stage", metavar="STAGE")
+    rec.add_argument("file", type=Path, metavar="FILE", help="该阶段的 YAML/JSON 片段 / the stage's section")
+    _actor(rec)
+    rec.set_defaults(run=cmd_record)
+    adv = actions.add_parser("advance", help="进入下一阶段 / enter a stage")
+    adv.add_argument("case_id", metavar="ID")
+    adv.add_argument("stage", metavar="STAGE")
+    adv.add_argument("--on", type=_iso, default=None, help="进入日期（默认今天）")
+    _actor(adv)
+    adv.set_defaults(run=cmd_advance)
+    adj = actions.add_parser("adjust", help="中止、变更或停止执行（第三十七条）/ suspend, change or stop (Art. 37)")
+    adj.add_argument("case_id", metavar="ID")
+    adj.add_argument("kind", choices=("suspend", "change", "stop"))
+    adj.add_argument("--reason", required=True)
+    adj.add_argument("--urgent", action="store_true", help="行政首长因情况紧急先决定中止 / the head suspends for urgency")
+    adj.add_argument("--on", type=_iso, default=None)
+    _actor(adj)
+    adj.set_defaults(run=cmd_adjust)
+    user = subparsers.add_parser("user", help="用户 / users")
+    uactions = user.add_subparsers(metavar="ACTION")
+    add = uactions.add_parser("add", help="添加用户 / add a user")
+    add.add_argument("username")
+    add.add_argument("--role", action="append", required=True, dest="roles")
+    add.add_argument("--name", default=None)
+    add.set_defaults(run=cmd_user_add)
+
+
+def _actor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作人用户名 / who does it")
+    p.add_argument("--expect-version", type=int, default=None, help="读取时的案件版本 / the version you read")
+
+
+def _iso(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期无效，应为 YYYY-MM-DD：{text!r}") from None
+
+
+def _unit():
+    from engine.store.db import make_engine, upgrade
+    from engine.store.uow import UnitOfWork
+    engine = make_engine()
+    upgrade(str(engine.url.render_as_string(hide_password=False)))
+    return UnitOfWork(engine)
+
+
+def _refusals(fn):
+    """Turn the use cases' refusals into a message and an exit status, never a traceback."""
+    def run(args) -> int:
+        from engine.access import PermissionDeniedError
+        from engine.sections import UnknownStageError
+        from engine.services import GateClosedError, StageOrderError
+        from engine.store.repository import ConflictError, UnknownCaseError
+        try:
+            return fn(args)
+        except GateClosedError as e:
+            print(str(e), file=sys.stderr)
+            return EXIT_REFUSED
+        except (PermissionDeniedError, UnknownCaseError, ConflictError, StageOrderError, UnknownStageError) as e:
+            print(f"yifa: {e}", file=sys.stderr)
+            return EXIT_ERROR
+    run.__name__ = fn.__name__
+    return run
+
+
+@_refusals
+def cmd_import(args) -> int:
+    from engine.services import import_cases
+    with _unit() as uow:
+        outcomes = import_cases(uow, args.files, args.actor)
+        uow.commit()
+    for o in outcomes:
+        print(f"已导入 imported {o.case_id}（阶段 stage {o.stage}，违反 {o.report['summary']['violated']}）")
+    return EXIT_OK
+
+
+@_refusals
+def cmd_export(args) -> int:
+    from engine.services import export_case
+    from engine.store.db import make_engine
+    from engine.store.uow import UnitOfWork
+    with UnitOfWork(make_engine(), read_only=True) as uow:
+        document = export_case(uow, args.case_id)
+    if args.format == "json":
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        from engine.yamlio import dump_yaml
+        sys.stdout.write(dump_yaml(document))
+    return EXIT_OK
+
+
+@_refusals
+def cmd_check(args) -> int:
+    from engine.services import recheck_case
+    with _unit() as uow:
+        replay = recheck_case(uow, args.case_id, args.as_of or date.today())
+    print(json.dumps({"then": replay.then, "now_differs": replay.differences}, ensure_ascii=False))
+    return int(any(f["verdict"] == "violated" and f["severity"] in ("blocker", "error") for f in replay.then["findings"]))
+
+
+@_refusals
+def cmd_record(args) -> int:
+    from engine.services import record_evidence
+    from engine.yamlio import load_document
+    section = load_document(args.file).data
+    with _unit() as uow:
+        outcome = record_evidence(uow, args.case_id, args.stage, section, args.actor,
+                                  args.expect_version, source=str(args.file))
+        uow.commit()
+    _say(outcome, f"已记录 recorded {args.stage}")
+    return EXIT_OK
+
+
+@_refusals
+def cmd_advance(args) -> int:
+    from engine.services import advance_stage
+    with _unit() as uow:
+        outcome = advance_stage(uow, args.case_id, args.stage, args.actor, args.on or date.today(), args.expect_version)
+        uow.commit()
+    _say(outcome, f"已进入 entered {args.stage}")
+    return EXIT_OK
+
+
+@_refusals
+def cmd_adjust(args) -> int:
+    from engine.services import adjust_decision
+    with _unit() as uow:
+        outcome = adjust_decision(uow, args.case_id, args.kind, args.reason, args.actor,
+                                  args.on or date.today(), args.urgent, args.expect_version)
+        uow.commit()
+    _say(outcome, f"已{ {'suspend': '中止', 'change': '变更', 'stop': '停止'}[args.kind] }执行 adjusted ({args.kind})；"
+                  f"需重新履行 re-run: {', '.join(outcome.extra.get('reopened', [])) or '无 none'}")
+    return EXIT_OK
+
+
+def cmd_user_add(args) -> int:
+    from engine.store.models import ROLES, User, UserRole
+    bad = [r for r in args.roles if r not in ROLES]
+    if bad:
+        print(f"yifa: 未知角色 {bad}，可用：{', '.join(ROLES)} / unknown role", file=sys.stderr)
+        return EXIT_ERROR
+    with _unit() as uow:
+        if uow.session.get(User, args.username) is not None:
+            print(f"yifa: 用户 {args.username} 已存在 / user exists", file=sys.stderr)
+            return EXIT_ERROR
+        uow.session.add(User(username=args.username, display_name=args.name or args.username, active=True))
+        uow.session.flush()
+        uow.session.add_all(UserRole(username=args.username, role=r) for r in dict.fromkeys(args.roles))
+        uow.commit()
+    print(f"已添加用户 added {args.username}（{', '.join(args.roles)}）")
+    return EXIT_OK
+
+
+def _say(outcome, what: str) -> None:
+    s = outcome.report["summary"]
+    print(f"{what}：案件 {outcome.case_id} 第 {outcome.version} 版，当前阶段 {outcome.stage}；"
+          f"违反 {s['violated']}，待办 {s['pending']}{'，⛔ 存在阻断' if s['blocking'] else ''}；审计事件 #{outcome.event_seq}")

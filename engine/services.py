@@ -1,0 +1,360 @@
+"""Use cases shared by the CLI and the web app: each is one transaction with its trail event.
+
+    create_case · record_evidence · advance_stage · adjust_decision · import_cases · export_case · recheck_case
+
+Who may do what is decided here, server-side, for every caller (roles in engine/access.py).
+Nothing here knows about Flask, a request or a session: the actor and the date are passed in.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.access import require_recorder, require_role
+from engine.case import Case, case_to_document, load_case, parse_case
+from engine.check import CheckResult, checker_for
+from engine.errors import InputError
+from engine.report import to_json
+from engine.sections import get_path, get_section, with_date, with_section
+from engine.store.models import CaseRecord, FindingRecord, StageEvidence
+from engine.store.repository import ConflictError, get_case, store_rulebook_version
+from engine.store.uow import UnitOfWork
+from engine.trail import append_event, canonical
+from engine.yamlio import LoadedYaml
+
+GATE_SEVERITIES = ("blocker", "error")
+
+
+class GateClosedError(Exception):
+    """Entry to a stage refused: the gate rules it violates, with their articles."""
+
+    def __init__(self, case_id: str, stage: str, blockers: list[dict]):
+        self.case_id, self.stage, self.blockers = case_id, stage, blockers
+        lines = [f"案件 {case_id} 不得进入「{stage}」阶段 / case {case_id} may not enter stage {stage}:"]
+        lines += [f"  ✗ {b['rule']} {_cite(b['citation'])}：{b.get('message', '')}" for b in blockers]
+        super().__init__("\n".join(lines))
+
+
+class StageOrderError(ValueError):
+    """A stage entered before the stages that must come first."""
+
+
+@dataclass
+class Outcome:
+    case_id: str
+    version: int
+    stage: Optional[str]
+    report: dict
+    event_seq: int
+    extra: dict = field(default_factory=dict)
+
+
+def _cite(c: dict) -> str:
+    from engine.report import cite
+    return cite(c)
+
+
+def _sha(obj: Any) -> str:
+    return hashlib.sha256(canonical(obj).encode("utf-8")).hexdigest()
+
+
+def _check(uow: UnitOfWork, case: Case, as_of: date, actor: str) -> tuple[CheckResult, dict]:
+    """Check a case, keep the rulebook version that judged it, and return the report."""
+    store_rulebook_version(uow.session, case.jurisdiction, actor)
+    result = checker_for(case.jurisdiction).check(case, as_of, "durable")
+    return result, to_json(result)
+
+
+def _save_findings(uow: UnitOfWork, case_id: str, result: CheckResult, report: dict) -> None:
+    uow.session.add(FindingRecord(case_id=case_id, as_of=result.as_of, rulebook_version=result.version,
+                                  jurisdiction=result.jurisdiction, report=report))
+
+
+def _event_payload(what: dict, document: dict, report: dict, version: int) -> dict:
+    """The trail event: what was done, the evidence digests, the rulebook version and the findings."""
+    return {**what, "case_version": version, "document_sha256": _sha(document),
+            "rulebook": report["rulebook"], "as_of": report["as_of"], "stage": report["stage"],
+            "summary": report["summary"],
+            "findings": [{k: f[k] for k in ("rule", "verdict", "severity") if k in f}
+                         | ({"reason": f["reason"]} if "reason" in f else {}) for f in report["findings"]]}
+
+
+def _parse(document: dict, source: str) -> Case:
+    return parse_case(LoadedYaml(document), source)
+
+
+def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: Optional[date] = None,
+                action: str = "case.created") -> Outcome:
+    """Store a new case with its evidence, check it, and open its trail."""
+    require_role(uow.session, actor, ("official", "admin"))
+    if uow.session.get(CaseRecord, case.id) is not None:
+        raise InputError.single(case.id, f"案件 {case.id} 已存在 / case {case.id} already exists", "id")
+    document = case_to_document(case)
+    result, report = _check(uow, case, as_of or date.today(), actor)
+    record = CaseRecord(id=case.id, title=case.title, jurisdiction=case.jurisdiction, stage=result.stage,
+                        document=document, created_by=actor, workflow={"reopened": [], "suspended": False})
+    uow.session.add(record)
+    uow.session.flush()
+    for stage in _recorded_stages(document):
+        _add_evidence(uow, case.id, stage, get_section(document, stage), actor)
+    _save_findings(uow, case.id, result, report)
+    event = append_event(uow.session, case.id, actor, action,
+                         _event_payload({"title": case.title, "document": document}, document, report, record.version))
+    return Outcome(case.id, record.version, record.stage, report, event.seq)
+
+
+def _recorded_stages(document: dict) -> list[str]:
+    from engine.sections import SECTION_OF
+    return [s for s in SECTION_OF if get_section(document, s) is not None]
+
+
+def _add_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor: str) -> int:
+    """Add a revision of a stage's evidence (amendments add revisions; nothing is overwritten)."""
+    from sqlalchemy import func, select
+    latest = uow.session.scalar(select(func.max(StageEvidence.version))
+                                .where(StageEvidence.case_id == case_id, StageEvidence.stage == stage)) or 0
+    uow.session.add(StageEvidence(case_id=case_id, stage=stage, version=latest + 1,
+                                  document={"section": section}, recorded_by=actor))
+    return latest + 1
+
+
+def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor: str,
+                    expected_version: Optional[int] = None, as_of: Optional[date] = None,
+                    source: str = "<evidence>") -> Outcome:
+    """Record or amend one stage's evidence; the whole case is re-validated and re-checked."""
+    record = _load(uow, case_id, expected_version)
+    require_recorder(uow.session, actor, stage, record)
+    before = get_section(record.document, stage)
+    document = with_section(record.document, stage, section)
+    case = _parse(document, source)
+    revision = _add_evidence(uow, case_id, stage, section, actor)
+    result, report = _check(uow, case, as_of or date.today(), actor)
+    _store(uow, record, document, result.stage)
+    _save_findings(uow, case_id, result, report)
+    action = "evidence.amended" if before is not None else "evidence.recorded"
+    what = {"stage": stage, "revision": revision, "evidence": section, "evidence_sha256": _sha(section),
+            "previous_sha256": _sha(before) if before is not None else None}
+    event = append_event(uow.session, case_id, actor, action, _event_payload(what, document, report, record.version))
+    return Outcome(case_id, record.version, record.stage, report, event.seq)
+
+
+def _load(uow: UnitOfWork, case_id: str, expected_version: Optional[int]) -> CaseRecord:
+    try:
+        return get_case(uow.session, case_id, expected_version)
+    except ConflictError as e:
+        raise _conflict(uow, e) from None
+
+
+def _conflict(uow: UnitOfWork, e: ConflictError) -> ConflictError:
+    """Say what changed since the version the editor read: who, when, which stage."""
+    changes = _changes_since(uow, e.case_id, e.expected)
+    detail = "；".join(changes) or "（无详情）"
+    err = ConflictError(e.case_id, e.expected, e.actual)
+    err.changes = changes
+    err.args = (f"{err.args[0]}：{detail}",)
+    return err
+
+
+def _changes_since(uow: UnitOfWork, case_id: str, version: int) -> list[str]:
+    import json
+    from sqlalchemy import select
+    from engine.store.models import TrailEvent
+    rows = uow.session.execute(select(TrailEvent.actor, TrailEvent.at, TrailEvent.action, TrailEvent.payload)
+                               .where(TrailEvent.case_id == case_id).order_by(TrailEvent.seq)).all()
+    out = []
+    for actor, at, action, payload in rows:
+        data = json.loads(payload)
+        if data.get("case_version", 0) > version:
+            out.append(f"{actor} 于 {at:%Y-%m-%d %H:%M} {action}" + (f"（{data['stage']}）" if data.get("stage") else ""))
+    return out
+
+
+def _store(uow: UnitOfWork, record: CaseRecord, document: dict, stage: Optional[str]) -> None:
+    """Write the new document; the version check makes a concurrent writer fail, not overwrite."""
+    record.document, record.stage = document, stage
+    try:
+        uow.session.flush()
+    except StaleDataError:
+        uow.session.rollback()
+        current = uow.session.get(CaseRecord, record.id)
+        raise _conflict(uow, ConflictError(record.id, record.version, current.version if current else -1)) from None
+
+
+# ---------------------------------------------------------------- advancing through the stages
+def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: date,
+                  expected_version: Optional[int] = None) -> Outcome:
+    """Enter a stage on a day: its gate rules are judged as if it were entered then.
+
+    Refused (GateClosedError, listing the violated gate rules with their articles) when a gate
+    rule of severity blocker or error is violated; the refusal itself is kept in the trail.
+    """
+    from engine.workflow import load_workflow
+    record = _load(uow, case_id, expected_version)
+    require_recorder(uow.session, actor, stage, record)
+    workflow, state = load_workflow(), dict(record.workflow or {})
+    _check_order(workflow, record, stage, on, state)
+    document = _entered(workflow, record, stage, on, state)
+    case = _parse(document, f"{case_id}（进入 {stage}）")
+    result, report = _check(uow, case, on, actor)
+    blockers = [f for f in report["findings"] if f["rule"] in workflow.gates(stage)
+                and f["verdict"] == "violated" and f["severity"] in GATE_SEVERITIES]
+    if blockers:
+        _refuse(uow, record, stage, on, actor, blockers, report)
+    document = _mark_rerun(document, stage, state)
+    _store(uow, record, document, stage)
+    record.workflow = state
+    _save_findings(uow, case_id, result, report)
+    what = {"stage_entered": stage, "on": on.isoformat(), "gates": sorted(workflow.gates(stage))}
+    event = append_event(uow.session, case_id, actor, "stage.advanced", _event_payload(what, document, report, record.version))
+    return Outcome(case_id, record.version, stage, report, event.seq)
+
+
+def _check_order(workflow, record: CaseRecord, stage: str, on: date, state: dict) -> None:
+    from engine.facts import flatten
+    if stage in state.get("reopened", []):
+        return
+    if state.get("suspended") and stage != "adjustment":
+        raise StageOrderError(f"案件 {record.id} 已中止执行，只能先作出调整决定 / case {record.id} is suspended")
+    facts = flatten(_parse(record.document, record.id), on)
+    allowed = workflow.next_stages(facts)
+    if stage not in allowed:
+        raise StageOrderError(f"案件 {record.id} 现在不能进入「{stage}」：可进入的阶段为 {', '.join(allowed) or '无'}"
+                              f" / case {record.id} cannot enter {stage} now; it may enter: {', '.join(allowed) or 'none'}")
+
+
+def _entered(workflow, record: CaseRecord, stage: str, on: date, state: dict) -> dict:
+    """The document with the stage's entry date set to `on` where it is not recorded (or is stale)."""
+    field_path = workflow.entered_on(stage)
+    if field_path is None:
+        return record.document
+    recorded = get_path(record.document, field_path)
+    stale = stage in state.get("reopened", []) and recorded is not None and recorded < state.get("adjusted_on", "")
+    if recorded is None or stale:
+        return with_date(record.document, field_path, on.isoformat())
+    return record.document
+
+
+def _mark_rerun(document: dict, stage: str, state: dict) -> dict:
+    """A re-opened stage entered again counts as re-run for the latest change or stop (Art. 37)."""
+    if stage not in state.get("reopened", []):
+        return document
+    state["reopened"] = [s for s in state["reopened"] if s != stage]
+    adjustments = [dict(a) for a in document.get("adjustments", [])]
+    for adj in reversed(adjustments):
+        if adj.get("kind") in ("change", "stop"):
+            adj["procedures_rerun"] = list(dict.fromkeys([*adj.get("procedures_rerun", []), stage]))
+            break
+    return {**document, "adjustments": adjustments}
+
+
+def _refuse(uow: UnitOfWork, record: CaseRecord, stage: str, on: date, actor: str,
+            blockers: list[dict], report: dict) -> None:
+    """Keep the refused attempt in the trail (an auditor sees it), then refuse."""
+    uow.session.rollback()
+    what = {"stage_refused": stage, "on": on.isoformat(), "blockers": blockers}
+    append_event(uow.session, record.id, actor, "stage.advance_refused",
+                 _event_payload(what, record.document, report, record.version))
+    uow.commit()
+    raise GateClosedError(record.id, stage, blockers)
+
+
+# ---------------------------------------------------------------- Art. 37: suspend, change, stop
+RERUN_ON_CHANGE = ("public_participation", "expert_review", "risk_assessment", "legality_review", "collective_decision")
+RERUN_ON_STOP = ("legality_review", "collective_decision")
+
+
+def adjust_decision(uow: UnitOfWork, case_id: str, kind: str, reason: str, actor: str, on: date,
+                    urgent: bool = False, expected_version: Optional[int] = None) -> Outcome:
+    """Suspend, change or stop a decided matter (Art. 37), re-opening the stages it must re-run."""
+    from engine.workflow import load_workflow
+    from engine.facts import flatten
+    if kind not in ("suspend", "change", "stop"):
+        raise InputError.single("--kind", f"调整方式应为 suspend | change | stop，实际为 {kind!r} / invalid kind", "kind")
+    if not reason.strip():
+        raise InputError.single("--reason", "须说明调整理由 / a reason is required", "reason")
+    record = _load(uow, case_id, expected_version)
+    require_role(uow.session, actor, ("secretary", "admin"))
+    decision = get_path(record.document, "collective_decision.decision")
+    if decision not in ("approve", "amend"):
+        raise StageOrderError(f"案件 {case_id} 尚未作出可执行的决策，无可调整 / case {case_id} has no decision to adjust")
+    entry = {"kind": kind, "decided_on": on.isoformat(), "by_head_urgent": urgent, "procedures_rerun": []}
+    document = {**record.document, "adjustments": [*record.document.get("adjustments", []), entry]}
+    case = _parse(document, f"{case_id}（调整）")
+    facts = flatten(case, on)
+    workflow = load_workflow()
+    rerun = {"suspend": (), "change": RERUN_ON_CHANGE, "stop": RERUN_ON_STOP}[kind]
+    reopened = [s for s in rerun if workflow.required(s, facts)]
+    state = {**(record.workflow or {}), "reopened": reopened, "suspended": kind == "suspend",
+             "stopped": kind == "stop", "adjusted_on": on.isoformat()}
+    result, report = _check(uow, case, on, actor)
+    _store(uow, record, document, "adjustment")
+    record.workflow = state
+    _save_findings(uow, case_id, result, report)
+    what = {"adjustment": entry, "reason": reason, "reopened": reopened}
+    event = append_event(uow.session, case_id, actor, "decision.adjusted", _event_payload(what, document, report, record.version))
+    return Outcome(case_id, record.version, "adjustment", report, event.seq, {"reopened": reopened})
+
+
+# ---------------------------------------------------------------- import, export, replay
+def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: Optional[date] = None) -> list[Outcome]:
+    """Import case files: every file is validated first, and one bad file refuses them all."""
+    cases, problems, seen = [], [], set()
+    for path in paths:
+        try:
+            case = load_case(path)
+        except InputError as e:
+            problems += e.problems
+            continue
+        if case.id in seen or uow.session.get(CaseRecord, case.id) is not None:
+            problems += InputError.single(str(path), f"案件 {case.id} 已存在 / case {case.id} already exists", "id").problems
+        seen.add(case.id)
+        cases.append(case)
+    if problems:
+        raise InputError(problems)
+    return [create_case(uow, case, actor, as_of, action="case.imported") for case in cases]
+
+
+def export_case(uow: UnitOfWork, case_id: str) -> dict:
+    """The stored case file, exactly as the format (CASE_FORMAT §1) writes it."""
+    return get_case(uow.session, case_id).document
+
+
+@dataclass
+class Replay:
+    case_id: str
+    as_of: date
+    then: dict                      # under the rulebook version that last judged the case
+    now: dict                       # under today's rulebook
+    differences: list[dict]
+
+
+def recheck_case(uow: UnitOfWork, case_id: str, as_of: date) -> Replay:
+    """Re-check a stored case as of a day under the very rules that judged it, and under today's."""
+    import tempfile
+    from sqlalchemy import select
+    from engine.store.repository import materialize_rulebook
+    record = get_case(uow.session, case_id)
+    case = _parse(record.document, case_id)
+    last = uow.session.scalars(select(FindingRecord).where(FindingRecord.case_id == case_id)
+                               .order_by(FindingRecord.id.desc()).limit(1)).first()
+    now = to_json(checker_for(case.jurisdiction).check(case, as_of, "durable"))
+    then = now
+    if last is not None and last.rulebook_version != now["rulebook"]["version"]:
+        with tempfile.TemporaryDirectory(prefix="yifa-replay-") as tmp:
+            root = materialize_rulebook(uow.session, last.rulebook_version, Path(tmp))
+            (root / "calendars").mkdir(exist_ok=True)
+            then = to_json(checker_for(case.jurisdiction, root).check(case, as_of, "durable"))
+            then["rulebook"]["version"] = last.rulebook_version
+    return Replay(case_id, as_of, then, now, _differences(then, now))
+
+
+def _differences(then: dict, now: dict) -> list[dict]:
+    old = {f["rule"]: (f["verdict"], f.get("reason")) for f in then["findings"]}
+    new = {f["rule"]: (f["verdict"], f.get("reason")) for f in now["findings"]}
+    return [{"rule": r, "then": old.get(r), "now": new.get(r)}
+            for r in sorted(old.keys() | new.keys()) if old.get(r) != new.get(r)]

@@ -1,0 +1,111 @@
+"""Choosing the database, migrating it, and the unit of work."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.store.db import current_revision, database_url, head_revision, normalize_url, upgrade
+from engine.store.models import Base, CaseRecord, FindingRecord, RulebookVersion
+from engine.store.repository import ConflictError, UnknownCaseError, get_case
+
+TABLES = {"cases", "stage_evidence", "attachments", "findings", "rulebook_versions", "users",
+          "user_roles", "api_tokens", "trail_events", "trail_heads", "alembic_version"}
+
+
+def test_a_postgresql_url_is_pointed_at_psycopg_3(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db:5432/yifa")
+    assert database_url() == "postgresql+psycopg://u:p@db:5432/yifa"
+    assert normalize_url("postgres://h/db") == "postgresql+psycopg://h/db"
+    assert normalize_url("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
+
+
+def test_without_database_url_sqlite_lives_in_the_instance_folder_which_is_created(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("YIFA_INSTANCE", str(tmp_path / "inst"))
+    assert database_url() == f"sqlite:///{tmp_path / 'inst' / 'yifa.sqlite3'}"
+    assert (tmp_path / "inst").is_dir()
+
+
+def test_migrations_create_every_table_and_running_them_again_changes_nothing(db_url, engine):
+    assert TABLES <= set(inspect(engine).get_table_names())
+    assert upgrade(db_url) == head_revision() == current_revision(engine)
+    with engine.connect() as connection:
+        trail = {c["name"] for c in inspect(connection).get_columns("trail_events")}
+        assert trail == {"case_id", "seq", "at", "actor", "action", "payload", "payload_sha256", "prev_hash", "hash"}
+
+
+def test_the_migrated_schema_is_exactly_what_the_models_describe(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_a_unit_of_work_keeps_nothing_unless_committed(uow):
+    with uow() as u:
+        u.session.add(CaseRecord(id="A", title="t", jurisdiction="CN", document={}))
+    with uow() as u:
+        u.session.add(CaseRecord(id="B", title="t", jurisdiction="CN", document={}))
+        u.commit()
+    with pytest.raises(RuntimeError), uow() as u:
+        u.session.add(CaseRecord(id="C", title="t", jurisdiction="CN", document={}))
+        u.session.flush()
+        raise RuntimeError("a use case failed half way")
+    with uow(read_only=True) as u:
+        assert u.session.scalars(select(CaseRecord.id)).all() == ["B"]
+
+
+def test_an_editor_who_read_an_older_version_gets_a_conflict_naming_both_versions(uow):
+    with uow() as u:
+        u.session.add(CaseRecord(id="A", title="原标题", jurisdiction="CN", document={"id": "A"}))
+        u.commit()
+    with uow() as first:
+        get_case(first.session, "A", expected_version=1).title = "第一人修改"
+        first.commit()
+    with uow() as second, pytest.raises(ConflictError, match="version 1, now 2"):
+        get_case(second.session, "A", expected_version=1)
+    with uow(read_only=True) as u, pytest.raises(UnknownCaseError):
+        get_case(u.session, "B")
+
+
+def test_two_transactions_updating_one_case_at_once_the_second_is_refused(uow, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writers hold the write lock from BEGIN IMMEDIATE: they cannot interleave")
+    with uow() as u:
+        u.session.add(CaseRecord(id="A", title="原标题", jurisdiction="CN", document={"id": "A"}))
+        u.commit()
+    with uow() as first, uow() as second:
+        mine, theirs = first.session.get(CaseRecord, "A"), second.session.get(CaseRecord, "A")
+        mine.title = "第一人修改"
+        first.commit()
+        theirs.title = "第二人修改"
+        with pytest.raises(StaleDataError):
+            second.commit()
+    with uow(read_only=True) as u:
+        case = u.session.get(CaseRecord, "A")
+        assert (case.title, case.version) == ("第一人修改", 2)
+
+
+def test_a_finding_keeps_the_rulebook_version_that_produced_it(uow):
+    with uow() as u:
+        u.session.add(CaseRecord(id="A", title="t", jurisdiction="CN", document={}))
+        u.session.add(RulebookVersion(version="sha256:" + "a" * 64, jurisdiction="CN", files={"CN/x.yaml": "规则"}))
+        u.session.flush()
+        u.session.add(FindingRecord(case_id="A", as_of=date(2024, 1, 2), rulebook_version="sha256:" + "a" * 64,
+                                    jurisdiction="CN", report={"summary": {"violated": 0}}))
+        u.commit()
+    with uow(read_only=True) as u:
+        finding = u.session.scalars(select(FindingRecord)).one()
+        assert finding.as_of == date(2024, 1, 2)
+        assert u.session.get(RulebookVersion, finding.rulebook_version).files == {"CN/x.yaml": "规则"}
+
+
+def test_the_rulebook_chain_name_cannot_be_taken_by_a_case(uow):
+    from sqlalchemy.exc import IntegrityError
+    with uow() as u, pytest.raises(IntegrityError):
+        u.session.add(CaseRecord(id="rulebook", title="t", jurisdiction="CN", document={}))
+        u.session.flush()

@@ -27,11 +27,24 @@ def main(argv: Optional[list[str]] = None) -> int:
         return EXIT_INPUT
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        print(f"yifa: {e.strerror or e}：{getattr(e, 'filename', '') or ''} / cannot read or write a file", file=sys.stderr)
+        return EXIT_INPUT
+    except _database_errors() as e:
+        print(f"yifa: 数据库错误 / database error: {str(e).splitlines()[0]}（数据库 DATABASE_URL 是否可用？/ is the database reachable?）",
+              file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # a bug: say so plainly, without a traceback
         print(f"yifa: 内部错误 / internal error: {type(e).__name__}: {e}", file=sys.stderr)
         return 3
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """SQLAlchemy's errors, if it is loaded (the pure `check` command never loads it)."""
+    module = sys.modules.get("sqlalchemy.exc")
+    return (module.SQLAlchemyError,) if module else ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "test":
             a.add_argument("--engine", choices=("both", "durable", "native"), default="both")
         a.set_defaults(run=fn)
+    g = rsub.add_parser("graph", help="绘制程序流程图（SVG）/ draw the workflow as SVG")
+    g.add_argument("--case", default=None, metavar="ID|FILE", help="按已保存案件（或案卷文件）着色 / colour for a stored case or a case file")
+    g.add_argument("--as-of", type=_iso_date, default=None)
+    g.add_argument("--jurisdiction", default=None)
+    g.add_argument("--out", required=True, type=Path, metavar="FILE.svg")
+    g.set_defaults(run=cmd_rules_graph)
     from engine import cli_case, cli_store
     cli_store.register(sub)
     cli_case.register(sub)
@@ -141,6 +160,30 @@ def cmd_rules_test(args) -> int:
         print(r.describe())
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
+
+
+def cmd_rules_graph(args) -> int:
+    from engine.workflow_svg import graph_command
+    case = _case_for_graph(args.case) if args.case else None
+    graph_command(args.out, case, as_of=args.as_of, jurisdiction=args.jurisdiction)
+    print(f"已写入 written {args.out}")
+    return 0
+
+
+def _case_for_graph(ref: str):
+    """A case file path, or the id of a stored case."""
+    from engine.case import load_case, parse_case
+    if Path(ref).is_file():
+        return load_case(Path(ref))
+    from engine.store.db import ready_engine
+    from engine.store.repository import UnknownCaseError, get_case
+    from engine.store.uow import UnitOfWork
+    from engine.yamlio import LoadedYaml
+    try:
+        with UnitOfWork(ready_engine(), read_only=True) as uow:
+            return parse_case(LoadedYaml(get_case(uow.session, ref).document), ref)
+    except UnknownCaseError as e:
+        raise InputError.single("--case", str(e), "case") from None
 
 
 def cmd_rules_list(args) -> int:

@@ -72,12 +72,10 @@ def _iso(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期无效，应为 YYYY-MM-DD：{text!r}") from None
 
 
-def _unit():
-    from engine.store.db import make_engine, upgrade
+def _unit(read_only: bool = False):
+    from engine.store.db import ready_engine
     from engine.store.uow import UnitOfWork
-    engine = make_engine()
-    upgrade(str(engine.url.render_as_string(hide_password=False)))
-    return UnitOfWork(engine)
+    return UnitOfWork(ready_engine(), read_only=read_only)
 
 
 def _refusals(fn):
@@ -113,9 +111,7 @@ def cmd_import(args) -> int:
 @_refusals
 def cmd_export(args) -> int:
     from engine.services import export_case
-    from engine.store.db import make_engine
-    from engine.store.uow import UnitOfWork
-    with UnitOfWork(make_engine(), read_only=True) as uow:
+    with _unit(read_only=True) as uow:
         document = export_case(uow, args.case_id)
     if args.format == "json":
         print(json.dumps(document, ensure_ascii=False, indent=2))

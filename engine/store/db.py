@@ -134,3 +134,11 @@ def is_initialised(engine: Engine) -> bool:
     """Whether the schema exists (the trail table is there)."""
     with engine.connect() as connection:
         return inspect(connection).has_table("trail_events")
+
+
+def ready_engine(url: Optional[str] = None) -> Engine:
+    """An engine on a database whose schema is at the newest migration (applied on first use)."""
+    engine = make_engine(url)
+    if current_revision(engine) != head_revision():
+        upgrade(url)
+    return engine

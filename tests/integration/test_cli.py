@@ -164,3 +164,22 @@ def test_the_meeting_gate_follows_the_level_of_the_decision_body(tmp_path, held_
     assert report["summary"]["blocking"] is blocking
     col02 = next(f for f in report["findings"] if f["rule"] == "MAD-COL-02")
     assert col02["verdict"] == ("violated" if blocking else "satisfied")
+
+
+def test_rules_graph_writes_an_svg_coloured_for_a_case_file(tmp_path):
+    import xml.etree.ElementTree as ET
+    out = tmp_path / "g.svg"
+    proc = yifa("rules", "graph", "--case", EXAMPLES / "yuelong-sewage-2024.yaml", "--as-of", "2024-12-31", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    root = ET.parse(out).getroot()
+    assert root.tag.endswith("svg")
+    text = out.read_text(encoding="utf-8")
+    assert "合法性审查" in text and "YL-2024-011" in text
+
+
+def test_rules_graph_with_an_unknown_stored_case_is_an_input_error(tmp_path):
+    import os
+    env_instance = str(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", "rules", "graph", "--case", "NOPE", "--out", str(tmp_path / "g.svg")],
+                          capture_output=True, text=True, cwd=ROOT, env={**_env(), "YIFA_INSTANCE": env_instance})
+    assert proc.returncode == 2 and "NOPE" in proc.stderr and "Traceback" not in proc.stderr

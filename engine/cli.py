@@ -82,7 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
     from engine import cli_case, cli_store
     cli_store.register(sub)
     cli_case.register(sub)
+    _register_web(sub)
     return p
+
+
+def _register_web(sub) -> None:
+    """Add `yifa web …` when the web package is there (the domain core never needs it)."""
+    try:
+        from web import cli as web_cli
+    except ImportError:
+        return
+    web_cli.register(sub)
 
 
 def _iso_date(text: str) -> date:

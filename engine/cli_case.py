@@ -1,6 +1,7 @@
 """`yifa case …` and `yifa user add`: the use cases of engine/services.py from the command line.
 
-Exit codes: 0 done, 1 refused by the rules (a gate closed; the blockers are listed), 2 bad input,
+Exit codes: 0 done, 1 refused by the procedure (a gate closed, with the violated rules and their
+articles; or a stage entered out of order, with the stages that must come first), 2 bad input,
 an unknown case or user, a conflict or a permission refused — each said in a sentence.
 """
 from __future__ import annotations
@@ -87,10 +88,10 @@ def _refusals(fn):
         from engine.store.repository import ConflictError, UnknownCaseError
         try:
             return fn(args)
-        except GateClosedError as e:
+        except (GateClosedError, StageOrderError) as e:     # refused by the procedure itself
             print(str(e), file=sys.stderr)
             return EXIT_REFUSED
-        except (PermissionDeniedError, UnknownCaseError, ConflictError, StageOrderError, UnknownStageError) as e:
+        except (PermissionDeniedError, UnknownCaseError, ConflictError, UnknownStageError) as e:
             print(f"yifa: {e}", file=sys.stderr)
             return EXIT_ERROR
     run.__name__ = fn.__name__

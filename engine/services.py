@@ -21,7 +21,7 @@ from engine.check import CheckResult, checker_for
 from engine.errors import InputError
 from engine.report import to_json
 from engine.sections import get_path, get_section, with_date, with_section
-from engine.store.models import CaseRecord, FindingRecord, StageEvidence
+from engine.store.models import RULEBOOK_CHAIN, CaseRecord, FindingRecord, StageEvidence
 from engine.store.repository import ConflictError, get_case, store_rulebook_version
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
@@ -132,9 +132,9 @@ def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, act
     before = get_section(record.document, stage)
     document = with_section(record.document, stage, section)
     case = _parse(document, source)
-    revision = _add_evidence(uow, case_id, stage, section, actor)
     result, report = _check(uow, case, as_of or date.today(), actor)
-    _store(uow, record, document, result.stage)
+    _store(uow, record, document, result.stage)  # the case row first: a concurrent writer gets a conflict
+    revision = _add_evidence(uow, case_id, stage, section, actor)
     _save_findings(uow, case_id, result, report)
     action = "evidence.amended" if before is not None else "evidence.recorded"
     what = {"stage": stage, "revision": revision, "evidence": section, "evidence_sha256": _sha(section),
@@ -176,13 +176,14 @@ def _changes_since(uow: UnitOfWork, case_id: str, version: int) -> list[str]:
 
 def _store(uow: UnitOfWork, record: CaseRecord, document: dict, stage: Optional[str]) -> None:
     """Write the new document; the version check makes a concurrent writer fail, not overwrite."""
+    read = record.version  # the rollback below expires the record: keep the version this writer read
     record.document, record.stage = document, stage
     try:
         uow.session.flush()
     except StaleDataError:
         uow.session.rollback()
         current = uow.session.get(CaseRecord, record.id)
-        raise _conflict(uow, ConflictError(record.id, record.version, current.version if current else -1)) from None
+        raise _conflict(uow, ConflictError(record.id, read, current.version if current else -1)) from None
 
 
 # ---------------------------------------------------------------- advancing through the stages
@@ -197,7 +198,6 @@ def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: dat
     record = _load(uow, case_id, expected_version)
     require_recorder(uow.session, actor, stage, record)
     workflow, state = load_workflow(), dict(record.workflow or {})
-    _check_order(workflow, record, stage, on, state)
     document = _entered(workflow, record, stage, on, state)
     case = _parse(document, f"{case_id}（进入 {stage}）")
     result, report = _check(uow, case, on, actor)
@@ -205,6 +205,7 @@ def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: dat
                 and f["verdict"] == "violated" and f["severity"] in GATE_SEVERITIES]
     if blockers:
         _refuse(uow, record, stage, on, actor, blockers, report)
+    _check_order(workflow, record, stage, on, state)     # gates first: they say which article is missing
     document = _mark_rerun(document, stage, state)
     _store(uow, record, document, stage)
     record.workflow = state
@@ -312,6 +313,13 @@ def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: Optional
             continue
         if case.id in seen or uow.session.get(CaseRecord, case.id) is not None:
             problems += InputError.single(str(path), f"案件 {case.id} 已存在 / case {case.id} already exists", "id").problems
+        if case.id == RULEBOOK_CHAIN:  # the rulebook's own trail; the database refuses it too
+            problems += InputError.single(str(path), f"标识 {case.id!r} 保留给规则库审计链 / the id {case.id!r} "
+                                          "is reserved for the rulebook's trail", "id").problems
+        try:  # an unknown jurisdiction is a problem of this file, named with it
+            checker_for(case.jurisdiction)
+        except InputError as e:
+            problems += InputError.single(str(path), e.problems[0].message, "jurisdiction").problems
         seen.add(case.id)
         cases.append(case)
     if problems:

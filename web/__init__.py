@@ -1,21 +1,43 @@
-"""The web application (issue 4 builds it out): a Flask app factory over the engine's services."""
+"""The web application: a thin Flask layer over engine/services.py (docs/web.md explains the core).
+
+    create_app()                      configuration from the environment (web/config.py), schema migrated
+    gunicorn 'web:create_app()'       or   yifa web run [--demo]
+
+Importing `web` is cheap (the CLI imports `web.cli` on every run): Flask and the engine's
+services load only when an app is created.
+"""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, jsonify
+if TYPE_CHECKING:
+    from flask import Flask
 
 
-def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application; `test_config` overrides the configuration in tests."""
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(SECRET_KEY="dev-only-change-me", JSON_AS_ASCII=False)
-    if test_config:
-        app.config.update(test_config)
+    from flask import Flask
 
-    @app.get("/health")
-    def health():
-        """Say the application is up (the pages come with issue 4)."""
-        return jsonify(status="ok")
+    from web import auth, cli, db, errors, home, i18n, security
+    from web.config import settings
+    from web.nav import nav_links
 
+    config = settings(test_config)
+    app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=True)
+    app.config.from_mapping(config)
+    i18n.init_app(app)          # first: every later hook and error page knows the language
+    security.init_app(app)
+    db.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(home.bp)
+    app.add_template_global(nav_links)
+    app.add_url_rule("/health", "health", health)
+    cli.init_app(app)
     return app
+
+
+def health() -> Any:
+    """Say the application is up."""
+    from flask import jsonify
+    return jsonify(status="ok")

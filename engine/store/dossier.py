@@ -27,7 +27,11 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ACTION_ZH = {"case.create": "创建案件", "case.import": "导入案件", "case.amend": "修改案卷",
              "stage.record": "记录环节材料", "stage.amend": "更正环节材料", "stage.advance": "进入环节",
              "case.check": "合规检查", "case.adjust": "决策调整", "case.suspend": "暂停执行",
-             "case.change": "决策变更", "case.stop": "停止执行", "rulebook.version": "规则库版本"}
+             "case.change": "决策变更", "case.stop": "停止执行", "rulebook.version": "规则库版本",
+             # the actions engine/services.py records
+             "case.created": "创建案件", "case.imported": "导入案件", "evidence.recorded": "记录环节材料",
+             "evidence.amended": "更正环节材料", "stage.advanced": "进入环节",
+             "stage.advance_refused": "进入环节被拒绝", "decision.adjusted": "决策调整"}
 
 
 def build_dossier(session: Session, case_id: str) -> dict[str, Any]:

@@ -1,0 +1,75 @@
+"""Lists of stored cases for overviews: where each stands, whether it is blocked, what its last check found.
+
+A case is *blocked* when its latest attempt to move (advance a stage, or an Art. 37 adjustment)
+was refused by a closed gate: the trail's last such event is `stage.advance_refused`. It stays
+blocked until a later advance succeeds. `violated` and `blocking` come from the summary of the
+case's latest stored check (CASE_FORMAT §2).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from engine.store.models import CaseRecord, FindingRecord, TrailEvent
+
+MOVES = ("stage.advanced", "stage.advance_refused", "decision.adjusted")
+REFUSED = "stage.advance_refused"
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: str
+    title: str
+    jurisdiction: str
+    stage: str | None
+    created_by: str | None
+    updated_at: datetime
+    blocked_at: str | None        # the stage whose entry was refused last, if the case is blocked
+    blocking_rules: tuple[str, ...]  # the gate rules that refused it
+    violated: int                    # rules violated at the latest check
+    blocking: bool                   # a violated rule of severity blocker or error at the latest check
+
+    @property
+    def blocked(self) -> bool:
+        return self.blocked_at is not None
+
+
+def case_summaries(session: Session, created_by: str | None = None) -> list[CaseSummary]:
+    """Every case (or those one user created), the most recently changed first."""
+    move, check = _last_move(), _last_check()
+    summary = FindingRecord.report["summary"]
+    query = (select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.stage,
+                    CaseRecord.created_by, CaseRecord.updated_at, TrailEvent.action, TrailEvent.payload,
+                    summary["violated"].as_integer().label("violated"),
+                    summary["blocking"].as_boolean().label("blocking"))
+             .outerjoin(move, move.c.case_id == CaseRecord.id)
+             .outerjoin(TrailEvent, and_(TrailEvent.case_id == move.c.case_id, TrailEvent.seq == move.c.seq))
+             .outerjoin(check, check.c.case_id == CaseRecord.id)
+             .outerjoin(FindingRecord, FindingRecord.id == check.c.id)
+             .order_by(CaseRecord.updated_at.desc(), CaseRecord.id))
+    if created_by is not None:
+        query = query.where(CaseRecord.created_by == created_by)
+    return [_summary(row) for row in session.execute(query)]
+
+
+def _last_move():
+    return (select(TrailEvent.case_id, func.max(TrailEvent.seq).label("seq"))
+            .where(TrailEvent.action.in_(MOVES)).group_by(TrailEvent.case_id).subquery())
+
+
+def _last_check():
+    return select(FindingRecord.case_id, func.max(FindingRecord.id).label("id")).group_by(FindingRecord.case_id).subquery()
+
+
+def _summary(row) -> CaseSummary:
+    blocked_at, rules = None, ()
+    if row.action == REFUSED:
+        payload = json.loads(row.payload)
+        blocked_at = payload.get("stage_refused")
+        rules = tuple(b.get("rule", "") for b in payload.get("blockers", []))
+    return CaseSummary(row.id, row.title, row.jurisdiction, row.stage, row.created_by, row.updated_at,
+                       blocked_at, rules, row.violated or 0, bool(row.blocking))

@@ -1,0 +1,175 @@
+"""People who sign in: accounts, argon2 password hashes and the JSON API's bearer tokens.
+
+Domain code (no Flask): the web app and the CLI call these with a session; the caller commits.
+A token is shown once, when issued; only its SHA-256 is stored, so a stolen database gives no
+working token. Who may issue or revoke a token is decided here: its owner, or an admin.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.access import PermissionDeniedError
+from engine.errors import InputError
+from engine.store.models import ROLES, ApiToken, User, UserRole, utcnow
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "yifa_"
+USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+@dataclass(frozen=True)
+class Account:
+    """A signed-in person as the callers see them: no hash, roles resolved."""
+
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    active: bool
+
+
+@functools.lru_cache(maxsize=1)
+def hasher() -> PasswordHasher:
+    """The argon2id hasher (argon2-cffi's RFC 9106 low-memory defaults)."""
+    return PasswordHasher()
+
+
+@functools.lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    # verified against when the user is unknown, so both answers take the same time
+    return hasher().hash(secrets.token_hex(16))
+
+
+def _refuse(field: str, message: str) -> InputError:
+    return InputError.single("<user>", message, field)
+
+
+def _check_username(username: str) -> None:
+    if not 1 <= len(username) <= 64 or not set(username) <= USERNAME_CHARS:
+        raise _refuse("username", "用户名须为1–64个小写字母、数字或 _ . - / "
+                                  "a username is 1–64 lower-case letters, digits or _ . -")
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(roles))
+    unknown = [r for r in wanted if r not in ROLES]
+    if not wanted or unknown:
+        raise _refuse("roles", f"角色无效：{', '.join(unknown) or '（无）'}，应为 {' | '.join(ROLES)} / "
+                               f"invalid roles: {', '.join(unknown) or '(none)'}; expected {' | '.join(ROLES)}")
+    return wanted
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id, refusing one that is too short."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise _refuse("password", f"密码至少{MIN_PASSWORD_LENGTH}个字符 / "
+                                  f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    return hasher().hash(password)
+
+
+def create_user(session: Session, username: str, display_name: str, roles: Iterable[str],
+                password: str | None = None, active: bool = True) -> Account:
+    """Add a user with their roles (and a password, if given); refuse a taken username."""
+    _check_username(username)
+    wanted = _check_roles(roles)
+    if session.get(User, username) is not None:
+        raise _refuse("username", f"用户 {username} 已存在 / user {username} already exists")
+    password_hash = hash_password(password) if password is not None else None
+    session.add(User(username=username, display_name=display_name or username,
+                     password_hash=password_hash, active=active))
+    session.flush()
+    session.add_all(UserRole(username=username, role=r) for r in wanted)
+    session.flush()
+    return Account(username, display_name or username, frozenset(wanted), active)
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    """Replace a user's password."""
+    user = session.get(User, username)
+    if user is None:
+        raise _refuse("username", f"未知用户 {username} / unknown user {username}")
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def account(session: Session, username: str) -> Account | None:
+    """The account of an active user, or None (unknown or deactivated)."""
+    user = session.get(User, username)
+    if user is None or not user.active:
+        return None
+    roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.username == username)))
+    return Account(user.username, user.display_name, roles, user.active)
+
+
+def verify_password(session: Session, username: str, password: str) -> Account | None:
+    """The account if the password is right and the user active; None otherwise, whatever the reason."""
+    user = session.get(User, username)
+    stored = user.password_hash if user is not None and user.password_hash else _decoy_hash()
+    try:
+        hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash or not user.active:
+        return None
+    if hasher().check_needs_rehash(stored):  # parameters raised since: upgrade on the way in
+        user.password_hash = hasher().hash(password)
+    return account(session, username)
+
+
+# ---------------------------------------------------------------- API tokens
+def token_digest(plaintext: str) -> str:
+    """The stored form of a token: its SHA-256, hex."""
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def _may_manage_tokens_of(session: Session, actor: str, owner: str) -> None:
+    from engine.access import roles_of
+    if actor != owner and "admin" not in roles_of(session, actor):
+        raise PermissionDeniedError(f"用户 {actor} 不能管理 {owner} 的令牌（仅本人或管理员）/ "
+                                    f"{actor} may not manage {owner}'s tokens (only the owner or an admin)")
+
+
+def issue_token(session: Session, username: str, label: str, actor: str | None = None) -> str:
+    """Issue a bearer token for a user; the plaintext is returned now and never again."""
+    _may_manage_tokens_of(session, actor or username, username)
+    if account(session, username) is None:
+        raise _refuse("username", f"未知或已停用的用户 {username} / unknown or inactive user {username}")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(username=username, token_hash=token_digest(plaintext), label=label.strip() or None))
+    session.flush()
+    return plaintext
+
+
+def revoke_token(session: Session, token_id: int, actor: str) -> None:
+    """Revoke a token (by its id); its owner or an admin may. Revoking twice changes nothing."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise _refuse("token", f"未知令牌 {token_id} / unknown token {token_id}")
+    _may_manage_tokens_of(session, actor, token.username)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+
+
+def tokens_of(session: Session, username: str) -> list[ApiToken]:
+    """A user's tokens, newest first (revoked ones included, for the record)."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.username == username)
+                                .order_by(ApiToken.id.desc())))
+
+
+def user_for_token(session: Session, plaintext: str) -> Account | None:
+    """The active account a live token belongs to, or None."""
+    if not plaintext.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(plaintext)))
+    if token is None or token.revoked_at is not None:
+        return None
+    return account(session, token.username)

@@ -1,0 +1,274 @@
+"""Signing in and out, who the current user is, and the role checks every view uses.
+
+    @bp.get("/cases/new")
+    @role_required("official", "admin")        # signed in and holding one of the roles, else 403
+    def new_case(): …
+
+    @bp.post("/cases/<id>/verify")
+    @role_required(*EVERYONE)
+    @safe_for_readers                          # a POST that changes nothing: auditors may use it
+    def verify(id): …
+
+The auditor reads everything and changes nothing: any unsafe request (POST, PUT, PATCH,
+DELETE) by a user whose only roles are read-only is refused with 403, unless its view is
+marked `@safe_for_readers`. The services check roles again, server-side.
+
+Sessions: Flask's signed cookie, HttpOnly, SameSite=Lax, Secure behind TLS; valid for one
+working day (8 hours) from sign-in, whatever the activity. API calls under /api/ may instead
+carry `Authorization: Bearer <token>` (engine.users.issue_token); such a call is
+authenticated by the token only, never by a cookie sent along with it.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from engine.store.models import ROLES
+from engine.users import Account, account, user_for_token, verify_password
+from web.db import SAFE_METHODS, get_uow
+from web.errors import ErrorInfo, respond
+from web.security import is_bearer_api_request, login_throttle, safe_next, throttle_key
+
+__all__ = ["EVERYONE", "READ_ONLY_ROLES", "SignedIn", "bp", "current_user", "login_required",
+           "role_required", "safe_for_readers"]
+
+EVERYONE = ROLES
+READ_ONLY_ROLES = frozenset({"auditor"})
+View = TypeVar("View", bound=Callable[..., Any])
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+class SignedIn(UserMixin):
+    """The current user: username, display name, roles; `via_token` for a bearer-token API call."""
+
+    def __init__(self, acct: Account, via_token: bool = False) -> None:
+        self.username, self.display_name, self.roles = acct.username, acct.display_name, acct.roles
+        self.via_token, self._active = via_token, acct.active
+
+    def get_id(self) -> str:
+        return self.username
+
+    @property
+    def is_active(self) -> bool:
+        return self._active
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether the user holds any of the roles."""
+        return bool(self.roles & set(roles))
+
+    @property
+    def read_only(self) -> bool:
+        """Whether every role of the user only reads (the auditor)."""
+        return self.roles <= READ_ONLY_ROLES
+
+    @property
+    def sorted_roles(self) -> list[str]:
+        """The roles in the order of engine.store.models.ROLES."""
+        return [r for r in ROLES if r in self.roles]
+
+
+# ---------------------------------------------------------------- decorators
+def role_required(*roles: str) -> Callable[[View], View]:
+    """Let the view run only for a signed-in user holding one of `roles` (else 403, or sign in)."""
+    unknown = set(roles) - set(ROLES)
+    if not roles or unknown:
+        raise ValueError(f"role_required needs roles among {ROLES}, got {roles}")
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.has_role(*roles):
+                abort(403, description=_lacking(roles))
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = tuple(roles)  # type: ignore[attr-defined]  # for the RBAC matrix test
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def _lacking(roles: tuple[str, ...]) -> str:
+    from web.i18n import ROLE_NAMES
+    zh = "、".join(ROLE_NAMES[r][0] for r in roles)
+    en = ", ".join(ROLE_NAMES[r][1] for r in roles)
+    return f"此操作需要以下角色之一：{zh} / This needs one of the roles: {en}"
+
+
+def safe_for_readers(view: View) -> View:
+    """Mark an unsafe-method view that changes no data, so read-only users (auditors) may use it."""
+    view.safe_for_readers = True  # type: ignore[attr-defined]
+    return view
+
+
+def readers_change_nothing() -> None:
+    """Refuse an unsafe request by a read-only user, unless the view is marked safe for readers."""
+    if request.method in SAFE_METHODS or not current_user.is_authenticated or not current_user.read_only:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and not getattr(view, "safe_for_readers", False):
+        abort(403, description="审计人员只能查阅，不能修改 / Auditors read; they change nothing")
+
+
+# ---------------------------------------------------------------- Flask-Login
+@login_manager.user_loader
+def load_from_session(username: str) -> SignedIn | None:
+    """The user of the session cookie — unless the request is a bearer-token API call."""
+    if is_bearer_api_request():
+        return None
+    acct = account(get_uow().session, username)
+    return SignedIn(acct) if acct else None
+
+
+@login_manager.request_loader
+def load_from_bearer_token(req: Any) -> SignedIn | None:
+    """The user of an `Authorization: Bearer` token, on /api/ routes only."""
+    if not is_bearer_api_request():
+        return None
+    token = req.headers["Authorization"][len("Bearer "):].strip()
+    acct = user_for_token(get_uow().session, token)
+    return SignedIn(acct, via_token=True) if acct else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Response:
+    """API: 401 JSON. Pages: off to the sign-in page, coming back here afterwards."""
+    if request.path.startswith("/api/"):
+        return respond(ErrorInfo(401, "unauthorized", "需要登录或有效的 API 令牌",
+                                 "Sign in or send a valid API token"), {"WWW-Authenticate": "Bearer"})
+    here = request.full_path.rstrip("?") if request.method == "GET" else None
+    flash("请先登录 / Please sign in first", "info")
+    return redirect(url_for("auth.login", next=here))
+
+
+def expire_old_sessions() -> None:
+    """End a session older than the session lifetime (counted from sign-in, not from the last click)."""
+    signed_in_at = session.get("signed_in_at")
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if signed_in_at is not None and time.time() - signed_in_at > lifetime:
+        logout_user()
+        session.clear()
+
+
+def init_app(app: Flask) -> None:
+    """Install Flask-Login, the session-age and read-only checks, and the blueprint."""
+    login_manager.init_app(app)
+    # Flask-Login's "strong" protection only marks a *permanent* session non-fresh (ours are
+    # permanent), and clears anonymous sessions on every request: it buys nothing here. The session
+    # is renewed at sign-in (no fixation), ends 8 hours after it, and a deactivated user is out at once.
+    login_manager.session_protection = None
+    app.before_request(expire_old_sessions)
+    app.before_request(readers_change_nothing)
+    app.register_blueprint(bp)
+
+
+# ---------------------------------------------------------------- the pages
+class LoginForm(FlaskForm):
+    username = StringField("用户名 Username", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("密码 Password", validators=[DataRequired(), Length(max=1024)])
+    next = HiddenField()
+
+
+GENERIC_FAILURE = "用户名或密码错误，或账户已停用 / Wrong username or password, or the account is disabled"
+INCOMPLETE = "请填写用户名和密码 / Enter your username and password"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@safe_for_readers
+def login() -> Any:
+    """Show the sign-in form; sign in; refuse a 6th failure within 10 minutes with 429."""
+    form = LoginForm(next=request.args.get("next", ""))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(safe_next(form.next.data, url_for("home.index")))
+        return _login_page(form)
+    if not form.validate_on_submit():
+        return _login_page(form, INCOMPLETE, 400)
+    return _attempt(form)
+
+
+def _login_page(form: LoginForm, failed: str | None = None, status: int = 200,
+                headers: dict[str, str] | None = None) -> Any:
+    from web.demo import DEMO_USERS
+    demo_users = DEMO_USERS if current_app.config.get("DEMO") else ()
+    page = render_template("auth/login.html", form=form, failed=failed, demo_users=demo_users)
+    return page, status, headers or {}
+
+
+def _attempt(form: LoginForm) -> Any:
+    key = throttle_key(form.username.data)
+    wait = login_throttle().retry_after(key)
+    if wait:
+        return _too_many(form, wait)
+    uow = get_uow()
+    acct = verify_password(uow.session, form.username.data.strip().lower(), form.password.data)
+    if acct is None:
+        login_throttle().record_failure(key)
+        return _login_page(form, GENERIC_FAILURE)
+    uow.commit()  # a password hash upgraded to today's parameters, if any
+    login_throttle().clear(key)
+    _start_session(acct)
+    return redirect(safe_next(form.next.data, url_for("home.index")))
+
+
+def _too_many(form: LoginForm, wait: int) -> Any:
+    minutes = max(1, (wait + 59) // 60)
+    message = (f"登录失败次数过多，请 {minutes} 分钟后再试 / "
+               f"Too many failed sign-ins; try again in {minutes} minute(s)")
+    return _login_page(form, message, 429, {"Retry-After": str(wait)})
+
+
+def _start_session(acct: Account) -> None:
+    """A fresh session for the user (nothing carried over from before sign-in)."""
+    session.clear()
+    login_user(SignedIn(acct))
+    session.permanent = True
+    session["signed_in_at"] = time.time()
+    flash(f"欢迎，{acct.display_name} / Welcome, {acct.display_name}", "success")
+
+
+@bp.get("/logout")
+def logout_page() -> Any:
+    """Ask to sign out (signing out itself is a POST, so no other site can do it for the user)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html")
+
+
+@bp.post("/logout")
+@safe_for_readers
+def logout() -> Response:
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("您已退出登录 / You have signed out", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,88 @@
+"""The application's configuration, from the environment and the instance folder.
+
+    YIFA_SECRET_KEY     the key that signs sessions; else a random key kept in
+                        <instance>/secret_key (created once, mode 0600)
+    DATABASE_URL        the database (engine.store.db); default SQLite in the instance folder
+    YIFA_INSTANCE       the instance folder (default ./instance)
+    YIFA_BEHIND_TLS=1   served over HTTPS: Secure cookies and Strict-Transport-Security
+    YIFA_PROXIES=N      N trusted reverse proxies set X-Forwarded-For/-Proto (default 0)
+    YIFA_DEMO=1         the sign-in page lists the demo accounts (`yifa web run --demo` sets it)
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from engine.store.db import database_url, instance_dir
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+SESSION_HOURS = 8
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def secret_key(instance: Path) -> str:
+    """`$YIFA_SECRET_KEY`, else the key kept in the instance folder (made on first start, 0600)."""
+    configured = os.environ.get("YIFA_SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    path = instance / "secret_key"
+    if not path.exists():
+        _write_private(path, secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create a file only its owner can read; a concurrent starter's file wins (O_EXCL)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(text)
+
+
+def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting of the app; `test_config` overrides (and may give INSTANCE_PATH)."""
+    overrides = dict(test_config or {})
+    instance = Path(overrides.get("INSTANCE_PATH") or instance_dir()).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    behind_tls = bool(overrides.get("BEHIND_TLS", _flag("YIFA_BEHIND_TLS")))
+    config: dict[str, Any] = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": overrides.get("DATABASE_URL") or database_url(),
+        "BEHIND_TLS": behind_tls,
+        "PROXIES": int(os.environ.get("YIFA_PROXIES", "0") or 0),
+        "DEMO": _flag("YIFA_DEMO"),
+        "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
+        "JSON_AS_ASCII": False,
+        **cookie_settings(behind_tls),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=SESSION_HOURS),
+        "WTF_CSRF_CHECK_DEFAULT": False,     # web/security.py decides (bearer-token API calls are exempt)
+        "WTF_CSRF_TIME_LIMIT": SESSION_HOURS * 3600,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_WINDOW_SECONDS": 600,
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = secret_key(instance)
+    return config
+
+
+def cookie_settings(secure: bool) -> dict[str, Any]:
+    """HttpOnly, SameSite=Lax cookies; Secure when served over TLS (session and remember-me alike)."""
+    return {
+        "SESSION_COOKIE_NAME": "yifa_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": timedelta(hours=SESSION_HOURS),
+    }

@@ -1,0 +1,174 @@
+"""The demo: 岳龙镇 (宁河区, 天津市), one user per role, decisions at every stage — 仅供演示 / demo only.
+
+Every decision is built through engine/services.py, step by step, each step its own transaction,
+so its trail is the one real use would leave (including a refused advance). Seeding again
+changes nothing: users and cases that exist are left alone.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from engine.case import Case, parse_case
+from engine.services import (
+    GateClosedError,
+    advance_stage,
+    create_case,
+    import_cases,
+    record_evidence,
+)
+from engine.store.models import CaseRecord, User
+from engine.store.uow import UnitOfWork
+from engine.users import create_user
+from engine.yamlio import LoadedYaml
+from web import demo_data as data
+
+WARNING = "仅供演示，切勿用于真实数据 / demo only — never use these accounts with real data"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLE_FILES = ("ninghe-county-road-2025.yaml", "yuelong-sewage-2024.yaml")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: str
+    display_name: str
+
+
+DEMO_USERS = (
+    DemoUser("official", "yifa-demo-official", "official", "张明（岳龙镇村镇建设办公室）"),
+    DemoUser("reviewer", "yifa-demo-reviewer", "legality_reviewer", "李静（岳龙司法所）"),
+    DemoUser("advisor", "yifa-demo-advisor", "legal_advisor", "王律（镇政府法律顾问）"),
+    DemoUser("secretary", "yifa-demo-secretary", "secretary", "赵敏（镇党政办公室）"),
+    DemoUser("auditor", "yifa-demo-auditor", "auditor", "孙审（宁河区审计局）"),
+    DemoUser("admin", "yifa-demo-admin", "admin", "系统管理员"),
+)
+OFFICIAL, REVIEWER, SECRETARY = "official", "reviewer", "secretary"
+
+
+def seed_demo(engine: Engine, today: date | None = None) -> list[str]:
+    """Add whatever of the demo is missing; say what was added (nothing, the second time)."""
+    today = today or date.today()
+    added = _seed_users(engine)
+    for case_id, build in _stories(today):
+        if not _case_exists(engine, case_id):
+            build(engine)
+            added.append(case_id)
+    return added + _import_examples(engine)
+
+
+def _seed_users(engine: Engine) -> list[str]:
+    added = []
+    with UnitOfWork(engine) as uow:
+        for u in DEMO_USERS:
+            if uow.session.get(User, u.username) is None:
+                create_user(uow.session, u.username, u.display_name, [u.role], u.password)
+                added.append(u.username)
+        uow.commit()
+    return added
+
+
+def _case_exists(engine: Engine, case_id: str) -> bool:
+    with UnitOfWork(engine, read_only=True) as uow:
+        return uow.session.get(CaseRecord, case_id) is not None
+
+
+def _step(engine: Engine, use_case: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run one use case in its own unit of work and commit it."""
+    with UnitOfWork(engine) as uow:
+        outcome = use_case(uow, *args, **kwargs)
+        uow.commit()
+        return outcome
+
+
+def _case(document: dict[str, Any]) -> Case:
+    return parse_case(LoadedYaml(document), f"demo:{document['id']}")
+
+
+# ---------------------------------------------------------------- the stories
+def _stories(today: date) -> list[tuple[str, Callable[[Engine], None]]]:
+    return [("YL-DEMO-01", lambda e: _in_participation(e, today)),
+            ("YL-DEMO-02", lambda e: _in_expert_review(e, today)),
+            ("YL-DEMO-03", _blocked_at_decision),
+            ("YL-DEMO-04", _complete)]
+
+
+def _in_participation(engine: Engine, today: date) -> None:
+    """Started two weeks ago; the comment period opened five days ago and is open for 35 days."""
+    case, participation = data.heating_case(today)
+    started = date.fromisoformat(case["initiation"]["started_on"])
+    _step(engine, create_case, _case(case), OFFICIAL, as_of=started)
+    opened = date.fromisoformat(participation["consultation"]["opened_on"])
+    _step(engine, record_evidence, case["id"], "public_participation", participation, OFFICIAL, as_of=opened)
+
+
+def _in_expert_review(engine: Engine, today: date) -> None:
+    """Consulted the public; the experts met three weeks ago; the risk report came last week."""
+    case, experts, risk = data.culture_centre_case(today)
+    closed = date.fromisoformat(case["public_participation"]["consultation"]["closes_on"])
+    _step(engine, create_case, _case(case), OFFICIAL, as_of=closed)
+    _step(engine, record_evidence, case["id"], "expert_review", experts, OFFICIAL,
+          as_of=date.fromisoformat(experts["held_on"]))
+    _step(engine, record_evidence, case["id"], "risk_assessment", risk, OFFICIAL,
+          as_of=date.fromisoformat(risk["completed_on"]))
+
+
+def _blocked_at_decision(engine: Engine) -> None:
+    """Sent for legality review, but put before the meeting before the opinion came: refused (Art. 25)."""
+    case = data.drafted_road_case("YL-DEMO-03", "岳龙镇七里海湿地周边村道改造工程")
+    _step(engine, create_case, _case(case), OFFICIAL, as_of=date(2025, 4, 20))
+    _step(engine, record_evidence, case["id"], "legality_review", data.LEGALITY_SUBMITTED, REVIEWER,
+          as_of=date(2025, 4, 22))
+    _step(engine, record_evidence, case["id"], "collective_decision", data.MEETING, SECRETARY,
+          as_of=date(2025, 4, 28))
+    try:
+        _step(engine, advance_stage, case["id"], "collective_decision", SECRETARY, date(2025, 4, 30))
+    except GateClosedError:
+        pass  # the point of the story: the refusal is kept in the trail
+
+
+def _complete(engine: Engine) -> None:
+    """Every step done, in order: review, meeting, Party report, publication, archiving."""
+    case = data.drafted_road_case("YL-DEMO-04", "岳龙镇村级道路提升改造工程")
+    case_id = case["id"]
+    _step(engine, create_case, _case(case), OFFICIAL, as_of=date(2025, 4, 20))
+    _step(engine, record_evidence, case_id, "legality_review", data.LEGALITY_OPINION, REVIEWER, as_of=date(2025, 5, 9))
+    _step(engine, record_evidence, case_id, "collective_decision", data.MEETING, SECRETARY, as_of=date(2025, 5, 14))
+    _step(engine, advance_stage, case_id, "collective_decision", SECRETARY, date(2025, 5, 15))
+    _step(engine, advance_stage, case_id, "party_report", SECRETARY, date(2025, 5, 16))
+    _step(engine, record_evidence, case_id, "publication", data.PUBLICATION, SECRETARY, as_of=date(2025, 5, 20))
+    _step(engine, advance_stage, case_id, "publication", SECRETARY, date(2025, 5, 21))
+    _step(engine, record_evidence, case_id, "archiving", data.ARCHIVE, SECRETARY, as_of=date(2025, 5, 22))
+    _step(engine, advance_stage, case_id, "archiving", SECRETARY, date(2025, 5, 23))
+
+
+def _import_examples(engine: Engine) -> list[str]:
+    """The shipped examples (a source checkout has them), imported by the official if missing."""
+    from engine.case import load_case
+    paths = [EXAMPLES / name for name in EXAMPLE_FILES if (EXAMPLES / name).is_file()]
+    missing = [p for p in paths if not _case_exists(engine, load_case(p).id)]
+    if not missing:
+        return []
+    outcomes = _step(engine, import_cases, missing, OFFICIAL)
+    return [o.case_id for o in outcomes]
+
+
+def _padded(text: str, width: int) -> str:
+    """Pad to a width in terminal columns (a CJK character takes two)."""
+    import unicodedata
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - columns)
+
+
+def describe_users() -> str:
+    """The demo accounts as lines to print, with the warning."""
+    from web.i18n import ROLE_NAMES
+    lines = [f"⚠ {WARNING}"]
+    lines += [f"  {_padded(ROLE_NAMES[u.role][0], 16)}{_padded(u.username, 11)}{u.password}" for u in DEMO_USERS]
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""The top bar's links, by role. A page not built yet links to its planned path.
+
+When you add a blueprint, keep its entry's roles equal to what its views' `role_required` allow
+(the link is a courtesy; the decorator is the check).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+from flask_login import current_user
+
+from engine.store.models import ROLES
+
+
+@dataclass(frozen=True)
+class NavLink:
+    endpoint: str          # the view, once it exists
+    path: str              # where it will live (used until the view exists)
+    zh: str
+    en: str
+    roles: tuple[str, ...]
+
+
+NAV = (
+    NavLink("home.index", "/", "首页", "Home", ROLES),
+    NavLink("cases.index", "/cases", "案件", "Cases", ROLES),
+    NavLink("audit.index", "/audit", "审计", "Audit", ("auditor", "admin")),
+    NavLink("rules.index", "/rules", "规则库", "Rulebook", ROLES),
+    NavLink("dashboard.index", "/dashboard", "仪表盘", "Dashboard",
+            ("official", "legality_reviewer", "secretary", "auditor", "admin")),
+    NavLink("admin.users", "/admin/users", "用户", "Users", ("admin",)),
+)
+
+
+def _href(link: NavLink) -> str:
+    return url_for(link.endpoint) if link.endpoint in current_app.view_functions else link.path
+
+
+def _active(link: NavLink) -> bool:
+    return request.path == link.path if link.path == "/" else request.path.startswith(link.path)
+
+
+def nav_links() -> list[dict]:
+    """The links the current user's roles open: text in both languages, href, and whether current."""
+    if not current_user.is_authenticated:
+        return []
+    return [{"zh": link.zh, "en": link.en, "href": _href(link), "active": _active(link)}
+            for link in NAV if current_user.has_role(*link.roles)]

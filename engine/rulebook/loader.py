@@ -21,12 +21,68 @@ JURISDICTION_FILE = "jurisdiction.yaml"
 
 
 def rules_dir() -> Path:
-    """The rule files: `$YIFA_RULES` if set, else the `rules` folder shipped with the package."""
+    """The rule files: `$YIFA_RULES` if set; else the shipped `rules` folder, overlaid by the legal
+    advisors' edited copies in `$YIFA_INSTANCE/rules/` when there are any (issue 4, engine/rule_edits.py)."""
     configured = os.environ.get("YIFA_RULES")
     if configured:
         return Path(configured)
+    shipped = shipped_rules_dir()
+    overlay = Path(os.environ.get("YIFA_INSTANCE") or "instance") / OVERLAY_DIR
+    if not overlay.is_dir():            # the common case: one stat, nothing else
+        return shipped
+    files = _overlay_files(overlay)
+    if not files:
+        return shipped
+    return _effective_dir(shipped, overlay, files)
+
+
+OVERLAY_DIR = "rules"                   # $YIFA_INSTANCE/rules/: edited copies, same relative paths
+EFFECTIVE_DIR = "rules-effective"       # $YIFA_INSTANCE/rules-effective/<digest>/: shipped + overlay
+
+
+def shipped_rules_dir() -> Path:
+    """The `rules` folder shipped with the package (never written to)."""
     import rules
     return Path(rules.__file__).parent
+
+
+def _overlay_files(overlay: Path) -> list[str]:
+    """The edited files of the overlay, as sorted "/"-separated relative paths (temp files skipped)."""
+    found = []
+    for path in overlay.rglob("*"):
+        if path.is_file() and not path.name.startswith("."):
+            found.append(path.relative_to(overlay).as_posix())
+    return sorted(found)
+
+
+def _effective_dir(shipped: Path, overlay: Path, files: list[str]) -> Path:
+    """Shipped files overlaid by the edited ones, built once per overlay state (a hash of the overlay
+    files' content and the shipped files' sizes and mtimes, so an upgrade rebuilds it too)."""
+    import shutil
+    import tempfile
+    hasher = hashlib.sha256(str(shipped.resolve()).encode() + b"\0")
+    for rel in files:
+        hasher.update(rel.encode() + b"\0" + (overlay / rel).read_bytes() + b"\0")
+    for path in sorted(shipped.rglob("*.yaml")):
+        st = path.stat()
+        hasher.update(f"{path.relative_to(shipped).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    target = overlay.parent.resolve() / EFFECTIVE_DIR / hasher.hexdigest()[:32]
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    tree = building / "rules"
+    shutil.copytree(shipped, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for rel in files:
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(overlay / rel, tree / rel)
+    try:
+        os.rename(tree, target)         # atomic: a concurrent builder's identical folder wins
+    except OSError:
+        if not target.is_dir():
+            raise
+    shutil.rmtree(building, ignore_errors=True)
+    return target
 
 
 @dataclass

@@ -1,0 +1,205 @@
+"""What an auditor asks of the store: every case with the facts the audit list filters on, and a trail read as a timeline.
+
+    audit_rows(session, today)           every case: stage, blocked, violated, overdue, year, unit, last event
+    filter_rows(rows, AuditFilter(...))  the rows matching the list's filters
+    timeline(session, case_id)           the trail's events, each with its digests, rulebook version and verdicts
+
+Definitions (nothing new is stored; everything is read from the case, its latest check and its trail):
+
+- *blocked*: as engine/overview.py says — the latest attempt to move the case was refused by a gate.
+- *overdue*: the latest stored check (FindingRecord) of the case has a finding of a deadline rule
+  (a finding whose facts carry `due_on`: only `deadline` rules show it) that is either `violated`
+  (the act came too late, or its limit ran out before the check) or still `pending` with its
+  `due_on` before today (the limit ran out since the check).
+- *year*: the year of the case's first date — `initiation.proposed_on`, else `initiation.started_on`
+  — or of its creation in the store when the file has neither.
+- *unit*: the case file's `sponsor_unit` (承办单位).
+
+No Flask here: the web app and the CLI may both use it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.overview import CaseSummary, case_summaries
+from engine.store.dossier import ACTION_ZH, digests, rulebook_of, verdicts_of
+from engine.store.models import CaseRecord, FindingRecord, TrailEvent
+from engine.trail import ChainStatus
+
+REFUSED = "stage.advance_refused"
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A deadline missed: the rule, its due date, its verdict (violated, or pending past due)."""
+
+    rule: str
+    due_on: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One case of the auditor's list."""
+
+    summary: CaseSummary
+    unit: str
+    year: Optional[int]
+    last_event_at: Optional[datetime]
+    events: int
+    overdue: tuple[Overdue, ...]
+
+    @property
+    def id(self) -> str:
+        return self.summary.id
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.overdue)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """The list's filters; None (or "") means any."""
+
+    stage: Optional[str] = None
+    blocked: Optional[bool] = None
+    overdue: Optional[bool] = None
+    year: Optional[int] = None
+    unit: Optional[str] = None
+
+    def matches(self, row: AuditRow) -> bool:
+        s = row.summary
+        return ((not self.stage or s.stage == self.stage)
+                and (self.blocked is None or s.blocked == self.blocked)
+                and (self.overdue is None or row.is_overdue == self.overdue)
+                and (self.year is None or row.year == self.year)
+                and (not self.unit or self.unit.strip().casefold() in row.unit.casefold()))
+
+
+def _year(document: dict[str, Any], created_at: datetime) -> int:
+    initiation = document.get("initiation") if isinstance(document, dict) else None
+    if isinstance(initiation, dict):
+        for key in ("proposed_on", "started_on"):
+            value = initiation.get(key)
+            if isinstance(value, date):
+                return value.year
+            if isinstance(value, str) and len(value) >= 4 and value[:4].isdigit():
+                return int(value[:4])
+    return created_at.year
+
+
+def overdue_of(report: Optional[dict[str, Any]], today: date) -> tuple[Overdue, ...]:
+    """The deadlines a stored check report shows missed (see the module's definition)."""
+    if not isinstance(report, dict):
+        return ()
+    out = []
+    for finding in report.get("findings") or ():
+        facts = finding.get("facts") if isinstance(finding, dict) else None
+        due = facts.get("due_on") if isinstance(facts, dict) else None
+        if not isinstance(due, str):
+            continue
+        verdict = finding.get("verdict")
+        if verdict == "violated" or (verdict == "pending" and due < today.isoformat()):
+            out.append(Overdue(str(finding.get("rule", "")), due, str(verdict)))
+    return tuple(out)
+
+
+def audit_rows(session: Session, today: date) -> list[AuditRow]:
+    """Every case, the most recently changed first, with what the auditor's list shows and filters on."""
+    summaries = case_summaries(session)
+    cases = {cid: (doc, created) for cid, doc, created in
+             session.execute(select(CaseRecord.id, CaseRecord.document, CaseRecord.created_at))}
+    events = {cid: (at, n) for cid, at, n in session.execute(
+        select(TrailEvent.case_id, func.max(TrailEvent.at), func.count()).group_by(TrailEvent.case_id))}
+    latest = select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)
+    reports = {cid: report for cid, report in session.execute(
+        select(FindingRecord.case_id, FindingRecord.report).where(FindingRecord.id.in_(latest)))}
+    rows = []
+    for s in summaries:
+        document, created = cases.get(s.id, ({}, s.updated_at))
+        document = document or {}
+        at, count = events.get(s.id, (None, 0))
+        if isinstance(at, str):  # max() over SQLite's ISO text comes back as text
+            at = datetime.fromisoformat(at)
+        rows.append(AuditRow(s, str(document.get("sponsor_unit") or ""), _year(document, created), at, count,
+                             overdue_of(reports.get(s.id), today)))
+    return rows
+
+
+def filter_rows(rows: list[AuditRow], wanted: AuditFilter) -> list[AuditRow]:
+    """The rows the filters keep."""
+    return [r for r in rows if wanted.matches(r)]
+
+
+# ---------------------------------------------------------------- the timeline
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One trail event, read for an auditor."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    action_zh: str
+    payload: Any
+    payload_sha256: str
+    prev_hash: str
+    hash: str
+    digests: tuple[tuple[str, str], ...]
+    rulebook: Optional[str]
+    verdicts: Optional[dict[str, Any]]
+    violated: tuple[str, ...]        # the rules violated at this event's check
+    refused: bool                    # a refused attempt to enter a stage
+    stage: Optional[str]             # the stage entered, refused, or whose evidence was recorded
+    blockers: tuple[dict[str, Any], ...]
+
+    @property
+    def where(self) -> str:
+        return f"#{self.seq}"
+
+
+def _violated(payload: Any) -> tuple[str, ...]:
+    if not isinstance(payload, dict):
+        return ()
+    findings = payload.get("findings")
+    if not isinstance(findings, list):
+        return ()
+    return tuple(str(f.get("rule", "")) for f in findings if isinstance(f, dict) and f.get("verdict") == "violated")
+
+
+def _stage_of(payload: Any) -> Optional[str]:
+    if not isinstance(payload, dict):
+        return None
+    for key in ("stage_entered", "stage_refused", "stage"):
+        if isinstance(payload.get(key), str):
+            return payload[key]
+    return None
+
+
+def timeline(session: Session, case_id: str) -> list[TimelineEvent]:
+    """The case's trail in order, each event read: action in Chinese, digests, rulebook, verdicts."""
+    out = []
+    for e in session.scalars(select(TrailEvent).where(TrailEvent.case_id == case_id).order_by(TrailEvent.seq)):
+        try:
+            payload: Any = json.loads(e.payload)
+        except ValueError:  # a tampered payload may not be JSON at all: show it as it is
+            payload = e.payload
+        blockers = payload.get("blockers") if isinstance(payload, dict) else None
+        out.append(TimelineEvent(
+            e.seq, e.at, e.actor, e.action, ACTION_ZH.get(e.action, ""), payload, e.payload_sha256,
+            e.prev_hash, e.hash, tuple(digests(payload)), rulebook_of(payload), verdicts_of(payload),
+            _violated(payload), e.action == REFUSED, _stage_of(payload),
+            tuple(b for b in blockers if isinstance(b, dict)) if isinstance(blockers, list) else ()))
+    return out
+
+
+def broken_chains(statuses: list[ChainStatus]) -> list[ChainStatus]:
+    """The chains that do not verify."""
+    return [s for s in statuses if not s.ok]

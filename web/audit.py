@@ -1,6 +1,205 @@
-"""Blueprint `audit` (/audit): being built (issue 4)."""
+"""Blueprint `audit` (/audit): the auditors' pages — read everything, verify the trails, export the dossiers.
+
+    GET  /audit                              every case, filtered by stage, blocked, overdue, year, unit
+    POST /audit/verify-all                   the same list with every chain verified; the broken ones listed
+    GET  /audit/cases/<id>                   the trail as a timeline (evidence digests, rulebook versions, verdicts)
+    POST /audit/cases/<id>/verify            the timeline with the chain verified now
+    GET  /audit/cases/<id>/dossier           the printable dossier (HTML, its own print CSS)
+    GET  /audit/cases/<id>/dossier.pdf       the dossier as PDF (headless chromium; 501 without it)
+    GET  /audit/cases/<id>/export.json       the dossier as JSON (download)
+    GET  /audit/cases/<id>/case.yaml         the stored case file (download)
+
+Roles: auditor and admin only. Officials see their own cases on the case pages, not here: the
+audit list shows every case of every unit. Verifying changes nothing, so its POSTs are marked
+`@safe_for_readers` (a POST rather than a GET: it recomputes every hash, so a crawler or a
+prefetch should not start it). What *overdue* and *year* mean: engine/audit_queries.py.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import shutil
+import subprocess
+import tempfile
+from datetime import date, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from engine import services
+from engine.audit_queries import AuditFilter, audit_rows, broken_chains, filter_rows, timeline
+from engine.store.dossier import BEIJING, build_dossier, render_html
+from engine.store.models import CaseRecord, RULEBOOK_CHAIN
+from engine.trail import KIND_ZH, ChainStatus, verify_all
+from engine.yamlio import dump_yaml
+from web.auth import role_required, safe_for_readers
+from web.db import get_uow
+from web.i18n import stage_names, t
+from web.security import content_security_policy
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+AUDITORS = ("auditor", "admin")
+PDF_TIMEOUT = 60
+YES_NO = {"yes": True, "no": False, "": None}
+
+
+@bp.app_template_filter("audit_beijing")
+def _beijing(moment: Any) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+@bp.app_template_filter("audit_utc")
+def _utc(moment: Any) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+# ---------------------------------------------------------------- the list
+def _filters() -> tuple[AuditFilter, dict[str, str], list[str]]:
+    """The filters of the query string; a value that cannot be read is named and ignored."""
+    raw = {k: request.args.get(k, "").strip() for k in ("stage", "blocked", "overdue", "year", "unit")}
+    problems: list[str] = []
+    stage: Optional[str] = raw["stage"] or None
+    if stage and stage not in stage_names():
+        problems.append(t(f"未知的阶段：{stage}", f"Unknown stage: {stage}"))
+        stage = None
+    flags: dict[str, Optional[bool]] = {}
+    for key in ("blocked", "overdue"):
+        if raw[key] not in YES_NO:
+            problems.append(t(f"「{key}」应为 yes 或 no", f"“{key}” must be yes or no"))
+        flags[key] = YES_NO.get(raw[key])
+    year: Optional[int] = None
+    if raw["year"]:
+        if raw["year"].isdigit() and 1900 <= int(raw["year"]) <= 2200:
+            year = int(raw["year"])
+        else:
+            problems.append(t(f"年份应为四位数字：{raw['year'][:20]}", f"The year must be four digits: {raw['year'][:20]}"))
+    unit = raw["unit"][:200] or None
+    return AuditFilter(stage, flags["blocked"], flags["overdue"], year, unit), raw, problems
+
+
+def _list_page(statuses: Optional[list[ChainStatus]] = None) -> str:
+    wanted, raw, problems = _filters()
+    rows = audit_rows(get_uow().session, date.today())
+    years = sorted({r.year for r in rows if r.year}, reverse=True)
+    shown = filter_rows(rows, wanted)
+    by_case = {s.case_id: s for s in statuses} if statuses is not None else None
+    return render_template("audit/index.html", rows=shown, total=len(rows), raw=raw, problems=problems,
+                           stages=stage_names(), years=years, statuses=by_case,
+                           broken=broken_chains(statuses) if statuses is not None else None,
+                           chains=len(statuses) if statuses is not None else 0,
+                           rulebook_chain=RULEBOOK_CHAIN, kind_zh=KIND_ZH,
+                           query=request.query_string.decode("ascii", "replace"))
+
+
+@bp.get("")
+@role_required(*AUDITORS)
+def index() -> Any:
+    """Every case, with the list's filters (query parameters)."""
+    return _list_page()
+
+
+@bp.post("/verify-all")
+@role_required(*AUDITORS)
+@safe_for_readers
+def verify_every_chain() -> Any:
+    """Verify every chain (the rulebook's too) and show the list with each chain's status."""
+    return _list_page(verify_all(get_uow().session))
+
+
+# ---------------------------------------------------------------- one case
+def _case_page(case_id: str, status: Optional[ChainStatus] = None) -> str:
+    session = get_uow().session
+    case = session.get(CaseRecord, case_id)
+    events = timeline(session, case_id)
+    if case is None and not events:
+        abort(404, description=f"没有案件 {case_id} / No case {case_id}")
+    broken_seq = status.broken.seq if status is not None and status.broken is not None else None
+    return render_template("audit/case.html", case_id=case_id, case=case, events=events, status=status,
+                           broken_seq=broken_seq, kind_zh=KIND_ZH, pdf=shutil.which("chromium") is not None,
+                           refused=sum(1 for e in events if e.refused))
+
+
+@bp.get("/cases/<case_id>")
+@role_required(*AUDITORS)
+def case(case_id: str) -> Any:
+    """The case's trail as a timeline."""
+    return _case_page(case_id)
+
+
+@bp.post("/cases/<case_id>/verify")
+@role_required(*AUDITORS)
+@safe_for_readers
+def verify(case_id: str) -> Any:
+    """Recompute the case's chain and show its status with the timeline."""
+    statuses = verify_all(get_uow().session, case_id)
+    return _case_page(case_id, statuses[0] if statuses else ChainStatus(case_id, 0, "0" * 64))
+
+
+def _dossier(case_id: str) -> dict[str, Any]:
+    return build_dossier(get_uow().session, case_id)  # UnknownCaseError → 404
+
+
+def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/cases/<case_id>/dossier")
+@role_required(*AUDITORS)
+def dossier(case_id: str) -> Any:
+    """The printable dossier: the trail verified now, the case, its evidence and verdicts."""
+    response = Response(render_html(_dossier(case_id)), mimetype="text/html")
+    # the dossier is a self-contained file (export_dossier writes the same): its CSS is inline
+    response.headers["Content-Security-Policy"] = content_security_policy(style_src="'unsafe-inline'")
+    return response
+
+
+@bp.get("/cases/<case_id>/export.json")
+@role_required(*AUDITORS)
+def export_json(case_id: str) -> Any:
+    """The dossier as JSON, as a download."""
+    body = json.dumps(_dossier(case_id), ensure_ascii=False, indent=2) + "\n"
+    return _download(body, "application/json", f"{case_id}-dossier.json")
+
+
+@bp.get("/cases/<case_id>/case.yaml")
+@role_required(*AUDITORS)
+def case_yaml(case_id: str) -> Any:
+    """The stored case file (CASE_FORMAT §1), as a download."""
+    return _download(dump_yaml(services.export_case(get_uow(), case_id)), "application/yaml", f"{case_id}.yaml")
+
+
+@bp.get("/cases/<case_id>/dossier.pdf")
+@role_required(*AUDITORS)
+def dossier_pdf(case_id: str) -> Any:
+    """The dossier as PDF, printed by headless chromium; without chromium, say to print from the browser."""
+    html = render_html(_dossier(case_id))
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return render_template("audit/no_pdf.html", case_id=case_id), 501
+    pdf = _print_pdf(chromium, html)
+    if pdf is None:
+        return render_template("audit/no_pdf.html", case_id=case_id, failed=True), 503
+    return _download(pdf, "application/pdf", f"{case_id}-dossier.pdf")
+
+
+def _print_pdf(chromium: str, html: str) -> Optional[bytes]:
+    """Print the HTML to PDF in a fresh temporary folder; None when chromium fails or takes too long."""
+    with tempfile.TemporaryDirectory(prefix="yifa-pdf-") as folder:
+        source, out = Path(folder) / "dossier.html", Path(folder) / "dossier.pdf"
+        source.write_text(html, encoding="utf-8")
+        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                   "--disable-component-update", "--disable-sync", "--no-pdf-header-footer",
+                   f"--user-data-dir={Path(folder) / 'profile'}", f"--print-to-pdf={out}", source.as_uri()]
+        try:
+            subprocess.run(command, cwd=folder, env={"HOME": folder, "PATH": "/usr/bin:/bin"},
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=PDF_TIMEOUT, check=False)
+        except (subprocess.TimeoutExpired, OSError):
+            return None
+        if not out.is_file() or out.stat().st_size == 0:
+            return None
+        return out.read_bytes()
+

@@ -2,12 +2,16 @@
 
 - no background threads (`_run` does nothing), one process-wide lock around every evaluation and
   every (un)registration, a Host created lazily per process id (safe after fork);
-- one fresh random sid per evaluation, ended by a sentinel fact so the state can be deleted safely;
+- one fresh random sid per evaluation; a sentinel rule matches every case fact, so an action has
+  always run on the sid before its state is deleted (deleting otherwise reads uninitialised memory);
 - one flattened fact per case (no cross-fact joins), normalised (no None, dates as day ordinals,
-  validated types), with a unique `id` and a type tag `t` so that the engine's own state fact
-  (which carries only `sid`/`id`) can never match a rule;
+  validated types), with a unique `id` and a type tag `t`, so that the engine's own state fact
+  (which carries only `sid`/`id`) can never match a rule about absent fields and loop forever;
 - rulesets registered under a content-hash name and freed when superseded;
-- an exception swallowed by the engine is read back from the state and raised.
+- the engine's limits respected: at most 32 expressions per rule (conditions are split) and a
+  64-node walk stack per fact (rules are spread over several rulesets);
+- the fired rules are collected through the engine's C API directly: our actions run no Python
+  code, so nothing can be swallowed into the state's `exception`, and no state is written back.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import threading
 import uuid
 from typing import Any, Optional
 
-from engine.rulebook.compile import CompiledRule
+from engine.rulebook.compile import CompiledRule, facts_read
 from engine.rulebook.conditions import (All, Any as AnyC, Absent, Cmp, CmpFact, Cond, Const, Present,
                                         all_of)
 
@@ -165,22 +169,8 @@ def _action_name(message: str) -> str:
 
 
 def _fact_keys(compiled: list[CompiledRule]) -> dict[str, str]:
-    keys: dict[str, str] = {}
-    for cr in compiled:
-        for branch in cr.branches:
-            _gather(branch.guard, keys)
-    return keys
-
-
-def _gather(cond: Cond, keys: dict[str, str]) -> None:
-    if isinstance(cond, (All, AnyC)):
-        for c in cond.items:
-            _gather(c, keys)
-    elif isinstance(cond, CmpFact):
-        keys.setdefault(cond.fact, f"f{len(keys)}")
-        keys.setdefault(cond.other, f"f{len(keys)}")
-    elif not isinstance(cond, Const):
-        keys.setdefault(cond.fact, f"f{len(keys)}")
+    """Short field names for the engine's fact: f0, f1, … (shorter JSON, no dots in names)."""
+    return {fact: f"f{i}" for i, fact in enumerate(facts_read(compiled))}
 
 
 def _chunks(rules: dict[str, dict], size: int) -> list[dict[str, dict]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from engine.rulebook.compile import CompiledRule
+from engine.rulebook.compile import CompiledRule, facts_read
 from engine.rulebook.conditions import All, Any, Absent, Cmp, CmpFact, Cond, Const, Present
 
 PY_OP = {"eq": "==", "neq": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
@@ -49,21 +49,7 @@ def generate_source(compiled: list[CompiledRule]) -> str:
 
 
 def _fact_names(compiled: list[CompiledRule]) -> dict[str, str]:
-    facts: dict[str, str] = {}
-    for cr in compiled:
-        for branch in cr.branches:
-            _gather(branch.guard, facts)
-    return facts
-
-
-def _gather(cond: Cond, out: dict[str, str]) -> None:
-    if isinstance(cond, (All, Any)):
-        for c in cond.items:
-            _gather(c, out)
-        return
-    for fact in ((cond.fact, cond.other) if isinstance(cond, CmpFact) else
-                 () if isinstance(cond, Const) else (cond.fact,)):
-        out.setdefault(fact, f"v{len(out)}")
+    return {fact: f"v{i}" for i, fact in enumerate(facts_read(compiled))}
 
 
 def _expr(cond: Cond, names: dict[str, str]) -> str:

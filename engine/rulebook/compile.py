@@ -42,6 +42,11 @@ class CompiledRule:
         return all_of(self.branches[index].guard, *earlier)
 
 
+def facts_read(compiled: list[CompiledRule]) -> list[str]:
+    """Every fact the compiled rules read, in order of first use (both evaluators name them from this)."""
+    return list(dict.fromkeys(f for cr in compiled for b in cr.branches for f in facts_of(b.guard)))
+
+
 def compile_rulebook(book: Rulebook) -> list[CompiledRule]:
     """Compile every machine-checked rule of the rulebook."""
     return [compile_rule(r, book) for r in book.checked_rules]

@@ -14,7 +14,7 @@ No Flask here: `parse_fields` takes any `getlist(name) -> list[str]`.
 from __future__ import annotations
 
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Callable, Literal, Optional, Union, get_args, get_origin
 

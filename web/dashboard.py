@@ -1,6 +1,58 @@
-"""Blueprint `dashboard` (/dashboard): being built (issue 4)."""
+"""Blueprint `dashboard` (/dashboard): cases by stage (an inline SVG bar chart), blocked cases, deadlines.
+
+The chart is drawn server-side with presentation attributes only (the CSP allows no inline
+style or script) and every text in it is escaped by Jinja. Deadlines come from
+engine/deadlines.py (comment periods, the legality-review floor, publication and archiving).
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from engine.deadlines import WINDOW_DAYS, upcoming
+from engine.overview import case_summaries
+from engine.store.models import CaseRecord
+from web.auth import role_required
+from web.db import get_uow
+from web.i18n import stage_names
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+DASHBOARD_ROLES = ("official", "legality_reviewer", "secretary", "auditor", "admin")
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_AREA = 22, 8, 190, 360
+
+
+def stage_bars(stages: list[str | None]) -> list[dict[str, Any]]:
+    """One bar per stage of the workflow (and "not started"), in procedural order, with its geometry."""
+    counts = Counter(stages)
+    order: list[str | None] = [None, *stage_names().keys()]
+    order += sorted({s for s in counts if s not in order}, key=str)
+    peak = max(counts.values(), default=0) or 1
+    bars = []
+    for i, stage in enumerate(order):
+        n = counts.get(stage, 0)
+        bars.append({"stage": stage, "count": n, "y": i * (BAR_HEIGHT + BAR_GAP),
+                     "width": round(BAR_AREA * n / peak) if n else 0})
+    return bars
+
+
+@bp.get("")
+@role_required(*DASHBOARD_ROLES)
+def index() -> Any:
+    """Cases by stage, blocked cases, and the deadlines of the next 30 days (overdue in red)."""
+    session = get_uow().session
+    summaries = case_summaries(session)
+    today = date.today()
+    rows = session.execute(select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.document))
+    deadlines = upcoming(((r.id, r.title, r.jurisdiction, r.document) for r in rows), today)
+    bars = stage_bars([c.stage for c in summaries])
+    chart = {"bars": bars, "height": len(bars) * (BAR_HEIGHT + BAR_GAP), "label_width": LABEL_WIDTH,
+             "bar_height": BAR_HEIGHT, "width": LABEL_WIDTH + BAR_AREA + 50}
+    blocked = [c for c in summaries if c.blocked]
+    return render_template("dashboard/index.html", chart=chart, total=len(summaries), blocked=blocked,
+                           dated=[d for d in deadlines if d.due is not None],
+                           undated=[d for d in deadlines if d.due is None], today=today, window=WINDOW_DAYS)

@@ -13,8 +13,8 @@ from typing import Any, Optional
 from engine.errors import Problem
 from engine.facts import fact_type
 from engine.rulebook.loader import RawRulebook, SourceFile
-from engine.rulebook.model import (SEVERITY_RANK, Citation, Instrument, Parameter, Period, Rule,
-                                   RuleTest, Text)
+from engine.rulebook.model import (SEVERITY_RANK, Citation, Instrument, Period, Rule,
+                                   Text)
 from engine.rulebook.parse import ConditionError, ParseContext, parse_condition
 from engine.rulebook.stages import stage_ids
 

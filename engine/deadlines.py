@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from engine.calendar import CalendarUnknownError, WorkingCalendar, default_calendar
+from engine.errors import InputError
 
 WINDOW_DAYS = 30
 DECIDED = ("approve", "amend")
@@ -41,8 +42,8 @@ class Deadline:
     case_id: str
     title: str
     kind: str
-    due: Optional[date]          # None: undated (a decided case not archived, no local deadline)
-    days_left: Optional[int]     # due - today, negative when overdue
+    due: date | None          # None: undated (a decided case not archived, no local deadline)
+    days_left: int | None     # due - today, negative when overdue
     article: str = ""
 
     @property
@@ -59,7 +60,7 @@ class Deadline:
                 "overdue": self.overdue}
 
 
-def _day(document: dict, *path: str) -> Optional[date]:
+def _day(document: dict, *path: str) -> date | None:
     node: Any = document
     for part in path:
         if not isinstance(node, dict):
@@ -82,7 +83,7 @@ class _Book:
         try:
             from engine.check import checker_for
             book = checker_for(jurisdiction).book
-        except Exception:  # an unknown jurisdiction or a broken rulebook: the national defaults
+        except InputError:  # an unknown jurisdiction or a broken rulebook: the national defaults
             return
         self.rules = {r.id for r in book.rules}
         self.params = book.params
@@ -94,13 +95,13 @@ class _Book:
 
 
 def case_deadlines(case_id: str, title: str, document: dict, today: date, book: Any = None,
-                   calendar: Optional[WorkingCalendar] = None, jurisdiction: str = "CN") -> list[Deadline]:
+                   calendar: WorkingCalendar | None = None, jurisdiction: str = "CN") -> list[Deadline]:
     """Every deadline of one case, dated or not, whatever how far away (the caller filters)."""
     book = book or _Book(jurisdiction)
     cal = calendar or default_calendar()
     out: list[Deadline] = []
 
-    def add(kind: str, due: Optional[date], article: str) -> None:
+    def add(kind: str, due: date | None, article: str) -> None:
         out.append(Deadline(case_id, title, kind, due, (due - today).days if due else None, article))
 
     held = _day(document, "collective_decision", "held_on")

@@ -14,9 +14,10 @@ No Flask here: `parse_fields` takes any `getlist(name) -> list[str]`.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Callable, Literal, Optional, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -172,7 +173,7 @@ class FieldSpec:
     label_en: str
     article: str = ""
     choices: tuple[str, ...] = ()
-    children: tuple["FieldSpec", ...] = ()     # group / table columns
+    children: tuple[FieldSpec, ...] = ()     # group / table columns
     required: bool = False
     nullable_none: bool = False                # an enum whose explicit null means "none"
 
@@ -272,7 +273,7 @@ def _model_at(path: tuple[str, ...]) -> type[BaseModel]:
     model: type[BaseModel] = models.Case
     for key in path:
         tp, _ = _unwrap(model.model_fields[key].annotation)
-        kind, _, nested = _kind(tp)
+        _, _, nested = _kind(tp)
         model = nested
     return model
 
@@ -341,7 +342,7 @@ def _parse_one(spec: FieldSpec, name: str, getlist: Getter) -> Any:
     return raw
 
 
-def form_values(specs: tuple[FieldSpec, ...], document: Optional[dict]) -> dict[str, list[str]]:
+def form_values(specs: tuple[FieldSpec, ...], document: dict | None) -> dict[str, list[str]]:
     """The values a form shows for a recorded document part: field name → list of strings."""
     out: dict[str, list[str]] = {}
     document = document or {}

@@ -65,11 +65,20 @@ def _last_check():
     return select(FindingRecord.case_id, func.max(FindingRecord.id).label("id")).group_by(FindingRecord.case_id).subquery()
 
 
+def _payload(text: str) -> dict:
+    """A trail payload, or {} when it is not readable JSON (a tampered row: `yifa trail verify` names it)."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _summary(row) -> CaseSummary:
     blocked_at, rules = None, ()
     if row.action == REFUSED:
-        payload = json.loads(row.payload)
-        blocked_at = payload.get("stage_refused")
-        rules = tuple(b.get("rule", "") for b in payload.get("blockers", []))
+        payload = _payload(row.payload)
+        blocked_at = payload.get("stage_refused", "?")
+        rules = tuple(b.get("rule", "") for b in payload.get("blockers", []) if isinstance(b, dict))
     return CaseSummary(row.id, row.title, row.jurisdiction, row.stage, row.created_by, row.updated_at,
                        blocked_at, rules, row.violated or 0, bool(row.blocking))

@@ -20,12 +20,13 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from engine.errors import InputError, Problem
 
@@ -69,7 +70,7 @@ class EditCheck:
 @dataclass
 class SavedEdit:
     rel_path: str
-    old_sha256: Optional[str]
+    old_sha256: str | None
     new_sha256: str
     new_version: str                    # the version of the file's own jurisdiction
     versions: dict[str, str]            # every jurisdiction whose chain holds the file → its new version
@@ -87,7 +88,7 @@ def overlay_dir() -> Path:
     return instance_dir() / OVERLAY_DIR
 
 
-def check_rel_path(rel_path: str, root: Optional[Path] = None) -> str:
+def check_rel_path(rel_path: str, root: Path | None = None) -> str:
     """Refuse anything but an existing rule file of a jurisdiction folder (no `..`, no other files)."""
     from engine.rulebook.loader import known_jurisdictions, rules_dir
     root = root or rules_dir()
@@ -99,7 +100,7 @@ def check_rel_path(rel_path: str, root: Optional[Path] = None) -> str:
     return rel
 
 
-def current_text(rel_path: str, root: Optional[Path] = None) -> str:
+def current_text(rel_path: str, root: Path | None = None) -> str:
     """The text of a rule file as the rulebook now uses it (the instance copy if edited)."""
     from engine.rulebook.loader import rules_dir
     root = root or rules_dir()
@@ -212,7 +213,7 @@ def run_rule_test(test, root: Path):
 
 
 # ---------------------------------------------------------------- impact on the stored cases
-def impact_preview(session, rel_path: str, new_text: str, as_of: Optional[date] = None) -> list[dict]:
+def impact_preview(session, rel_path: str, new_text: str, as_of: date | None = None) -> list[dict]:
     """Every stored case whose verdicts would change, one row per changed rule.
 
     Each case is judged as of `as_of` if given, else as of its latest check (the day its stored
@@ -226,7 +227,7 @@ def impact_preview(session, rel_path: str, new_text: str, as_of: Optional[date] 
         return _impact(session, affected_jurisdictions(rel, root), root, tree, as_of)
 
 
-def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: Optional[date]) -> list[dict]:
+def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: date | None) -> list[dict]:
     from sqlalchemy import func, select
 
     from engine.case import parse_case
@@ -259,13 +260,13 @@ def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: Op
     return rows
 
 
-def _verdicts(result) -> dict[str, tuple[str, Optional[str]]]:
+def _verdicts(result) -> dict[str, tuple[str, str | None]]:
     return {f.rule: (f.verdict, f.reason) for f in result.findings}
 
 
 # ---------------------------------------------------------------- saving, reverting
 def save_edit(uow, rel_path: str, new_text: str, actor: str, reason: str,
-              expected_sha256: Optional[str] = None) -> SavedEdit:
+              expected_sha256: str | None = None) -> SavedEdit:
     """Write an edited rule file into the instance folder, after linting it and running every test.
 
     Refused (InputError, each problem with its file and line; failed tests as problems too) when
@@ -276,7 +277,7 @@ def save_edit(uow, rel_path: str, new_text: str, actor: str, reason: str,
     return _change(uow, rel_path, new_text, actor, reason, expected_sha256, "rulebook.edited")
 
 
-def revert_edit(uow, rel_path: str, actor: str, reason: str, expected_sha256: Optional[str] = None) -> SavedEdit:
+def revert_edit(uow, rel_path: str, actor: str, reason: str, expected_sha256: str | None = None) -> SavedEdit:
     """Remove the instance copy of a file: the shipped text is in force again (checked, trailed)."""
     from engine.rulebook.loader import shipped_rules_dir
     rel = check_rel_path(rel_path)
@@ -289,7 +290,7 @@ def revert_edit(uow, rel_path: str, actor: str, reason: str, expected_sha256: Op
     return _change(uow, rel, text, actor, reason, expected_sha256, "rulebook.reverted")
 
 
-def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected_sha256: Optional[str],
+def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected_sha256: str | None,
             action: str) -> SavedEdit:
     from engine.access import require_role
     from engine.rulebook.loader import rulebook_digest, rules_dir
@@ -362,7 +363,7 @@ def history(session, limit: int = 200) -> list[dict]:
 
 
 # ---------------------------------------------------------------- browsing
-def browse(root: Optional[Path] = None) -> list[dict]:
+def browse(root: Path | None = None) -> list[dict]:
     """The rulebook by jurisdiction → instrument → article (cached by the rules' versions)."""
     from engine.rulebook.loader import known_jurisdictions, rulebook_digest, rules_dir
     root = root or rules_dir()
@@ -410,7 +411,7 @@ def _instrument(source) -> dict:
 
 def _parameter(name: str, p, source, loc: tuple, override: bool, inst) -> dict:
     return {"name": name, "title": p.title, "type": p.type, "direction": p.direction,
-            "verified": p.verified, "values": [(v.from_, v.value) for v in p.values],
+            "verified": p.verified, "dated": [(v.from_, v.value) for v in p.values],
             "citation": _citation(inst, p.citation), "override": override, "line": source.line(loc)}
 
 

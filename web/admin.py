@@ -1,6 +1,187 @@
-"""Blueprint `admin` (/admin): being built (issue 4)."""
+"""Blueprint `admin` (/admin): users, their roles, passwords, activation and API tokens (admin only).
+
+Every change is an event of the trail chain USERS_CHAIN ("@users"): engine.trail.verify_all
+walks every chain in trail_events whatever its id, so the chain is verified with the others.
+The id starts with "@" so that no case (ids are [A-Za-z0-9._-]) can ever share it. No
+password or token plaintext is ever put in an event (nor in the log, nor in a flash).
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import delete, select
+
+from engine.errors import InputError
+from engine.store.models import ROLES, User, UserRole
+from engine.trail import append_event
+from engine.users import create_user, issue_token, revoke_token, set_password, tokens_of
+from web.auth import current_user, role_required
+from web.db import get_uow
+from web.i18n import both
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_CHAIN = "@users"
+
+
+def _record(action: str, payload: dict) -> None:
+    """Keep a user-administration change in the users chain and the app log."""
+    append_event(get_uow().session, USERS_CHAIN, current_user.username, action, payload)
+    current_app.logger.info("user admin: %s by %s: %s", action, current_user.username, payload)
+
+
+def _users() -> list[dict[str, Any]]:
+    session = get_uow().session
+    roles: dict[str, list[str]] = {}
+    for username, role in session.execute(select(UserRole.username, UserRole.role)):
+        roles.setdefault(username, []).append(role)
+    return [{"username": u.username, "display_name": u.display_name, "active": u.active,
+             "has_password": bool(u.password_hash), "created_at": u.created_at,
+             "roles": [r for r in ROLES if r in roles.get(u.username, [])]}
+            for u in session.scalars(select(User).order_by(User.username))]
+
+
+def _user(username: str) -> User:
+    user = get_uow().session.get(User, username)
+    if user is None:
+        abort(404, description=f"未知用户 {username} / Unknown user {username}")
+    return user
+
+
+def _chosen_roles() -> list[str]:
+    return request.form.getlist("roles")  # unknown ones are refused by engine.users
+
+
+@bp.get("/users")
+@role_required("admin")
+def users() -> Any:
+    """Every user with their roles and whether active; the form to add one."""
+    return render_template("admin/users.html", users=_users(), roles=ROLES, problems=(), form={})
+
+
+@bp.post("/users")
+@role_required("admin")
+def create() -> Any:
+    """Add a user: username, display name, roles, initial password (≥ 10 characters)."""
+    form = {"username": request.form.get("username", "").strip().lower(),
+            "display_name": request.form.get("display_name", "").strip(), "roles": request.form.getlist("roles")}
+    password = request.form.get("password", "")
+    uow = get_uow()
+    try:
+        if not password:
+            raise InputError.single("<user>", "须设置初始密码 / an initial password is required", "password")
+        acct = create_user(uow.session, form["username"], form["display_name"], _chosen_roles(), password)
+    except InputError as e:
+        uow.rollback()
+        return render_template("admin/users.html", users=_users(), roles=ROLES, problems=e.problems, form=form), 400
+    _record("user.created", {"username": acct.username, "display_name": acct.display_name,
+                             "roles": sorted(acct.roles), "active": True})
+    uow.commit()
+    flash(both(f"已添加用户 {acct.username}", f"User {acct.username} added"), "success")
+    return redirect(url_for("admin.user", username=acct.username))
+
+
+@bp.get("/users/<username>")
+@role_required("admin")
+def user(username: str) -> Any:
+    """One user: roles, activation, password reset, API tokens."""
+    return _user_page(username)
+
+
+def _user_page(username: str, problems: tuple = (), status: int = 200, new_token: str | None = None) -> Any:
+    _user(username)
+    info = next(u for u in _users() if u["username"] == username)
+    tokens = tokens_of(get_uow().session, username)
+    return render_template("admin/user.html", u=info, roles=ROLES, tokens=tokens, problems=problems,
+                           new_token=new_token, myself=username == current_user.username), status
+
+
+@bp.post("/users/<username>/roles")
+@role_required("admin")
+def update_roles(username: str) -> Any:
+    """Replace a user's roles (an admin cannot take the admin role from themselves)."""
+    _user(username)
+    wanted = list(dict.fromkeys(request.form.getlist("roles")))
+    unknown = [r for r in wanted if r not in ROLES]
+    if not wanted or unknown:
+        problem = InputError.single("<user>", f"角色无效：{', '.join(unknown) or '（无）'} / invalid roles: "
+                                              f"{', '.join(unknown) or '(none)'}", "roles").problems
+        return _user_page(username, problem, 400)
+    if username == current_user.username and "admin" not in wanted:
+        return _user_page(username, InputError.single("<user>", "不能撤销自己的管理员角色 / you cannot remove "
+                                                                "your own admin role", "roles").problems, 400)
+    session = get_uow().session
+    before = sorted(session.scalars(select(UserRole.role).where(UserRole.username == username)))
+    session.execute(delete(UserRole).where(UserRole.username == username))
+    session.add_all(UserRole(username=username, role=r) for r in wanted)
+    session.flush()
+    _record("user.roles_changed", {"username": username, "before": before, "after": sorted(wanted)})
+    get_uow().commit()
+    flash(both("角色已更新", "Roles updated"), "success")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.post("/users/<username>/active")
+@role_required("admin")
+def set_active(username: str) -> Any:
+    """Activate or deactivate a user (a deactivated user is out at their next request)."""
+    target = _user(username)
+    active = request.form.get("active") == "1"
+    if username == current_user.username and not active:
+        return _user_page(username, InputError.single("<user>", "不能停用自己的账户 / you cannot deactivate "
+                                                                "your own account", "active").problems, 400)
+    target.active = active
+    _record("user.activated" if active else "user.deactivated", {"username": username})
+    get_uow().commit()
+    flash(both("账户已启用" if active else "账户已停用", "Account activated" if active else "Account deactivated"), "success")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.post("/users/<username>/password")
+@role_required("admin")
+def reset_password(username: str) -> Any:
+    """Set a new password for a user (at least 10 characters)."""
+    _user(username)
+    uow = get_uow()
+    try:
+        set_password(uow.session, username, request.form.get("password", ""))
+    except InputError as e:
+        return _user_page(username, e.problems, 400)
+    _record("user.password_reset", {"username": username})
+    uow.commit()
+    flash(both("密码已重置", "Password reset"), "success")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.post("/users/<username>/tokens")
+@role_required("admin")
+def issue(username: str) -> Any:
+    """Issue an API token for a user; its plaintext is shown on this answer only (never flashed)."""
+    _user(username)
+    uow = get_uow()
+    label = request.form.get("label", "").strip()[:200]
+    try:
+        plaintext = issue_token(uow.session, username, label, current_user.username)
+    except InputError as e:
+        return _user_page(username, e.problems, 400)
+    token = tokens_of(uow.session, username)[0]
+    _record("token.issued", {"username": username, "token_id": token.id, "label": label})
+    uow.commit()
+    return _user_page(username, new_token=plaintext)
+
+
+@bp.post("/users/<username>/tokens/<int:token_id>/revoke")
+@role_required("admin")
+def revoke(username: str, token_id: int) -> Any:
+    """Revoke one of a user's tokens."""
+    _user(username)
+    uow = get_uow()
+    token = next((t for t in tokens_of(uow.session, username) if t.id == token_id), None)
+    if token is None:
+        abort(404, description=f"未知令牌 {token_id} / Unknown token {token_id}")
+    revoke_token(uow.session, token_id, current_user.username)
+    _record("token.revoked", {"username": username, "token_id": token_id})
+    uow.commit()
+    flash(both("令牌已撤销", "Token revoked"), "success")
+    return redirect(url_for("admin.user", username=username))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
@@ -43,7 +43,7 @@ READ_ONLY_POSTS = {"api.check", "api.verify_trail"}
 
 
 @bp.url_value_preprocessor
-def _read_only_unit_of_work(endpoint: Optional[str], values: Any) -> None:
+def _read_only_unit_of_work(endpoint: str | None, values: Any) -> None:
     """A read-only unit of work for the POSTs that write nothing (runs before the user is loaded)."""
     if endpoint in READ_ONLY_POSTS and "uow" not in g:
         g.uow = UnitOfWork(get_engine(), read_only=True).__enter__()
@@ -59,7 +59,7 @@ def _body() -> dict:
     return data
 
 
-def _date(value: Any, field: str, default: Optional[date] = None) -> date:
+def _date(value: Any, field: str, default: date | None = None) -> date:
     if value in (None, "") and default is not None:
         return default
     try:
@@ -82,7 +82,7 @@ def _text(data: dict, field: str, required: bool = True) -> str:
     return value
 
 
-def _version(data: dict) -> Optional[int]:
+def _version(data: dict) -> int | None:
     value = data.get("version")
     if value is None:
         return None

@@ -20,16 +20,23 @@ import json
 import shutil
 import subprocess
 import tempfile
-from datetime import date, timezone
+from datetime import UTC, date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
 from engine import services
-from engine.audit_queries import AuditFilter, audit_rows, broken_chains, filter_rows, timeline
+from engine.audit_queries import (
+    DIGEST_LABELS,
+    AuditFilter,
+    audit_rows,
+    broken_chains,
+    filter_rows,
+    timeline,
+)
 from engine.store.dossier import BEIJING, build_dossier, render_html
-from engine.store.models import CaseRecord, RULEBOOK_CHAIN
+from engine.store.models import RULEBOOK_CHAIN, CaseRecord
 from engine.trail import KIND_ZH, ChainStatus, verify_all
 from engine.yamlio import dump_yaml
 from web.auth import role_required, safe_for_readers
@@ -51,7 +58,13 @@ def _beijing(moment: Any) -> str:
 
 @bp.app_template_filter("audit_utc")
 def _utc(moment: Any) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+@bp.app_template_filter("audit_json")
+def _json(value: Any) -> str:
+    """Readable JSON (Chinese as it is); the template escapes it like any text."""
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
 
 
 # ---------------------------------------------------------------- the list
@@ -59,16 +72,16 @@ def _filters() -> tuple[AuditFilter, dict[str, str], list[str]]:
     """The filters of the query string; a value that cannot be read is named and ignored."""
     raw = {k: request.args.get(k, "").strip() for k in ("stage", "blocked", "overdue", "year", "unit")}
     problems: list[str] = []
-    stage: Optional[str] = raw["stage"] or None
+    stage: str | None = raw["stage"] or None
     if stage and stage not in stage_names():
         problems.append(t(f"未知的阶段：{stage}", f"Unknown stage: {stage}"))
         stage = None
-    flags: dict[str, Optional[bool]] = {}
+    flags: dict[str, bool | None] = {}
     for key in ("blocked", "overdue"):
         if raw[key] not in YES_NO:
             problems.append(t(f"「{key}」应为 yes 或 no", f"“{key}” must be yes or no"))
         flags[key] = YES_NO.get(raw[key])
-    year: Optional[int] = None
+    year: int | None = None
     if raw["year"]:
         if raw["year"].isdigit() and 1900 <= int(raw["year"]) <= 2200:
             year = int(raw["year"])
@@ -78,7 +91,7 @@ def _filters() -> tuple[AuditFilter, dict[str, str], list[str]]:
     return AuditFilter(stage, flags["blocked"], flags["overdue"], year, unit), raw, problems
 
 
-def _list_page(statuses: Optional[list[ChainStatus]] = None) -> str:
+def _list_page(statuses: list[ChainStatus] | None = None) -> str:
     wanted, raw, problems = _filters()
     rows = audit_rows(get_uow().session, date.today())
     years = sorted({r.year for r in rows if r.year}, reverse=True)
@@ -108,7 +121,7 @@ def verify_every_chain() -> Any:
 
 
 # ---------------------------------------------------------------- one case
-def _case_page(case_id: str, status: Optional[ChainStatus] = None) -> str:
+def _case_page(case_id: str, status: ChainStatus | None = None) -> str:
     session = get_uow().session
     case = session.get(CaseRecord, case_id)
     events = timeline(session, case_id)
@@ -117,7 +130,7 @@ def _case_page(case_id: str, status: Optional[ChainStatus] = None) -> str:
     broken_seq = status.broken.seq if status is not None and status.broken is not None else None
     return render_template("audit/case.html", case_id=case_id, case=case, events=events, status=status,
                            broken_seq=broken_seq, kind_zh=KIND_ZH, pdf=shutil.which("chromium") is not None,
-                           refused=sum(1 for e in events if e.refused))
+                           refused=sum(1 for e in events if e.refused), digest_labels=DIGEST_LABELS)
 
 
 @bp.get("/cases/<case_id>")
@@ -185,7 +198,7 @@ def dossier_pdf(case_id: str) -> Any:
     return _download(pdf, "application/pdf", f"{case_id}-dossier.pdf")
 
 
-def _print_pdf(chromium: str, html: str) -> Optional[bytes]:
+def _print_pdf(chromium: str, html: str) -> bytes | None:
     """Print the HTML to PDF in a fresh temporary folder; None when chromium fails or takes too long."""
     with tempfile.TemporaryDirectory(prefix="yifa-pdf-") as folder:
         source, out = Path(folder) / "dossier.html", Path(folder) / "dossier.pdf"

@@ -1,6 +1,344 @@
-"""Blueprint `cases` (/cases): being built (issue 4)."""
+"""Blueprint `cases` (/cases): the officials' pages — list, new proposal, case page, stage evidence,
+advancing, attachments and the workflow picture.
+
+Every decision (who records what, whether a gate is open, the optimistic lock) is the services';
+the views read the form, call them with the signed-in user as the actor, and render.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+
+from engine import forms, services
+from engine.access import recorder_roles
+from engine.attachments import attachments_of, stored_file, upload_attachment
+from engine.case import parse_case
+from engine.errors import InputError, Problem
+from engine.overview import case_summaries
+from engine.sections import SECTION_OF, get_section
+from engine.store.models import Attachment
+from engine.store.repository import ConflictError, get_case
+from engine.yamlio import LoadedYaml
+from web.auth import EVERYONE, role_required
+from web.db import get_uow
+from web.i18n import both
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+CREATORS = ("official", "admin")
+RECORDING_ROLES = ("official", "legality_reviewer", "secretary")
+SEVERITY_ORDER = ("blocker", "error", "warning", "info")
+FORM_SOURCE = "表单"
+
+
+# ---------------------------------------------------------------- helpers
+def _today() -> date:
+    return date.today()
+
+
+def _problems_by_field(problems: tuple[Problem, ...] | list[Problem], names: set[str]) -> tuple[dict, list]:
+    """Each problem next to its field (or its nearest enclosing field); the rest for the top of the form."""
+    by_field: dict[str, list[str]] = defaultdict(list)
+    rest: list[Problem] = []
+    for p in problems:
+        path = p.path
+        while path and path not in names:
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        if path:
+            by_field[path].append(p.message)
+        else:
+            rest.append(p)
+    return dict(by_field), rest
+
+
+def _field_names(specs: tuple[forms.FieldSpec, ...]) -> set[str]:
+    names: set[str] = set()
+    for spec in specs:
+        names.add(spec.name)
+        if spec.kind == "group":
+            names |= _field_names(spec.children)
+        elif spec.kind == "table":
+            for i in range(200):
+                names |= {c.name.replace("[#]", f"[{i}]") for c in spec.children}
+                names.add(f"{spec.name}[{i}]")
+    return names
+
+
+def _submitted() -> dict[str, list[str]]:
+    return {k: request.form.getlist(k) for k in request.form if k not in ("csrf_token", "version")}
+
+
+def _version() -> int:
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        abort(400, description="缺少或无效的案件版本号 / The case version is missing or invalid")
+
+
+def _date_field(name: str) -> date:
+    try:
+        return date.fromisoformat(request.form.get(name, "").strip())
+    except ValueError:
+        abort(400, description=f"日期无效，应为 YYYY-MM-DD（{name}）/ Invalid date, expected YYYY-MM-DD ({name})")
+
+
+def _editable(stage: str) -> None:
+    if stage not in forms.EDITABLE_STAGES:
+        if stage in SECTION_OF:   # adjustments: their own action
+            abort(404, description="决策调整不在此页记录 / Adjustments are not recorded on this page")
+        abort(404, description=f"未知阶段 {stage} / Unknown stage {stage}")
+
+
+def _can_record(stage: str) -> bool:
+    return current_user.has_role(*recorder_roles(stage))
+
+
+def _require_recorder(stage: str) -> None:
+    if not _can_record(stage):
+        from web.i18n import ROLE_NAMES
+        roles = recorder_roles(stage)
+        abort(403, description=f"只有{'、'.join(ROLE_NAMES[r][0] for r in roles)}可以记录或进入此阶段 / "
+                               f"Only {', '.join(ROLE_NAMES[r][1] for r in roles)} may record or enter this stage")
+
+
+# ---------------------------------------------------------------- list
+@bp.get("")
+@bp.get("/")
+@role_required(*EVERYONE)
+def index() -> Any:
+    """Every case: stage, blocked or not, rules violated at the last check, last change."""
+    cases = case_summaries(get_uow().session)
+    return render_template("cases/index.html", cases=cases, can_create=current_user.has_role(*CREATORS))
+
+
+# ---------------------------------------------------------------- a new proposal
+def _new_form(values: dict, errors: dict, general: list, status: int = 200) -> Any:
+    from engine.rulebook.loader import known_jurisdictions
+    return render_template("cases/new.html", specs=forms.case_fields(), values=values, errors=errors,
+                           general=general, jurisdictions=known_jurisdictions(), submitted=bool(values)), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*CREATORS)
+def new() -> Any:
+    """Create a proposal: the case's header as a form, every label with its article."""
+    from engine.rulebook.loader import known_jurisdictions
+    if request.method == "GET":
+        return _new_form({"jurisdiction": ["CN-12/ninghe/yuelong"]}, {}, [])
+    specs = forms.case_fields()
+    document = forms.parse_fields(specs, request.form.getlist)
+    try:
+        if document.get("jurisdiction") not in known_jurisdictions():
+            raise InputError.single(FORM_SOURCE, "请选择已知的管辖区 / choose a known jurisdiction", "jurisdiction")
+        case = parse_case(LoadedYaml(document), FORM_SOURCE)
+        uow = get_uow()
+        services.create_case(uow, case, current_user.username, as_of=_today())
+    except InputError as refused:
+        errors, general = _problems_by_field(refused.problems, _field_names(specs))
+        return _new_form(_submitted(), errors, general, 400)
+    uow.commit()
+    flash(both(f"已创建决策事项 {case.id}", f"Proposal {case.id} created"), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+# ---------------------------------------------------------------- the case page
+def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = "",
+               order_error: str = "", status: int = 200) -> Any:
+    from engine.check import checker_for
+    from engine.facts import flatten
+    from engine.rulebook.stages import load_stages
+    from engine.workflow import load_workflow
+    uow = get_uow()
+    record = get_case(uow.session, case_id)
+    case = parse_case(LoadedYaml(record.document), case_id)
+    today = _today()
+    result = checker_for(case.jurisdiction).check(case, today, "durable")
+    from engine.report import summary
+    groups = []
+    for st in load_stages():
+        mine = [f for f in result.findings if f.stage == st.id]
+        violated = sorted([f for f in mine if f.verdict == "violated"], key=lambda f: SEVERITY_ORDER.index(f.severity))
+        pending = [f for f in mine if f.verdict == "pending"]
+        satisfied = [f for f in mine if f.verdict == "satisfied"]
+        na = [f for f in mine if f.verdict == "not_applicable"]
+        if mine:
+            groups.append({"stage": st.id, "violated": violated, "pending": pending, "satisfied": satisfied,
+                           "not_applicable": na})
+    state = record.workflow or {}
+    if state.get("suspended"):
+        upcoming: list[str] = []
+    else:
+        upcoming = load_workflow().next_stages(flatten(case, today))
+        upcoming += [s for s in state.get("reopened", []) if s not in upcoming]
+    upcoming = [s for s in upcoming if s != "adjustment"]
+    by_stage: dict[str, list[Attachment]] = defaultdict(list)
+    for a in attachments_of(uow, case_id):
+        by_stage[a.stage].append(a)
+    evidence = [(s, get_section(record.document, s) is not None, _can_record(s)) for s in forms.EDITABLE_STAGES]
+    return render_template("cases/show.html", record=record, case=case, summary=summary(result.findings),
+                           result=result, groups=groups, upcoming=upcoming, can_enter=_can_record,
+                           evidence=evidence, attachments=by_stage, today=today.isoformat(),
+                           blockers=blockers, refused_stage=refused_stage, order_error=order_error), status
+
+
+@bp.get("/<case_id>")
+@role_required(*EVERYONE)
+def show(case_id: str) -> Any:
+    """The case: stage, findings by stage with their articles, what is next, evidence, attachments."""
+    return _case_page(case_id)
+
+
+@bp.get("/<case_id>/graph.svg")
+@role_required(*EVERYONE)
+def graph(case_id: str) -> Response:
+    """The workflow picture, each stage coloured by its state for this case."""
+    from engine.workflow import case_stage_states, load_workflow
+    from engine.workflow_svg import render_svg
+    from web.security import content_security_policy
+    record = get_case(get_uow().session, case_id)
+    case = parse_case(LoadedYaml(record.document), case_id)
+    svg = render_svg(load_workflow(), case_stage_states(case, _today()), title=f"{case.id} {case.title}")
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = content_security_policy(style_src="'self' 'unsafe-inline'")
+    return response
+
+
+# ---------------------------------------------------------------- advancing
+@bp.post("/<case_id>/advance")
+@role_required(*RECORDING_ROLES)
+def advance(case_id: str) -> Any:
+    """Move the case into a stage on a day, or show exactly which rules refuse it."""
+    stage = request.form.get("stage", "")
+    if stage not in SECTION_OF:
+        abort(400, description=f"未知阶段 {stage} / Unknown stage {stage}")
+    _require_recorder(stage)
+    on, version = _date_field("on"), _version()
+    uow = get_uow()
+    try:
+        services.advance_stage(uow, case_id, stage, current_user.username, on=on, expected_version=version)
+    except services.GateClosedError as refused:      # the refusal is already in the trail
+        flash(both(f"不得进入「{stage}」阶段", f"The stage {stage} may not be entered"), "error")
+        return _case_page(case_id, blockers=refused.blockers, refused_stage=stage, status=409)
+    except services.StageOrderError as wrong:
+        uow.rollback()
+        return _case_page(case_id, order_error=str(wrong), refused_stage=stage, status=409)
+    uow.commit()
+    flash(both("已进入下一阶段", "Stage entered"), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+# ---------------------------------------------------------------- a stage's evidence
+def _stage_page(case_id: str, stage: str, values: dict | None = None, errors: dict | None = None,
+                general: list | None = None, conflict: ConflictError | None = None,
+                upload_error: InputError | None = None, status: int = 200) -> Any:
+    uow = get_uow()
+    record = get_case(uow.session, case_id)
+    specs = forms.stage_fields(stage)
+    recorded = get_section(record.document, stage)
+    submitted = values is not None
+    if values is None:
+        values = forms.form_values(specs, recorded if isinstance(recorded, dict) else None)
+    attachments = [a for a in attachments_of(uow, case_id) if a.stage == stage]
+    return render_template("cases/stage.html", record=record, stage=stage, specs=specs, values=values,
+                           errors=errors or {}, general=general or [], recorded=recorded is not None,
+                           can_record=_can_record(stage), recorders=recorder_roles(stage), conflict=conflict,
+                           attachments=attachments, upload_error=upload_error, submitted=submitted), status
+
+
+@bp.get("/<case_id>/stages/<stage>")
+@role_required(*EVERYONE)
+def stage_form(case_id: str, stage: str) -> Any:
+    """A stage's evidence as a form (read by everyone, recorded by the stage's recorder)."""
+    _editable(stage)
+    return _stage_page(case_id, stage)
+
+
+@bp.post("/<case_id>/stages/<stage>")
+@role_required(*RECORDING_ROLES)
+def record(case_id: str, stage: str) -> Any:
+    """Record or amend a stage's evidence, against the version of the case the form was read at."""
+    _editable(stage)
+    _require_recorder(stage)
+    version = _version()
+    uow = get_uow()
+    specs = forms.stage_fields(stage)
+    section = forms.parse_fields(specs, request.form.getlist)
+    current = get_case(uow.session, case_id)
+    if stage == "public_participation":        # the hearing has its own page: keep it
+        hearing = get_section(current.document, "hearing")
+        if hearing is not None:
+            section["hearing"] = hearing
+    try:
+        services.record_evidence(uow, case_id, stage, section, current_user.username,
+                                 expected_version=version, as_of=_today(), source=FORM_SOURCE)
+    except ConflictError as changed:
+        uow.rollback()
+        return _stage_page(case_id, stage, values=_submitted(), conflict=changed, status=409)
+    except InputError as refused:
+        uow.rollback()
+        errors, general = _problems_by_field(refused.problems, _field_names(specs))
+        return _stage_page(case_id, stage, values=_submitted(), errors=errors, general=general, status=400)
+    uow.commit()
+    flash(both("已保存本阶段材料", "The stage's evidence is saved"), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+# ---------------------------------------------------------------- attachments
+@bp.post("/<case_id>/stages/<stage>/attachments")
+@role_required(*RECORDING_ROLES)
+def upload(case_id: str, stage: str) -> Any:
+    """Attach a document to a stage (types and size checked; stored by its sha256)."""
+    _editable(stage)
+    _require_recorder(stage)
+    file = request.files.get("file")
+    uow = get_uow()
+    try:
+        if file is None:
+            raise InputError.single("上传文件 / upload", "请选择要上传的文件 / choose a file to upload", "file")
+        attachment = upload_attachment(uow, case_id, stage, file.filename or "", file.read(), current_user.username)
+    except InputError as refused:
+        uow.rollback()
+        return _stage_page(case_id, stage, upload_error=refused, status=400)
+    uow.commit()
+    flash(both(f"已上传 {attachment.filename}（SHA-256 {attachment.sha256}）",
+               f"Uploaded {attachment.filename} (SHA-256 {attachment.sha256})"), "success")
+    return redirect(url_for("cases.stage_form", case_id=case_id, stage=stage))
+
+
+@bp.get("/<case_id>/attachments/<att_id>")
+@role_required(*EVERYONE)
+def download(case_id: str, att_id: str) -> Response:
+    """An attached document, as a download (never shown inline)."""
+    attachment = get_uow().session.get(Attachment, att_id)
+    if attachment is None or attachment.case_id != case_id:
+        abort(404)
+    path = stored_file(attachment)
+    if not path.is_file():
+        abort(404, description="附件文件缺失 / The attachment's file is missing")
+    response = send_file(path.resolve(), mimetype=attachment.media_type, as_attachment=True,
+                         download_name=attachment.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    from engine.report import REASON_ZH, SEVERITY_ZH
+    return {"choice_label": forms.choice_label, "table_rows": forms.table_rows, "severity_zh": SEVERITY_ZH,
+            "reason_zh": REASON_ZH, "recorders_of": recorder_roles}

@@ -1,0 +1,368 @@
+"""The officials' pages: list, new proposal, case page, stage evidence, advancing, attachments, graph."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+
+import pytest
+
+from engine import services
+from engine.case import parse_case
+from engine.store.models import Attachment, CaseRecord, TrailEvent
+from engine.yamlio import LoadedYaml
+from web import demo_data
+
+CASE = "YL-T-01"
+ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+
+
+def version_in(html: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', html)
+    assert found, "no version field in the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def road_case(make_user, uow):
+    """A drafted township road decision (through risk assessment), proposed by `official`;
+    the legality review submitted (no opinion yet) and the meeting's record prepared."""
+    make_user("official", ["official"])
+    make_user("reviewer", ["legality_reviewer"])
+    make_user("secretary", ["secretary"])
+    document = demo_data.drafted_road_case(CASE, "测试村道改造工程")
+    with uow() as u:
+        services.create_case(u, parse_case(LoadedYaml(document), "test"), "official", as_of=date(2025, 4, 20))
+        u.commit()
+    with uow() as u:
+        services.record_evidence(u, CASE, "legality_review", demo_data.LEGALITY_SUBMITTED, "reviewer",
+                                 as_of=date(2025, 4, 22))
+        u.commit()
+    with uow() as u:
+        services.record_evidence(u, CASE, "collective_decision", demo_data.MEETING, "secretary",
+                                 as_of=date(2025, 4, 25))
+        u.commit()
+    return CASE
+
+
+def stored(uow, case_id: str = CASE) -> CaseRecord:
+    with uow(read_only=True) as u:
+        record = u.session.get(CaseRecord, case_id)
+        u.session.expunge(record)
+        return record
+
+
+# ---------------------------------------------------------------- pages for each role
+@pytest.mark.parametrize("role", ROLES)
+def test_every_signed_in_role_reads_the_list_the_case_its_stages_and_its_graph(role, client, login_as, road_case):
+    login_as(role, username=f"{role}-reader")
+    listing = client.get("/cases")
+    assert listing.status_code == 200
+    assert CASE in listing.get_data(as_text=True) and "合法性审查" in listing.get_data(as_text=True)
+    page = client.get(f"/cases/{CASE}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "测试村道改造工程" in html and "MAD-LEG-01" in html and f"/cases/{CASE}/graph.svg" in html
+    assert "<script>" not in html and "style=" not in html
+    for stage in ("initiation", "hearing", "expert_review", "legality_review", "archiving"):
+        assert client.get(f"/cases/{CASE}/stages/{stage}").status_code == 200
+    graph = client.get(f"/cases/{CASE}/graph.svg")
+    assert graph.status_code == 200 and graph.mimetype == "image/svg+xml"
+    assert graph.get_data(as_text=True).lstrip().startswith(("<svg", "<?xml"))
+
+
+def test_only_officials_and_admins_see_the_new_proposal_button_and_form(client, login_as):
+    for role in ROLES:
+        login_as(role, username=f"{role}-x")
+        button = "新建决策事项" in client.get("/cases").get_data(as_text=True)
+        form = client.get("/cases/new").status_code
+        assert (button, form) == ((True, 200) if role in ("official", "admin") else (False, 403)), role
+
+
+def test_the_list_and_the_case_page_speak_english_on_request(client, login_as, road_case):
+    login_as("official", username="official")
+    html = client.get(f"/cases/{CASE}?lang=en").get_data(as_text=True)
+    assert "Findings by stage" in html and "Art. 25" in html
+
+
+def test_an_unknown_case_or_stage_is_404(client, login_as, road_case):
+    login_as("auditor")
+    assert client.get("/cases/NOPE").status_code == 404
+    assert client.get(f"/cases/{CASE}/stages/nonsense").status_code == 404
+    assert client.get(f"/cases/{CASE}/stages/adjustment").status_code == 404
+
+
+# ---------------------------------------------------------------- a new proposal
+def test_the_proposal_form_labels_each_field_with_its_article(client, login_as):
+    login_as("official")
+    html = client.get("/cases/new").get_data(as_text=True)
+    assert "决策事项类别（第三条第一款）" in html
+    assert "专业性、技术性较强（第十九条）" in html
+    assert "CN-12/ninghe/yuelong" in html and "未记录" in html
+
+
+def test_an_official_creates_a_proposal_and_unanswered_flags_stay_unrecorded(client, login_as, post_form, uow):
+    login_as("official")
+    response = post_form("/cases/new", {
+        "id": "NEW-1", "title": "新建村级公园", "jurisdiction": "CN-12/ninghe/yuelong",
+        "decision_body.name": "天津市宁河区岳龙镇人民政府", "decision_body.level": "township",
+        "sponsor_unit": "岳龙镇村镇建设办公室", "category": "public_construction", "exclusion": "__none__",
+        "flags.technical": "true", "flags.stability_risk": "false", "flags.direct_interest": ""})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/cases/NEW-1")
+    page = client.get("/cases/NEW-1").get_data(as_text=True)
+    assert "已创建决策事项 NEW-1" in page and "新建村级公园" in page
+    document = stored(uow, "NEW-1").document
+    assert document["flags"] == {"technical": True, "stability_risk": False}   # absent ≠ false
+    assert document["exclusion"] is None and document["category"] == "public_construction"
+
+
+def test_a_bad_proposal_is_shown_again_with_each_problem_next_to_its_field(client, login_as, post_form, uow):
+    login_as("official")
+    response = post_form("/cases/new", {"id": "bad id!", "title": "  ", "jurisdiction": "CN",
+                                        "decision_body.level": "galaxy", "category": "public_construction"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'id="f-id-error"[^>]*>[^<]*标识无效', html)
+    assert re.search(r'id="f-title-error"[^>]*>[^<]*(缺少|必填|不能为空)', html)
+    assert 'id="f-decision_body-level-error"' in html
+    assert 'value="bad id!"' in html                               # what was typed is kept
+    assert "Traceback" not in html
+    with uow(read_only=True) as u:
+        assert u.session.query(CaseRecord).count() == 0
+
+
+def test_a_proposal_with_an_id_in_use_is_refused_on_the_id(client, login_as, post_form, road_case):
+    login_as("official", username="official")
+    response = post_form("/cases/new", {"id": CASE, "title": "重复", "jurisdiction": "CN"})
+    assert response.status_code == 400 and "已存在" in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- recording evidence
+def test_an_official_records_a_stages_evidence_and_the_form_shows_it_back(client, login_as, post_form, uow, road_case):
+    login_as("official", username="official")
+    page = f"/cases/{CASE}/stages/expert_review"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(page, {
+        "version": version, "expert_review.held_on": "2025-04-11", "expert_review.opinion_handling_report": "true",
+        "expert_review.experts#rows": "4",
+        "expert_review.experts[0].name": "王某", "expert_review.experts[0].institution": "天津大学",
+        "expert_review.experts[0].direct_interest": "false",
+        "expert_review.experts[1].name": "李某", "expert_review.experts[1].opinion_signed": "true"})
+    assert response.status_code == 302
+    section = stored(uow).document["expert_review"]
+    assert section["held_on"] == "2025-04-11" and len(section["experts"]) == 2
+    assert section["experts"][0] == {"name": "王某", "institution": "天津大学", "direct_interest": False}
+    html = client.get(page).get_data(as_text=True)
+    assert 'value="2025-04-11"' in html and 'value="王某"' in html
+
+
+def test_saving_participation_keeps_the_hearing_recorded_on_its_own_page(client, login_as, post_form, uow, road_case):
+    login_as("official", username="official")
+    page = f"/cases/{CASE}/stages/public_participation"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation", "hearing"],
+                                "public_participation.consultation.opened_on": "2025-03-03",
+                                "public_participation.consultation.closes_on": "2025-04-07",
+                                "public_participation.comments_received": "23"})
+    assert response.status_code == 302
+    section = stored(uow).document["public_participation"]
+    assert section["hearing"]["held_on"] == "2025-03-28" and section["comments_received"] == 23
+    assert section["forms"] == ["open_consultation", "hearing"]
+
+
+def test_invalid_evidence_is_shown_again_with_the_problem_at_its_field(client, login_as, post_form, road_case):
+    login_as("official", username="official")
+    page = f"/cases/{CASE}/stages/risk_assessment"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(page, {"version": version, "risk_assessment.completed_on": "2025-02-30"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'id="f-risk_assessment-completed_on-error"[^>]*>[^<]*没有这一天', html)
+    assert 'value="2025-02-30"' in html
+
+
+def test_two_saves_from_the_same_version_the_second_is_refused_naming_the_change(client, login_as, post_form, road_case):
+    login_as("official", username="official")
+    page = f"/cases/{CASE}/stages/initiation"
+    version = version_in(client.get(page).get_data(as_text=True))
+    first = post_form(page, {"version": version, "initiation.proposed_on": "2025-02-17",
+                             "initiation.legal_basis": "中华人民共和国公路法"})
+    assert first.status_code == 302
+    second = post_form(page, {"version": version, "initiation.proposed_on": "2025-02-18",
+                              "initiation.legal_basis": "天津市公路管理条例\n农村公路建设管理办法"})
+    html = second.get_data(as_text=True)
+    assert second.status_code == 409
+    assert "已被他人修改" in html and "official" in html and "evidence.amended" in html and "initiation" in html
+    assert 'value="2025-02-18"' in html and "农村公路建设管理办法" in html      # nothing typed is lost
+    assert version_in(html) != version                                          # resubmitting is possible
+
+
+# ---------------------------------------------------------------- advancing
+def test_the_secretarys_advance_is_refused_without_the_legality_opinion_with_the_article(client, login_as, post_form, uow, road_case):
+    login_as("secretary", username="secretary")
+    page = f"/cases/{CASE}"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(f"/cases/{CASE}/advance", {"stage": "collective_decision", "on": "2025-04-30",
+                                                     "version": version}, page=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "MAD-LEG-01" in html and "第二十五条" in html and 'class="card blockers"' in html
+    with uow(read_only=True) as u:
+        actions = [e.action for e in u.session.query(TrailEvent).filter_by(case_id=CASE)]
+    assert actions[-1] == "stage.advance_refused"
+
+
+def test_after_the_reviewer_records_the_opinion_the_secretary_enters_the_collective_decision(client, login_as, post_form, uow, road_case):
+    login_as("legality_reviewer", username="reviewer")
+    page = f"/cases/{CASE}/stages/legality_review"
+    html = client.get(page).get_data(as_text=True)
+    assert 'value="2025-04-22"' in html                                  # the submission, read back
+    opinion = {"version": version_in(html), "legality_review.submitted_on": "2025-04-22",
+               "legality_review.reviewer": demo_data.REVIEWER,
+               "legality_review.package": ["draft", "legal_basis", "procedure_explanation"],
+               "legality_review.opinion_on": "2025-05-09", "legality_review.conclusion": "legal",
+               "legality_review.scope": ["authority", "procedure", "content"],
+               "legality_review.legal_adviser_opinion": "true", "legality_review.replaced_by_consultation": "false"}
+    assert post_form(page, opinion).status_code == 302
+    login_as("secretary", username="secretary")
+    case_page = client.get(f"/cases/{CASE}").get_data(as_text=True)
+    assert 'name="stage" value="collective_decision"' in case_page
+    response = post_form(f"/cases/{CASE}/advance", {"stage": "collective_decision", "on": "2025-05-15",
+                                                     "version": version_in(case_page)}, page=f"/cases/{CASE}")
+    assert response.status_code == 302
+    assert "已进入下一阶段" in client.get(f"/cases/{CASE}").get_data(as_text=True)
+    record = stored(uow)
+    assert record.stage == "collective_decision"
+    assert record.document["collective_decision"]["held_on"] == "2025-05-15"
+
+
+def test_the_enter_button_is_shown_only_to_the_role_that_records_the_stage(client, login_as, road_case):
+    login_as("official", username="official")
+    html = client.get(f"/cases/{CASE}").get_data(as_text=True)
+    assert 'name="stage" value="collective_decision"' not in html
+    login_as("secretary", username="secretary")
+    assert 'name="stage" value="collective_decision"' in client.get(f"/cases/{CASE}").get_data(as_text=True)
+
+
+def test_a_stage_out_of_order_is_refused_with_the_reason(client, login_as, post_form, road_case):
+    login_as("secretary", username="secretary")
+    page = f"/cases/{CASE}"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(f"/cases/{CASE}/advance", {"stage": "archiving", "on": "2025-05-15", "version": version},
+                         page=page)
+    assert response.status_code == 409
+    assert "不能进入" in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- roles
+def test_a_wrong_role_may_not_record_or_advance(client, login_as, post_form, uow, road_case):
+    login_as("secretary", username="secretary")
+    page = f"/cases/{CASE}/stages/initiation"
+    version = version_in(client.get(page).get_data(as_text=True))
+    assert post_form(page, {"version": version, "initiation.proposed_on": "2025-02-17"}).status_code == 403
+    login_as("official", username="official")
+    response = post_form(f"/cases/{CASE}/advance", {"stage": "collective_decision", "on": "2025-05-15",
+                                                     "version": version}, page=f"/cases/{CASE}")
+    assert response.status_code == 403
+    login_as("legal_advisor")
+    assert post_form(page, {"version": version}).status_code == 403
+    assert stored(uow).version == int(version)
+
+
+def test_the_auditor_cannot_post_anything(client, login_as, post_form, uow, road_case):
+    login_as("auditor")
+    page = f"/cases/{CASE}/stages/initiation"
+    version = version_in(client.get(page).get_data(as_text=True))
+    assert post_form("/cases/new", {"id": "AUD-1", "title": "x", "jurisdiction": "CN"}, page=page).status_code == 403
+    assert post_form(page, {"version": version, "initiation.proposed_on": "2025-02-17"}).status_code == 403
+    assert post_form(f"/cases/{CASE}/advance", {"stage": "collective_decision", "on": "2025-05-15",
+                                                 "version": version}, page=page).status_code == 403
+    assert post_form(f"{page}/attachments", {"file": (__import__("io").BytesIO(PDF), "a.pdf")}, page=page,
+                     content_type="multipart/form-data").status_code == 403
+    assert stored(uow).version == int(version)
+
+
+def test_the_reviewer_of_their_own_proposal_is_refused_with_the_services_reason(client, login_as, post_form, uow):
+    login_as("official", username="both", roles=["official", "legality_reviewer"])
+    post_form("/cases/new", {"id": "OWN-1", "title": "自审测试", "jurisdiction": "CN"})
+    page = "/cases/OWN-1/stages/legality_review"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(page, {"version": version, "legality_review.opinion_on": "2025-05-09"})
+    assert response.status_code == 403
+    assert "不得审查其合法性" in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- attachments
+def upload(post_form, name: str, data: bytes, stage: str = "expert_review"):
+    import io
+    page = f"/cases/{CASE}/stages/{stage}"
+    return post_form(f"{page}/attachments", {"file": (io.BytesIO(data), name)}, page=page,
+                     content_type="multipart/form-data")
+
+
+def test_an_upload_is_stored_by_its_sha256_shown_and_downloaded_as_an_attachment(client, login_as, post_form, uow, app, road_case):
+    login_as("official", username="official")
+    digest = hashlib.sha256(PDF).hexdigest()
+    response = upload(post_form, "专家论证意见.pdf", PDF)
+    assert response.status_code == 302
+    page = client.get(f"/cases/{CASE}/stages/expert_review").get_data(as_text=True)
+    assert digest in page and "专家论证意见.pdf" in page
+    assert digest in client.get(f"/cases/{CASE}").get_data(as_text=True)
+    with uow(read_only=True) as u:
+        att = u.session.query(Attachment).one()
+        event = u.session.query(TrailEvent).filter_by(case_id=CASE, action="attachment.uploaded").one()
+        assert (att.sha256, att.size, att.stage, att.uploaded_by) == (digest, len(PDF), "expert_review", "official")
+        assert att.stored_path == f"attachments/{CASE}/{digest}"
+        assert digest in event.payload and "专家论证意见.pdf" in event.payload
+        att_id = att.id
+    from pathlib import Path
+    assert (Path(app.config["INSTANCE_PATH"]) / "attachments" / CASE / digest).read_bytes() == PDF
+    login_as("auditor")
+    download = client.get(f"/cases/{CASE}/attachments/{att_id}")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    download.close()
+    assert client.get(f"/cases/OTHER/attachments/{att_id}").status_code == 404
+
+
+@pytest.mark.parametrize("name, data, why", [
+    ("setup.exe", b"MZ\x90\x00", "不接受此类型"),
+    ("report.pdf", b"MZ\x90\x00 not a pdf", "不符"),
+    ("photo.png", b"\xff\xd8\xff\xe0 a jpeg", "不符"),
+    ("plan.docx", b"%PDF-1.4", "不符"),
+    ("empty.txt", b"", "为空"),
+])
+def test_a_forbidden_type_or_a_wrong_signature_is_refused(name, data, why, client, login_as, post_form, uow, road_case):
+    login_as("official", username="official")
+    response = upload(post_form, name, data)
+    assert response.status_code == 400
+    assert why in response.get_data(as_text=True)
+    with uow(read_only=True) as u:
+        assert u.session.query(Attachment).count() == 0
+
+
+def test_only_the_recorder_of_a_stage_attaches_to_it(client, login_as, post_form, road_case):
+    login_as("secretary", username="secretary")
+    assert upload(post_form, "a.pdf", PDF, stage="expert_review").status_code == 403
+    assert upload(post_form, "a.pdf", PDF, stage="publication").status_code == 302
+
+
+def test_every_demo_case_renders_its_page_its_stages_and_its_graph_in_both_languages(app, client, login_as):
+    from engine.forms import EDITABLE_STAGES
+    from web.db import get_engine
+    from web.demo import seed_demo
+    with app.app_context():
+        seed_demo(get_engine())
+    login_as("auditor", username="auditor-demo")
+    listing = client.get("/cases").get_data(as_text=True)
+    ids = sorted(set(re.findall(r'href="/cases/([A-Za-z0-9._-]+)"', listing)) - {"new"})
+    assert "YL-DEMO-03" in ids and len(ids) >= 6
+    assert "MAD-LEG-01" in listing                                     # the blocked one says why
+    for case_id in ids:
+        for lang in ("zh", "en"):
+            assert client.get(f"/cases/{case_id}?lang={lang}").status_code == 200, (case_id, lang)
+        assert client.get(f"/cases/{case_id}/graph.svg").status_code == 200
+        for stage in EDITABLE_STAGES:
+            assert client.get(f"/cases/{case_id}/stages/{stage}").status_code == 200, (case_id, stage)

@@ -1,0 +1,79 @@
+"""The dashboard: the stage chart (inline SVG), blocked cases and deadlines, for each allowed role."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from engine.deadlines import case_deadlines, upcoming
+from web.dashboard import DASHBOARD_ROLES
+from web.db import get_engine
+
+
+@pytest.fixture
+def seeded(app):
+    from web.demo import seed_demo
+    with app.app_context():
+        seed_demo(get_engine())
+
+
+def test_the_dashboard_shows_the_chart_blocked_cases_and_deadlines_to_each_allowed_role(client, login_as, seeded):
+    closes = date.today() + timedelta(days=30)   # YL-DEMO-01: comment period open 35 days, opened 5 days ago
+    for role in DASHBOARD_ROLES:
+        login_as(role, username=f"t-{role.replace('_', '-')}")
+        page = client.get("/dashboard")
+        assert page.status_code == 200, role
+        html = page.get_data(as_text=True)
+        assert "<svg" in html and "<rect" in html
+        assert "YL-DEMO-03" in html and "MAD-LEG-01" in html          # blocked, with the blocking rule
+        assert "YL-DEMO-01" in html and closes.isoformat() in html    # the comment period closing
+        assert "征求意见期届满" in html
+        assert "<style" not in html and "style=" not in html          # the CSP allows no inline style
+
+
+def test_the_legal_advisor_and_anonymous_users_do_not_see_the_dashboard(client, login_as):
+    assert client.get("/dashboard").status_code == 302
+    login_as("legal_advisor")
+    assert client.get("/dashboard").status_code == 403
+
+
+def test_text_in_the_chart_is_escaped(client, login_as, uow):
+    from engine import services
+    from engine.case import parse_case
+    from engine.yamlio import LoadedYaml
+    login_as("official")
+    with uow() as u:
+        services.create_case(u, parse_case(LoadedYaml({"id": "X-1", "title": "<script>x</script>"}), "t"), "official")
+        u.commit()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "<script>x</script>" not in html
+
+
+def test_deadlines_from_a_case_file():
+    today = date(2024, 9, 20)
+    floor = upcoming([("X", "t", "CN-12/ninghe/yuelong", {"legality_review": {"submitted_on": "2024-09-27"}})], today)
+    # 7 working days strictly between submission and meeting, over National Day 2024 (9-29 and 10-12 worked)
+    assert [(d.kind, d.due) for d in floor] == [("legality_floor", date(2024, 10, 13))]
+    decided = {"collective_decision": {"held_on": "2024-09-02", "decision": "approve"}}
+    kinds = {d.kind: d for d in case_deadlines("Y", "t", decided, today, jurisdiction="CN-12/ninghe/yuelong")}
+    assert kinds["archiving_due"].due == date(2024, 9, 12) and kinds["archiving_due"].overdue   # LOC-NH-ARC-01, 10 days
+    assert kinds["publication_due"].due == date(2024, 9, 30) and not kinds["publication_due"].overdue
+    national = {d.kind for d in case_deadlines("Z", "t", decided, today, jurisdiction="CN")}
+    assert "not_archived" in national and "archiving_due" not in national
+
+
+def test_an_overdue_deadline_is_marked(client, login_as, uow):
+    from engine import services
+    from engine.case import parse_case
+    from engine.yamlio import LoadedYaml
+    login_as("secretary")
+    held = (date.today() - timedelta(days=60)).isoformat()
+    doc = {"id": "OLD-1", "title": "逾期", "jurisdiction": "CN-12/ninghe/yuelong",
+           "collective_decision": {"held_on": held, "decision": "approve"}}
+    with uow() as u:
+        from engine.users import create_user
+        create_user(u.session, "off", "off", ["official"], "0123456789x")
+        services.create_case(u, parse_case(LoadedYaml(doc), "t"), "off")
+        u.commit()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'class="overdue"' in html and "已逾期" in html

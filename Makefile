@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run examples test bench screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: check the example cases and print their reports (the web app comes with issue 4)
+## run: serve http://127.0.0.1:5000 on SQLite (./instance) with the demo township and demo accounts
 run: $(STAMP)
+	$(BIN)/yifa web run --demo
+
+## examples: check the example cases and print their reports
+examples: $(STAMP)
 	@for f in examples/*.yaml; do $(BIN)/yifa check "$$f" || true; echo; done
 
 ## test: rule lint, rule tests and the whole pytest suite
@@ -21,10 +25,17 @@ test: $(STAMP)
 	$(BIN)/yifa rules lint
 	$(BIN)/python -m pytest -q
 
-## bench: print the benchmark figures (not a test)
+## bench: print the benchmark figures (not a test; bench_web.py needs `ab` from apache2-utils)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_evaluators.py
 	$(BIN)/python bench/bench_cold_check.py
+	$(BIN)/python bench/bench_trail.py
+	$(BIN)/python bench/bench_services.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/bench_web.py
+
+## screenshots: refresh docs/screenshots/ from the browser tests
+screenshots: $(STAMP)
+	YIFA_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/yifa rules lint

@@ -59,7 +59,10 @@ def remember_language(response: Response) -> Response:
 
 def current_lang() -> str:
     """"zh" or "en" (Chinese outside a request)."""
-    return g.get("lang", "zh") if has_app_context() else "zh"
+    try:
+        return g.get("lang", "zh")
+    except RuntimeError:            # outside an application context
+        return "zh"
 
 
 def t(zh: str, en: str) -> str:
@@ -93,11 +96,28 @@ def stage_name(stage: str | None) -> str:
     return t(zh, en)
 
 
+_CITED: dict[tuple[int, bool], tuple[dict, str]] = {}
+
+
 def cite(citation: dict) -> str:
     """A rule's citation (《…》第二十五条第一款 / … Art. 25(1)); empty when there is none."""
+    if not citation:
+        return ""
+    zh = current_lang() != "en"
+    key = (id(citation), zh)
+    known = _CITED.get(key)
+    if known is not None and known[0] is citation:     # the rulebook's citations live as long as it does
+        return known[1]
+    text = _render_citation(citation, zh)
+    if len(_CITED) < 10_000:
+        _CITED[key] = (citation, text)
+    return text
+
+
+def _render_citation(citation: dict, zh: bool) -> str:
     from engine.report import cite as render
     try:
-        return render(citation, zh=current_lang() != "en") if citation else ""
+        return render(citation, zh=zh)
     except KeyError:  # a citation without instrument or article: show what there is
         return " ".join(str(v) for v in citation.values())
 

@@ -6,6 +6,7 @@ with problems is refused whole by `load_rulebook`.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,8 +131,23 @@ def jurisdiction_chain(root: Path, jurisdiction: str) -> list[str]:
 def known_jurisdictions(root: Optional[Path] = None) -> list[str]:
     """Every folder below the rules folder that holds a jurisdiction.yaml."""
     root = root or rules_dir()
-    found = [str(p.parent.relative_to(root)) for p in root.rglob(JURISDICTION_FILE)]
-    return sorted(f.replace(os.sep, "/") for f in found)
+    return list(_jurisdictions_in(str(root), _folders_stamp(root)))
+
+
+def _folders_stamp(root: Path) -> tuple:
+    """The rules folders and their modification times: changes when a folder or file is added or removed."""
+    stamp = []
+    for folder, dirs, _ in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "__"))]
+        stamp.append((folder, os.stat(folder).st_mtime_ns))
+    return tuple(stamp)
+
+
+@lru_cache(maxsize=64)
+def _jurisdictions_in(root: str, stamp: tuple) -> tuple[str, ...]:
+    found = [os.path.relpath(folder, root) for folder, _ in stamp
+             if os.path.isfile(os.path.join(folder, JURISDICTION_FILE))]
+    return tuple(sorted(f.replace(os.sep, "/") for f in found))
 
 
 def read_rulebook(jurisdiction: str, root: Optional[Path] = None) -> RawRulebook:
@@ -206,16 +222,44 @@ def _hash_calendars(root: Path, hasher) -> None:
 
 
 def rulebook_digest(jurisdiction: str, root: Optional[Path] = None) -> str:
-    """The rulebook version — a hash of the chain's files and the calendars — without parsing them."""
+    """The rulebook version — a hash of the chain's files and the calendars — without parsing them.
+
+    The hash is of the files' content; it is recomputed only when a file's size or time changes.
+    """
     root = root or rules_dir()
-    hasher = hashlib.sha256()
+    paths = _digest_paths(root, jurisdiction)
+    stamp = tuple((str(p), *_stat(p)) for p in paths)
+    return _digest_of(str(root), stamp)
+
+
+def _digest_paths(root: Path, jurisdiction: str) -> list[Path]:
+    paths: list[Path] = []
     for folder in jurisdiction_chain(root, jurisdiction):
         base = root / folder
-        for path in [base / JURISDICTION_FILE] + sorted(p for p in base.glob("*.yaml") if p.name != JURISDICTION_FILE):
-            rel = str(path.relative_to(root)).replace(os.sep, "/")
-            try:
-                hasher.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
-            except OSError:
-                hasher.update(rel.encode() + b"\0missing\0")
-    _hash_calendars(root, hasher)
+        paths += [base / JURISDICTION_FILE] + sorted(p for p in base.glob("*.yaml") if p.name != JURISDICTION_FILE)
+    return paths + sorted((root / "calendars").glob("*.yaml"))
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=256)
+def _digest_of(root: str, stamp: tuple) -> str:
+    hasher = hashlib.sha256()
+    calendars = Path(root) / "calendars"
+    for path_text, *_ in stamp:
+        path = Path(path_text)
+        if path.parent == calendars:
+            continue
+        rel = str(path.relative_to(root)).replace(os.sep, "/")
+        try:
+            hasher.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError:
+            hasher.update(rel.encode() + b"\0missing\0")
+    _hash_calendars(Path(root), hasher)
     return "sha256:" + hasher.hexdigest()

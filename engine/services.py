@@ -35,9 +35,16 @@ class GateClosedError(Exception):
 
     def __init__(self, case_id: str, stage: str, blockers: list[dict]):
         self.case_id, self.stage, self.blockers = case_id, stage, blockers
-        lines = [f"案件 {case_id} 不得进入「{stage}」阶段 / case {case_id} may not enter stage {stage}:"]
+        zh, en = _stage_names(stage)
+        lines = [f"案件 {case_id} 不得进入「{zh}」阶段 / case {case_id} may not enter {en} ({stage}):"]
         lines += [f"  ✗ {b['rule']} {_cite(b['citation'])}：{b.get('message', '')}" for b in blockers]
         super().__init__("\n".join(lines))
+
+
+def _stage_names(stage: str) -> tuple[str, str]:
+    from engine.rulebook.stages import load_stages
+    found = next((s for s in load_stages() if s.id == stage), None)
+    return (found.zh, found.en) if found else (stage, stage)
 
 
 class StageOrderError(ValueError):

@@ -37,7 +37,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 REQUEST = "<request>"                 # the "file" named in the problems of a request body
 CREATORS = ("official", "admin")
-MOVERS = tuple(RECORDERS) + ("admin",)  # record evidence / advance: the services check the stage's role
+MOVERS = tuple(RECORDERS)  # record evidence / advance: the recording roles; the services check the stage's role
 ADJUSTERS = ("secretary", "admin")
 READ_ONLY_POSTS = {"api.check", "api.verify_trail"}
 

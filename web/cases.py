@@ -36,7 +36,7 @@ from engine.store.repository import ConflictError, get_case
 from engine.yamlio import LoadedYaml
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
-from web.i18n import both, current_lang
+from web.i18n import both, current_lang, stage_names
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -245,7 +245,8 @@ def advance(case_id: str) -> Any:
     try:
         services.advance_stage(uow, case_id, stage, current_user.username, on=on, expected_version=version)
     except services.GateClosedError as refused:      # the refusal is already in the trail
-        flash(both(f"不得进入「{stage}」阶段", f"The stage {stage} may not be entered"), "error")
+        zh, en = stage_names().get(stage, (stage, stage))
+        flash(both(f"不得进入「{zh}」阶段", f"The stage “{en}” may not be entered"), "error")
         return _case_page(case_id, blockers=refused.blockers, refused_stage=stage, status=409)
     except services.StageOrderError as wrong:
         uow.rollback()

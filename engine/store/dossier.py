@@ -96,6 +96,10 @@ def _finding(f: FindingRecord) -> dict[str, Any]:
             "rulebook_version": f.rulebook_version, "report": f.report}
 
 
+NAMED_DIGESTS = {"document_sha256": "案卷文件 case file", "evidence_sha256": "本环节材料 evidence",
+                 "previous_sha256": "修改前材料 previous evidence"}
+
+
 def digests(payload: Any) -> list[tuple[str, str]]:
     """The evidence digests an event names: (label, sha256) for each dict that holds a `sha256`."""
     found: list[tuple[str, str]] = []
@@ -104,8 +108,12 @@ def digests(payload: Any) -> list[tuple[str, str]]:
         if isinstance(digest, str) and _HEX64.match(digest):
             label = payload.get("filename") or payload.get("name") or payload.get("path") or ""
             found.append((str(label), digest))
+        for key, label in NAMED_DIGESTS.items():          # what the use cases record (engine/services.py)
+            value = payload.get(key)
+            if isinstance(value, str) and _HEX64.match(value):
+                found.append((label, value))
         for key, value in sorted(payload.items()):
-            if key != "sha256":
+            if key != "sha256" and key not in NAMED_DIGESTS:
                 found += digests(value)
     elif isinstance(payload, list):
         for value in payload:
@@ -147,12 +155,19 @@ def _beijing(text: str) -> str:
     return datetime.fromisoformat(text).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _stage_name(stage: Any) -> str:
+    """A stage in Chinese with its id: 合法性审查 (legality_review)."""
+    from engine.rulebook.stages import load_stages
+    found = next((s for s in load_stages() if s.id == stage), None)
+    return f"{found.zh}（{stage}）" if found else str(stage or "")
+
+
 def render_html(dossier: dict[str, Any]) -> str:
     """The printable record: Chinese, with English subtitles."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("engine.store", "templates"), autoescape=select_autoescape(["html"]))
-    env.filters.update(beijing=_beijing, short=lambda h, n=12: (h or "")[:n])
+    env.filters.update(beijing=_beijing, short=lambda h, n=12: (h or "")[:n], stage=_stage_name)
     rows = [{"event": e, "action_zh": ACTION_ZH.get(e["action"], ""), "digests": digests(e["payload"]),
              "rulebook": rulebook_of(e["payload"]), "verdicts": verdicts_of(e["payload"])}
             for e in dossier["events"]]

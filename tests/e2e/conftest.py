@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic", "--no-first-run"]
+         "--disable-sync", "--disable-quic", "--no-first-run", "--lang=zh-CN"]
 SHOTS = ROOT / "docs" / "screenshots"
 
 
@@ -82,4 +82,4 @@ def shot(page, name: str) -> None:
     """Keep a screenshot for docs/ when asked to (YIFA_SCREENSHOTS=1)."""
     if os.environ.get("YIFA_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)   # the first screen: small files

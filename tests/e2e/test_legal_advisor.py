@@ -1,0 +1,56 @@
+"""A legal advisor browses the rulebook, changes a parameter and sees the impact preview — without
+saving: the demo instance is shared by the whole session (issue 4, items 4 and 8). Real chromium."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import shot, sign_in
+
+RULE_FILE = "CN/decree-713.yaml"
+
+
+def shortened_comment_period(text: str) -> str:
+    """The file with comment_period_days 30 → 20 (its first value after the parameter's name)."""
+    start = text.index("comment_period_days:")
+    at = text.index("value: 30}", start)
+    assert at - start < 600, "the first `value: 30}` after comment_period_days is not its own"
+    return text[:at] + "value: 20}" + text[at + len("value: 30}"):]
+
+
+def test_a_legal_advisor_changes_a_parameter_and_sees_the_impact_preview(page):
+    sign_in(page, "advisor", "yifa-demo-advisor")
+    page.get_by_role("navigation").get_by_role("link", name="规则库", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/rules/?$"))
+    expect(page.locator("main")).to_contain_text("comment_period_days")
+    shot(page, "rulebook")
+
+    page.locator(f'a[href="/rules/{RULE_FILE}"]').first.click()
+    expect(page).to_have_url(re.compile(rf"/rules/{RULE_FILE}$"))
+    editor = page.locator("textarea[name=text]")
+    original = editor.input_value()
+    assert "{from: 2019-09-01, value: 30}" in original
+    editor.fill(shortened_comment_period(original))
+    page.get_by_role("button", name="预览影响").click()
+
+    preview = page.locator("section.result")
+    expect(preview).to_contain_text("预览结果（尚未保存）")
+    impact = page.locator("table.impact")
+    expect(impact).to_be_visible()
+    row = impact.locator("tbody tr", has_text="YL-2024-011")
+    expect(row.filter(has_text="MAD-PP-04")).to_have_count(1)
+    expect(row.filter(has_text="MAD-PP-04")).to_contain_text("违反")       # before: 25 days < 30
+    expect(row.filter(has_text="MAD-PP-04")).to_contain_text("符合")       # after: 25 days ≥ 20
+    # the rule tests that pinned 30 days now fail, and the preview says so
+    expect(preview.locator("p.bad")).to_be_visible()
+    # the edited text stays in the editor
+    assert "value: 20}" in editor.input_value()
+    # the 1,000-line "text in force" below would make the picture a poster: leave it out of the shot
+    page.locator("section.source").evaluate("element => element.hidden = true")
+    shot(page, "impact-preview")
+
+    # nothing was saved: the file in force is the shipped one
+    page.goto(f"/rules/{RULE_FILE}")
+    expect(page.locator("h1 .badge")).to_have_count(0)                # no "edited (instance folder)"
+    assert page.locator("textarea[name=text]").input_value() == original

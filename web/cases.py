@@ -256,6 +256,27 @@ def advance(case_id: str) -> Any:
     return redirect(url_for("cases.show", case_id=case_id))
 
 
+# ---------------------------------------------------------------- Art. 37: suspend, change, stop
+@bp.post("/<case_id>/adjust")
+@role_required("secretary")
+def adjust(case_id: str) -> Any:
+    """Suspend, change or stop a decided matter; a change or stop re-opens the procedures to re-run."""
+    kind, reason = request.form.get("kind", ""), request.form.get("reason", "")
+    on, version = _date_field("on"), _version()
+    uow = get_uow()
+    try:
+        outcome = services.adjust_decision(uow, case_id, kind, reason, current_user.username, on,
+                                           urgent=request.form.get("urgent") == "yes", expected_version=version)
+    except services.StageOrderError as wrong:
+        uow.rollback()
+        return _case_page(case_id, order_error=str(wrong), status=409)
+    uow.commit()
+    reopened = "、".join(stage_names().get(s, (s, s))[0] for s in outcome.extra.get("reopened", [])) or "无"
+    flash(both(f"已记录调整决定；需重新履行的程序：{reopened}", "Adjustment recorded; procedures re-opened as listed"),
+          "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
 # ---------------------------------------------------------------- a stage's evidence
 def _stage_page(case_id: str, stage: str, values: dict | None = None, errors: dict | None = None,
                 general: list | None = None, conflict: ConflictError | None = None,

@@ -366,3 +366,29 @@ def test_every_demo_case_renders_its_page_its_stages_and_its_graph_in_both_langu
         assert client.get(f"/cases/{case_id}/graph.svg").status_code == 200
         for stage in EDITABLE_STAGES:
             assert client.get(f"/cases/{case_id}/stages/{stage}").status_code == 200, (case_id, stage)
+
+
+def test_the_secretary_adjusts_a_decided_case_and_the_procedures_to_rerun_are_listed(app, client, login_as, post_form, uow):
+    from datetime import date
+    from pathlib import Path
+    from engine.case import load_case
+    from engine.services import create_case
+    from engine.store.models import User, UserRole
+    root = Path(__file__).resolve().parents[2]
+    with uow() as u:
+        u.session.add(User(username="zz_official", display_name="经办人", active=True))
+        u.session.flush()
+        u.session.add(UserRole(username="zz_official", role="official"))
+        create_case(u, load_case(root / "examples" / "ninghe-county-road-2025.yaml"), "zz_official", as_of=date(2026, 1, 31))
+        u.commit()
+    login_as("secretary")
+    page = client.get("/cases/NH-2025-003").get_data(as_text=True)
+    assert "第三十七条" in page
+    response = post_form("/cases/NH-2025-003/adjust", {"kind": "change", "reason": "线路调整", "on": "2026-03-01",
+                                                      "version": "1"}, page="/cases/NH-2025-003")
+    assert response.status_code == 302
+    shown = client.get("/cases/NH-2025-003").get_data(as_text=True)
+    assert "合法性审查" in shown and "需重新履行" in shown
+    login_as("official", username="zz_other")
+    assert post_form("/cases/NH-2025-003/adjust", {"kind": "stop", "reason": "x", "on": "2026-03-02", "version": "2"},
+                     page="/cases/NH-2025-003").status_code == 403

@@ -54,6 +54,7 @@ from engine.store.models import ROLES
 from engine.users import Account, account, user_for_token, verify_password
 from web.db import SAFE_METHODS, get_uow
 from web.errors import ErrorInfo, respond
+from web.i18n import both
 from web.security import is_bearer_api_request, login_throttle, safe_next, throttle_key
 
 __all__ = ["EVERYONE", "READ_ONLY_ROLES", "SignedIn", "bp", "current_user", "login_required",
@@ -272,3 +273,48 @@ def logout() -> Response:
     session.clear()
     flash("您已退出登录 / You have signed out", "info")
     return redirect(url_for("auth.login"))
+
+
+# ---------------------------------------------------------------- one's own API tokens
+@bp.get("/account/tokens")
+@role_required(*EVERYONE)
+def my_tokens() -> Any:
+    """The signed-in user's API tokens (issue and revoke their own)."""
+    return _tokens_page()
+
+
+@bp.post("/account/tokens")
+@role_required(*EVERYONE)
+@safe_for_readers                  # one's own credentials, not case data: auditors too
+def issue_my_token() -> Any:
+    """Issue a token for oneself; its plaintext is shown on this answer only."""
+    from engine.users import issue_token
+    from web.db import get_uow
+    uow = get_uow()
+    label = request.form.get("label", "").strip()[:200]
+    plaintext = issue_token(uow.session, current_user.username, label, current_user.username)
+    uow.commit()
+    return _tokens_page(new_token=plaintext)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@role_required(*EVERYONE)
+@safe_for_readers
+def revoke_my_token(token_id: int) -> Any:
+    """Revoke one of one's own tokens."""
+    from engine.users import revoke_token, tokens_of
+    from web.db import get_uow
+    uow = get_uow()
+    if not any(t.id == token_id for t in tokens_of(uow.session, current_user.username)):
+        abort(404, description=f"未知令牌 {token_id} / Unknown token {token_id}")
+    revoke_token(uow.session, token_id, current_user.username)
+    uow.commit()
+    flash(both("令牌已撤销", "Token revoked"), "success")
+    return redirect(url_for("auth.my_tokens"))
+
+
+def _tokens_page(new_token: str | None = None) -> Any:
+    from engine.users import tokens_of
+    from web.db import get_uow
+    tokens = tokens_of(get_uow().session, current_user.username)
+    return render_template("auth/tokens.html", tokens=tokens, new_token=new_token)

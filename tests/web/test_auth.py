@@ -203,3 +203,17 @@ def test_the_first_admin_gets_a_password_from_the_command_line(tmp_path, monkeyp
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["web", "passwd", "root", "--stdin"]) == 2
     assert "至少10个字符" in capsys.readouterr().err
+
+
+def test_a_user_issues_and_revokes_their_own_api_token_on_a_page(app, client, login_as, post_form):
+    login_as("auditor", username="zz_aud")
+    page = client.get("/account/tokens")
+    assert page.status_code == 200 and "API" in page.get_data(as_text=True)
+    issued = post_form("/account/tokens", {"label": "脚本"}, page="/account/tokens")
+    assert issued.status_code == 200
+    import re
+    token = re.search(r'<code class="token">([^<]+)</code>', issued.get_data(as_text=True)).group(1)
+    assert client.get("/api/cases", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    token_id = re.search(r"/account/tokens/(\d+)/revoke", issued.get_data(as_text=True)).group(1)
+    assert post_form(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens").status_code == 302
+    assert client.get("/api/cases", headers={"Authorization": f"Bearer {token}"}).status_code == 401

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.access import require_recorder, require_role
@@ -105,8 +106,11 @@ def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: Optional[date] =
     result, report = _check(uow, case, as_of or date.today(), actor)
     record = CaseRecord(id=case.id, title=case.title, jurisdiction=case.jurisdiction, stage=result.stage,
                         document=document, created_by=actor, workflow={"reopened": [], "suspended": False})
-    uow.session.add(record)
-    uow.session.flush()
+    try:
+        with uow.session.begin_nested():   # two people creating the same id at once: one wins
+            uow.session.add(record)
+    except IntegrityError:
+        raise InputError.single(case.id, f"案件 {case.id} 已存在 / case {case.id} already exists", "id") from None
     for stage in _recorded_stages(document):
         _add_evidence(uow, case.id, stage, get_section(document, stage), actor)
     _save_findings(uow, case.id, result, report)

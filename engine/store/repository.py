@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 from typing import Optional
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.store.models import RULEBOOK_CHAIN, CaseRecord, RulebookVersion
@@ -63,8 +64,11 @@ def store_rulebook_version(session: Session, jurisdiction: str, actor: str,
     if session.get(RulebookVersion, version) is not None:
         return version, False
     files = rulebook_files(jurisdiction, root)
-    session.add(RulebookVersion(version=version, jurisdiction=jurisdiction, files=files))
-    session.flush()
+    try:
+        with session.begin_nested():      # a concurrent writer may store the same version first
+            session.add(RulebookVersion(version=version, jurisdiction=jurisdiction, files=files))
+    except IntegrityError:
+        return version, False
     digests = {path: hashlib.sha256(text.encode()).hexdigest() for path, text in files.items()}
     append_event(session, RULEBOOK_CHAIN, actor, "rulebook.version",
                  {"version": version, "jurisdiction": jurisdiction, "files": digests})

@@ -388,3 +388,38 @@ def test_a_malformed_import_through_the_cli_exits_2_and_stores_nothing(cli_env, 
     assert f"{bad[1]}:" in done.stderr and "initiation.proposed_on: " in done.stderr and "no such day" in done.stderr
     assert str(good) not in done.stderr and done.stdout == ""
     assert nothing_stored(engine)
+
+
+def test_two_people_creating_the_same_case_at_once_one_wins_and_the_other_is_told(db_url, engine, uow):
+    import threading
+    from engine.errors import InputError
+    from engine.services import create_case
+    from engine.store.models import User, UserRole
+    if not db_url.startswith("postgresql"):
+        pytest.skip("on SQLite writers queue at BEGIN IMMEDIATE: the second sees the case and is refused before inserting")
+    with uow() as u:
+        for name in ("p1", "p2"):
+            u.session.add(User(username=name, display_name=name, active=True))
+            u.session.flush()
+            u.session.add(UserRole(username=name, role="official"))
+        u.commit()
+    from engine.case import load_case
+    case = load_case(ROOT / "examples" / "yuelong-sewage-2024.yaml")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def create(actor):
+        try:
+            with uow() as u:
+                barrier.wait()
+                create_case(u, case, actor)
+                u.commit()
+            outcomes.append("created")
+        except InputError as e:
+            outcomes.append("refused" if "already exists" in str(e) else f"other: {e}")
+
+    threads = [threading.Thread(target=create, args=(a,)) for a in ("p1", "p2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["created", "refused"], outcomes

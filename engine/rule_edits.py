@@ -161,54 +161,16 @@ def propose_edit(rel_path: str, new_text: str) -> EditCheck:
 def _check_tree(rel: str, tree: Path) -> EditCheck:
     from engine.rulebook.lint import lint
     from engine.rulebook.loader import known_jurisdictions
+    from engine.rulebook.testing import collect_rule_tests, run_rule_test
     result = EditCheck(rel)
     jurisdictions = known_jurisdictions(tree)
     result.problems = lint(jurisdictions, tree)
     if not result.problems:
         for test in collect_rule_tests(jurisdictions, tree):
             result.tests_run += 1
-            outcome = run_rule_test(test, tree)
+            outcome = run_rule_test(test, ENGINES, tree)
             if not outcome.ok:
                 result.failures.append(TestFailure(test.file, test.rule_id, test.name, outcome.describe()))
-    return result
-
-
-def collect_rule_tests(jurisdictions: list[str], root: Path) -> list:
-    """engine.rulebook.testing.collect_rule_tests, under the rules at `root`."""
-    from engine.check import checker_for
-    from engine.rulebook.testing import _test_case
-    seen: set[tuple[str, str, int]] = set()
-    out = []
-    for j in jurisdictions:
-        for rd in checker_for(j, root).book.rules:
-            if rd.jurisdiction != j:
-                continue
-            for i, t in enumerate(rd.rule.tests):
-                if (rd.file, rd.id, i) not in seen:
-                    seen.add((rd.file, rd.id, i))
-                    out.append(_test_case(rd, i, t))
-    return out
-
-
-def run_rule_test(test, root: Path):
-    """engine.rulebook.testing.run_rule_test, under the rules at `root`, with both engines."""
-    from engine.case import parse_case
-    from engine.check import checker_for
-    from engine.rulebook.testing import RuleTestResult
-    from engine.yamlio import LoadedYaml
-    result = RuleTestResult(test)
-    try:
-        case = parse_case(LoadedYaml(test.document), test.label)
-        checker = checker_for(test.jurisdiction, root)
-    except InputError as e:
-        result.error = str(e)
-        return result
-    for engine in ENGINES:
-        found = next((f for f in checker.check(case, test.as_of, engine).findings if f.rule == test.rule_id), None)
-        if found is None:
-            result.error = f"规则 {test.rule_id} 没有结论 / rule {test.rule_id} gave no finding"
-            return result
-        result.got[engine] = (found.verdict, found.reason)
     return result
 
 

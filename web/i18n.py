@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlencode
 
-from flask import Flask, Response, g, has_app_context, request
+from flask import Flask, Response, g, request
 
 LANGS = ("zh", "en")
 COOKIE = "yifa_lang"

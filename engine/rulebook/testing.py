@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from engine.errors import InputError
@@ -51,13 +52,13 @@ class RuleTestResult:
         return f"✗ {self.test.label}：期望 {want}，实际 {got} / expected {want}, got {got}"
 
 
-def collect_rule_tests(jurisdictions: list[str]) -> list[RuleTestCase]:
-    """Every test of every rule, once, under the jurisdiction whose file holds it."""
+def collect_rule_tests(jurisdictions: list[str], root: Optional[Path] = None) -> list[RuleTestCase]:
+    """Every test of every rule, once, under the jurisdiction whose file holds it (rules at `root`)."""
     from engine.check import checker_for
     seen: set[tuple[str, str, int]] = set()
     out = []
     for j in jurisdictions:
-        for rd in checker_for(j).book.rules:
+        for rd in checker_for(j, root).book.rules:
             if rd.jurisdiction != j:
                 continue
             for i, t in enumerate(rd.rule.tests):
@@ -88,19 +89,22 @@ def _strings(node: Any) -> Iterator[str]:
             yield from _strings(v)
 
 
-def run_rule_test(test: RuleTestCase, engines: tuple[str, ...]) -> RuleTestResult:
+def run_rule_test(test: RuleTestCase, engines: tuple[str, ...], root: Optional[Path] = None) -> RuleTestResult:
     """Check the test's case under its rulebook with each engine and compare the rule's verdict."""
     from engine.case import parse_case
     from engine.check import checker_for
     result = RuleTestResult(test)
     try:
         case = parse_case(LoadedYaml(test.document), test.label)
+        checker = checker_for(test.jurisdiction, root)
     except InputError as e:
         result.error = str(e)
         return result
-    checker = checker_for(test.jurisdiction)
     for engine in engines:
-        found = next(f for f in checker.check(case, test.as_of, engine).findings if f.rule == test.rule_id)
+        found = next((f for f in checker.check(case, test.as_of, engine).findings if f.rule == test.rule_id), None)
+        if found is None:
+            result.error = f"规则 {test.rule_id} 没有结论 / rule {test.rule_id} gave no finding"
+            return result
         result.got[engine] = (found.verdict, found.reason)
     return result
 

@@ -113,10 +113,7 @@ def overdue_of(report: dict[str, Any] | None, today: date) -> tuple[Overdue, ...
 
 def audit_rows(session: Session, today: date) -> list[AuditRow]:
     """Every case, the most recently changed first, with what the auditor's list shows and filters on."""
-    try:
-        summaries = case_summaries(session)
-    except ValueError:  # a move event's payload is no longer JSON (tampered): read the rest without it
-        summaries = _tolerant_summaries(session)
+    summaries = case_summaries(session)     # a tampered, unreadable payload reads as "not blocked"
     cases = {cid: (doc, created) for cid, doc, created in
              session.execute(select(CaseRecord.id, CaseRecord.document, CaseRecord.created_at))}
     events = {cid: (at, n) for cid, at, n in session.execute(
@@ -134,30 +131,6 @@ def audit_rows(session: Session, today: date) -> list[AuditRow]:
         rows.append(AuditRow(s, str(document.get("sponsor_unit") or ""), _year(document, created), at, count,
                              overdue_of(reports.get(s.id), today)))
     return rows
-
-
-def _tolerant_summaries(session: Session) -> list[CaseSummary]:
-    """case_summaries, reading an unreadable payload of the last move as "not blocked" (verify says why)."""
-    from engine import overview
-    move, check = overview._last_move(), overview._last_check()
-    summary = FindingRecord.report["summary"]
-    query = (select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.stage,
-                    CaseRecord.created_by, CaseRecord.updated_at, TrailEvent.action, TrailEvent.payload,
-                    summary["violated"].as_integer().label("violated"),
-                    summary["blocking"].as_boolean().label("blocking"))
-             .outerjoin(move, move.c.case_id == CaseRecord.id)
-             .outerjoin(TrailEvent, (TrailEvent.case_id == move.c.case_id) & (TrailEvent.seq == move.c.seq))
-             .outerjoin(check, check.c.case_id == CaseRecord.id)
-             .outerjoin(FindingRecord, FindingRecord.id == check.c.id)
-             .order_by(CaseRecord.updated_at.desc(), CaseRecord.id))
-    out = []
-    for row in session.execute(query):
-        try:
-            out.append(overview._summary(row))
-        except (ValueError, AttributeError, TypeError):
-            out.append(CaseSummary(row.id, row.title, row.jurisdiction, row.stage, row.created_by, row.updated_at,
-                                   None, (), row.violated or 0, bool(row.blocking)))
-    return out
 
 
 def filter_rows(rows: list[AuditRow], wanted: AuditFilter) -> list[AuditRow]:

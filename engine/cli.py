@@ -79,9 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jurisdiction", default=None)
     g.add_argument("--out", required=True, type=Path, metavar="FILE.svg")
     g.set_defaults(run=cmd_rules_graph)
-    from engine import cli_case, cli_store
+    from engine import cli_case, cli_docs, cli_store
     cli_store.register(sub)
     cli_case.register(sub)
+    cli_docs.register(sub)
     _register_web(sub)
     return p
 

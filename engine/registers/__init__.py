@@ -1,0 +1,2 @@
+"""Registers kept as CSV by the townships: normative documents (CASE_FORMAT §3), and (issue 6)
+administrative penalties (§4). `csvio` reads and writes both formats."""

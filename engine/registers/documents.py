@@ -1,0 +1,326 @@
+"""The normative-document register (行政规范性文件登记表, CASE_FORMAT §3): CSV import and export.
+
+Decisions (documented for the lead and for users):
+- **All or nothing.** Without `skip_invalid` one bad row refuses the whole file (InputError with
+  every bad row: row number, column, reason) and nothing is stored. With `skip_invalid` the good
+  rows are stored and the bad ones written to `rejected_out` (the §3 columns plus `reason`).
+- **Re-import updates.** A number already in the database is updated when its row changed
+  (trail event `document.updated`, with the previous row's sha256) and left alone when it is
+  identical (no event) — so a register kept in Excel can be imported again after editing.
+  A number twice *in the same file* is a refused row (the second one).
+- **Warnings, not refusals** (the row is imported, the warning printed and kept in the event):
+  a basis title missing from the law register (§3), a basis version date the register does not
+  list, a basis version adopted after the document was issued, `effective_from` before
+  `issued_on` (a document cannot take effect before it exists; most likely a typing error, but
+  it is a fact to show, not to refuse), `published_on` before `issued_on`.
+- **Refusals:** empty required field (number, title, issuer, issued_on, effective_from, kind,
+  status), an impossible date, a value outside an enumeration, a malformed basis entry,
+  `expires_on` before `effective_from`, a duplicate number in the file.
+- Dates are written YYYY-MM-DD; YYYY/M/D and YYYY-M-D (what Excel makes of dates) are accepted
+  and exported back as YYYY-MM-DD.
+- Every stored change is an event on the chain `doc:<number>` (action `document.imported` or
+  `document.updated`; payload `{"row": {column: text}, "sha256": sha256(canonical row), …}`).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Optional, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.access import require_role
+from engine.errors import InputError, Problem
+from engine.registers.csvio import Row, read_rows, where, write_register
+from engine.registers.laws import LawRegister, default_laws
+from engine.registers.models import KINDS, SETS, STATUSES, NUMBER_MAX, NormativeDocumentRecord
+from engine.trail import append_event, canonical
+from engine.store.uow import UnitOfWork
+
+COLUMNS = ("number", "title", "issuer", "issued_on", "effective_from", "expires_on", "kind",
+           "legality_reviewed_on", "published_on", "filed_on", "basis", "sets", "status",
+           "last_reviewed_on")
+REQUIRED = ("number", "title", "issuer", "issued_on", "effective_from", "kind", "status")
+DATE_COLUMNS = ("issued_on", "effective_from", "expires_on", "legality_reviewed_on", "published_on",
+                "filed_on", "last_reviewed_on")
+COLUMN_ZH = {"number": "文号", "title": "标题", "issuer": "制定机关", "issued_on": "印发日期",
+             "effective_from": "施行日期", "expires_on": "有效期至", "kind": "类型",
+             "legality_reviewed_on": "合法性审核日期", "published_on": "公布日期", "filed_on": "备案日期",
+             "basis": "制定依据", "sets": "设定事项", "status": "状态", "last_reviewed_on": "最近清理评估日期"}
+EDITOR_ROLES = ("official", "legality_reviewer", "admin")
+CHAIN_PREFIX = "doc:"
+_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+
+
+@dataclass(frozen=True)
+class Basis:
+    title: str
+    version: date
+
+    def __str__(self) -> str:
+        return f"{self.title}@{self.version.isoformat()}"
+
+
+@dataclass(frozen=True)
+class NormativeDocument:
+    """One row of the register, exactly the columns of CASE_FORMAT §3."""
+
+    number: str
+    title: str
+    issuer: str
+    issued_on: date
+    effective_from: date
+    expires_on: Optional[date]
+    kind: str
+    legality_reviewed_on: Optional[date]
+    published_on: Optional[date]
+    filed_on: Optional[date]
+    basis: tuple[Basis, ...]
+    sets: tuple[str, ...]
+    status: str
+    last_reviewed_on: Optional[date]
+
+    def to_row(self) -> dict[str, str]:
+        """The CSV cells of this document, canonical (ISO dates, `;` without spaces)."""
+        row: dict[str, str] = {}
+        for name in COLUMNS:
+            value = getattr(self, name)
+            if name == "basis":
+                row[name] = ";".join(str(b) for b in value)
+            elif name == "sets":
+                row[name] = ";".join(value)
+            elif isinstance(value, date):
+                row[name] = value.isoformat()
+            else:
+                row[name] = "" if value is None else str(value)
+        return row
+
+    def sha256(self) -> str:
+        return hashlib.sha256(canonical(self.to_row()).encode()).hexdigest()
+
+
+@dataclass
+class ImportResult:
+    """What an import did: numbers imported, updated, unchanged; rejected rows; warnings."""
+
+    imported: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _date(text: str) -> Optional[date]:
+    match = _DATE.fullmatch(text)
+    if not match:
+        return None
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("；", ";").split(";") if part.strip()]
+
+
+def row_validator(laws: LawRegister):
+    """The per-row validator of the §3 register, against a law register."""
+
+    def validate(cells: dict[str, str], n: int, file: str):
+        problems: list[Problem] = []
+        warnings: list[Problem] = []
+
+        def bad(column: str, zh: str, en: str) -> None:
+            problems.append(Problem(file, where(n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
+
+        def warn(column: str, zh: str, en: str) -> None:
+            warnings.append(Problem(file, where(n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
+
+        v = {k: (cells.get(k) or "").strip() for k in COLUMNS}
+        for column in REQUIRED:
+            if not v[column]:
+                bad(column, "必填，不得为空", "required, must not be empty")
+        if len(v["number"]) > NUMBER_MAX:
+            bad("number", f"文号过长（超过 {NUMBER_MAX} 字）", f"number too long (over {NUMBER_MAX} characters)")
+        dates: dict[str, Optional[date]] = {}
+        for column in DATE_COLUMNS:
+            dates[column] = None
+            if v[column]:
+                dates[column] = _date(v[column])
+                if dates[column] is None:
+                    bad(column, f"日期无效 {v[column]!r}，应为 YYYY-MM-DD",
+                        f"invalid date {v[column]!r}, expected YYYY-MM-DD")
+        for column, allowed in (("kind", KINDS), ("status", STATUSES)):
+            if v[column] and v[column] not in allowed:
+                bad(column, f"取值无效 {v[column]!r}，应为 {' | '.join(allowed)} 之一",
+                    f"invalid value {v[column]!r}, expected one of {' | '.join(allowed)}")
+        sets = _list(v["sets"])
+        for item in sets:
+            if item not in SETS:
+                bad("sets", f"取值无效 {item!r}，应为 {' | '.join(SETS)} 之一",
+                    f"invalid value {item!r}, expected one of {' | '.join(SETS)}")
+        if len(set(sets)) != len(sets):
+            bad("sets", "事项重复", "an item is repeated")
+        issued, effective = dates["issued_on"], dates["effective_from"]
+        basis: list[Basis] = []
+        for item in _list(v["basis"]):
+            title, at, version_text = item.rpartition("@")
+            version = _date(version_text.strip()) if at else None
+            title = title.strip().strip("《》")
+            if not at or not title or version is None:
+                bad("basis", f"格式应为“法律全称@版本日期(YYYY-MM-DD)”，实际为 {item!r}",
+                    f"expected 'full official title@YYYY-MM-DD', got {item!r}")
+                continue
+            basis.append(Basis(title, version))
+            if not laws.known(title):
+                warn("basis", f"《{title}》不在法律登记表中，无法判断其是否已修改",
+                     f"{title} is not in the law register; amendments cannot be detected")
+            elif laws.version(title, version) is None:
+                listed = ", ".join(x.adopted_on.isoformat() for x in laws.laws[title].versions)
+                warn("basis", f"法律登记表中《{title}》没有 {version} 通过的版本（已登记：{listed}）",
+                     f"the law register lists no version of {title} adopted on {version} (listed: {listed})")
+            if issued and version > issued:
+                warn("basis", f"依据版本 {version} 晚于印发日期 {issued}",
+                     f"basis version {version} is later than the issue date {issued}")
+        if issued and effective and effective < issued:
+            warn("effective_from", f"施行日期 {effective} 早于印发日期 {issued}",
+                 f"takes effect ({effective}) before it was issued ({issued})")
+        if issued and dates["published_on"] and dates["published_on"] < issued:
+            warn("published_on", f"公布日期 {dates['published_on']} 早于印发日期 {issued}",
+                 f"published ({dates['published_on']}) before it was issued ({issued})")
+        if effective and dates["expires_on"] and dates["expires_on"] < effective:
+            bad("expires_on", f"有效期届满日 {dates['expires_on']} 早于施行日期 {effective}",
+                f"expires ({dates['expires_on']}) before it takes effect ({effective})")
+        if problems:
+            return None, problems, warnings
+        record = NormativeDocument(
+            number=v["number"], title=v["title"], issuer=v["issuer"], issued_on=issued,  # type: ignore[arg-type]
+            effective_from=effective, expires_on=dates["expires_on"], kind=v["kind"],  # type: ignore[arg-type]
+            legality_reviewed_on=dates["legality_reviewed_on"], published_on=dates["published_on"],
+            filed_on=dates["filed_on"], basis=tuple(basis), sets=tuple(sets), status=v["status"],
+            last_reviewed_on=dates["last_reviewed_on"])
+        return record, [], warnings
+
+    return validate
+
+
+def read_documents(path: Path | str, encoding: Optional[str] = None,
+                   laws: Optional[LawRegister] = None) -> list[Row[NormativeDocument]]:
+    """Read and validate a register file, duplicate numbers within it included."""
+    rows = read_rows(path, COLUMNS, row_validator(laws or default_laws()), encoding)
+    first: dict[str, int] = {}
+    for row in rows:
+        number = (row.cells.get("number") or "").strip()
+        if not number:
+            continue
+        if number in first:
+            row.problems.append(Problem(str(path), where(row.number, "number"),
+                                        f"文号：{number} 与第 {first[number]} 行重复 / duplicate number {number}, "
+                                        f"already on row {first[number]}"))
+            row.record = None
+        else:
+            first[number] = row.number
+    return rows
+
+
+def _reason(row: Row[Any]) -> str:
+    return "；".join(f"{p.path}: {p.message}" for p in row.problems)
+
+
+def write_rejected(rows: Iterable[Row[Any]], stream: TextIO) -> None:
+    """The rejected rows as CSV: the §3 columns as given, plus `reason`."""
+    write_register(({**r.cells, "reason": _reason(r)} for r in rows), COLUMNS + ("reason",), stream)
+
+
+def _apply(record: NormativeDocumentRecord, doc: NormativeDocument, actor: str) -> None:
+    for name in COLUMNS:
+        if name == "basis":
+            record.basis = [{"title": b.title, "version": b.version.isoformat()} for b in doc.basis]
+        elif name == "sets":
+            record.sets = list(doc.sets)
+        else:
+            setattr(record, name, getattr(doc, name))
+    record.row_sha256 = doc.sha256()
+    record.updated_by = actor
+
+
+def from_record(record: NormativeDocumentRecord) -> NormativeDocument:
+    """The register row of a stored document."""
+    return NormativeDocument(
+        number=record.number, title=record.title, issuer=record.issuer, issued_on=record.issued_on,
+        effective_from=record.effective_from, expires_on=record.expires_on, kind=record.kind,
+        legality_reviewed_on=record.legality_reviewed_on, published_on=record.published_on,
+        filed_on=record.filed_on,
+        basis=tuple(Basis(b["title"], date.fromisoformat(b["version"])) for b in record.basis or []),
+        sets=tuple(record.sets or []), status=record.status, last_reviewed_on=record.last_reviewed_on)
+
+
+def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
+                     rejected_out: Optional[Path | str | TextIO] = None, encoding: Optional[str] = None,
+                     laws: Optional[LawRegister] = None) -> ImportResult:
+    """Import a §3 register file in the caller's unit of work (the caller commits).
+
+    Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
+    `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
+    """
+    session = uow.session
+    require_role(session, actor, EDITOR_ROLES)
+    rows = read_documents(path, encoding, laws)
+    bad = [r for r in rows if not r.ok]
+    result = ImportResult(rejected=[p for r in bad for p in r.problems],
+                          warnings=[w for r in rows if r.ok for w in r.warnings])
+    if bad and not skip_invalid:
+        raise InputError(result.rejected)
+    if rejected_out is not None and bad:
+        if isinstance(rejected_out, (str, Path)):
+            with open(rejected_out, "w", encoding="utf-8", newline="") as stream:
+                write_rejected(bad, stream)
+        else:
+            write_rejected(bad, rejected_out)
+    good = [r for r in rows if r.ok]
+    existing = {rec.number: rec for rec in session.scalars(
+        select(NormativeDocumentRecord).where(
+            NormativeDocumentRecord.number.in_([r.record.number for r in good])))} if good else {}
+    for row in good:
+        doc: NormativeDocument = row.record
+        digest = doc.sha256()
+        warnings = [f"{w.path}: {w.message}" for w in row.warnings]
+        payload: dict[str, Any] = {"row": doc.to_row(), "sha256": digest, "source_row": row.number}
+        if warnings:
+            payload["warnings"] = warnings
+        record = existing.get(doc.number)
+        if record is None:
+            record = NormativeDocumentRecord()
+            _apply(record, doc, actor)
+            session.add(record)
+            session.flush()
+            append_event(session, CHAIN_PREFIX + doc.number, actor, "document.imported", payload)
+            result.imported.append(doc.number)
+        elif record.row_sha256 == digest:
+            result.unchanged.append(doc.number)
+        else:
+            payload["previous_sha256"] = record.row_sha256
+            _apply(record, doc, actor)
+            session.flush()
+            append_event(session, CHAIN_PREFIX + doc.number, actor, "document.updated", payload)
+            result.updated.append(doc.number)
+    return result
+
+
+def all_documents(session: Session) -> list[NormativeDocument]:
+    """Every stored document, in register order."""
+    return [from_record(r) for r in session.scalars(
+        select(NormativeDocumentRecord).order_by(NormativeDocumentRecord.id))]
+
+
+def export_documents(session: Session, stream: TextIO, bom: bool = True) -> int:
+    """Write the register in exactly the §3 format (UTF-8 with BOM); gives the number of rows."""
+    documents = all_documents(session)
+    write_register((d.to_row() for d in documents), COLUMNS, stream, bom=bom)
+    return len(documents)

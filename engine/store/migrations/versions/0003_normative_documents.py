@@ -1,0 +1,58 @@
+"""The normative-document register (CASE_FORMAT §3; issue 5): table `normative_documents`.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-01
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+KINDS = ("regular", "provisional", "trial")
+STATUSES = ("in_force", "amended", "repealed", "expired")
+
+
+def moment() -> sa.types.TypeEngine:
+    """A UTC moment: timestamptz on PostgreSQL, ISO 8601 text on SQLite (see models.UTCDateTime)."""
+    return sa.DateTime(timezone=True).with_variant(sa.Text(), "sqlite")
+
+
+def _in(column: str, values: tuple) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "normative_documents",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("number", sa.String(200), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("issuer", sa.Text(), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("expires_on", sa.Date(), nullable=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("legality_reviewed_on", sa.Date(), nullable=True),
+        sa.Column("published_on", sa.Date(), nullable=True),
+        sa.Column("filed_on", sa.Date(), nullable=True),
+        sa.Column("basis", sa.JSON(), nullable=False),
+        sa.Column("sets", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("last_reviewed_on", sa.Date(), nullable=True),
+        sa.Column("row_sha256", sa.String(64), nullable=False),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+        sa.Column("created_at", moment(), nullable=False),
+        sa.Column("updated_at", moment(), nullable=False),
+        sa.CheckConstraint(_in("kind", KINDS), name="ck_normative_documents_kind"),
+        sa.CheckConstraint(_in("status", STATUSES), name="ck_normative_documents_status"),
+        sa.PrimaryKeyConstraint("id", name="pk_normative_documents"),
+        sa.UniqueConstraint("number", name="uq_normative_documents_number"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("normative_documents")

@@ -1,0 +1,28 @@
+"""`yifa docs import|export` as a user runs them: exit codes, the row report, no traceback."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def yifa(tmp_path, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "YIFA_INSTANCE": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, env=env)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_a_register_is_imported_refused_whole_when_bad_and_exported(tmp_path):
+    assert yifa(tmp_path, "user", "add", "zhang", "--role", "official").returncode == 0
+    bad = yifa(tmp_path, "docs", "import", FIXTURES / "two-bad-rows.csv", "--as", "zhang")
+    assert bad.returncode == 2 and "row" in bad.stderr
+    good = yifa(tmp_path, "docs", "import", FIXTURES / "yuelong-register.csv", "--as", "zhang")
+    assert good.returncode == 0, good.stderr
+    exported = yifa(tmp_path, "docs", "export")
+    assert exported.returncode == 0 and "宁河" in exported.stdout
+    assert yifa(tmp_path, "trail", "verify").returncode == 0

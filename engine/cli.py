@@ -109,8 +109,13 @@ def cmd_check(args) -> int:
     engine = _engine_or_fallback(args.engine)
     worst = 0
     for path in args.cases:
-        case = load_case(path)
-        result = _check_one(case, path, args, engine)
+        try:
+            case = load_case(path)
+            result = _check_one(case, path, args, engine)
+        except InputError as e:          # this file is unreadable: say so, and go on with the others
+            print(str(e), file=sys.stderr)
+            worst = EXIT_INPUT
+            continue
         if args.format == "json":
             print(json.dumps(to_json(result, args.lang), ensure_ascii=False))
         else:

@@ -183,3 +183,13 @@ def test_rules_graph_with_an_unknown_stored_case_is_an_input_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "engine.cli", "rules", "graph", "--case", "NOPE", "--out", str(tmp_path / "g.svg")],
                           capture_output=True, text=True, cwd=ROOT, env={**_env(), "YIFA_INSTANCE": env_instance})
     assert proc.returncode == 2 and "NOPE" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_with_several_files_a_malformed_one_is_reported_and_the_others_still_checked(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: B\ntitle: x\ncollective_decision: {held_on: 2021-02-30}\n", encoding="utf-8")
+    proc = yifa("check", EXAMPLES / "ninghe-county-road-2025.yaml", bad, EXAMPLES / "yuelong-sewage-2024.yaml",
+                "--format", "json", "--as-of", "2026-01-31")
+    assert proc.returncode == 2
+    assert [json.loads(x)["case"] for x in proc.stdout.strip().splitlines()] == ["NH-2025-003", "YL-2024-011"]
+    assert "bad.yaml" in proc.stderr and "collective_decision.held_on" in proc.stderr

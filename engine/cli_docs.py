@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,13 @@ def register(subparsers: Any) -> None:
     exp = actions.add_parser("export", help="导出登记表 CSV（UTF-8 带 BOM）/ export the register (UTF-8 with BOM)")
     exp.add_argument("--out", type=Path, default=None, metavar="FILE.csv", help="默认输出到标准输出 / default: stdout")
     exp.set_defaults(run=cmd_export)
+    rev = actions.add_parser("review", help="记录清理评估结论 / record a clean-up review of a document")
+    rev.add_argument("number", metavar="文号")
+    rev.add_argument("outcome", choices=("kept", "amended", "repealed", "declared_invalid"))
+    rev.add_argument("--reason", required=True)
+    rev.add_argument("--on", type=date.fromisoformat, default=None, help="评估日期（默认今天）")
+    rev.add_argument("--as", dest="actor", required=True, metavar="USER")
+    rev.set_defaults(run=cmd_review)
 
 
 def _unit(read_only: bool = False):
@@ -83,3 +91,18 @@ def cmd_export(args: argparse.Namespace) -> int:
                 count = export_documents(uow.session, stream)
     print(f"已导出 exported {count} 件 documents", file=sys.stderr)
     return EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Record a clean-up review; exit 2 with a sentence when refused."""
+    from engine.access import PermissionDeniedError
+    from engine.registers.reviews import OUTCOME_ZH, UnknownDocumentError, mark_reviewed
+    try:
+        with _unit() as uow:
+            record = mark_reviewed(uow, args.number, args.outcome, args.reason, args.actor, args.on or date.today())
+            uow.commit()
+    except (PermissionDeniedError, UnknownDocumentError) as e:
+        print(f"yifa: {e}", file=sys.stderr)
+        return 2
+    print(f"已记录 recorded：{record.number} {OUTCOME_ZH[args.outcome]}（status {record.status}）")
+    return 0

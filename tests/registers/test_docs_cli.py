@@ -26,3 +26,19 @@ def test_a_register_is_imported_refused_whole_when_bad_and_exported(tmp_path):
     exported = yifa(tmp_path, "docs", "export")
     assert exported.returncode == 0 and "宁河" in exported.stdout
     assert yifa(tmp_path, "trail", "verify").returncode == 0
+
+
+def test_a_clean_up_review_is_recorded_by_a_reviewer_and_refused_to_others(tmp_path):
+    import csv
+    with open(FIXTURES / "yuelong-register.csv", encoding="utf-8-sig", newline="") as f:
+        number = next(csv.DictReader(f))["number"]
+    yifa(tmp_path, "user", "add", "zhang", "--role", "official")
+    yifa(tmp_path, "user", "add", "liu", "--role", "legal_advisor")
+    assert yifa(tmp_path, "docs", "import", FIXTURES / "yuelong-register.csv", "--as", "zhang").returncode == 0
+    refused = yifa(tmp_path, "docs", "review", number, "kept", "--reason", "仍适用", "--as", "zhang")
+    assert refused.returncode == 2 and "zhang" in refused.stderr
+    done = yifa(tmp_path, "docs", "review", number, "repealed", "--reason", "上位法已修改", "--on", "2025-06-01", "--as", "liu")
+    assert done.returncode == 0, done.stderr
+    exported = yifa(tmp_path, "docs", "export").stdout
+    row = next(line for line in exported.splitlines() if line.startswith(number))
+    assert "repealed" in row and "2025-06-01" in row

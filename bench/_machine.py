@@ -13,3 +13,32 @@ def machine_line() -> str:
         pass
     return (f"machine: {cpu} · {os.cpu_count()} cores · {platform.system()} {platform.release()} · "
             f"Python {sys.version.split()[0]}")
+
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+class scratch_postgresql:
+    """`with scratch_postgresql() as url:` a fresh database on the local server, dropped afterwards.
+
+    `url` is None (and the reason printed) when no server is reachable.
+    """
+
+    def __enter__(self):
+        import secrets
+        try:
+            import psycopg
+            self.admin = psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3)
+        except Exception as exc:  # any failure to connect means: not reachable
+            print(f"postgresql  skipped: not reachable at 127.0.0.1:5432 ({exc})")
+            self.admin = None
+            return None
+        self.name = f"yifa_bench_{secrets.token_hex(4)}"
+        self.admin.execute(f'CREATE DATABASE "{self.name}"')
+        return f"{PG_SERVER}/{self.name}"
+
+    def __exit__(self, *exc):
+        if self.admin is not None:
+            self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.admin.close()
+        return False

@@ -11,7 +11,6 @@ Baselines measured in the same run, on the same engine:
 Prints p50 / p95 / mean in milliseconds per operation and database.
 Usage: python bench/bench_services.py [CASES]
 """
-import secrets
 import statistics
 import sys
 import tempfile
@@ -23,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
-from bench._machine import machine_line  # noqa: E402
+from bench._machine import machine_line, scratch_postgresql  # noqa: E402
 from engine.case import case_to_document, load_case, parse_case  # noqa: E402
 from engine.check import checker_for  # noqa: E402
 from engine.services import advance_stage, create_case, record_evidence  # noqa: E402
@@ -32,7 +31,6 @@ from engine.store.models import User, UserRole  # noqa: E402
 from engine.store.uow import UnitOfWork  # noqa: E402
 from engine.yamlio import LoadedYaml  # noqa: E402
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 EXAMPLE = ROOT / "examples" / "ninghe-county-road-2025.yaml"
 PEOPLE = {"zhang": "official", "wang": "secretary"}
 
@@ -102,20 +100,9 @@ def main(cases: int = 200) -> None:
     print(machine_line())
     with tempfile.TemporaryDirectory() as folder:
         bench("sqlite", f"sqlite:///{folder}/bench.sqlite3", cases)
-    try:
-        import psycopg
-        admin = psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3)
-    except Exception as exc:
-        print(f"postgresql  skipped: not reachable at 127.0.0.1:5432 ({exc})")
-        return
-    name = f"yifa_bench_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        bench("postgresql", f"{PG_SERVER}/{name}", cases)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
+    with scratch_postgresql() as url:
+        if url:
+            bench("postgresql", url, cases)
 
 if __name__ == "__main__":
     main(*(int(a) for a in sys.argv[1:2]))

@@ -6,7 +6,6 @@ SQLite file (executemany) and, when reachable, a fresh PostgreSQL database on 12
 Usage: python bench/bench_trail.py [EVENTS] [EVENTS_PER_CASE]
 """
 import hashlib
-import secrets
 import sys
 import tempfile
 import time
@@ -15,13 +14,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._machine import machine_line  # noqa: E402
+from bench._machine import machine_line, scratch_postgresql  # noqa: E402
 from engine.store.db import make_engine, upgrade  # noqa: E402
 from engine.store.models import iso_utc  # noqa: E402
 from engine.store.uow import UnitOfWork  # noqa: E402
 from engine.trail import GENESIS, seal, verify_all  # noqa: E402
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 STAGES = ("initiation", "public_participation", "hearing", "expert_review", "risk_assessment",
           "legality_review", "collective_decision", "party_report", "publication", "archiving")
 VERSION = "sha256:" + hashlib.sha256(b"rulebook").hexdigest()
@@ -117,24 +115,14 @@ def main(events: int = 1_000_000, per_case: int = 1000) -> None:
 
 
 def bench_postgresql(rows: list[tuple], heads: list[tuple], events: int) -> None:
-    try:
-        import psycopg
-        admin = psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3)
-    except Exception as exc:
-        print(f"postgresql  skipped: not reachable at 127.0.0.1:5432 ({exc})")
-        return
-    name = f"yifa_bench_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"{PG_SERVER}/{name}"
+    with scratch_postgresql() as url:
+        if url is None:
+            return
         upgrade(url)
         t = time.perf_counter()
         load_postgresql(url, rows, heads)
         print(f"postgresql  loaded in {time.perf_counter() - t:.1f} s")
         time_verify("postgresql", url, events)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 if __name__ == "__main__":

@@ -25,9 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._machine import machine_line  # noqa: E402
+from bench._machine import machine_line, scratch_postgresql  # noqa: E402
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 CASE = "YL-2024-011"
 
 
@@ -118,22 +117,10 @@ def main(n: int = 3000, c: int = 16, workers: int = 4) -> None:
         env = {**os.environ, "YIFA_INSTANCE": tmp, "YIFA_SECRET_KEY": secrets.token_hex(16)}
         env.pop("DATABASE_URL", None)
         run_database("sqlite", env, n, c, workers)
-    try:
-        import psycopg
-        name = f"yifa_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    except Exception as e:  # no server: say so and stop
-        print(f"postgresql skipped: {e}")
-        return
-    try:
-        with tempfile.TemporaryDirectory(prefix="yifa-bench-") as tmp:
-            env = {**os.environ, "YIFA_INSTANCE": tmp, "DATABASE_URL": f"{PG_SERVER}/{name}",
-                   "YIFA_SECRET_KEY": secrets.token_hex(16)}
+    with scratch_postgresql() as url, tempfile.TemporaryDirectory(prefix="yifa-bench-") as tmp:
+        if url:
+            env = {**os.environ, "YIFA_INSTANCE": tmp, "DATABASE_URL": url, "YIFA_SECRET_KEY": secrets.token_hex(16)}
             run_database("postgresql", env, n, c, workers)
-    finally:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print("targets: case page ≥ 300 req/s with p95 ≤ 100 ms")
 
 

@@ -4,9 +4,9 @@
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -43,9 +43,14 @@ class Checker:
         self.compiled: list[CompiledRule] = compile_rulebook(book)
         self.plans = [FindingPlan(cr, book) for cr in self.compiled]
         self._evaluators: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def evaluator(self, engine: str):
         """The named evaluator (`durable` or `native`), built once."""
+        with self._lock:
+            return self._evaluator(engine)
+
+    def _evaluator(self, engine: str):
         if engine not in self._evaluators:
             if engine == "durable":
                 from engine.evaluate.durable import DurableEvaluator
@@ -54,6 +59,12 @@ class Checker:
                 from engine.evaluate.native import NativeEvaluator
                 self._evaluators[engine] = NativeEvaluator(self.compiled)
         return self._evaluators[engine]
+
+    def release(self) -> None:
+        """Free what the evaluators hold in the rule engine (this rulebook version is superseded)."""
+        evaluator = self._evaluators.get("durable")
+        if evaluator is not None:
+            evaluator.release()
 
     def facts(self, case, as_of: date) -> dict[str, Any]:
         """The case as one flat fact on `as_of`, with every period the rulebook declares."""
@@ -93,8 +104,29 @@ def count_period(kind: str, start: int, end: int, calendar: WorkingCalendar) -> 
     return calendar.working_days_after(a, b)
 
 
-@lru_cache(maxsize=16)
+_CHECKERS: dict[tuple[str, str], tuple[str, Checker]] = {}     # insertion order = age
+_CHECKERS_LOCK = threading.Lock()
+MAX_CHECKERS = 16       # jurisdictions × rules folders kept compiled (replays use temporary folders)
+
+
 def _checker(jurisdiction: str, root: str, digest: str) -> Checker:
+    """The checker of one rulebook version; a superseded version's engine rulesets are freed."""
+    with _CHECKERS_LOCK:
+        known = _CHECKERS.get((jurisdiction, root))
+        if known is not None and known[0] == digest:
+            return known[1]
+        checker = _build_checker(jurisdiction, root)
+        _CHECKERS.pop((jurisdiction, root), None)
+        _CHECKERS[(jurisdiction, root)] = (digest, checker)
+        retired = [known[1]] if known is not None else []
+        while len(_CHECKERS) > MAX_CHECKERS:
+            retired.append(_CHECKERS.pop(next(iter(_CHECKERS)))[1])
+    for old in retired:
+        old.release()
+    return checker
+
+
+def _build_checker(jurisdiction: str, root: str) -> Checker:
     raw = read_rulebook(jurisdiction, Path(root))
     book = build_rulebook(raw)
     if book.problems:

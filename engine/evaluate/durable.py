@@ -29,6 +29,7 @@ from engine.rulebook.conditions import (All, Any as AnyC, Absent, Cmp, CmpFact, 
 
 _LOCK = threading.RLock()
 _HOST: dict[int, Any] = {}
+_USERS: dict[str, int] = {}       # ruleset name → evaluators using it (rulebooks share chunks)
 SENTINEL_RULE = "yifa_sentinel"
 # durable-rules keeps at most 32 expressions per rule (MAX_SEQUENCE_EXPRESSIONS in rete.h): every
 # $and/$or costs two, every $m one. Our outer `$and` with the type tag takes two of them.
@@ -79,6 +80,7 @@ def _host():
                 return action
 
         _HOST.clear()
+        _USERS.clear()
         _HOST[pid] = QuietHost()
     return _HOST[pid]
 
@@ -99,18 +101,28 @@ class DurableEvaluator:
         self._register()
 
     def _register(self) -> None:
+        """Register this evaluator's rulesets; a ruleset shared with another evaluator is counted, not copied."""
         with _LOCK:
             host = _host()
             for name, definition in self.rulesets:
                 if name not in host._ruleset_directory:
                     host.register_rulesets({name: copy.deepcopy(definition)})
+                _USERS[name] = _USERS.get(name, 0) + 1
+            self._registered = True
 
     def release(self) -> None:
-        """Free the engine's copy of these rulesets (a superseded rulebook version)."""
+        """Free the engine's copy of these rulesets (a superseded rulebook version) once nobody uses them."""
         from durable import engine
         with _LOCK:
+            if not getattr(self, "_registered", False):
+                return
+            self._registered = False
             host = _host()
             for name, _ in self.rulesets:
+                _USERS[name] = _USERS.get(name, 1) - 1
+                if _USERS[name] > 0:
+                    continue
+                del _USERS[name]
                 ruleset = host._ruleset_directory.pop(name, None)
                 if ruleset is not None:
                     host._ruleset_list.remove(ruleset)
@@ -123,6 +135,8 @@ class DurableEvaluator:
         text = json.dumps(fact, ensure_ascii=False)
         fired: list[str] = []
         with _LOCK:
+            if not self._registered:         # released while a caller still held it: register again
+                self._register()
             host = _host()
             for name, _ in self.rulesets:
                 fired += _fire(host._ruleset_directory[name]._handle, text, fact["sid"])

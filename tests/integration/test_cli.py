@@ -178,7 +178,6 @@ def test_rules_graph_writes_an_svg_coloured_for_a_case_file(tmp_path):
 
 
 def test_rules_graph_with_an_unknown_stored_case_is_an_input_error(tmp_path):
-    import os
     env_instance = str(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "engine.cli", "rules", "graph", "--case", "NOPE", "--out", str(tmp_path / "g.svg")],
                           capture_output=True, text=True, cwd=ROOT, env={**_env(), "YIFA_INSTANCE": env_instance})

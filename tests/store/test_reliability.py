@@ -21,8 +21,7 @@ from engine.case import case_to_document, load_case, parse_case
 from engine.errors import InputError
 from engine.services import (GateClosedError, StageOrderError, advance_stage, create_case, import_cases,
                              record_evidence)
-from engine.store.models import (CaseRecord, FindingRecord, RulebookVersion, StageEvidence, TrailEvent, TrailHead,
-                                 User, UserRole)
+from engine.store.models import (CaseRecord, FindingRecord, RulebookVersion, StageEvidence, TrailEvent, TrailHead)
 from engine.store.repository import ConflictError
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
@@ -35,13 +34,8 @@ ROUNDS = 5
 
 
 @pytest.fixture
-def people(uow):
-    with uow() as u:
-        for name, roles in ROLES.items():
-            u.session.add(User(username=name, display_name=name, active=True))
-            u.session.flush()
-            u.session.add_all(UserRole(username=name, role=r) for r in roles)
-        u.commit()
+def people(add_users):
+    add_users(ROLES)
 
 
 def decided_document(case_id: str = "NH-2025-003") -> dict:
@@ -390,19 +384,13 @@ def test_a_malformed_import_through_the_cli_exits_2_and_stores_nothing(cli_env, 
     assert nothing_stored(engine)
 
 
-def test_two_people_creating_the_same_case_at_once_one_wins_and_the_other_is_told(db_url, engine, uow):
+def test_two_people_creating_the_same_case_at_once_one_wins_and_the_other_is_told(db_url, uow, add_users):
     import threading
     from engine.errors import InputError
     from engine.services import create_case
-    from engine.store.models import User, UserRole
     if not db_url.startswith("postgresql"):
         pytest.skip("on SQLite writers queue at BEGIN IMMEDIATE: the second sees the case and is refused before inserting")
-    with uow() as u:
-        for name in ("p1", "p2"):
-            u.session.add(User(username=name, display_name=name, active=True))
-            u.session.flush()
-            u.session.add(UserRole(username=name, role="official"))
-        u.commit()
+    add_users({"p1": ["official"], "p2": ["official"]})
     from engine.case import load_case
     case = load_case(ROOT / "examples" / "yuelong-sewage-2024.yaml")
     barrier, outcomes = threading.Barrier(2), []

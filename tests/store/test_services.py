@@ -1,7 +1,6 @@
 """The use cases, on SQLite and PostgreSQL: a case moves through the stages; gates refuse; Art. 37."""
 from __future__ import annotations
 
-import copy
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from engine.case import load_case
 from engine.errors import InputError
 from engine.services import (GateClosedError, StageOrderError, adjust_decision, advance_stage, create_case,
                              export_case, import_cases, record_evidence, recheck_case)
-from engine.store.models import User, UserRole
 from engine.store.repository import ConflictError
 from engine.trail import verify_all
 
@@ -22,13 +20,8 @@ ROLES = {"zhang": ["official"], "li": ["legality_reviewer"], "wang": ["secretary
 
 
 @pytest.fixture
-def people(uow):
-    with uow() as u:
-        for name, roles in ROLES.items():
-            u.session.add(User(username=name, display_name=name, active=True))
-            u.session.flush()
-            u.session.add_all(UserRole(username=name, role=r) for r in roles)
-        u.commit()
+def people(add_users):
+    add_users(ROLES)
 
 
 def draft_case(**changes):

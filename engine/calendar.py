@@ -7,6 +7,7 @@ a year that neither knows raises CalendarUnknownError — never a weekends-only 
 """
 from __future__ import annotations
 
+
 import functools
 import re
 from bisect import bisect_left
@@ -343,6 +344,17 @@ def add_months(d: date, n: int) -> date:
     year, month = divmod(index, 12)
     next_first = date(year + (month == 11), (month + 1) % 12 + 1, 1)
     return date(year, month + 1, min(d.day, (next_first - timedelta(1)).day))
+
+
+def months_between(a: date, b: date) -> int:
+    """The fewest whole months from `a` that reach `b` (民法典 Art. 202 month arithmetic); negative
+    when `b` is before `a`. "b is within n months of a" ⇔ months_between(a, b) <= n."""
+    if b < a:
+        return -months_between(b, a)
+    n = (b.year - a.year) * 12 + (b.month - a.month)
+    # a + n months falls in b's month on min(a.day, the month's last day) — on or after b exactly
+    # when a.day >= b.day (b.day never exceeds the month's last day)
+    return n if a.day >= b.day else n + 1
 
 
 def add_years(d: date, n: int) -> date:

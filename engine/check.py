@@ -10,10 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
-from engine.calendar import CalendarUnknownError, WorkingCalendar, default_calendar
+from engine.calendar import CalendarUnknownError, WorkingCalendar, default_calendar, months_between
 from engine.errors import InputError, Problem
-from engine.facts import flatten
-from engine.findings import Finding, FindingPlan
+from engine.domains import DECISION, domain as domain_named
+from engine.findings import PLACEHOLDER, Finding, FindingPlan
+from engine.rulebook.conditions import facts_of
 from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.compile import CompiledRule, compile_rulebook
 from engine.rulebook.loader import known_jurisdictions, read_rulebook, rulebook_digest, rules_dir
@@ -35,12 +36,17 @@ class CheckResult:
 
 
 class Checker:
-    """A rulebook compiled once, with its evaluators created on first use."""
+    """The rules of one kind of record (a domain) of a rulebook, compiled once, with its evaluators
+    created on first use."""
 
-    def __init__(self, book: Rulebook, calendar: WorkingCalendar):
+    def __init__(self, book: Rulebook, calendar: WorkingCalendar, domain: str = DECISION,
+                 root: Optional[Path] = None):
         self.book = book
         self.calendar = calendar
-        self.compiled: list[CompiledRule] = compile_rulebook(book)
+        self.domain = domain_named(domain)
+        self.context = self.domain.context(book, root)
+        self.compiled: list[CompiledRule] = compile_rulebook(book, domain)
+        self.periods = _periods_read(book, self.compiled)
         self.plans = [FindingPlan(cr, book) for cr in self.compiled]
         self._evaluators: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -66,30 +72,61 @@ class Checker:
         if evaluator is not None:
             evaluator.release()
 
-    def facts(self, case, as_of: date) -> dict[str, Any]:
-        """The case as one flat fact on `as_of`, with every period the rulebook declares."""
-        facts = flatten(case, as_of)
-        add_periods(facts, self.book, self.calendar)
+    def facts(self, record, as_of: date) -> dict[str, Any]:
+        """The record as one flat fact on `as_of`, with every period its rules may read."""
+        facts = self.domain.flatten(record, as_of, **self.context)
+        add_periods(facts, self.periods, self.calendar)
         return facts
 
-    def check(self, case, as_of: date, engine: str = "durable") -> CheckResult:
-        """Judge the case as of `as_of` with every rule of this rulebook."""
-        facts = self.facts(case, as_of)
-        branches = self.evaluator(engine).evaluate(facts)
-        findings = [plan.build(b, facts, self.calendar) for plan, b in zip(self.plans, branches)]
-        return CheckResult(case.id, as_of, self.book.jurisdiction, self.book.version, current_stage(facts), findings)
+    def verdicts(self, record, as_of: date, engine: str = "durable") -> tuple[dict[str, Any], list[int]]:
+        """The record's facts on `as_of` and the branch each rule chose (no findings built yet)."""
+        facts = self.facts(record, as_of)
+        return facts, self.evaluator(engine).evaluate(facts)
+
+    def findings(self, facts: dict[str, Any], branches: list[int]) -> list[Finding]:
+        """The findings of the branches `verdicts` gave."""
+        return [plan.build(b, facts, self.calendar) for plan, b in zip(self.plans, branches)]
+
+    def check(self, record, as_of: date, engine: str = "durable") -> CheckResult:
+        """Judge the record (a case, a register row) as of `as_of` with every rule of its domain."""
+        facts, branches = self.verdicts(record, as_of, engine)
+        findings = self.findings(facts, branches)
+        stage = current_stage(facts) if self.domain.name == DECISION else None
+        return CheckResult(self.domain.record_id(record), as_of, self.book.jurisdiction, self.book.version,
+                           stage, findings)
 
 
-def add_periods(facts: dict, book: Rulebook, calendar: WorkingCalendar) -> None:
-    """Count each declared period (and, while its end is not dated, the period up to as_of)."""
+def _periods_read(book: Rulebook, compiled: list[CompiledRule]) -> list[tuple[str, str, str, str, str]]:
+    """The declared periods these rules read (in conditions, deadlines or messages)."""
+    names = {f.split(":", 1)[1].split("@")[0] for cr in compiled for b in cr.branches
+             for f in facts_of(b.guard) if f.startswith("period:")}
+    for cr in compiled:
+        rule = cr.rule.rule
+        if rule.deadline is not None:
+            names.add(rule.deadline.period)
+        for text in (rule.message, rule.overdue_message):
+            if text is not None:
+                names.update(n for n in PLACEHOLDER.findall(text.zh + text.en) if n in book.periods)
+    return [(p.from_, p.to, f"period:{n}", f"period:{n}@run", p.count)
+            for n, p in book.periods.items() if n in names]
+
+
+def add_periods(facts: dict, periods: list[tuple[str, str, str, str, str]], calendar: WorkingCalendar) -> None:
+    """Count each period (from, to, key, running key, kind) the rules read — and, while its end is
+    not dated, the period up to as_of under the running key."""
     as_of = facts["as_of"]
-    for name, period in book.periods.items():
-        start, end = facts.get(period.from_), facts.get(period.to)
+    for start_fact, end_fact, key, running, kind in periods:
+        start = facts.get(start_fact)
         if start is None:
             continue
-        key = f"period:{name}" if end is not None else f"period:{name}@run"
+        end = facts.get(end_fact)
+        if end is None:
+            key, end = running, as_of
+        if kind == "calendar_days":
+            facts[key] = end - start
+            continue
         try:
-            facts[key] = count_period(period.count, start, end if end is not None else as_of, calendar)
+            facts[key] = count_period(kind, start, end, calendar)
         except CalendarUnknownError as e:
             facts[key + "@unknown"] = e.year
 
@@ -99,25 +136,28 @@ def count_period(kind: str, start: int, end: int, calendar: WorkingCalendar) -> 
     if kind == "calendar_days":
         return end - start
     a, b = date.fromordinal(start), date.fromordinal(end)
+    if kind == "months":
+        return months_between(a, b)
     if kind == "working_days_between":
         return calendar.working_days_between(a, b)
     return calendar.working_days_after(a, b)
 
 
-_CHECKERS: dict[tuple[str, str], tuple[str, Checker]] = {}     # insertion order = age
+_CHECKERS: dict[tuple[str, str, str], tuple[str, Checker]] = {}     # insertion order = age
 _CHECKERS_LOCK = threading.Lock()
 MAX_CHECKERS = 16       # jurisdictions × rules folders kept compiled (replays use temporary folders)
 
 
-def _checker(jurisdiction: str, root: str, digest: str) -> Checker:
+def _checker(jurisdiction: str, root: str, digest: str, domain: str) -> Checker:
     """The checker of one rulebook version; a superseded version's engine rulesets are freed."""
+    key = (jurisdiction, root, domain)
     with _CHECKERS_LOCK:
-        known = _CHECKERS.get((jurisdiction, root))
+        known = _CHECKERS.get(key)
         if known is not None and known[0] == digest:
             return known[1]
-        checker = _build_checker(jurisdiction, root)
-        _CHECKERS.pop((jurisdiction, root), None)
-        _CHECKERS[(jurisdiction, root)] = (digest, checker)
+        checker = _build_checker(jurisdiction, root, domain)
+        _CHECKERS.pop(key, None)
+        _CHECKERS[key] = (digest, checker)
         retired = [known[1]] if known is not None else []
         while len(_CHECKERS) > MAX_CHECKERS:
             retired.append(_CHECKERS.pop(next(iter(_CHECKERS)))[1])
@@ -126,20 +166,21 @@ def _checker(jurisdiction: str, root: str, digest: str) -> Checker:
     return checker
 
 
-def _build_checker(jurisdiction: str, root: str) -> Checker:
+def _build_checker(jurisdiction: str, root: str, domain: str) -> Checker:
     raw = read_rulebook(jurisdiction, Path(root))
     book = build_rulebook(raw)
     if book.problems:
         raise RulebookError(book.problems)
-    return Checker(book, default_calendar(Path(root) / "calendars"))
+    return Checker(book, default_calendar(Path(root) / "calendars"), domain, Path(root))
 
 
-def checker_for(jurisdiction: str, root: Optional[Path] = None) -> Checker:
-    """The compiled checker of a jurisdiction's current rulebook (cached by its version)."""
+def checker_for(jurisdiction: str, root: Optional[Path] = None, domain: str = DECISION) -> Checker:
+    """The compiled checker of one kind of record under a jurisdiction's current rulebook
+    (cached by the rulebook's version)."""
     root = root or rules_dir()
     if jurisdiction not in known_jurisdictions(root):
         read_rulebook(jurisdiction, root)        # raises the input error naming the known ones
-    return _checker(jurisdiction, str(root), rulebook_digest(jurisdiction, root))
+    return _checker(jurisdiction, str(root), rulebook_digest(jurisdiction, root), domain)
 
 
 def check_case(case, as_of: Optional[date] = None, jurisdiction: Optional[str] = None,

@@ -2,7 +2,9 @@
 
 Exit codes: 0 imported (warnings printed on stderr) or exported; 2 refused — a bad file, bad
 rows (each listed: row, column, reason; nothing stored), an unknown user or a missing role.
-`yifa docs scan` comes with the rules of SPEC §B (issue 5, later).
+`yifa docs scan` judges the register (or a CSV file) as of a day with the rules of SPEC §B and
+exits as `yifa check` does (CASE_FORMAT §2, §5): 0 when no blocker or error is violated, 1 when
+one is, 2 on unreadable input.
 """
 from __future__ import annotations
 
@@ -39,6 +41,26 @@ def register(subparsers: Any) -> None:
     rev.add_argument("--on", type=date.fromisoformat, default=None, help="评估日期（默认今天）")
     rev.add_argument("--as", dest="actor", required=True, metavar="USER")
     rev.set_defaults(run=cmd_review)
+    scan = actions.add_parser("scan", help="按日期扫描登记表，列出需处理的文件 / scan the register as of a day")
+    scan.add_argument("--as-of", type=_iso_day, default=None, metavar="YYYY-MM-DD", help="扫描日（默认今天）/ default today")
+    scan.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    scan.add_argument("--jurisdiction", default="CN", help="规则集（默认 CN）/ the rulebook (default CN)")
+    scan.add_argument("--engine", choices=("native", "durable"), default="native",
+                      help="求值器（默认 native，与 durable-rules 差分测试一致）/ evaluator")
+    scan.add_argument("--file", type=Path, default=None, metavar="FILE.csv",
+                      help="直接扫描 CSV 文件而不导入 / scan a CSV file without importing it")
+    scan.add_argument("--encoding", choices=("utf-8", "gb18030"), default=None)
+    scan.add_argument("--lang", choices=("zh", "en"), default="zh")
+    scan.add_argument("--out", type=Path, default=None, metavar="FILE", help="默认输出到标准输出 / default: stdout")
+    scan.add_argument("--progress", action="store_true", help="总是显示进度条 / always show the progress bar")
+    scan.set_defaults(run=cmd_scan)
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期无效 {text!r}，应为 YYYY-MM-DD / invalid date, expected YYYY-MM-DD") from None
 
 
 def _unit(read_only: bool = False):
@@ -106,3 +128,49 @@ def cmd_review(args: argparse.Namespace) -> int:
         return 2
     print(f"已记录 recorded：{record.number} {OUTCOME_ZH[args.outcome]}（status {record.status}）")
     return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """Scan the stored register, or a CSV file, and print the report in the chosen format."""
+    from engine.errors import InputError
+    from engine.registers.scan import DocumentScanner, ProgressBar, write_csv, write_json, write_table
+    try:
+        scanner = DocumentScanner(args.as_of or date.today(), args.jurisdiction, args.engine)
+        if args.file is not None:
+            documents = _documents_in_file(args.file, args.encoding)
+            return _write_scan(args, scanner, documents, len(documents))
+        from engine.registers.documents import count_documents, iter_documents
+        with _unit(read_only=True) as uow:
+            return _write_scan(args, scanner, iter_documents(uow.session), count_documents(uow.session))
+    except InputError as e:
+        print(f"yifa: 无法扫描 / cannot scan — {len(e.problems)} 个问题 / problem(s):\n{e}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _documents_in_file(path: Path, encoding) -> list:
+    from engine.errors import InputError
+    from engine.registers.documents import read_documents
+    rows = read_documents(path, encoding)
+    problems = [p for r in rows if not r.ok for p in r.problems]
+    if problems:
+        raise InputError(problems)
+    return [r.record for r in rows]
+
+
+def _write_scan(args: argparse.Namespace, scanner, documents, total: int) -> int:
+    from engine.registers.scan import ProgressBar, write_csv, write_json, write_table
+    bar = ProgressBar(total, force=args.progress)
+    scans = scanner.scan(documents, bar)
+    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        if args.format == "json":
+            summary = write_json(scanner, scans, out, args.lang)
+        elif args.format == "csv":
+            summary = write_csv(scans, out, args.lang)
+        else:
+            summary = write_table(scanner, scans, out, args.lang)
+    finally:
+        bar.done()
+        if args.out:
+            out.close()
+    return 1 if summary.blocking else EXIT_OK

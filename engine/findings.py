@@ -70,7 +70,8 @@ class FindingPlan:
         from engine.rulebook.compile import params_of
         self.cr, self.rd, self.book = cr, cr.rule, book
         self.params = params_of(cr.rule)
-        self.shown = [(k, k[7:] if k.startswith("period:") else k, _is_date(k)) for k in _shown_keys(cr)]
+        self.dates = _date_facts(cr.rule.instrument.domain)
+        self.shown = [(k, k[7:] if k.startswith("period:") else k, k in self.dates) for k in _shown_keys(cr)]
         self.title = cr.rule.rule.title.model_dump()
 
     def build(self, branch_index: int, facts: dict, calendar: WorkingCalendar) -> Finding:
@@ -95,7 +96,7 @@ class FindingPlan:
         if branch.verdict == "violated":
             values = _values(self, facts, calendar)
             template = rule.overdue_message if branch.overdue and rule.overdue_message else rule.message
-            return {"zh": render(template.zh, values), "en": render(template.en, values)}
+            return {"zh": render(template.zh, values, "未记录"), "en": render(template.en, values, "not recorded")}
         if branch.reason == "calendar_unknown":
             year = next(v for k, v in facts.items() if k.endswith("@unknown"))
             return {"zh": f"{year}年的工作日安排未知，无法计算工作日期间（请在 rules/calendars/ 中补充）",
@@ -103,8 +104,12 @@ class FindingPlan:
         return None
 
     def verified(self, facts: dict) -> bool:
-        """A finding is verified when its rule is and every parameter value it used is."""
+        """A finding is verified when its rule is, every parameter value it used is, and no fact it
+        read was derived from an unverified table (a record's `@unverified` facts)."""
         if self.rd.rule.verified is False:
+            return False
+        unverified = facts.get("@unverified")
+        if unverified and not unverified.isdisjoint(self.cr.facts):
             return False
         if not self.params:
             return True
@@ -146,7 +151,7 @@ class _Values:
             return _param_text(version.value) if version else None
         if name in self.plan.book.periods:
             return facts.get(f"period:{name}", facts.get(f"period:{name}@run"))
-        return _show(facts.get(name), _is_date(name))
+        return _show(facts.get(name), name in self.plan.dates)
 
     def __getitem__(self, name: str) -> Any:
         return self.get(name)
@@ -173,14 +178,11 @@ def _due_on(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar)
         return None
 
 
-def _is_date(key: str) -> bool:
-    return key in _date_facts()
-
-
-@lru_cache(maxsize=1)
-def _date_facts() -> frozenset[str]:
-    from engine.facts import catalogue
-    return frozenset(k for k, t in catalogue().items() if t.kind == "date")
+@lru_cache(maxsize=None)
+def _date_facts(domain: str) -> frozenset[str]:
+    """The date facts of one kind of record (shown in ISO, not as day ordinals)."""
+    from engine.domains import domain as domain_named
+    return frozenset(k for k, t in domain_named(domain).catalogue().items() if t.kind == "date")
 
 
 def _show(value: Any, is_date: bool) -> Any:
@@ -191,6 +193,12 @@ def _param_text(value: Any) -> str:
     return "、".join(value) if isinstance(value, list) else str(value)
 
 
-def render(template: str, values) -> str:
-    """Fill `{name}` placeholders with values; an unknown one is left visible as written."""
-    return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if values.get(m.group(1)) is not None else m.group(0), template)
+def render(template: str, values, missing: Optional[str] = None) -> str:
+    """Fill `{name}` placeholders with values; one with no value reads `missing` (lint has checked
+    the names), or is left visible as written when `missing` is None."""
+    def fill(m: "re.Match[str]") -> str:
+        value = values.get(m.group(1))
+        if value is not None:
+            return str(value)
+        return m.group(0) if missing is None else missing
+    return PLACEHOLDER.sub(fill, template)

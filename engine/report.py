@@ -1,6 +1,7 @@
 """The check report: the public JSON of CASE_FORMAT §2 and the text an official reads (Chinese first)."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -97,12 +98,20 @@ def _stage_block(findings: list[Finding], name: str, zh: bool) -> list[str]:
     return lines
 
 
+# Notices and opinions (通知, 意见, and a document number 〔YYYY〕N号) are written in numbered parts,
+# not articles: their `article: N` is part (N) (rules/CN/normative-documents.yaml).
+IN_PARTS = re.compile(r"(通知|意见)(（[^）]*）)?$|〔\d{4}〕\d+号")
+
+
 def cite(citation: dict, zh: bool = True) -> str:
     """Render a citation: 《重大行政决策程序暂行条例》第二十六条第二款 (or Art. 26(2))."""
+    in_parts = bool(IN_PARTS.search(citation["instrument"]))
     if not zh:
-        text = f"{citation['instrument']} Art. {citation['article']}"
+        text = f"{citation['instrument']} {'part' if in_parts else 'Art.'} {citation['article']}"
         text += f"({citation['paragraph']})" if "paragraph" in citation else ""
         return text + (f" item {citation['item']}" if "item" in citation else "")
+    if in_parts:
+        return f"《{citation['instrument']}》第（{chinese_number(citation['article'])}）部分"
     text = f"《{citation['instrument']}》第{chinese_number(citation['article'])}条"
     if "paragraph" in citation:
         text += f"第{chinese_number(citation['paragraph'])}款"

@@ -319,6 +319,18 @@ def all_documents(session: Session) -> list[NormativeDocument]:
         select(NormativeDocumentRecord).order_by(NormativeDocumentRecord.id))]
 
 
+def iter_documents(session: Session, batch: int = 2000) -> Iterable[NormativeDocument]:
+    """Every stored document in register order, read in batches (a register of any size)."""
+    query = select(NormativeDocumentRecord).order_by(NormativeDocumentRecord.id).execution_options(yield_per=batch)
+    for record in session.scalars(query):
+        yield from_record(record)
+
+
+def count_documents(session: Session) -> int:
+    from sqlalchemy import func
+    return session.scalar(select(func.count()).select_from(NormativeDocumentRecord)) or 0
+
+
 def export_documents(session: Session, stream: TextIO, bom: bool = True) -> int:
     """Write the register in exactly the §3 format (UTF-8 with BOM); gives the number of rows."""
     documents = all_documents(session)

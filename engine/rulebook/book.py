@@ -11,12 +11,11 @@ from datetime import date
 from typing import Any, Optional
 
 from engine.errors import Problem
-from engine.facts import fact_type
+from engine.domains import Domain, domain as domain_named
 from engine.rulebook.loader import RawRulebook, SourceFile
-from engine.rulebook.model import (SEVERITY_RANK, Citation, Instrument, Period, Rule,
+from engine.rulebook.model import (SEVERITY_RANK, Citation, Instrument, Period, Regime, Rule,
                                    Text)
 from engine.rulebook.parse import ConditionError, ParseContext, parse_condition
-from engine.rulebook.stages import stage_ids
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,18 @@ class RuleDef:
         return self.rule.id
 
 
+@dataclass(frozen=True)
+class RegimeDef:
+    """A credit-repair regime: the instrument (its id is the regime's name) and its table."""
+    id: str
+    title: str
+    number: Optional[str]
+    in_force_from: date
+    in_force_to: Optional[date]
+    regime: Regime
+    file: str
+
+
 @dataclass
 class Rulebook:
     jurisdiction: str
@@ -74,10 +85,19 @@ class Rulebook:
     periods: dict[str, Period] = field(default_factory=dict)
     rules: list[RuleDef] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    regimes: list[RegimeDef] = field(default_factory=list)     # credit repair, in date order
 
     @property
     def checked_rules(self) -> list[RuleDef]:
         return [r for r in self.rules if r.rule.checked]
+
+    def checked_rules_of(self, domain: str) -> list[RuleDef]:
+        """The machine-checked rules that judge one kind of record (an instrument's `domain`)."""
+        return [r for r in self.rules if r.rule.checked and r.instrument.domain == domain]
+
+    def domains(self) -> list[str]:
+        """The kinds of record this rulebook has rules for."""
+        return list(dict.fromkeys(r.instrument.domain for r in self.rules))
 
 
 def build_rulebook(raw: RawRulebook) -> Rulebook:
@@ -93,7 +113,28 @@ def build_rulebook(raw: RawRulebook) -> Rulebook:
         for index, rule in enumerate(source.parsed.rules):
             _add_rule(book, folder, source, index, rule)
     _apply_severity_overrides(book, sources)
+    for folder, source in sources:
+        _add_regime(book, source)
     return book
+
+
+def _add_regime(book: Rulebook, source: SourceFile) -> None:
+    """Keep a credit-repair regime's table; regimes may not overlap in time (one governs each day)."""
+    parsed = source.parsed
+    if parsed.regime is None:
+        return
+    inst = parsed.instrument
+    if inst.domain != "credit_repair":
+        _problem(book, source, ("regime",), "只有 credit_repair 领域的文件可以定义 regime / only credit_repair files define a regime")
+        return
+    new = RegimeDef(inst.id, inst.title, inst.number, inst.in_force.from_, inst.in_force.to, parsed.regime, source.rel)
+    for old in book.regimes:
+        if new.in_force_from <= (old.in_force_to or date.max) and old.in_force_from <= (new.in_force_to or date.max):
+            _problem(book, source, ("instrument", "in_force"),
+                     f"与 {old.file} 的制度 {old.id} 施行期间重叠 / overlaps regime {old.id} of {old.file}")
+            return
+    book.regimes.append(new)
+    book.regimes.sort(key=lambda r: r.in_force_from)
 
 
 def _problem(book: Rulebook, source: SourceFile, loc: tuple, message: str) -> None:
@@ -110,13 +151,26 @@ def _add_parameters(book: Rulebook, folder: str, source: SourceFile) -> None:
         book.params[name] = ParamDef(name, p.title, p.type, p.direction, versions)
 
 
+def _domain_of(book: Rulebook, source: SourceFile) -> Optional[Domain]:
+    """The domain of a file's instrument, or None (with a problem) when it has no fact catalogue."""
+    from engine.errors import InputError
+    try:
+        return domain_named(source.parsed.instrument.domain)
+    except InputError as e:
+        _problem(book, source, ("instrument", "domain"), e.problems[0].message)
+        return None
+
+
 def _add_periods(book: Rulebook, source: SourceFile) -> None:
+    dom = _domain_of(book, source)
+    if dom is None:
+        return
     for name, period in source.parsed.periods.items():
         loc = ("periods", name)
         if name in book.periods:
             _problem(book, source, loc, f"期间 {name} 重复定义 / period defined twice")
         for key in ("from_", "to"):
-            t = fact_type(getattr(period, key))
+            t = dom.fact_type(getattr(period, key))
             if t is None or t.kind != "date":
                 _problem(book, source, loc + (key.rstrip("_"),), f"应为日期事实：{getattr(period, key)!r} / expected a date fact")
         book.periods[name] = period
@@ -174,9 +228,14 @@ def _add_rule(book: Rulebook, folder: str, source: SourceFile, index: int, rule:
         return
     instrument = source.parsed.instrument
     _check_citation(book, source, loc + ("citation",), instrument, rule.citation)
-    if rule.stage not in stage_ids():
-        _problem(book, source, loc + ("stage",), f"未知阶段 {rule.stage!r}，可用：{', '.join(stage_ids())} / unknown stage")
-    applies, requires, within = _parse_rule_conditions(book, source, loc, rule)
+    dom = _domain_of(book, source)
+    if dom is None:
+        return
+    if rule.follow_up is not None and dom.name != "credit_repair":
+        _problem(book, source, loc + ("follow_up",), "只有信用修复规则可以有 follow_up / only credit_repair rules have a follow_up")
+    if rule.stage not in dom.topic_ids():
+        _problem(book, source, loc + ("stage",), f"未知阶段 {rule.stage!r}，可用：{', '.join(dom.topic_ids())} / unknown stage")
+    applies, requires, within = _parse_rule_conditions(book, source, loc, rule, dom)
     lo, hi = _in_force(instrument, rule)
     book.rules.append(RuleDef(rule, instrument, folder, source.rel, source.line(loc), rule.severity,
                               _citation_dict(instrument, rule.citation), lo, hi, applies, requires, within))
@@ -208,11 +267,11 @@ def _citation_dict(instrument: Instrument, citation: Citation) -> dict:
     return out
 
 
-def _parse_rule_conditions(book, source, loc, rule: Rule) -> tuple[Any, Any, Any]:
+def _parse_rule_conditions(book, source, loc, rule: Rule, dom: Domain) -> tuple[Any, Any, Any]:
     if not rule.checked:
         return None, None, None
-    ctx = ParseContext(fact_type, lambda n: book.params[n].type if n in book.params else None, set(book.periods))
-    _check_fact(book, source, loc + ("judged_on",), rule.judged_on)
+    ctx = ParseContext(dom.fact_type, lambda n: book.params[n].type if n in book.params else None, set(book.periods))
+    _check_fact(book, source, loc + ("judged_on",), rule.judged_on, dom)
     parsed = []
     for key in ("applies_when", "requires"):
         node = getattr(rule, key)
@@ -221,14 +280,14 @@ def _parse_rule_conditions(book, source, loc, rule: Rule) -> tuple[Any, Any, Any
         except ConditionError as e:
             _problem(book, source, loc + (key,) + e.path, str(e))
             parsed.append(None)
-    return parsed[0], parsed[1], _parse_deadline(book, source, loc, rule)
+    return parsed[0], parsed[1], _parse_deadline(book, source, loc, rule, dom)
 
 
-def _parse_deadline(book, source, loc, rule: Rule) -> Any:
+def _parse_deadline(book, source, loc, rule: Rule, dom: Domain) -> Any:
     if rule.deadline is None:
         return None
     d = rule.deadline
-    _check_fact(book, source, loc + ("deadline", "act"), d.act)
+    _check_fact(book, source, loc + ("deadline", "act"), d.act, dom)
     if d.period not in book.periods:
         _problem(book, source, loc + ("deadline", "period"), f"未定义的期间 {d.period!r} / undefined period")
     if isinstance(d.within, int) and not isinstance(d.within, bool):
@@ -239,8 +298,8 @@ def _parse_deadline(book, source, loc, rule: Rule) -> Any:
     return None
 
 
-def _check_fact(book, source, loc, path: Optional[str]) -> None:
-    t = fact_type(path) if path else None
+def _check_fact(book, source, loc, path: Optional[str], dom: Domain) -> None:
+    t = dom.fact_type(path)
     if t is None or t.kind != "date":
         _problem(book, source, loc, f"应为日期事实：{path!r} / expected a date fact")
 

@@ -47,9 +47,9 @@ def facts_read(compiled: list[CompiledRule]) -> list[str]:
     return list(dict.fromkeys(f for cr in compiled for b in cr.branches for f in facts_of(b.guard)))
 
 
-def compile_rulebook(book: Rulebook) -> list[CompiledRule]:
-    """Compile every machine-checked rule of the rulebook."""
-    return [compile_rule(r, book) for r in book.checked_rules]
+def compile_rulebook(book: Rulebook, domain: str = "major_decision") -> list[CompiledRule]:
+    """Compile every machine-checked rule of the rulebook that judges one kind of record."""
+    return [compile_rule(r, book) for r in book.checked_rules_of(domain)]
 
 
 def compile_rule(rd: RuleDef, book: Rulebook) -> CompiledRule:

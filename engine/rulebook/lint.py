@@ -28,9 +28,10 @@ def lint(jurisdictions: list[str], root: Optional[Path] = None) -> list[Problem]
 
 def _message_problems(book: Rulebook) -> list[Problem]:
     """A message may only name facts the rule reads, its periods, parameters, as_of and due_on."""
-    from engine.facts import fact_type
+    from engine.domains import domain
     out = []
     for rd in book.checked_rules:
+        fact_type = domain(rd.instrument.domain).fact_type
         for key in ("message", "overdue_message"):
             text = getattr(rd.rule, key)
             for part in (text.zh, text.en) if text else ():
@@ -48,9 +49,8 @@ def _known_placeholder(name: str, book: Rulebook, fact_type) -> bool:
 
 def _test_problems(book: Rulebook) -> list[Problem]:
     """Every test case must be a valid case file, and every checked rule needs both outcomes tested."""
-    from engine.case import parse_case
+    from engine.domains import domain
     from engine.rulebook.testing import _test_case
-    from engine.yamlio import LoadedYaml
     out = []
     for rd in book.checked_rules:
         if rd.jurisdiction != book.jurisdiction:
@@ -58,7 +58,7 @@ def _test_problems(book: Rulebook) -> list[Problem]:
         for i, t in enumerate(rd.rule.tests):
             tc = _test_case(rd, i, t)
             try:
-                parse_case(LoadedYaml(tc.document), tc.label)
+                domain(rd.instrument.domain).test_record(tc.document, tc.label)
             except InputError as e:
                 out += [Problem(rd.file, f"{rd.id}.tests[{i}].case.{p.path}", p.message, rd.line) for p in e.problems]
         expects = {t.expect for t in rd.rule.tests}

@@ -101,7 +101,7 @@ class ParamValue(Strict):
 
 class Parameter(Strict):
     title: Text
-    type: Literal["integer", "days", "working_days", "months", "set"]
+    type: Literal["integer", "days", "working_days", "months", "set", "word"]
     citation: Citation
     verified: Verified
     direction: Literal["floor", "ceiling", "set", "fixed"]
@@ -114,8 +114,9 @@ class Parameter(Strict):
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise ValueError("values 须按 from 升序且不重复 / values must be in increasing `from` order")
         for v in self.values:
-            is_set = isinstance(v.value, list)
-            if is_set != (self.type == "set"):
+            fits = isinstance(v.value, list) if self.type == "set" else \
+                isinstance(v.value, str) if self.type == "word" else isinstance(v.value, int)
+            if not fits:
                 raise ValueError(f"值 {v.value!r} 与类型 {self.type} 不符 / value does not fit type {self.type}")
         return self
 
@@ -123,7 +124,7 @@ class Parameter(Strict):
 class Period(Strict):
     from_: str = Field(alias="from")
     to: str
-    count: Literal["calendar_days", "working_days_between", "working_days_after"]
+    count: Literal["calendar_days", "working_days_between", "working_days_after", "months"]
 
 
 class Deadline(Strict):
@@ -157,6 +158,9 @@ class Rule(Strict):
     deadline: Optional[Deadline] = None
     message: Optional[Text] = None
     overdue_message: Optional[Text] = None
+    # credit_repair: the penalising authority's follow-up a violation of this rule calls for (§6)
+    follow_up: Optional[Literal["chase_fulfilment", "notify_party", "process_application",
+                                "withdraw_publication", "take_down"]] = None
     note: Optional[Union[str, Text]] = None
     tests: list[RuleTest] = []
 
@@ -172,8 +176,46 @@ class Rule(Strict):
         return self
 
 
+Category = Literal["minor", "general", "severe", "specified_severe"]
+Material = Literal["fulfilment", "commitment", "training", "credit_report"]
+
+
+class PublicationPeriod(Strict):
+    """Months from the penalty decision (民法典 Art. 202): the least and the most it is shown."""
+    min_months: int = Field(ge=0)
+    max_months: int = Field(ge=0)
+    verified: Verified
+    note: Optional[Union[str, Text]] = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PublicationPeriod":
+        if self.min_months > self.max_months:
+            raise ValueError("min_months 大于 max_months / min_months exceeds max_months")
+        return self
+
+
+class Regime(Strict):
+    """A credit-repair regime (SPEC §C.2–C.4): publication periods, materials, unrepairable categories.
+    The instrument's `in_force` window says which records it governs (CASE_FORMAT §6 `regime` = the
+    instrument id)."""
+    periods: dict[Category, PublicationPeriod]
+    materials: dict[Category, list[Material]]
+    unrepairable: list[Category] = []
+    verified: Verified
+    note: Optional[Union[str, Text]] = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Regime":
+        for table in ("periods", "materials"):
+            missing = [c for c in ("minor", "general", "severe", "specified_severe") if c not in getattr(self, table)]
+            if missing:
+                raise ValueError(f"{table} 缺少类别 {', '.join(missing)} / {table} lacks {', '.join(missing)}")
+        return self
+
+
 class InstrumentFile(Strict):
     instrument: Instrument
+    regime: Optional[Regime] = None
     parameters: dict[str, Parameter] = {}
     periods: dict[str, Period] = {}
     rules: list[Rule] = []

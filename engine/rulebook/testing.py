@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from engine.errors import InputError
-from engine.yamlio import LoadedYaml
 
 DEFAULT_AS_OF = date(2025, 1, 1)
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -25,6 +24,7 @@ class RuleTestCase:
     as_of: date
     expect: str
     reason: Optional[str]
+    domain: str = "major_decision"
 
     @property
     def label(self) -> str:
@@ -69,13 +69,13 @@ def collect_rule_tests(jurisdictions: list[str], root: Optional[Path] = None) ->
 
 
 def _test_case(rd, index: int, t) -> RuleTestCase:
+    from engine.domains import domain
     jurisdiction = t.jurisdiction or rd.jurisdiction
-    doc = {"id": f"T-{rd.id}-{index}", "title": t.name, "jurisdiction": jurisdiction,
-           "decision_body": {"name": "测试县人民政府", "level": "county"},
-           "sponsor_unit": "测试承办单位", "category": "public_construction"}
+    kind = rd.instrument.domain
+    doc = domain(kind).test_skeleton(jurisdiction, f"T-{rd.id}-{index}")
     doc.update(t.case)
-    as_of = t.as_of or max((date.fromisoformat(s) for s in _strings(t.case) if ISO.match(s)), default=DEFAULT_AS_OF)
-    return RuleTestCase(jurisdiction, rd.file, rd.id, index, t.name, doc, as_of, t.expect, t.reason)
+    as_of = t.as_of or max((date.fromisoformat(s) for s in _strings(doc) if ISO.match(s)), default=DEFAULT_AS_OF)
+    return RuleTestCase(jurisdiction, rd.file, rd.id, index, t.name, doc, as_of, t.expect, t.reason, kind)
 
 
 def _strings(node: Any) -> Iterator[str]:
@@ -91,12 +91,12 @@ def _strings(node: Any) -> Iterator[str]:
 
 def run_rule_test(test: RuleTestCase, engines: tuple[str, ...], root: Optional[Path] = None) -> RuleTestResult:
     """Check the test's case under its rulebook with each engine and compare the rule's verdict."""
-    from engine.case import parse_case
     from engine.check import checker_for
+    from engine.domains import domain
     result = RuleTestResult(test)
     try:
-        case = parse_case(LoadedYaml(test.document), test.label)
-        checker = checker_for(test.jurisdiction, root)
+        case = domain(test.domain).test_record(test.document, test.label)
+        checker = checker_for(test.jurisdiction, root, test.domain)
     except InputError as e:
         result.error = str(e)
         return result

@@ -1,0 +1,105 @@
+"""The kinds of record the rules judge — an instrument's `domain` (docs/rule-format.md).
+
+Each domain says which facts its rules may read (the catalogue), how one record becomes the flat
+fact the evaluators read (`flatten`, as known on a day), the stages (topics) its rules are grouped
+under, and how a rule file's test case becomes a record. Everything else — the rule format, the
+compiler, both evaluators, findings and reports — is shared.
+
+    major_decision      a decision case file (CASE_FORMAT §1)        engine/facts.py
+    normative_document  a row of the document register (§3)         engine/registers/document_facts.py
+    credit_repair       a row of the penalty register (§4)          engine/registers/credit_facts.py
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from engine.facts import FactType
+
+DECISION = "major_decision"
+DOCUMENT = "normative_document"
+CREDIT = "credit_repair"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A stage of the procedure, or the topic a register's rules are grouped under."""
+    id: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    catalogue: Callable[[], dict[str, FactType]]
+    flatten: Callable[[Any, date], dict[str, Any]]
+    topics: Callable[[], tuple[Topic, ...]]
+    test_record: Callable[[dict, str], Any]      # (the test's case, its label) → a record, or InputError
+    test_skeleton: Callable[[str, str], dict]    # (jurisdiction, test id) → the fields every test starts from
+    record_id: Callable[[Any], str]
+    # (rulebook, rules folder) → keyword arguments of `flatten` prepared once per checker
+    # (the law register, the credit-repair regimes)
+    context: Callable[[Any, Optional[Path]], dict[str, Any]] = lambda book, root: {}
+
+    def fact_type(self, path: Optional[str]) -> Optional[FactType]:
+        """The type of a fact path, None if this domain's rules may not use it."""
+        return self.catalogue().get(path) if path else None
+
+    def topic_ids(self) -> list[str]:
+        return [t.id for t in self.topics()]
+
+
+def domain(name: str) -> Domain:
+    """The domain of that name, loaded on first use (a register's domain imports the store)."""
+    if name not in _LOADERS:
+        from engine.errors import InputError, Problem
+        raise InputError([Problem("", "instrument.domain", f"领域 {name!r} 尚无事实目录 / no fact catalogue for domain {name!r} yet")])
+    return _loaded(name)
+
+
+@lru_cache(maxsize=None)
+def _loaded(name: str) -> Domain:
+    return _LOADERS[name]()
+
+
+def _document_domain() -> Domain:
+    from engine.registers.document_facts import DOMAIN
+    return DOMAIN
+
+
+def _decision_domain() -> Domain:
+    from engine import facts
+    return Domain(DECISION, facts.catalogue, facts.flatten, _decision_stages, _parse_decision,
+                  _decision_skeleton, lambda case: case.id)
+
+
+def _decision_stages() -> tuple[Topic, ...]:
+    from engine.rulebook.stages import load_stages
+    return tuple(Topic(s.id, s.zh, s.en) for s in load_stages())
+
+
+def _parse_decision(document: dict, label: str) -> Any:
+    from engine.case import parse_case
+    from engine.yamlio import LoadedYaml
+    return parse_case(LoadedYaml(document), label)
+
+
+def _decision_skeleton(jurisdiction: str, test_id: str) -> dict:
+    return {"id": test_id, "title": "规则测试", "jurisdiction": jurisdiction,
+            "decision_body": {"name": "测试县人民政府", "level": "county"},
+            "sponsor_unit": "测试承办单位", "category": "public_construction"}
+
+
+def _credit_domain() -> Domain:
+    from engine.registers.credit_facts import DOMAIN
+    return DOMAIN
+
+
+_LOADERS: dict[str, Callable[[], Domain]] = {DECISION: _decision_domain, DOCUMENT: _document_domain,
+                                            CREDIT: _credit_domain}
+
+__all__ = ["CREDIT", "DECISION", "DOCUMENT", "Domain", "Topic", "domain"]

@@ -1,0 +1,217 @@
+"""Scan the normative-document register as of a day (CASE_FORMAT §5).
+
+    documents ─ checker (domain normative_document) ─▶ findings per document ─▶ summary
+                                                                              ─▶ JSON · table · CSV
+
+Every document lists every machine-checked rule of the register's rulebook, in the §2 finding
+shape. A document *needs action* when one of its findings is `violated` with severity warning or
+above; `summary.by_issuer` counts those documents per issuing organ. The scan is a stream: a
+register of any size is judged one document at a time, and the JSON is written as it goes.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Iterable, Iterator, Optional, TextIO
+
+from engine.check import Checker, checker_for
+from engine.domains import DOCUMENT
+from engine.findings import Finding
+from engine.rulebook.model import SEVERITY_RANK
+
+ACTION_RANK = SEVERITY_RANK["warning"]
+
+
+class DocumentScan:
+    """One document's verdicts on the scan date; its findings are built when first asked for."""
+
+    __slots__ = ("document", "scanner", "facts", "branches", "_findings")
+
+    def __init__(self, document: Any, scanner: "DocumentScanner", facts: dict, branches: list[int]):
+        self.document, self.scanner, self.facts, self.branches = document, scanner, facts, branches
+        self._findings: Optional[list[Finding]] = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        if self._findings is None:
+            self._findings = self.scanner.checker.findings(self.facts, self.branches)
+        return self._findings
+
+    def action_rules(self) -> list[str]:
+        """The rules violated with severity warning or above (what needs action), in rulebook order."""
+        acts = self.scanner.acts
+        return [acts[i][1] for i, b in enumerate(self.branches) if acts[i][0][b]]
+
+    @property
+    def needs_action(self) -> bool:
+        acts = self.scanner.acts
+        return any(acts[i][0][b] for i, b in enumerate(self.branches))
+
+    def actions(self) -> list[Finding]:
+        """The violated findings of severity warning or above, most severe first."""
+        acts = self.scanner.acts
+        hits = [f for i, (f, b) in enumerate(zip(self.findings, self.branches)) if acts[i][0][b]]
+        return sorted(hits, key=lambda f: -SEVERITY_RANK[f.severity])
+
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
+        return {"number": self.document.number, "findings": [f.to_json(lang) for f in self.findings]}
+
+
+@dataclass
+class Summary:
+    """Counts over the whole register (CASE_FORMAT §5 `summary`)."""
+    documents: int = 0
+    needing_action: int = 0
+    by_rule: Counter = field(default_factory=Counter)
+    by_issuer: Counter = field(default_factory=Counter)
+    blocking: bool = False            # a blocker or error is violated (exit status 1, as in §2)
+
+    def add(self, scan: DocumentScan) -> None:
+        self.documents += 1
+        rules = scan.action_rules()
+        if not rules:
+            return
+        self.needing_action += 1
+        self.by_issuer[scan.document.issuer] += 1
+        self.by_rule.update(rules)
+        if not self.blocking:
+            self.blocking = any(scan.scanner.blocking_rule[r] for r in rules)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"documents": self.documents, "needing_action": self.needing_action,
+                "by_rule": dict(sorted(self.by_rule.items())),
+                "by_issuer": dict(sorted(self.by_issuer.items(), key=lambda kv: (-kv[1], kv[0])))}
+
+
+class DocumentScanner:
+    """The rules of one jurisdiction's rulebook for documents, applied as of one day."""
+
+    def __init__(self, as_of: date, jurisdiction: str = "CN", engine: str = "native",
+                 checker: Optional[Checker] = None):
+        self.as_of, self.engine = as_of, engine
+        self.checker = checker or checker_for(jurisdiction, domain=DOCUMENT)
+        # per rule: (for each branch, does it need action?, the rule id)
+        self.acts = [(tuple(b.verdict == "violated" and SEVERITY_RANK[cr.rule.severity] >= ACTION_RANK
+                            for b in cr.branches), cr.rule.id) for cr in self.checker.compiled]
+        self.blocking_rule = {cr.rule.id: cr.rule.severity in ("blocker", "error") for cr in self.checker.compiled}
+
+    @property
+    def rulebook(self) -> dict[str, str]:
+        return {"jurisdiction": self.checker.book.jurisdiction, "version": self.checker.book.version}
+
+    def scan_one(self, document: Any) -> DocumentScan:
+        facts, branches = self.checker.verdicts(document, self.as_of, self.engine)
+        return DocumentScan(document, self, facts, branches)
+
+    def scan(self, documents: Iterable[Any], progress: Optional[Callable[[int], None]] = None) -> Iterator[DocumentScan]:
+        """Judge each document in turn (`progress(n)` after each)."""
+        for n, document in enumerate(documents, 1):
+            yield self.scan_one(document)
+            if progress is not None:
+                progress(n)
+
+
+def write_json(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> Summary:
+    """Write CASE_FORMAT §5's JSON, one document at a time; gives the summary."""
+    summary = Summary()
+    head = {"as_of": scanner.as_of.isoformat(), "rulebook": scanner.rulebook}
+    out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "documents": [')
+    for i, scan in enumerate(scans):
+        summary.add(scan)
+        out.write(("," if i else "") + "\n    " + json.dumps(scan.to_json(lang), ensure_ascii=False))
+    out.write("\n  ],\n  \"summary\": " + json.dumps(summary.to_json(), ensure_ascii=False) + "\n}\n")
+    return summary
+
+
+CSV_COLUMNS = ("number", "title", "issuer", "rule", "severity", "verified", "instrument", "article", "message")
+
+
+def write_csv(scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> Summary:
+    """One row per finding that needs action (what a clean-up worklist in Excel wants)."""
+    summary = Summary()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for scan in scans:
+        summary.add(scan)
+        d = scan.document
+        for f in scan.actions():
+            writer.writerow([d.number, d.title, d.issuer, f.rule, f.severity, str(f.verified).lower(),
+                             f.citation["instrument"], _article(f.citation, lang), f.message[lang]])
+    return summary
+
+
+def write_table(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> Summary:
+    """The text report: each document needing action with what and why, then the summary."""
+    zh = lang == "zh"
+    summary = Summary()
+    out.write((f"行政规范性文件清理扫描 · 截至 {scanner.as_of} · 规则集 {scanner.rulebook['jurisdiction']} "
+               f"{scanner.rulebook['version'][:19]}\n\n") if zh else
+              f"Normative-document scan · as of {scanner.as_of} · rulebook {scanner.rulebook['jurisdiction']} "
+              f"{scanner.rulebook['version'][:19]}\n\n")
+    for scan in scans:
+        summary.add(scan)
+        actions = scan.actions()
+        if not actions:
+            continue
+        d = scan.document
+        out.write(f"■ {d.number}　{d.title}（{d.issuer}）\n")
+        for f in actions:
+            flag = "" if f.verified else ("　〔含未核实参数或条文〕" if zh else "  [unverified]")
+            out.write(f"  {_severity(f.severity, zh)} {f.rule} {_article(f.citation, lang)}：{f.message[lang]}{flag}\n")
+        out.write("\n")
+    out.write(_summary_text(summary, zh))
+    return summary
+
+
+def _summary_text(summary: Summary, zh: bool) -> str:
+    lines = [f"共 {summary.documents} 件，需处理 {summary.needing_action} 件" if zh else
+             f"{summary.documents} documents, {summary.needing_action} needing action"]
+    if summary.by_issuer:
+        lines.append("按制定机关：" if zh else "By issuer:")
+        lines += [f"  {issuer}　{n}" for issuer, n in summary.to_json()["by_issuer"].items()]
+    if summary.by_rule:
+        lines.append("按问题（规则）：" if zh else "By problem (rule):")
+        lines += [f"  {rule}　{n}" for rule, n in summary.to_json()["by_rule"].items()]
+    return "\n".join(lines) + "\n"
+
+
+SEVERITY_ZH = {"blocker": "【阻断】", "error": "【违法】", "warning": "【警示】", "info": "【提示】"}
+
+
+def _severity(severity: str, zh: bool) -> str:
+    return SEVERITY_ZH[severity] if zh else f"[{severity}]"
+
+
+def _article(citation: dict, lang: str) -> str:
+    from engine.report import cite
+    return cite(citation, lang == "zh")
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr for large registers (only on a terminal, or when forced)."""
+
+    def __init__(self, total: Optional[int], stream: TextIO = sys.stderr, force: bool = False, every: int = 500):
+        self.total, self.stream, self.every = total, stream, every
+        self.on = force or (stream.isatty() and (total is None or total >= 2000))
+
+    def __call__(self, n: int) -> None:
+        if not self.on or (n % self.every and n != self.total):
+            return
+        if self.total:
+            filled = int(30 * n / self.total)
+            self.stream.write(f"\r扫描 scanning [{'█' * filled}{'·' * (30 - filled)}] {n:,}/{self.total:,}")
+        else:
+            self.stream.write(f"\r扫描 scanning {n:,}")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.on:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+__all__ = ["DocumentScan", "DocumentScanner", "ProgressBar", "Summary", "write_csv", "write_json", "write_table"]

@@ -79,10 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jurisdiction", default=None)
     g.add_argument("--out", required=True, type=Path, metavar="FILE.svg")
     g.set_defaults(run=cmd_rules_graph)
-    from engine import cli_case, cli_docs, cli_store
+    from engine import cli_case, cli_credit, cli_docs, cli_store
     cli_store.register(sub)
     cli_case.register(sub)
     cli_docs.register(sub)
+    cli_credit.register(sub)
     _register_web(sub)
     return p
 

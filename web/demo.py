@@ -1,8 +1,11 @@
 """The demo: 岳龙镇 (宁河区, 天津市), one user per role, decisions at every stage — 仅供演示 / demo only.
 
 Every decision is built through engine/services.py, step by step, each step its own transaction,
-so its trail is the one real use would leave (including a refused advance). Seeding again
-changes nothing: users and cases that exist are left alone.
+so its trail is the one real use would leave (including a refused advance). The normative-document
+register (web/demo_documents.csv, 31 documents of 宁河区 and 岳龙镇) is imported by the 司法所
+reviewer through engine.registers.documents.import_documents, and one document is then declared
+invalid in a clean-up review, so both are in the documents' trails. Seeding again changes nothing:
+users, cases and documents that exist are left alone.
 """
 from __future__ import annotations
 
@@ -31,6 +34,11 @@ from web import demo_data as data
 WARNING = "仅供演示，切勿用于真实数据 / demo only — never use these accounts with real data"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_FILES = ("ninghe-county-road-2025.yaml", "yuelong-sewage-2024.yaml")
+DOCUMENTS = Path(__file__).resolve().parent / "demo_documents.csv"
+# the clean-up review the demo records: a township's provisional rules that set a penalty and a fee
+REVIEWED_DOCUMENT = ("岳龙政发〔2018〕12号", "declared_invalid",
+                     "乡镇人民政府无权在规范性文件中设定行政处罚和收费事项；该暂行规定有效期已于2020年4月30日届满，宣布失效。",
+                     date(2025, 12, 15))
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ def seed_demo(engine: Engine, today: date | None = None) -> list[str]:
         if not _case_exists(engine, case_id):
             build(engine)
             added.append(case_id)
-    return added + _import_examples(engine)
+    return added + _import_examples(engine) + _seed_documents(engine)
 
 
 def _seed_users(engine: Engine) -> list[str]:
@@ -157,6 +165,35 @@ def _import_examples(engine: Engine) -> list[str]:
         return []
     outcomes = _step(engine, import_cases, missing, OFFICIAL)
     return [o.case_id for o in outcomes]
+
+
+def _seed_documents(engine: Engine) -> list[str]:
+    """The demo register, imported by the reviewer when any of its numbers is missing (an existing
+    document whose row differs is updated, as any re-import would); then the demo's clean-up review,
+    once. Gives a one-line summary of what was added, or nothing."""
+    import csv
+
+    from sqlalchemy import func, select
+
+    from engine.registers.documents import import_documents
+    from engine.registers.models import NormativeDocumentRecord
+    from engine.registers.reviews import mark_reviewed
+    from engine.store.models import TrailEvent
+    with open(DOCUMENTS, encoding="utf-8-sig", newline="") as stream:
+        numbers = [row["number"] for row in csv.DictReader(stream)]
+    with UnitOfWork(engine, read_only=True) as uow:
+        present = uow.session.scalar(select(func.count()).select_from(NormativeDocumentRecord)
+                                     .where(NormativeDocumentRecord.number.in_(numbers)))
+    imported: list[str] = []
+    if present < len(numbers):
+        imported = _step(engine, import_documents, DOCUMENTS, REVIEWER).imported
+    number, outcome, reason, on = REVIEWED_DOCUMENT
+    with UnitOfWork(engine, read_only=True) as uow:
+        reviewed = uow.session.scalar(select(func.count()).select_from(TrailEvent).where(
+            TrailEvent.case_id == f"doc:{number}", TrailEvent.action == "document.reviewed"))
+    if number in imported and not reviewed:
+        _step(engine, mark_reviewed, number, outcome, reason, REVIEWER, on)
+    return [f"规范性文件 {len(imported)} 件 / {len(imported)} normative documents"] if imported else []
 
 
 def _padded(text: str, width: int) -> str:

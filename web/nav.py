@@ -26,6 +26,7 @@ NAV = (
     NavLink("home.index", "/", "首页", "Home", ROLES),
     NavLink("cases.index", "/cases", "案件", "Cases", ROLES),
     NavLink("audit.index", "/audit", "审计", "Audit", ("auditor", "admin")),
+    NavLink("documents.index", "/documents", "规范性文件", "Normative documents", ROLES),
     NavLink("rules.index", "/rules", "规则库", "Rulebook", ROLES),
     NavLink("dashboard.index", "/dashboard", "仪表盘", "Dashboard",
             ("official", "legality_reviewer", "secretary", "auditor", "admin")),

@@ -2,14 +2,26 @@
 
 Encodings (CASE_FORMAT §3): UTF-8 with or without a byte-order mark, and GB18030 (what Excel
 saves for Chinese). Detected by decoding strictly as UTF-8 (BOM allowed) and then strictly as
-GB18030, or given (`encoding="utf-8"` | `"gb18030"`). Anything else — UTF-16/32 (a BOM or NUL
-bytes), bytes that neither decoding accepts, or a GB18030 decoding that yields control or
-private-use characters (the usual sign of Latin-1 or another code page) — is refused with a
-message naming the file. Limit: a Latin-1 file whose bytes happen to form plausible GB18030
+GB18030, or given (`encoding="utf-8"` | `"gb18030"`). Anything else — UTF-16/32 (a BOM, or NUL
+bytes in the header line), bytes that neither decoding accepts, or a GB18030 decoding that yields
+C1 control, private-use or unassigned characters (the usual sign of Latin-1 or another code
+page) — is refused with a message naming the file. Limit: a Latin-1 file whose bytes happen to form plausible GB18030
 cannot be told apart by its bytes alone; give `--encoding` to be sure.
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2
 (a quoted cell spanning several lines is still one row). Blank rows are skipped.
+
+Hostile files end in an InputError naming the file (and the row and column where there is one),
+never in a traceback: a file over MAX_FILE_BYTES is refused before it is read; NUL bytes in the
+header line mean UTF-16/UTF-32 or a binary file (an .xlsx saved under a .csv name) and refuse the
+file, while a stray NUL or other control character in a cell (PostgreSQL cannot even store a NUL)
+and a cell over MAX_CELL_CHARS are problems of that row and column; a row with too few or too
+many cells names the first missing column or the first extra position. Cells beginning with
+`=`, `+`, `-` or `@` (what spreadsheets run as formulas: "CSV injection") are found by
+`formula_problem`, which each register applies to its free-text columns.
+
+Shared by both registers: `parse_date` (YYYY-MM-DD, and YYYY/M/D or YYYY-M-D as Excel writes
+dates), `mark_duplicates` (a key twice in one file), `ImportResult`, `write_rejected`.
 
 Export: UTF-8 **with** a BOM and CRLF line ends — Excel opens that correctly as Unicode (without
 the BOM it guesses the ANSI code page and garbles Chinese), and both encodings are accepted back
@@ -18,16 +30,27 @@ on import, so an exported file round-trips unchanged.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Generic, Optional, TextIO, TypeVar
 
 from engine.errors import InputError, Problem
 
 ENCODINGS = ("utf-8", "gb18030")
+MAX_FILE_BYTES = 512 * 1024 * 1024  # a township's register is a few hundred kilobytes; a province's
+                                    # million penalties about 160 MB (bench/bench_credit_scan.py)
+MAX_CELL_CHARS = 10_000             # no register cell is longer than a paragraph
+FORMULA_STARTS = ("=", "+", "-", "@")
+_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+# the csv module refuses fields over 128 KiB with an error that names neither row nor column;
+# the file-size limit bounds every field, and MAX_CELL_CHARS then names the cell. Only raised.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
 R = TypeVar("R")
 # validate_row(cells, row_number, file) -> (record | None, problems) or (record | None, problems, warnings)
 Validator = Callable[[dict[str, str], int, str], tuple[Any, ...]]
@@ -67,8 +90,9 @@ def decode(raw: bytes, file: str, encoding: Optional[str] = None) -> tuple[str, 
                       (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
         if raw.startswith(bom):
             raise _refused(file, f"{name}（带字节顺序标记）", f"{name} (byte-order mark)")
-    if b"\x00" in raw:
-        raise _refused(file, "含空字节，可能是 UTF-16/UTF-32", "NUL bytes, probably UTF-16 or UTF-32")
+    if b"\x00" in raw.split(b"\n", 1)[0]:   # the header is plain column names: NULs there are no text
+        raise _refused(file, "表头行含空字节，可能是 UTF-16/UTF-32 或二进制文件（如 .xlsx）",
+                       "NUL bytes in the header line, probably UTF-16/UTF-32 or a binary file (such as .xlsx)")
     if encoding in (None, "utf-8"):
         try:
             return raw.decode("utf-8-sig"), "utf-8"
@@ -93,7 +117,7 @@ def decode(raw: bytes, file: str, encoding: Optional[str] = None) -> tuple[str, 
 
 
 def _implausible(ch: str) -> bool:
-    if ch in "\t\r\n":
+    if ch < "\x20" or ch == "\x7f":   # ASCII controls are the same bytes in every encoding: a cell's problem
         return False
     category = unicodedata.category(ch)
     return category in ("Cc", "Co", "Cs", "Cn")
@@ -125,39 +149,195 @@ def check_header(header: Sequence[str], columns: Sequence[str], file: str) -> li
 def read_rows(path: Path | str, columns: Sequence[str], validate_row: Validator,
               encoding: Optional[str] = None) -> list[Row[Any]]:
     """Read and validate every row; raises InputError only for the file as a whole
-    (unreadable, bad encoding, bad header). Row problems are left on the rows."""
+    (unreadable, too large, bad encoding, malformed CSV, bad header). Row problems are left on the rows."""
+    return list(iter_rows(path, columns, validate_row, encoding))
+
+
+def iter_rows(path: Path | str, columns: Sequence[str], validate_row: Validator,
+              encoding: Optional[str] = None) -> Iterator[Row[Any]]:
+    """Read and validate the rows one at a time (a register of any size is never held as rows).
+    The file as a whole (size, encoding, header) is checked before the first row is given; a
+    malformed CSV record raises InputError naming its row when the reading reaches it."""
     path = Path(path)
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError.single(file, f"无法读取文件 / cannot read the file: {exc.strerror or exc}") from None
+    raw = _read_bytes(path, file)
     text, _ = decode(raw, file, encoding)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise InputError.single(file, f"CSV 格式错误 / malformed CSV: {exc}") from None
-    if not records or not any(cell.strip() for cell in records[0]):
+    del raw
+    records = _records(text, file)
+    first = next(records, None)
+    if first is None or not any(cell.strip() for cell in first):
         raise InputError.single(file, "文件为空或缺少表头行 / empty file or no header row", "row 1")
-    header = [cell.strip() for cell in records[0]]
+    header = [cell.strip() for cell in first]
     problems = check_header(header, columns, file)
     if problems:
         raise InputError(problems)
-    rows: list[Row[Any]] = []
-    for index, cells in enumerate(records[1:], start=2):
+    return _validated(records, header, validate_row, file)
+
+
+def _validated(records: Iterator[list[str]], header: list[str], validate_row: Validator,
+               file: str) -> Iterator[Row[Any]]:
+    width = len(header)
+    for index, cells in enumerate(records, start=2):
         if not any(cell.strip() for cell in cells):
             continue
-        row: Row[Any] = Row(index, {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)})
-        if len(cells) != len(header):
-            row.problems.append(Problem(file, where(index), f"应有 {len(header)} 个字段，实际 {len(cells)} 个"
-                                                             f" / expected {len(header)} fields, got {len(cells)}"))
-            rows.append(row)
+        row: Row[Any] = Row(index, dict(zip(header, cells)) if len(cells) == width else
+                            {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)})
+        if len(cells) != width:
+            row.problems.extend(_ragged(cells, header, index, file))
+        elif _suspect(cells):
+            row.problems.extend(_bad_cells(cells, header, index, file))
+        if not row.problems:
+            result = validate_row(row.cells, index, file)
+            row.record, row.problems = result[0], list(result[1])
+            row.warnings = list(result[2]) if len(result) > 2 else []
+        yield row
+
+
+def _read_bytes(path: Path, file: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError.single(file, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES} 字节）"
+                                          f" / file too large ({size} bytes, at most {MAX_FILE_BYTES})")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError.single(file, f"无法读取文件 / cannot read the file: {exc.strerror or exc}") from None
+
+
+def _records(text: str, file: str) -> Iterator[list[str]]:
+    """The CSV records of the text, one at a time; a malformed record is refused naming its row."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    n = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError.single(file, f"CSV 格式错误 / malformed CSV: {exc}", where(n + 1)) from None
+        n += 1
+        yield record
+
+
+def _ragged(cells: Sequence[str], header: Sequence[str], n: int, file: str) -> list[Problem]:
+    """A row with too few cells names the first missing column; too many, the first extra position."""
+    if len(cells) == len(header):
+        return []
+    column = header[len(cells)] if len(cells) < len(header) else f"column {len(header) + 1}"
+    return [Problem(file, where(n, column), f"应有 {len(header)} 个字段，实际 {len(cells)} 个"
+                                            f" / expected {len(header)} fields, got {len(cells)}")]
+
+
+def _bad_cells(cells: Sequence[str], header: Sequence[str], n: int, file: str) -> list[Problem]:
+    """Cells no register may hold: longer than MAX_CELL_CHARS, or with a control character
+    (tab and line ends excepted: a quoted cell may span lines)."""
+    problems = []
+    for name, cell in zip(header, cells):
+        if len(cell) > MAX_CELL_CHARS:
+            problems.append(Problem(file, where(n, name),
+                                    f"内容过长（{len(cell)} 字，上限 {MAX_CELL_CHARS} 字） / cell too long "
+                                    f"({len(cell)} characters, at most {MAX_CELL_CHARS})"))
             continue
-        result = validate_row(row.cells, index, file)
-        row.record, row.problems = result[0], list(result[1])
-        row.warnings = list(result[2]) if len(result) > 2 else []
-        rows.append(row)
-    return rows
+        found = _CONTROL.search(cell)
+        control = found.start() if found else None
+        if control is not None:
+            code = f"U+{ord(cell[control]):04X}"
+            problems.append(Problem(file, where(n, name), f"第 {control + 1} 个字符是控制字符 {code}"
+                                                          f" / character {control + 1} is the control "
+                                                          f"character {code}"))
+    return problems
+
+
+# Unicode category Cc is exactly U+0000–U+001F and U+007F–U+009F; tab and line ends are allowed
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control(ch: str) -> bool:
+    return _CONTROL.match(ch) is not None
+
+
+def _suspect(cells: Sequence[str]) -> bool:
+    """Whether a row may hold a bad cell (too long, or a control character): one test for the row."""
+    joined = "".join(cells)
+    return len(joined) > MAX_CELL_CHARS and max(map(len, cells)) > MAX_CELL_CHARS or \
+        _CONTROL.search(joined) is not None
+
+
+def formula_problem(text: str) -> Optional[tuple[str, str]]:
+    """(Chinese, English) when a cell begins as a spreadsheet formula would (=, +, -, @)."""
+    if text.startswith(FORMULA_STARTS):
+        return (f"不得以 {text[0]} 开头（电子表格会当作公式执行）",
+                f"must not begin with {text[0]} (a spreadsheet would run it as a formula)")
+    return None
+
+
+def _defused(cell: str) -> str:
+    return "'" + cell if cell.lstrip().startswith(FORMULA_STARTS) else cell
+
+
+@functools.lru_cache(maxsize=8192)        # a register's dates repeat: a few thousand distinct days
+def parse_date(text: str) -> Optional[date]:
+    """A register date: YYYY-MM-DD, or YYYY/M/D and YYYY-M-D as Excel writes them; None if invalid."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    match = _DATE.fullmatch(text)
+    if not match:
+        return None
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def mark_duplicates(rows: Iterable[Row[Any]], column: str, label: tuple[str, str], file: str) -> None:
+    """Refuse every row whose `column` repeats an earlier row's (the first one stays good)."""
+    first: dict[str, int] = {}
+    zh, en = label
+    for row in rows:
+        key = (row.cells.get(column) or "").strip()
+        if not key:
+            continue
+        if key in first:
+            row.problems.append(Problem(file, where(row.number, column),
+                                        f"{zh}：{key} 与第 {first[key]} 行重复 / duplicate {en} {key}, "
+                                        f"already on row {first[key]}"))
+            row.record = None
+        else:
+            first[key] = row.number
+
+
+@dataclass
+class ImportResult:
+    """What an import did: keys imported, updated, unchanged; problems of rejected rows; warnings."""
+
+    imported: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def reason_of(row: Row[Any]) -> str:
+    """A rejected row's problems as one cell: "row 5, decided_on: …；row 5, category: …"."""
+    return "；".join(f"{p.path}: {p.message}" for p in row.problems)
+
+
+def write_rejected(rows: Iterable[Row[Any]], columns: Sequence[str], target: Path | str | TextIO) -> None:
+    """The rejected rows as a register file: the columns as given, plus `reason` (to a path or a stream).
+
+    The file is opened in a spreadsheet to be corrected, and its cells came from an untrusted
+    file: a cell that would run as a formula is written with a leading `'` (the usual defence
+    against CSV injection; its reason says what to correct). Every other cell is as given.
+    """
+    records = ({**{k: _defused(v) for k, v in r.cells.items()}, "reason": reason_of(r)} for r in rows)
+    if isinstance(target, (str, Path)):
+        with open(target, "w", encoding="utf-8", newline="") as stream:
+            write_register(records, tuple(columns) + ("reason",), stream)
+    else:
+        write_register(records, tuple(columns) + ("reason",), target)
 
 
 def read_register(path: Path | str, columns: Sequence[str], validate_row: Validator,

@@ -66,7 +66,7 @@ class Basis:
         return f"{self.title}@{self.version.isoformat()}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NormativeDocument:
     """One row of the register, exactly the columns of CASE_FORMAT §3."""
 

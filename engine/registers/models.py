@@ -1,22 +1,24 @@
-"""The stored normative-document register (CASE_FORMAT §3), on the store's declarative Base.
+"""The stored registers, on the store's declarative Base: normative documents (CASE_FORMAT §3)
+and administrative penalties (§4).
 
 Import this module wherever `Base.metadata` must be complete (migrations' autogenerate check,
-`tests/store/test_db.py`): the table is created by migration 0003.
+`tests/store/test_db.py`): the tables are created by migrations 0003 and 0004.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, CheckConstraint, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.models import Base, utcnow
 
-KINDS = ("regular", "provisional", "trial")
-STATUSES = ("in_force", "amended", "repealed", "expired")
-SETS = ("licence", "penalty", "compulsory_measure", "fee", "reduces_rights", "adds_obligations")
+from engine.registers.vocab import KINDS, SETS, STATUSES  # noqa: E402,F401  (shared with the fact catalogue)
+from engine.registers.vocab import CATEGORIES, REPAIR_RESULTS  # noqa: E402,F401  (§4, shared likewise)
 NUMBER_MAX = 200
+NAME_MAX = 200          # a party's or an authority's name
+CREDIT_CODE_LENGTH = 18
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -48,6 +50,44 @@ class NormativeDocumentRecord(Base):
     status: Mapped[str] = mapped_column(String(16))
     last_reviewed_on: Mapped[Optional[date]]
     row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §3 row
+    updated_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PenaltyRecordRow(Base):
+    """One administrative penalty of the register (§4); `id` keeps the register's order.
+
+    Indexed by authority (each authority follows up its own penalties: 谁处罚、谁负责) and by
+    decision date (publication periods run from it).
+    """
+
+    __tablename__ = "penalty_records"
+    __table_args__ = (
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
+        CheckConstraint("repair_result IS NULL OR " + _in("repair_result", REPAIR_RESULTS), name="repair_result"),
+        Index(None, "authority"),
+        Index(None, "decided_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_number: Mapped[str] = mapped_column(String(NUMBER_MAX), unique=True)
+    party: Mapped[str] = mapped_column(String(NAME_MAX))
+    credit_code: Mapped[str] = mapped_column(String(CREDIT_CODE_LENGTH))
+    authority: Mapped[str] = mapped_column(String(NAME_MAX))
+    decided_on: Mapped[date]
+    category: Mapped[str] = mapped_column(String(24))
+    published_on: Mapped[Optional[date]]
+    fulfilled_on: Mapped[Optional[date]]
+    commitment_on: Mapped[Optional[date]]
+    training_on: Mapped[Optional[date]]
+    credit_report_on: Mapped[Optional[date]]
+    repair_applied_on: Mapped[Optional[date]]
+    repair_decided_on: Mapped[Optional[date]]
+    repair_result: Mapped[Optional[str]] = mapped_column(String(16))
+    revoked_on: Mapped[Optional[date]]
+    withdrawn_on: Mapped[Optional[date]]
+    row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §4 row
     updated_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

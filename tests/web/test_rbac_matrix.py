@@ -26,6 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -41,6 +42,7 @@ UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 CASE = "YL-DEMO-01"            # created by `official`, in public participation
+DOCUMENT = "宁河政规〔2020〕1号"  # a demo normative document (web/demo_documents.csv): its number, percent-encoded in URLs
 TARGET_USER = "rbac-target"    # the admin's routes act on this user, never on a demo user
 STAGE_OF = {"official": "initiation", "legality_reviewer": "legality_review", "secretary": "collective_decision"}
 ENV = ("YIFA_INSTANCE", "DATABASE_URL", "YIFA_SECRET_KEY", "YIFA_BEHIND_TLS", "YIFA_PROXIES", "YIFA_DEMO")
@@ -147,7 +149,8 @@ def ids(demo_template) -> dict[str, str]:
         token = conn.execute(select(ApiToken.id).where(ApiToken.username == TARGET_USER)).scalar_one()
     db.dispose()
     return {"case_id": CASE, "att_id": str(att), "username": TARGET_USER, "token_id": str(token),
-            "rel": "CN/decree-713.yaml"}
+            "rel": "CN/decree-713.yaml", "number": quote(DOCUMENT),
+            "rejected_id": "no-such-rejected-file"}   # a download of this session's rejected rows: 404 for the allowed
 
 
 @pytest.fixture
@@ -220,6 +223,7 @@ def _body(endpoint: str, role: str | None) -> dict[str, Any]:
         "api.adjust": {"kind": "suspend", "reason": "权限矩阵测试", "on": today},
         "api.check": {"id": "RBAC-3", "title": "权限矩阵测试"},
         "api.issue_my_token": {"label": "rbac"},
+        "documents.review": {"outcome": "kept", "reason": "权限矩阵测试", "on": today},
     }.get(endpoint, {})
 
 

@@ -1,0 +1,218 @@
+"""Scan the penalty register as of a day (CASE_FORMAT §6): per record the regime, the publication
+periods, eligibility and what is missing; and the penalising authority's follow-ups.
+
+    records ─ checker (domain credit_repair) ─▶ facts + findings ─▶ record summary (§6 `records`)
+                                                                 ─▶ follow-ups (§6 `follow_ups`)
+
+A follow-up is a violated finding of a rule that names one (`follow_up:` in the rule file), raised
+while the act it asks for is still not done. Its `due_on` follows §6: withdraw_publication — the
+withdrawal deadline (3 working days after `revoked_on`); take_down — `max_period_ends_on`;
+process_application — `repair_applied_on` plus the processing limit in working days; the others
+none. A follow-up is overdue when `as_of` is after its `due_on`; the scan exits 1 when one is.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable, Iterable, Iterator, Optional, TextIO
+
+from engine.calendar import CalendarUnknownError
+from engine.check import Checker, checker_for
+from engine.domains import CREDIT
+from engine.findings import Finding, judged_date
+from engine.registers.vocab import MISSING
+
+PROCESSING_PARAM = "repair_processing_working_days"
+# the act each follow-up asks for is still not done
+STILL_OPEN: dict[str, Callable[[dict], bool]] = {
+    "chase_fulfilment": lambda facts: "fulfilled_on" not in facts,
+    "notify_party": lambda facts: "repair_applied_on" not in facts and "withdrawn_on" not in facts,
+    "process_application": lambda facts: "repair_decided_on" not in facts,
+    "withdraw_publication": lambda facts: "withdrawn_on" not in facts,
+    "take_down": lambda facts: bool(facts.get("still_shown")),
+}
+ACTION_ZH = {"chase_fulfilment": "督促履行", "notify_party": "告知可申请修复", "process_application": "办理修复申请",
+             "withdraw_publication": "撤回公示信息", "take_down": "撤下公示信息"}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    case_number: str
+    authority: str
+    action: str
+    rule: str
+    due_on: Optional[date]
+    message: dict
+    as_of: date
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on is not None and self.as_of > self.due_on
+
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
+        return {"case_number": self.case_number, "authority": self.authority, "action": self.action,
+                "rule": self.rule, "due_on": self.due_on.isoformat() if self.due_on else None,
+                "message": self.message[lang]}
+
+
+class RecordScan:
+    """One penalty record on the scan date: its facts, findings and follow-ups."""
+
+    def __init__(self, record: Any, scanner: "CreditScanner", facts: dict, branches: list[int]):
+        self.record, self.scanner, self.facts, self.branches = record, scanner, facts, branches
+        self._findings: Optional[list[Finding]] = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        if self._findings is None:
+            self._findings = self.scanner.checker.findings(self.facts, self.branches)
+        return self._findings
+
+    def follow_ups(self) -> list[FollowUp]:
+        out = []
+        checker, facts = self.scanner.checker, self.facts
+        for i, action in self.scanner.follow_up_rules:
+            b = self.branches[i]
+            if checker.compiled[i].branches[b].verdict != "violated" or not STILL_OPEN[action](facts):
+                continue
+            finding = self.findings[i] if self._findings is not None else \
+                checker.plans[i].build(b, facts, checker.calendar)
+            out.append(FollowUp(self.record.case_number, self.record.authority, action, finding.rule,
+                                self.scanner.due_on(action, finding, self.facts), finding.message,
+                                self.scanner.as_of))
+        return out
+
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
+        f = self.facts
+        has_regime = "regime" in f
+        return {"case_number": self.record.case_number, "regime": f.get("regime"),
+                "category": self.record.category,
+                "min_period_ends_on": _iso(f.get("min_period_ends_on")),
+                "max_period_ends_on": _iso(f.get("max_period_ends_on")),
+                "eligible": bool(f.get("eligible", False)),
+                "missing": [w for w in MISSING if f.get(f"missing.has.{w}")] if has_regime else [],
+                "repairable": f.get("repairable") if has_regime else None,
+                "findings": [x.to_json(lang) for x in self.findings]}
+
+
+def _iso(ordinal: Optional[int]) -> Optional[str]:
+    return date.fromordinal(ordinal).isoformat() if ordinal is not None else None
+
+
+class CreditScanner:
+    """The credit-repair rules of one jurisdiction's rulebook, applied as of one day."""
+
+    def __init__(self, as_of: date, jurisdiction: str = "CN", engine: str = "native",
+                 authority: Optional[str] = None, checker: Optional[Checker] = None):
+        self.as_of, self.engine, self.authority = as_of, engine, authority
+        self.checker = checker or checker_for(jurisdiction, domain=CREDIT)
+        self.follow_up_rules = [(i, cr.rule.rule.follow_up) for i, cr in enumerate(self.checker.compiled)
+                                 if cr.rule.rule.follow_up is not None]
+
+    def scan_one(self, record: Any) -> RecordScan:
+        facts, branches = self.checker.verdicts(record, self.as_of, self.engine)
+        return RecordScan(record, self, facts, branches)
+
+    def scan(self, records: Iterable[Any], progress: Optional[Callable[[int], None]] = None) -> Iterator[RecordScan]:
+        """Judge each record (of the chosen authority) in turn; `progress(n)` after each record read."""
+        for n, record in enumerate(records, 1):
+            if self.authority is None or record.authority == self.authority:
+                yield self.scan_one(record)
+            if progress is not None:
+                progress(n)
+
+    def due_on(self, action: str, finding: Finding, facts: dict) -> Optional[date]:
+        """The follow-up's due date as CASE_FORMAT §6 defines it."""
+        if action == "take_down":
+            return date.fromordinal(facts["max_period_ends_on"]) if "max_period_ends_on" in facts else None
+        if action == "withdraw_publication":
+            due = finding.facts.get("due_on")
+            return date.fromisoformat(due) if due else None
+        if action == "process_application" and "repair_applied_on" in facts:
+            param = self.checker.book.params.get(PROCESSING_PARAM)
+            version = param.version_on(judged_date(finding.plan.rd, facts)) if param else None
+            if version is None:
+                return None
+            try:
+                return self.checker.calendar.add_working_days(date.fromordinal(facts["repair_applied_on"]),
+                                                              version.value)
+            except CalendarUnknownError:
+                return None
+        return None
+
+
+@dataclass
+class CreditSummary:
+    records: int = 0
+    follow_ups: int = 0
+    overdue: int = 0
+
+    def add(self, follow_ups: list[FollowUp]) -> None:
+        self.records += 1
+        self.follow_ups += len(follow_ups)
+        self.overdue += sum(1 for f in follow_ups if f.overdue)
+
+
+def write_json(scanner: CreditScanner, scans: Iterable[RecordScan], out: TextIO, lang: str = "zh") -> CreditSummary:
+    """Write CASE_FORMAT §6's JSON, one record at a time (follow-ups kept for the end); gives the summary."""
+    summary = CreditSummary()
+    pending: list[FollowUp] = []
+    out.write('{\n  "as_of": ' + json.dumps(scanner.as_of.isoformat()) + ',\n  "records": [')
+    for i, scan in enumerate(scans):
+        follow_ups = scan.follow_ups()
+        summary.add(follow_ups)
+        pending += follow_ups
+        out.write(("," if i else "") + "\n    " + json.dumps(scan.to_json(lang), ensure_ascii=False))
+    out.write("\n  ],\n  \"follow_ups\": [")
+    for i, f in enumerate(pending):
+        out.write(("," if i else "") + "\n    " + json.dumps(f.to_json(lang), ensure_ascii=False))
+    out.write("\n  ]\n}\n")
+    return summary
+
+
+FOLLOW_UP_COLUMNS = ("case_number", "party", "authority", "action", "rule", "due_on", "overdue", "message")
+
+
+def write_follow_ups_csv(scans: Iterable[RecordScan], out: TextIO, lang: str = "zh") -> CreditSummary:
+    """The follow-up list as CSV (one row per follow-up): the authority's worklist."""
+    summary = CreditSummary()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(FOLLOW_UP_COLUMNS)
+    for scan in scans:
+        follow_ups = scan.follow_ups()
+        summary.add(follow_ups)
+        for f in follow_ups:
+            writer.writerow([f.case_number, scan.record.party, f.authority, f.action, f.rule,
+                             f.due_on.isoformat() if f.due_on else "", "true" if f.overdue else "false",
+                             f.message[lang]])
+    return summary
+
+
+def write_table(scanner: CreditScanner, scans: Iterable[RecordScan], out: TextIO, lang: str = "zh") -> CreditSummary:
+    """The text report: follow-ups grouped by authority, overdue ones marked."""
+    zh = lang == "zh"
+    summary = CreditSummary()
+    by_authority: dict[str, list[FollowUp]] = {}
+    for scan in scans:
+        follow_ups = scan.follow_ups()
+        summary.add(follow_ups)
+        for f in follow_ups:
+            by_authority.setdefault(f.authority, []).append(f)
+    out.write(f"信用修复跟进 · 截至 {scanner.as_of}\n\n" if zh else f"Credit-repair follow-ups · as of {scanner.as_of}\n\n")
+    for authority in sorted(by_authority):
+        items = by_authority[authority]
+        out.write(f"■ {authority}（{len(items)} 项）\n" if zh else f"■ {authority} ({len(items)})\n")
+        for f in sorted(items, key=lambda x: (not x.overdue, x.due_on or date.max, x.case_number)):
+            due = f.due_on.isoformat() if f.due_on else "—"
+            flag = ("【逾期】" if zh else "[overdue] ") if f.overdue else ""
+            action = ACTION_ZH[f.action] if zh else f.action
+            out.write(f"  {flag}{f.case_number}　{action}　期限 {due}　{f.rule}：{f.message[lang]}\n")
+        out.write("\n")
+    out.write(f"共 {summary.records} 条处罚记录，跟进事项 {summary.follow_ups} 项，其中逾期 {summary.overdue} 项\n" if zh else
+              f"{summary.records} records, {summary.follow_ups} follow-ups, {summary.overdue} overdue\n")
+    return summary
+
+
+__all__ = ["CreditScanner", "FollowUp", "RecordScan", "write_follow_ups_csv", "write_json", "write_table"]

@@ -1,0 +1,340 @@
+"""The administrative-penalty register (行政处罚登记表, CASE_FORMAT §4): CSV import and export.
+
+The register records each penalty decision and what became of its publication on the credit
+website and of the party's credit repair (信用修复, SPEC §C). This module reads, validates,
+stores and writes it back; judging the repair (periods, eligibility, follow-ups) is the credit
+scan's business, not the import's.
+
+Decisions (documented for the lead and for users):
+- **All or nothing**, as for the document register: without `skip_invalid` one bad row refuses
+  the whole file (InputError with every bad row: row number, column, reason) and nothing is
+  stored. With `skip_invalid` the good rows are stored and the bad ones written to
+  `rejected_out` (the §4 columns as given, plus `reason`; a cell that would run as a
+  spreadsheet formula gets a leading `'` there, since that file is opened to be corrected).
+  The caller's unit of work is one transaction: nothing is ever half imported.
+- **Re-import updates.** A case number already stored is updated when its row changed (trail
+  event `penalty.updated`, with the previous row's sha256) and left alone when identical (no
+  event). Stored penalties missing from the file are left alone: a file may be a partial
+  register (one authority's penalties). A case number twice in the same file refuses the second row.
+- **Refusals** (the row cannot be a true record):
+  an empty required field (case_number, party, credit_code, authority, decided_on, category);
+  an impossible date; a value outside an enumeration (category, repair_result);
+  a credit code failing GB 32100-2015 (length, charset, division digits, the organisation-code
+  check and the 18th check character — see `credit_code`; lower case is refused, not fixed);
+  a case number over 200 characters, a party or authority name over 200;
+  a case number, party or authority beginning with `=`, `+`, `-` or `@` (a formula, not a name);
+  a date of the penalty's own life before `decided_on` — `published_on` (publishing a decision
+  that does not exist yet), `fulfilled_on` (performing obligations the decision has not yet
+  imposed), `repair_applied_on`, `repair_decided_on` (repairing a penalty not yet imposed),
+  `revoked_on`, `withdrawn_on`;
+  `repair_decided_on` before `repair_applied_on`;
+  `repair_result` without `repair_decided_on`, and `repair_decided_on` without `repair_result`
+  (a decision has an outcome; guessing it would make the scan take a record down or keep it
+  up on no evidence);
+  `withdrawn_on` without `published_on` (§4: empty `published_on` means "not published", and
+  what was never published cannot be withdrawn), or before `published_on`.
+- **Warnings, not refusals** (the row is imported; the warning is printed and kept in the event):
+  `commitment_on`, `training_on` or `credit_report_on` before `decided_on` — a commitment letter,
+  training certificate or credit report can predate this penalty (one made for an earlier
+  repair), so the date is a fact to show; whether such a material counts for this repair is
+  for the credit scan to judge. `repair_decided_on` without `repair_applied_on` — the
+  application may have gone through 信用中国 and only the result reached the authority.
+- **Column order.** The header is matched by name, as for §3: a file with the §4 columns in
+  another order is read; export always writes the §4 order.
+- **Formula cells on export** are written exactly as stored: the contract format is not altered
+  (no `'` prefix, which would change the data for every script that reads it). Import refuses
+  such cells in the free-text columns, and import is the only way rows are stored, so an
+  export holds none; a stored one is still exported without error.
+- Dates are written YYYY-MM-DD; YYYY/M/D and YYYY-M-D (what Excel makes of dates) are accepted
+  and exported back as YYYY-MM-DD.
+- Every stored change is an event on the chain `penalty:<case_number>` (action
+  `penalty.imported` or `penalty.updated`; payload `{"row": {column: text},
+  "sha256": sha256(canonical row), "source_row": n, …}`).
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, fields
+from datetime import date
+from pathlib import Path
+from typing import Iterator, Any, Optional, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.access import require_role
+from engine.errors import InputError, Problem
+from engine.registers.credit_code import credit_code_problems
+from engine.registers.csvio import (ImportResult, Row, formula_problem, mark_duplicates, parse_date,
+                                    read_rows, where, write_register, write_rejected)
+from engine.registers.models import CATEGORIES, NAME_MAX, NUMBER_MAX, REPAIR_RESULTS, PenaltyRecordRow
+from engine.store.uow import UnitOfWork
+from engine.trail import append_event, canonical
+
+COLUMNS = ("case_number", "party", "credit_code", "authority", "decided_on", "category",
+           "published_on", "fulfilled_on", "commitment_on", "training_on", "credit_report_on",
+           "repair_applied_on", "repair_decided_on", "repair_result", "revoked_on", "withdrawn_on")
+REQUIRED = ("case_number", "party", "credit_code", "authority", "decided_on", "category")
+DATE_COLUMNS = ("decided_on", "published_on", "fulfilled_on", "commitment_on", "training_on",
+                "credit_report_on", "repair_applied_on", "repair_decided_on", "revoked_on", "withdrawn_on")
+# acts on the penalty itself: none can happen before the decision exists (refused)
+AFTER_DECISION = ("published_on", "fulfilled_on", "repair_applied_on", "repair_decided_on",
+                  "revoked_on", "withdrawn_on")
+# the party's repair materials: may predate this penalty (warned)
+MATERIALS = ("commitment_on", "training_on", "credit_report_on")
+TEXT_LIMITS = {"case_number": NUMBER_MAX, "party": NAME_MAX, "authority": NAME_MAX}
+COLUMN_ZH = {"case_number": "处罚决定书文号", "party": "当事人", "credit_code": "统一社会信用代码",
+             "authority": "处罚机关", "decided_on": "处罚决定日期", "category": "失信类别",
+             "published_on": "公示日期", "fulfilled_on": "履行完毕日期", "commitment_on": "信用承诺日期",
+             "training_on": "信用修复培训日期", "credit_report_on": "信用报告日期",
+             "repair_applied_on": "修复申请日期", "repair_decided_on": "修复决定日期",
+             "repair_result": "修复结果", "revoked_on": "撤销或变更日期", "withdrawn_on": "撤下公示日期"}
+EDITOR_ROLES = ("official", "legality_reviewer", "admin")
+CHAIN_PREFIX = "penalty:"
+
+
+@dataclass(frozen=True, slots=True)      # a million of them are held by a file scan
+class PenaltyRecord:
+    """One row of the register, exactly the columns of CASE_FORMAT §4."""
+
+    case_number: str
+    party: str
+    credit_code: str
+    authority: str
+    decided_on: date
+    category: str
+    published_on: Optional[date]
+    fulfilled_on: Optional[date]
+    commitment_on: Optional[date]
+    training_on: Optional[date]
+    credit_report_on: Optional[date]
+    repair_applied_on: Optional[date]
+    repair_decided_on: Optional[date]
+    repair_result: Optional[str]
+    revoked_on: Optional[date]
+    withdrawn_on: Optional[date]
+
+    def to_row(self) -> dict[str, str]:
+        """The CSV cells of this penalty, canonical (ISO dates, empty for none)."""
+        row: dict[str, str] = {}
+        for name in COLUMNS:
+            value = getattr(self, name)
+            row[name] = value.isoformat() if isinstance(value, date) else ("" if value is None else str(value))
+        return row
+
+    def sha256(self) -> str:
+        return hashlib.sha256(canonical(self.to_row()).encode()).hexdigest()
+
+
+class _RowCheck:
+    """The problems and warnings of one row, each with its column and a bilingual message."""
+
+    def __init__(self, file: str, n: int):
+        self.file, self.n = file, n
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def bad(self, column: str, zh: str, en: str) -> None:
+        self.problems.append(Problem(self.file, where(self.n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
+
+    def warn(self, column: str, zh: str, en: str) -> None:
+        self.warnings.append(Problem(self.file, where(self.n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
+
+
+def validate_row(cells: dict[str, str], n: int, file: str):
+    """Validate one §4 row: (PenaltyRecord or None, problems, warnings)."""
+    check = _RowCheck(file, n)
+    v = {k: (cells.get(k) or "").strip() for k in COLUMNS}
+    _check_required(v, check)
+    _check_texts(v, check)
+    for message in (credit_code_problems(v["credit_code"]) if v["credit_code"] else []):
+        check.problems.append(Problem(file, where(n, "credit_code"), message))
+    dates = _parse_dates(v, check)
+    _check_enums(v, check)
+    _check_order(dates, check)
+    _check_repair(v, dates, check)
+    if check.problems:
+        return None, check.problems, check.warnings
+    record = PenaltyRecord(
+        case_number=v["case_number"], party=v["party"], credit_code=sys.intern(v["credit_code"]),
+        authority=sys.intern(v["authority"]), category=sys.intern(v["category"]),
+        repair_result=sys.intern(v["repair_result"]) if v["repair_result"] else None,
+        **dates)  # type: ignore[arg-type]
+    return record, [], check.warnings
+
+
+def _check_required(v: dict[str, str], check: _RowCheck) -> None:
+    for column in REQUIRED:
+        if not v[column]:
+            check.bad(column, "必填，不得为空", "required, must not be empty")
+
+
+def _check_texts(v: dict[str, str], check: _RowCheck) -> None:
+    """Lengths the store can index, and no cell a spreadsheet would run as a formula."""
+    for column, limit in TEXT_LIMITS.items():
+        if len(v[column]) > limit:
+            check.bad(column, f"过长（{len(v[column])} 字，上限 {limit} 字）",
+                      f"too long ({len(v[column])} characters, at most {limit})")
+        formula = formula_problem(v[column])
+        if formula:
+            check.bad(column, *formula)
+
+
+def _parse_dates(v: dict[str, str], check: _RowCheck) -> dict[str, Optional[date]]:
+    dates: dict[str, Optional[date]] = {}
+    for column in DATE_COLUMNS:
+        dates[column] = parse_date(v[column]) if v[column] else None
+        if v[column] and dates[column] is None:
+            check.bad(column, f"日期无效 {v[column]!r}，应为 YYYY-MM-DD",
+                      f"invalid date {v[column]!r}, expected YYYY-MM-DD")
+    return dates
+
+
+def _check_enums(v: dict[str, str], check: _RowCheck) -> None:
+    for column, allowed in (("category", CATEGORIES), ("repair_result", REPAIR_RESULTS)):
+        if v[column] and v[column] not in allowed:
+            words = " | ".join(allowed) + (" | 空 empty" if column == "repair_result" else "")
+            check.bad(column, f"取值无效 {v[column]!r}，应为 {words} 之一",
+                      f"invalid value {v[column]!r}, expected one of {words}")
+
+
+def _check_order(dates: dict[str, Optional[date]], check: _RowCheck) -> None:
+    """Dates of the penalty's life cannot precede the decision; repair materials may (warning)."""
+    decided = dates["decided_on"]
+    if decided is None:
+        return
+    for column in AFTER_DECISION:
+        when = dates[column]
+        if when is not None and when < decided:
+            check.bad(column, f"{when} 早于处罚决定日期 {decided}", f"{when} is before the decision ({decided})")
+    for column in MATERIALS:
+        when = dates[column]
+        if when is not None and when < decided:
+            check.warn(column, f"{when} 早于处罚决定日期 {decided}，该材料可能不属于本次修复",
+                       f"{when} is before the decision ({decided}); the material may belong to another repair")
+
+
+def _check_repair(v: dict[str, str], dates: dict[str, Optional[date]], check: _RowCheck) -> None:
+    """A repair decision has a date and an outcome, after its application; a withdrawal follows a publication."""
+    applied, decided = dates["repair_applied_on"], dates["repair_decided_on"]
+    if v["repair_result"] and not v["repair_decided_on"]:
+        check.bad("repair_result", f"已填修复结果 {v['repair_result']}，但没有修复决定日期",
+                  f"a result ({v['repair_result']}) without repair_decided_on")
+    if v["repair_decided_on"] and not v["repair_result"]:
+        check.bad("repair_result", f"已填修复决定日期 {v['repair_decided_on']}，但没有修复结果（granted 或 refused）",
+                  f"repair decided on {v['repair_decided_on']} without a result (granted or refused)")
+    if applied and decided and decided < applied:
+        check.bad("repair_decided_on", f"{decided} 早于修复申请日期 {applied}",
+                  f"{decided} is before the application ({applied})")
+    if decided and not v["repair_applied_on"]:
+        check.warn("repair_decided_on", "有修复决定但未登记修复申请日期",
+                   "a repair decision without a recorded application date")
+    published, withdrawn = dates["published_on"], dates["withdrawn_on"]
+    if v["withdrawn_on"] and not v["published_on"]:
+        check.bad("withdrawn_on", "未登记公示日期（即未公示），不能撤下公示",
+                  "no published_on (i.e. never published): nothing to withdraw")
+    elif published and withdrawn and withdrawn < published:
+        check.bad("withdrawn_on", f"{withdrawn} 早于公示日期 {published}",
+                  f"{withdrawn} is before the publication ({published})")
+
+
+def read_penalties(path: Path | str, encoding: Optional[str] = None) -> list[Row[PenaltyRecord]]:
+    """Read and validate a register file, duplicate case numbers within it included."""
+    rows = read_rows(path, COLUMNS, validate_row, encoding)
+    mark_duplicates(rows, "case_number", (COLUMN_ZH["case_number"], "case number"), str(path))
+    return rows
+
+
+def _apply(record: PenaltyRecordRow, penalty: PenaltyRecord, actor: str) -> None:
+    for name in COLUMNS:
+        setattr(record, name, getattr(penalty, name))
+    record.row_sha256 = penalty.sha256()
+    record.updated_by = actor
+
+
+def from_record(record: PenaltyRecordRow) -> PenaltyRecord:
+    """The register row of a stored penalty."""
+    return PenaltyRecord(**{f.name: getattr(record, f.name) for f in fields(PenaltyRecord)})
+
+
+def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
+                     rejected_out: Optional[Path | str | TextIO] = None,
+                     encoding: Optional[str] = None) -> ImportResult:
+    """Import a §4 register file in the caller's unit of work (the caller commits).
+
+    Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
+    `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
+    """
+    session = uow.session
+    require_role(session, actor, EDITOR_ROLES)
+    rows = read_penalties(path, encoding)
+    bad = [r for r in rows if not r.ok]
+    result = ImportResult(rejected=[p for r in bad for p in r.problems],
+                          warnings=[w for r in rows if r.ok for w in r.warnings])
+    if bad and not skip_invalid:
+        raise InputError(result.rejected)
+    if rejected_out is not None and bad:
+        write_rejected(bad, COLUMNS, rejected_out)
+    good = [r for r in rows if r.ok]
+    existing = _stored(session, [r.record.case_number for r in good])
+    for row in good:
+        _store_row(session, row, existing.get(row.record.case_number), actor, result)
+    return result
+
+
+def _stored(session: Session, case_numbers: list[str]) -> dict[str, PenaltyRecordRow]:
+    if not case_numbers:
+        return {}
+    return {rec.case_number: rec for rec in session.scalars(
+        select(PenaltyRecordRow).where(PenaltyRecordRow.case_number.in_(case_numbers)))}
+
+
+def _store_row(session: Session, row: Row[PenaltyRecord], record: Optional[PenaltyRecordRow], actor: str,
+               result: ImportResult) -> None:
+    """Insert, update or leave one penalty, with its trail event."""
+    penalty = row.record
+    digest = penalty.sha256()
+    payload: dict[str, Any] = {"row": penalty.to_row(), "sha256": digest, "source_row": row.number}
+    if row.warnings:
+        payload["warnings"] = [f"{w.path}: {w.message}" for w in row.warnings]
+    chain = CHAIN_PREFIX + penalty.case_number
+    if record is None:
+        record = PenaltyRecordRow()
+        _apply(record, penalty, actor)
+        session.add(record)
+        session.flush()
+        append_event(session, chain, actor, "penalty.imported", payload)
+        result.imported.append(penalty.case_number)
+    elif record.row_sha256 == digest:
+        result.unchanged.append(penalty.case_number)
+    else:
+        payload["previous_sha256"] = record.row_sha256
+        _apply(record, penalty, actor)
+        session.flush()
+        append_event(session, chain, actor, "penalty.updated", payload)
+        result.updated.append(penalty.case_number)
+
+
+def all_penalties(session: Session) -> list[PenaltyRecord]:
+    """Every stored penalty, in register order."""
+    return [from_record(r) for r in session.scalars(select(PenaltyRecordRow).order_by(PenaltyRecordRow.id))]
+
+
+def iter_penalties(session: Session, batch: int = 2000) -> Iterator[PenaltyRecord]:
+    """Every stored penalty in register order, read in batches (a register of any size)."""
+    query = select(PenaltyRecordRow).order_by(PenaltyRecordRow.id).execution_options(yield_per=batch)
+    for record in session.scalars(query):
+        yield from_record(record)
+
+
+def count_penalties(session: Session) -> int:
+    from sqlalchemy import func
+    return session.scalar(select(func.count()).select_from(PenaltyRecordRow)) or 0
+
+
+def export_penalties(session: Session, stream: TextIO, bom: bool = True) -> int:
+    """Write the register in exactly the §4 format (UTF-8 with BOM); gives the number of rows."""
+    penalties = all_penalties(session)
+    write_register((p.to_row() for p in penalties), COLUMNS, stream, bom=bom)
+    return len(penalties)

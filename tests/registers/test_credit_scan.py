@@ -1,0 +1,165 @@
+"""The credit scan (CASE_FORMAT §6): regimes by date, publication periods with 民法典 Art. 202's month
+arithmetic, eligibility and what is missing, and the penalising authority's follow-ups."""
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine.registers.credit_code import with_check_characters
+from engine.registers.credit_scan import CreditScanner, write_follow_ups_csv, write_json, write_table
+from engine.registers.penalties import PenaltyRecord, read_penalties
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def record(**fields) -> PenaltyRecord:
+    base = dict(case_number="宁河综执罚〔2021〕1号", party="天津市宁河区某某商贸有限公司",
+                credit_code=with_check_characters("91120221MA05T6XX"), authority="岳龙镇人民政府",
+                decided_on=date(2021, 5, 10), category="general", published_on=None, fulfilled_on=None,
+                commitment_on=None, training_on=None, credit_report_on=None, repair_applied_on=None,
+                repair_decided_on=None, repair_result=None, revoked_on=None, withdrawn_on=None)
+    base.update(fields)
+    return PenaltyRecord(**base)
+
+
+def summary_of(rec: PenaltyRecord, as_of: date) -> dict:
+    return CreditScanner(as_of).scan_one(rec).to_json()
+
+
+def test_the_contract_example_comes_out_as_written():
+    rows = {r.record.case_number: r.record for r in read_penalties(FIXTURES / "penalties.csv")}
+    scan = CreditScanner(date(2022, 1, 10)).scan_one(rows["宁河综执罚〔2021〕12号"])
+    got = scan.to_json()
+    assert {k: got[k] for k in ("regime", "category", "min_period_ends_on", "max_period_ends_on", "eligible",
+                                "missing", "repairable")} == {
+        "regime": "527-2019", "category": "general", "min_period_ends_on": "2021-08-10",
+        "max_period_ends_on": "2022-05-10", "eligible": False, "missing": ["commitment"], "repairable": True}
+    [follow_up] = scan.follow_ups()
+    assert follow_up.to_json() | {"message": ""} == {
+        "case_number": "宁河综执罚〔2021〕12号", "authority": "岳龙镇人民政府", "action": "notify_party",
+        "rule": "CRED-AUTH-04", "due_on": None, "message": ""}
+    assert "可申请信用修复" in follow_up.message["zh"]
+
+
+@pytest.mark.parametrize("day_before, first_day, before, after", [
+    (date(2017, 7, 30), date(2017, 7, 31), None, "1171-2017"),
+    (date(2019, 6, 30), date(2019, 7, 1), "1171-2017", "527-2019"),
+    (date(2023, 4, 30), date(2023, 5, 1), "527-2019", "order58-2023"),
+    (date(2026, 3, 31), date(2026, 4, 1), "order58-2023", "order36-2025"),
+])
+def test_the_regime_in_force_on_the_decision_date_governs(day_before, first_day, before, after):
+    assert summary_of(record(decided_on=day_before), date(2026, 6, 1))["regime"] == before
+    assert summary_of(record(decided_on=first_day), date(2026, 6, 1))["regime"] == after
+
+
+def test_publication_periods_come_from_the_regime_and_category():
+    severe_527 = summary_of(record(decided_on=date(2023, 4, 30), category="severe"), date(2023, 6, 1))
+    severe_58 = summary_of(record(decided_on=date(2023, 5, 1), category="severe"), date(2023, 6, 1))
+    assert severe_527["min_period_ends_on"] == "2023-10-30"          # 6 months under 527号
+    assert severe_58["min_period_ends_on"] == "2024-05-01"           # 1 year under Order 58
+    assert severe_527["max_period_ends_on"] == "2026-04-30"
+    minor_36 = summary_of(record(decided_on=date(2026, 5, 31), category="minor"), date(2026, 6, 1))
+    assert (minor_36["min_period_ends_on"], minor_36["max_period_ends_on"]) == ("2026-05-31", "2026-08-31")
+    specified = summary_of(record(decided_on=date(2020, 7, 22), category="specified_severe"), date(2021, 1, 1))
+    assert specified["repairable"] is False and specified["min_period_ends_on"] == "2023-07-22"
+
+
+def test_month_end_arithmetic_follows_the_civil_code():
+    got = summary_of(record(decided_on=date(2024, 1, 31)), date(2024, 2, 1))
+    assert got["min_period_ends_on"] == "2024-04-30"                 # 31 Jan + 3 months
+    assert got["max_period_ends_on"] == "2025-01-31"
+    leap = summary_of(record(decided_on=date(2024, 2, 29), category="severe"), date(2024, 3, 1))
+    assert leap["min_period_ends_on"] == "2025-02-28" and leap["max_period_ends_on"] == "2027-02-28"
+
+
+def test_the_minimum_is_served_only_once_its_last_day_has_passed():
+    fulfilled = dict(fulfilled_on=date(2021, 5, 20), commitment_on=date(2021, 5, 20), published_on=date(2021, 5, 12))
+    on_last_day = summary_of(record(**fulfilled), date(2021, 8, 10))
+    day_after = summary_of(record(**fulfilled), date(2021, 8, 11))
+    assert on_last_day["missing"] == ["min_period"] and not on_last_day["eligible"]
+    assert day_after["missing"] == [] and day_after["eligible"]
+
+
+def test_what_is_missing_depends_on_the_regime():
+    severe_527 = summary_of(record(category="severe", fulfilled_on=date(2021, 6, 1)), date(2022, 1, 10))
+    assert severe_527["missing"] == ["commitment", "training", "credit_report"]
+    severe_58 = summary_of(record(decided_on=date(2023, 6, 1), category="severe"), date(2024, 1, 10))
+    assert severe_58["missing"] == ["min_period", "fulfilment", "commitment"]     # no training or report
+
+
+def test_a_revocation_must_be_withdrawn_within_three_working_days_across_national_day():
+    rec = record(decided_on=date(2024, 9, 2), published_on=date(2024, 9, 4), revoked_on=date(2024, 9, 30))
+    within = CreditScanner(date(2024, 10, 10)).scan_one(rec)
+    assert [f.action for f in within.follow_ups()] == [] or all(f.action != "withdraw_publication"
+                                                                for f in within.follow_ups())
+    late = CreditScanner(date(2024, 10, 11)).scan_one(rec)
+    [withdraw] = [f for f in late.follow_ups() if f.action == "withdraw_publication"]
+    assert withdraw.due_on == date(2024, 10, 10) and withdraw.overdue and withdraw.rule == "CRED-AUTH-02"
+
+
+def test_an_application_pending_past_ten_working_days_is_a_follow_up_with_its_due_date():
+    rec = record(decided_on=date(2024, 3, 1), published_on=date(2024, 3, 4), fulfilled_on=date(2024, 3, 10),
+                 commitment_on=date(2024, 9, 27), repair_applied_on=date(2024, 9, 27))
+    assert not [f for f in CreditScanner(date(2024, 10, 16)).scan_one(rec).follow_ups()
+                if f.action == "process_application"]
+    [process] = [f for f in CreditScanner(date(2024, 10, 17)).scan_one(rec).follow_ups()
+                 if f.action == "process_application"]
+    # 29 Sep (Sunday) and 12 Oct (Saturday) are working days in 2024; 1–7 Oct are not
+    assert process.due_on == date(2024, 10, 16) and process.overdue
+
+
+def test_a_record_past_its_maximum_still_shown_must_be_taken_down():
+    rec = record(decided_on=date(2021, 5, 10), published_on=date(2021, 5, 12), fulfilled_on=date(2021, 5, 20))
+    [take_down] = [f for f in CreditScanner(date(2022, 5, 11)).scan_one(rec).follow_ups() if f.action == "take_down"]
+    assert take_down.due_on == date(2022, 5, 10) and take_down.overdue
+    assert not [f for f in CreditScanner(date(2022, 5, 10)).scan_one(rec).follow_ups() if f.action == "take_down"]
+
+
+def test_a_disputable_regime_choice_marks_the_findings_that_read_it_unverified():
+    # decided under 527号, applied under Order 58: the transitional rule decides and is unverified
+    rec = record(decided_on=date(2023, 4, 20), published_on=date(2023, 4, 21), fulfilled_on=date(2023, 4, 25),
+                 commitment_on=date(2023, 7, 25), repair_applied_on=date(2023, 7, 25))
+    scan = CreditScanner(date(2023, 8, 1)).scan_one(rec)
+    assert scan.to_json()["regime"] == "527-2019"
+    by_rule = {f.rule: f for f in scan.findings}
+    assert by_rule["CRED-MAX-01"].verified is False
+    plain = CreditScanner(date(2023, 8, 1)).scan_one(record(decided_on=date(2021, 5, 10), published_on=date(2021, 5, 12)))
+    assert {f.rule: f for f in plain.findings}["CRED-MAX-01"].verified is True
+
+
+def test_the_json_has_exactly_the_contract_keys_and_the_authority_filter_applies():
+    records = [r.record for r in read_penalties(FIXTURES / "penalties.csv")]
+    scanner = CreditScanner(date(2022, 1, 10))
+    out = io.StringIO()
+    summary = write_json(scanner, scanner.scan(records), out)
+    report = json.loads(out.getvalue())
+    assert list(report) == ["as_of", "records", "follow_ups"]
+    assert len(report["records"]) == len(records) == summary.records
+    for r in report["records"]:
+        assert list(r) == ["case_number", "regime", "category", "min_period_ends_on", "max_period_ends_on",
+                           "eligible", "missing", "repairable", "findings"]
+    for f in report["follow_ups"]:
+        assert list(f) == ["case_number", "authority", "action", "rule", "due_on", "message"]
+    only = CreditScanner(date(2022, 1, 10), authority="岳龙镇人民政府")
+    out = io.StringIO()
+    write_json(only, only.scan(records), out)
+    mine = json.loads(out.getvalue())
+    assert mine["records"] and all(f["authority"] == "岳龙镇人民政府" for f in mine["follow_ups"])
+    assert len(mine["records"]) == sum(1 for r in records if r.authority == "岳龙镇人民政府")
+
+
+def test_the_follow_up_list_exports_as_csv_and_the_table_groups_by_authority():
+    records = [r.record for r in read_penalties(FIXTURES / "penalties.csv")]
+    scanner = CreditScanner(date(2024, 6, 1))
+    rows = io.StringIO()
+    summary = write_follow_ups_csv(scanner.scan(records), rows)
+    lines = rows.getvalue().splitlines()
+    assert lines[0] == "case_number,party,authority,action,rule,due_on,overdue,message"
+    assert len(lines) - 1 == summary.follow_ups > 0
+    table = io.StringIO()
+    write_table(scanner, scanner.scan(records), table)
+    assert "■ 岳龙镇人民政府" in table.getvalue() and f"跟进事项 {summary.follow_ups} 项" in table.getvalue()

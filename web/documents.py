@@ -1,0 +1,511 @@
+"""Blueprint `documents` (/documents): the normative-document register (行政规范性文件登记表, CASE_FORMAT §3).
+
+    GET       /documents                         the register: filters, sort, pages (paginated in SQL)
+    GET       /documents/export.csv              the register in exactly §3 format (= `yifa docs export --out`)
+    GET|POST  /documents/import                  upload a register CSV (all or nothing, or skip the bad rows)
+    GET       /documents/import/rejected/<id>    the rows an import skipped, with their reasons (CSV)
+    GET       /documents/<number>                one document: every §3 field, its basis laws, its trail
+    POST      /documents/<number>/review         record a clean-up review (kept · amended · repealed · declared invalid)
+
+Roles: every signed-in role reads the register and exports it. Importing is for the roles that
+keep the register (engine.registers.documents.EDITOR_ROLES: official, legality reviewer, admin);
+recording a clean-up review for the roles engine.registers.reviews.REVIEWERS names (legality
+reviewer, legal advisor, admin). The decorators mirror those lists and the domain functions check
+them again, server-side.
+
+Document numbers contain Chinese and 〔〕 (宁河政规〔2019〕3号): URLs are built with url_for,
+which percent-encodes them; `<path:number>` keeps a number containing "/" reachable too. A number
+spelled exactly "import" or "export.csv" cannot have a page of its own (those paths are the
+register's); every other number can.
+
+The scan (SPEC §B rules over the register, engine/registers/scan.py) is not here yet:
+`scan_findings` is its place — the list's 需处理 column and the page's findings section show
+"not scanned" until it answers.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.audit_queries import timeline
+from engine.errors import InputError, Problem
+from engine.registers.documents import (
+    CHAIN_PREFIX,
+    COLUMN_ZH,
+    COLUMNS,
+    EDITOR_ROLES,
+    export_documents,
+    from_record,
+    import_documents,
+)
+from engine.registers.laws import default_laws
+from engine.registers.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
+from engine.registers.reviews import (
+    OUTCOME_ZH,
+    OUTCOMES,
+    REVIEWERS,
+    UnknownDocumentError,
+    mark_reviewed,
+)
+from web.auth import EVERYONE, role_required
+from web.db import get_uow
+from web.i18n import both, t
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+READERS = EVERYONE
+IMPORTERS = EDITOR_ROLES
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+MAX_ISSUERS = 500                 # the issuer filter's choices (distinct issuers, alphabetical)
+TEXT_MAX = 200
+REJECTED_DIR = "document-imports"
+REJECTED_KEEP_SECONDS = 24 * 3600
+REJECTED_PER_SESSION = 10
+EXPORT_NAME = "normative-documents.csv"
+
+# ---------------------------------------------------------------- names, both languages
+COLUMN_EN = {"number": "Number", "title": "Title", "issuer": "Issuing organ", "issued_on": "Issued on",
+             "effective_from": "Effective from", "expires_on": "Expires on", "kind": "Kind",
+             "legality_reviewed_on": "Legality review", "published_on": "Published on", "filed_on": "Filed on",
+             "basis": "Basis", "sets": "Prohibited contents", "status": "Status",
+             "last_reviewed_on": "Last clean-up review"}
+KIND_NAMES = {"regular": ("常规", "Regular"), "provisional": ("暂行", "Provisional"), "trial": ("试行", "Trial")}
+STATUS_NAMES = {"in_force": ("现行有效", "In force"), "amended": ("已修改", "Amended"),
+                "repealed": ("已废止", "Repealed"), "expired": ("已失效", "Expired")}
+SETS_NAMES = {"licence": ("行政许可", "Licence"), "penalty": ("行政处罚", "Penalty"),
+              "compulsory_measure": ("行政强制措施", "Compulsory measure"), "fee": ("收费", "Fee"),
+              "reduces_rights": ("减损权利", "Reduces rights"), "adds_obligations": ("增加义务", "Adds obligations")}
+OUTCOME_EN = {"kept": "Kept in force", "amended": "Amended", "repealed": "Repealed",
+              "declared_invalid": "Declared invalid"}
+ACTION_NAMES = {"document.imported": ("导入登记表", "Imported"), "document.updated": ("登记信息更新", "Updated"),
+                "document.reviewed": ("清理评估", "Clean-up review")}
+FIELD_NAMES = {"outcome": ("评估结论", "Outcome"), "reason": ("理由", "Reason"), "on": ("评估日期", "Review date"),
+               "file": ("文件", "File"), "encoding": ("编码", "Encoding")}
+
+# sort key → (column, descending); the default first. Ties keep register order (id).
+SORTS = {"-issued_on": ("issued_on", True), "issued_on": ("issued_on", False),
+         "number": ("number", False), "-number": ("number", True),
+         "-expires_on": ("expires_on", True), "expires_on": ("expires_on", False),
+         "-last_reviewed_on": ("last_reviewed_on", True), "last_reviewed_on": ("last_reviewed_on", False)}
+DEFAULT_SORT = "-issued_on"
+
+
+def column_name(column: str) -> str:
+    """A §3 column's name in the request's language."""
+    return t(COLUMN_ZH.get(column, column), COLUMN_EN.get(column, column))
+
+
+def _named(names: dict[str, tuple[str, str]], value: str | None) -> str:
+    if not value:
+        return ""
+    zh, en = names.get(value, (value, value))
+    return t(zh, en)
+
+
+# ---------------------------------------------------------------- scan findings (the lead's scan plugs in here)
+def scan_findings(session: Session, numbers: list[str], as_of: date) -> dict[str, list[dict[str, Any]]] | None:
+    """The scan's findings of these documents (CASE_FORMAT §5 shape: rule, verdict, severity, citation,
+    message), by number — or None while there is no scan.
+
+    PLACEHOLDER: engine/registers/scan.py (issue 5, the lead) will answer this. Until then the
+    pages show "not scanned" in the list's 需处理 column and the page's findings section.
+    """
+    return None
+
+
+def needs_action(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings that put a document on the to-do list (§5: violated, severity warning or above)."""
+    return [f for f in findings if f.get("verdict") == "violated" and f.get("severity") in ("warning", "error", "blocker")]
+
+
+# ---------------------------------------------------------------- the list
+@dataclass(frozen=True)
+class ListQuery:
+    issuer: str
+    status: str
+    kind: str
+    q: str
+    sort: str
+    page: int
+    per_page: int
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The query arguments of this view, with changes; defaults left out (short, shareable URLs)."""
+        values = {"issuer": self.issuer, "status": self.status, "kind": self.kind, "q": self.q,
+                  "sort": self.sort, "page": self.page, "per_page": self.per_page} | changes
+        defaults = {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE}
+        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+
+
+def _list_query() -> tuple[ListQuery, list[str]]:
+    """The list's filters from the query string; a value that cannot be read is named and ignored."""
+    raw = {k: request.args.get(k, "").strip() for k in ("issuer", "status", "kind", "q", "sort", "page", "per_page")}
+    problems: list[str] = []
+    status, kind, sort = raw["status"], raw["kind"], raw["sort"] or DEFAULT_SORT
+    if status and status not in STATUSES:
+        problems.append(t(f"未知的状态：{status[:40]}", f"Unknown status: {status[:40]}"))
+        status = ""
+    if kind and kind not in KINDS:
+        problems.append(t(f"未知的类型：{kind[:40]}", f"Unknown kind: {kind[:40]}"))
+        kind = ""
+    if sort not in SORTS:
+        problems.append(t(f"未知的排序：{sort[:40]}", f"Unknown sort order: {sort[:40]}"))
+        sort = DEFAULT_SORT
+    page = 1
+    if raw["page"]:
+        if raw["page"].isdigit() and 0 < int(raw["page"]) < 10**9:
+            page = int(raw["page"])
+        else:
+            problems.append(t(f"页码应为正整数：{raw['page'][:20]}", f"The page must be a positive number: {raw['page'][:20]}"))
+    per_page = DEFAULT_PAGE_SIZE
+    if raw["per_page"]:
+        if raw["per_page"].isdigit() and int(raw["per_page"]) in PAGE_SIZES:
+            per_page = int(raw["per_page"])
+        else:
+            sizes = "、".join(map(str, PAGE_SIZES))
+            problems.append(t(f"每页条数应为 {sizes} 之一", f"Rows per page must be one of {', '.join(map(str, PAGE_SIZES))}"))
+    return ListQuery(raw["issuer"][:TEXT_MAX], status, kind, raw["q"][:TEXT_MAX], sort, page, per_page), problems
+
+
+def _conditions(query: ListQuery) -> list[Any]:
+    d = NormativeDocumentRecord
+    where: list[Any] = []
+    if query.issuer:
+        where.append(d.issuer == query.issuer)
+    if query.status:
+        where.append(d.status == query.status)
+    if query.kind:
+        where.append(d.kind == query.kind)
+    if query.q:
+        where.append(or_(d.number.icontains(query.q, autoescape=True), d.title.icontains(query.q, autoescape=True)))
+    return where
+
+
+def _order(sort: str) -> list[Any]:
+    name, descending = SORTS[sort]
+    column = getattr(NormativeDocumentRecord, name)
+    key = column.desc() if descending else column.asc()
+    ties = NormativeDocumentRecord.id.desc() if descending else NormativeDocumentRecord.id.asc()
+    return [key.nulls_last(), ties]
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[NormativeDocumentRecord]
+    total: int             # matching the filters
+    page: int
+    pages: int
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def window(self, around: int = 2) -> list[int | None]:
+        """The page numbers to link: the first, the last, and a few around this one (None: a gap)."""
+        wanted = {1, self.pages} | set(range(max(1, self.page - around), min(self.pages, self.page + around) + 1))
+        out: list[int | None] = []
+        for n in sorted(wanted):
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def register_page(db: Session, query: ListQuery) -> Page:
+    """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
+    where = _conditions(query)
+    total = db.scalar(select(func.count()).select_from(NormativeDocumentRecord).where(*where)) or 0
+    pages = max(1, -(-total // query.per_page))
+    page = min(query.page, pages)
+    rows = list(db.scalars(select(NormativeDocumentRecord).where(*where).order_by(*_order(query.sort))
+                           .limit(query.per_page).offset((page - 1) * query.per_page)))
+    return Page(rows, total, page, pages, query.per_page)
+
+
+def _issuers(db: Session) -> list[str]:
+    return list(db.scalars(select(NormativeDocumentRecord.issuer).distinct()
+                           .order_by(NormativeDocumentRecord.issuer).limit(MAX_ISSUERS)))
+
+
+@bp.get("")
+@role_required(*READERS)
+def index() -> Any:
+    """The register: number, title, issuer, kind, status, dates; filtered, sorted, one page at a time."""
+    db = get_uow().session
+    query, problems = _list_query()
+    page = register_page(db, query)
+    issuers = _issuers(db)
+    if query.issuer and query.issuer not in issuers:
+        issuers.append(query.issuer)
+    register_total = db.scalar(select(func.count()).select_from(NormativeDocumentRecord)) or 0
+    findings = scan_findings(db, [r.number for r in page.rows], date.today())
+    return render_template("documents/index.html", page=page, query=query, problems=problems, issuers=issuers,
+                           register_total=register_total, findings=findings,
+                           filtered=bool(query.issuer or query.status or query.kind or query.q),
+                           can_import=current_user.has_role(*IMPORTERS))
+
+
+def _list_url(query: ListQuery, **changes: Any) -> str:
+    args = query.args(**changes)
+    return url_for("documents.index") + ("?" + urlencode(args) if args else "")
+
+
+def _sort_url(query: ListQuery, column: str) -> str:
+    """The list sorted by a column: descending first for dates, ascending for the number; again: reversed."""
+    first = column if column == "number" else f"-{column}"
+    other = first[1:] if first.startswith("-") else f"-{first}"
+    return _list_url(query, sort=other if query.sort == first else first, page=1)
+
+
+# ---------------------------------------------------------------- the export
+@bp.get("/export.csv")
+@role_required(*READERS)
+def export_csv() -> Response:
+    """The whole register in exactly the §3 format: UTF-8 with BOM, CRLF — the bytes of `yifa docs export --out`."""
+    stream = io.StringIO(newline="")
+    export_documents(get_uow().session, stream)
+    response = Response(stream.getvalue().encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{EXPORT_NAME}"'
+    return response
+
+
+# ---------------------------------------------------------------- the import
+ROW_PATH = re.compile(r"row (\d+)(?:, (.+))?")      # engine.registers.csvio.where(): "row 5, issued_on"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: str               # the spreadsheet row ("" for the file as a whole)
+    column: str            # the §3 column ("" when the problem is the row's or the file's)
+    message: str           # Chinese / English, as the domain wrote it
+
+
+def _row_problems(problems: tuple[Problem, ...] | list[Problem]) -> list[RowProblem]:
+    """Each problem as (row, column, reason), sorted by row; the temporary file's path is never shown."""
+    out = []
+    for p in problems:
+        match = ROW_PATH.fullmatch(p.path or "")
+        row, column = (match.group(1), match.group(2) or "") if match else ("", "")
+        out.append(RowProblem(row, column, p.message))
+    return sorted(out, key=lambda r: (int(r.row) if r.row else 0, COLUMNS.index(r.column) if r.column in COLUMNS else -1))
+
+
+def _import_form(status: int = 200, **context: Any) -> Any:
+    values = {"encoding": request.form.get("encoding", ""), "skip_invalid": request.form.get("skip_invalid") == "yes"}
+    return render_template("documents/import.html", values=values, errors=context.pop("errors", {}),
+                           **context), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*IMPORTERS)
+def import_register() -> Any:
+    """Upload a register CSV: refused whole with every bad row listed, or (skip-invalid) the good rows stored."""
+    if request.method == "GET":
+        return _import_form()
+    upload = request.files.get("file")
+    encoding = request.form.get("encoding", "")
+    skip_invalid = request.form.get("skip_invalid") == "yes"
+    errors: dict[str, str] = {}
+    if encoding not in ("", "utf-8", "gb18030"):
+        errors["encoding"] = both("编码应为自动识别、utf-8 或 gb18030", "The encoding must be automatic, utf-8 or gb18030")
+    raw = upload.read() if upload is not None and upload.filename else b""
+    if upload is None or not upload.filename:
+        errors["file"] = both("请选择要导入的 CSV 文件", "Choose the CSV file to import")
+    elif not raw:
+        errors["file"] = both("文件为空", "The file is empty")
+    if errors:
+        return _import_form(400, errors=errors)
+    filename = (upload.filename or "")[-200:]
+    uow = get_uow()
+    rejected = io.StringIO(newline="")
+    with tempfile.TemporaryDirectory(prefix="yifa-docs-import-") as folder:
+        path = Path(folder) / "upload.csv"
+        path.write_bytes(raw)
+        try:
+            result = import_documents(uow, path, current_user.username, skip_invalid=skip_invalid,
+                                      rejected_out=rejected, encoding=encoding or None)
+        except InputError as refused:
+            uow.rollback()
+            return _import_form(400, refused=_row_problems(refused.problems), filename=filename)
+    uow.commit()
+    rejected_id = _keep_rejected(rejected.getvalue()) if result.rejected else None
+    rejected_rows = len({p.path.split(",")[0] for p in result.rejected})
+    return _import_form(200, result=result, filename=filename, rejected=_row_problems(result.rejected),
+                        rejected_rows=rejected_rows, warnings=_row_problems(result.warnings), rejected_id=rejected_id)
+
+
+def _rejected_folder() -> Path:
+    return Path(current_app.instance_path) / REJECTED_DIR
+
+
+def _keep_rejected(text: str) -> str:
+    """Keep the rejected rows' CSV for this session to download (a day at most); give its id."""
+    folder = _rejected_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in folder.glob("rejected-*.csv"):      # tidy up: nothing is kept longer than a day
+        try:
+            if now - old.stat().st_mtime > REJECTED_KEEP_SECONDS:
+                old.unlink()
+        except OSError:
+            pass
+    rejected_id = secrets.token_urlsafe(18)
+    path = folder / f"rejected-{rejected_id}.csv"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+        stream.write(text)
+    session["rejected_imports"] = (session.get("rejected_imports", []) + [rejected_id])[-REJECTED_PER_SESSION:]
+    return rejected_id
+
+
+@bp.get("/import/rejected/<rejected_id>")
+@role_required(*IMPORTERS)
+def rejected_csv(rejected_id: str) -> Any:
+    """The rows an import of this session skipped: the §3 columns as given, plus `reason`."""
+    if rejected_id not in session.get("rejected_imports", []) or not re.fullmatch(r"[A-Za-z0-9_-]{10,64}", rejected_id):
+        abort(404, description="没有这份被拒绝行的文件（只保留一天，且只对导入者本人可见）/ "
+                               "No such file of rejected rows (kept a day, for the importer only)")
+    path = _rejected_folder() / f"rejected-{rejected_id}.csv"
+    if not path.is_file():
+        abort(404, description="被拒绝行的文件已过期 / The file of rejected rows has expired")
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="rejected-rows.csv", max_age=0)
+
+
+# ---------------------------------------------------------------- one document
+@dataclass(frozen=True)
+class BasisLine:
+    title: str
+    version: date
+    known: bool                     # in the law register (rules/laws.yaml)
+    version_listed: bool            # the register lists a version adopted on that date
+    amended_on: date | None      # the newest version adopted after issue and in force now
+    amended_in_force: date | None
+    newer_at_issue: date | None  # a newer version was already in force when the document was issued
+    repealed_on: date | None
+
+
+def basis_lines(record: NormativeDocumentRecord, as_of: date) -> list[BasisLine]:
+    """The document's basis laws against the law register: unknown titles, amendments since issue."""
+    laws = default_laws()
+    out = []
+    for basis in from_record(record).basis:
+        known = laws.known(basis.title)
+        since = max(basis.version, record.issued_on)
+        amended = laws.amended_after(basis.title, since, as_of) if known else None
+        at_issue = laws.amended_after(basis.title, basis.version, record.issued_on) if known else None
+        out.append(BasisLine(basis.title, basis.version, known, known and laws.version(basis.title, basis.version) is not None,
+                             amended.adopted_on if amended else None, amended.effective_from if amended else None,
+                             at_issue.adopted_on if at_issue else None, laws.repealed_by(basis.title, as_of) if known else None))
+    return out
+
+
+def _record(number: str) -> NormativeDocumentRecord:
+    record = get_uow().session.scalars(select(NormativeDocumentRecord)
+                                       .where(NormativeDocumentRecord.number == number)).first()
+    if record is None:
+        abort(404, description=f"登记表中没有文号为 {number[:TEXT_MAX]} 的文件 / No document numbered {number[:TEXT_MAX]}")
+    return record
+
+
+def _document_page(number: str, errors: dict[str, list[str]] | None = None, values: dict[str, str] | None = None,
+                   status: int = 200) -> Any:
+    record = _record(number)
+    db = get_uow().session
+    today = date.today()
+    found = scan_findings(db, [record.number], today)
+    return render_template("documents/show.html", d=record, doc=from_record(record), basis=basis_lines(record, today),
+                           events=timeline(db, CHAIN_PREFIX + record.number), findings=None if found is None
+                           else found.get(record.number, []), can_review=current_user.has_role(*REVIEWERS),
+                           errors=errors or {}, values=values or {"on": today.isoformat()}, today=today.isoformat()), status
+
+
+@bp.get("/<path:number>")
+@role_required(*READERS)
+def show(number: str) -> Any:
+    """One document: every §3 field, its basis laws checked against the law register, its trail."""
+    return _document_page(number)
+
+
+@bp.post("/<path:number>/review")
+@role_required(*REVIEWERS)
+def review(number: str) -> Any:
+    """Record a clean-up review (engine.registers.reviews.mark_reviewed): status, review date, reason in the trail."""
+    values = {k: request.form.get(k, "") for k in ("outcome", "reason", "on")}
+    _record(number)                                    # 404 before anything else
+    errors: dict[str, list[str]] = {}
+    try:
+        on = date.fromisoformat(values["on"].strip()) if values["on"].strip() else date.today()
+    except ValueError:
+        errors["on"] = [both(f"日期无效 {values['on'][:20]!r}，应为 YYYY-MM-DD",
+                             f"invalid date {values['on'][:20]!r}, expected YYYY-MM-DD")]
+    else:
+        if on > date.today():
+            errors["on"] = [both("评估日期不得晚于今天", "The review date may not be in the future")]
+    if values["outcome"] not in OUTCOMES:
+        errors["outcome"] = [both("请选择评估结论", "Choose an outcome")]
+    if not values["reason"].strip():
+        errors["reason"] = [both("须说明理由", "A reason is required")]
+    if errors:
+        return _document_page(number, errors, values, 400)
+    uow = get_uow()
+    try:
+        record = mark_reviewed(uow, number, values["outcome"], values["reason"].strip(), current_user.username, on)
+    except InputError as refused:
+        uow.rollback()
+        for p in refused.problems:
+            field = p.path if p.path in FIELD_NAMES else "outcome"
+            errors.setdefault(field, []).append(p.message)
+        return _document_page(number, errors, values, 400)
+    except UnknownDocumentError:
+        uow.rollback()
+        abort(404, description=f"登记表中没有文号为 {number[:TEXT_MAX]} 的文件 / No document numbered {number[:TEXT_MAX]}")
+    uow.commit()
+    outcome = values["outcome"]
+    flash(both(f"已记录清理评估：{record.number} {OUTCOME_ZH[outcome]}（状态：{STATUS_NAMES[record.status][0]}）",
+               f"Clean-up review recorded: {record.number} {OUTCOME_EN[outcome]} (status: {STATUS_NAMES[record.status][1]})"),
+          "success")
+    return redirect(url_for("documents.show", number=record.number))
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"column_name": column_name, "kind_name": lambda v: _named(KIND_NAMES, v),
+            "status_name": lambda v: _named(STATUS_NAMES, v), "sets_name": lambda v: _named(SETS_NAMES, v),
+            "action_name": lambda v: _named(ACTION_NAMES, v), "field_name": lambda v: _named(FIELD_NAMES, v),
+            "outcome_names": {k: (OUTCOME_ZH[k], OUTCOME_EN[k]) for k in OUTCOMES},
+            "status_names": STATUS_NAMES, "kind_names": KIND_NAMES, "sets_names": SETS_NAMES, "statuses": STATUSES,
+            "kinds": KINDS, "all_sets": SETS, "list_url": _list_url, "sort_url": _sort_url,
+            "needs_action": needs_action, "page_sizes": PAGE_SIZES}

@@ -32,6 +32,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_trail.py
 	$(BIN)/python bench/bench_services.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_docs_scan.py
+	$(BIN)/python bench/bench_credit_scan.py
 
 ## screenshots: refresh docs/screenshots/ from the browser tests
 screenshots: $(STAMP)

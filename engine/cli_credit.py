@@ -71,6 +71,9 @@ def add_scan(actions: Any) -> None:
     scan.add_argument("--lang", choices=("zh", "en"), default="zh")
     scan.add_argument("--out", type=Path, default=None, metavar="FILE", help="默认输出到标准输出 / default: stdout")
     scan.add_argument("--progress", action="store_true", help="总是显示进度条 / always show the progress bar")
+    scan.add_argument("--jobs", type=int, default=None, metavar="N",
+                      help="--file 的 csv/json 扫描使用的进程数（默认：大文件用全部 CPU）/ processes for a --file scan "
+                           "(default: every CPU for large files)")
     scan.set_defaults(run=cmd_scan)
 
 
@@ -141,6 +144,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from engine.registers.credit_scan import CreditScanner
     try:
         scanner = CreditScanner(args.as_of or date.today(), args.jurisdiction, args.engine, args.authority)
+        if args.file is not None and args.format != "table" and _jobs(args) > 1:
+            return _write_parallel_scan(args, scanner)
         if args.file is not None:
             records = _records_in_file(args.file, args.encoding)
             return _write_scan(args, scanner, records, len(records))
@@ -179,4 +184,32 @@ def _write_scan(args: argparse.Namespace, scanner, records, total: int) -> int:
         bar.done()
         if args.out:
             out.close()
+    return 1 if summary.overdue else EXIT_OK
+
+
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs more than it saves
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    from engine.registers.parallel import default_jobs
+    if args.jobs is not None:
+        return max(1, args.jobs)
+    try:
+        large = args.file.stat().st_size >= PARALLEL_FROM_BYTES
+    except OSError:
+        return 1                                    # the reading will say what is wrong
+    return default_jobs() if large else 1
+
+
+def _write_parallel_scan(args: argparse.Namespace, scanner) -> int:
+    """A large file's csv or json report, made by several processes (same bytes as one process)."""
+    from engine.registers.parallel import scan_file
+    options = {"as_of": scanner.as_of.isoformat(), "jurisdiction": scanner.checker.book.jurisdiction,
+               "engine": scanner.engine, "authority": scanner.authority, "lang": args.lang}
+    text, summary = scan_file(str(args.file), args.encoding, options, args.format, _jobs(args))
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
     return 1 if summary.overdue else EXIT_OK

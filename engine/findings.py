@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from datetime import date
+from collections.abc import Mapping
 from typing import Any, Optional
 
 from engine.calendar import WorkingCalendar
@@ -91,12 +92,11 @@ class FindingPlan:
                 shown["due_on"] = due
         return shown
 
-    def message(self, branch, facts: dict, calendar: WorkingCalendar) -> Optional[dict]:
+    def message(self, branch, facts: dict, calendar: WorkingCalendar) -> Optional[Mapping[str, str]]:
         rule = self.rd.rule
         if branch.verdict == "violated":
-            values = _values(self, facts, calendar)
             template = rule.overdue_message if branch.overdue and rule.overdue_message else rule.message
-            return {"zh": render(template.zh, values, "未记录"), "en": render(template.en, values, "not recorded")}
+            return Message(template, _values(self, facts, calendar))
         if branch.reason == "calendar_unknown":
             year = next(v for k, v in facts.items() if k.endswith("@unknown"))
             return {"zh": f"{year}年的工作日安排未知，无法计算工作日期间（请在 rules/calendars/ 中补充）",
@@ -122,11 +122,38 @@ def judged_date(rd: RuleDef, facts: dict) -> date:
     return date.fromordinal(facts.get(rd.rule.judged_on, facts["as_of"]))
 
 
-def _shown_keys(cr: CompiledRule) -> set[str]:
-    keys = {f for f in cr.facts if f not in HIDDEN_FACTS}
+def _shown_keys(cr: CompiledRule) -> list[str]:
+    """The facts a finding shows, in the order the rule reads them (the same in every run)."""
+    keys = [f for f in cr.facts if f not in HIDDEN_FACTS]
     if cr.rule.rule.deadline is not None:
-        keys.add(f"period:{cr.rule.rule.deadline.period}")
-    return keys
+        keys.append(f"period:{cr.rule.rule.deadline.period}")
+    return list(dict.fromkeys(keys))
+
+
+class Message(Mapping):
+    """A violated rule's message, {"zh": …, "en": …}, each language rendered when first read
+    (a scan of a million records asks for one language only)."""
+
+    __slots__ = ("template", "values", "texts")
+    MISSING = {"zh": "未记录", "en": "not recorded"}
+
+    def __init__(self, template, values: "_Values"):
+        self.template, self.values, self.texts = template, values, {}
+
+    def __getitem__(self, lang: str) -> str:
+        text = self.texts.get(lang)
+        if text is None:
+            text = self.texts[lang] = render(getattr(self.template, lang), self.values, self.MISSING[lang])
+        return text
+
+    def __iter__(self):
+        return iter(("zh", "en"))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 def _values(plan: FindingPlan, facts: dict, calendar: WorkingCalendar) -> "_Values":

@@ -111,27 +111,39 @@ def _put_regime(facts: dict, record: Any, as_of: date, regimes: tuple, regime_da
     facts["regime_date"] = day.toordinal()
     if regime is None:
         return
-    table, category = regime.regime, record.category
-    period = table.periods[category]
-    min_end = add_months(record.decided_on, period.min_months)
-    max_end = add_months(record.decided_on, period.max_months)
-    needs = set(table.materials[category])
-    facts.update({"regime": regime.id, "min_months": period.min_months, "max_months": period.max_months,
-                  "min_period_ends_on": min_end.toordinal(), "max_period_ends_on": max_end.toordinal(),
-                  "min_period_served": as_of > min_end, "max_period_passed": as_of > max_end,
-                  "repairable": category not in table.unrepairable,
-                  "needs_training": "training" in needs, "needs_credit_report": "credit_report" in needs})
+    period_facts, min_end, needs, unverified = _regime_facts(regime, record.category, record.decided_on)
+    facts.update(period_facts)
+    facts["min_period_served"] = as_of > min_end
+    facts["max_period_passed"] = as_of.toordinal() > period_facts["max_period_ends_on"]
     missing = [] if as_of > min_end else ["min_period"]
-    missing += [m for m in ("fulfilment", "commitment", "training", "credit_report")
-                if (m in needs or m == "fulfilment") and MATERIAL_DATE[m] not in facts]
+    missing += [m for m in needs if MATERIAL_DATE[m] not in facts]
     if missing:
         facts["missing"] = "、".join(missing)
     facts["missing.count"] = len(missing)
     for word in MISSING:
         facts[f"missing.has.{word}"] = word in missing
     facts["eligible"] = facts["repairable"] and not missing
-    if disputable or table.verified is False or period.verified is False:
-        facts["@unverified"] = frozenset(DERIVED)
+    if disputable or unverified:
+        facts["@unverified"] = UNVERIFIED
+
+
+UNVERIFIED = frozenset(DERIVED)
+
+
+@lru_cache(maxsize=65536)           # records decided on the same day in the same category share them
+def _regime_facts(regime: Any, category: str, decided: date) -> tuple[dict, date, tuple[str, ...], bool]:
+    """The facts a regime gives a category decided on a day: periods, ends, materials needed."""
+    table = regime.regime
+    period = table.periods[category]
+    min_end = add_months(decided, period.min_months)
+    max_end = add_months(decided, period.max_months)
+    needs = set(table.materials[category]) | {"fulfilment"}
+    facts = {"regime": regime.id, "min_months": period.min_months, "max_months": period.max_months,
+             "min_period_ends_on": min_end.toordinal(), "max_period_ends_on": max_end.toordinal(),
+             "repairable": category not in table.unrepairable,
+             "needs_training": "training" in needs, "needs_credit_report": "credit_report" in needs}
+    ordered = tuple(m for m in ("fulfilment", "commitment", "training", "credit_report") if m in needs)
+    return facts, min_end, ordered, table.verified is False or period.verified is False
 
 
 def regime_context(book: Any, root: Optional[Path]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import csv
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Iterable, Iterator, Optional, TextIO
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, TextIO
 
 from engine.calendar import CalendarUnknownError
 from engine.check import Checker, checker_for
@@ -44,7 +44,7 @@ class FollowUp:
     action: str
     rule: str
     due_on: Optional[date]
-    message: dict
+    message: Mapping[str, str]         # {"zh", "en"}, each rendered when first read
     as_of: date
 
     @property

@@ -64,7 +64,7 @@ class RuleDef:
         return self.rule.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)      # hashed by identity: scans cache per regime object
 class RegimeDef:
     """A credit-repair regime: the instrument (its id is the regime's name) and its table."""
     id: str

@@ -69,7 +69,8 @@ def records(count: int, seed: int = 7) -> Iterator[list[str]]:
             revoked = decided + timedelta(days=r.randint(10, 200))
             row["revoked_on"] = revoked.isoformat()
             if row["published_on"] and r.random() < 0.6:
-                row["withdrawn_on"] = (revoked + timedelta(days=r.randint(0, 6))).isoformat()
+                withdrawn = max(revoked + timedelta(days=r.randint(0, 6)), date.fromisoformat(row["published_on"]))
+                row["withdrawn_on"] = withdrawn.isoformat()
         yield [row[c] for c in COLUMNS]
 
 

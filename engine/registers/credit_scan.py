@@ -123,6 +123,17 @@ class CreditScanner:
             if progress is not None:
                 progress(n)
 
+    def regime_rule_text(self, zh: bool = True) -> str:
+        """Which date picks the regime, and that the transitional rule is unverified (SPEC §C.7)."""
+        from engine.registers.credit_facts import regime_context
+        by = regime_context(self.checker.book, None)["regime_date"]
+        if zh:
+            word = "处罚决定日" if by == "decided_on" else "修复申请日（未申请的按处罚决定日）"
+            return f"按{word}所处施行期间确定（过渡规则未核实，SPEC §C.7；两者结果不同的记录，相关结论标为未核实）"
+        word = "the decision date" if by == "decided_on" else "the application date (else the decision date)"
+        return (f"the regime in force on {word} (transitional rule unverified, SPEC §C.7; where the choice "
+                "matters, the findings that depend on it are marked unverified)")
+
     def due_on(self, action: str, finding: Finding, facts: dict) -> Optional[date]:
         """The follow-up's due date as CASE_FORMAT §6 defines it."""
         if action == "take_down":
@@ -200,7 +211,8 @@ def write_table(scanner: CreditScanner, scans: Iterable[RecordScan], out: TextIO
         summary.add(follow_ups)
         for f in follow_ups:
             by_authority.setdefault(f.authority, []).append(f)
-    out.write(f"信用修复跟进 · 截至 {scanner.as_of}\n\n" if zh else f"Credit-repair follow-ups · as of {scanner.as_of}\n\n")
+    out.write(f"信用修复跟进 · 截至 {scanner.as_of}\n" if zh else f"Credit-repair follow-ups · as of {scanner.as_of}\n")
+    out.write(("适用制度：" if zh else "Regime: ") + scanner.regime_rule_text(zh) + "\n\n")
     for authority in sorted(by_authority):
         items = by_authority[authority]
         out.write(f"■ {authority}（{len(items)} 项）\n" if zh else f"■ {authority} ({len(items)})\n")

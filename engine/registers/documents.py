@@ -24,9 +24,8 @@ Decisions (documented for the lead and for users):
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Optional, TextIO
@@ -36,7 +35,9 @@ from sqlalchemy.orm import Session
 
 from engine.access import require_role
 from engine.errors import InputError, Problem
-from engine.registers.csvio import Row, read_rows, where, write_register
+from engine.registers.csvio import (ImportResult, Row, mark_duplicates, parse_date, read_rows, where,
+                                   write_register)
+from engine.registers.csvio import write_rejected as write_rejected_rows
 from engine.registers.laws import LawRegister, default_laws
 from engine.registers.models import KINDS, SETS, STATUSES, NUMBER_MAX, NormativeDocumentRecord
 from engine.trail import append_event, canonical
@@ -54,7 +55,6 @@ COLUMN_ZH = {"number": "文号", "title": "标题", "issuer": "制定机关", "i
              "basis": "制定依据", "sets": "设定事项", "status": "状态", "last_reviewed_on": "最近清理评估日期"}
 EDITOR_ROLES = ("official", "legality_reviewer", "admin")
 CHAIN_PREFIX = "doc:"
-_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 
 
 @dataclass(frozen=True)
@@ -104,27 +104,6 @@ class NormativeDocument:
         return hashlib.sha256(canonical(self.to_row()).encode()).hexdigest()
 
 
-@dataclass
-class ImportResult:
-    """What an import did: numbers imported, updated, unchanged; rejected rows; warnings."""
-
-    imported: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    rejected: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-
-def _date(text: str) -> Optional[date]:
-    match = _DATE.fullmatch(text)
-    if not match:
-        return None
-    try:
-        return date(*(int(g) for g in match.groups()))
-    except ValueError:
-        return None
-
-
 def _list(text: str) -> list[str]:
     return [part.strip() for part in text.replace("；", ";").split(";") if part.strip()]
 
@@ -152,7 +131,7 @@ def row_validator(laws: LawRegister):
         for column in DATE_COLUMNS:
             dates[column] = None
             if v[column]:
-                dates[column] = _date(v[column])
+                dates[column] = parse_date(v[column])
                 if dates[column] is None:
                     bad(column, f"日期无效 {v[column]!r}，应为 YYYY-MM-DD",
                         f"invalid date {v[column]!r}, expected YYYY-MM-DD")
@@ -171,7 +150,7 @@ def row_validator(laws: LawRegister):
         basis: list[Basis] = []
         for item in _list(v["basis"]):
             title, at, version_text = item.rpartition("@")
-            version = _date(version_text.strip()) if at else None
+            version = parse_date(version_text.strip()) if at else None
             title = title.strip().strip("《》")
             if not at or not title or version is None:
                 bad("basis", f"格式应为“法律全称@版本日期(YYYY-MM-DD)”，实际为 {item!r}",
@@ -214,28 +193,13 @@ def read_documents(path: Path | str, encoding: Optional[str] = None,
                    laws: Optional[LawRegister] = None) -> list[Row[NormativeDocument]]:
     """Read and validate a register file, duplicate numbers within it included."""
     rows = read_rows(path, COLUMNS, row_validator(laws or default_laws()), encoding)
-    first: dict[str, int] = {}
-    for row in rows:
-        number = (row.cells.get("number") or "").strip()
-        if not number:
-            continue
-        if number in first:
-            row.problems.append(Problem(str(path), where(row.number, "number"),
-                                        f"文号：{number} 与第 {first[number]} 行重复 / duplicate number {number}, "
-                                        f"already on row {first[number]}"))
-            row.record = None
-        else:
-            first[number] = row.number
+    mark_duplicates(rows, "number", ("文号", "number"), str(path))
     return rows
 
 
-def _reason(row: Row[Any]) -> str:
-    return "；".join(f"{p.path}: {p.message}" for p in row.problems)
-
-
-def write_rejected(rows: Iterable[Row[Any]], stream: TextIO) -> None:
-    """The rejected rows as CSV: the §3 columns as given, plus `reason`."""
-    write_register(({**r.cells, "reason": _reason(r)} for r in rows), COLUMNS + ("reason",), stream)
+def write_rejected(rows: Iterable[Row[Any]], target: Path | str | TextIO) -> None:
+    """The rejected rows as a register file: the §3 columns as given, plus `reason`."""
+    write_rejected_rows(rows, COLUMNS, target)
 
 
 def _apply(record: NormativeDocumentRecord, doc: NormativeDocument, actor: str) -> None:
@@ -278,11 +242,7 @@ def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     if bad and not skip_invalid:
         raise InputError(result.rejected)
     if rejected_out is not None and bad:
-        if isinstance(rejected_out, (str, Path)):
-            with open(rejected_out, "w", encoding="utf-8", newline="") as stream:
-                write_rejected(bad, stream)
-        else:
-            write_rejected(bad, rejected_out)
+        write_rejected(bad, rejected_out)
     good = [r for r in rows if r.ok]
     existing = {rec.number: rec for rec in session.scalars(
         select(NormativeDocumentRecord).where(

@@ -1,0 +1,159 @@
+"""What `yifa docs` and `yifa credit` share: importing, exporting and scanning a CSV register.
+
+Each register command says what differs (`Register`: its import/export/read/iterate functions,
+its scanner and its report writers); the argument parsing, the messages and the exit codes are
+written once here. Exit codes: 0 done, 1 the scan found what its register treats as a failure
+(a blocker or error violated; a follow-up overdue), 2 refused or unreadable input.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Register:
+    noun_zh: str                                   # 文件 / 处罚记录
+    measure: str                                   # 件 / 条
+    noun_en: str
+    import_file: Callable[..., Any]                # (uow, path, actor, skip_invalid, rejected_out, encoding)
+    export: Callable[..., int]                     # (session, stream, bom) → rows written
+    read_file: Callable[..., list]                 # (path, encoding) → rows (csvio.Row)
+    iterate: Callable[[Any], Any]                  # (session) → records, streamed
+    count: Callable[[Any], int]
+
+
+def iso_day(text: str) -> date:
+    """An argparse type: a date as YYYY-MM-DD, refused with a sentence otherwise."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期无效 {text!r}，应为 YYYY-MM-DD / invalid date, expected YYYY-MM-DD") from None
+
+
+def add_import_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE.csv")
+    parser.add_argument("--skip-invalid", action="store_true",
+                        help="导入有效行，无效行写入 --rejected / import the good rows, write the bad ones to --rejected")
+    parser.add_argument("--rejected", type=Path, default=None, metavar="OUT.csv",
+                        help="被拒绝的行及原因 / the rejected rows with their reasons")
+    parser.add_argument("--encoding", choices=("utf-8", "gb18030"), default=None,
+                        help="文件编码（默认自动识别）/ the file's encoding (detected by default)")
+    parser.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作人用户名 / who does it")
+
+
+def add_scan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", type=iso_day, default=None, metavar="YYYY-MM-DD", help="扫描日（默认今天）/ default today")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument("--jurisdiction", default="CN", help="规则集（默认 CN）/ the rulebook (default CN)")
+    parser.add_argument("--engine", choices=("native", "durable"), default="native",
+                        help="求值器（默认 native，与 durable-rules 差分测试一致）/ evaluator")
+    parser.add_argument("--file", type=Path, default=None, metavar="FILE.csv",
+                        help="直接扫描 CSV 文件而不导入 / scan a CSV file without importing it")
+    parser.add_argument("--encoding", choices=("utf-8", "gb18030"), default=None)
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="默认输出到标准输出 / default: stdout")
+    parser.add_argument("--progress", action="store_true", help="总是显示进度条 / always show the progress bar")
+
+
+def unit(read_only: bool = False):
+    from engine.store.db import ready_engine
+    from engine.store.uow import UnitOfWork
+    return UnitOfWork(ready_engine(), read_only=read_only)
+
+
+def run_import(register: Register, args: argparse.Namespace) -> int:
+    """Import the register file in one transaction; exit 2 with every problem when refused."""
+    from engine.access import PermissionDeniedError
+    from engine.errors import InputError
+    if args.rejected is not None and not args.skip_invalid:
+        print("yifa: --rejected 需与 --skip-invalid 同用 / --rejected needs --skip-invalid", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        with unit() as uow:
+            result = register.import_file(uow, args.file, args.actor, skip_invalid=args.skip_invalid,
+                                          rejected_out=args.rejected, encoding=args.encoding)
+            uow.commit()
+    except InputError as e:
+        print(f"未导入任何{register.noun_zh} / nothing imported — {len(e.problems)} 个问题 / problem(s):", file=sys.stderr)
+        print(str(e), file=sys.stderr)
+        return EXIT_ERROR
+    except PermissionDeniedError as e:
+        print(f"yifa: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    _print_import(result, args.rejected)
+    return EXIT_OK
+
+
+def _print_import(result: Any, rejected_file: Optional[Path]) -> None:
+    for warning in result.warnings:
+        print(f"警告 warning: {warning}", file=sys.stderr)
+    print(f"新增 imported {len(result.imported)}，更新 updated {len(result.updated)}，"
+          f"未变 unchanged {len(result.unchanged)}，警告 warnings {len(result.warnings)}")
+    if result.rejected:
+        rows = sorted({p.path.split(",")[0] for p in result.rejected})
+        where = f"，已写入 written to {rejected_file}" if rejected_file else ""
+        print(f"拒绝 rejected {len(rows)} 行 rows{where}:", file=sys.stderr)
+        for problem in result.rejected:
+            print(f"  {problem}", file=sys.stderr)
+
+
+def run_export(register: Register, args: argparse.Namespace) -> int:
+    """Write the register: to a file (UTF-8 with BOM, for Excel) or to stdout (without BOM)."""
+    with unit(read_only=True) as uow:
+        if args.out is None:
+            if hasattr(sys.stdout, "reconfigure"):  # the CSV's CRLF as written, in UTF-8
+                sys.stdout.reconfigure(newline="", encoding="utf-8")
+            count = register.export(uow.session, sys.stdout, bom=False)
+        else:
+            with open(args.out, "w", encoding="utf-8", newline="") as stream:
+                count = register.export(uow.session, stream)
+    print(f"已导出 exported {count} {register.measure} {register.noun_en}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_scan(register: Register, args: argparse.Namespace, scanner: Any,
+             writers: dict[str, Callable[[Any, Any], Any]], failed: Callable[[Any], bool]) -> int:
+    """Scan the stored register (streamed) or a CSV file (validated whole first) and write the
+    report; `writers[format](scans, out)` gives a summary, `failed(summary)` picks exit 1."""
+    from engine.errors import InputError
+    try:
+        if args.file is not None:
+            records = records_in_file(register, args.file, args.encoding)
+            return _write(args, scanner, records, len(records), writers, failed)
+        with unit(read_only=True) as uow:
+            return _write(args, scanner, register.iterate(uow.session), register.count(uow.session), writers, failed)
+    except InputError as e:
+        print(f"yifa: 无法扫描 / cannot scan — {len(e.problems)} 个问题 / problem(s):\n{e}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def records_in_file(register: Register, path: Path, encoding: Optional[str]) -> list:
+    """Every record of a register file, or InputError with every bad row (nothing is half-scanned)."""
+    from engine.errors import InputError
+    rows = register.read_file(path, encoding)
+    problems = [p for r in rows if not r.ok for p in r.problems]
+    if problems:
+        raise InputError(problems)
+    return [r.record for r in rows]
+
+
+def _write(args: argparse.Namespace, scanner: Any, records: Any, total: int,
+           writers: dict[str, Callable[[Any, Any], Any]], failed: Callable[[Any], bool]) -> int:
+    from engine.registers.scan import ProgressBar
+    bar = ProgressBar(total, force=args.progress)
+    scans = scanner.scan(records, bar)
+    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        summary = writers[args.format](scans, out)
+    finally:
+        bar.done()
+        if args.out:
+            out.close()
+    return EXIT_FOUND if failed(summary) else EXIT_OK

@@ -42,3 +42,20 @@ class scratch_postgresql:
             self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
             self.admin.close()
         return False
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory so far, in MiB."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_phase(script: str, *args: str) -> dict:
+    """Run `script --phase ARGS…` in a fresh process (its own peak memory) and read its JSON line."""
+    import json
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, script, "--phase", *args], capture_output=True, text=True,
+                         cwd=root, check=True)
+    return json.loads(out.stdout)

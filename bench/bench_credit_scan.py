@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._machine import machine_line  # noqa: E402
+from bench._machine import machine_line, peak_mib, run_phase  # noqa: E402
 
 AS_OF = date(2026, 11, 25)
 
@@ -35,7 +35,7 @@ def phase(name: str, path: str, limit: int) -> dict:
         import csv
         with open(path, encoding="utf-8", newline="") as f:
             count = sum(1 for _ in csv.DictReader(f))
-        return {"seconds": time.perf_counter() - t0, "rows": count, "peak_mib": _peak()}
+        return {"seconds": time.perf_counter() - t0, "rows": count, "peak_mib": peak_mib()}
     from engine.registers.credit_scan import CreditScanner, CreditSummary, write_follow_ups_csv
     from engine.registers.penalties import read_penalties
     rows = read_penalties(path)
@@ -49,14 +49,14 @@ def phase(name: str, path: str, limit: int) -> dict:
         summary = CreditSummary()
         for scan in scanner.scan(records):
             summary.add(scan.follow_ups())
-        return {"seconds": time.perf_counter() - start, "rows": len(records), "peak_mib": _peak()}
+        return {"seconds": time.perf_counter() - start, "rows": len(records), "peak_mib": peak_mib()}
     scans = [(scan.record, scan.follow_ups()) for scan in scanner.scan(records)]
     judged = time.perf_counter()
     with open(os.devnull, "w", encoding="utf-8") as out:
         summary = write_follow_ups_csv(_replay(scans), out)
     written = time.perf_counter()
     return {"parse": parsed - t0, "scan": judged - start, "write": written - judged, "rows": len(records),
-            "follow_ups": summary.follow_ups, "overdue": summary.overdue, "peak_mib": _peak()}
+            "follow_ups": summary.follow_ups, "overdue": summary.overdue, "peak_mib": peak_mib()}
 
 
 class _Replayed:
@@ -72,14 +72,8 @@ def _replay(scans):
     return (_Replayed(r, f) for r, f in scans)
 
 
-def _peak() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run(name: str, path: str, limit: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", name, path, str(limit)], capture_output=True,
-                         text=True, cwd=ROOT, check=True)
-    return json.loads(out.stdout)
+    return run_phase(__file__, name, path, str(limit))
 
 
 def end_to_end(path: str) -> tuple[float, float, int]:

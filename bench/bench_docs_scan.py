@@ -12,8 +12,6 @@ Usage: python bench/bench_docs_scan.py [DOCS] [DURABLE_SAMPLE]
 """
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._machine import machine_line  # noqa: E402
+from bench._machine import machine_line, peak_mib, run_phase  # noqa: E402
 
 AS_OF = date(2024, 6, 1)
 
@@ -34,12 +32,12 @@ def phase(name: str, path: str, limit: int) -> dict:
         import csv
         with open(path, encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
-        return {"seconds": time.perf_counter() - t0, "rows": len(rows), "peak_mib": _peak()}
+        return {"seconds": time.perf_counter() - t0, "rows": len(rows), "peak_mib": peak_mib()}
     from engine.registers.documents import read_documents
     documents = [r.record for r in read_documents(path)][:limit]
     parsed = time.perf_counter()
     if name == "parse":
-        return {"seconds": parsed - t0, "rows": len(documents), "peak_mib": _peak()}
+        return {"seconds": parsed - t0, "rows": len(documents), "peak_mib": peak_mib()}
     from engine.registers.scan import DocumentScanner, Summary, write_json
     scanner = DocumentScanner(AS_OF, engine="durable" if name == "durable" else "native")
     scanner.scan_one(documents[0])                   # compile the rulebook outside the timing
@@ -53,17 +51,11 @@ def phase(name: str, path: str, limit: int) -> dict:
             summary.add(scan)
     end = time.perf_counter()
     return {"seconds": end - start, "parse_seconds": parsed - t0, "rows": len(documents),
-            "needing_action": summary.needing_action, "peak_mib": _peak()}
-
-
-def _peak() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            "needing_action": summary.needing_action, "peak_mib": peak_mib()}
 
 
 def run(name: str, path: str, limit: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", name, path, str(limit)], capture_output=True,
-                         text=True, cwd=ROOT, check=True)
-    return json.loads(out.stdout)
+    return run_phase(__file__, name, path, str(limit))
 
 
 def main(count: int, durable_sample: int) -> None:

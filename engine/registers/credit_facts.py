@@ -28,7 +28,6 @@ from typing import Any, Optional
 
 from engine.calendar import add_months
 from engine.domains import CREDIT, Domain, Topic
-from engine.errors import InputError
 from engine.facts import FactType
 from engine.registers.vocab import CATEGORIES, MISSING, REGIME_DATES, REPAIR_RESULTS
 
@@ -161,16 +160,9 @@ def topics() -> tuple[Topic, ...]:
 
 def parse_test_record(case: dict, label: str) -> Any:
     """A rule file's test case (§4 columns) as a register row."""
-    from engine.errors import Problem
+    from engine.registers.csvio import record_from_mapping
     from engine.registers.penalties import COLUMNS, validate_row
-    cells = {k: "" if v is None else str(v) for k, v in case.items()}
-    result = validate_row(cells, 1, label)
-    record, problems = result[0], list(result[1])
-    problems += [Problem(label, k, f"未知字段 {k!r}，应为 {' | '.join(COLUMNS)} 之一 / unknown field")
-                 for k in sorted(set(cells) - set(COLUMNS))]
-    if problems:
-        raise InputError(problems)
-    return record
+    return record_from_mapping(case, label, COLUMNS, validate_row)
 
 
 def test_skeleton(jurisdiction: str, test_id: str) -> dict:

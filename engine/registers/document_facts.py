@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from engine.domains import DOCUMENT, Domain, Topic
-from engine.errors import InputError
 from engine.facts import FactType
 from engine.registers.laws import DEFAULT_PATH, LawRegister, default_laws
 from engine.registers.vocab import KINDS, SETS, STATUSES
@@ -139,16 +138,9 @@ def topics() -> tuple[Topic, ...]:
 
 def parse_test_record(case: dict, label: str) -> Any:
     """A rule file's test case (§3 columns; lists for `sets` and `basis`) as a register row."""
-    from engine.errors import Problem
+    from engine.registers.csvio import record_from_mapping
     from engine.registers.documents import COLUMNS, row_validator
-    cells = {k: (";".join(str(x) for x in v) if isinstance(v, list) else "" if v is None else str(v))
-             for k, v in case.items()}
-    record, problems, _ = row_validator(laws_for_rules())(cells, 1, label)
-    problems += [Problem(label, k, f"未知字段 {k!r}，应为 {' | '.join(COLUMNS)} 之一 / unknown field")
-                 for k in sorted(set(cells) - set(COLUMNS))]
-    if problems:
-        raise InputError(problems)
-    return record
+    return record_from_mapping(case, label, COLUMNS, row_validator(laws_for_rules()))
 
 
 def test_skeleton(jurisdiction: str, test_id: str) -> dict:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional, TextIO
+from typing import Any, Iterator, Optional, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,7 +39,7 @@ from engine.registers.csvio import (ImportResult, Row, mark_duplicates, parse_da
                                    write_register)
 from engine.registers.csvio import write_rejected as write_rejected_rows
 from engine.registers.laws import LawRegister, default_laws
-from engine.registers.models import KINDS, SETS, STATUSES, NUMBER_MAX, NormativeDocumentRecord
+from engine.registers.models import KINDS, SETS, STATUSES, NUMBER_MAX, NormativeDocumentRecord, stored_count, stored_in_order
 from engine.trail import append_event, canonical
 from engine.store.uow import UnitOfWork
 
@@ -274,21 +274,17 @@ def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
 
 
 def all_documents(session: Session) -> list[NormativeDocument]:
-    """Every stored document, in register order."""
-    return [from_record(r) for r in session.scalars(
-        select(NormativeDocumentRecord).order_by(NormativeDocumentRecord.id))]
+    """Every stored row, in register order."""
+    return list(iter_documents(session))
 
 
-def iter_documents(session: Session, batch: int = 2000) -> Iterable[NormativeDocument]:
-    """Every stored document in register order, read in batches (a register of any size)."""
-    query = select(NormativeDocumentRecord).order_by(NormativeDocumentRecord.id).execution_options(yield_per=batch)
-    for record in session.scalars(query):
-        yield from_record(record)
+def iter_documents(session: Session, batch: int = 2000) -> Iterator[NormativeDocument]:
+    """Every stored row in register order, read in batches (a register of any size)."""
+    return (from_record(r) for r in stored_in_order(session, NormativeDocumentRecord, batch))
 
 
 def count_documents(session: Session) -> int:
-    from sqlalchemy import func
-    return session.scalar(select(func.count()).select_from(NormativeDocumentRecord)) or 0
+    return stored_count(session, NormativeDocumentRecord)
 
 
 def export_documents(session: Session, stream: TextIO, bom: bool = True) -> int:

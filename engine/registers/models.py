@@ -2,7 +2,8 @@
 and administrative penalties (§4).
 
 Import this module wherever `Base.metadata` must be complete (migrations' autogenerate check,
-`tests/store/test_db.py`): the tables are created by migrations 0003 and 0004.
+`tests/store/test_db.py`): the tables are created by migrations 0003 and 0004 (0005: the
+register list's indexes).
 """
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ class NormativeDocumentRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(NUMBER_MAX), unique=True)
     title: Mapped[str] = mapped_column(Text)
-    issuer: Mapped[str] = mapped_column(Text)
-    issued_on: Mapped[date]
+    issuer: Mapped[str] = mapped_column(Text, index=True)          # the list's filter (migration 0005)
+    issued_on: Mapped[date] = mapped_column(index=True)            # the list's default sort (0005)
     effective_from: Mapped[date]
     expires_on: Mapped[Optional[date]]
     kind: Mapped[str] = mapped_column(String(16))
@@ -47,7 +48,7 @@ class NormativeDocumentRecord(Base):
     filed_on: Mapped[Optional[date]]
     basis: Mapped[list[Any]] = mapped_column(JSON)  # [{"title": …, "version": "YYYY-MM-DD"}, …]
     sets: Mapped[list[Any]] = mapped_column(JSON)   # SETS values, as written
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)     # the list's filter (0005)
     last_reviewed_on: Mapped[Optional[date]]
     row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §3 row
     updated_by: Mapped[str] = mapped_column(String(64))
@@ -91,3 +92,15 @@ class PenaltyRecordRow(Base):
     updated_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def stored_in_order(session: Any, model: Any, batch: int = 2000) -> Any:
+    """Every stored row of a register table in register order (its id), read in batches."""
+    from sqlalchemy import select
+    return session.scalars(select(model).order_by(model.id).execution_options(yield_per=batch))
+
+
+def stored_count(session: Any, model: Any) -> int:
+    """How many rows a register table holds."""
+    from sqlalchemy import func, select
+    return session.scalar(select(func.count()).select_from(model)) or 0

@@ -58,7 +58,7 @@ import sys
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
-from typing import Iterator, Any, Optional, TextIO
+from typing import Any, Iterator, Optional, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,7 +68,8 @@ from engine.errors import InputError, Problem
 from engine.registers.credit_code import credit_code_problems
 from engine.registers.csvio import (ImportResult, Row, formula_problem, mark_duplicates, parse_date,
                                     read_rows, where, write_register, write_rejected)
-from engine.registers.models import CATEGORIES, NAME_MAX, NUMBER_MAX, REPAIR_RESULTS, PenaltyRecordRow
+from engine.registers.models import (CATEGORIES, NAME_MAX, NUMBER_MAX, REPAIR_RESULTS, PenaltyRecordRow,
+                                     stored_count, stored_in_order)
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
 
@@ -317,20 +318,17 @@ def _store_row(session: Session, row: Row[PenaltyRecord], record: Optional[Penal
 
 
 def all_penalties(session: Session) -> list[PenaltyRecord]:
-    """Every stored penalty, in register order."""
-    return [from_record(r) for r in session.scalars(select(PenaltyRecordRow).order_by(PenaltyRecordRow.id))]
+    """Every stored row, in register order."""
+    return list(iter_penalties(session))
 
 
 def iter_penalties(session: Session, batch: int = 2000) -> Iterator[PenaltyRecord]:
-    """Every stored penalty in register order, read in batches (a register of any size)."""
-    query = select(PenaltyRecordRow).order_by(PenaltyRecordRow.id).execution_options(yield_per=batch)
-    for record in session.scalars(query):
-        yield from_record(record)
+    """Every stored row in register order, read in batches (a register of any size)."""
+    return (from_record(r) for r in stored_in_order(session, PenaltyRecordRow, batch))
 
 
 def count_penalties(session: Session) -> int:
-    from sqlalchemy import func
-    return session.scalar(select(func.count()).select_from(PenaltyRecordRow)) or 0
+    return stored_count(session, PenaltyRecordRow)
 
 
 def export_penalties(session: Session, stream: TextIO, bom: bool = True) -> int:

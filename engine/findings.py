@@ -223,9 +223,21 @@ def _param_text(value: Any) -> str:
 def render(template: str, values, missing: Optional[str] = None) -> str:
     """Fill `{name}` placeholders with values; one with no value reads `missing` (lint has checked
     the names), or is left visible as written when `missing` is None."""
-    def fill(m: "re.Match[str]") -> str:
-        value = values.get(m.group(1))
-        if value is not None:
-            return str(value)
-        return m.group(0) if missing is None else missing
-    return PLACEHOLDER.sub(fill, template)
+    out = []
+    for literal, name in _pieces(template):
+        out.append(literal)
+        if name is not None:
+            value = values.get(name)
+            out.append(str(value) if value is not None else "{" + name + "}" if missing is None else missing)
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _pieces(template: str) -> tuple[tuple[str, Optional[str]], ...]:
+    """A template cut once into (literal text, placeholder name or None) pieces."""
+    pieces, at = [], 0
+    for m in PLACEHOLDER.finditer(template):
+        pieces.append((template[at:m.start()], m.group(1)))
+        at = m.end()
+    pieces.append((template[at:], None))
+    return tuple(pieces)

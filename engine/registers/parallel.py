@@ -93,42 +93,59 @@ def _header_end(text: str) -> int:
 
 
 def _scan_part(index: int, header: list[str], path: str, options: dict[str, Any], fmt: str) -> PartResult:
+    """Read, validate and judge a part in one pass, holding no rows: each good row is judged and
+    written at once; after the first bad row the rest are only validated (every problem is
+    reported, and the report is not written)."""
+    import gc
     from engine.registers.credit_scan import CreditScanner
     from engine.registers.penalties import validate_row
+    gc.disable()               # a short-lived worker of acyclic records: the cyclic collector only costs
     start, end = _PARTS[index]
     result = PartResult()
+    scanner = CreditScanner(date.fromisoformat(options["as_of"]), options["jurisdiction"], options["engine"],
+                            options["authority"])
+    report = _PartReport(scanner, options["lang"], fmt, result)
     counted = _Counted(_records(_TEXT[start:end], path))
-    rows = list(_validated(counted, header, validate_row, path))
-    result.records = counted.n
-    for row in rows:
-        key = (row.cells.get("case_number") or "").strip()
+    for row in _validated(counted, header, validate_row, path):
+        key = row.cells.get("case_number", "").strip()
         if key:
             result.keys.append((key, row.number - 1))
         for p in row.problems:
             column = p.path.split(", ", 1)[1] if ", " in p.path else ""
             result.problems.append((row.number - 1, column, p.message))
-    if result.problems:
-        return result
-    scanner = CreditScanner(date.fromisoformat(options["as_of"]), options["jurisdiction"], options["engine"],
-                            options["authority"])
-    lang = options["lang"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for scan in scanner.scan(r.record for r in rows):
+        if not result.problems and (scanner.authority is None or row.record.authority == scanner.authority):
+            report.add(scanner.scan_one(row.record))
+    result.records = counted.n
+    if not result.problems:
+        report.close()
+    return result
+
+
+class _PartReport:
+    """A part's share of the report, written as its records are judged."""
+
+    def __init__(self, scanner: Any, lang: str, fmt: str, result: PartResult):
+        self.scanner, self.lang, self.fmt, self.result = scanner, lang, fmt, result
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def add(self, scan: Any) -> None:
+        result, lang = self.result, self.lang
         follow_ups = scan.follow_ups()
         result.follow_ups += len(follow_ups)
         result.overdue += sum(1 for f in follow_ups if f.overdue)
-        if fmt == "json":
+        if self.fmt == "json":
             result.records_out.append(json.dumps(scan.to_json(lang), ensure_ascii=False))
             result.follow_ups_out += [json.dumps(f.to_json(lang), ensure_ascii=False) for f in follow_ups]
-        else:
-            for f in follow_ups:
-                writer.writerow([f.case_number, scan.record.party, f.authority, f.action, f.rule,
-                                 f.due_on.isoformat() if f.due_on else "", "true" if f.overdue else "false",
-                                 f.message[lang]])
-    if fmt != "json":
-        result.follow_ups_out = [buffer.getvalue()]
-    return result
+            return
+        for f in follow_ups:
+            self.writer.writerow([f.case_number, scan.record.party, f.authority, f.action, f.rule,
+                                  f.due_on.isoformat() if f.due_on else "", "true" if f.overdue else "false",
+                                  f.message[lang]])
+
+    def close(self) -> None:
+        if self.fmt != "json":
+            self.result.follow_ups_out = [self.buffer.getvalue()]
 
 
 class _Counted:

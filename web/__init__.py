@@ -18,8 +18,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application; `test_config` overrides the configuration in tests."""
     from flask import Flask
 
-    from web import (admin, api, audit, auth, cases, cli, dashboard, db, documents, errors, home, i18n,
-                     rulebook, security)
+    from web import (admin, api, audit, auth, cases, cli, credit, dashboard, db, documents, errors, home,
+                     i18n, rulebook, security)
     from web.config import settings
     from web.nav import nav_links
 
@@ -31,7 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    for blueprint in (home.bp, cases.bp, audit.bp, rulebook.bp, dashboard.bp, documents.bp, api.bp, admin.bp):
+    for blueprint in (home.bp, cases.bp, audit.bp, rulebook.bp, dashboard.bp, documents.bp, credit.bp, api.bp,
+                      admin.bp):
         app.register_blueprint(blueprint)
     app.add_template_global(nav_links)
     app.add_url_rule("/health", "health", health)

@@ -4,8 +4,11 @@ Every decision is built through engine/services.py, step by step, each step its 
 so its trail is the one real use would leave (including a refused advance). The normative-document
 register (web/demo_documents.csv, 31 documents of 宁河区 and 岳龙镇) is imported by the 司法所
 reviewer through engine.registers.documents.import_documents, and one document is then declared
-invalid in a clean-up review, so both are in the documents' trails. Seeding again changes nothing:
-users, cases and documents that exist are left alone.
+invalid in a clean-up review, so both are in the documents' trails. The penalty register
+(web/demo_penalties.csv, 31 penalties of 岳龙镇 and 宁河区 authorities, 2017–2026, under every
+credit-repair regime) is imported by the official through engine.registers.penalties.import_penalties,
+so each penalty's trail holds its import. Seeding again changes nothing: users, cases, documents and
+penalties that exist are left alone.
 """
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ WARNING = "仅供演示，切勿用于真实数据 / demo only — never use the
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_FILES = ("ninghe-county-road-2025.yaml", "yuelong-sewage-2024.yaml")
 DOCUMENTS = Path(__file__).resolve().parent / "demo_documents.csv"
+PENALTIES = Path(__file__).resolve().parent / "demo_penalties.csv"
 # the clean-up review the demo records: a township's provisional rules that set a penalty and a fee
 REVIEWED_DOCUMENT = ("岳龙政发〔2018〕12号", "declared_invalid",
                      "乡镇人民政府无权在规范性文件中设定行政处罚和收费事项；该暂行规定有效期已于2020年4月30日届满，宣布失效。",
@@ -68,7 +72,7 @@ def seed_demo(engine: Engine, today: date | None = None) -> list[str]:
         if not _case_exists(engine, case_id):
             build(engine)
             added.append(case_id)
-    return added + _import_examples(engine) + _seed_documents(engine)
+    return added + _import_examples(engine) + _seed_documents(engine) + _seed_penalties(engine)
 
 
 def _seed_users(engine: Engine) -> list[str]:
@@ -194,6 +198,26 @@ def _seed_documents(engine: Engine) -> list[str]:
     if number in imported and not reviewed:
         _step(engine, mark_reviewed, number, outcome, reason, REVIEWER, on)
     return [f"规范性文件 {len(imported)} 件 / {len(imported)} normative documents"] if imported else []
+
+
+def _seed_penalties(engine: Engine) -> list[str]:
+    """The demo penalty register, imported by the official (who keeps it) when any of its case numbers
+    is missing; a one-line summary of what was added, or nothing."""
+    import csv
+
+    from sqlalchemy import func, select
+
+    from engine.registers.models import PenaltyRecordRow
+    from engine.registers.penalties import import_penalties
+    with open(PENALTIES, encoding="utf-8-sig", newline="") as stream:
+        numbers = [row["case_number"] for row in csv.DictReader(stream)]
+    with UnitOfWork(engine, read_only=True) as uow:
+        present = uow.session.scalar(select(func.count()).select_from(PenaltyRecordRow)
+                                     .where(PenaltyRecordRow.case_number.in_(numbers)))
+    if present == len(numbers):
+        return []
+    imported = _step(engine, import_penalties, PENALTIES, OFFICIAL).imported
+    return [f"行政处罚 {len(imported)} 条 / {len(imported)} penalties"] if imported else []
 
 
 def _padded(text: str, width: int) -> str:

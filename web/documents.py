@@ -1,10 +1,12 @@
 """Blueprint `documents` (/documents): the normative-document register (行政规范性文件登记表, CASE_FORMAT §3).
 
-    GET       /documents                         the register: filters, sort, pages (paginated in SQL)
+    GET       /documents                         the register: filters, sort, pages (paginated in SQL); 需处理 per row
     GET       /documents/export.csv              the register in exactly §3 format (= `yifa docs export --out`)
+    GET       /documents/scan                    the clean-up scan of the whole register as of a day (kept per process)
+    GET       /documents/scan.csv | scan.json    its downloads: the worklist CSV, CASE_FORMAT §5 JSON (= `yifa docs scan`)
     GET|POST  /documents/import                  upload a register CSV (all or nothing, or skip the bad rows)
     GET       /documents/import/rejected/<id>    the rows an import skipped, with their reasons (CSV)
-    GET       /documents/<number>                one document: every §3 field, its basis laws, its trail
+    GET       /documents/<number>                one document: every §3 field, its basis laws, its findings, its trail
     POST      /documents/<number>/review         record a clean-up review (kept · amended · repealed · declared invalid)
 
 Roles: every signed-in role reads the register and exports it. Importing is for the roles that
@@ -15,12 +17,14 @@ them again, server-side.
 
 Document numbers contain Chinese and 〔〕 (宁河政规〔2019〕3号): URLs are built with url_for,
 which percent-encodes them; `<path:number>` keeps a number containing "/" reachable too. A number
-spelled exactly "import" or "export.csv" cannot have a page of its own (those paths are the
-register's); every other number can.
+spelled exactly "import", "export.csv", "scan", "scan.csv" or "scan.json" cannot have a page of
+its own (those paths are the register's); every other number can.
 
-The scan (SPEC §B rules over the register, engine/registers/scan.py) is not here yet:
-`scan_findings` is its place — the list's 需处理 column and the page's findings section show
-"not scanned" until it answers.
+The scan (SPEC §B rules over the register, engine/registers/scan.py) is shaped for the pages in
+web/document_scan.py: the list judges only the page's documents, a document page its one document,
+and the scan page the whole register once per register state, day, jurisdiction and rulebook
+version. Every scan takes `as_of` (default today) and `jurisdiction` (default CN) from the query
+string; an unreadable one is a 400 naming the field.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ import re
 import secrets
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -63,6 +67,7 @@ from engine.registers.documents import (
     export_documents,
     from_record,
     import_documents,
+    iter_documents,
 )
 from engine.registers.laws import default_laws
 from engine.registers.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
@@ -73,9 +78,24 @@ from engine.registers.reviews import (
     UnknownDocumentError,
     mark_reviewed,
 )
+from engine.registers.scan import write_csv, write_json
+from engine.report import REASON_ZH, SEVERITY_ZH
+from engine.rulebook.loader import known_jurisdictions
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
-from web.i18n import both, t
+from web.document_scan import (
+    ScanParams,
+    by_topic,
+    download,
+    needs_action,
+    records_by_number,
+    register_scan,
+    scan_params,
+    scan_records,
+    scanner_for,
+    worst,
+)
+from web.i18n import both, current_lang, t
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -129,22 +149,6 @@ def _named(names: dict[str, tuple[str, str]], value: str | None) -> str:
     return t(zh, en)
 
 
-# ---------------------------------------------------------------- scan findings (the lead's scan plugs in here)
-def scan_findings(session: Session, numbers: list[str], as_of: date) -> dict[str, list[dict[str, Any]]] | None:
-    """The scan's findings of these documents (CASE_FORMAT §5 shape: rule, verdict, severity, citation,
-    message), by number — or None while there is no scan.
-
-    PLACEHOLDER: engine/registers/scan.py (issue 5, the lead) will answer this. Until then the
-    pages show "not scanned" in the list's 需处理 column and the page's findings section.
-    """
-    return None
-
-
-def needs_action(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The findings that put a document on the to-do list (§5: violated, severity warning or above)."""
-    return [f for f in findings if f.get("verdict") == "violated" and f.get("severity") in ("warning", "error", "blocker")]
-
-
 # ---------------------------------------------------------------- the list
 @dataclass(frozen=True)
 class ListQuery:
@@ -155,11 +159,12 @@ class ListQuery:
     sort: str
     page: int
     per_page: int
+    scan: dict[str, str]      # the scan's as_of and jurisdiction, as given (ScanParams.args())
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The query arguments of this view, with changes; defaults left out (short, shareable URLs)."""
         values = {"issuer": self.issuer, "status": self.status, "kind": self.kind, "q": self.q,
-                  "sort": self.sort, "page": self.page, "per_page": self.per_page} | changes
+                  "sort": self.sort, "page": self.page, "per_page": self.per_page} | self.scan | changes
         defaults = {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE}
         return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
 
@@ -178,20 +183,26 @@ def _list_query() -> tuple[ListQuery, list[str]]:
     if sort not in SORTS:
         problems.append(t(f"未知的排序：{sort[:40]}", f"Unknown sort order: {sort[:40]}"))
         sort = DEFAULT_SORT
+    page, per_page = _paging(raw["page"], raw["per_page"], problems)
+    return ListQuery(raw["issuer"][:TEXT_MAX], status, kind, raw["q"][:TEXT_MAX], sort, page, per_page, {}), problems
+
+
+def _paging(raw_page: str, raw_size: str, problems: list[str]) -> tuple[int, int]:
+    """The page number and page size asked for (1 and the default when unreadable, with a problem)."""
     page = 1
-    if raw["page"]:
-        if raw["page"].isdigit() and 0 < int(raw["page"]) < 10**9:
-            page = int(raw["page"])
+    if raw_page:
+        if raw_page.isdigit() and 0 < int(raw_page) < 10**9:
+            page = int(raw_page)
         else:
-            problems.append(t(f"页码应为正整数：{raw['page'][:20]}", f"The page must be a positive number: {raw['page'][:20]}"))
+            problems.append(t(f"页码应为正整数：{raw_page[:20]}", f"The page must be a positive number: {raw_page[:20]}"))
     per_page = DEFAULT_PAGE_SIZE
-    if raw["per_page"]:
-        if raw["per_page"].isdigit() and int(raw["per_page"]) in PAGE_SIZES:
-            per_page = int(raw["per_page"])
+    if raw_size:
+        if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
+            per_page = int(raw_size)
         else:
             sizes = "、".join(map(str, PAGE_SIZES))
             problems.append(t(f"每页条数应为 {sizes} 之一", f"Rows per page must be one of {', '.join(map(str, PAGE_SIZES))}"))
-    return ListQuery(raw["issuer"][:TEXT_MAX], status, kind, raw["q"][:TEXT_MAX], sort, page, per_page), problems
+    return page, per_page
 
 
 def _conditions(query: ListQuery) -> list[Any]:
@@ -213,7 +224,9 @@ def _order(sort: str) -> list[Any]:
     column = getattr(NormativeDocumentRecord, name)
     key = column.desc() if descending else column.asc()
     ties = NormativeDocumentRecord.id.desc() if descending else NormativeDocumentRecord.id.asc()
-    return [key.nulls_last(), ties]
+    # NULLS LAST only where there can be NULLs: on a NOT NULL column it would keep SQLite from walking
+    # the index (issued_on, migration 0005) in order, and every deep page would sort the table again
+    return [key.nulls_last() if column.nullable else key, ties]
 
 
 @dataclass(frozen=True)
@@ -265,16 +278,28 @@ def index() -> Any:
     """The register: number, title, issuer, kind, status, dates; filtered, sorted, one page at a time."""
     db = get_uow().session
     query, problems = _list_query()
+    params, scan_problems = scan_params(request.args)
+    query = replace(query, scan={} if scan_problems else params.args())
     page = register_page(db, query)
     issuers = _issuers(db)
     if query.issuer and query.issuer not in issuers:
         issuers.append(query.issuer)
     register_total = db.scalar(select(func.count()).select_from(NormativeDocumentRecord)) or 0
-    findings = scan_findings(db, [r.number for r in page.rows], date.today())
+    # only this page's documents are judged (a register may hold 100,000); a date that cannot be
+    # read judges nothing (400) rather than quietly judging today
+    findings = None if scan_problems else scan_records(page.rows, params, actions_only=True)
     return render_template("documents/index.html", page=page, query=query, problems=problems, issuers=issuers,
-                           register_total=register_total, findings=findings,
+                           register_total=register_total, findings=findings, params=params,
+                           scan_problems=scan_problems, scan_form=_scan_form_values(params),
+                           jurisdictions=known_jurisdictions(),
                            filtered=bool(query.issuer or query.status or query.kind or query.q),
-                           can_import=current_user.has_role(*IMPORTERS))
+                           can_import=current_user.has_role(*IMPORTERS)), 400 if scan_problems else 200
+
+
+def _scan_form_values(params: ScanParams) -> dict[str, str]:
+    """The scan form's fields as the user gave them (a bad date is shown back, to be corrected)."""
+    return {"as_of": request.args.get("as_of", "").strip()[:20] or params.as_of.isoformat(),
+            "jurisdiction": params.jurisdiction}
 
 
 def _list_url(query: ListQuery, **changes: Any) -> str:
@@ -300,6 +325,92 @@ def export_csv() -> Response:
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{EXPORT_NAME}"'
     return response
+
+
+# ---------------------------------------------------------------- the scan of the whole register
+@dataclass(frozen=True)
+class TodoFilter:
+    """The scan page's worklist: one rule's or one issuer's documents, a page of them."""
+    rule: str
+    issuer: str
+    page: int
+    per_page: int
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The worklist's query arguments, with changes; defaults left out."""
+        values = {"rule": self.rule, "issuer": self.issuer, "page": self.page, "per_page": self.per_page} | changes
+        defaults = {"page": 1, "per_page": DEFAULT_PAGE_SIZE}
+        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+
+    def keeps(self, todo: Any) -> bool:
+        return (not self.rule or self.rule in todo.rules) and (not self.issuer or todo.issuer == self.issuer)
+
+
+def _todo_filter() -> tuple[TodoFilter, list[str]]:
+    """The worklist's filters (a rule, an issuer) and page; one that cannot be read is named and ignored."""
+    problems: list[str] = []
+    page, per_page = _paging(request.args.get("page", "").strip(), request.args.get("per_page", "").strip(), problems)
+    return TodoFilter(request.args.get("rule", "").strip()[:60], request.args.get("issuer", "").strip()[:TEXT_MAX],
+                      page, per_page), problems
+
+
+def _scan_url(params: ScanParams, endpoint: str = "documents.scan", **args: Any) -> str:
+    query = params.args() | args
+    return url_for(endpoint) + ("?" + urlencode(query) if query else "")
+
+
+@bp.get("/scan")
+@role_required(*READERS)
+def scan() -> Any:
+    """The clean-up scan of the whole register as of a day: the summary (by issuer, by rule with its
+    article) and the documents that need action, a page at a time. Scanned once per register state."""
+    db = get_uow().session
+    params, scan_problems = scan_params(request.args)
+    todo, problems = _todo_filter()
+    context: dict[str, Any] = {"params": params, "scan_problems": scan_problems, "problems": problems,
+                               "scan_form": _scan_form_values(params), "jurisdictions": known_jurisdictions(),
+                               "todo_filter": todo, "result": None, "scan_url": _scan_url,
+                               "page_url": lambda **changes: _scan_url(params, **todo.args(**changes))}
+    if scan_problems:
+        return render_template("documents/scan.html", **context), 400
+    result, kept = register_scan(db, params)
+    rows = [r for r in result.todo if todo.keeps(r)]
+    pages = max(1, -(-len(rows) // todo.per_page))
+    number = min(todo.page, pages)
+    wanted = [r.number for r in rows[(number - 1) * todo.per_page:number * todo.per_page]]
+    records = records_by_number(db, wanted)
+    shown = [records[n] for n in wanted if n in records]
+    # the kept scan holds rule ids only: the documents shown are judged again for their messages
+    actions = scan_records(shown, params, actions_only=True)
+    return render_template("documents/scan.html", **context | {
+        "result": result, "kept": kept, "actions": actions, "page": Page(shown, len(rows), number, pages, todo.per_page)})
+
+
+def _download_params() -> ScanParams:
+    params, scan_problems = scan_params(request.args)
+    if scan_problems:
+        abort(400, description="；".join(m for ms in scan_problems.values() for m in ms))
+    return params
+
+
+@bp.get("/scan.csv")
+@role_required(*READERS)
+def scan_csv() -> Any:
+    """The worklist: one row per finding that needs action (write_csv = `yifa docs scan --format csv`)."""
+    params = _download_params()
+    scanner = scanner_for(params)
+    return download(params, "csv", lambda out: write_csv(scanner.scan(iter_documents(get_uow().session)), out,
+                                                        current_lang()))
+
+
+@bp.get("/scan.json")
+@role_required(*READERS)
+def scan_json() -> Any:
+    """Every finding of every document, exactly CASE_FORMAT §5 (write_json = `yifa docs scan --format json`)."""
+    params = _download_params()
+    scanner = scanner_for(params)
+    return download(params, "json", lambda out: write_json(scanner, scanner.scan(iter_documents(get_uow().session)),
+                                                          out, current_lang()))
 
 
 # ---------------------------------------------------------------- the import
@@ -445,17 +556,22 @@ def _document_page(number: str, errors: dict[str, list[str]] | None = None, valu
     record = _record(number)
     db = get_uow().session
     today = date.today()
-    found = scan_findings(db, [record.number], today)
+    params, scan_problems = scan_params(request.args if request.method == "GET" else {})
+    findings = None if scan_problems else scan_records([record], params)[record.number]
     return render_template("documents/show.html", d=record, doc=from_record(record), basis=basis_lines(record, today),
-                           events=timeline(db, CHAIN_PREFIX + record.number), findings=None if found is None
-                           else found.get(record.number, []), can_review=current_user.has_role(*REVIEWERS),
-                           errors=errors or {}, values=values or {"on": today.isoformat()}, today=today.isoformat()), status
+                           events=timeline(db, CHAIN_PREFIX + record.number), findings=findings,
+                           groups=by_topic(findings or []), actions=needs_action(findings or []),
+                           params=params, scan_problems=scan_problems, scan_form=_scan_form_values(params),
+                           jurisdictions=known_jurisdictions(), can_review=current_user.has_role(*REVIEWERS),
+                           errors=errors or {}, values=values or {"on": today.isoformat()},
+                           today=today.isoformat()), 400 if scan_problems and status == 200 else status
 
 
 @bp.get("/<path:number>")
 @role_required(*READERS)
 def show(number: str) -> Any:
-    """One document: every §3 field, its basis laws checked against the law register, its trail."""
+    """One document: every §3 field, its basis laws checked against the law register, the scan's findings
+    by topic as of `as_of` (default today), its trail."""
     return _document_page(number)
 
 
@@ -508,4 +624,10 @@ def _helpers() -> dict[str, Any]:
             "outcome_names": {k: (OUTCOME_ZH[k], OUTCOME_EN[k]) for k in OUTCOMES},
             "status_names": STATUS_NAMES, "kind_names": KIND_NAMES, "sets_names": SETS_NAMES, "statuses": STATUSES,
             "kinds": KINDS, "all_sets": SETS, "list_url": _list_url, "sort_url": _sort_url,
-            "needs_action": needs_action, "page_sizes": PAGE_SIZES}
+            "needs_action": needs_action, "page_sizes": PAGE_SIZES, "worst": worst, "severity_zh": SEVERITY_ZH,
+            "reason_zh": REASON_ZH, "show_url": _show_url}
+
+
+def _show_url(number: str, params: ScanParams | None = None) -> str:
+    """A document's page, judged on the same day under the same rulebook as the page linking to it."""
+    return url_for("documents.show", number=number, **(params.args() if params else {}))

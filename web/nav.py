@@ -27,6 +27,8 @@ NAV = (
     NavLink("cases.index", "/cases", "案件", "Cases", ROLES),
     NavLink("audit.index", "/audit", "审计", "Audit", ("auditor", "admin")),
     NavLink("documents.index", "/documents", "规范性文件", "Normative documents", ROLES),
+    NavLink("documents.scan", "/documents/scan", "清理扫描", "Clean-up scan", ROLES),
+    NavLink("credit.index", "/credit", "信用修复", "Credit repair", ROLES),
     NavLink("rules.index", "/rules", "规则库", "Rulebook", ROLES),
     NavLink("dashboard.index", "/dashboard", "仪表盘", "Dashboard",
             ("official", "legality_reviewer", "secretary", "auditor", "admin")),
@@ -46,5 +48,7 @@ def nav_links() -> list[dict]:
     """The links the current user's roles open: text in both languages, href, and whether current."""
     if not current_user.is_authenticated:
         return []
-    return [{"zh": link.zh, "en": link.en, "href": _href(link), "active": _active(link)}
-            for link in NAV if current_user.has_role(*link.roles)]
+    links = [link for link in NAV if current_user.has_role(*link.roles)]
+    here = max((link for link in links if _active(link)), key=lambda link: len(link.path), default=None)
+    return [{"zh": link.zh, "en": link.en, "href": _href(link), "active": link is here}   # the most specific
+            for link in links]

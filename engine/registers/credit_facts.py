@@ -11,7 +11,8 @@
       repairable                                       the category is not barred from repair
       needs_training, needs_credit_report              the regime asks for them for this category
       missing.has.<word>, missing.count                what stands between the party and repair (§6)
-      eligible                                         repairable and nothing missing
+      eligible                                         repairable, nothing missing, not already repaired
+      next_step.zh, next_step.en                       what the party has still to do (for messages)
       still_shown                                      published and not (yet) withdrawn
 
 Which regime governs: by default the one in force on `decided_on`; the transitional rule is the
@@ -36,7 +37,7 @@ DATES = ("decided_on", "published_on", "fulfilled_on", "commitment_on", "trainin
          "repair_applied_on", "repair_decided_on", "revoked_on", "withdrawn_on")
 MATERIAL_DATE = {"fulfilment": "fulfilled_on", "commitment": "commitment_on", "training": "training_on",
                  "credit_report": "credit_report_on"}
-DERIVED = ("regime", "min_months", "max_months", "min_period_ends_on", "max_period_ends_on", "min_period_served",
+DERIVED = ("next_step.zh", "next_step.en", "regime", "min_months", "max_months", "min_period_ends_on", "max_period_ends_on", "min_period_served",
            "max_period_passed", "repairable", "needs_training", "needs_credit_report", "eligible") + \
     tuple(f"missing.has.{w}" for w in MISSING) + ("missing", "missing.count")
 TRANSITIONAL = "credit_regime_date"
@@ -53,7 +54,7 @@ TOPICS = (
 def catalogue() -> dict[str, FactType]:
     """Every fact path a credit-repair rule may use, with its type."""
     out: dict[str, FactType] = {"as_of": FactType("date"), "regime_date": FactType("date")}
-    for name in ("case_number", "party", "credit_code", "authority"):
+    for name in ("case_number", "party", "credit_code", "authority", "next_step.zh", "next_step.en"):
         out[name] = FactType("text")
     for name in DATES + ("min_period_ends_on", "max_period_ends_on"):
         out[name] = FactType("date")
@@ -121,12 +122,25 @@ def _put_regime(facts: dict, record: Any, as_of: date, regimes: tuple, regime_da
     facts["missing.count"] = len(missing)
     for word in MISSING:
         facts[f"missing.has.{word}"] = word in missing
-    facts["eligible"] = facts["repairable"] and not missing
+    facts["eligible"] = facts["repairable"] and not missing and facts.get("repair_result") != "granted"
+    facts["next_step.zh"], facts["next_step.en"] = _next_step(missing)
     if disputable or unverified:
         facts["@unverified"] = UNVERIFIED
 
 
 UNVERIFIED = frozenset(DERIVED)
+NEXT_STEP = {"commitment": ("提交信用承诺", "made the credit commitment"),
+             "training": ("参加信用修复培训", "attended the credit-repair training"),
+             "credit_report": ("提交信用报告", "obtained a credit report"),
+             "fulfilment": ("履行处罚", "performed the penalty")}
+
+
+def _next_step(missing: list[str]) -> tuple[str, str]:
+    """What the party has still to do before applying, for messages: 尚未提交信用承诺 …"""
+    steps = [NEXT_STEP[m] for m in missing if m in NEXT_STEP]
+    if not steps:
+        return "尚未申请", "has not applied"
+    return "尚未" + "、".join(zh for zh, _ in steps), "has not yet " + ", ".join(en for _, en in steps)
 
 
 @lru_cache(maxsize=65536)           # records decided on the same day in the same category share them

@@ -128,8 +128,12 @@ def laws_for_rules(root: Path | None = None) -> LawRegister:
 
 
 def flatten_context(book: Any, root: Path | None) -> dict[str, Any]:
-    """What `flatten` needs from the rules folder, prepared once per checker: its law register."""
-    return {"laws": laws_for_rules(root)}
+    """What `flatten` needs from the rules folder, prepared once per checker: its law register,
+    read afresh (the law register is part of the rulebook version, so an edit makes a new checker)."""
+    from engine.registers.laws import load_laws
+    from engine.rulebook.loader import rules_dir
+    path = Path(root or rules_dir()) / "laws.yaml"
+    return {"laws": load_laws(path if path.is_file() else DEFAULT_PATH)}
 
 
 def topics() -> tuple[Topic, ...]:

@@ -322,9 +322,10 @@ def all_penalties(session: Session) -> list[PenaltyRecord]:
     return list(iter_penalties(session))
 
 
-def iter_penalties(session: Session, batch: int = 2000) -> Iterator[PenaltyRecord]:
-    """Every stored row in register order, read in batches (a register of any size)."""
-    return (from_record(r) for r in stored_in_order(session, PenaltyRecordRow, batch))
+def iter_penalties(session: Session, batch: int = 2000, authority: Optional[str] = None) -> Iterator[PenaltyRecord]:
+    """Every stored row (of one authority) in register order, read in batches (a register of any size)."""
+    where = [PenaltyRecordRow.authority == authority] if authority is not None else []
+    return (from_record(r) for r in stored_in_order(session, PenaltyRecordRow, batch, *where))
 
 
 def count_penalties(session: Session) -> int:

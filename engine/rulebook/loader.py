@@ -38,6 +38,7 @@ def rules_dir() -> Path:
 
 
 OVERLAY_DIR = "rules"                   # $YIFA_INSTANCE/rules/: edited copies, same relative paths
+LAWS_FILE = "laws.yaml"                  # the law register (engine/registers/laws.py)
 EFFECTIVE_DIR = "rules-effective"       # $YIFA_INSTANCE/rules-effective/<digest>/: shipped + overlay
 
 
@@ -216,9 +217,13 @@ def _validate(source: SourceFile, model: type, problems: list) -> Any:
 
 
 def _hash_calendars(root: Path, hasher) -> None:
-    """Calendar data changes verdicts too, so it is part of the rulebook version."""
+    """Calendar data and the law register (the document rules' "basis amended since") change
+    verdicts too, so they are part of the rulebook version."""
     for path in sorted((root / "calendars").glob("*.yaml")):
         hasher.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    laws = root / LAWS_FILE
+    if laws.is_file():
+        hasher.update(LAWS_FILE.encode() + b"\0" + laws.read_bytes() + b"\0")
 
 
 def rulebook_digest(jurisdiction: str, root: Optional[Path] = None) -> str:
@@ -237,7 +242,7 @@ def _digest_paths(root: Path, jurisdiction: str) -> list[Path]:
     for folder in jurisdiction_chain(root, jurisdiction):
         base = root / folder
         paths += [base / JURISDICTION_FILE] + sorted(p for p in base.glob("*.yaml") if p.name != JURISDICTION_FILE)
-    return paths + sorted((root / "calendars").glob("*.yaml"))
+    return paths + sorted((root / "calendars").glob("*.yaml")) + [root / LAWS_FILE]
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -254,7 +259,7 @@ def _digest_of(root: str, stamp: tuple) -> str:
     calendars = Path(root) / "calendars"
     for path_text, *_ in stamp:
         path = Path(path_text)
-        if path.parent == calendars:
+        if path.parent == calendars or path == Path(root) / LAWS_FILE:
             continue
         rel = str(path.relative_to(root)).replace(os.sep, "/")
         try:

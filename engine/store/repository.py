@@ -40,14 +40,14 @@ def get_case(session: Session, case_id: str, expected_version: Optional[int] = N
 
 def rulebook_files(jurisdiction: str, root: Optional[Path] = None) -> dict[str, str]:
     """The text of every file the rulebook version is a hash of (plus the workflow), by relative path."""
-    from engine.rulebook.loader import JURISDICTION_FILE, jurisdiction_chain, rules_dir
+    from engine.rulebook.loader import JURISDICTION_FILE, LAWS_FILE, jurisdiction_chain, rules_dir
 
     root = root or rules_dir()
     paths = []
     for folder in jurisdiction_chain(root, jurisdiction):
         base = root / folder
         paths += [base / JURISDICTION_FILE, *sorted(p for p in base.glob("*.yaml") if p.name != JURISDICTION_FILE)]
-    paths += sorted((root / "calendars").glob("*.yaml")) + [root / "workflow.yaml"]
+    paths += sorted((root / "calendars").glob("*.yaml")) + [root / "workflow.yaml", root / LAWS_FILE]
     return {p.relative_to(root).as_posix(): p.read_bytes().decode("utf-8") for p in paths if p.is_file()}
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -89,7 +91,7 @@ def test_every_role_reads_the_register_newest_first_and_finds_it_in_the_top_bar(
     assert numbers[-1] == "宁河政规〔2015〕4号"                 # issued 2015-10-08, the oldest
     for header in ("文号", "标题", "制定机关", "类型", "状态", "印发日期", "有效期至", "最近清理评估日期", "需处理"):
         assert header in html, header
-    assert "共 31 件" in html and "未扫描" in html               # the scan's column waits for the lead's scan
+    assert "共 31 件" in html and "未扫描" not in html           # every row of the page was scanned
 
 
 def test_the_list_in_english(client, login_as, register):
@@ -196,7 +198,7 @@ def test_the_page_shows_every_field_the_basis_laws_and_the_trail(app, client, lo
     assert "《中华人民共和国行政强制法》" in html and "印发后未修改" in html
     assert "document.imported" in html and "keeper" in html      # its trail: chain doc:<number>
     assert "doc:宁河政规〔2018〕5号" in html
-    assert 'id="findings"' in html and "尚未接入" in html          # the scan's place
+    assert 'id="findings"' in html and "NDOC-VAL-04" in html      # the scan's findings
     unknown = client.get(doc_url(app, "宁河政规〔2023〕5号")).get_data(as_text=True)
     assert "《中华人民共和国招标投标法》" in unknown and "不在法律登记表中" in unknown
     unpublished = client.get(doc_url(app, "宁河政规〔2023〕2号")).get_data(as_text=True)
@@ -426,3 +428,230 @@ def test_the_demo_register_is_imported_and_one_document_reviewed_through_the_tra
     with uow(read_only=True) as u:
         statuses = verify_all(u.session)
     assert all(s.ok for s in statuses) and sum(s.case_id.startswith("doc:") for s in statuses) == DEMO_COUNT
+
+
+# ---------------------------------------------------------------- the clean-up scan (engine/registers/scan.py)
+AS_OF = "2024-06-01"
+EXPIRED = "宁河政规〔2020〕1号"        # 暂行, valid until 2022-06-30, still marked in force
+FINE = "岳龙政规〔2025〕1号"           # issued 2025-03-10, reviewed, published and filed in time
+NEVER_FILED = "岳龙政发〔2021〕9号"    # published 2021-09-20, never filed; expired 2023-09-30
+
+
+def needs_cell(html: str, number: str) -> str:
+    """The 需处理 cell of a document's row on a list page."""
+    row = re.search(r'<td class="number"><a href="[^"]*">' + re.escape(number) + r"</a></td>(.*?)</tr>", html, re.S)
+    assert row, f"{number} is not on the page"
+    return re.search(r'<td class="needs-action">(.*?)</td>', row.group(1), re.S).group(1)
+
+
+def action_count(cell: str) -> int:
+    found = re.search(r'<span class="count">(\d+)</span>', cell)
+    return int(found.group(1)) if found else 0
+
+
+def cli(app, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": app.config["DATABASE_URL"]}
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, check=False)
+
+
+def test_the_needs_action_column_counts_a_documents_actions_and_names_the_worst_as_of_a_day(client, login_as,
+                                                                                            register):
+    login_as("official")
+    last_day = client.get("/documents", query_string={"as_of": "2022-06-30", "q": EXPIRED}).get_data(as_text=True)
+    next_day = client.get("/documents", query_string={"as_of": "2022-07-01", "q": EXPIRED}).get_data(as_text=True)
+    before, after = needs_cell(last_day, EXPIRED), needs_cell(next_day, EXPIRED)
+    assert "NDOC-VAL-04" not in before and "NDOC-VAL-04" in after          # expired, yet still in force
+    assert "NDOC-VAL-02" in before and "NDOC-VAL-02" not in after          # (on its last day: not evaluated)
+    rules = re.search(r'title="([^"]*)"', after).group(1).split()
+    assert action_count(after) == len(rules) == 4
+    assert "违法" in after and "badge-blocked" in after                     # the worst: an error
+    assert "?as_of=2022-07-01#findings" in after                            # to the page, judged on that day
+    assert "截至 2022-07-01" in next_day
+    fine = client.get("/documents", query_string={"as_of": "2025-06-01", "q": FINE}).get_data(as_text=True)
+    assert '<span class="badge badge-ok">0</span>' in needs_cell(fine, FINE)
+
+
+def test_the_list_scans_only_the_documents_of_its_page(client, login_as, register, monkeypatch):
+    from engine.registers.scan import DocumentScanner
+    scanned: list[str] = []
+    real = DocumentScanner.scan_one
+    monkeypatch.setattr(DocumentScanner, "scan_one", lambda self, doc: scanned.append(doc.number) or real(self, doc))
+    login_as("official")
+    html = client.get("/documents?per_page=25").get_data(as_text=True)
+    assert sorted(scanned) == sorted(listed(html)) and len(scanned) == 25
+
+
+def test_a_documents_findings_are_grouped_by_topic_with_their_articles_and_unverified_marks(app, client, login_as,
+                                                                                            register):
+    login_as("auditor")
+    html = client.get(doc_url(app, NEVER_FILED), query_string={"as_of": AS_OF}).get_data(as_text=True)
+    section = html[html.index('id="findings"'):html.index('id="review"')]
+    topics = ["内容合法", "合法性审核", "统一登记与公布", "备案", "有效期", "清理"]
+    assert [section.index(f"<h3>{name}</h3>") for name in topics] == sorted(section.index(f"<h3>{n}</h3>") for n in topics)
+    assert "需处理 6 项" in section and f"截至 {AS_OF}" in section
+    filing = re.search(r"<li>(?:(?!</li>).)*NDOC-FIL-01(?:(?!</li>).)*</li>", section, re.S).group(0)
+    # the filing deadline is a parameter left to each jurisdiction (verified: false): marked 未核实
+    assert "《中华人民共和国地方各级人民代表大会和地方各级人民政府组织法》第七十五条" in filing
+    assert "未核实" in filing and "最迟应于2021-10-20报送备案，至2024-06-01仍未备案" in filing
+    expired = re.search(r"<li>(?:(?!</li>).)*NDOC-VAL-04(?:(?!</li>).)*</li>", section, re.S).group(0)
+    assert "《国务院办公厅关于加强行政规范性文件制定和监督管理工作的通知》第（十）部分" in expired
+    assert "有效期已于2023-09-30届满，仍标为现行有效" in expired and "未核实" not in expired
+    validity = section[section.index('id="findings-validity"'):section.index('id="findings-cleanup"')]
+    assert validity.index("NDOC-VAL-04") < validity.index("<details>")          # violated first, the rest folded
+    assert re.search(r"<summary>符合 1 项</summary>\s*<ul class=\"satisfied\"><li>✓ <strong class=\"rule\">NDOC-VAL-02-T",
+                     validity)
+    assert "<summary>不适用 3 项</summary>" in validity and "条件不具备" in validity
+    english = client.get(doc_url(app, NEVER_FILED), query_string={"as_of": AS_OF, "lang": "en"}).get_data(as_text=True)
+    assert "Filing" in english and "unverified" in english and "6 need action" in english
+
+
+def test_a_document_judged_before_it_expired_has_no_validity_problem(app, client, login_as, register):
+    login_as("official")
+    before = client.get(doc_url(app, EXPIRED), query_string={"as_of": "2022-06-30"}).get_data(as_text=True)
+    after = client.get(doc_url(app, EXPIRED), query_string={"as_of": "2022-07-01"}).get_data(as_text=True)
+    assert "有效期已于2022-06-30届满" not in before and "有效期已于2022-06-30届满" in after
+
+
+@pytest.mark.parametrize(("path", "query", "field"), [
+    ("/documents", {"as_of": "2024-02-30"}, "as_of"),
+    (EXPIRED, {"as_of": "yesterday"}, "as_of"),
+    ("/documents/scan", {"as_of": "2024-13-01"}, "as_of"),
+    ("/documents/scan", {"as_of": "20240601"}, "as_of"),
+    ("/documents/scan.json", {"as_of": "2024-6-1"}, "as_of"),
+    ("/documents/scan.csv", {"as_of": "x"}, "as_of"),
+    ("/documents/scan", {"jurisdiction": "CN-99"}, "jurisdiction"),
+    (EXPIRED, {"jurisdiction": "../CN"}, "jurisdiction"),
+])
+def test_a_scan_parameter_that_cannot_be_read_is_a_400_naming_it(app, client, login_as, register, path, query, field):
+    login_as("legality_reviewer")
+    url = doc_url(app, path) if not path.startswith("/") else path
+    response = client.get(url, query_string=query)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400, html[:500]
+    assert f"{field}：" in html and "Traceback" not in html
+    assert "NDOC-" not in html                                   # nothing judged on a day nobody asked for
+
+
+def test_the_scan_page_counts_what_the_cli_counts(app, client, login_as, register, tmp_path):
+    login_as("secretary")
+    page = client.get("/documents/scan", query_string={"as_of": AS_OF})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    out = tmp_path / "scan.json"
+    proc = cli(app, "docs", "scan", "--format", "json", "--as-of", AS_OF, "--out", str(out))
+    assert proc.returncode in (0, 1), proc.stderr            # 1: a blocker or an error is violated (§2)
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    assert int(re.search(r'class="n-documents">(\d+)<', html).group(1)) == summary["documents"] == DEMO_COUNT
+    assert int(re.search(r'class="n-needing">(\d+)<', html).group(1)) == summary["needing_action"]
+    issuers = re.search(r'<table class="by-issuer">(.*?)</table>', html, re.S).group(1)
+    assert dict(re.findall(r'<td><a href="[^"]*">([^<]+)</a></td><td class="n">(\d+)</td>', issuers)) == \
+        {k: str(v) for k, v in summary["by_issuer"].items()}
+    rules = re.search(r'<table class="by-rule">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r'<a class="rule" href="[^"]*">([^<]+)</a>.*?<td class="n">(\d+)</td>', rules, re.S)
+    assert {rule: int(n) for rule, n in rows} == summary["by_rule"]
+    assert [int(n) for _, n in rows] == sorted((int(n) for _, n in rows), reverse=True)   # most documents first
+    row = re.search(r"<tr>(?:(?!</tr>).)*>NDOC-VAL-04<(?:(?!</tr>).)*</tr>", rules, re.S).group(0)
+    assert "有效期届满的文件自动失效" in row and "第（十）部分" in row and "违法" in row
+    # the worklist: every document needing action, with its actions and their messages
+    assert f"共 {summary['needing_action']} 件" in html
+    assert "有效期已于2022-06-30届满，仍标为现行有效" in html
+    # the download is the CLI's JSON, byte for byte
+    download = client.get("/documents/scan.json", query_string={"as_of": AS_OF})
+    assert download.status_code == 200 and download.get_data() == out.read_bytes()
+
+
+def test_scan_json_is_case_format_section_5(client, login_as, register):
+    login_as("auditor")
+    response = client.get("/documents/scan.json", query_string={"as_of": AS_OF})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert f'filename="normative-documents-scan-{AS_OF}.json"' in response.headers["Content-Disposition"]
+    pairs = json.loads(response.get_data(as_text=True), object_pairs_hook=lambda kv: kv)
+    assert [k for k, _ in pairs] == ["as_of", "rulebook", "documents", "summary"]
+    scan = json.loads(response.get_data(as_text=True))
+    assert scan["as_of"] == AS_OF and scan["rulebook"]["jurisdiction"] == "CN"
+    assert scan["rulebook"]["version"].startswith("sha256:")
+    assert [d["number"] for d in scan["documents"]] == demo_numbers()       # register order
+    rules = [f["rule"] for f in scan["documents"][0]["findings"]]
+    for document in scan["documents"]:
+        assert list(document) == ["number", "findings"]
+        assert [f["rule"] for f in document["findings"]] == rules            # every rule, every document
+        for f in document["findings"]:
+            assert {"rule", "verdict", "severity", "citation", "verified", "facts"} <= set(f)
+            assert f["verdict"] in ("violated", "satisfied", "not_applicable", "pending")
+            assert ("message" in f) == (f["verdict"] == "violated")
+    assert set(scan["summary"]) == {"documents", "needing_action", "by_rule", "by_issuer"}
+    needing = sum(any(f["verdict"] == "violated" and f["severity"] in ("warning", "error", "blocker")
+                      for f in d["findings"]) for d in scan["documents"])
+    assert scan["summary"]["needing_action"] == needing and scan["summary"]["documents"] == DEMO_COUNT
+
+
+def test_scan_csv_is_the_clis_worklist(app, client, login_as, register, tmp_path):
+    login_as("official")
+    response = client.get("/documents/scan.csv", query_string={"as_of": AS_OF})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    out = tmp_path / "scan.csv"
+    proc = cli(app, "docs", "scan", "--format", "csv", "--as-of", AS_OF, "--out", str(out))
+    assert proc.returncode in (0, 1), proc.stderr
+    assert response.get_data() == out.read_bytes()
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert {"number", "rule", "severity", "verified", "article", "message"} <= set(rows[0])
+    filing = [r for r in rows if r["rule"] == "NDOC-FIL-01"]
+    assert [r["number"] for r in filing] == [NEVER_FILED] and filing[0]["verified"] == "false"
+
+
+def test_the_scan_is_kept_while_the_register_does_not_change(app, client, login_as, post_form, register,
+                                                             monkeypatch):
+    import web.document_scan as scan_module
+    scans: list[str] = []
+    real = scan_module._scan_register
+    monkeypatch.setattr(scan_module, "_scan_register",
+                        lambda session, scanner, params: scans.append(params.as_of.isoformat())
+                        or real(session, scanner, params))
+    login_as("legality_reviewer")
+    later = "2030-01-01"                                       # more than a page of 25 need action by then
+    first = client.get("/documents/scan", query_string={"as_of": later}).get_data(as_text=True)
+    needing = int(re.search(r'class="n-needing">(\d+)<', first).group(1))
+    assert needing > 25
+    second = client.get("/documents/scan", query_string={"as_of": later, "per_page": 25, "page": 2}).get_data(as_text=True)
+    assert f"第 26–{needing} 件，共 {needing} 件" in second and "沿用" in second
+    only = client.get("/documents/scan", query_string={"as_of": later, "rule": "NDOC-FIL-01"}).get_data(as_text=True)
+    assert "共 1 件" in only and NEVER_FILED in only
+    assert scans == [later]                                      # paging and filtering read the kept scan
+    client.get("/documents/scan", query_string={"as_of": "2030-01-02"})
+    assert scans == [later, "2030-01-02"]                        # another day: another scan
+    # a clean-up review changes the register: the next view scans again, without the repealed document
+    post_form(doc_url(app, NEVER_FILED, "documents.review"), REVIEW, page=doc_url(app, NEVER_FILED))
+    again = client.get("/documents/scan", query_string={"as_of": later}).get_data(as_text=True)
+    assert scans == [later, "2030-01-02", later] and "沿用" not in again
+    assert int(re.search(r'class="n-needing">(\d+)<', again).group(1)) == needing - 1
+
+
+def test_the_register_state_moves_with_every_change_of_the_register(app, uow, register, make_user):
+    from engine.registers.reviews import mark_reviewed
+    from web.document_scan import register_state
+    with uow(read_only=True) as u:
+        before = register_state(u.session)
+    make_user("li", ["legality_reviewer"])
+    with uow() as u:
+        mark_reviewed(u, FINE, "kept", "仍然适用", "li", date(2025, 6, 1))
+        u.commit()
+    with uow(read_only=True) as u:
+        after = register_state(u.session)
+    assert after == (before[0], before[1] + 1)                  # as many documents, one more event on their chains
+
+
+def test_every_role_opens_the_scan_from_the_register_and_the_top_bar(client, login_as, register):
+    for role in ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin"):
+        login_as(role)
+        listing = client.get("/documents").get_data(as_text=True)
+        assert 'href="/documents/scan"' in listing
+        page = client.get("/documents/scan")
+        assert page.status_code == 200, role
+        html = page.get_data(as_text=True)
+        assert re.search(r'<a href="/documents/scan" aria-current="page">清理扫描</a>', html)
+        assert not re.search(r'<a href="/documents" aria-current="page">', html)        # the most specific entry
+        for download in ("/documents/scan.csv", "/documents/scan.json"):
+            assert client.get(download).status_code == 200, (role, download)
+    english = client.get("/documents/scan?lang=en").get_data(as_text=True)
+    assert "Clean-up scan" in english and "Needing action" in english and "By issuing organ" in english

@@ -43,6 +43,7 @@ META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 CASE = "YL-DEMO-01"            # created by `official`, in public participation
 DOCUMENT = "宁河政规〔2020〕1号"  # a demo normative document (web/demo_documents.csv): its number, percent-encoded in URLs
+PENALTY = "岳龙综执罚〔2024〕12号"  # a demo penalty (web/demo_penalties.csv): its case number, percent-encoded in URLs
 TARGET_USER = "rbac-target"    # the admin's routes act on this user, never on a demo user
 STAGE_OF = {"official": "initiation", "legality_reviewer": "legality_review", "secretary": "collective_decision"}
 ENV = ("YIFA_INSTANCE", "DATABASE_URL", "YIFA_SECRET_KEY", "YIFA_BEHIND_TLS", "YIFA_PROXIES", "YIFA_DEMO")
@@ -149,7 +150,7 @@ def ids(demo_template) -> dict[str, str]:
         token = conn.execute(select(ApiToken.id).where(ApiToken.username == TARGET_USER)).scalar_one()
     db.dispose()
     return {"case_id": CASE, "att_id": str(att), "username": TARGET_USER, "token_id": str(token),
-            "rel": "CN/decree-713.yaml", "number": quote(DOCUMENT),
+            "rel": "CN/decree-713.yaml", "number": quote(DOCUMENT), "case_number": quote(PENALTY),
             "rejected_id": "no-such-rejected-file"}   # a download of this session's rejected rows: 404 for the allowed
 
 
@@ -299,3 +300,26 @@ def test_the_exempt_routes_are_the_public_ones(demo_app):
     assert client.get("/login").status_code == 200
     assert client.get("/api/openapi.json").status_code == 200
     assert client.get("/logout").status_code == 302          # signed out: off to the sign-in page
+
+
+def test_the_document_scan_and_its_downloads_are_in_the_matrix_for_every_role(demo_app):
+    """Issue 5: the clean-up scan is read by every signed-in role, like the register it scans."""
+    scan = {(r[0], r[2]) for r in ROUTES if r[1] in ("documents.scan", "documents.scan_csv", "documents.scan_json")}
+    assert scan == {("/documents/scan", "GET"), ("/documents/scan.csv", "GET"), ("/documents/scan.json", "GET")}
+    for endpoint in ("documents.scan", "documents.scan_csv", "documents.scan_json"):
+        assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
+
+
+def test_the_credit_pages_are_in_the_matrix_read_by_every_role_imported_by_the_keepers(demo_app):
+    """Issue 6: every signed-in role reads the penalty register and its follow-ups; the keepers import."""
+    from engine.registers.penalties import EDITOR_ROLES
+    credit = {(r[0], r[2]) for r in ROUTES if r[1].startswith("credit.")}
+    assert credit == {("/credit", "GET"), ("/credit/export.csv", "GET"), ("/credit/import", "GET"),
+                      ("/credit/import", "POST"), ("/credit/import/rejected/<rejected_id>", "GET"),
+                      ("/credit/follow-ups", "GET"), ("/credit/follow-ups.csv", "GET"), ("/credit/scan.json", "GET"),
+                      ("/credit/<path:case_number>", "GET")}
+    for endpoint in ("credit.index", "credit.export_csv", "credit.follow_ups", "credit.follow_ups_csv",
+                     "credit.scan_json", "credit.show"):
+        assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
+    for endpoint in ("credit.import_register", "credit.rejected_csv"):
+        assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)

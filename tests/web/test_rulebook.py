@@ -90,6 +90,30 @@ def test_every_signed_in_role_reads_a_rule_file_with_line_numbers_but_only_edito
     assert "/rules/edit/save" in html and "/rules/edit/preview" in html and 'name="reason"' in html
 
 
+REGISTER_FILES = ("CN/normative-documents.yaml", "CN/credit-527-2019.yaml")
+
+
+def test_the_rules_of_the_registers_are_browsed_and_edited_like_the_decision_rules(client, login_as, tmp_path):
+    """The normative-document and credit-repair rules (other domains, other topics) render, and the
+    editor previews an edit of them: the lint and both engines' rule tests run, nothing is saved."""
+    login_as("legal_advisor")
+    index = client.get("/rules").get_data(as_text=True)
+    assert "NDOC-VAL-04" in index and "CRED-TIME-01" in index
+    assert "国务院办公厅关于加强行政规范性文件制定和监督管理工作的通知》第（十）部分" in index   # parts, not articles
+    for rel in REGISTER_FILES:
+        page = client.get(f"/rules/{rel}")
+        assert page.status_code == 200, rel
+        assert 'name="text"' in page.get_data(as_text=True)
+    text = shipped(REGISTER_FILES[0]).replace("      - {from: 2018-05-31, value: 30}", "      - {from: 2018-05-31, value: 20}", 1)
+    assert text != shipped(REGISTER_FILES[0])
+    response = client.post("/rules/edit/preview", data={**edit_form(client, REGISTER_FILES[0]), "text": text, "reason": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "预览结果（尚未保存）" in html and "检查通过" in html
+    assert "第30日备案" in html                                          # the filing test pinned 30 days: it fails now
+    assert 'href="/documents/scan"' in html                            # the register's impact: the scan
+    assert not (tmp_path / "rules").exists()
+
+
 def test_an_unknown_or_escaping_file_path_is_not_found(client, login_as):
     login_as("legal_advisor")
     for path in ("/rules/CN/nope.yaml", "/rules/CN/../pyproject.toml", "/rules/workflow.yaml", "/rules/CN"):

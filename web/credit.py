@@ -1,0 +1,580 @@
+"""Blueprint `credit` (/credit): the administrative-penalty register (CASE_FORMAT §4) and credit repair (§6, SPEC §C).
+
+    GET       /credit                           the register: filters, sort, pages (paginated in SQL)
+    GET       /credit/export.csv                the register in exactly §4 format (= `yifa credit export --out`)
+    GET|POST  /credit/import                    upload a register CSV (all or nothing, or skip the bad rows)
+    GET       /credit/import/rejected/<id>      the rows an import skipped, with their reasons (CSV)
+    GET       /credit/follow-ups                the authorities' follow-ups as of a day, grouped by authority
+    GET       /credit/follow-ups.csv            the same list as CSV (= `yifa credit scan --format csv`)
+    GET       /credit/scan.json                 the scan, exactly §6 (= `yifa credit scan --format json`)
+    GET       /credit/<case_number>             one penalty: regime, periods, eligibility, findings, timeline
+
+Roles: every signed-in role reads (the register, the follow-ups, a record, the exports). Importing
+is for the roles that keep the register (engine.registers.penalties.EDITOR_ROLES: official,
+legality reviewer, admin); `import_penalties` checks them again.
+
+The judging is the engine's (`CreditScanner`); the follow-up list of the whole register is kept per
+process while the register, the day and the rulebook stay the same (web/credit_followups.py).
+`as_of` (YYYY-MM-DD, default today) picks the day on the record page, the follow-ups and the
+exports of the scan; a date that cannot be read is a 400 naming the field.
+
+Case numbers contain Chinese and 〔〕: URLs are built with url_for (percent-encoded); `<path:…>`
+keeps a number containing "/" reachable. A number spelled exactly "import", "export.csv",
+"follow-ups", "follow-ups.csv" or "scan.json" has no page of its own.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.errors import InputError, Problem
+from engine.registers.credit_scan import ACTION_ZH, write_follow_ups_csv, write_json
+from engine.registers.models import CATEGORIES, PenaltyRecordRow
+from engine.registers.penalties import (
+    COLUMN_ZH,
+    COLUMNS,
+    EDITOR_ROLES,
+    export_penalties,
+    from_record,
+    import_penalties,
+    iter_penalties,
+)
+from engine.registers.vocab import ACTIONS, MISSING
+from web import credit_followups as followups
+from web.auth import EVERYONE, role_required
+from web.credit_record import record_view
+from web.db import get_uow
+from web.i18n import both, current_lang, t
+
+bp = Blueprint("credit", __name__, url_prefix="/credit")
+
+READERS = EVERYONE
+IMPORTERS = EDITOR_ROLES
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+MAX_AUTHORITIES = 500
+TEXT_MAX = 200
+REJECTED_DIR = "penalty-imports"
+REJECTED_SESSION_KEY = "rejected_penalty_imports"
+REJECTED_KEEP_SECONDS = 24 * 3600
+REJECTED_PER_SESSION = 10
+EXPORT_NAME = "penalties.csv"
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# ---------------------------------------------------------------- names, both languages
+COLUMN_EN = {"case_number": "Decision number", "party": "Party", "credit_code": "Credit code",
+             "authority": "Penalising authority", "decided_on": "Decided on", "category": "Category",
+             "published_on": "Published on", "fulfilled_on": "Performed on", "commitment_on": "Commitment",
+             "training_on": "Training", "credit_report_on": "Credit report", "repair_applied_on": "Repair applied",
+             "repair_decided_on": "Repair decided", "repair_result": "Repair result", "revoked_on": "Revoked on",
+             "withdrawn_on": "Withdrawn on"}
+CATEGORY_NAMES = {"minor": ("轻微失信", "Minor"), "general": ("一般失信", "General"), "severe": ("严重失信", "Severe"),
+                  "specified_severe": ("特定严重失信", "Specified severe")}
+ACTION_NAMES = {a: (ACTION_ZH[a], en) for a, en in (
+    ("chase_fulfilment", "Chase performance"), ("notify_party", "Tell the party it may apply"),
+    ("process_application", "Decide the application"), ("withdraw_publication", "Withdraw the publication"),
+    ("take_down", "Take the publication down"))}
+MISSING_NAMES = {"min_period": ("最短公示期未满", "minimum period not yet served"),
+                 "fulfilment": ("处罚义务未履行完毕", "penalty not yet performed"),
+                 "commitment": ("未作出信用承诺", "no credit commitment"),
+                 "training": ("未参加信用修复培训", "no credit-repair training"),
+                 "credit_report": ("未提交信用报告", "no credit report")}
+RESULT_NAMES = {"granted": ("准予修复", "Granted"), "refused": ("不予修复", "Refused")}
+FIELD_NAMES = {"file": ("文件", "File"), "encoding": ("编码", "Encoding"), "as_of": ("查看日期", "As of"),
+               "action": ("跟进事项", "Action")}
+TRAIL_ACTIONS = {"penalty.imported": ("导入登记表", "Imported"), "penalty.updated": ("登记信息更新", "Updated")}
+
+# sort key → (column, descending); the default first. Ties keep register order (id).
+SORTS = {"-decided_on": ("decided_on", True), "decided_on": ("decided_on", False),
+         "case_number": ("case_number", False), "-case_number": ("case_number", True),
+         "authority": ("authority", False), "-authority": ("authority", True)}
+DEFAULT_SORT = "-decided_on"
+
+
+def _named(names: dict[str, tuple[str, str]], value: str | None) -> str:
+    if not value:
+        return ""
+    zh, en = names.get(value, (value, value))
+    return t(zh, en)
+
+
+def column_name(column: str) -> str:
+    """A §4 column's name in the request's language."""
+    return t(COLUMN_ZH.get(column, column), COLUMN_EN.get(column, column))
+
+
+def _jurisdiction() -> str:
+    return current_app.config.get("CREDIT_JURISDICTION", "CN")
+
+
+def _as_of() -> date:
+    """The `as_of` parameter (default today); 400 naming the field when it is not a date."""
+    raw = request.args.get("as_of", "").strip()
+    if not raw:
+        return date.today()
+    try:
+        if not ISO_DAY.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, description=f"as_of（查看日期）：日期无效 {raw[:20]!r}，应为 YYYY-MM-DD / "
+                               f"as_of: invalid date {raw[:20]!r}, expected YYYY-MM-DD")
+
+
+def _action() -> str:
+    """The `action` filter (empty: every action); 400 naming the field when it is not one of §6's."""
+    action = request.args.get("action", "").strip()
+    if action and action not in ACTIONS:
+        abort(400, description=f"action（跟进事项）：取值无效 {action[:40]!r}，应为 {' | '.join(ACTIONS)} 之一 / "
+                               f"action: invalid value {action[:40]!r}, expected one of {' | '.join(ACTIONS)}")
+    return action
+
+
+def _page_args(problems: list[str]) -> tuple[int, int]:
+    """`page` and `per_page` from the query string; a value that cannot be read is named and ignored."""
+    page, per_page = 1, DEFAULT_PAGE_SIZE
+    raw_page, raw_size = request.args.get("page", "").strip(), request.args.get("per_page", "").strip()
+    if raw_page:
+        if raw_page.isdigit() and 0 < int(raw_page) < 10**9:
+            page = int(raw_page)
+        else:
+            problems.append(t(f"页码应为正整数：{raw_page[:20]}", f"The page must be a positive number: {raw_page[:20]}"))
+    if raw_size:
+        if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
+            per_page = int(raw_size)
+        else:
+            sizes = "、".join(map(str, PAGE_SIZES))
+            problems.append(t(f"每页条数应为 {sizes} 之一", f"Rows per page must be one of {', '.join(map(str, PAGE_SIZES))}"))
+    return page, per_page
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Which slice of a list this page shows."""
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+    @classmethod
+    def of(cls, total: int, page: int, per_page: int) -> "Pages":
+        pages = max(1, -(-total // per_page))
+        return cls(total, min(page, pages), pages, per_page)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def window(self, around: int = 2) -> list[int | None]:
+        """The page numbers to link: the first, the last, and a few around this one (None: a gap)."""
+        wanted = {1, self.pages} | set(range(max(1, self.page - around), min(self.pages, self.page + around) + 1))
+        out: list[int | None] = []
+        for n in sorted(wanted):
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def _authorities(db: Session, chosen: str = "") -> list[str]:
+    """The distinct stored authorities (the authority index), and the chosen one if it is not stored."""
+    found = list(db.scalars(select(PenaltyRecordRow.authority).distinct()
+                            .order_by(PenaltyRecordRow.authority).limit(MAX_AUTHORITIES)))
+    if chosen and chosen not in found:
+        found.append(chosen)
+    return found
+
+
+# ---------------------------------------------------------------- the register list
+@dataclass(frozen=True)
+class ListQuery:
+    authority: str
+    category: str
+    decided_from: str
+    decided_to: str
+    q: str
+    sort: str
+    page: int
+    per_page: int
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The query arguments of this view, with changes; defaults left out (short, shareable URLs)."""
+        values = {"authority": self.authority, "category": self.category, "decided_from": self.decided_from,
+                  "decided_to": self.decided_to, "q": self.q, "sort": self.sort, "page": self.page,
+                  "per_page": self.per_page} | changes
+        defaults = {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE}
+        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.authority or self.category or self.decided_from or self.decided_to or self.q)
+
+
+def _day_filter(raw: str, zh: str, en: str, problems: list[str]) -> str:
+    if not raw:
+        return ""
+    if ISO_DAY.fullmatch(raw):
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            pass
+    problems.append(t(f"{zh}不是有效日期：{raw[:20]}", f"{en} is not a valid date: {raw[:20]}"))
+    return ""
+
+
+def _list_query() -> tuple[ListQuery, list[str]]:
+    """The list's filters from the query string; a value that cannot be read is named and ignored."""
+    raw = {k: request.args.get(k, "").strip() for k in ("authority", "category", "decided_from", "decided_to", "q", "sort")}
+    problems: list[str] = []
+    category, sort = raw["category"], raw["sort"] or DEFAULT_SORT
+    if category and category not in CATEGORIES:
+        problems.append(t(f"未知的失信类别：{category[:40]}", f"Unknown category: {category[:40]}"))
+        category = ""
+    if sort not in SORTS:
+        problems.append(t(f"未知的排序：{sort[:40]}", f"Unknown sort order: {sort[:40]}"))
+        sort = DEFAULT_SORT
+    since = _day_filter(raw["decided_from"], "处罚决定日期（起）", "Decided from", problems)
+    until = _day_filter(raw["decided_to"], "处罚决定日期（止）", "Decided until", problems)
+    page, per_page = _page_args(problems)
+    return ListQuery(raw["authority"][:TEXT_MAX], category, since, until, raw["q"][:TEXT_MAX], sort, page,
+                     per_page), problems
+
+
+def _conditions(query: ListQuery) -> list[Any]:
+    p = PenaltyRecordRow
+    where: list[Any] = []
+    if query.authority:
+        where.append(p.authority == query.authority)
+    if query.category:
+        where.append(p.category == query.category)
+    if query.decided_from:
+        where.append(p.decided_on >= date.fromisoformat(query.decided_from))
+    if query.decided_to:
+        where.append(p.decided_on <= date.fromisoformat(query.decided_to))
+    if query.q:
+        where.append(or_(p.case_number.icontains(query.q, autoescape=True), p.party.icontains(query.q, autoescape=True),
+                         p.credit_code.icontains(query.q, autoescape=True)))
+    return where
+
+
+def _order(sort: str) -> list[Any]:
+    name, descending = SORTS[sort]
+    column = getattr(PenaltyRecordRow, name)
+    ties = PenaltyRecordRow.id.desc() if descending else PenaltyRecordRow.id.asc()
+    return [column.desc() if descending else column.asc(), ties]
+
+
+def register_page(db: Session, query: ListQuery) -> tuple[list[PenaltyRecordRow], Pages]:
+    """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
+    where = _conditions(query)
+    total = db.scalar(select(func.count()).select_from(PenaltyRecordRow).where(*where)) or 0
+    pages = Pages.of(total, query.page, query.per_page)
+    rows = list(db.scalars(select(PenaltyRecordRow).where(*where).order_by(*_order(query.sort))
+                           .limit(pages.per_page).offset(pages.offset)))
+    return rows, pages
+
+
+@bp.get("")
+@role_required(*READERS)
+def index() -> Any:
+    """The register: number, party, code, authority, category, dates, repair; filtered, sorted, a page at a time."""
+    db = get_uow().session
+    query, problems = _list_query()
+    rows, pages = register_page(db, query)
+    register_total = db.scalar(select(func.count()).select_from(PenaltyRecordRow)) or 0
+    return render_template("credit/index.html", rows=rows, pages=pages, query=query, problems=problems,
+                           authorities=_authorities(db, query.authority), register_total=register_total,
+                           can_import=current_user.has_role(*IMPORTERS))
+
+
+def _list_url(query: ListQuery, **changes: Any) -> str:
+    args = query.args(**changes)
+    return url_for("credit.index") + ("?" + urlencode(args) if args else "")
+
+
+def _sort_url(query: ListQuery, column: str) -> str:
+    """The list sorted by a column: descending first for the date, ascending for text; again: reversed."""
+    first = f"-{column}" if column == "decided_on" else column
+    other = first[1:] if first.startswith("-") else f"-{first}"
+    return _list_url(query, sort=other if query.sort == first else first, page=1)
+
+
+# ---------------------------------------------------------------- downloads
+def _spooled(write: Callable[[io.TextIOWrapper], Any]) -> Any:
+    """What `write` writes (text, UTF-8, newlines as written), in a temporary file ready to send."""
+    raw = tempfile.TemporaryFile()
+    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    write(text)
+    text.flush()
+    text.detach()
+    raw.seek(0)
+    return raw
+
+
+def _download(raw: Any, mimetype: str, name: str) -> Response:
+    response = send_file(raw, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
+    return response
+
+
+@bp.get("/export.csv")
+@role_required(*READERS)
+def export_csv() -> Response:
+    """The whole register in exactly the §4 format: UTF-8 with BOM, CRLF — the bytes of `yifa credit export --out`."""
+    db = get_uow().session
+    return _download(_spooled(lambda out: export_penalties(db, out)), "text/csv", EXPORT_NAME)
+
+
+class _OneAction:
+    """A record's scan showing only the follow-ups of one action (for the CSV's `action` filter)."""
+
+    def __init__(self, scan: Any, action: str):
+        self.scan, self.record, self.action = scan, scan.record, action
+
+    def follow_ups(self) -> list:
+        return [f for f in self.scan.follow_ups() if f.action == self.action]
+
+
+def _scans(db: Session, as_of: date, authority: str, action: str = "") -> tuple[Any, Iterator[Any]]:
+    """The engine's scan of the stored register (streamed), restricted like the page."""
+    scanner = followups.scanner_for(as_of, _jurisdiction(), authority or None)
+    scans: Iterator[Any] = scanner.scan(iter_penalties(db))
+    if action:
+        scans = (_OneAction(s, action) for s in scans)
+    return scanner, scans
+
+
+@bp.get("/follow-ups.csv")
+@role_required(*READERS)
+def follow_ups_csv() -> Response:
+    """The follow-up list as CSV (write_follow_ups_csv: one row per follow-up, in register order), filtered."""
+    as_of, action = _as_of(), _action()
+    authority = request.args.get("authority", "").strip()[:TEXT_MAX]
+    _, scans = _scans(get_uow().session, as_of, authority, action)
+    lang = current_lang()
+    raw = _spooled(lambda out: write_follow_ups_csv(scans, out, lang))
+    return _download(raw, "text/csv", f"credit-follow-ups-{as_of.isoformat()}.csv")
+
+
+@bp.get("/scan.json")
+@role_required(*READERS)
+def scan_json() -> Response:
+    """The scan of the stored register in exactly CASE_FORMAT §6 (write_json), as of a day, for one authority or all."""
+    as_of = _as_of()
+    authority = request.args.get("authority", "").strip()[:TEXT_MAX]
+    scanner, scans = _scans(get_uow().session, as_of, authority)
+    lang = current_lang()
+    raw = _spooled(lambda out: write_json(scanner, scans, out, lang))
+    return _download(raw, "application/json", f"credit-scan-{as_of.isoformat()}.json")
+
+
+# ---------------------------------------------------------------- the follow-ups
+@dataclass(frozen=True)
+class FollowUpQuery:
+    as_of: date
+    authority: str
+    action: str
+    page: int
+    per_page: int
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        values = {"as_of": self.as_of.isoformat(), "authority": self.authority, "action": self.action,
+                  "page": self.page, "per_page": self.per_page} | changes
+        defaults = {"as_of": date.today().isoformat(), "page": 1, "per_page": DEFAULT_PAGE_SIZE}
+        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+
+
+def _follow_url(query: FollowUpQuery, endpoint: str = "credit.follow_ups", **changes: Any) -> str:
+    args = query.args(**changes)
+    if endpoint != "credit.follow_ups":
+        args.pop("page", None)
+        args.pop("per_page", None)
+    return url_for(endpoint) + ("?" + urlencode(args) if args else "")
+
+
+@bp.get("/follow-ups")
+@role_required(*READERS)
+def follow_ups() -> Any:
+    """The authorities' follow-ups as of a day: counts per authority, then the list grouped by authority,
+    overdue first; the scan of the whole register is kept while nothing changes, the page cut after."""
+    db = get_uow().session
+    problems: list[str] = []
+    as_of, action = _as_of(), _action()
+    authority = request.args.get("authority", "").strip()[:TEXT_MAX]
+    page, per_page = _page_args(problems)
+    query = FollowUpQuery(as_of, authority, action, page, per_page)
+    listing = followups.follow_up_list(db, as_of, _jurisdiction())
+    chosen = listing.select(authority, action)
+    pages = Pages.of(len(chosen), page, per_page)
+    shown = chosen[pages.offset:pages.offset + per_page]
+    scanner = followups.scanner_for(as_of, _jurisdiction())
+    counts = {c.authority: c for c in listing.by_authority(chosen)}
+    records = listing.records_by_authority.get(authority, 0) if authority else listing.records
+    return render_template("credit/follow_ups.html", query=query, listing=listing, pages=pages, shown=shown,
+                           details=followups.page_details(db, scanner, shown), counts=counts,
+                           overview=listing.by_authority(listing.select("", action)), problems=problems,
+                           total=len(chosen), overdue=sum(i.overdue for i in chosen), records=records,
+                           authorities=_authorities(db, authority), actions=ACTIONS,
+                           earlier={i.authority for i in chosen[:pages.offset]},
+                           listing_regime_date=scanner.checker.context["regime_date"])
+
+
+# ---------------------------------------------------------------- the import
+ROW_PATH = re.compile(r"row (\d+)(?:, (.+))?")      # engine.registers.csvio.where(): "row 5, decided_on"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: str               # the spreadsheet row ("" for the file as a whole)
+    column: str            # the §4 column ("" when the problem is the row's or the file's)
+    message: str           # Chinese / English, as the domain wrote it
+
+
+def _row_problems(problems: tuple[Problem, ...] | list[Problem]) -> list[RowProblem]:
+    """Each problem as (row, column, reason), sorted by row; the temporary file's path is never shown."""
+    out = []
+    for p in problems:
+        match = ROW_PATH.fullmatch(p.path or "")
+        row, column = (match.group(1), match.group(2) or "") if match else ("", "")
+        out.append(RowProblem(row, column, p.message))
+    return sorted(out, key=lambda r: (int(r.row) if r.row else 0, COLUMNS.index(r.column) if r.column in COLUMNS else -1))
+
+
+def _import_form(status: int = 200, **context: Any) -> Any:
+    values = {"encoding": request.form.get("encoding", ""), "skip_invalid": request.form.get("skip_invalid") == "yes"}
+    return render_template("credit/import.html", values=values, errors=context.pop("errors", {}), **context), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*IMPORTERS)
+def import_register() -> Any:
+    """Upload a register CSV: refused whole with every bad row listed, or (skip-invalid) the good rows stored."""
+    if request.method == "GET":
+        return _import_form()
+    upload = request.files.get("file")
+    encoding = request.form.get("encoding", "")
+    skip_invalid = request.form.get("skip_invalid") == "yes"
+    errors: dict[str, str] = {}
+    if encoding not in ("", "utf-8", "gb18030"):
+        errors["encoding"] = both("编码应为自动识别、utf-8 或 gb18030", "The encoding must be automatic, utf-8 or gb18030")
+    raw = upload.read() if upload is not None and upload.filename else b""
+    if upload is None or not upload.filename:
+        errors["file"] = both("请选择要导入的 CSV 文件", "Choose the CSV file to import")
+    elif not raw:
+        errors["file"] = both("文件为空", "The file is empty")
+    if errors:
+        return _import_form(400, errors=errors)
+    filename = (upload.filename or "")[-200:]
+    uow = get_uow()
+    rejected = io.StringIO(newline="")
+    with tempfile.TemporaryDirectory(prefix="yifa-credit-import-") as folder:
+        path = Path(folder) / "upload.csv"
+        path.write_bytes(raw)
+        try:
+            result = import_penalties(uow, path, current_user.username, skip_invalid=skip_invalid,
+                                      rejected_out=rejected, encoding=encoding or None)
+        except InputError as refused:
+            uow.rollback()
+            return _import_form(400, refused=_row_problems(refused.problems), filename=filename)
+    uow.commit()
+    rejected_id = _keep_rejected(rejected.getvalue()) if result.rejected else None
+    rejected_rows = len({p.path.split(",")[0] for p in result.rejected})
+    return _import_form(200, result=result, filename=filename, rejected=_row_problems(result.rejected),
+                        rejected_rows=rejected_rows, warnings=_row_problems(result.warnings), rejected_id=rejected_id)
+
+
+def _rejected_folder() -> Path:
+    return Path(current_app.instance_path) / REJECTED_DIR
+
+
+def _keep_rejected(text: str) -> str:
+    """Keep the rejected rows' CSV for this session to download (a day at most); give its id."""
+    folder = _rejected_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in folder.glob("rejected-*.csv"):      # tidy up: nothing is kept longer than a day
+        try:
+            if now - old.stat().st_mtime > REJECTED_KEEP_SECONDS:
+                old.unlink()
+        except OSError:
+            pass
+    rejected_id = secrets.token_urlsafe(18)
+    fd = os.open(folder / f"rejected-{rejected_id}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+        stream.write(text)
+    session[REJECTED_SESSION_KEY] = (session.get(REJECTED_SESSION_KEY, []) + [rejected_id])[-REJECTED_PER_SESSION:]
+    return rejected_id
+
+
+@bp.get("/import/rejected/<rejected_id>")
+@role_required(*IMPORTERS)
+def rejected_csv(rejected_id: str) -> Any:
+    """The rows an import of this session skipped: the §4 columns as given, plus `reason`."""
+    if rejected_id not in session.get(REJECTED_SESSION_KEY, []) or not re.fullmatch(r"[A-Za-z0-9_-]{10,64}", rejected_id):
+        abort(404, description="没有这份被拒绝行的文件（只保留一天，且只对导入者本人可见）/ "
+                               "No such file of rejected rows (kept a day, for the importer only)")
+    path = _rejected_folder() / f"rejected-{rejected_id}.csv"
+    if not path.is_file():
+        abort(404, description="被拒绝行的文件已过期 / The file of rejected rows has expired")
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="rejected-rows.csv", max_age=0)
+
+
+# ---------------------------------------------------------------- one penalty
+@bp.get("/<path:case_number>")
+@role_required(*READERS)
+def show(case_number: str) -> Any:
+    """One penalty as of a day: the §4 fields, the governing regime, the periods, what is missing,
+    the findings by topic, the open follow-ups, and its timeline (dates, due dates, trail events)."""
+    as_of = _as_of()
+    db = get_uow().session
+    row = db.scalars(select(PenaltyRecordRow).where(PenaltyRecordRow.case_number == case_number)).first()
+    if row is None:
+        abort(404, description=f"登记表中没有文号为 {case_number[:TEXT_MAX]} 的处罚决定 / "
+                               f"No penalty numbered {case_number[:TEXT_MAX]}")
+    scanner = followups.scanner_for(as_of, _jurisdiction())
+    view = record_view(db, scanner, from_record(row))
+    return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=date.today(),
+                           regime_date=scanner.checker.context["regime_date"])
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    from engine.report import REASON_ZH, SEVERITY_ZH
+    return {"column_name": column_name, "category_name": lambda v: _named(CATEGORY_NAMES, v),
+            "action_name": lambda v: _named(ACTION_NAMES, v), "missing_name": lambda v: _named(MISSING_NAMES, v),
+            "result_name": lambda v: _named(RESULT_NAMES, v), "field_name": lambda v: _named(FIELD_NAMES, v),
+            "trail_action_name": lambda v: _named(TRAIL_ACTIONS, v), "categories": CATEGORIES, "missing_words": MISSING,
+            "list_url": _list_url, "sort_url": _sort_url, "follow_url": _follow_url, "page_sizes": PAGE_SIZES,
+            "severity_zh": SEVERITY_ZH, "reason_zh": REASON_ZH}

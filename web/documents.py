@@ -29,14 +29,8 @@ string; an unreadable one is a 400 naming the field.
 from __future__ import annotations
 
 import io
-import os
-import re
-import secrets
-import tempfile
-import time
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,13 +38,10 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
-    session,
     url_for,
 )
 from flask_login import current_user
@@ -58,7 +49,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.audit_queries import timeline
-from engine.errors import InputError, Problem
+from engine.errors import InputError
 from engine.registers.documents import (
     CHAIN_PREFIX,
     COLUMN_ZH,
@@ -96,6 +87,7 @@ from web.document_scan import (
     worst,
 )
 from web.i18n import both, current_lang, t
+from web.register_imports import RegisterImport
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -105,9 +97,6 @@ PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 MAX_ISSUERS = 500                 # the issuer filter's choices (distinct issuers, alphabetical)
 TEXT_MAX = 200
-REJECTED_DIR = "document-imports"
-REJECTED_KEEP_SECONDS = 24 * 3600
-REJECTED_PER_SESSION = 10
 EXPORT_NAME = "normative-documents.csv"
 
 # ---------------------------------------------------------------- names, both languages
@@ -414,105 +403,21 @@ def scan_json() -> Any:
 
 
 # ---------------------------------------------------------------- the import
-ROW_PATH = re.compile(r"row (\d+)(?:, (.+))?")      # engine.registers.csvio.where(): "row 5, issued_on"
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: str               # the spreadsheet row ("" for the file as a whole)
-    column: str            # the §3 column ("" when the problem is the row's or the file's)
-    message: str           # Chinese / English, as the domain wrote it
-
-
-def _row_problems(problems: tuple[Problem, ...] | list[Problem]) -> list[RowProblem]:
-    """Each problem as (row, column, reason), sorted by row; the temporary file's path is never shown."""
-    out = []
-    for p in problems:
-        match = ROW_PATH.fullmatch(p.path or "")
-        row, column = (match.group(1), match.group(2) or "") if match else ("", "")
-        out.append(RowProblem(row, column, p.message))
-    return sorted(out, key=lambda r: (int(r.row) if r.row else 0, COLUMNS.index(r.column) if r.column in COLUMNS else -1))
-
-
-def _import_form(status: int = 200, **context: Any) -> Any:
-    values = {"encoding": request.form.get("encoding", ""), "skip_invalid": request.form.get("skip_invalid") == "yes"}
-    return render_template("documents/import.html", values=values, errors=context.pop("errors", {}),
-                           **context), status
+IMPORT = RegisterImport(import_documents, "documents/import.html", COLUMNS, "document-imports", "rejected_imports")
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(*IMPORTERS)
 def import_register() -> Any:
     """Upload a register CSV: refused whole with every bad row listed, or (skip-invalid) the good rows stored."""
-    if request.method == "GET":
-        return _import_form()
-    upload = request.files.get("file")
-    encoding = request.form.get("encoding", "")
-    skip_invalid = request.form.get("skip_invalid") == "yes"
-    errors: dict[str, str] = {}
-    if encoding not in ("", "utf-8", "gb18030"):
-        errors["encoding"] = both("编码应为自动识别、utf-8 或 gb18030", "The encoding must be automatic, utf-8 or gb18030")
-    raw = upload.read() if upload is not None and upload.filename else b""
-    if upload is None or not upload.filename:
-        errors["file"] = both("请选择要导入的 CSV 文件", "Choose the CSV file to import")
-    elif not raw:
-        errors["file"] = both("文件为空", "The file is empty")
-    if errors:
-        return _import_form(400, errors=errors)
-    filename = (upload.filename or "")[-200:]
-    uow = get_uow()
-    rejected = io.StringIO(newline="")
-    with tempfile.TemporaryDirectory(prefix="yifa-docs-import-") as folder:
-        path = Path(folder) / "upload.csv"
-        path.write_bytes(raw)
-        try:
-            result = import_documents(uow, path, current_user.username, skip_invalid=skip_invalid,
-                                      rejected_out=rejected, encoding=encoding or None)
-        except InputError as refused:
-            uow.rollback()
-            return _import_form(400, refused=_row_problems(refused.problems), filename=filename)
-    uow.commit()
-    rejected_id = _keep_rejected(rejected.getvalue()) if result.rejected else None
-    rejected_rows = len({p.path.split(",")[0] for p in result.rejected})
-    return _import_form(200, result=result, filename=filename, rejected=_row_problems(result.rejected),
-                        rejected_rows=rejected_rows, warnings=_row_problems(result.warnings), rejected_id=rejected_id)
-
-
-def _rejected_folder() -> Path:
-    return Path(current_app.instance_path) / REJECTED_DIR
-
-
-def _keep_rejected(text: str) -> str:
-    """Keep the rejected rows' CSV for this session to download (a day at most); give its id."""
-    folder = _rejected_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.glob("rejected-*.csv"):      # tidy up: nothing is kept longer than a day
-        try:
-            if now - old.stat().st_mtime > REJECTED_KEEP_SECONDS:
-                old.unlink()
-        except OSError:
-            pass
-    rejected_id = secrets.token_urlsafe(18)
-    path = folder / f"rejected-{rejected_id}.csv"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-        stream.write(text)
-    session["rejected_imports"] = (session.get("rejected_imports", []) + [rejected_id])[-REJECTED_PER_SESSION:]
-    return rejected_id
+    return IMPORT.handle()
 
 
 @bp.get("/import/rejected/<rejected_id>")
 @role_required(*IMPORTERS)
 def rejected_csv(rejected_id: str) -> Any:
     """The rows an import of this session skipped: the §3 columns as given, plus `reason`."""
-    if rejected_id not in session.get("rejected_imports", []) or not re.fullmatch(r"[A-Za-z0-9_-]{10,64}", rejected_id):
-        abort(404, description="没有这份被拒绝行的文件（只保留一天，且只对导入者本人可见）/ "
-                               "No such file of rejected rows (kept a day, for the importer only)")
-    path = _rejected_folder() / f"rejected-{rejected_id}.csv"
-    if not path.is_file():
-        abort(404, description="被拒绝行的文件已过期 / The file of rejected rows has expired")
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="rejected-rows.csv", max_age=0)
+    return IMPORT.rejected_file(rejected_id)
 
 
 # ---------------------------------------------------------------- one document

@@ -1,0 +1,126 @@
+"""Uploading a register CSV in the browser — the same flow for the document register (§3) and the
+penalty register (§4): the form, the all-or-nothing import through the engine, every refused row
+shown as (row, column, reason), and the skipped rows kept a day for the importer to download.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from flask import abort, current_app, render_template, request, send_file, session
+from flask_login import current_user
+
+from engine.errors import InputError, Problem
+from web.db import get_uow
+from web.i18n import both
+
+ROW_PATH = re.compile(r"row (\d+)(?:, (.+))?")
+KEEP_SECONDS = 24 * 3600
+PER_SESSION = 10
+REJECTED_ID = re.compile(r"[A-Za-z0-9_-]{10,64}")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: str               # the spreadsheet row ("" for the file as a whole)
+    column: str            # the register's column ("" when the problem is the row's or the file's)
+    message: str           # Chinese / English, as the domain wrote it
+
+
+@dataclass(frozen=True)
+class RegisterImport:
+    """One register's upload: its engine import function, template, columns and storage names."""
+    import_file: Callable[..., Any]          # (uow, path, actor, skip_invalid, rejected_out, encoding)
+    template: str                            # e.g. "documents/import.html"
+    columns: Sequence[str]
+    folder: str                              # under the instance folder: where skipped rows are kept
+    session_key: str                         # the session's list of its downloadable rejected files
+
+    def row_problems(self, problems: Sequence[Problem]) -> list[RowProblem]:
+        """Each problem as (row, column, reason), sorted by row; the temporary file's path is never shown."""
+        out = []
+        for p in problems:
+            match = ROW_PATH.fullmatch(p.path or "")
+            row, column = (match.group(1), match.group(2) or "") if match else ("", "")
+            out.append(RowProblem(row, column, p.message))
+        order = {c: i for i, c in enumerate(self.columns)}
+        return sorted(out, key=lambda r: (int(r.row) if r.row else 0, order.get(r.column, -1)))
+
+    def form(self, status: int = 200, **context: Any) -> Any:
+        values = {"encoding": request.form.get("encoding", ""), "skip_invalid": request.form.get("skip_invalid") == "yes"}
+        return render_template(self.template, values=values, errors=context.pop("errors", {}), **context), status
+
+    def handle(self) -> Any:
+        """GET: the form. POST: import the upload, refused whole with every bad row listed, or
+        (skip-invalid) the good rows stored and the bad ones offered for download."""
+        if request.method == "GET":
+            return self.form()
+        upload = request.files.get("file")
+        encoding = request.form.get("encoding", "")
+        skip_invalid = request.form.get("skip_invalid") == "yes"
+        errors: dict[str, str] = {}
+        if encoding not in ("", "utf-8", "gb18030"):
+            errors["encoding"] = both("编码应为自动识别、utf-8 或 gb18030", "The encoding must be automatic, utf-8 or gb18030")
+        raw = upload.read() if upload is not None and upload.filename else b""
+        if upload is None or not upload.filename:
+            errors["file"] = both("请选择要导入的 CSV 文件", "Choose the CSV file to import")
+        elif not raw:
+            errors["file"] = both("文件为空", "The file is empty")
+        if errors:
+            return self.form(400, errors=errors)
+        filename = (upload.filename or "")[-200:]
+        uow = get_uow()
+        rejected = io.StringIO(newline="")
+        with tempfile.TemporaryDirectory(prefix=f"yifa-{self.folder}-") as folder:
+            path = Path(folder) / "upload.csv"
+            path.write_bytes(raw)
+            try:
+                result = self.import_file(uow, path, current_user.username, skip_invalid=skip_invalid,
+                                          rejected_out=rejected, encoding=encoding or None)
+            except InputError as refused:
+                uow.rollback()
+                return self.form(400, refused=self.row_problems(refused.problems), filename=filename)
+        uow.commit()
+        rejected_id = self.keep_rejected(rejected.getvalue()) if result.rejected else None
+        rejected_rows = len({p.path.split(",")[0] for p in result.rejected})
+        return self.form(200, result=result, filename=filename, rejected=self.row_problems(result.rejected),
+                         rejected_rows=rejected_rows, warnings=self.row_problems(result.warnings),
+                         rejected_id=rejected_id)
+
+    def _folder(self) -> Path:
+        return Path(current_app.instance_path) / self.folder
+
+    def keep_rejected(self, text: str) -> str:
+        """Keep the rejected rows' CSV for this session to download (a day at most); give its id."""
+        folder = self._folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        for old in folder.glob("rejected-*.csv"):      # tidy up: nothing is kept longer than a day
+            try:
+                if now - old.stat().st_mtime > KEEP_SECONDS:
+                    old.unlink()
+            except OSError:
+                pass
+        rejected_id = secrets.token_urlsafe(18)
+        fd = os.open(folder / f"rejected-{rejected_id}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        session[self.session_key] = (session.get(self.session_key, []) + [rejected_id])[-PER_SESSION:]
+        return rejected_id
+
+    def rejected_file(self, rejected_id: str) -> Any:
+        """The rows an import of this session skipped: the register's columns as given, plus `reason`."""
+        if rejected_id not in session.get(self.session_key, []) or not REJECTED_ID.fullmatch(rejected_id):
+            abort(404, description="没有这份被拒绝行的文件（只保留一天，且只对导入者本人可见）/ "
+                                   "No such file of rejected rows (kept a day, for the importer only)")
+        path = self._folder() / f"rejected-{rejected_id}.csv"
+        if not path.is_file():
+            abort(404, description="被拒绝行的文件已过期 / The file of rejected rows has expired")
+        return send_file(path, mimetype="text/csv", as_attachment=True, download_name="rejected-rows.csv", max_age=0)

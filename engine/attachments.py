@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path, PurePosixPath
 
 from engine.access import require_recorder
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.store.db import instance_dir
 from engine.store.models import Attachment
 from engine.store.repository import get_case

@@ -40,8 +40,8 @@ from engine.case_enums import (
     RiskConclusion,
     Text,
 )
-from engine.errors import InputError, problems_from_errors
-from engine.yamlio import LoadedYaml, load_document
+from engine.core.errors import InputError, problems_from_errors
+from engine.core.yamlio import LoadedYaml, load_document
 
 
 class _Record(BaseModel):

@@ -12,7 +12,7 @@ from annotated_types import Ge
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from engine.errors import describe
+from engine.core.errors import describe
 
 Level = Literal["province", "city", "county", "township", "department"]  # Arts. 2, 42
 Category = Literal[

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 
 EXIT_INPUT = 2
 
@@ -106,7 +106,7 @@ def _iso_date(text: str) -> date:
 
 def cmd_check(args) -> int:
     from engine.case import load_case
-    from engine.report import exit_status, to_json, to_text
+    from engine.core.report import exit_status, to_json, to_text
     engine = _engine_or_fallback(args.engine)
     worst = 0
     for path in args.cases:
@@ -126,7 +126,7 @@ def cmd_check(args) -> int:
 
 
 def _check_one(case, path: Path, args, engine: str):
-    from engine.check import check_case
+    from engine.core.check import check_case
     try:
         return check_case(case, args.as_of, args.jurisdiction, engine)
     except InputError as e:
@@ -195,7 +195,7 @@ def _case_for_graph(ref: str):
     from engine.store.db import ready_engine
     from engine.store.repository import UnknownCaseError, get_case
     from engine.store.uow import UnitOfWork
-    from engine.yamlio import LoadedYaml
+    from engine.core.yamlio import LoadedYaml
     try:
         with UnitOfWork(ready_engine(), read_only=True) as uow:
             return parse_case(LoadedYaml(get_case(uow.session, ref).document), ref)

@@ -117,7 +117,7 @@ def cmd_export(args) -> int:
     if args.format == "json":
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        from engine.yamlio import dump_yaml
+        from engine.core.yamlio import dump_yaml
         sys.stdout.write(dump_yaml(document))
     return EXIT_OK
 
@@ -134,7 +134,7 @@ def cmd_check(args) -> int:
 @_refusals
 def cmd_record(args) -> int:
     from engine.services import record_evidence
-    from engine.yamlio import load_document
+    from engine.core.yamlio import load_document
     section = load_document(args.file).data
     with _unit() as uow:
         outcome = record_evidence(uow, args.case_id, args.stage, section, args.actor,

@@ -54,7 +54,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan the stored register, or a CSV file, and print the report in the chosen format."""
-    from engine.errors import InputError
+    from engine.core.errors import InputError
     from engine.registers.credit_scan import CreditScanner, write_follow_ups_csv, write_json, write_table
     try:
         scanner = CreditScanner(args.as_of or date.today(), args.jurisdiction, args.engine, args.authority)

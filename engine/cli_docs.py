@@ -63,7 +63,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan the stored register, or a CSV file, and print the report in the chosen format."""
-    from engine.errors import InputError
+    from engine.core.errors import InputError
     from engine.registers.scan import DocumentScanner, write_csv, write_json, write_table
     try:
         scanner = DocumentScanner(args.as_of or date.today(), args.jurisdiction, args.engine)

@@ -71,7 +71,7 @@ def unit(read_only: bool = False):
 def run_import(register: Register, args: argparse.Namespace) -> int:
     """Import the register file in one transaction; exit 2 with every problem when refused."""
     from engine.access import PermissionDeniedError
-    from engine.errors import InputError
+    from engine.core.errors import InputError
     if args.rejected is not None and not args.skip_invalid:
         print("yifa: --rejected 需与 --skip-invalid 同用 / --rejected needs --skip-invalid", file=sys.stderr)
         return EXIT_ERROR
@@ -122,7 +122,7 @@ def run_scan(register: Register, args: argparse.Namespace, scanner: Any,
              writers: dict[str, Callable[[Any, Any], Any]], failed: Callable[[Any], bool]) -> int:
     """Scan the stored register (streamed) or a CSV file (validated whole first) and write the
     report; `writers[format](scans, out)` gives a summary, `failed(summary)` picks exit 1."""
-    from engine.errors import InputError
+    from engine.core.errors import InputError
     try:
         if args.file is not None:
             records = records_in_file(register, args.file, args.encoding)
@@ -136,7 +136,7 @@ def run_scan(register: Register, args: argparse.Namespace, scanner: Any,
 
 def records_in_file(register: Register, path: Path, encoding: Optional[str]) -> list:
     """Every record of a register file, or InputError with every bad row (nothing is half-scanned)."""
-    from engine.errors import InputError
+    from engine.core.errors import InputError
     rows = register.read_file(path, encoding)
     problems = [p for r in rows if not r.ok for p in r.problems]
     if problems:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from engine.calendar import CalendarUnknownError, WorkingCalendar, default_calendar
-from engine.errors import InputError
+from engine.core.calendar import CalendarUnknownError, WorkingCalendar, default_calendar
+from engine.core.errors import InputError
 
 WINDOW_DAYS = 30
 DECIDED = ("approve", "amend")
@@ -81,7 +81,7 @@ class _Book:
         self.rules: set[str] = set()
         self.params: dict = {}
         try:
-            from engine.check import checker_for
+            from engine.core.check import checker_for
             book = checker_for(jurisdiction).book
         except InputError:  # an unknown jurisdiction or a broken rulebook: the national defaults
             return

@@ -4,7 +4,7 @@ The fields and their kinds are read from the pydantic models of engine/case.py, 
 drifts from the format: a field added to a model appears in its form (labelled with its name
 until LABELS names it). Only the labels, articles and choice names are written here.
 
-Field names are the field's path in the case document as engine.errors.format_path writes it
+Field names are the field's path in the case document as engine.core.errors.format_path writes it
 (`expert_review.experts[0].name`), so a validation problem lands next to its field.
 
 Kinds: date · text · count · bool (tri-state: absent / true / false) · enum · enumlist ·

@@ -18,15 +18,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.access import require_recorder, require_role
 from engine.case import Case, case_to_document, load_case, parse_case
-from engine.check import CheckResult, checker_for
-from engine.errors import InputError
-from engine.report import to_json
+from engine.core.check import CheckResult, checker_for
+from engine.core.errors import InputError
+from engine.core.report import to_json
 from engine.sections import get_path, get_section, with_date, with_section
 from engine.store.models import RULEBOOK_CHAIN, CaseRecord, FindingRecord, StageEvidence
 from engine.store.repository import ConflictError, get_case, store_rulebook_version
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
-from engine.yamlio import LoadedYaml
+from engine.core.yamlio import LoadedYaml
 
 GATE_SEVERITIES = ("blocker", "error")
 
@@ -63,7 +63,7 @@ class Outcome:
 
 
 def _cite(c: dict) -> str:
-    from engine.report import cite
+    from engine.core.report import cite
     return cite(c)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import PermissionDeniedError
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.store.models import ROLES, ApiToken, User, UserRole, utcnow
 
 MIN_PASSWORD_LENGTH = 10

@@ -21,13 +21,13 @@ from typing import Any, Iterable, Literal, Optional
 import networkx as nx
 from pydantic import BaseModel, Field, ValidationError
 
-from engine.errors import InputError, Problem, format_path, problems_from_errors
+from engine.core.errors import InputError, Problem, format_path, problems_from_errors
 from engine.facts import fact_type
 from engine.rulebook.conditions import (Absent, All, Any as AnyOf, Cmp, CmpFact, Cond, Const,
                                         Present)
 from engine.rulebook.model import Citation, Strict, Text
 from engine.rulebook.parse import ConditionError, ParseContext, parse_condition
-from engine.yamlio import LoadedYaml, load_document
+from engine.core.yamlio import LoadedYaml, load_document
 
 SHIPPED = "rules/workflow.yaml"
 STATES = ("done", "current", "blocked", "required", "optional", "not_required")
@@ -165,7 +165,7 @@ def evaluate(cond: Cond, facts: dict) -> bool:
 # ---------------------------------------------------------------- loading
 def rule_ids_of(jurisdiction: str = "CN") -> set[str]:
     """Every rule id of a jurisdiction's rulebook (what gates may name)."""
-    from engine.check import checker_for
+    from engine.core.check import checker_for
     return {r.id for r in checker_for(jurisdiction).book.rules}
 
 
@@ -372,7 +372,7 @@ def next_stages(facts: dict, workflow: Workflow | None = None) -> list[str]:
 def case_stage_states(case: BaseModel, as_of: date | None = None, jurisdiction: str | None = None,
                       engine: str = "durable") -> dict[str, str]:
     """Check a case as of a day (default today) and give each stage its state."""
-    from engine.check import checker_for
+    from engine.core.check import checker_for
     jurisdiction = jurisdiction or getattr(case, "jurisdiction", "CN")
     checker, as_of = checker_for(jurisdiction), as_of or date.today()
     workflow = load_workflow(rule_ids_of(jurisdiction))

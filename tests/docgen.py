@@ -14,7 +14,7 @@ import random
 from datetime import date, timedelta
 from typing import Optional
 
-from engine.calendar import add_months
+from engine.core.calendar import add_months
 
 COLUMNS = ("number", "title", "issuer", "issued_on", "effective_from", "expires_on", "kind",
            "legality_reviewed_on", "published_on", "filed_on", "basis", "sets", "status", "last_reviewed_on")

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.store.models import ROLES, User, UserRole
 from engine.trail import append_event
 from engine.users import create_user, issue_token, revoke_token, set_password, tokens_of

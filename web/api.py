@@ -21,14 +21,14 @@ from sqlalchemy import select
 from engine import services
 from engine.access import RECORDERS
 from engine.case import parse_case
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.overview import case_summaries
 from engine.store.models import ApiToken, FindingRecord, TrailEvent
 from engine.store.repository import get_case
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
 from engine.users import issue_token, revoke_token, tokens_of
-from engine.yamlio import LoadedYaml
+from engine.core.yamlio import LoadedYaml
 from web.auth import EVERYONE, current_user, role_required, safe_for_readers
 from web.db import get_engine, get_uow
 from web.errors import ErrorInfo, respond
@@ -252,8 +252,8 @@ def check() -> Any:
     ?as_of=YYYY-MM-DD (default today) · ?jurisdiction= (default the file's) · ?engine=durable|native
     · ?lang=zh|en (the language of the findings' messages).
     """
-    from engine.check import check_case
-    from engine.report import exit_status, to_json
+    from engine.core.check import check_case
+    from engine.core.report import exit_status, to_json
     engine = request.args.get("engine", "durable")
     if engine not in ("durable", "native"):
         raise InputError.single(REQUEST, f"求值器应为 durable | native，实际为 {engine!r} / engine must be durable or native",

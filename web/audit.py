@@ -38,7 +38,7 @@ from engine.audit_queries import (
 from engine.store.dossier import BEIJING, build_dossier, render_html
 from engine.store.models import RULEBOOK_CHAIN, CaseRecord
 from engine.trail import KIND_ZH, ChainStatus, verify_all
-from engine.yamlio import dump_yaml
+from engine.core.yamlio import dump_yaml
 from web.auth import role_required, safe_for_readers
 from web.db import get_uow
 from web.i18n import stage_names, t

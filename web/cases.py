@@ -28,12 +28,12 @@ from engine import forms, services
 from engine.access import recorder_roles
 from engine.attachments import attachments_of, stored_file, upload_attachment
 from engine.case import parse_case
-from engine.errors import InputError, Problem
+from engine.core.errors import InputError, Problem
 from engine.overview import case_summaries
 from engine.sections import SECTION_OF, get_section
 from engine.store.models import Attachment
 from engine.store.repository import ConflictError, get_case
-from engine.yamlio import LoadedYaml
+from engine.core.yamlio import LoadedYaml
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
 from web.i18n import both, current_lang, stage_names
@@ -160,7 +160,7 @@ def new() -> Any:
 # ---------------------------------------------------------------- the case page
 def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = "",
                order_error: str = "", status: int = 200) -> Any:
-    from engine.check import checker_for
+    from engine.core.check import checker_for
     from engine.facts import flatten
     from engine.rulebook.stages import load_stages
     from engine.workflow import load_workflow
@@ -171,7 +171,7 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
     # A page view is a read: the fast native evaluator gives the same findings as durable-rules
     # (the differential test holds them identical); what is recorded comes from durable-rules.
     result = checker_for(case.jurisdiction).check(case, today, "native")
-    from engine.report import summary
+    from engine.core.report import summary
     groups = []
     for st in load_stages():
         mine = [f for f in result.findings if f.stage == st.id]
@@ -374,6 +374,6 @@ def download(case_id: str, att_id: str) -> Response:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    from engine.report import REASON_ZH, SEVERITY_ZH
+    from engine.core.report import REASON_ZH, SEVERITY_ZH
     return {"choice_label": forms.choice_label, "table_rows": forms.table_rows, "severity_zh": SEVERITY_ZH,
             "reason_zh": REASON_ZH, "recorders_of": recorder_roles}

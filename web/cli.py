@@ -60,7 +60,7 @@ def _read_password(from_stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("新密码 / new password: ")
     if getpass.getpass("再输入一次 / again: ") != first:
-        from engine.errors import InputError
+        from engine.core.errors import InputError
         raise InputError.single("<password>", "两次输入的密码不一致 / the two passwords differ", "password")
     return first
 

@@ -480,7 +480,7 @@ def show(case_number: str) -> Any:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    from engine.report import REASON_ZH, SEVERITY_ZH
+    from engine.core.report import REASON_ZH, SEVERITY_ZH
     return {"column_name": column_name, "category_name": lambda v: _named(CATEGORY_NAMES, v),
             "action_name": lambda v: _named(ACTION_NAMES, v), "missing_name": lambda v: _named(MISSING_NAMES, v),
             "result_name": lambda v: _named(RESULT_NAMES, v), "field_name": lambda v: _named(FIELD_NAMES, v),

@@ -32,8 +32,8 @@ from typing import Hashable, Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.check import checker_for
-from engine.domains import CREDIT
+from engine.core.check import checker_for
+from engine.core.domains import CREDIT
 from engine.registers.credit_scan import CreditScanner, FollowUp
 from engine.registers.models import PenaltyRecordRow
 from engine.registers.penalties import from_record, iter_penalties

@@ -31,7 +31,7 @@ from engine.services import (
 from engine.store.models import CaseRecord, User
 from engine.store.uow import UnitOfWork
 from engine.users import create_user
-from engine.yamlio import LoadedYaml
+from engine.core.yamlio import LoadedYaml
 from web import demo_data as data
 
 WARNING = "仅供演示，切勿用于真实数据 / demo only — never use these accounts with real data"

@@ -34,7 +34,7 @@ from flask import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.findings import Finding
+from engine.core.findings import Finding
 from engine.registers.document_facts import TOPICS
 from engine.registers.documents import CHAIN_PREFIX, from_record, iter_documents
 from engine.registers.models import NormativeDocumentRecord

@@ -49,7 +49,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.audit_queries import timeline
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.registers.documents import (
     CHAIN_PREFIX,
     COLUMN_ZH,
@@ -70,7 +70,7 @@ from engine.registers.reviews import (
     mark_reviewed,
 )
 from engine.registers.scan import write_csv, write_json
-from engine.report import REASON_ZH, SEVERITY_ZH
+from engine.core.report import REASON_ZH, SEVERITY_ZH
 from engine.rulebook.loader import known_jurisdictions
 from web.auth import EVERYONE, role_required
 from web.db import get_uow

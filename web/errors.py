@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.access import PermissionDeniedError
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.sections import UnknownStageError
 from engine.services import GateClosedError, StageOrderError
 from engine.store.repository import ConflictError, UnknownCaseError

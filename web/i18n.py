@@ -115,7 +115,7 @@ def cite(citation: dict) -> str:
 
 
 def _render_citation(citation: dict, zh: bool) -> str:
-    from engine.report import cite as render
+    from engine.core.report import cite as render
     try:
         return render(citation, zh=zh)
     except KeyError:  # a citation without instrument or article: show what there is

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 from flask import abort, current_app, render_template, request, send_file, session
 from flask_login import current_user
 
-from engine.errors import InputError, Problem
+from engine.core.errors import InputError, Problem
 from web.db import get_uow
 from web.i18n import both
 

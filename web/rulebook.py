@@ -7,7 +7,7 @@
     POST /rules/edit/revert         back to the shipped file
     GET  /rules/history             the rulebook's own trail chain
 
-The decisions are engine/rule_edits.py's; this module reads the form, calls it, and renders.
+The decisions are engine/rulebook/edits.py's; this module reads the form, calls it, and renders.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from engine import rule_edits
-from engine.errors import InputError
+from engine.rulebook import edits as rule_edits
+from engine.core.errors import InputError
 from web.auth import EVERYONE, current_user, role_required
 from web.db import get_uow
 from web.i18n import both

@@ -18,7 +18,7 @@
 Which regime governs: by default the one in force on `decided_on`; the transitional rule is the
 parameter `credit_regime_date` (`decided_on` | `repair_applied_on`, SPEC §C.7 [U]). Where the two
 choices would give different regimes, every fact derived from the regime is marked unverified,
-and so is every finding that reads one (`@unverified`, read by engine/findings.py).
+and so is every finding that reads one (`@unverified`, read by engine/core/findings.py).
 """
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from engine.calendar import add_months
-from engine.domains import CREDIT, Domain, Topic
+from engine.core.calendar import add_months
+from engine.core.domains import CREDIT, Domain, Topic
 from engine.facts import FactType
 from engine.registers.vocab import CATEGORIES, MISSING, REGIME_DATES, REPAIR_RESULTS
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, TextIO
 
-from engine.calendar import CalendarUnknownError
-from engine.check import Checker, checker_for
-from engine.domains import CREDIT
-from engine.findings import Finding, judged_date
+from engine.core.calendar import CalendarUnknownError
+from engine.core.check import Checker, checker_for
+from engine.core.domains import CREDIT
+from engine.core.findings import Finding, judged_date
 from engine.registers.vocab import MISSING
 
 PROCESSING_PARAM = "repair_processing_working_days"

@@ -42,7 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Generic, Optional, TextIO, TypeVar
 
-from engine.errors import InputError, Problem
+from engine.core.errors import InputError, Problem
 
 ENCODINGS = ("utf-8", "gb18030")
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a township's register is a few hundred kilobytes; a province's

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from engine.domains import DOCUMENT, Domain, Topic
+from engine.core.domains import DOCUMENT, Domain, Topic
 from engine.facts import FactType
 from engine.registers.laws import DEFAULT_PATH, LawRegister, default_laws
 from engine.registers.vocab import KINDS, SETS, STATUSES

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import require_role
-from engine.errors import InputError, Problem
+from engine.core.errors import InputError, Problem
 from engine.registers.csvio import (ImportResult, Row, mark_duplicates, parse_date, read_rows, where,
                                    write_register)
 from engine.registers.csvio import write_rejected as write_rejected_rows

@@ -13,8 +13,8 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from engine.errors import InputError, Problem, problems_from_errors
-from engine.yamlio import load_document
+from engine.core.errors import InputError, Problem, problems_from_errors
+from engine.core.yamlio import load_document
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "rules" / "laws.yaml"
 

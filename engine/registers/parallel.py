@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Optional
 
-from engine.errors import InputError, Problem
+from engine.core.errors import InputError, Problem
 from engine.registers.csvio import _read_bytes, _records, _validated, check_header, decode, where
 
 _TEXT = ""              # the file's text after the header, shared with forked workers

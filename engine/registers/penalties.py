@@ -64,7 +64,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import require_role
-from engine.errors import InputError, Problem
+from engine.core.errors import InputError, Problem
 from engine.registers.credit_code import credit_code_problems
 from engine.registers.csvio import (ImportResult, Row, formula_problem, mark_duplicates, parse_date,
                                     read_rows, where, write_register, write_rejected)

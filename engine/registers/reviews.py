@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from engine.access import require_role
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.registers.documents import from_record
 from engine.registers.models import NormativeDocumentRecord
 from engine.store.uow import UnitOfWork

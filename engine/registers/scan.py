@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Optional, TextIO
 
-from engine.check import Checker, checker_for
-from engine.domains import DOCUMENT
-from engine.findings import Finding
+from engine.core.check import Checker, checker_for
+from engine.core.domains import DOCUMENT
+from engine.core.findings import Finding
 from engine.rulebook.model import SEVERITY_RANK
 
 ACTION_RANK = SEVERITY_RANK["warning"]
@@ -187,7 +187,7 @@ def _severity(severity: str, zh: bool) -> str:
 
 
 def _article(citation: dict, lang: str) -> str:
-    from engine.report import cite
+    from engine.core.report import cite
     return cite(citation, lang == "zh")
 
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Optional
 
-from engine.errors import Problem
-from engine.domains import Domain, domain as domain_named
+from engine.core.errors import Problem
+from engine.core.domains import Domain, domain as domain_named
 from engine.rulebook.loader import RawRulebook, SourceFile
 from engine.rulebook.model import (SEVERITY_RANK, Citation, Instrument, Period, Regime, Rule,
                                    Text)
@@ -153,7 +153,7 @@ def _add_parameters(book: Rulebook, folder: str, source: SourceFile) -> None:
 
 def _domain_of(book: Rulebook, source: SourceFile) -> Optional[Domain]:
     """The domain of a file's instrument, or None (with a problem) when it has no fact catalogue."""
-    from engine.errors import InputError
+    from engine.core.errors import InputError
     try:
         return domain_named(source.parsed.instrument.domain)
     except InputError as e:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from engine.errors import InputError, Problem
-from engine.findings import PLACEHOLDER
+from engine.core.errors import InputError, Problem
+from engine.core.findings import PLACEHOLDER
 from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.loader import read_rulebook, rules_dir
 
@@ -28,7 +28,7 @@ def lint(jurisdictions: list[str], root: Optional[Path] = None) -> list[Problem]
 
 def _message_problems(book: Rulebook) -> list[Problem]:
     """A message may only name facts the rule reads, its periods, parameters, as_of and due_on."""
-    from engine.domains import domain
+    from engine.core.domains import domain
     out = []
     for rd in book.checked_rules:
         fact_type = domain(rd.instrument.domain).fact_type
@@ -49,7 +49,7 @@ def _known_placeholder(name: str, book: Rulebook, fact_type) -> bool:
 
 def _test_problems(book: Rulebook) -> list[Problem]:
     """Every test case must be a valid case file, and every checked rule needs both outcomes tested."""
-    from engine.domains import domain
+    from engine.core.domains import domain
     from engine.rulebook.testing import _test_case
     out = []
     for rd in book.checked_rules:

@@ -8,8 +8,8 @@ VERIFIED_ZH = {"V1": "已核实(全文)", "V2": "已核实(转载)", False: "未
 
 def list_rules(jurisdictions: list[str], fmt: str = "text") -> str:
     """List the rules of each jurisdiction (rules of an ancestor once, under the ancestor)."""
-    from engine.check import checker_for
-    from engine.report import cite
+    from engine.core.check import checker_for
+    from engine.core.report import cite
     rows = []
     for j in jurisdictions:
         for rd in checker_for(j).book.rules:

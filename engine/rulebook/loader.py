@@ -14,16 +14,16 @@ from typing import Any, Optional
 
 from pydantic import ValidationError
 
-from engine.errors import InputError, Problem, problems_from_errors
+from engine.core.errors import InputError, Problem, problems_from_errors
 from engine.rulebook.model import InstrumentFile, Jurisdiction
-from engine.yamlio import LoadedYaml, load_document
+from engine.core.yamlio import LoadedYaml, load_document
 
 JURISDICTION_FILE = "jurisdiction.yaml"
 
 
 def rules_dir() -> Path:
     """The rule files: `$YIFA_RULES` if set; else the shipped `rules` folder, overlaid by the legal
-    advisors' edited copies in `$YIFA_INSTANCE/rules/` when there are any (issue 4, engine/rule_edits.py)."""
+    advisors' edited copies in `$YIFA_INSTANCE/rules/` when there are any (issue 4, engine/rulebook/edits.py)."""
     configured = os.environ.get("YIFA_RULES")
     if configured:
         return Path(configured)

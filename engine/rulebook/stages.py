@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from engine.yamlio import load_document
+from engine.core.yamlio import load_document
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 
 DEFAULT_AS_OF = date(2025, 1, 1)
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -54,7 +54,7 @@ class RuleTestResult:
 
 def collect_rule_tests(jurisdictions: list[str], root: Optional[Path] = None) -> list[RuleTestCase]:
     """Every test of every rule, once, under the jurisdiction whose file holds it (rules at `root`)."""
-    from engine.check import checker_for
+    from engine.core.check import checker_for
     seen: set[tuple[str, str, int]] = set()
     out = []
     for j in jurisdictions:
@@ -69,7 +69,7 @@ def collect_rule_tests(jurisdictions: list[str], root: Optional[Path] = None) ->
 
 
 def _test_case(rd, index: int, t) -> RuleTestCase:
-    from engine.domains import domain
+    from engine.core.domains import domain
     jurisdiction = t.jurisdiction or rd.jurisdiction
     kind = rd.instrument.domain
     doc = domain(kind).test_skeleton(jurisdiction, f"T-{rd.id}-{index}")
@@ -91,8 +91,8 @@ def _strings(node: Any) -> Iterator[str]:
 
 def run_rule_test(test: RuleTestCase, engines: tuple[str, ...], root: Optional[Path] = None) -> RuleTestResult:
     """Check the test's case under its rulebook with each engine and compare the rule's verdict."""
-    from engine.check import checker_for
-    from engine.domains import domain
+    from engine.core.check import checker_for
+    from engine.core.domains import domain
     result = RuleTestResult(test)
     try:
         case = domain(test.domain).test_record(test.document, test.label)

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from engine.case import case_to_document, load_case
-from engine.yamlio import dump_yaml
+from engine.core.yamlio import dump_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = "NH-2025-003"

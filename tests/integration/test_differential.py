@@ -5,11 +5,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine.case import parse_case
-from engine.check import checker_for
+from engine.core.check import checker_for
 from engine.evaluate.durable import durable_available
-from engine.report import to_json
+from engine.core.report import to_json
 from engine.rulebook.loader import known_jurisdictions
-from engine.yamlio import LoadedYaml
+from engine.core.yamlio import LoadedYaml
 from tests.casegen import random_as_of, random_case_document
 
 pytestmark = pytest.mark.skipif(durable_available() is not None, reason=f"durable-rules unavailable: {durable_available()}")

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.registers.credit_scan import CreditScanner, write_follow_ups_csv, write_json
 from engine.registers.parallel import scan_file, split_points
 from engine.registers.penalties import read_penalties

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from engine.access import PermissionDeniedError
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.registers.csvio import decode
 from engine.registers.documents import COLUMNS, all_documents, export_documents, import_documents
 from engine.registers.models import NormativeDocumentRecord

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.registers.laws import default_laws, load_laws
 
 PENALTY = "中华人民共和国行政处罚法"

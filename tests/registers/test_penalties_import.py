@@ -12,7 +12,7 @@ from sqlalchemy import func, inspect, select
 
 import engine.registers.csvio as csvio
 from engine.access import PermissionDeniedError
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.registers.credit_code import with_check_characters
 from engine.registers.penalties import (COLUMNS, PenaltyRecord, all_penalties, export_penalties,
                                         import_penalties)

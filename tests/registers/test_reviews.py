@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine.access import PermissionDeniedError
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.registers.documents import import_documents
 from engine.registers.models import NormativeDocumentRecord
 from engine.registers.reviews import UnknownDocumentError, mark_reviewed

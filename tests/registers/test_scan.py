@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from engine.domains import DOCUMENT
-from engine.check import checker_for
+from engine.core.domains import DOCUMENT
+from engine.core.check import checker_for
 from engine.registers.documents import import_documents, iter_documents, read_documents
 from engine.registers.scan import DocumentScanner, ProgressBar, Summary, write_csv, write_json, write_table
 from tests.docgen import generate, to_csv

@@ -18,14 +18,14 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.case import case_to_document, load_case, parse_case
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.services import (GateClosedError, StageOrderError, advance_stage, create_case, import_cases,
                              record_evidence)
 from engine.store.models import (CaseRecord, FindingRecord, RulebookVersion, StageEvidence, TrailEvent, TrailHead)
 from engine.store.repository import ConflictError
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
-from engine.yamlio import LoadedYaml, dump_yaml
+from engine.core.yamlio import LoadedYaml, dump_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ninghe-county-road-2025.yaml"
@@ -386,7 +386,7 @@ def test_a_malformed_import_through_the_cli_exits_2_and_stores_nothing(cli_env, 
 
 def test_two_people_creating_the_same_case_at_once_one_wins_and_the_other_is_told(db_url, uow, add_users):
     import threading
-    from engine.errors import InputError
+    from engine.core.errors import InputError
     from engine.services import create_case
     if not db_url.startswith("postgresql"):
         pytest.skip("on SQLite writers queue at BEGIN IMMEDIATE: the second sees the case and is refused before inserting")

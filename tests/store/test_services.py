@@ -8,7 +8,7 @@ import pytest
 
 from engine.access import PermissionDeniedError
 from engine.case import load_case
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.services import (GateClosedError, StageOrderError, adjust_decision, advance_stage, create_case,
                              export_case, import_cases, record_evidence, recheck_case)
 from engine.store.repository import ConflictError
@@ -27,7 +27,7 @@ def people(add_users):
 def draft_case(**changes):
     """The township example cut back to its drafting stages (before the legality review)."""
     from engine.case import case_to_document, parse_case
-    from engine.yamlio import LoadedYaml
+    from engine.core.yamlio import LoadedYaml
     doc = case_to_document(load_case(ROOT / "examples" / "ninghe-county-road-2025.yaml"))
     for key in ("legality_review", "collective_decision", "party_report", "publication", "archive", "execution"):
         doc.pop(key, None)
@@ -83,7 +83,7 @@ def test_the_meeting_is_refused_before_the_legality_review_has_its_opinion(uow, 
 def test_publication_before_the_party_report_is_refused(uow, people):
     doc = load_case(ROOT / "examples" / "ninghe-county-road-2025.yaml")
     from engine.case import case_to_document, parse_case
-    from engine.yamlio import LoadedYaml
+    from engine.core.yamlio import LoadedYaml
     d = case_to_document(doc)
     for key in ("party_report", "publication", "archive", "execution"):
         d.pop(key)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rules
-from engine.calendar import (
+from engine.core.calendar import (
     CalendarFileError,
     CalendarUnknownError,
     WorkingCalendar,
@@ -339,7 +339,7 @@ def test_default_calendar_is_cached_per_directory_and_flag(tmp_path):
 
 
 def test_importing_the_module_loads_neither_yaml_nor_chinesecalendar():
-    code = ("import sys, engine.calendar; "
+    code = ("import sys, engine.core.calendar; "
             "sys.exit(bool({'yaml', 'chinese_calendar'} & set(sys.modules)))")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0

@@ -17,8 +17,8 @@ from engine.case import (
     parse_case,
 )
 from engine.case_enums import parse_iso_date
-from engine.errors import InputError
-from engine.yamlio import load_json, load_yaml
+from engine.core.errors import InputError
+from engine.core.yamlio import load_json, load_yaml
 
 FULL = Path(__file__).parent.parent / "fixtures" / "case_full.yaml"
 FULL_TEXT = FULL.read_text(encoding="utf-8")

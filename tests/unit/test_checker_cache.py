@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from engine.case import load_case
-from engine.check import checker_for
+from engine.core.check import checker_for
 from engine.evaluate.durable import _USERS, _host, durable_available
 
 ROOT = Path(__file__).resolve().parents[2]

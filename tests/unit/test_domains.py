@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from engine.calendar import add_months, months_between
-from engine.check import checker_for
-from engine.domains import DECISION, DOCUMENT, domain
+from engine.core.calendar import add_months, months_between
+from engine.core.check import checker_for
+from engine.core.domains import DECISION, DOCUMENT, domain
 from engine.registers.document_facts import flatten
 from engine.registers.documents import Basis, NormativeDocument
 from engine.rulebook.lint import lint

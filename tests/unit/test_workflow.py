@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from engine.case import load_case, parse_case
-from engine.check import checker_for
+from engine.core.check import checker_for
 from engine.facts import flatten
 from engine.rulebook.loader import known_jurisdictions
 from engine.rulebook.stages import current_stage, stage_ids
 from engine.workflow import (WorkflowError, dominates, load_workflow, next_stages, rule_ids_of,
                              stage_states)
 from engine.workflow_svg import STYLE, graph_command, render_svg, write_svg
-from engine.yamlio import load_document, load_json
+from engine.core.yamlio import load_document, load_json
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = load_document(ROOT / "rules" / "workflow.yaml").data

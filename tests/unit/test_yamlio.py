@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.errors import InputError, Problem, format_path
-from engine.yamlio import MAX_DEPTH, load_document, load_json, load_yaml
+from engine.core.errors import InputError, Problem, format_path
+from engine.core.yamlio import MAX_DEPTH, load_document, load_json, load_yaml
 
 
 def refusal(load, text, filename="f.yaml") -> str:

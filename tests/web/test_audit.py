@@ -14,7 +14,7 @@ from werkzeug.routing import FloatConverter, IntegerConverter
 from engine.case import case_to_document, load_case, parse_case
 from engine.services import GateClosedError, advance_stage, create_case, import_cases
 from engine.store.models import FindingRecord, TrailHead
-from engine.yamlio import LoadedYaml
+from engine.core.yamlio import LoadedYaml
 from tests.web.conftest import get_engine_of
 from web.auth import EVERYONE, role_required
 

@@ -10,7 +10,7 @@ import pytest
 from engine import services
 from engine.case import parse_case
 from engine.store.models import Attachment, CaseRecord, TrailEvent
-from engine.yamlio import LoadedYaml
+from engine.core.yamlio import LoadedYaml
 from web import demo_data
 
 CASE = "YL-T-01"

@@ -40,7 +40,7 @@ def test_the_legal_advisor_and_anonymous_users_do_not_see_the_dashboard(client, 
 def test_text_in_the_chart_is_escaped(client, login_as, uow):
     from engine import services
     from engine.case import parse_case
-    from engine.yamlio import LoadedYaml
+    from engine.core.yamlio import LoadedYaml
     login_as("official")
     with uow() as u:
         services.create_case(u, parse_case(LoadedYaml({"id": "X-1", "title": "<script>x</script>"}), "t"), "official")
@@ -65,7 +65,7 @@ def test_deadlines_from_a_case_file():
 def test_an_overdue_deadline_is_marked(client, login_as, uow):
     from engine import services
     from engine.case import parse_case
-    from engine.yamlio import LoadedYaml
+    from engine.core.yamlio import LoadedYaml
     login_as("secretary")
     held = (date.today() - timedelta(days=60)).isoformat()
     doc = {"id": "OLD-1", "title": "逾期", "jurisdiction": "CN-12/ninghe/yuelong",

@@ -1,4 +1,4 @@
-"""Legal advisors browse and edit the rulebook (/rules, issue 4 item 4; engine/rule_edits.py)."""
+"""Legal advisors browse and edit the rulebook (/rules, issue 4 item 4; engine/rulebook/edits.py)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import rule_edits
+from engine.rulebook import edits as rule_edits
 from engine.case import load_case
 from engine.rulebook.loader import rulebook_digest, rules_dir, shipped_rules_dir
 from engine.store.models import RULEBOOK_CHAIN, TrailEvent

@@ -5,8 +5,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from engine.check import CheckResult
-from engine.findings import Finding
+from engine.core.check import CheckResult
+from engine.core.findings import Finding
 from engine.rulebook.stages import load_stages
 
 VERDICTS = ("violated", "satisfied", "not_applicable", "pending")

@@ -56,7 +56,7 @@ class Domain:
 def domain(name: str) -> Domain:
     """The domain of that name, loaded on first use (a register's domain imports the store)."""
     if name not in _LOADERS:
-        from engine.errors import InputError, Problem
+        from engine.core.errors import InputError, Problem
         raise InputError([Problem("", "instrument.domain", f"领域 {name!r} 尚无事实目录 / no fact catalogue for domain {name!r} yet")])
     return _loaded(name)
 
@@ -84,7 +84,7 @@ def _decision_stages() -> tuple[Topic, ...]:
 
 def _parse_decision(document: dict, label: str) -> Any:
     from engine.case import parse_case
-    from engine.yamlio import LoadedYaml
+    from engine.core.yamlio import LoadedYaml
     return parse_case(LoadedYaml(document), label)
 
 

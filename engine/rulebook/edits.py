@@ -8,7 +8,7 @@
 
 Edits live in `$YIFA_INSTANCE/rules/` (same relative paths as the shipped files) and are laid over
 the shipped rules by `engine.rulebook.loader.rules_dir()`; the installed package is never written.
-A rule file is YAML data only: it is parsed by engine.yamlio (no tags, no anchors) and never executed.
+A rule file is YAML data only: it is parsed by engine.core.yamlio (no tags, no anchors) and never executed.
 Each save or revert is an event of the rulebook's own trail chain (`rulebook`), and the rulebook
 version of every jurisdiction whose chain holds the file moves (store_rulebook_version).
 No Flask here: the actor and the date are passed in.
@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError, Problem
+from engine.core.errors import InputError, Problem
 
 EDITOR_ROLES = ("legal_advisor", "admin")
 ENGINES = ("durable", "native")
@@ -193,9 +193,9 @@ def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: da
     from sqlalchemy import func, select
 
     from engine.case import parse_case
-    from engine.check import checker_for
+    from engine.core.check import checker_for
     from engine.store.models import CaseRecord, FindingRecord
-    from engine.yamlio import LoadedYaml
+    from engine.core.yamlio import LoadedYaml
     if not jurisdictions:
         return []
     latest = dict(session.execute(

@@ -55,7 +55,7 @@ class YearArrangement(NamedTuple):
 @functools.cache
 def _loader() -> type:
     """Build a SafeLoader that leaves dates as strings and only reads true/false as booleans."""
-    import yaml  # lazy: keeps `import engine.calendar` cheap for the CLI
+    import yaml  # lazy: keeps `import engine.core.calendar` cheap for the CLI
 
     class Loader(yaml.SafeLoader):
         pass
@@ -381,7 +381,7 @@ def default_calendar(calendars_dir: Path | str | None = None, *,
     return _cached_calendar(directory.resolve(), count_adjusted_workdays)
 
 
-if __name__ == "__main__":  # `python -m engine.calendar [DIR]`: validate the data files
+if __name__ == "__main__":  # `python -m engine.core.calendar [DIR]`: validate the data files
     import sys
 
     cal = WorkingCalendar(sys.argv[1] if len(sys.argv) > 1 else None)

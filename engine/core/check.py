@@ -10,10 +10,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
-from engine.calendar import CalendarUnknownError, WorkingCalendar, default_calendar, months_between
-from engine.errors import InputError, Problem
-from engine.domains import DECISION, domain as domain_named
-from engine.findings import PLACEHOLDER, Finding, FindingPlan
+from engine.core.calendar import CalendarUnknownError, WorkingCalendar, default_calendar, months_between
+from engine.core.errors import InputError, Problem
+from engine.core.domains import DECISION, domain as domain_named
+from engine.core.findings import PLACEHOLDER, Finding, FindingPlan
 from engine.rulebook.conditions import facts_of
 from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.compile import CompiledRule, compile_rulebook

@@ -29,7 +29,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from engine.errors import ROOT, InputError, Problem, describe, format_path
+from engine.core.errors import ROOT, InputError, Problem, describe, format_path
 
 MAX_DEPTH = 100
 

@@ -7,7 +7,7 @@ from datetime import date
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from engine.calendar import WorkingCalendar
+from engine.core.calendar import WorkingCalendar
 from engine.rulebook.book import RuleDef, Rulebook
 from engine.rulebook.compile import CompiledRule
 
@@ -185,7 +185,7 @@ class _Values:
 
 
 def _due_on(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar) -> Optional[str]:
-    from engine.calendar import CalendarUnknownError
+    from engine.core.calendar import CalendarUnknownError
     start = facts.get(rd.rule.judged_on)
     within = rd.deadline_within
     if start is None or within is None:
@@ -208,7 +208,7 @@ def _due_on(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar)
 @lru_cache(maxsize=None)
 def _date_facts(domain: str) -> frozenset[str]:
     """The date facts of one kind of record (shown in ISO, not as day ordinals)."""
-    from engine.domains import domain as domain_named
+    from engine.core.domains import domain as domain_named
     return frozenset(k for k, t in domain_named(domain).catalogue().items() if t.kind == "date")
 
 

@@ -27,7 +27,7 @@ from engine.case import case_to_document, load_case, parse_case  # noqa: E402
 from engine.core.check import checker_for  # noqa: E402
 from engine.services import advance_stage, create_case, record_evidence  # noqa: E402
 from engine.store.db import make_engine, upgrade  # noqa: E402
-from engine.store.models import User, UserRole  # noqa: E402
+from engine.accounts.models import User, UserRole  # noqa: E402
 from engine.store.uow import UnitOfWork  # noqa: E402
 from engine.core.yamlio import LoadedYaml  # noqa: E402
 

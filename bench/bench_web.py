@@ -39,7 +39,7 @@ def free_port() -> int:
 def prepare(env: dict) -> str:
     """Migrate, seed the demo township and issue an API token; return the token."""
     code = ("from engine.store.db import ready_engine; from engine.store.uow import UnitOfWork;"
-            "from web.demo import seed_demo; from engine.users import issue_token;"
+            "from web.demo import seed_demo; from engine.accounts.use_cases import issue_token;"
             "e = ready_engine(); seed_demo(e)\n"
             "with UnitOfWork(e) as u:\n t = issue_token(u.session, 'auditor', 'bench'); u.commit(); print(t)")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)

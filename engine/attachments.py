@@ -5,7 +5,7 @@
 One transaction: the Attachment row and the trail event `attachment.uploaded` (filename, size,
 sha256, stage). The file is written under `<instance>/attachments/<case>/<sha256>` (content
 addressed: the same bytes are stored once; a file left by a rolled-back upload is harmless).
-Only the recorder of the stage may attach to it (engine.access.require_recorder).
+Only the recorder of the stage may attach to it (engine.accounts.access.require_recorder).
 No Flask here.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import uuid
 from pathlib import Path, PurePosixPath
 
-from engine.access import require_recorder
+from engine.accounts.access import require_recorder
 from engine.core.errors import InputError
 from engine.store.db import instance_dir
 from engine.store.models import Attachment

@@ -82,7 +82,7 @@ def _unit(read_only: bool = False):
 def _refusals(fn):
     """Turn the use cases' refusals into a message and an exit status, never a traceback."""
     def run(args) -> int:
-        from engine.access import PermissionDeniedError
+        from engine.accounts.access import PermissionDeniedError
         from engine.sections import UnknownStageError
         from engine.services import GateClosedError, StageOrderError
         from engine.store.repository import ConflictError, UnknownCaseError
@@ -167,7 +167,7 @@ def cmd_adjust(args) -> int:
 
 
 def cmd_user_add(args) -> int:
-    from engine.store.models import ROLES, User, UserRole
+    from engine.accounts.models import ROLES, User, UserRole
     bad = [r for r in args.roles if r not in ROLES]
     if bad:
         print(f"yifa: 未知角色 {bad}，可用：{', '.join(ROLES)} / unknown role", file=sys.stderr)

@@ -48,7 +48,7 @@ def register(subparsers: Any) -> None:
 
 def cmd_review(args: argparse.Namespace) -> int:
     """Record a clean-up review; exit 2 with a sentence when refused."""
-    from engine.access import PermissionDeniedError
+    from engine.accounts.access import PermissionDeniedError
     from engine.registers.reviews import OUTCOME_ZH, UnknownDocumentError, mark_reviewed
     try:
         with unit() as uow:

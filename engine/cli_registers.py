@@ -70,7 +70,7 @@ def unit(read_only: bool = False):
 
 def run_import(register: Register, args: argparse.Namespace) -> int:
     """Import the register file in one transaction; exit 2 with every problem when refused."""
-    from engine.access import PermissionDeniedError
+    from engine.accounts.access import PermissionDeniedError
     from engine.core.errors import InputError
     if args.rejected is not None and not args.skip_invalid:
         print("yifa: --rejected 需与 --skip-invalid 同用 / --rejected needs --skip-invalid", file=sys.stderr)

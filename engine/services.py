@@ -2,7 +2,7 @@
 
     create_case · record_evidence · advance_stage · adjust_decision · import_cases · export_case · recheck_case
 
-Who may do what is decided here, server-side, for every caller (roles in engine/access.py).
+Who may do what is decided here, server-side, for every caller (roles in engine/accounts/access.py).
 Nothing here knows about Flask, a request or a session: the actor and the date are passed in.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Optional
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.access import require_recorder, require_role
+from engine.accounts.access import require_recorder, require_role
 from engine.case import Case, case_to_document, load_case, parse_case
 from engine.core.check import CheckResult, checker_for
 from engine.core.errors import InputError

@@ -13,9 +13,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import delete, select
 
 from engine.core.errors import InputError
-from engine.store.models import ROLES, User, UserRole
+from engine.accounts.models import ROLES, User, UserRole
 from engine.trail import append_event
-from engine.users import create_user, issue_token, revoke_token, set_password, tokens_of
+from engine.accounts.use_cases import create_user, issue_token, revoke_token, set_password, tokens_of
 from web.auth import current_user, role_required
 from web.db import get_uow
 from web.i18n import both
@@ -50,7 +50,7 @@ def _user(username: str) -> User:
 
 
 def _chosen_roles() -> list[str]:
-    return request.form.getlist("roles")  # unknown ones are refused by engine.users
+    return request.form.getlist("roles")  # unknown ones are refused by engine.accounts.use_cases
 
 
 @bp.get("/users")

@@ -1,6 +1,6 @@
 """Blueprint `api` (/api): the JSON API over the same services as the CLI and the pages.
 
-Authentication: `Authorization: Bearer yifa_…` (engine.users.issue_token), or the session
+Authentication: `Authorization: Bearer yifa_…` (engine.accounts.use_cases.issue_token), or the session
 cookie plus the header `X-CSRFToken` on state-changing calls. Errors have one shape
 (web/errors.py): {"error": {"code", "message_zh", "message_en", "problems": [...]}}; a case
 file that does not follow the format gives 400 with every problem {file, path, message, line},
@@ -19,15 +19,16 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
 from engine import services
-from engine.access import RECORDERS
+from engine.accounts.access import RECORDERS
 from engine.case import parse_case
 from engine.core.errors import InputError
 from engine.overview import case_summaries
-from engine.store.models import ApiToken, FindingRecord, TrailEvent
+from engine.accounts.models import ApiToken
+from engine.store.models import FindingRecord, TrailEvent
 from engine.store.repository import get_case
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
-from engine.users import issue_token, revoke_token, tokens_of
+from engine.accounts.use_cases import issue_token, revoke_token, tokens_of
 from engine.core.yamlio import LoadedYaml
 from web.auth import EVERYONE, current_user, role_required, safe_for_readers
 from web.db import get_engine, get_uow

@@ -15,7 +15,7 @@ marked `@safe_for_readers`. The services check roles again, server-side.
 
 Sessions: Flask's signed cookie, HttpOnly, SameSite=Lax, Secure behind TLS; valid for one
 working day (8 hours) from sign-in, whatever the activity. API calls under /api/ may instead
-carry `Authorization: Bearer <token>` (engine.users.issue_token); such a call is
+carry `Authorization: Bearer <token>` (engine.accounts.use_cases.issue_token); such a call is
 authenticated by the token only, never by a cookie sent along with it.
 """
 from __future__ import annotations
@@ -50,8 +50,8 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.store.models import ROLES
-from engine.users import Account, account, user_for_token, verify_password
+from engine.accounts.models import ROLES
+from engine.accounts.use_cases import Account, account, user_for_token, verify_password
 from web.db import SAFE_METHODS, get_uow
 from web.errors import ErrorInfo, respond
 from web.i18n import both
@@ -288,7 +288,7 @@ def my_tokens() -> Any:
 @safe_for_readers                  # one's own credentials, not case data: auditors too
 def issue_my_token() -> Any:
     """Issue a token for oneself; its plaintext is shown on this answer only."""
-    from engine.users import issue_token
+    from engine.accounts.use_cases import issue_token
     from web.db import get_uow
     uow = get_uow()
     label = request.form.get("label", "").strip()[:200]
@@ -302,7 +302,7 @@ def issue_my_token() -> Any:
 @safe_for_readers
 def revoke_my_token(token_id: int) -> Any:
     """Revoke one of one's own tokens."""
-    from engine.users import revoke_token, tokens_of
+    from engine.accounts.use_cases import revoke_token, tokens_of
     from web.db import get_uow
     uow = get_uow()
     if not any(t.id == token_id for t in tokens_of(uow.session, current_user.username)):
@@ -314,7 +314,7 @@ def revoke_my_token(token_id: int) -> Any:
 
 
 def _tokens_page(new_token: str | None = None) -> Any:
-    from engine.users import tokens_of
+    from engine.accounts.use_cases import tokens_of
     from web.db import get_uow
     tokens = tokens_of(get_uow().session, current_user.username)
     return render_template("auth/tokens.html", tokens=tokens, new_token=new_token)

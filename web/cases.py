@@ -25,7 +25,7 @@ from flask import (
 from flask_login import current_user
 
 from engine import forms, services
-from engine.access import recorder_roles
+from engine.accounts.access import recorder_roles
 from engine.attachments import attachments_of, stored_file, upload_attachment
 from engine.case import parse_case
 from engine.core.errors import InputError, Problem

@@ -28,9 +28,10 @@ from engine.services import (
     import_cases,
     record_evidence,
 )
-from engine.store.models import CaseRecord, User
+from engine.store.models import CaseRecord
+from engine.accounts.models import User
 from engine.store.uow import UnitOfWork
-from engine.users import create_user
+from engine.accounts.use_cases import create_user
 from engine.core.yamlio import LoadedYaml
 from web import demo_data as data
 

@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.access import PermissionDeniedError
+from engine.accounts.access import PermissionDeniedError
 from engine.core.errors import InputError
 from engine.sections import UnknownStageError
 from engine.services import GateClosedError, StageOrderError

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from engine.overview import CaseSummary, case_summaries
-from engine.store.models import ROLES
+from engine.accounts.models import ROLES
 from web.auth import role_required
 from web.db import get_uow
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import current_app, request, url_for
 from flask_login import current_user
 
-from engine.store.models import ROLES
+from engine.accounts.models import ROLES
 
 
 @dataclass(frozen=True)

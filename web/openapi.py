@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from engine.store.models import ROLES
+from engine.accounts.models import ROLES
 
 JSON = "application/json"
 

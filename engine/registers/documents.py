@@ -33,7 +33,7 @@ from typing import Any, Iterator, Optional, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.access import require_role
+from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
 from engine.registers.csvio import (ImportResult, Row, mark_duplicates, parse_date, read_rows, where,
                                    write_register)

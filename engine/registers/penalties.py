@@ -63,7 +63,7 @@ from typing import Any, Iterator, Optional, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.access import require_role
+from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
 from engine.registers.credit_code import credit_code_problems
 from engine.registers.csvio import (ImportResult, Row, formula_problem, mark_duplicates, parse_date,

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from engine.access import require_role
+from engine.accounts.access import require_role
 from engine.core.errors import InputError
 from engine.registers.documents import from_record
 from engine.registers.models import NormativeDocumentRecord

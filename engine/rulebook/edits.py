@@ -254,7 +254,7 @@ def revert_edit(uow, rel_path: str, actor: str, reason: str, expected_sha256: st
 
 def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected_sha256: str | None,
             action: str) -> SavedEdit:
-    from engine.access import require_role
+    from engine.accounts.access import require_role
     from engine.rulebook.loader import rulebook_digest, rules_dir
     from engine.store.models import RULEBOOK_CHAIN
     from engine.store.repository import store_rulebook_version

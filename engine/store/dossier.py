@@ -16,8 +16,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store.models import (Attachment, CaseRecord, FindingRecord, StageEvidence, TrailEvent,
-                                 iso_utc, utcnow)
+from engine.store.models import Attachment, CaseRecord, FindingRecord, StageEvidence, TrailEvent, iso_utc, utcnow
 from engine.store.repository import UnknownCaseError
 from engine.trail import KIND_ZH, ChainStatus, verify_all
 

@@ -29,7 +29,6 @@ from sqlalchemy.types import TypeEngine
 
 CASE_ID_MAX = 64
 RULEBOOK_CHAIN = "rulebook"  # the trail of rulebook versions (CASE_FORMAT §7); no case may take it
-ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
 
 
 def iso_utc(moment: datetime) -> str:
@@ -171,43 +170,6 @@ class FindingRecord(Base):
     report: Mapped[dict[str, Any]]
 
 
-class User(Base):
-    """Someone who signs in; actors in the trail are usernames."""
-
-    __tablename__ = "users"
-
-    username: Mapped[str] = mapped_column(String(64), primary_key=True)
-    display_name: Mapped[str] = mapped_column(Text)
-    password_hash: Mapped[Optional[str]] = mapped_column(Text)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class UserRole(Base):
-    """A role held by a user (official, legality_reviewer, legal_advisor, secretary, auditor, admin)."""
-
-    __tablename__ = "user_roles"
-    __table_args__ = (
-        CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")", name="role"),
-    )
-
-    username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(32), primary_key=True)
-
-
-class ApiToken(Base):
-    """A bearer token of the JSON API; only its SHA-256 is stored."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[Optional[str]] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[Optional[datetime]]
-
-
 class TrailEvent(Base):
     """One event of a case's hash chain — CASE_FORMAT §7, a public contract: append-only."""
 
@@ -240,3 +202,4 @@ class TrailHead(Base):
 # The registers' tables share this Base (their migrations follow 0002); import them so that
 # `Base.metadata` describes the whole schema.
 import engine.registers.models  # noqa: E402,F401
+import engine.accounts.models  # noqa: E402,F401

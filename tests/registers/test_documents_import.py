@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from engine.access import PermissionDeniedError
+from engine.accounts.access import PermissionDeniedError
 from engine.core.errors import InputError
 from engine.registers.csvio import decode
 from engine.registers.documents import COLUMNS, all_documents, export_documents, import_documents
@@ -203,7 +203,7 @@ def test_every_import_leaves_a_verifiable_trail(uow, clerk, fixtures):
 
 
 def test_only_a_register_keeper_may_import(uow, fixtures):
-    from engine.users import create_user
+    from engine.accounts.use_cases import create_user
     with uow() as u:
         create_user(u.session, "auditor1", "审计", ["auditor"])
         u.commit()

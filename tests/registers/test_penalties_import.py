@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 import engine.registers.csvio as csvio
-from engine.access import PermissionDeniedError
+from engine.accounts.access import PermissionDeniedError
 from engine.core.errors import InputError
 from engine.registers.credit_code import with_check_characters
 from engine.registers.penalties import (COLUMNS, PenaltyRecord, all_penalties, export_penalties,
@@ -379,7 +379,7 @@ def test_a_failure_half_way_stores_nothing(uow, clerk, fixtures, monkeypatch):
 
 
 def test_only_a_register_keeper_may_import(uow, fixtures):
-    from engine.users import create_user
+    from engine.accounts.use_cases import create_user
     with uow() as u:
         create_user(u.session, "auditor1", "审计", ["auditor"])
         u.commit()

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.access import PermissionDeniedError
+from engine.accounts.access import PermissionDeniedError
 from engine.core.errors import InputError
 from engine.registers.documents import import_documents
 from engine.registers.models import NormativeDocumentRecord
 from engine.registers.reviews import UnknownDocumentError, mark_reviewed
-from engine.store.models import User, UserRole
+from engine.accounts.models import User, UserRole
 from engine.trail import verify_all
 
 FIXTURE = Path(__file__).parent / "fixtures" / "yuelong-register.csv"

@@ -87,7 +87,7 @@ def tamper(engine) -> Callable[..., None]:
 @pytest.fixture
 def add_users(uow) -> Callable[[dict[str, list[str]]], None]:
     """Create users with their roles: `add_users({"zhang": ["official"], …})`."""
-    from engine.store.models import User, UserRole
+    from engine.accounts.models import User, UserRole
 
     def add(roles_by_user: dict[str, list[str]]) -> None:
         with uow() as u:

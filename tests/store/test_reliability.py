@@ -21,7 +21,7 @@ from engine.case import case_to_document, load_case, parse_case
 from engine.core.errors import InputError
 from engine.services import (GateClosedError, StageOrderError, advance_stage, create_case, import_cases,
                              record_evidence)
-from engine.store.models import (CaseRecord, FindingRecord, RulebookVersion, StageEvidence, TrailEvent, TrailHead)
+from engine.store.models import CaseRecord, FindingRecord, RulebookVersion, StageEvidence, TrailEvent, TrailHead
 from engine.store.repository import ConflictError
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.access import PermissionDeniedError
+from engine.accounts.access import PermissionDeniedError
 from engine.case import load_case
 from engine.core.errors import InputError
 from engine.services import (GateClosedError, StageOrderError, adjust_decision, advance_stage, create_case,

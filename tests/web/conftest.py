@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-import engine.users
+import engine.accounts.use_cases
 from engine.store.db import upgrade
 from engine.store.uow import UnitOfWork
 from web import create_app
@@ -43,7 +43,7 @@ def migrated_sqlite(tmp_path_factory) -> Path:
 def quick_hashes(monkeypatch) -> None:
     """Cheap argon2 parameters: the tests sign in hundreds of times (production keeps the defaults)."""
     quick = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
-    monkeypatch.setattr(engine.users, "hasher", lambda: quick)
+    monkeypatch.setattr(engine.accounts.use_cases, "hasher", lambda: quick)
 
 
 @pytest.fixture
@@ -86,10 +86,10 @@ def make_user(uow) -> Callable[..., str]:
 
     def make(username: str, roles: list[str], password: str = PASSWORD, active: bool = True,
              display_name: str = "") -> str:
-        from engine.store.models import User
+        from engine.accounts.models import User
         with uow() as u:
             if u.session.get(User, username) is None:
-                engine.users.create_user(u.session, username, display_name or f"测试{username}", roles,
+                engine.accounts.use_cases.create_user(u.session, username, display_name or f"测试{username}", roles,
                                          password, active)
                 u.commit()
         return username

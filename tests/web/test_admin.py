@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.store.models import ApiToken, TrailEvent, User, UserRole
+from engine.accounts.models import ApiToken, User, UserRole
+
+from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from web.admin import USERS_CHAIN
 

@@ -6,7 +6,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from engine.store.models import User
+from engine.accounts.models import User
 from tests.web.conftest import PASSWORD
 
 GENERIC = "用户名或密码错误"

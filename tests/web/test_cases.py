@@ -373,7 +373,7 @@ def test_the_secretary_adjusts_a_decided_case_and_the_procedures_to_rerun_are_li
     from pathlib import Path
     from engine.case import load_case
     from engine.services import create_case
-    from engine.store.models import User, UserRole
+    from engine.accounts.models import User, UserRole
     root = Path(__file__).resolve().parents[2]
     with uow() as u:
         u.session.add(User(username="zz_official", display_name="经办人", active=True))

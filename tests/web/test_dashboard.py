@@ -71,7 +71,7 @@ def test_an_overdue_deadline_is_marked(client, login_as, uow):
     doc = {"id": "OLD-1", "title": "逾期", "jurisdiction": "CN-12/ninghe/yuelong",
            "collective_decision": {"held_on": held, "decision": "approve"}}
     with uow() as u:
-        from engine.users import create_user
+        from engine.accounts.use_cases import create_user
         create_user(u.session, "off", "off", ["official"], "0123456789x")
         services.create_case(u, parse_case(LoadedYaml(doc), "t"), "off")
         u.commit()

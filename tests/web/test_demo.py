@@ -6,7 +6,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from engine.overview import case_summaries
-from engine.store.models import TrailEvent, User
+from engine.store.models import TrailEvent
+from engine.accounts.models import User
 from engine.trail import verify_all
 from web.db import get_engine
 from web.demo import DEMO_USERS, seed_demo

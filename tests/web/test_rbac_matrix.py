@@ -49,7 +49,7 @@ STAGE_OF = {"official": "initiation", "legality_reviewer": "legality_review", "s
 ENV = ("YIFA_INSTANCE", "DATABASE_URL", "YIFA_SECRET_KEY", "YIFA_BEHIND_TLS", "YIFA_PROXIES", "YIFA_DEMO")
 
 # Cells where the view's decorator lets the role in but the services refuse it, whatever the input:
-# the API's MOVERS/ADJUSTERS include admin, yet engine/access.py lets only the stage's recorder
+# the API's MOVERS/ADJUSTERS include admin, yet engine/accounts/access.py lets only the stage's recorder
 # (official / legality reviewer / secretary) record or move a stage — the admin is never one.
 # Strict: the day the decorator and the services agree, these start passing and must be removed.
 SERVICE_REFUSES: dict[tuple[str, str], str] = {}   # (endpoint, role) the view admits but a service refuses
@@ -108,7 +108,7 @@ def _id(route: tuple[str, str, str]) -> str:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
     """An instance folder with the demo township, a target user with a token, and one attachment."""
-    import engine.users
+    import engine.accounts.use_cases
     from engine.attachments import upload_attachment
     from engine.store.uow import UnitOfWork
     from web import create_app
@@ -127,9 +127,9 @@ def demo_template(tmp_path_factory) -> Path:
             db = get_engine()
             seed_demo(db)
             with UnitOfWork(db) as uow:
-                engine.users.create_user(uow.session, TARGET_USER, "权限矩阵测试用户", ["official"],
+                engine.accounts.use_cases.create_user(uow.session, TARGET_USER, "权限矩阵测试用户", ["official"],
                                          "target-password-0123")
-                engine.users.issue_token(uow.session, TARGET_USER, "rbac", "admin")
+                engine.accounts.use_cases.issue_token(uow.session, TARGET_USER, "rbac", "admin")
                 upload_attachment(uow, CASE, "initiation", "立项报告.txt", "立项报告\n".encode(), "official")
                 uow.commit()
             db.dispose()
@@ -143,7 +143,9 @@ def ids(demo_template) -> dict[str, str]:
     """Real ids of the template for the URL parameters."""
     from sqlalchemy import create_engine, select
 
-    from engine.store.models import ApiToken, Attachment
+    from engine.accounts.models import ApiToken
+
+    from engine.store.models import Attachment
     db = create_engine(f"sqlite:///{demo_template / 'yifa.sqlite3'}")
     with db.connect() as conn:
         att = conn.execute(select(Attachment.id).where(Attachment.case_id == CASE)).scalar_one()

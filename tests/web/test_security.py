@@ -7,8 +7,8 @@ import pytest
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.store.models import ApiToken
-from engine.users import issue_token, revoke_token
+from engine.accounts.models import ApiToken
+from engine.accounts.use_cases import issue_token, revoke_token
 from tests.web.conftest import PASSWORD
 
 
@@ -156,7 +156,7 @@ def test_an_unknown_token_is_refused_even_with_a_valid_session_cookie(api_app, c
 
 
 def test_only_the_owner_or_an_admin_revokes_a_token(api_app, token_for, make_user, uow):
-    from engine.access import PermissionDeniedError
+    from engine.accounts.access import PermissionDeniedError
     _, token_id = token_for()
     make_user("li", ["legality_reviewer"])
     make_user("root", ["admin"])
@@ -200,7 +200,7 @@ def test_an_unexpected_error_is_a_500_page_without_a_traceback(app, client, logi
 
 
 def test_a_domain_refusal_reaching_the_app_gets_its_status(app, client, login_as):
-    from engine.access import PermissionDeniedError
+    from engine.accounts.access import PermissionDeniedError
     from engine.store.repository import UnknownCaseError
 
     @app.get("/api/test/refused")

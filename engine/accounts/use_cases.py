@@ -17,9 +17,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.access import PermissionDeniedError
+from engine.accounts.access import PermissionDeniedError
 from engine.core.errors import InputError
-from engine.store.models import ROLES, ApiToken, User, UserRole, utcnow
+from engine.accounts.models import ROLES, ApiToken, User, UserRole
+from engine.store.models import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "yifa_"
@@ -131,7 +132,7 @@ def token_digest(plaintext: str) -> str:
 
 
 def _may_manage_tokens_of(session: Session, actor: str, owner: str) -> None:
-    from engine.access import roles_of
+    from engine.accounts.access import roles_of
     if actor != owner and "admin" not in roles_of(session, actor):
         raise PermissionDeniedError(f"用户 {actor} 不能管理 {owner} 的令牌（仅本人或管理员）/ "
                                     f"{actor} may not manage {owner}'s tokens (only the owner or an admin)")

@@ -6,7 +6,9 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store.models import CaseRecord, User, UserRole
+from engine.store.models import CaseRecord
+
+from engine.accounts.models import User, UserRole
 
 # the official of the sponsoring unit records the drafting stages and execution; the legality
 # reviewer (司法局/司法所) the legality review; the decision body's secretary the decision and after.

@@ -89,7 +89,7 @@ def run_database(label: str, env: dict, n: int, c: int, workers: int) -> None:
     try:
         cookie = session_cookie(port)
         body = Path(tempfile.mkstemp(suffix=".json")[1])
-        from engine.case import case_to_document, load_case
+        from engine.decisions.record import case_to_document, load_case
         body.write_text(json.dumps(case_to_document(load_case(ROOT / "examples" / "yuelong-sewage-2024.yaml")),
                                    ensure_ascii=False), encoding="utf-8")
         base = f"http://127.0.0.1:{port}"

@@ -105,7 +105,7 @@ def _iso_date(text: str) -> date:
 
 
 def cmd_check(args) -> int:
-    from engine.case import load_case
+    from engine.decisions.record import load_case
     from engine.core.report import exit_status, to_json, to_text
     engine = _engine_or_fallback(args.engine)
     worst = 0
@@ -148,7 +148,7 @@ def _engine_or_fallback(engine: str) -> str:
 
 
 def cmd_schema(args) -> int:
-    from engine.case import case_json_schema
+    from engine.decisions.record import case_json_schema
     print(json.dumps(case_json_schema(), ensure_ascii=False, indent=2))
     return 0
 
@@ -180,7 +180,7 @@ def cmd_rules_test(args) -> int:
 
 
 def cmd_rules_graph(args) -> int:
-    from engine.workflow_svg import graph_command
+    from engine.decisions.workflow_svg import graph_command
     case = _case_for_graph(args.case) if args.case else None
     graph_command(args.out, case, as_of=args.as_of, jurisdiction=args.jurisdiction)
     print(f"已写入 written {args.out}")
@@ -189,11 +189,12 @@ def cmd_rules_graph(args) -> int:
 
 def _case_for_graph(ref: str):
     """A case file path, or the id of a stored case."""
-    from engine.case import load_case, parse_case
+    from engine.decisions.record import load_case, parse_case
     if Path(ref).is_file():
         return load_case(Path(ref))
     from engine.store.db import ready_engine
-    from engine.store.repository import UnknownCaseError, get_case
+    from engine.core.errors import UnknownCaseError
+    from engine.decisions.queries import get_case
     from engine.store.uow import UnitOfWork
     from engine.core.yamlio import LoadedYaml
     try:

@@ -1,4 +1,4 @@
-"""`yifa case …` and `yifa user add`: the use cases of engine/services.py from the command line.
+"""`yifa case …` and `yifa user add`: the use cases of engine/decisions/use_cases.py from the command line.
 
 Exit codes: 0 done, 1 refused by the procedure (a gate closed, with the violated rules and their
 articles; or a stage entered out of order, with the stages that must come first), 2 bad input,
@@ -83,9 +83,9 @@ def _refusals(fn):
     """Turn the use cases' refusals into a message and an exit status, never a traceback."""
     def run(args) -> int:
         from engine.accounts.access import PermissionDeniedError
-        from engine.sections import UnknownStageError
-        from engine.services import GateClosedError, StageOrderError
-        from engine.store.repository import ConflictError, UnknownCaseError
+        from engine.decisions.sections import UnknownStageError
+        from engine.decisions.use_cases import GateClosedError, StageOrderError
+        from engine.core.errors import ConflictError, UnknownCaseError
         try:
             return fn(args)
         except (GateClosedError, StageOrderError) as e:     # refused by the procedure itself
@@ -100,7 +100,7 @@ def _refusals(fn):
 
 @_refusals
 def cmd_import(args) -> int:
-    from engine.services import import_cases
+    from engine.decisions.use_cases import import_cases
     with _unit() as uow:
         outcomes = import_cases(uow, args.files, args.actor)
         uow.commit()
@@ -111,7 +111,7 @@ def cmd_import(args) -> int:
 
 @_refusals
 def cmd_export(args) -> int:
-    from engine.services import export_case
+    from engine.decisions.use_cases import export_case
     with _unit(read_only=True) as uow:
         document = export_case(uow, args.case_id)
     if args.format == "json":
@@ -124,7 +124,7 @@ def cmd_export(args) -> int:
 
 @_refusals
 def cmd_check(args) -> int:
-    from engine.services import recheck_case
+    from engine.decisions.use_cases import recheck_case
     with _unit() as uow:
         replay = recheck_case(uow, args.case_id, args.as_of or date.today())
     print(json.dumps({"then": replay.then, "now_differs": replay.differences}, ensure_ascii=False))
@@ -133,7 +133,7 @@ def cmd_check(args) -> int:
 
 @_refusals
 def cmd_record(args) -> int:
-    from engine.services import record_evidence
+    from engine.decisions.use_cases import record_evidence
     from engine.core.yamlio import load_document
     section = load_document(args.file).data
     with _unit() as uow:
@@ -146,7 +146,7 @@ def cmd_record(args) -> int:
 
 @_refusals
 def cmd_advance(args) -> int:
-    from engine.services import advance_stage
+    from engine.decisions.use_cases import advance_stage
     with _unit() as uow:
         outcome = advance_stage(uow, args.case_id, args.stage, args.actor, args.on or date.today(), args.expect_version)
         uow.commit()
@@ -156,7 +156,7 @@ def cmd_advance(args) -> int:
 
 @_refusals
 def cmd_adjust(args) -> int:
-    from engine.services import adjust_decision
+    from engine.decisions.use_cases import adjust_decision
     with _unit() as uow:
         outcome = adjust_decision(uow, args.case_id, args.kind, args.reason, args.actor,
                                   args.on or date.today(), args.urgent, args.expect_version)

@@ -45,7 +45,7 @@ def _refusing_errors(command: Callable[[argparse.Namespace], int]) -> Callable[[
     def run(args: argparse.Namespace) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from engine.store.repository import UnknownCaseError
+        from engine.core.errors import UnknownCaseError
         try:
             return command(args)
         except (StoreCommandError, UnknownCaseError) as exc:
@@ -88,7 +88,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 @_refusing_errors
 def cmd_trail_verify(args: argparse.Namespace) -> int:
-    from engine.store.models import CaseRecord
+    from engine.decisions.models import CaseRecord
     from engine.store.uow import UnitOfWork
     from engine.trail import verify_all
     engine = _engine()
@@ -123,7 +123,7 @@ def _report(statuses: list, case: str | None, elapsed: float) -> int:
 
 @_refusing_errors
 def cmd_trail_export(args: argparse.Namespace) -> int:
-    from engine.store.dossier import export_dossier
+    from engine.decisions.dossier import export_dossier
     from engine.store.uow import UnitOfWork
     engine = _engine()
     try:

@@ -1,4 +1,4 @@
-"""The web application: a thin Flask layer over engine/services.py (docs/web.md explains the core).
+"""The web application: a thin Flask layer over engine/decisions/use_cases.py (docs/web.md explains the core).
 
     create_app()                      configuration from the environment (web/config.py), schema migrated
     gunicorn 'web:create_app()'       or   yifa web run [--demo]

@@ -18,14 +18,15 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
-from engine import services
+from engine.decisions import use_cases as services
 from engine.accounts.access import RECORDERS
-from engine.case import parse_case
+from engine.decisions.record import parse_case
 from engine.core.errors import InputError
-from engine.overview import case_summaries
+from engine.decisions.queries import case_summaries
 from engine.accounts.models import ApiToken
-from engine.store.models import FindingRecord, TrailEvent
-from engine.store.repository import get_case
+from engine.decisions.models import FindingRecord
+from engine.store.models import TrailEvent
+from engine.decisions.queries import get_case
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
 from engine.accounts.use_cases import issue_token, revoke_token, tokens_of

@@ -12,7 +12,7 @@
 Roles: auditor and admin only. Officials see their own cases on the case pages, not here: the
 audit list shows every case of every unit. Verifying changes nothing, so its POSTs are marked
 `@safe_for_readers` (a POST rather than a GET: it recomputes every hash, so a crawler or a
-prefetch should not start it). What *overdue* and *year* mean: engine/audit_queries.py.
+prefetch should not start it). What *overdue* and *year* mean: engine/decisions/audit_queries.py.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from engine import services
-from engine.audit_queries import (
+from engine.decisions import use_cases as services
+from engine.decisions.audit_queries import (
     DIGEST_LABELS,
     AuditFilter,
     audit_rows,
@@ -35,8 +35,9 @@ from engine.audit_queries import (
     filter_rows,
     timeline,
 )
-from engine.store.dossier import BEIJING, build_dossier, render_html
-from engine.store.models import RULEBOOK_CHAIN, CaseRecord
+from engine.decisions.dossier import BEIJING, build_dossier, render_html
+from engine.store.models import RULEBOOK_CHAIN
+from engine.decisions.models import CaseRecord
 from engine.trail import KIND_ZH, ChainStatus, verify_all
 from engine.core.yamlio import dump_yaml
 from web.auth import role_required, safe_for_readers

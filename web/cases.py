@@ -24,15 +24,18 @@ from flask import (
 )
 from flask_login import current_user
 
-from engine import forms, services
+from engine.decisions import forms
+
+from engine.decisions import use_cases as services
 from engine.accounts.access import recorder_roles
-from engine.attachments import attachments_of, stored_file, upload_attachment
-from engine.case import parse_case
+from engine.decisions.attachments import attachments_of, stored_file, upload_attachment
+from engine.decisions.record import parse_case
 from engine.core.errors import InputError, Problem
-from engine.overview import case_summaries
-from engine.sections import SECTION_OF, get_section
-from engine.store.models import Attachment
-from engine.store.repository import ConflictError, get_case
+from engine.decisions.queries import case_summaries
+from engine.decisions.sections import SECTION_OF, get_section
+from engine.decisions.models import Attachment
+from engine.core.errors import ConflictError
+from engine.decisions.queries import get_case
 from engine.core.yamlio import LoadedYaml
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
@@ -161,9 +164,9 @@ def new() -> Any:
 def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = "",
                order_error: str = "", status: int = 200) -> Any:
     from engine.core.check import checker_for
-    from engine.facts import flatten
+    from engine.decisions.facts import flatten
     from engine.rulebook.stages import load_stages
-    from engine.workflow import load_workflow
+    from engine.decisions.workflow import load_workflow
     uow = get_uow()
     record = get_case(uow.session, case_id)
     case = parse_case(LoadedYaml(record.document), case_id)
@@ -220,8 +223,8 @@ def show(case_id: str) -> Any:
 @role_required(*EVERYONE)
 def graph(case_id: str) -> Response:
     """The workflow picture, each stage coloured by its state for this case."""
-    from engine.workflow import case_stage_states, load_workflow
-    from engine.workflow_svg import render_svg
+    from engine.decisions.workflow import case_stage_states, load_workflow
+    from engine.decisions.workflow_svg import render_svg
     from web.security import content_security_policy
     record = get_case(get_uow().session, case_id)
     case = parse_case(LoadedYaml(record.document), case_id)

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from sqlalchemy.orm import Session
 
-from engine.audit_queries import TimelineEvent, timeline
+from engine.decisions.audit_queries import TimelineEvent, timeline
 from engine.registers.credit_facts import TOPICS, governing_regime, regime_on
 from engine.registers.credit_scan import CreditScanner, FollowUp, RecordScan
 from engine.registers.penalties import CHAIN_PREFIX, PenaltyRecord

@@ -2,7 +2,7 @@
 
 The chart is drawn server-side with presentation attributes only (the CSP allows no inline
 style or script) and every text in it is escaped by Jinja. Deadlines come from
-engine/deadlines.py (comment periods, the legality-review floor, publication and archiving).
+engine/decisions/deadlines.py (comment periods, the legality-review floor, publication and archiving).
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Any
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
-from engine.deadlines import WINDOW_DAYS, upcoming
-from engine.overview import case_summaries
-from engine.store.models import CaseRecord
+from engine.decisions.deadlines import WINDOW_DAYS, upcoming
+from engine.decisions.queries import case_summaries
+from engine.decisions.models import CaseRecord
 from web.auth import role_required
 from web.db import get_uow
 from web.i18n import stage_names

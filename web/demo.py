@@ -1,6 +1,6 @@
 """The demo: 岳龙镇 (宁河区, 天津市), one user per role, decisions at every stage — 仅供演示 / demo only.
 
-Every decision is built through engine/services.py, step by step, each step its own transaction,
+Every decision is built through engine/decisions/use_cases.py, step by step, each step its own transaction,
 so its trail is the one real use would leave (including a refused advance). The normative-document
 register (web/demo_documents.csv, 31 documents of 宁河区 and 岳龙镇) is imported by the 司法所
 reviewer through engine.registers.documents.import_documents, and one document is then declared
@@ -20,15 +20,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from engine.case import Case, parse_case
-from engine.services import (
+from engine.decisions.record import Case, parse_case
+from engine.decisions.use_cases import (
     GateClosedError,
     advance_stage,
     create_case,
     import_cases,
     record_evidence,
 )
-from engine.store.models import CaseRecord
+from engine.decisions.models import CaseRecord
 from engine.accounts.models import User
 from engine.store.uow import UnitOfWork
 from engine.accounts.use_cases import create_user
@@ -163,7 +163,7 @@ def _complete(engine: Engine) -> None:
 
 def _import_examples(engine: Engine) -> list[str]:
     """The shipped examples (a source checkout has them), imported by the official if missing."""
-    from engine.case import load_case
+    from engine.decisions.record import load_case
     paths = [EXAMPLES / name for name in EXAMPLE_FILES if (EXAMPLES / name).is_file()]
     missing = [p for p in paths if not _case_exists(engine, load_case(p).id)]
     if not missing:

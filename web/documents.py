@@ -48,7 +48,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.audit_queries import timeline
+from engine.decisions.audit_queries import timeline
 from engine.core.errors import InputError
 from engine.registers.documents import (
     CHAIN_PREFIX,

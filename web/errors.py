@@ -17,9 +17,9 @@ from werkzeug.exceptions import HTTPException
 
 from engine.accounts.access import PermissionDeniedError
 from engine.core.errors import InputError
-from engine.sections import UnknownStageError
-from engine.services import GateClosedError, StageOrderError
-from engine.store.repository import ConflictError, UnknownCaseError
+from engine.decisions.sections import UnknownStageError
+from engine.decisions.use_cases import GateClosedError, StageOrderError
+from engine.core.errors import ConflictError, UnknownCaseError
 
 # status: (code, Chinese, English)
 MESSAGES = {

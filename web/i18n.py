@@ -84,7 +84,7 @@ def role_name(role: str) -> str:
 @functools.lru_cache(maxsize=1)
 def stage_names() -> dict[str, tuple[str, str]]:
     """Each stage's name (rules/workflow.yaml), Chinese and English; read once per process."""
-    from engine.workflow import load_workflow
+    from engine.decisions.workflow import load_workflow
     return {s.id: (s.name.zh, s.name.en) for s in load_workflow().stages.values()}
 
 

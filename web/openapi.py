@@ -2,7 +2,7 @@
 
 Every `/api/…` rule of the URL map is listed (so a new route appears at once, with its
 docstring as summary); the request and response bodies come from SPECS, keyed by endpoint.
-The case body is engine.case.case_json_schema() (its `$defs` moved under components.schemas).
+The case body is engine.decisions.record.case_json_schema() (its `$defs` moved under components.schemas).
 """
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def _path(rule: str) -> tuple[str, list[str]]:
 
 @functools.lru_cache(maxsize=1)
 def _case_schema() -> tuple[dict, dict]:
-    from engine.case import case_json_schema
+    from engine.decisions.record import case_json_schema
     schema = copy.deepcopy(case_json_schema())
     schema.pop("$schema", None)
     defs = schema.pop("$defs", {})

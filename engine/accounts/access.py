@@ -6,7 +6,7 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store.models import CaseRecord
+from engine.decisions.models import CaseRecord
 
 from engine.accounts.models import User, UserRole
 
@@ -49,7 +49,7 @@ def recorder_roles(stage: str) -> tuple[str, ...]:
 
 def require_recorder(session: Session, username: str, stage: str, case: CaseRecord) -> None:
     """Refuse unless the user records this stage; nobody reviews the legality of their own proposal."""
-    from engine.sections import section_path
+    from engine.decisions.sections import section_path
     section_path(stage)                      # an unknown stage is an input error first
     require_role(session, username, recorder_roles(stage))
     if stage == "legality_review" and username == case.created_by:

@@ -5,7 +5,7 @@ fact the evaluators read (`flatten`, as known on a day), the stages (topics) its
 under, and how a rule file's test case becomes a record. Everything else — the rule format, the
 compiler, both evaluators, findings and reports — is shared.
 
-    major_decision      a decision case file (CASE_FORMAT §1)        engine/facts.py
+    major_decision      a decision case file (CASE_FORMAT §1)        engine/decisions/facts.py
     normative_document  a row of the document register (§3)         engine/registers/document_facts.py
     credit_repair       a row of the penalty register (§4)          engine/registers/credit_facts.py
 """
@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from engine.facts import FactType
+from engine.decisions.facts import FactType
 
 DECISION = "major_decision"
 DOCUMENT = "normative_document"
@@ -72,7 +72,7 @@ def _document_domain() -> Domain:
 
 
 def _decision_domain() -> Domain:
-    from engine import facts
+    from engine.decisions import facts
     return Domain(DECISION, facts.catalogue, facts.flatten, _decision_stages, _parse_decision,
                   _decision_skeleton, lambda case: case.id)
 
@@ -83,7 +83,7 @@ def _decision_stages() -> tuple[Topic, ...]:
 
 
 def _parse_decision(document: dict, label: str) -> Any:
-    from engine.case import parse_case
+    from engine.decisions.record import parse_case
     from engine.core.yamlio import LoadedYaml
     return parse_case(LoadedYaml(document), label)
 

@@ -132,3 +132,20 @@ def problems_from_errors(
         )
         problems.append(Problem(file, format_path(loc), message, line))
     return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+
+
+class UnknownCaseError(LookupError):
+    """No case has this id."""
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__(f"未知案件 {case_id} / unknown case {case_id}")
+
+
+class ConflictError(Exception):
+    """Someone changed the case since it was read: their change is kept, this one is refused."""
+
+    def __init__(self, case_id: str, expected: int, actual: int) -> None:
+        self.case_id, self.expected, self.actual = case_id, expected, actual
+        super().__init__(f"案件 {case_id} 已被他人修改（读取时为第 {expected} 版，现为第 {actual} 版）/ "
+                         f"case {case_id} was changed by someone else (read at version {expected}, now {actual})")

@@ -29,7 +29,7 @@ from typing import Any, Optional
 
 from engine.core.calendar import add_months
 from engine.core.domains import CREDIT, Domain, Topic
-from engine.facts import FactType
+from engine.decisions.facts import FactType
 from engine.registers.vocab import CATEGORIES, MISSING, REGIME_DATES, REPAIR_RESULTS
 
 REGIMES = ("1171-2017", "527-2019", "order58-2023", "order36-2025")   # CASE_FORMAT §6

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.core.domains import DOCUMENT, Domain, Topic
-from engine.facts import FactType
+from engine.decisions.facts import FactType
 from engine.registers.laws import DEFAULT_PATH, LawRegister, default_laws
 from engine.registers.vocab import KINDS, SETS, STATUSES
 

@@ -192,9 +192,9 @@ def impact_preview(session, rel_path: str, new_text: str, as_of: date | None = N
 def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: date | None) -> list[dict]:
     from sqlalchemy import func, select
 
-    from engine.case import parse_case
+    from engine.decisions.record import parse_case
     from engine.core.check import checker_for
-    from engine.store.models import CaseRecord, FindingRecord
+    from engine.decisions.models import CaseRecord, FindingRecord
     from engine.core.yamlio import LoadedYaml
     if not jurisdictions:
         return []
@@ -257,7 +257,7 @@ def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected
     from engine.accounts.access import require_role
     from engine.rulebook.loader import rulebook_digest, rules_dir
     from engine.store.models import RULEBOOK_CHAIN
-    from engine.store.repository import store_rulebook_version
+    from engine.rulebook.versions import store_rulebook_version
     from engine.trail import append_event
     session = uow.session
     require_role(session, actor, EDITOR_ROLES)

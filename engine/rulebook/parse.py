@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any as AnyT, Callable, Optional
 
-from engine.facts import FactType
+from engine.decisions.facts import FactType
 from engine.rulebook.conditions import (Absent, Cmp, CmpFact, Cond, Present, all_of, any_of, negate)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.case import case_to_document, load_case
+from engine.decisions.record import case_to_document, load_case
 from engine.core.yamlio import dump_yaml
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine.case import parse_case
+from engine.decisions.record import parse_case
 from engine.core.check import checker_for
 from engine.evaluate.durable import durable_available
 from engine.core.report import to_json

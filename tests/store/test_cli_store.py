@@ -9,7 +9,8 @@ import pytest
 
 from engine.cli_store import register
 from engine.store.db import head_revision
-from engine.store.models import Attachment, CaseRecord, FindingRecord, RulebookVersion
+from engine.decisions.models import Attachment, CaseRecord, FindingRecord
+from engine.store.models import RulebookVersion
 from engine.trail import append_event
 
 CASE = "YL-2021-007"

@@ -10,8 +10,10 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.store.db import current_revision, database_url, head_revision, normalize_url, upgrade
-from engine.store.models import Base, CaseRecord, FindingRecord, RulebookVersion
-from engine.store.repository import ConflictError, UnknownCaseError, get_case
+from engine.store.models import Base, RulebookVersion
+from engine.decisions.models import CaseRecord, FindingRecord
+from engine.core.errors import ConflictError, UnknownCaseError
+from engine.decisions.queries import get_case
 
 TABLES = {"cases", "stage_evidence", "attachments", "findings", "rulebook_versions", "users",
           "user_roles", "api_tokens", "trail_events", "trail_heads", "alembic_version"}

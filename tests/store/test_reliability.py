@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.case import case_to_document, load_case, parse_case
+from engine.decisions.record import case_to_document, load_case, parse_case
 from engine.core.errors import InputError
-from engine.services import (GateClosedError, StageOrderError, advance_stage, create_case, import_cases,
+from engine.decisions.use_cases import (GateClosedError, StageOrderError, advance_stage, create_case, import_cases,
                              record_evidence)
-from engine.store.models import CaseRecord, FindingRecord, RulebookVersion, StageEvidence, TrailEvent, TrailHead
-from engine.store.repository import ConflictError
+from engine.decisions.models import CaseRecord, FindingRecord, StageEvidence
+from engine.store.models import RulebookVersion, TrailEvent, TrailHead
+from engine.core.errors import ConflictError
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
 from engine.core.yamlio import LoadedYaml, dump_yaml
@@ -189,9 +190,10 @@ CHILD = r"""
 import json, sys, time
 from datetime import date
 from sqlalchemy import func, select
-from engine.services import advance_stage, record_evidence
+from engine.decisions.use_cases import advance_stage, record_evidence
 from engine.store.db import make_engine
-from engine.store.models import StageEvidence, TrailEvent
+from engine.decisions.models import StageEvidence
+from engine.store.models import TrailEvent
 from engine.store.uow import UnitOfWork
 
 url, case_id, action = sys.argv[1:4]
@@ -387,11 +389,11 @@ def test_a_malformed_import_through_the_cli_exits_2_and_stores_nothing(cli_env, 
 def test_two_people_creating_the_same_case_at_once_one_wins_and_the_other_is_told(db_url, uow, add_users):
     import threading
     from engine.core.errors import InputError
-    from engine.services import create_case
+    from engine.decisions.use_cases import create_case
     if not db_url.startswith("postgresql"):
         pytest.skip("on SQLite writers queue at BEGIN IMMEDIATE: the second sees the case and is refused before inserting")
     add_users({"p1": ["official"], "p2": ["official"]})
-    from engine.case import load_case
+    from engine.decisions.record import load_case
     case = load_case(ROOT / "examples" / "yuelong-sewage-2024.yaml")
     barrier, outcomes = threading.Barrier(2), []
 

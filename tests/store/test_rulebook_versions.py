@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.rulebook.loader import rulebook_digest
-from engine.store.repository import materialize_rulebook, store_rulebook_version
+from engine.rulebook.versions import materialize_rulebook, store_rulebook_version
 from engine.trail import verify_all
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from engine.accounts.access import PermissionDeniedError
-from engine.case import load_case
+from engine.decisions.record import load_case
 from engine.core.errors import InputError
-from engine.services import (GateClosedError, StageOrderError, adjust_decision, advance_stage, create_case,
+from engine.decisions.use_cases import (GateClosedError, StageOrderError, adjust_decision, advance_stage, create_case,
                              export_case, import_cases, record_evidence, recheck_case)
-from engine.store.repository import ConflictError
+from engine.core.errors import ConflictError
 from engine.trail import verify_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,7 @@ def people(add_users):
 
 def draft_case(**changes):
     """The township example cut back to its drafting stages (before the legality review)."""
-    from engine.case import case_to_document, parse_case
+    from engine.decisions.record import case_to_document, parse_case
     from engine.core.yamlio import LoadedYaml
     doc = case_to_document(load_case(ROOT / "examples" / "ninghe-county-road-2025.yaml"))
     for key in ("legality_review", "collective_decision", "party_report", "publication", "archive", "execution"):
@@ -82,7 +82,7 @@ def test_the_meeting_is_refused_before_the_legality_review_has_its_opinion(uow, 
 
 def test_publication_before_the_party_report_is_refused(uow, people):
     doc = load_case(ROOT / "examples" / "ninghe-county-road-2025.yaml")
-    from engine.case import case_to_document, parse_case
+    from engine.decisions.record import case_to_document, parse_case
     from engine.core.yamlio import LoadedYaml
     d = case_to_document(doc)
     for key in ("party_report", "publication", "archive", "execution"):
@@ -146,12 +146,12 @@ def test_a_malformed_import_is_refused_whole(uow, people, tmp_path):
         import_cases(u, [good, bad], "zhang")
     assert "bad.yaml" in str(refused.value) and "collective_decision.meeting_type" in str(refused.value)
     with uow() as u:
-        from engine.store.models import CaseRecord
+        from engine.decisions.models import CaseRecord
         assert u.session.get(CaseRecord, "NH-2025-003") is None
 
 
 def test_an_import_export_round_trip_gives_back_the_same_case_file(uow, people):
-    from engine.case import case_to_document
+    from engine.decisions.record import case_to_document
     path = ROOT / "tests" / "fixtures" / "case_full.yaml"
     with uow() as u:
         import_cases(u, [path], "zhang")

@@ -9,14 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from engine.case import (
+from engine.decisions.record import (
     Case,
     case_json_schema,
     case_to_document,
     load_case,
     parse_case,
 )
-from engine.case_enums import parse_iso_date
+from engine.decisions.enums import parse_iso_date
 from engine.core.errors import InputError
 from engine.core.yamlio import load_json, load_yaml
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.case import load_case
+from engine.decisions.record import load_case
 from engine.core.check import checker_for
 from engine.evaluate.durable import _USERS, _host, durable_available
 

@@ -11,14 +11,14 @@ import networkx as nx
 import pytest
 import yaml
 
-from engine.case import load_case, parse_case
+from engine.decisions.record import load_case, parse_case
 from engine.core.check import checker_for
-from engine.facts import flatten
+from engine.decisions.facts import flatten
 from engine.rulebook.loader import known_jurisdictions
 from engine.rulebook.stages import current_stage, stage_ids
-from engine.workflow import (WorkflowError, dominates, load_workflow, next_stages, rule_ids_of,
+from engine.decisions.workflow import (WorkflowError, dominates, load_workflow, next_stages, rule_ids_of,
                              stage_states)
-from engine.workflow_svg import STYLE, graph_command, render_svg, write_svg
+from engine.decisions.workflow_svg import STYLE, graph_command, render_svg, write_svg
 from engine.core.yamlio import load_document, load_json
 
 ROOT = Path(__file__).resolve().parents[2]

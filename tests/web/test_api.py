@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.case import case_to_document, load_case
+from engine.decisions.record import case_to_document, load_case
 from web import demo_data
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.routing import FloatConverter, IntegerConverter
 
-from engine.case import case_to_document, load_case, parse_case
-from engine.services import GateClosedError, advance_stage, create_case, import_cases
-from engine.store.models import FindingRecord, TrailHead
+from engine.decisions.record import case_to_document, load_case, parse_case
+from engine.decisions.use_cases import GateClosedError, advance_stage, create_case, import_cases
+from engine.decisions.models import FindingRecord
+from engine.store.models import TrailHead
 from engine.core.yamlio import LoadedYaml
 from tests.web.conftest import get_engine_of
 from web.auth import EVERYONE, role_required

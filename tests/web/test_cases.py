@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
-from engine import services
-from engine.case import parse_case
-from engine.store.models import Attachment, CaseRecord, TrailEvent
+from engine.decisions import use_cases as services
+from engine.decisions.record import parse_case
+from engine.decisions.models import Attachment, CaseRecord
+from engine.store.models import TrailEvent
 from engine.core.yamlio import LoadedYaml
 from web import demo_data
 
@@ -350,7 +351,7 @@ def test_only_the_recorder_of_a_stage_attaches_to_it(client, login_as, post_form
 
 
 def test_every_demo_case_renders_its_page_its_stages_and_its_graph_in_both_languages(app, client, login_as):
-    from engine.forms import EDITABLE_STAGES
+    from engine.decisions.forms import EDITABLE_STAGES
     from web.db import get_engine
     from web.demo import seed_demo
     with app.app_context():
@@ -371,8 +372,8 @@ def test_every_demo_case_renders_its_page_its_stages_and_its_graph_in_both_langu
 def test_the_secretary_adjusts_a_decided_case_and_the_procedures_to_rerun_are_listed(app, client, login_as, post_form, uow):
     from datetime import date
     from pathlib import Path
-    from engine.case import load_case
-    from engine.services import create_case
+    from engine.decisions.record import load_case
+    from engine.decisions.use_cases import create_case
     from engine.accounts.models import User, UserRole
     root = Path(__file__).resolve().parents[2]
     with uow() as u:

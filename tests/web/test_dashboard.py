@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.deadlines import case_deadlines, upcoming
+from engine.decisions.deadlines import case_deadlines, upcoming
 from web.dashboard import DASHBOARD_ROLES
 from web.db import get_engine
 
@@ -38,8 +38,8 @@ def test_the_legal_advisor_and_anonymous_users_do_not_see_the_dashboard(client, 
 
 
 def test_text_in_the_chart_is_escaped(client, login_as, uow):
-    from engine import services
-    from engine.case import parse_case
+    from engine.decisions import use_cases as services
+    from engine.decisions.record import parse_case
     from engine.core.yamlio import LoadedYaml
     login_as("official")
     with uow() as u:
@@ -63,8 +63,8 @@ def test_deadlines_from_a_case_file():
 
 
 def test_an_overdue_deadline_is_marked(client, login_as, uow):
-    from engine import services
-    from engine.case import parse_case
+    from engine.decisions import use_cases as services
+    from engine.decisions.record import parse_case
     from engine.core.yamlio import LoadedYaml
     login_as("secretary")
     held = (date.today() - timedelta(days=60)).isoformat()

@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from engine.overview import case_summaries
+from engine.decisions.queries import case_summaries
 from engine.store.models import TrailEvent
 from engine.accounts.models import User
 from engine.trail import verify_all

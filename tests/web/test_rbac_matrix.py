@@ -109,7 +109,7 @@ def _id(route: tuple[str, str, str]) -> str:
 def demo_template(tmp_path_factory) -> Path:
     """An instance folder with the demo township, a target user with a token, and one attachment."""
     import engine.accounts.use_cases
-    from engine.attachments import upload_attachment
+    from engine.decisions.attachments import upload_attachment
     from engine.store.uow import UnitOfWork
     from web import create_app
     from web.db import get_engine
@@ -145,7 +145,7 @@ def ids(demo_template) -> dict[str, str]:
 
     from engine.accounts.models import ApiToken
 
-    from engine.store.models import Attachment
+    from engine.decisions.models import Attachment
     db = create_engine(f"sqlite:///{demo_template / 'yifa.sqlite3'}")
     with db.connect() as conn:
         att = conn.execute(select(Attachment.id).where(Attachment.case_id == CASE)).scalar_one()

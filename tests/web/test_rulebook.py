@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.rulebook import edits as rule_edits
-from engine.case import load_case
+from engine.decisions.record import load_case
 from engine.rulebook.loader import rulebook_digest, rules_dir, shipped_rules_dir
 from engine.store.models import RULEBOOK_CHAIN, TrailEvent
 from tests.web.conftest import read_csrf_token
@@ -39,7 +39,7 @@ def twenty_days(with_tests: bool = True) -> str:
 @pytest.fixture
 def stored_case(make_user, uow):
     """YL-2024-011 stored through the services: MAD-PP-04 is violated (25 days, no reason given)."""
-    from engine import services
+    from engine.decisions import use_cases as services
     make_user("official", ["official"])
     with uow() as u:
         outcome = services.create_case(u, load_case(EXAMPLE_25_DAYS), "official", as_of=date(2024, 10, 20))
@@ -191,7 +191,7 @@ def test_saving_writes_into_the_instance_folder_moves_the_version_and_trails_the
 
 
 def test_a_saved_edit_judges_new_checks_of_stored_cases(client, login_as, uow, stored_case):
-    from engine import services
+    from engine.decisions import use_cases as services
     login_as("legal_advisor")
     client.post("/rules/edit/save", data={**edit_form(client, DECREE), "text": twenty_days(), "reason": "测试"})
     with uow(read_only=True) as u:

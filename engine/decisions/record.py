@@ -13,7 +13,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from engine.case_enums import (
+from engine.decisions.enums import (
     AdjustmentKind,
     CaseId,
     Category,

@@ -6,7 +6,7 @@
 
 Definitions (nothing new is stored; everything is read from the case, its latest check and its trail):
 
-- *blocked*: as engine/overview.py says — the latest attempt to move the case was refused by a gate.
+- *blocked*: as engine/decisions/queries.py says — the latest attempt to move the case was refused by a gate.
 - *overdue*: the latest stored check (FindingRecord) of the case has a finding of a deadline rule
   (a finding whose facts carry `due_on`: only `deadline` rules show it) that is either `violated`
   (the act came too late, or its limit ran out before the check) or still `pending` with its
@@ -27,9 +27,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.overview import CaseSummary, case_summaries
-from engine.store.dossier import ACTION_ZH, digests, rulebook_of, verdicts_of
-from engine.store.models import CaseRecord, FindingRecord, TrailEvent
+from engine.decisions.queries import CaseSummary, case_summaries
+from engine.decisions.dossier import ACTION_ZH, digests, rulebook_of, verdicts_of
+from engine.decisions.models import CaseRecord, FindingRecord
+from engine.store.models import TrailEvent
 from engine.trail import ChainStatus
 
 REFUSED = "stage.advance_refused"

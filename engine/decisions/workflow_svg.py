@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 import networkx as nx
 
 from engine.core.errors import InputError
-from engine.workflow import Workflow, case_stage_states, load_workflow, rule_ids_of
+from engine.decisions.workflow import Workflow, case_stage_states, load_workflow, rule_ids_of
 
 BOX_W, BOX_H, GAP, ROW_H, MARGIN, HEADER = 200, 60, 40, 150, 40, 96
 FONT = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'

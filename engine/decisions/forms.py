@@ -1,6 +1,6 @@
 """Form specifications of the case file: each field's label (Chinese, English), its article, its kind.
 
-The fields and their kinds are read from the pydantic models of engine/case.py, so a form never
+The fields and their kinds are read from the pydantic models of engine/decisions/record.py, so a form never
 drifts from the format: a field added to a model appears in its form (labelled with its name
 until LABELS names it). Only the labels, articles and choice names are written here.
 
@@ -21,8 +21,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from engine import case as models
-from engine.sections import section_path
+from engine.decisions import record as models
+from engine.decisions.sections import section_path
 
 TABLE_ROWS = 3          # blank rows offered below the recorded ones of a table
 NONE = "__none__"       # an enum set to an explicit null (e.g. exclusion: none of Art. 3(2))

@@ -17,9 +17,7 @@ from typing import Any, Iterator, Optional
 
 from pydantic import BaseModel
 
-from engine import case as case_model
-
-
+from engine.decisions import record as case_model
 @dataclass(frozen=True)
 class FactType:
     kind: str                        # date | bool | int | enum | text | list (present = non-empty)

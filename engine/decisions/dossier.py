@@ -16,8 +16,10 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store.models import Attachment, CaseRecord, FindingRecord, StageEvidence, TrailEvent, iso_utc, utcnow
-from engine.store.repository import UnknownCaseError
+from engine.decisions.models import Attachment, CaseRecord, FindingRecord, StageEvidence
+
+from engine.store.models import TrailEvent, iso_utc, utcnow
+from engine.core.errors import UnknownCaseError
 from engine.trail import KIND_ZH, ChainStatus, verify_all
 
 FORMAT = "yifa-dossier/1"
@@ -27,7 +29,7 @@ ACTION_ZH = {"case.create": "创建案件", "case.import": "导入案件", "case
              "stage.record": "记录环节材料", "stage.amend": "更正环节材料", "stage.advance": "进入环节",
              "case.check": "合规检查", "case.adjust": "决策调整", "case.suspend": "暂停执行",
              "case.change": "决策变更", "case.stop": "停止执行", "rulebook.version": "规则库版本",
-             # the actions engine/services.py records
+             # the actions engine/decisions/use_cases.py records
              "case.created": "创建案件", "case.imported": "导入案件", "evidence.recorded": "记录环节材料",
              "evidence.amended": "更正环节材料", "stage.advanced": "进入环节",
              "stage.advance_refused": "进入环节被拒绝", "decision.adjusted": "决策调整"}
@@ -107,7 +109,7 @@ def digests(payload: Any) -> list[tuple[str, str]]:
         if isinstance(digest, str) and _HEX64.match(digest):
             label = payload.get("filename") or payload.get("name") or payload.get("path") or ""
             found.append((str(label), digest))
-        for key, label in NAMED_DIGESTS.items():          # what the use cases record (engine/services.py)
+        for key, label in NAMED_DIGESTS.items():          # what the use cases record (engine/decisions/use_cases.py)
             value = payload.get(key)
             if isinstance(value, str) and _HEX64.match(value):
                 found.append((label, value))
@@ -165,7 +167,7 @@ def render_html(dossier: dict[str, Any]) -> str:
     """The printable record: Chinese, with English subtitles."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("engine.store", "templates"), autoescape=select_autoescape(["html"]))
+    env = Environment(loader=PackageLoader("engine.decisions", "templates"), autoescape=select_autoescape(["html"]))
     env.filters.update(beijing=_beijing, short=lambda h, n=12: (h or "")[:n], stage=_stage_name)
     rows = [{"event": e, "action_zh": ACTION_ZH.get(e["action"], ""), "digests": digests(e["payload"]),
              "rulebook": rulebook_of(e["payload"]), "verdicts": verdicts_of(e["payload"])}

@@ -17,13 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.accounts.access import require_recorder, require_role
-from engine.case import Case, case_to_document, load_case, parse_case
+from engine.decisions.record import Case, case_to_document, load_case, parse_case
 from engine.core.check import CheckResult, checker_for
 from engine.core.errors import InputError
 from engine.core.report import to_json
-from engine.sections import get_path, get_section, with_date, with_section
-from engine.store.models import RULEBOOK_CHAIN, CaseRecord, FindingRecord, StageEvidence
-from engine.store.repository import ConflictError, get_case, store_rulebook_version
+from engine.decisions.sections import get_path, get_section, with_date, with_section
+from engine.store.models import RULEBOOK_CHAIN
+from engine.decisions.models import CaseRecord, FindingRecord, StageEvidence
+from engine.core.errors import ConflictError
+from engine.decisions.queries import get_case
+from engine.rulebook.versions import store_rulebook_version
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
 from engine.core.yamlio import LoadedYaml
@@ -120,7 +123,7 @@ def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: Optional[date] =
 
 
 def _recorded_stages(document: dict) -> list[str]:
-    from engine.sections import SECTION_OF
+    from engine.decisions.sections import SECTION_OF
     return [s for s in SECTION_OF if get_section(document, s) is not None]
 
 
@@ -205,7 +208,7 @@ def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: dat
     Refused (GateClosedError, listing the violated gate rules with their articles) when a gate
     rule of severity blocker or error is violated; the refusal itself is kept in the trail.
     """
-    from engine.workflow import load_workflow
+    from engine.decisions.workflow import load_workflow
     record = _load(uow, case_id, expected_version)
     require_recorder(uow.session, actor, stage, record)
     workflow, state = load_workflow(), dict(record.workflow or {})
@@ -227,7 +230,7 @@ def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: dat
 
 
 def _check_order(workflow, record: CaseRecord, stage: str, on: date, state: dict) -> None:
-    from engine.facts import flatten
+    from engine.decisions.facts import flatten
     if stage in state.get("reopened", []):
         return
     if state.get("suspended") and stage != "adjustment":
@@ -283,8 +286,8 @@ RERUN_ON_STOP = ("legality_review", "collective_decision")
 def adjust_decision(uow: UnitOfWork, case_id: str, kind: str, reason: str, actor: str, on: date,
                     urgent: bool = False, expected_version: Optional[int] = None) -> Outcome:
     """Suspend, change or stop a decided matter (Art. 37), re-opening the stages it must re-run."""
-    from engine.workflow import load_workflow
-    from engine.facts import flatten
+    from engine.decisions.workflow import load_workflow
+    from engine.decisions.facts import flatten
     if kind not in ("suspend", "change", "stop"):
         raise InputError.single("--kind", f"调整方式应为 suspend | change | stop，实际为 {kind!r} / invalid kind", "kind")
     if not reason.strip():
@@ -356,7 +359,7 @@ def recheck_case(uow: UnitOfWork, case_id: str, as_of: date) -> Replay:
     """Re-check a stored case as of a day under the very rules that judged it, and under today's."""
     import tempfile
     from sqlalchemy import select
-    from engine.store.repository import materialize_rulebook
+    from engine.rulebook.versions import materialize_rulebook
     record = get_case(uow.session, case_id)
     case = _parse(record.document, case_id)
     last = uow.session.scalars(select(FindingRecord).where(FindingRecord.case_id == case_id)

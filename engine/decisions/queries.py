@@ -10,11 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Optional
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from engine.store.models import CaseRecord, FindingRecord, TrailEvent
+from engine.core.errors import ConflictError, UnknownCaseError
+from engine.decisions.models import CaseRecord, FindingRecord
+
+from engine.store.models import TrailEvent
 
 MOVES = ("stage.advanced", "stage.advance_refused", "decision.adjusted")
 REFUSED = "stage.advance_refused"
@@ -82,3 +86,13 @@ def _summary(row) -> CaseSummary:
         rules = tuple(b.get("rule", "") for b in payload.get("blockers", []) if isinstance(b, dict))
     return CaseSummary(row.id, row.title, row.jurisdiction, row.stage, row.created_by, row.updated_at,
                        blocked_at, rules, row.violated or 0, bool(row.blocking))
+
+
+def get_case(session: Session, case_id: str, expected_version: Optional[int] = None) -> CaseRecord:
+    """Load a case; refuse when it is unknown, or no longer at the version the editor read."""
+    case = session.get(CaseRecord, case_id)
+    if case is None:
+        raise UnknownCaseError(case_id)
+    if expected_version is not None and case.version != expected_version:
+        raise ConflictError(case_id, expected_version, case.version)
+    return case

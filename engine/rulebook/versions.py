@@ -1,4 +1,5 @@
-"""Reading and writing stored things the use cases share: cases under a version check, rulebook versions."""
+"""Rulebook versions kept in the store: the text of every file a version is the hash of, so that a
+replay judges with exactly the same rules (CASE_FORMAT §7, the `rulebook` chain)."""
 from __future__ import annotations
 
 import hashlib
@@ -8,34 +9,7 @@ from typing import Optional
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.store.models import RULEBOOK_CHAIN, CaseRecord, RulebookVersion
-
-
-class UnknownCaseError(LookupError):
-    """No case has this id."""
-
-    def __init__(self, case_id: str) -> None:
-        self.case_id = case_id
-        super().__init__(f"未知案件 {case_id} / unknown case {case_id}")
-
-
-class ConflictError(Exception):
-    """Someone changed the case since it was read: their change is kept, this one is refused."""
-
-    def __init__(self, case_id: str, expected: int, actual: int) -> None:
-        self.case_id, self.expected, self.actual = case_id, expected, actual
-        super().__init__(f"案件 {case_id} 已被他人修改（读取时为第 {expected} 版，现为第 {actual} 版）/ "
-                         f"case {case_id} was changed by someone else (read at version {expected}, now {actual})")
-
-
-def get_case(session: Session, case_id: str, expected_version: Optional[int] = None) -> CaseRecord:
-    """Load a case; refuse when it is unknown, or no longer at the version the editor read."""
-    case = session.get(CaseRecord, case_id)
-    if case is None:
-        raise UnknownCaseError(case_id)
-    if expected_version is not None and case.version != expected_version:
-        raise ConflictError(case_id, expected_version, case.version)
-    return case
+from engine.store.models import RULEBOOK_CHAIN, RulebookVersion
 
 
 def rulebook_files(jurisdiction: str, root: Optional[Path] = None) -> dict[str, str]:

@@ -22,7 +22,7 @@ import networkx as nx
 from pydantic import BaseModel, Field, ValidationError
 
 from engine.core.errors import InputError, Problem, format_path, problems_from_errors
-from engine.facts import fact_type
+from engine.decisions.facts import fact_type
 from engine.rulebook.conditions import (Absent, All, Any as AnyOf, Cmp, CmpFact, Cond, Const,
                                         Present)
 from engine.rulebook.model import Citation, Strict, Text

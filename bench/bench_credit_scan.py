@@ -36,8 +36,8 @@ def phase(name: str, path: str, limit: int) -> dict:
         with open(path, encoding="utf-8", newline="") as f:
             count = sum(1 for _ in csv.DictReader(f))
         return {"seconds": time.perf_counter() - t0, "rows": count, "peak_mib": peak_mib()}
-    from engine.registers.credit_scan import CreditScanner, CreditSummary, write_follow_ups_csv
-    from engine.registers.penalties import read_penalties
+    from engine.credit.scan import CreditScanner, CreditSummary, write_follow_ups_csv
+    from engine.credit.use_cases import read_penalties
     rows = read_penalties(path)
     records = [r.record for r in rows if r.ok][:limit]
     del rows

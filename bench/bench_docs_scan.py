@@ -33,12 +33,12 @@ def phase(name: str, path: str, limit: int) -> dict:
         with open(path, encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
         return {"seconds": time.perf_counter() - t0, "rows": len(rows), "peak_mib": peak_mib()}
-    from engine.registers.documents import read_documents
+    from engine.documents.use_cases import read_documents
     documents = [r.record for r in read_documents(path)][:limit]
     parsed = time.perf_counter()
     if name == "parse":
         return {"seconds": parsed - t0, "rows": len(documents), "peak_mib": peak_mib()}
-    from engine.registers.scan import DocumentScanner, Summary, write_json
+    from engine.documents.scan import DocumentScanner, Summary, write_json
     scanner = DocumentScanner(AS_OF, engine="durable" if name == "durable" else "native")
     scanner.scan_one(documents[0])                   # compile the rulebook outside the timing
     start = time.perf_counter()

@@ -21,7 +21,7 @@ PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs 
 
 
 def _register() -> Register:
-    from engine.registers import penalties
+    from engine.credit import use_cases as penalties
     return Register("处罚记录", "条", "penalties", penalties.import_penalties, penalties.export_penalties,
                     penalties.read_penalties, penalties.iter_penalties, penalties.count_penalties)
 
@@ -55,7 +55,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan the stored register, or a CSV file, and print the report in the chosen format."""
     from engine.core.errors import InputError
-    from engine.registers.credit_scan import CreditScanner, write_follow_ups_csv, write_json, write_table
+    from engine.credit.scan import CreditScanner, write_follow_ups_csv, write_json, write_table
     try:
         scanner = CreditScanner(args.as_of or date.today(), args.jurisdiction, args.engine, args.authority)
         if args.file is not None and args.format != "table" and _jobs(args) > 1:
@@ -70,7 +70,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    from engine.registers.parallel import default_jobs
+    from engine.credit.parallel import default_jobs
     if args.jobs is not None:
         return max(1, args.jobs)
     try:
@@ -82,7 +82,7 @@ def _jobs(args: argparse.Namespace) -> int:
 
 def _write_parallel_scan(args: argparse.Namespace, scanner) -> int:
     """A large file's csv or json report, made by several processes (same bytes as one process)."""
-    from engine.registers.parallel import scan_file
+    from engine.credit.parallel import scan_file
     options = {"as_of": scanner.as_of.isoformat(), "jurisdiction": scanner.checker.book.jurisdiction,
                "engine": scanner.engine, "authority": scanner.authority, "lang": args.lang}
     text, summary = scan_file(str(args.file), args.encoding, options, args.format, _jobs(args))

@@ -19,7 +19,7 @@ from engine.cli_registers import (EXIT_ERROR, EXIT_OK, Register, add_import_opti
 
 
 def _register() -> Register:
-    from engine.registers import documents
+    from engine.documents import use_cases as documents
     return Register("文件", "件", "documents", documents.import_documents, documents.export_documents,
                     documents.read_documents, documents.iter_documents, documents.count_documents)
 
@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
 def cmd_review(args: argparse.Namespace) -> int:
     """Record a clean-up review; exit 2 with a sentence when refused."""
     from engine.accounts.access import PermissionDeniedError
-    from engine.registers.reviews import OUTCOME_ZH, UnknownDocumentError, mark_reviewed
+    from engine.documents.reviews import OUTCOME_ZH, UnknownDocumentError, mark_reviewed
     try:
         with unit() as uow:
             record = mark_reviewed(uow, args.number, args.outcome, args.reason, args.actor, args.on or date.today())
@@ -64,7 +64,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan the stored register, or a CSV file, and print the report in the chosen format."""
     from engine.core.errors import InputError
-    from engine.registers.scan import DocumentScanner, write_csv, write_json, write_table
+    from engine.documents.scan import DocumentScanner, write_csv, write_json, write_table
     try:
         scanner = DocumentScanner(args.as_of or date.today(), args.jurisdiction, args.engine)
     except InputError as e:

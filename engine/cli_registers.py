@@ -146,7 +146,7 @@ def records_in_file(register: Register, path: Path, encoding: Optional[str]) -> 
 
 def _write(args: argparse.Namespace, scanner: Any, records: Any, total: int,
            writers: dict[str, Callable[[Any, Any], Any]], failed: Callable[[Any], bool]) -> int:
-    from engine.registers.scan import ProgressBar
+    from engine.documents.scan import ProgressBar
     bar = ProgressBar(total, force=args.progress)
     scans = scanner.scan(records, bar)
     out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout

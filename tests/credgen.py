@@ -10,7 +10,7 @@ import random
 from datetime import date, timedelta
 from typing import Iterator
 
-from engine.registers.credit_code import with_check_characters
+from engine.credit.credit_code import with_check_characters
 
 COLUMNS = ("case_number", "party", "credit_code", "authority", "decided_on", "category", "published_on",
            "fulfilled_on", "commitment_on", "training_on", "credit_report_on", "repair_applied_on",

@@ -10,7 +10,7 @@
     GET       /credit/<case_number>             one penalty: regime, periods, eligibility, findings, timeline
 
 Roles: every signed-in role reads (the register, the follow-ups, a record, the exports). Importing
-is for the roles that keep the register (engine.registers.penalties.EDITOR_ROLES: official,
+is for the roles that keep the register (engine.credit.use_cases.EDITOR_ROLES: official,
 legality reviewer, admin); `import_penalties` checks them again.
 
 The judging is the engine's (`CreditScanner`); the follow-up list of the whole register is kept per
@@ -46,9 +46,9 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.registers.credit_scan import ACTION_ZH, write_follow_ups_csv, write_json
-from engine.registers.models import CATEGORIES, PenaltyRecordRow
-from engine.registers.penalties import (
+from engine.credit.scan import ACTION_ZH, write_follow_ups_csv, write_json
+from engine.credit.models import CATEGORIES, PenaltyRecordRow
+from engine.credit.use_cases import (
     COLUMN_ZH,
     COLUMNS,
     EDITOR_ROLES,
@@ -57,7 +57,7 @@ from engine.registers.penalties import (
     import_penalties,
     iter_penalties,
 )
-from engine.registers.vocab import ACTIONS, MISSING
+from engine.credit.vocab import ACTIONS, MISSING
 from web import credit_followups as followups
 from web.auth import EVERYONE, role_required
 from web.credit_record import record_view

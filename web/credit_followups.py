@@ -34,10 +34,10 @@ from sqlalchemy.orm import Session
 
 from engine.core.check import checker_for
 from engine.core.domains import CREDIT
-from engine.registers.credit_scan import CreditScanner, FollowUp
-from engine.registers.models import PenaltyRecordRow
-from engine.registers.penalties import from_record, iter_penalties
-from engine.registers.vocab import ACTIONS
+from engine.credit.scan import CreditScanner, FollowUp
+from engine.credit.models import PenaltyRecordRow
+from engine.credit.use_cases import from_record, iter_penalties
+from engine.credit.vocab import ACTIONS
 
 MAX_ENTRIES = 4
 

@@ -15,9 +15,9 @@ from typing import Any, Optional
 from sqlalchemy.orm import Session
 
 from engine.decisions.audit_queries import TimelineEvent, timeline
-from engine.registers.credit_facts import TOPICS, governing_regime, regime_on
-from engine.registers.credit_scan import CreditScanner, FollowUp, RecordScan
-from engine.registers.penalties import CHAIN_PREFIX, PenaltyRecord
+from engine.credit.facts import TOPICS, governing_regime, regime_on
+from engine.credit.scan import CreditScanner, FollowUp, RecordScan
+from engine.credit.use_cases import CHAIN_PREFIX, PenaltyRecord
 
 BEIJING = timezone(timedelta(hours=8))
 SEVERITY_ORDER = ("blocker", "error", "warning", "info")
@@ -155,5 +155,5 @@ def _entries(record: PenaltyRecord, scan: RecordScan, follow_ups: list[FollowUp]
 
 
 def _action_zh(action: str) -> str:
-    from engine.registers.credit_scan import ACTION_ZH
+    from engine.credit.scan import ACTION_ZH
     return ACTION_ZH.get(action, action)

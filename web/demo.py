@@ -3,10 +3,10 @@
 Every decision is built through engine/decisions/use_cases.py, step by step, each step its own transaction,
 so its trail is the one real use would leave (including a refused advance). The normative-document
 register (web/demo_documents.csv, 31 documents of 宁河区 and 岳龙镇) is imported by the 司法所
-reviewer through engine.registers.documents.import_documents, and one document is then declared
+reviewer through engine.documents.use_cases.import_documents, and one document is then declared
 invalid in a clean-up review, so both are in the documents' trails. The penalty register
 (web/demo_penalties.csv, 31 penalties of 岳龙镇 and 宁河区 authorities, 2017–2026, under every
-credit-repair regime) is imported by the official through engine.registers.penalties.import_penalties,
+credit-repair regime) is imported by the official through engine.credit.use_cases.import_penalties,
 so each penalty's trail holds its import. Seeding again changes nothing: users, cases, documents and
 penalties that exist are left alone.
 """
@@ -180,9 +180,9 @@ def _seed_documents(engine: Engine) -> list[str]:
 
     from sqlalchemy import func, select
 
-    from engine.registers.documents import import_documents
-    from engine.registers.models import NormativeDocumentRecord
-    from engine.registers.reviews import mark_reviewed
+    from engine.documents.use_cases import import_documents
+    from engine.documents.models import NormativeDocumentRecord
+    from engine.documents.reviews import mark_reviewed
     from engine.store.models import TrailEvent
     with open(DOCUMENTS, encoding="utf-8-sig", newline="") as stream:
         numbers = [row["number"] for row in csv.DictReader(stream)]
@@ -208,8 +208,8 @@ def _seed_penalties(engine: Engine) -> list[str]:
 
     from sqlalchemy import func, select
 
-    from engine.registers.models import PenaltyRecordRow
-    from engine.registers.penalties import import_penalties
+    from engine.credit.models import PenaltyRecordRow
+    from engine.credit.use_cases import import_penalties
     with open(PENALTIES, encoding="utf-8-sig", newline="") as stream:
         numbers = [row["case_number"] for row in csv.DictReader(stream)]
     with UnitOfWork(engine, read_only=True) as uow:

@@ -1,4 +1,4 @@
-"""The clean-up scan (engine/registers/scan.py, CASE_FORMAT §5) as the register's pages show it.
+"""The clean-up scan (engine/documents/scan.py, CASE_FORMAT §5) as the register's pages show it.
 
     scan_params(args)                   as_of (default today) and jurisdiction (default CN), or the
                                         problems, each naming its field
@@ -35,10 +35,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.core.findings import Finding
-from engine.registers.document_facts import TOPICS
-from engine.registers.documents import CHAIN_PREFIX, from_record, iter_documents
-from engine.registers.models import NormativeDocumentRecord
-from engine.registers.scan import DocumentScanner, Summary
+from engine.documents.facts import TOPICS
+from engine.documents.use_cases import CHAIN_PREFIX, from_record, iter_documents
+from engine.documents.models import NormativeDocumentRecord
+from engine.documents.scan import DocumentScanner, Summary
 from engine.store.models import TrailHead
 from web.i18n import both
 

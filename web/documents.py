@@ -10,8 +10,8 @@
     POST      /documents/<number>/review         record a clean-up review (kept · amended · repealed · declared invalid)
 
 Roles: every signed-in role reads the register and exports it. Importing is for the roles that
-keep the register (engine.registers.documents.EDITOR_ROLES: official, legality reviewer, admin);
-recording a clean-up review for the roles engine.registers.reviews.REVIEWERS names (legality
+keep the register (engine.documents.use_cases.EDITOR_ROLES: official, legality reviewer, admin);
+recording a clean-up review for the roles engine.documents.reviews.REVIEWERS names (legality
 reviewer, legal advisor, admin). The decorators mirror those lists and the domain functions check
 them again, server-side.
 
@@ -20,7 +20,7 @@ which percent-encodes them; `<path:number>` keeps a number containing "/" reacha
 spelled exactly "import", "export.csv", "scan", "scan.csv" or "scan.json" cannot have a page of
 its own (those paths are the register's); every other number can.
 
-The scan (SPEC §B rules over the register, engine/registers/scan.py) is shaped for the pages in
+The scan (SPEC §B rules over the register, engine/documents/scan.py) is shaped for the pages in
 web/document_scan.py: the list judges only the page's documents, a document page its one document,
 and the scan page the whole register once per register state, day, jurisdiction and rulebook
 version. Every scan takes `as_of` (default today) and `jurisdiction` (default CN) from the query
@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 
 from engine.decisions.audit_queries import timeline
 from engine.core.errors import InputError
-from engine.registers.documents import (
+from engine.documents.use_cases import (
     CHAIN_PREFIX,
     COLUMN_ZH,
     COLUMNS,
@@ -60,16 +60,16 @@ from engine.registers.documents import (
     import_documents,
     iter_documents,
 )
-from engine.registers.laws import default_laws
-from engine.registers.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
-from engine.registers.reviews import (
+from engine.documents.laws import default_laws
+from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
+from engine.documents.reviews import (
     OUTCOME_ZH,
     OUTCOMES,
     REVIEWERS,
     UnknownDocumentError,
     mark_reviewed,
 )
-from engine.registers.scan import write_csv, write_json
+from engine.documents.scan import write_csv, write_json
 from engine.core.report import REASON_ZH, SEVERITY_ZH
 from engine.rulebook.loader import known_jurisdictions
 from web.auth import EVERYONE, role_required
@@ -483,7 +483,7 @@ def show(number: str) -> Any:
 @bp.post("/<path:number>/review")
 @role_required(*REVIEWERS)
 def review(number: str) -> Any:
-    """Record a clean-up review (engine.registers.reviews.mark_reviewed): status, review date, reason in the trail."""
+    """Record a clean-up review (engine.documents.reviews.mark_reviewed): status, review date, reason in the trail."""
     values = {k: request.form.get(k, "") for k in ("outcome", "reason", "on")}
     _record(number)                                    # 404 before anything else
     errors: dict[str, list[str]] = {}

@@ -6,8 +6,8 @@ under, and how a rule file's test case becomes a record. Everything else — the
 compiler, both evaluators, findings and reports — is shared.
 
     major_decision      a decision case file (CASE_FORMAT §1)        engine/decisions/facts.py
-    normative_document  a row of the document register (§3)         engine/registers/document_facts.py
-    credit_repair       a row of the penalty register (§4)          engine/registers/credit_facts.py
+    normative_document  a row of the document register (§3)         engine/documents/facts.py
+    credit_repair       a row of the penalty register (§4)          engine/credit/facts.py
 """
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def _loaded(name: str) -> Domain:
 
 
 def _document_domain() -> Domain:
-    from engine.registers.document_facts import DOMAIN
+    from engine.documents.facts import DOMAIN
     return DOMAIN
 
 
@@ -95,7 +95,7 @@ def _decision_skeleton(jurisdiction: str, test_id: str) -> dict:
 
 
 def _credit_domain() -> Domain:
-    from engine.registers.credit_facts import DOMAIN
+    from engine.credit.facts import DOMAIN
     return DOMAIN
 
 

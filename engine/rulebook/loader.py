@@ -38,7 +38,7 @@ def rules_dir() -> Path:
 
 
 OVERLAY_DIR = "rules"                   # $YIFA_INSTANCE/rules/: edited copies, same relative paths
-LAWS_FILE = "laws.yaml"                  # the law register (engine/registers/laws.py)
+LAWS_FILE = "laws.yaml"                  # the law register (engine/documents/laws.py)
 EFFECTIVE_DIR = "rules-effective"       # $YIFA_INSTANCE/rules-effective/<digest>/: shipped + overlay
 
 

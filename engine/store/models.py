@@ -118,9 +118,3 @@ class TrailHead(Base):
     case_id: Mapped[str] = mapped_column(Text, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(Text)
-
-
-# The registers' tables share this Base (their migrations follow 0002); import them so that
-# `Base.metadata` describes the whole schema.
-import engine.registers.models  # noqa: E402,F401
-import engine.accounts.models  # noqa: E402,F401

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-import engine.registers.models  # noqa: F401  (the table joins Base.metadata)
+import engine.core.schema  # noqa: F401  (every table joins Base.metadata)
 from engine.accounts.use_cases import create_user
 from tests.store.conftest import db_url, engine, postgresql_server, uow  # noqa: F401
 

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from engine.core.errors import InputError
-from engine.registers.credit_scan import CreditScanner, write_follow_ups_csv, write_json
-from engine.registers.parallel import scan_file, split_points
-from engine.registers.penalties import read_penalties
+from engine.credit.scan import CreditScanner, write_follow_ups_csv, write_json
+from engine.credit.parallel import scan_file, split_points
+from engine.credit.use_cases import read_penalties
 from tests.credgen import COLUMNS, records
 
 OPTIONS = {"as_of": "2026-11-25", "jurisdiction": "CN", "engine": "native", "authority": None, "lang": "zh"}

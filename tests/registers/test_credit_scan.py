@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.registers.credit_code import with_check_characters
-from engine.registers.credit_scan import CreditScanner, write_follow_ups_csv, write_json, write_table
-from engine.registers.penalties import PenaltyRecord, read_penalties
+from engine.credit.credit_code import with_check_characters
+from engine.credit.scan import CreditScanner, write_follow_ups_csv, write_json, write_table
+from engine.credit.use_cases import PenaltyRecord, read_penalties
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

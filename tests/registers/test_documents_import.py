@@ -7,15 +7,17 @@ import json
 
 import pytest
 from alembic.autogenerate import compare_metadata
+
+from engine.core import schema
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from engine.accounts.access import PermissionDeniedError
 from engine.core.errors import InputError
 from engine.registers.csvio import decode
-from engine.registers.documents import COLUMNS, all_documents, export_documents, import_documents
-from engine.registers.models import NormativeDocumentRecord
-from engine.store.models import Base, TrailEvent
+from engine.documents.use_cases import COLUMNS, all_documents, export_documents, import_documents
+from engine.documents.models import NormativeDocumentRecord
+from engine.store.models import TrailEvent
 from engine.trail import verify_all
 
 REGISTER = "yuelong-register.csv"
@@ -47,7 +49,7 @@ def count(uow) -> int:
 def test_the_migrated_table_is_exactly_what_the_model_describes(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, schema.metadata) == []
 
 
 def test_a_good_register_imports_and_exports_back_identically(uow, clerk, fixtures, tmp_path):

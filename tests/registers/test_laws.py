@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from engine.core.errors import InputError
-from engine.registers.laws import default_laws, load_laws
+from engine.documents.laws import default_laws, load_laws
 
 PENALTY = "中华人民共和国行政处罚法"
 

@@ -13,10 +13,10 @@ from sqlalchemy import func, inspect, select
 import engine.registers.csvio as csvio
 from engine.accounts.access import PermissionDeniedError
 from engine.core.errors import InputError
-from engine.registers.credit_code import with_check_characters
-from engine.registers.penalties import (COLUMNS, PenaltyRecord, all_penalties, export_penalties,
+from engine.credit.credit_code import with_check_characters
+from engine.credit.use_cases import (COLUMNS, PenaltyRecord, all_penalties, export_penalties,
                                         import_penalties)
-from engine.registers.models import PenaltyRecordRow
+from engine.credit.models import PenaltyRecordRow
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 
@@ -86,7 +86,7 @@ def test_the_record_has_exactly_the_section_4_columns_in_order():
 @pytest.mark.parametrize("text", ["2021-05-10", "2021/5/1", "2021-5-1", "2021/05/10", "2021-02-30", "21-5-1",
                                   "2021.5.1", "2021年5月1日", "20210501", ""])
 def test_dates_are_read_exactly_as_the_document_register_reads_them(text):
-    from engine.registers import documents
+    from engine.documents import use_cases as documents
     assert documents.parse_date is csvio.parse_date             # one reader for both registers
     expected = {"2021-05-10": (2021, 5, 10), "2021/5/1": (2021, 5, 1), "2021-5-1": (2021, 5, 1),
                 "2021/05/10": (2021, 5, 10)}.get(text)
@@ -362,7 +362,7 @@ def test_every_import_leaves_a_verifiable_trail_one_chain_per_penalty(uow, clerk
 
 
 def test_a_failure_half_way_stores_nothing(uow, clerk, fixtures, monkeypatch):
-    import engine.registers.penalties as penalties
+    import engine.credit.use_cases as penalties
     calls = []
 
     def failing_append(*args, **kwargs):

@@ -6,9 +6,9 @@ import pytest
 
 from engine.accounts.access import PermissionDeniedError
 from engine.core.errors import InputError
-from engine.registers.documents import import_documents
-from engine.registers.models import NormativeDocumentRecord
-from engine.registers.reviews import UnknownDocumentError, mark_reviewed
+from engine.documents.use_cases import import_documents
+from engine.documents.models import NormativeDocumentRecord
+from engine.documents.reviews import UnknownDocumentError, mark_reviewed
 from engine.accounts.models import User, UserRole
 from engine.trail import verify_all
 

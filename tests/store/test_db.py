@@ -5,12 +5,14 @@ from datetime import date
 
 import pytest
 from alembic.autogenerate import compare_metadata
+
+from engine.core import schema
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.store.db import current_revision, database_url, head_revision, normalize_url, upgrade
-from engine.store.models import Base, RulebookVersion
+from engine.store.models import RulebookVersion
 from engine.decisions.models import CaseRecord, FindingRecord
 from engine.core.errors import ConflictError, UnknownCaseError
 from engine.decisions.queries import get_case
@@ -44,7 +46,7 @@ def test_migrations_create_every_table_and_running_them_again_changes_nothing(db
 def test_the_migrated_schema_is_exactly_what_the_models_describe(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, schema.metadata) == []
 
 
 def test_a_unit_of_work_keeps_nothing_unless_committed(uow):

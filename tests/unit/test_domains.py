@@ -10,8 +10,8 @@ from hypothesis import given, strategies as st
 from engine.core.calendar import add_months, months_between
 from engine.core.check import checker_for
 from engine.core.domains import DECISION, DOCUMENT, domain
-from engine.registers.document_facts import flatten
-from engine.registers.documents import Basis, NormativeDocument
+from engine.documents.facts import flatten
+from engine.documents.use_cases import Basis, NormativeDocument
 from engine.rulebook.lint import lint
 
 ROOT = Path(__file__).resolve().parents[2]

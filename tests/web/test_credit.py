@@ -16,9 +16,9 @@ import pytest
 from flask import url_for
 from sqlalchemy import event, func, select
 
-from engine.registers.credit_scan import CreditScanner, CreditSummary, write_follow_ups_csv, write_json
-from engine.registers.models import PenaltyRecordRow
-from engine.registers.penalties import import_penalties, iter_penalties
+from engine.credit.scan import CreditScanner, CreditSummary, write_follow_ups_csv, write_json
+from engine.credit.models import PenaltyRecordRow
+from engine.credit.use_cases import import_penalties, iter_penalties
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from web import credit_followups

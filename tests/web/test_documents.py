@@ -16,8 +16,8 @@ import pytest
 from flask import url_for
 from sqlalchemy import event, func, select
 
-from engine.registers.documents import import_documents
-from engine.registers.models import NormativeDocumentRecord
+from engine.documents.use_cases import import_documents
+from engine.documents.models import NormativeDocumentRecord
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from web.db import get_engine
@@ -430,7 +430,7 @@ def test_the_demo_register_is_imported_and_one_document_reviewed_through_the_tra
     assert all(s.ok for s in statuses) and sum(s.case_id.startswith("doc:") for s in statuses) == DEMO_COUNT
 
 
-# ---------------------------------------------------------------- the clean-up scan (engine/registers/scan.py)
+# ---------------------------------------------------------------- the clean-up scan (engine/documents/scan.py)
 AS_OF = "2024-06-01"
 EXPIRED = "宁河政规〔2020〕1号"        # 暂行, valid until 2022-06-30, still marked in force
 FINE = "岳龙政规〔2025〕1号"           # issued 2025-03-10, reviewed, published and filed in time
@@ -473,7 +473,7 @@ def test_the_needs_action_column_counts_a_documents_actions_and_names_the_worst_
 
 
 def test_the_list_scans_only_the_documents_of_its_page(client, login_as, register, monkeypatch):
-    from engine.registers.scan import DocumentScanner
+    from engine.documents.scan import DocumentScanner
     scanned: list[str] = []
     real = DocumentScanner.scan_one
     monkeypatch.setattr(DocumentScanner, "scan_one", lambda self, doc: scanned.append(doc.number) or real(self, doc))
@@ -628,7 +628,7 @@ def test_the_scan_is_kept_while_the_register_does_not_change(app, client, login_
 
 
 def test_the_register_state_moves_with_every_change_of_the_register(app, uow, register, make_user):
-    from engine.registers.reviews import mark_reviewed
+    from engine.documents.reviews import mark_reviewed
     from web.document_scan import register_state
     with uow(read_only=True) as u:
         before = register_state(u.session)

@@ -314,7 +314,7 @@ def test_the_document_scan_and_its_downloads_are_in_the_matrix_for_every_role(de
 
 def test_the_credit_pages_are_in_the_matrix_read_by_every_role_imported_by_the_keepers(demo_app):
     """Issue 6: every signed-in role reads the penalty register and its follow-ups; the keepers import."""
-    from engine.registers.penalties import EDITOR_ROLES
+    from engine.credit.use_cases import EDITOR_ROLES
     credit = {(r[0], r[2]) for r in ROUTES if r[1].startswith("credit.")}
     assert credit == {("/credit", "GET"), ("/credit/export.csv", "GET"), ("/credit/import", "GET"),
                       ("/credit/import", "POST"), ("/credit/import/rejected/<rejected_id>", "GET"),

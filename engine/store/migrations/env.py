@@ -2,7 +2,7 @@
 from alembic import context
 
 from engine.store.db import make_engine
-from engine.store.models import Base
+from engine.core import schema
 
 config = context.config
 
@@ -10,7 +10,7 @@ config = context.config
 def _run(connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=schema.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
         compare_type=True,
     )

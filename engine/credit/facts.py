@@ -30,7 +30,7 @@ from typing import Any, Optional
 from engine.core.calendar import add_months
 from engine.core.domains import CREDIT, Domain, Topic
 from engine.decisions.facts import FactType
-from engine.registers.vocab import CATEGORIES, MISSING, REGIME_DATES, REPAIR_RESULTS
+from engine.credit.vocab import CATEGORIES, MISSING, REGIME_DATES, REPAIR_RESULTS
 
 REGIMES = ("1171-2017", "527-2019", "order58-2023", "order36-2025")   # CASE_FORMAT §6
 DATES = ("decided_on", "published_on", "fulfilled_on", "commitment_on", "training_on", "credit_report_on",
@@ -175,7 +175,7 @@ def topics() -> tuple[Topic, ...]:
 def parse_test_record(case: dict, label: str) -> Any:
     """A rule file's test case (§4 columns) as a register row."""
     from engine.registers.csvio import record_from_mapping
-    from engine.registers.penalties import COLUMNS, validate_row
+    from engine.credit.use_cases import COLUMNS, validate_row
     return record_from_mapping(case, label, COLUMNS, validate_row)
 
 

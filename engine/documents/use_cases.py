@@ -38,8 +38,9 @@ from engine.core.errors import InputError, Problem
 from engine.registers.csvio import (ImportResult, Row, mark_duplicates, parse_date, read_rows, where,
                                    write_register)
 from engine.registers.csvio import write_rejected as write_rejected_rows
-from engine.registers.laws import LawRegister, default_laws
-from engine.registers.models import KINDS, SETS, STATUSES, NUMBER_MAX, NormativeDocumentRecord, stored_count, stored_in_order
+from engine.documents.laws import LawRegister, default_laws
+from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
+from engine.registers.listing import NUMBER_MAX, stored_count, stored_in_order
 from engine.trail import append_event, canonical
 from engine.store.uow import UnitOfWork
 

@@ -22,7 +22,7 @@ from engine.core.calendar import CalendarUnknownError
 from engine.core.check import Checker, checker_for
 from engine.core.domains import CREDIT
 from engine.core.findings import Finding, judged_date
-from engine.registers.vocab import MISSING
+from engine.credit.vocab import MISSING
 
 PROCESSING_PARAM = "repair_processing_working_days"
 # the act each follow-up asks for is still not done
@@ -125,7 +125,7 @@ class CreditScanner:
 
     def regime_rule_text(self, zh: bool = True) -> str:
         """Which date picks the regime, and that the transitional rule is unverified (SPEC §C.7)."""
-        from engine.registers.credit_facts import regime_context
+        from engine.credit.facts import regime_context
         by = regime_context(self.checker.book, None)["regime_date"]
         if zh:
             word = "处罚决定日" if by == "decided_on" else "修复申请日（未申请的按处罚决定日）"

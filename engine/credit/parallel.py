@@ -60,7 +60,7 @@ def scan_file(path: str, encoding: Optional[str], options: dict[str, Any], fmt: 
     """Scan a register file on `jobs` processes; gives (the report text, the summary) or raises
     InputError with every bad row (numbered as a spreadsheet numbers them)."""
     global _TEXT, _PARTS
-    from engine.registers.penalties import COLUMNS
+    from engine.credit.use_cases import COLUMNS
     text, _ = decode(_read_bytes(_as_path(path), path), path, encoding)
     header_end = _header_end(text)
     header = next(_records(text[:header_end], path), None)
@@ -97,8 +97,8 @@ def _scan_part(index: int, header: list[str], path: str, options: dict[str, Any]
     written at once; after the first bad row the rest are only validated (every problem is
     reported, and the report is not written)."""
     import gc
-    from engine.registers.credit_scan import CreditScanner
-    from engine.registers.penalties import validate_row
+    from engine.credit.scan import CreditScanner
+    from engine.credit.use_cases import validate_row
     gc.disable()               # a short-lived worker of acyclic records: the cyclic collector only costs
     start, end = _PARTS[index]
     result = PartResult()
@@ -166,7 +166,7 @@ class _Counted:
 def _refuse_bad_rows(results: list[PartResult], path: str) -> None:
     """Every bad row of every part, renumbered; and a case number twice anywhere in the file
     (refused on its second row, as the one-process reading does)."""
-    from engine.registers.penalties import COLUMN_ZH
+    from engine.credit.use_cases import COLUMN_ZH
     problems: list[tuple[int, Problem]] = []
     first: dict[str, int] = {}
     offset = 1                                   # the header is row 1
@@ -186,7 +186,7 @@ def _refuse_bad_rows(results: list[PartResult], path: str) -> None:
 
 
 def _joined(results: list[PartResult], options: dict[str, Any], fmt: str) -> tuple[str, Any]:
-    from engine.registers.credit_scan import FOLLOW_UP_COLUMNS, CreditSummary
+    from engine.credit.scan import FOLLOW_UP_COLUMNS, CreditSummary
     summary = CreditSummary(records=sum(len(p.keys) for p in results),
                             follow_ups=sum(p.follow_ups for p in results), overdue=sum(p.overdue for p in results))
     if fmt == "json":

@@ -65,11 +65,11 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
-from engine.registers.credit_code import credit_code_problems
+from engine.credit.credit_code import credit_code_problems
 from engine.registers.csvio import (ImportResult, Row, formula_problem, mark_duplicates, parse_date,
                                     read_rows, where, write_register, write_rejected)
-from engine.registers.models import (CATEGORIES, NAME_MAX, NUMBER_MAX, REPAIR_RESULTS, PenaltyRecordRow,
-                                     stored_count, stored_in_order)
+from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, PenaltyRecordRow
+from engine.registers.listing import NUMBER_MAX, stored_count, stored_in_order
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from engine.accounts.access import require_role
 from engine.core.errors import InputError
-from engine.registers.documents import from_record
-from engine.registers.models import NormativeDocumentRecord
+from engine.documents.use_cases import from_record
+from engine.documents.models import NormativeDocumentRecord
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event
 

@@ -29,8 +29,8 @@ from typing import Any
 
 from engine.core.domains import DOCUMENT, Domain, Topic
 from engine.decisions.facts import FactType
-from engine.registers.laws import DEFAULT_PATH, LawRegister, default_laws
-from engine.registers.vocab import KINDS, SETS, STATUSES
+from engine.documents.laws import DEFAULT_PATH, LawRegister, default_laws
+from engine.documents.vocab import KINDS, SETS, STATUSES
 
 STATED = ("effective_from", "expires_on")                 # written in the document: known from its issue
 ACTS = ("legality_reviewed_on", "published_on", "filed_on", "last_reviewed_on")
@@ -130,7 +130,7 @@ def laws_for_rules(root: Path | None = None) -> LawRegister:
 def flatten_context(book: Any, root: Path | None) -> dict[str, Any]:
     """What `flatten` needs from the rules folder, prepared once per checker: its law register,
     read afresh (the law register is part of the rulebook version, so an edit makes a new checker)."""
-    from engine.registers.laws import load_laws
+    from engine.documents.laws import load_laws
     from engine.rulebook.loader import rules_dir
     path = Path(root or rules_dir()) / "laws.yaml"
     return {"laws": load_laws(path if path.is_file() else DEFAULT_PATH)}
@@ -143,7 +143,7 @@ def topics() -> tuple[Topic, ...]:
 def parse_test_record(case: dict, label: str) -> Any:
     """A rule file's test case (§3 columns; lists for `sets` and `basis`) as a register row."""
     from engine.registers.csvio import record_from_mapping
-    from engine.registers.documents import COLUMNS, row_validator
+    from engine.documents.use_cases import COLUMNS, row_validator
     return record_from_mapping(case, label, COLUMNS, row_validator(laws_for_rules()))
 
 

@@ -1,0 +1,54 @@
+"""The administrative-penalty register's table (行政处罚, CASE_FORMAT §4); created by migration 0004."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.credit.vocab import CATEGORIES, REPAIR_RESULTS  # noqa: F401  (shared with the fact catalogue)
+from engine.registers.listing import NUMBER_MAX
+from engine.registers.listing import in_values as _in
+from engine.store.models import Base, utcnow
+
+NAME_MAX = 200          # a party's or an authority's name
+CREDIT_CODE_LENGTH = 18
+
+
+class PenaltyRecordRow(Base):
+    """One administrative penalty of the register (§4); `id` keeps the register's order.
+
+    Indexed by authority (each authority follows up its own penalties: 谁处罚、谁负责) and by
+    decision date (publication periods run from it).
+    """
+
+    __tablename__ = "penalty_records"
+    __table_args__ = (
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
+        CheckConstraint("repair_result IS NULL OR " + _in("repair_result", REPAIR_RESULTS), name="repair_result"),
+        Index(None, "authority"),
+        Index(None, "decided_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_number: Mapped[str] = mapped_column(String(NUMBER_MAX), unique=True)
+    party: Mapped[str] = mapped_column(String(NAME_MAX))
+    credit_code: Mapped[str] = mapped_column(String(CREDIT_CODE_LENGTH))
+    authority: Mapped[str] = mapped_column(String(NAME_MAX))
+    decided_on: Mapped[date]
+    category: Mapped[str] = mapped_column(String(24))
+    published_on: Mapped[Optional[date]]
+    fulfilled_on: Mapped[Optional[date]]
+    commitment_on: Mapped[Optional[date]]
+    training_on: Mapped[Optional[date]]
+    credit_report_on: Mapped[Optional[date]]
+    repair_applied_on: Mapped[Optional[date]]
+    repair_decided_on: Mapped[Optional[date]]
+    repair_result: Mapped[Optional[str]] = mapped_column(String(16))
+    revoked_on: Mapped[Optional[date]]
+    withdrawn_on: Mapped[Optional[date]]
+    row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §4 row
+    updated_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from engine.cli_store import register
+from engine.cli.store import register
 from engine.store.db import head_revision
 from engine.decisions.models import Attachment, CaseRecord, FindingRecord
 from engine.store.models import RulebookVersion

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.cli_registers import (EXIT_ERROR, EXIT_OK, Register, add_import_options, add_scan_options, iso_day,
+from engine.cli.registers import (EXIT_ERROR, EXIT_OK, Register, add_import_options, add_scan_options, iso_day,
                                   run_export, run_import, run_scan, unit)
 
 

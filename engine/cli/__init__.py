@@ -79,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jurisdiction", default=None)
     g.add_argument("--out", required=True, type=Path, metavar="FILE.svg")
     g.set_defaults(run=cmd_rules_graph)
-    from engine import cli_case, cli_credit, cli_docs, cli_store
+    from engine.cli import case as cli_case
+    from engine.cli import credit as cli_credit
+    from engine.cli import docs as cli_docs
+    from engine.cli import store as cli_store
     cli_store.register(sub)
     cli_case.register(sub)
     cli_docs.register(sub)
@@ -209,6 +212,3 @@ def cmd_rules_list(args) -> int:
     print(list_rules(_jurisdictions(args), args.format))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

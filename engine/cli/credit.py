@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.cli_registers import (EXIT_ERROR, EXIT_FOUND, EXIT_OK, Register, add_import_options,
+from engine.cli.registers import (EXIT_ERROR, EXIT_FOUND, EXIT_OK, Register, add_import_options,
                                   add_scan_options, run_export, run_import, run_scan)
 
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs more than it saves

@@ -39,8 +39,11 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	YIFA_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/e2e
 
+## lint: rule files, ruff, and mypy against its baseline (.ci/mypy-baseline.txt only shrinks)
 lint: $(STAMP)
 	$(BIN)/yifa rules lint
+	$(BIN)/ruff check engine web tests bench
+	$(BIN)/python .ci/mypy_baseline.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,4 +1,4 @@
-"""Credit scan of 1,000,000 penalty records, CSV parse to follow-up list (issue 6).
+"""Credit scan of 1,000,000 penalty records, CSV parse to follow-up list (CASE_FORMAT §4, §6).
 Target: ≤ 60 s end to end with the native evaluator; durable-rules on a 100,000-record sample in
 the same run; peak memory of each phase.
 

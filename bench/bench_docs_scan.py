@@ -1,4 +1,4 @@
-"""Scan a normative-document register of 100,000 documents (issue 5). Target: ≤ 5 s with the
+"""Scan a normative-document register of 100,000 documents (CASE_FORMAT §3, §5). Target: ≤ 5 s with the
 native evaluator; the durable-rules figure is reported in the same run, and peak memory.
 
 Each figure is measured in a fresh process (so peak memory is that phase's own):

@@ -1,6 +1,6 @@
 """Per-case latency of both evaluators on the national rulebook, from flattened facts to findings.
 
-Targets (issue 2): durable-rules p50 ≤ 1 ms per case; native ≥ 50,000 cases/s on one core.
+Targets (README): durable-rules p50 ≤ 1 ms per case; native ≥ 50,000 cases/s on one core.
 Baseline measured in the same run: a JSON round trip of the same facts (what any engine that
 takes a JSON fact must at least pay).
 Usage: python bench/bench_evaluators.py [N_CASES]

@@ -1,6 +1,6 @@
 """Load test of the web app under gunicorn on loopback: req/s and p95 latency at 16 concurrent clients.
 
-Targets (issue 4, 2-core machine): ≥ 300 req/s for the case page with p95 ≤ 100 ms.
+Targets (README, 2-core machine): ≥ 300 req/s for the case page with p95 ≤ 100 ms.
 Measured for the case page and the check endpoint (POST /api/check), on SQLite and on PostgreSQL
 (when reachable), with a baseline in the same run: GET /health (the app with no work).
 The load tool is ApacheBench (`ab`, Debian package apache2-utils); all traffic stays on 127.0.0.1.

@@ -1,4 +1,4 @@
-"""Blueprint `rules` (/rules): legal advisors browse and edit the rulebook (issue 4, item 4).
+"""Blueprint `rules` (/rules): legal advisors browse and edit the rulebook.
 
     GET  /rules                     the rulebook by jurisdiction, instrument and article
     GET  /rules/<jurisdiction>/<f>  a rule file with line numbers (and, for editors, the edit form)

@@ -1,2 +1,2 @@
-"""Registers kept as CSV by the townships: normative documents (CASE_FORMAT §3), and (issue 6)
+"""Registers kept as CSV by the townships: normative documents (CASE_FORMAT §3), and
 administrative penalties (§4). `csvio` reads and writes both formats."""

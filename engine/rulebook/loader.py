@@ -23,7 +23,7 @@ JURISDICTION_FILE = "jurisdiction.yaml"
 
 def rules_dir() -> Path:
     """The rule files: `$YIFA_RULES` if set; else the shipped `rules` folder, overlaid by the legal
-    advisors' edited copies in `$YIFA_INSTANCE/rules/` when there are any (issue 4, engine/rulebook/edits.py)."""
+    advisors' edited copies in `$YIFA_INSTANCE/rules/` when there are any (engine/rulebook/edits.py)."""
     configured = os.environ.get("YIFA_RULES")
     if configured:
         return Path(configured)

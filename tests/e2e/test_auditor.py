@@ -1,5 +1,5 @@
-"""An auditor opens the audit list, a case's trail, verifies the chain and exports the dossier
-(issue 4, items 3 and 8). Real chromium, headless."""
+"""An auditor opens the audit list, a case's trail, verifies the chain and exports the dossier.
+Real chromium, headless."""
 from __future__ import annotations
 
 import json

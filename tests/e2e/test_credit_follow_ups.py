@@ -1,5 +1,5 @@
 """A township official opens the credit-repair follow-ups of 岳龙镇人民政府, sees what is overdue, opens a
-penalty's timeline and downloads the follow-up list (issue 6). Real chromium, headless."""
+penalty's timeline and downloads the follow-up list. Real chromium, headless."""
 from __future__ import annotations
 
 import csv

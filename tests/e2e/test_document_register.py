@@ -1,7 +1,7 @@
 """A legality reviewer works through the normative-document register: finds a document whose validity
 has ended but which is still marked in force, sees the rule and its article, records the clean-up
-review (repealed), then opens the scan of the whole register and downloads its worklist (issue 5,
-item 4). Real chromium, headless."""
+review (repealed), then opens the scan of the whole register and downloads its worklist. Real
+chromium, headless."""
 from __future__ import annotations
 
 import csv

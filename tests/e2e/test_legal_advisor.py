@@ -1,5 +1,5 @@
 """A legal advisor browses the rulebook, changes a parameter and sees the impact preview — without
-saving: the demo instance is shared by the whole session (issue 4, items 4 and 8). Real chromium."""
+saving: the demo instance is shared by the whole session. Real chromium."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,5 @@
 """An official submits a proposal and records its initiation; the secretary is then refused the
-collective decision with the article that refuses it (issue 4, item 8). Real chromium, headless."""
+collective decision with the article that refuses it. Real chromium, headless."""
 from __future__ import annotations
 
 import re

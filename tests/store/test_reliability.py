@@ -1,5 +1,5 @@
 """Reliability, on SQLite and PostgreSQL: racing writers, a writer killed mid-way, a trail tampered
-with by hand and caught by `yifa trail verify`, malformed imports refused whole (issue 3, item 6)."""
+with by hand and caught by `yifa trail verify`, malformed imports refused whole."""
 from __future__ import annotations
 
 import json

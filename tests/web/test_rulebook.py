@@ -1,4 +1,4 @@
-"""Legal advisors browse and edit the rulebook (/rules, issue 4 item 4; engine/rulebook/edits.py)."""
+"""Legal advisors browse and edit the rulebook (/rules; engine/rulebook/edits.py)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""The normative-document register (CASE_FORMAT §3; issue 5): table `normative_documents`.
+"""The normative-document register (CASE_FORMAT §3): table `normative_documents`.
 
 Revision ID: 0003
 Revises: 0002

@@ -1,4 +1,4 @@
-"""The administrative-penalty register (CASE_FORMAT §4; issue 6): table `penalty_records`.
+"""The administrative-penalty register (CASE_FORMAT §4): table `penalty_records`.
 
 Revision ID: 0004
 Revises: 0003

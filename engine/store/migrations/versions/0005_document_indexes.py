@@ -1,4 +1,4 @@
-"""Indexes of the normative-document register's list (issue 5): it sorts on issued_on (newest first
+"""Indexes of the normative-document register's list (CASE_FORMAT §3): it sorts on issued_on (newest first
 by default) and filters on issuer and status. Without them a deep page sorted the whole table
 (≈ 1 s at 100,000 rows).
 

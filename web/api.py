@@ -109,12 +109,16 @@ def _outcome(o: services.Outcome) -> dict:
 @bp.get("/cases")
 @role_required(*EVERYONE)
 def list_cases() -> Any:
-    """Every case: id, title, stage, blocked (with the refusing rules), violations at the last check."""
+    """Every case on a day (?as_of=, default today): stage, blocked (with the closing rules), overdue, next due
+    date (engine.decisions.queries.case_status), violations at the last check."""
     return jsonify({"cases": [{
         "id": c.id, "title": c.title, "jurisdiction": c.jurisdiction, "stage": c.stage,
         "created_by": c.created_by, "updated_at": c.updated_at.isoformat(),
         "blocked": c.blocked, "blocked_at": c.blocked_at, "blocking_rules": list(c.blocking_rules),
-        "violated": c.violated, "blocking": c.blocking} for c in case_summaries(get_uow().session)]})
+        "overdue": bool(c.overdue), "overdue_rules": [{"rule": o.rule, "due_on": o.due_on} for o in c.overdue],
+        "next_due": c.next_due.isoformat() if c.next_due else None,
+        "violated": c.violated, "blocking": c.blocking}
+        for c in case_summaries(get_uow().session, as_of=_date(request.args.get("as_of"), "as_of", date.today()))]})
 
 
 @bp.post("/cases")

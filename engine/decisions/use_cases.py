@@ -1,6 +1,7 @@
 """Use cases shared by the CLI and the web app: each is one transaction with its trail event.
 
     create_case · record_evidence · advance_stage · adjust_decision · import_cases · export_case · recheck_case
+    · recheck_stored_cases
 
 Who may do what is decided here, server-side, for every caller (roles in engine/accounts/access.py).
 Nothing here knows about Flask, a request or a session: the actor and the date are passed in.
@@ -384,21 +385,65 @@ class Replay:
 def recheck_case(uow: UnitOfWork, case_id: str, as_of: date) -> Replay:
     """Re-check a stored case as of a day under the very rules that judged it, and under today's."""
     import tempfile
-    from sqlalchemy import select
     from engine.rulebook.versions import materialize_rulebook
     record = get_case(uow.session, case_id)
     case = _parse(record.document, case_id)
-    last = uow.session.scalars(select(FindingRecord).where(FindingRecord.case_id == case_id)
-                               .order_by(FindingRecord.id.desc()).limit(1)).first()
+    judged_by = _judging_version(uow, case_id)
     now = to_json(checker_for(case.jurisdiction).check(case, as_of, "durable"))
     then = now
-    if last is not None and last.rulebook_version != now["rulebook"]["version"]:
+    if judged_by is not None and judged_by != now["rulebook"]["version"]:
         with tempfile.TemporaryDirectory(prefix="yifa-replay-") as tmp:
-            root = materialize_rulebook(uow.session, last.rulebook_version, Path(tmp))
+            root = materialize_rulebook(uow.session, judged_by, Path(tmp))
             (root / "calendars").mkdir(exist_ok=True)
             then = to_json(checker_for(case.jurisdiction, root).check(case, as_of, "durable"))
-            then["rulebook"]["version"] = last.rulebook_version
+            then["rulebook"]["version"] = judged_by
     return Replay(case_id, as_of, then, now, _differences(then, now))
+
+
+def _judging_version(uow: UnitOfWork, case_id: str) -> Optional[str]:
+    """The rulebook version that judged the case's latest act (its trail), else its latest stored check.
+
+    A rule edit re-checks the stored findings under the new rules, but the act was judged by the old."""
+    import json
+    from sqlalchemy import select
+    from engine.store.models import TrailEvent
+    for payload in uow.session.scalars(select(TrailEvent.payload).where(TrailEvent.case_id == case_id)
+                                       .order_by(TrailEvent.seq.desc())):
+        try:
+            version = json.loads(payload).get("rulebook", {}).get("version")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(version, str):
+            return version
+    last = uow.session.scalars(select(FindingRecord.rulebook_version).where(FindingRecord.case_id == case_id)
+                               .order_by(FindingRecord.id.desc()).limit(1)).first()
+    return last
+
+
+def recheck_stored_cases(uow: UnitOfWork, as_of: date, actor: str,
+                         jurisdictions: Optional[list[str]] = None) -> list[str]:
+    """Check every stored case (of the jurisdictions given) under the current rulebook and store the
+    findings, so that every latest stored check speaks for the rules in force (after a rule edit).
+    Each case is judged as of the day its latest stored check speaks of (as the edit's impact preview
+    showed it; `as_of` for a case never checked). A stored file the current model no longer reads is
+    left as it is. Returns the ids re-checked."""
+    from sqlalchemy import func, select
+    latest = dict(uow.session.execute(
+        select(FindingRecord.case_id, FindingRecord.as_of)
+        .where(FindingRecord.id.in_(select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)))).all())
+    query = select(CaseRecord).order_by(CaseRecord.id)
+    if jurisdictions is not None:
+        query = query.where(CaseRecord.jurisdiction.in_(jurisdictions))
+    done = []
+    for record in uow.session.scalars(query).all():
+        try:
+            case = _parse(record.document, record.id)
+            result, report = _check(uow, case, latest.get(record.id) or as_of, actor)
+        except InputError:
+            continue
+        _save_findings(uow, record.id, result, report)
+        done.append(record.id)
+    return done
 
 
 def _differences(then: dict, now: dict) -> list[dict]:

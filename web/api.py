@@ -109,12 +109,16 @@ def _outcome(o: services.Outcome) -> dict:
 @bp.get("/cases")
 @role_required(*EVERYONE)
 def list_cases() -> Any:
-    """Every case: id, title, stage, blocked (with the refusing rules), violations at the last check."""
+    """Every case on a day (?as_of=, default today): stage, blocked (with the closing rules), overdue, next due
+    date (engine.decisions.queries.case_status), violations at the last check."""
     return jsonify({"cases": [{
         "id": c.id, "title": c.title, "jurisdiction": c.jurisdiction, "stage": c.stage,
         "created_by": c.created_by, "updated_at": c.updated_at.isoformat(),
         "blocked": c.blocked, "blocked_at": c.blocked_at, "blocking_rules": list(c.blocking_rules),
-        "violated": c.violated, "blocking": c.blocking} for c in case_summaries(get_uow().session)]})
+        "overdue": bool(c.overdue), "overdue_rules": [{"rule": o.rule, "due_on": o.due_on} for o in c.overdue],
+        "next_due": c.next_due.isoformat() if c.next_due else None,
+        "violated": c.violated, "blocking": c.blocking}
+        for c in case_summaries(get_uow().session, as_of=_date(request.args.get("as_of"), "as_of", date.today()))]})
 
 
 @bp.post("/cases")
@@ -170,11 +174,22 @@ def record_evidence(case_id: str, stage: str) -> Any:
     if "section" not in data:
         raise InputError.single(REQUEST, "缺少必填字段 / required field is missing", "section")
     uow = get_uow()
-    outcome = services.record_evidence(uow, case_id, stage, data["section"], current_user.username,
-                                       expected_version=_version(data),
-                                       as_of=_date(data.get("as_of"), "as_of", date.today()), source=REQUEST)
+    try:
+        outcome = services.record_evidence(uow, case_id, stage, data["section"], current_user.username,
+                                           expected_version=_version(data),
+                                           as_of=_date(data.get("as_of"), "as_of", date.today()), source=REQUEST)
+    except services.GateClosedError as refused:   # evidence that enters a closed stage; kept in the trail
+        return _gate_closed(case_id, refused)
     uow.commit()
     return jsonify(_outcome(outcome))
+
+
+def _gate_closed(case_id: str, refused: services.GateClosedError) -> Any:
+    """409 naming the stage refused and each blocking rule with its article."""
+    blockers = [{"rule": b["rule"], "severity": b.get("severity"), "citation": b.get("citation"),
+                 "message": b.get("message", ""), "stage": b.get("stage")} for b in refused.blockers]
+    return respond(ErrorInfo(409, "gate_closed", f"案件 {case_id} 不得进入「{refused.stage}」阶段",
+                             f"Case {case_id} may not enter stage {refused.stage}", blockers))
 
 
 @bp.post("/cases/<case_id>/advance")
@@ -189,10 +204,7 @@ def advance(case_id: str) -> Any:
         outcome = services.advance_stage(uow, case_id, stage, current_user.username, on,
                                          expected_version=_version(data))
     except services.GateClosedError as refused:   # the refusal is already in the trail (committed)
-        blockers = [{"rule": b["rule"], "severity": b.get("severity"), "citation": b.get("citation"),
-                     "message": b.get("message", "")} for b in refused.blockers]
-        return respond(ErrorInfo(409, "gate_closed", f"案件 {case_id} 不得进入「{stage}」阶段",
-                                 f"Case {case_id} may not enter stage {stage}", blockers))
+        return _gate_closed(case_id, refused)
     uow.commit()
     return jsonify(_outcome(outcome))
 

@@ -195,11 +195,34 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
     by_stage: dict[str, list[Attachment]] = defaultdict(list)
     for a in attachments_of(uow, case_id):
         by_stage[a.stage].append(a)
+    closed = _closed_gates(record.document, upcoming, today, result.findings)
     evidence = [(s, get_section(record.document, s) is not None, _can_record(s)) for s in forms.EDITABLE_STAGES]
     return render_template("cases/show.html", record=record, case=case, summary=summary(result.findings),
                            result=result, groups=groups, upcoming=upcoming, can_enter=_can_record,
-                           evidence=evidence, attachments=by_stage, today=today.isoformat(),
+                           evidence=evidence, attachments=by_stage, today=today.isoformat(), closed=closed,
                            blockers=blockers, refused_stage=refused_stage, order_error=order_error), status
+
+
+def _closed_gates(document: dict, upcoming: list[str], on: date, findings: list,
+                  only: bool = False) -> dict[str, list[dict]]:
+    """The stages not yet entered whose gate is closed today, with the refusing findings (the services'
+    own judgement: the page offers no action they would refuse)."""
+    from engine.decisions.gates import entered_stages, entry_refusals
+    from engine.decisions.workflow import load_workflow
+    workflow = load_workflow()
+    reached = {s for s, _ in entered_stages(workflow, {}, document)}
+    wanted = upcoming if only else [*upcoming, *forms.EDITABLE_STAGES]
+    candidates = [s for s in dict.fromkeys(wanted) if s not in reached]
+    refusals = entry_refusals(document, candidates, on, workflow, findings)
+    return {s: blockers for s, blockers in refusals.items() if blockers}
+
+
+def _stage_gate(record: Any, stage: str) -> list[dict]:
+    """What refuses entering a stage not yet entered today ([]: open, or already entered)."""
+    from engine.core.check import checker_for
+    case = parse_case(LoadedYaml(record.document), record.id)
+    findings = checker_for(case.jurisdiction).check(case, _today(), "native").findings
+    return _closed_gates(record.document, [stage], _today(), findings, only=True).get(stage, [])
 
 
 @bp.get("/<case_id>")
@@ -293,6 +316,7 @@ def _stage_page(case_id: str, stage: str, values: dict | None = None, errors: di
         values = forms.form_values(specs, recorded if isinstance(recorded, dict) else None)
     attachments = [a for a in attachments_of(uow, case_id) if a.stage == stage]
     return render_template("cases/stage.html", record=record, stage=stage, specs=specs, values=values,
+                           gate_closed=_stage_gate(record, stage) if _can_record(stage) else [],
                            errors=errors or {}, general=general or [], recorded=recorded is not None,
                            can_record=_can_record(stage), recorders=recorder_roles(stage), conflict=conflict,
                            attachments=attachments, upload_error=upload_error, submitted=submitted), status
@@ -327,6 +351,13 @@ def record(case_id: str, stage: str) -> Any:
     except ConflictError as changed:
         uow.rollback()
         return _stage_page(case_id, stage, values=_submitted(), conflict=changed, status=409)
+    except services.GateClosedError as closed:       # the evidence would enter a closed stage (kept in the trail)
+        zh, en = stage_names().get(closed.stage, (closed.stage, closed.stage))
+        flash(both(f"不得进入「{zh}」阶段，材料未保存", f"The stage “{en}” may not be entered; nothing was saved"), "error")
+        return _case_page(case_id, blockers=closed.blockers, refused_stage=closed.stage, status=409)
+    except services.StageOrderError as wrong:
+        uow.rollback()
+        return _case_page(case_id, order_error=str(wrong), refused_stage=stage, status=409)
     except InputError as refused:
         uow.rollback()
         errors, general = _problems_by_field(refused.problems, _field_names(specs))

@@ -45,8 +45,8 @@ def stage_bars(stages: list[str | None]) -> list[dict[str, Any]]:
 def index() -> Any:
     """Cases by stage, blocked cases, and the deadlines of the next 30 days (overdue in red)."""
     session = get_uow().session
-    summaries = case_summaries(session)
     today = date.today()
+    summaries = case_summaries(session, as_of=today)
     rows = session.execute(select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.document))
     deadlines = upcoming(((r.id, r.title, r.jurisdiction, r.document) for r in rows), today)
     bars = stage_bars([c.stage for c in summaries])
@@ -54,5 +54,6 @@ def index() -> Any:
              "bar_height": BAR_HEIGHT, "width": LABEL_WIDTH + BAR_AREA + 50}
     blocked = [c for c in summaries if c.blocked]
     return render_template("dashboard/index.html", chart=chart, total=len(summaries), blocked=blocked,
+                           overdue=[c for c in summaries if c.overdue],
                            dated=[d for d in deadlines if d.due is not None],
                            undated=[d for d in deadlines if d.due is None], today=today, window=WINDOW_DAYS)

@@ -99,6 +99,8 @@ COMPONENTS: dict[str, Any] = {
                          "stage": {"type": ["string", "null"]}, "created_by": {"type": ["string", "null"]},
                          "updated_at": {"type": "string", "format": "date-time"}, "blocked": {"type": "boolean"},
                          "blocked_at": {"type": ["string", "null"]}, "blocking_rules": {"type": "array", "items": {"type": "string"}},
+                         "overdue": {"type": "boolean"}, "overdue_rules": {"type": "array", "items": {"type": "object"}},
+                         "next_due": {"type": ["string", "null"], "format": "date"},
                          "violated": {"type": "integer"}, "blocking": {"type": "boolean"}}),
     "CaseDetail": _obj({"case": {"type": "string"}, "title": {"type": "string"}, "jurisdiction": {"type": "string"},
                         "stage": {"type": ["string", "null"]}, "version": {"type": "integer"},

@@ -6,11 +6,8 @@
 
 Definitions (nothing new is stored; everything is read from the case, its latest check and its trail):
 
-- *blocked*: as engine/decisions/queries.py says — the latest attempt to move the case was refused by a gate.
-- *overdue*: the latest stored check (FindingRecord) of the case has a finding of a deadline rule
-  (a finding whose facts carry `due_on`: only `deadline` rules show it) that is either `violated`
-  (the act came too late, or its limit ran out before the check) or still `pending` with its
-  `due_on` before today (the limit ran out since the check).
+- *blocked*, *overdue*, *stage*: `case_status` of engine/decisions/queries.py — the case checked as of
+  the day under the current rulebook (the list, the dashboard and /api/cases say the same).
 - *year*: the year of the case's first date — `initiation.proposed_on`, else `initiation.started_on`
   — or of its creation in the store when the file has neither.
 - *unit*: the case file's `sponsor_unit` (承办单位).
@@ -27,22 +24,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.decisions.queries import CaseSummary, case_summaries
+from engine.decisions.queries import CaseSummary, Overdue, case_summaries
 from engine.decisions.dossier import ACTION_ZH, digests, rulebook_of, verdicts_of
-from engine.decisions.models import CaseRecord, FindingRecord
+from engine.decisions.models import CaseRecord
 from engine.store.models import TrailEvent
 from engine.trail import ChainStatus
 
 REFUSED = "stage.advance_refused"
-
-
-@dataclass(frozen=True)
-class Overdue:
-    """A deadline missed: the rule, its due date, its verdict (violated, or pending past due)."""
-
-    rule: str
-    due_on: str
-    verdict: str
 
 
 @dataclass(frozen=True)
@@ -96,32 +84,13 @@ def _year(document: dict[str, Any], created_at: datetime) -> int:
     return created_at.year
 
 
-def overdue_of(report: dict[str, Any] | None, today: date) -> tuple[Overdue, ...]:
-    """The deadlines a stored check report shows missed (see the module's definition)."""
-    if not isinstance(report, dict):
-        return ()
-    out = []
-    for finding in report.get("findings") or ():
-        facts = finding.get("facts") if isinstance(finding, dict) else None
-        due = facts.get("due_on") if isinstance(facts, dict) else None
-        if not isinstance(due, str):
-            continue
-        verdict = finding.get("verdict")
-        if verdict == "violated" or (verdict == "pending" and due < today.isoformat()):
-            out.append(Overdue(str(finding.get("rule", "")), due, str(verdict)))
-    return tuple(out)
-
-
 def audit_rows(session: Session, today: date) -> list[AuditRow]:
     """Every case, the most recently changed first, with what the auditor's list shows and filters on."""
-    summaries = case_summaries(session)     # a tampered, unreadable payload reads as "not blocked"
+    summaries = case_summaries(session, as_of=today)
     cases = {cid: (doc, created) for cid, doc, created in
              session.execute(select(CaseRecord.id, CaseRecord.document, CaseRecord.created_at))}
     events = {cid: (at, n) for cid, at, n in session.execute(
         select(TrailEvent.case_id, func.max(TrailEvent.at), func.count()).group_by(TrailEvent.case_id))}
-    latest = select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)
-    reports = {cid: report for cid, report in session.execute(
-        select(FindingRecord.case_id, FindingRecord.report).where(FindingRecord.id.in_(latest)))}
     rows = []
     for s in summaries:
         document, created = cases.get(s.id, ({}, s.updated_at))
@@ -130,7 +99,7 @@ def audit_rows(session: Session, today: date) -> list[AuditRow]:
         if isinstance(at, str):  # max() over SQLite's ISO text comes back as text
             at = datetime.fromisoformat(at)
         rows.append(AuditRow(s, str(document.get("sponsor_unit") or ""), _year(document, created), at, count,
-                             overdue_of(reports.get(s.id), today)))
+                             s.overdue))
     return rows
 
 

@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from annotated_types import Ge
+from annotated_types import Ge, Le, MaxLen
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -137,10 +137,24 @@ def _no_duplicates(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
+MAX_TEXT, MAX_TITLE, MAX_COUNT = 20_000, 200, 10**9   # a note, a title, a count: beyond these the input is not a record
 Text = Annotated[
-    str, AfterValidator(_non_blank), WithJsonSchema({"type": "string", "minLength": 1})
+    str, AfterValidator(_non_blank), MaxLen(MAX_TEXT),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT}),
 ]
-Count = Annotated[int, Ge(0)]
+Title = Annotated[Text, MaxLen(MAX_TITLE)]
+Count = Annotated[int, Ge(0), Le(MAX_COUNT)]
+
+
+def not_before(earlier: str, zh: str, en: str):
+    """A field validator: this date may not be before the field `earlier` of the same section."""
+    def check(value: Any, info: Any) -> Any:
+        first = info.data.get(earlier)
+        if value is not None and first is not None and value < first:
+            raise PydanticCustomError("yifa_date_order", "{zh}（{earlier}：{first}）/ {en} ({earlier}: {first})",
+                                      {"zh": zh, "en": en, "earlier": earlier, "first": first.isoformat()})
+        return value
+    return check
 CaseId = Annotated[
     str,
     _matching(

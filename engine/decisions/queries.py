@@ -1,27 +1,58 @@
-"""Lists of stored cases for overviews: where each stands, whether it is blocked, what its last check found.
+"""Lists of stored cases for overviews: where each stands, whether it is blocked or overdue, what its last check found.
 
-A case is *blocked* when its latest attempt to move (advance a stage, or an Art. 37 adjustment)
-was refused by a closed gate: the trail's last such event is `stage.advance_refused`. It stays
-blocked until a later advance succeeds. `violated` and `blocking` come from the summary of the
-case's latest stored check (CASE_FORMAT §2).
+`case_status(session, record, as_of)` is the one source of truth for a case's stage, *blocked* and
+*overdue*, for every list (the case list, /api/cases, the audit list, the dashboard): it checks the
+stored case file as of a day under the current rulebook (the native evaluator, which the
+differential test holds identical to durable-rules), so a rule edit or the passing of a due date
+shows at once.
+
+- *stage*: the latest stage with a dated act on or before `as_of` (CASE_FORMAT §2).
+- *blocked*: the procedure may not go on (engine/decisions/gates.py): a rule of severity blocker is
+  violated or missing (no later stage may be entered), or a stage whose evidence is already
+  recorded and that the case would enter next has its gate closed on `as_of`. A refused attempt
+  alone does not block a case: once its gate opens it is no longer blocked. A gate rule of
+  severity error breached when a stage already entered was entered is a violation, not a block.
+- *overdue*: a deadline rule's act is not recorded and `as_of` is after its `due_on`. An act
+  recorded too late is a violation, not overdue.
+- *next due*: the earliest `due_on` on or after `as_of` of a deadline whose act is not recorded.
+
+`violated` and `blocking` come from the summary of the case's latest stored check (CASE_FORMAT §2).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Optional
+from datetime import date, datetime
+from typing import Any, Optional
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.core.errors import ConflictError, UnknownCaseError
+from engine.core.errors import ConflictError, InputError, UnknownCaseError
 from engine.decisions.models import CaseRecord, FindingRecord
 
-from engine.store.models import TrailEvent
+OPEN = ("pending", "missing", "violated")
 
-MOVES = ("stage.advanced", "stage.advance_refused", "decision.adjusted")
-REFUSED = "stage.advance_refused"
+
+@dataclass(frozen=True)
+class Overdue:
+    """A deadline missed: the rule, its due date, its verdict."""
+
+    rule: str
+    due_on: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    stage: str | None
+    blocked_at: str | None              # the stage whose way in is closed
+    blocking_rules: tuple[str, ...]     # the rules that close it
+    overdue: tuple[Overdue, ...]
+    next_due: date | None
+
+    @property
+    def blocked(self) -> bool:
+        return self.blocked_at is not None
 
 
 @dataclass(frozen=True)
@@ -32,60 +63,91 @@ class CaseSummary:
     stage: str | None
     created_by: str | None
     updated_at: datetime
-    blocked_at: str | None        # the stage whose entry was refused last, if the case is blocked
-    blocking_rules: tuple[str, ...]  # the gate rules that refused it
+    blocked_at: str | None        # the stage whose way in is closed, if the case is blocked
+    blocking_rules: tuple[str, ...]  # the rules that close it
     violated: int                    # rules violated at the latest check
     blocking: bool                   # a violated rule of severity blocker or error at the latest check
+    overdue: tuple[Overdue, ...] = ()
+    next_due: date | None = None
 
     @property
     def blocked(self) -> bool:
         return self.blocked_at is not None
 
 
-def case_summaries(session: Session, created_by: str | None = None) -> list[CaseSummary]:
-    """Every case (or those one user created), the most recently changed first."""
-    move, check = _last_move(), _last_check()
+def case_status(session: Session, record: CaseRecord, as_of: date) -> CaseStatus:
+    """Where a stored case stands on a day under the current rulebook (the module says what each part means)."""
+    from engine.core.check import checker_for
+    from engine.core.yamlio import LoadedYaml
+    from engine.decisions.record import parse_case
+    try:
+        case = parse_case(LoadedYaml(record.document), record.id)
+        result = checker_for(case.jurisdiction).check(case, as_of, "native")
+    except InputError:       # a stored file the current model or rulebook cannot read: as it was stored
+        return CaseStatus(record.stage, None, (), (), None)
+    blocked_at, rules = _blocked(record.document, case, result.findings, as_of)
+    deadlines = [(f, due) for f in result.findings if (due := _due_on(f)) is not None and f.verdict in OPEN]
+    overdue = tuple(Overdue(f.rule, due.isoformat(), f.verdict) for f, due in deadlines
+                    if due < as_of and (f.verdict != "violated" or f.overdue))
+    upcoming = [due for f, due in deadlines if due >= as_of and f.verdict != "violated"]
+    return CaseStatus(result.stage, blocked_at, rules, overdue, min(upcoming, default=None))
+
+
+def _due_on(finding: Any) -> Optional[date]:
+    value = getattr(finding, "due_on", None) or finding.facts.get("due_on")
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _blocked(document: dict, case: Any, findings: list, as_of: date) -> tuple[Optional[str], tuple[str, ...]]:
+    """The stage whose way in is closed and the rules closing it, or (None, ())."""
+    from engine.decisions import gates
+    from engine.decisions.facts import flatten
+    from engine.decisions.sections import get_section
+    from engine.decisions.workflow import load_workflow
+    workflow = load_workflow()
+    gate_of = {rule: s for s in workflow.stages for rule in workflow.gates(s)}
+    active = [f for f in findings if f.verdict in gates.ACTIVE and f.severity == "blocker"]
+    if active:
+        first = active[0]
+        return gate_of.get(first.rule, first.stage), tuple(dict.fromkeys(f.rule for f in active))
+    waiting = [s for s in workflow.next_stages(flatten(case, as_of))
+               if workflow.gates(s) and get_section(document, s) is not None]
+    for stage, blockers in gates.entry_refusals(document, waiting, as_of, workflow, findings).items():
+        if blockers:
+            return stage, tuple(dict.fromkeys(b["rule"] for b in blockers))
+    return None, ()
+
+
+def case_summaries(session: Session, created_by: str | None = None,
+                   as_of: date | None = None) -> list[CaseSummary]:
+    """Every case (or those one user created), the most recently changed first, each with its status on a day."""
+    as_of = as_of or date.today()
+    check = _last_check()
     summary = FindingRecord.report["summary"]
-    query = (select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.stage,
-                    CaseRecord.created_by, CaseRecord.updated_at, TrailEvent.action, TrailEvent.payload,
-                    summary["violated"].as_integer().label("violated"),
+    query = (select(CaseRecord, summary["violated"].as_integer().label("violated"),
                     summary["blocking"].as_boolean().label("blocking"))
-             .outerjoin(move, move.c.case_id == CaseRecord.id)
-             .outerjoin(TrailEvent, and_(TrailEvent.case_id == move.c.case_id, TrailEvent.seq == move.c.seq))
              .outerjoin(check, check.c.case_id == CaseRecord.id)
              .outerjoin(FindingRecord, FindingRecord.id == check.c.id)
              .order_by(CaseRecord.updated_at.desc(), CaseRecord.id))
     if created_by is not None:
         query = query.where(CaseRecord.created_by == created_by)
-    return [_summary(row) for row in session.execute(query)]
-
-
-def _last_move():
-    return (select(TrailEvent.case_id, func.max(TrailEvent.seq).label("seq"))
-            .where(TrailEvent.action.in_(MOVES)).group_by(TrailEvent.case_id).subquery())
+    return [_summary(row, case_status(session, row.CaseRecord, as_of)) for row in session.execute(query)]
 
 
 def _last_check():
     return select(FindingRecord.case_id, func.max(FindingRecord.id).label("id")).group_by(FindingRecord.case_id).subquery()
 
 
-def _payload(text: str) -> dict:
-    """A trail payload, or {} when it is not readable JSON (a tampered row: `yifa trail verify` names it)."""
-    try:
-        data = json.loads(text)
-    except (TypeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _summary(row) -> CaseSummary:
-    blocked_at, rules = None, ()
-    if row.action == REFUSED:
-        payload = _payload(row.payload)
-        blocked_at = payload.get("stage_refused", "?")
-        rules = tuple(b.get("rule", "") for b in payload.get("blockers", []) if isinstance(b, dict))
-    return CaseSummary(row.id, row.title, row.jurisdiction, row.stage, row.created_by, row.updated_at,
-                       blocked_at, rules, row.violated or 0, bool(row.blocking))
+def _summary(row, status: CaseStatus) -> CaseSummary:
+    record = row.CaseRecord
+    return CaseSummary(record.id, record.title, record.jurisdiction, status.stage, record.created_by,
+                       record.updated_at, status.blocked_at, status.blocking_rules, row.violated or 0,
+                       bool(row.blocking), status.overdue, status.next_due)
 
 
 def get_case(session: Session, case_id: str, expected_version: Optional[int] = None) -> CaseRecord:

@@ -11,7 +11,7 @@ import difflib
 from pathlib import Path
 from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from engine.decisions.enums import (
     AdjustmentKind,
@@ -39,6 +39,8 @@ from engine.decisions.enums import (
     ReviewScope,
     RiskConclusion,
     Text,
+    Title,
+    not_before,
 )
 from engine.core.errors import InputError, problems_from_errors
 from engine.core.yamlio import LoadedYaml, load_document
@@ -81,6 +83,9 @@ class Initiation(_Record):
     disputes_exist: bool | None = None
     disputes_reported: bool | None = None
 
+    _started_after_proposal = field_validator("started_on")(not_before(
+        "proposed_on", "决定启动不得早于提出建议", "the procedure cannot start before it was proposed"))
+
 
 class Consultation(_Record):
     """The open public consultation (Art. 15)."""
@@ -90,6 +95,9 @@ class Consultation(_Record):
     channels: EnumList[Channel] | None = None
     shortened_reason: Text | None = None
     reason_stated_in_notice: bool | None = None
+
+    _closes_after_opening = field_validator("closes_on")(not_before(
+        "opened_on", "征求意见截止日期不得早于开始日期", "the consultation cannot close before it opens"))
 
 
 class Hearing(_Record):
@@ -237,7 +245,7 @@ class Case(_Record):
     """重大行政决策案卷 — the decision case file."""
 
     id: CaseId
-    title: Text
+    title: Title
     # §1 marks id and title "required" but not jurisdiction: a file without it is judged under
     # the national rulebook, CN (the CLI's --jurisdiction may still override it).
     jurisdiction: Jurisdiction = "CN"

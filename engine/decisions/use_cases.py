@@ -1,6 +1,7 @@
 """Use cases shared by the CLI and the web app: each is one transaction with its trail event.
 
     create_case · record_evidence · advance_stage · adjust_decision · import_cases · export_case · recheck_case
+    · recheck_stored_cases
 
 Who may do what is decided here, server-side, for every caller (roles in engine/accounts/access.py).
 Nothing here knows about Flask, a request or a session: the actor and the date are passed in.
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.accounts.access import require_recorder, require_role
+from engine.decisions import gates
 from engine.decisions.record import Case, case_to_document, load_case, parse_case
 from engine.core.check import CheckResult, checker_for
 from engine.core.errors import InputError
@@ -31,7 +33,7 @@ from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
 from engine.core.yamlio import LoadedYaml
 
-GATE_SEVERITIES = ("blocker", "error")
+GATE_SEVERITIES = gates.GATE_SEVERITIES
 
 
 class GateClosedError(Exception):
@@ -140,13 +142,20 @@ def _add_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor
 def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor: str,
                     expected_version: Optional[int] = None, as_of: Optional[date] = None,
                     source: str = "<evidence>") -> Outcome:
-    """Record or amend one stage's evidence; the whole case is re-validated and re-checked."""
+    """Record or amend one stage's evidence; the whole case is re-validated and re-checked.
+
+    Evidence that dates the act of a stage not yet entered enters it: refused (GateClosedError, the
+    refusal kept in the trail) exactly as `advance_stage` is while that stage's gate is closed.
+    """
     record = _load(uow, case_id, expected_version)
     require_recorder(uow.session, actor, stage, record)
     before = get_section(record.document, stage)
     document = with_section(record.document, stage, section)
     case = _parse(document, source)
-    result, report = _check(uow, case, as_of or date.today(), actor)
+    as_of = as_of or date.today()
+    result, report = _check(uow, case, as_of, actor)
+    _guard_entries(uow, record, case, document, (result, report), as_of, actor,
+                   {"evidence_for": stage, "evidence_sha256": _sha(section)})
     _store(uow, record, document, result.stage)  # the case row first: a concurrent writer gets a conflict
     revision = _add_evidence(uow, case_id, stage, section, actor)
     _save_findings(uow, case_id, result, report)
@@ -155,6 +164,25 @@ def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, act
             "previous_sha256": _sha(before) if before is not None else None}
     event = append_event(uow.session, case_id, actor, action, _event_payload(what, document, report, record.version))
     return Outcome(case_id, record.version, record.stage, report, event.seq)
+
+
+def _guard_entries(uow: UnitOfWork, record: CaseRecord, case: Case, document: dict,
+                   checked: tuple[CheckResult, dict], as_of: date, actor: str, what: dict) -> None:
+    """Refuse evidence that enters a stage whose gate is closed on the day its act is dated, or that
+    enters it before the stages it follows (as `advance_stage` refuses both)."""
+    from engine.decisions.facts import flatten
+    from engine.decisions.workflow import load_workflow
+    workflow, reopened = load_workflow(), (record.workflow or {}).get("reopened", [])
+    for stage, day in gates.entered_stages(workflow, record.document, document):
+        on = day or as_of
+        result, report = checked if on == as_of else _check(uow, case, on, actor)
+        blockers = [gates.blocker_json(f) for f in gates.gate_blockers(workflow, stage, result.findings)]
+        if blockers:
+            _refuse(uow, record, stage, on, actor, blockers, report, what)
+        if stage not in reopened and not workflow.ready(stage, flatten(case, on)):
+            before = [p for p in workflow.forward.predecessors(stage)]
+            raise StageOrderError(f"案件 {record.id} 于 {on} 尚不能进入「{stage}」：须先完成 {', '.join(before)}"
+                                  f" / case {record.id} cannot enter {stage} on {on}: it follows {', '.join(before)}")
 
 
 def _load(uow: UnitOfWork, case_id: str, expected_version: Optional[int]) -> CaseRecord:
@@ -215,8 +243,7 @@ def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: dat
     document = _entered(workflow, record, stage, on, state)
     case = _parse(document, f"{case_id}（进入 {stage}）")
     result, report = _check(uow, case, on, actor)
-    blockers = [f for f in report["findings"] if f["rule"] in workflow.gates(stage)
-                and f["verdict"] == "violated" and f["severity"] in GATE_SEVERITIES]
+    blockers = [gates.blocker_json(f) for f in gates.gate_blockers(workflow, stage, result.findings)]
     if blockers:
         _refuse(uow, record, stage, on, actor, blockers, report)
     _check_order(workflow, record, stage, on, state)     # gates first: they say which article is missing
@@ -268,10 +295,10 @@ def _mark_rerun(document: dict, stage: str, state: dict) -> dict:
 
 
 def _refuse(uow: UnitOfWork, record: CaseRecord, stage: str, on: date, actor: str,
-            blockers: list[dict], report: dict) -> None:
+            blockers: list[dict], report: dict, extra: Optional[dict] = None) -> None:
     """Keep the refused attempt in the trail (an auditor sees it), then refuse."""
     uow.session.rollback()
-    what = {"stage_refused": stage, "on": on.isoformat(), "blockers": blockers}
+    what = {"stage_refused": stage, "on": on.isoformat(), "blockers": blockers, **(extra or {})}
     append_event(uow.session, record.id, actor, "stage.advance_refused",
                  _event_payload(what, record.document, report, record.version))
     uow.commit()
@@ -358,21 +385,65 @@ class Replay:
 def recheck_case(uow: UnitOfWork, case_id: str, as_of: date) -> Replay:
     """Re-check a stored case as of a day under the very rules that judged it, and under today's."""
     import tempfile
-    from sqlalchemy import select
     from engine.rulebook.versions import materialize_rulebook
     record = get_case(uow.session, case_id)
     case = _parse(record.document, case_id)
-    last = uow.session.scalars(select(FindingRecord).where(FindingRecord.case_id == case_id)
-                               .order_by(FindingRecord.id.desc()).limit(1)).first()
+    judged_by = _judging_version(uow, case_id)
     now = to_json(checker_for(case.jurisdiction).check(case, as_of, "durable"))
     then = now
-    if last is not None and last.rulebook_version != now["rulebook"]["version"]:
+    if judged_by is not None and judged_by != now["rulebook"]["version"]:
         with tempfile.TemporaryDirectory(prefix="yifa-replay-") as tmp:
-            root = materialize_rulebook(uow.session, last.rulebook_version, Path(tmp))
+            root = materialize_rulebook(uow.session, judged_by, Path(tmp))
             (root / "calendars").mkdir(exist_ok=True)
             then = to_json(checker_for(case.jurisdiction, root).check(case, as_of, "durable"))
-            then["rulebook"]["version"] = last.rulebook_version
+            then["rulebook"]["version"] = judged_by
     return Replay(case_id, as_of, then, now, _differences(then, now))
+
+
+def _judging_version(uow: UnitOfWork, case_id: str) -> Optional[str]:
+    """The rulebook version that judged the case's latest act (its trail), else its latest stored check.
+
+    A rule edit re-checks the stored findings under the new rules, but the act was judged by the old."""
+    import json
+    from sqlalchemy import select
+    from engine.store.models import TrailEvent
+    for payload in uow.session.scalars(select(TrailEvent.payload).where(TrailEvent.case_id == case_id)
+                                       .order_by(TrailEvent.seq.desc())):
+        try:
+            version = json.loads(payload).get("rulebook", {}).get("version")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(version, str):
+            return version
+    last = uow.session.scalars(select(FindingRecord.rulebook_version).where(FindingRecord.case_id == case_id)
+                               .order_by(FindingRecord.id.desc()).limit(1)).first()
+    return last
+
+
+def recheck_stored_cases(uow: UnitOfWork, as_of: date, actor: str,
+                         jurisdictions: Optional[list[str]] = None) -> list[str]:
+    """Check every stored case (of the jurisdictions given) under the current rulebook and store the
+    findings, so that every latest stored check speaks for the rules in force (after a rule edit).
+    Each case is judged as of the day its latest stored check speaks of (as the edit's impact preview
+    showed it; `as_of` for a case never checked). A stored file the current model no longer reads is
+    left as it is. Returns the ids re-checked."""
+    from sqlalchemy import func, select
+    latest = dict(uow.session.execute(
+        select(FindingRecord.case_id, FindingRecord.as_of)
+        .where(FindingRecord.id.in_(select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)))).all())
+    query = select(CaseRecord).order_by(CaseRecord.id)
+    if jurisdictions is not None:
+        query = query.where(CaseRecord.jurisdiction.in_(jurisdictions))
+    done = []
+    for record in uow.session.scalars(query).all():
+        try:
+            case = _parse(record.document, record.id)
+            result, report = _check(uow, case, latest.get(record.id) or as_of, actor)
+        except InputError:
+            continue
+        _save_findings(uow, record.id, result, report)
+        done.append(record.id)
+    return done
 
 
 def _differences(then: dict, now: dict) -> list[dict]:

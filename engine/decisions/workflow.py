@@ -119,12 +119,21 @@ class Workflow:
         (looking through those to theirs), and it is required — or optional and not yet passed
         (no later stage done). A required stage that was skipped stays next: it is still owed.
         """
+        passed = self._passed(facts)
+        return [s for s in self.stages if not self.done(s, facts)
+                and all(passed[p] for p in self.forward.predecessors(s)) and self._wanted(s, facts)]
+
+    def ready(self, stage: str, facts: dict) -> bool:
+        """Tell whether every stage before it is done or not required (looking through those to theirs)."""
+        passed = self._passed(facts)
+        return all(passed[p] for p in self.forward.predecessors(stage))
+
+    def _passed(self, facts: dict) -> dict[str, bool]:
         passed: dict[str, bool] = {}
         for s in nx.topological_sort(self.forward):
             ready = all(passed[p] for p in self.forward.predecessors(s))
             passed[s] = self.done(s, facts) or (ready and not self.required(s, facts))
-        return [s for s in self.stages if not self.done(s, facts)
-                and all(passed[p] for p in self.forward.predecessors(s)) and self._wanted(s, facts)]
+        return passed
 
     def _wanted(self, stage: str, facts: dict) -> bool:
         if self.required(stage, facts):
@@ -133,8 +142,8 @@ class Workflow:
         return self.stages[stage].otherwise == "optional" and not later_done
 
     def _blocked(self, findings: Iterable[Any]) -> set[str]:
-        closed = {f.rule for f in findings
-                  if f.verdict == "violated" and f.severity in CLOSING_SEVERITIES}
+        closed = {f.rule for f in findings     # a missing blocker closes a gate like a violated one (CASE_FORMAT §2)
+                  if f.verdict in ("violated", "missing") and f.severity in CLOSING_SEVERITIES}
         return {s for s, stage in self.stages.items() if closed.intersection(stage.gates)}
 
 

@@ -228,18 +228,21 @@ def _verdicts(result) -> dict[str, tuple[str, str | None]]:
 
 # ---------------------------------------------------------------- saving, reverting
 def save_edit(uow, rel_path: str, new_text: str, actor: str, reason: str,
-              expected_sha256: str | None = None) -> SavedEdit:
+              expected_sha256: str | None = None, as_of: date | None = None) -> SavedEdit:
     """Write an edited rule file into the instance folder, after linting it and running every test.
 
     Refused (InputError, each problem with its file and line; failed tests as problems too) when
     the candidate is not valid; refused (EditConflictError) when `expected_sha256` is given and the
     file changed since. The trail event and the new rulebook versions are added to the caller's
-    unit of work (the caller commits); the file is written last, atomically.
+    unit of work (the caller commits); the file is written last, atomically. Then every stored case of
+    the jurisdictions it touches is checked again as of `as_of` (default today) and the findings are
+    stored, so no list shows a verdict or a due date of the rules replaced.
     """
-    return _change(uow, rel_path, new_text, actor, reason, expected_sha256, "rulebook.edited")
+    return _change(uow, rel_path, new_text, actor, reason, expected_sha256, "rulebook.edited", as_of)
 
 
-def revert_edit(uow, rel_path: str, actor: str, reason: str, expected_sha256: str | None = None) -> SavedEdit:
+def revert_edit(uow, rel_path: str, actor: str, reason: str, expected_sha256: str | None = None,
+                as_of: date | None = None) -> SavedEdit:
     """Remove the instance copy of a file: the shipped text is in force again (checked, trailed)."""
     from engine.rulebook.loader import shipped_rules_dir
     rel = check_rel_path(rel_path)
@@ -249,11 +252,11 @@ def revert_edit(uow, rel_path: str, actor: str, reason: str, expected_sha256: st
     if not shipped.is_file():
         raise InputError.single("file", f"{rel} 不是随程序发布的文件 / {rel} is not a shipped file", "file")
     text = shipped.read_bytes().decode("utf-8")
-    return _change(uow, rel, text, actor, reason, expected_sha256, "rulebook.reverted")
+    return _change(uow, rel, text, actor, reason, expected_sha256, "rulebook.reverted", as_of)
 
 
 def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected_sha256: str | None,
-            action: str) -> SavedEdit:
+            action: str, as_of: date | None = None) -> SavedEdit:
     from engine.accounts.access import require_role
     from engine.rulebook.loader import rulebook_digest, rules_dir
     from engine.store.models import RULEBOOK_CHAIN
@@ -288,6 +291,8 @@ def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected
         (overlay_dir() / rel).unlink()
     else:
         _write_atomically(overlay_dir() / rel, text)
+    from engine.decisions.use_cases import recheck_stored_cases
+    recheck_stored_cases(uow, as_of or date.today(), actor, jurisdictions)
     return SavedEdit(rel, old_sha, new_sha, versions.get(folder, ""), versions, event.seq)
 
 

@@ -22,8 +22,9 @@ from engine.core.yamlio import dump_yaml
 ROOT = Path(__file__).resolve().parents[2]
 CASE = "NH-2025-003"
 LATER_STAGES = ("legality_review", "collective_decision", "party_report", "publication", "archive", "execution")
-LEGALITY_SUBMITTED = {"submitted_on": "2025-04-22", "reviewer": "宁河区司法局"}
-LEGALITY_REVIEW = {**LEGALITY_SUBMITTED, "package": ["draft", "legal_basis", "procedure_explanation"],
+LEGALITY_SUBMITTED = {"submitted_on": "2025-04-22", "reviewer": "宁河区司法局",
+                      "package": ["draft", "legal_basis", "procedure_explanation"]}
+LEGALITY_REVIEW = {**LEGALITY_SUBMITTED,
                    "opinion_on": "2025-05-09", "conclusion": "legal", "scope": ["authority", "procedure", "content"],
                    "legal_adviser_opinion": True, "replaced_by_consultation": False}
 MEETING = {"meeting_type": "executive", "head_spoke_last": True, "majority_view": "approve", "decision": "approve",
@@ -132,6 +133,27 @@ def test_the_meeting_is_refused_until_the_legality_review_has_its_opinion(import
                                              "evidence.recorded", "stage.advance_refused", "evidence.amended",
                                              "stage.advanced"]
     assert {b["rule"] for b in events[4]["payload"]["blockers"]} >= {"MAD-LEG-01"}
+
+
+def test_recording_a_dated_meeting_behind_a_closed_gate_is_refused_and_the_stage_does_not_move(imported):
+    yifa = imported
+    yifa.ok("case", "record", CASE, "legality_review", yifa.file("submitted.yaml", LEGALITY_SUBMITTED), "--as", "li")
+    before = yifa.stored(CASE)
+    held = yifa.file("held.yaml", {**MEETING, "held_on": "2025-05-15"})
+    refused = yifa("case", "record", CASE, "collective_decision", held, "--as", "wang")
+    assert refused.returncode == 1 and refused.stdout == "", refused.stdout + refused.stderr
+    assert "MAD-LEG-01" in refused.stderr and "第二十五条" in refused.stderr and "collective_decision" in refused.stderr
+    assert yifa.stored(CASE) == before                      # nothing stored: the stage did not move
+    yifa.ok("trail", "export", CASE, "--out", yifa.folder / "dossier")
+    events = json.loads((yifa.folder / "dossier" / f"{CASE}.json").read_text(encoding="utf-8"))["events"]
+    assert events[-1]["action"] == "stage.advance_refused"
+    assert events[-1]["payload"]["stage_refused"] == "collective_decision"
+    assert events[-1]["payload"]["evidence_for"] == "collective_decision"
+    # nor can the Party report be recorded past the meeting that could not be held
+    report = yifa.file("report.yaml", {"reported_on": "2025-05-16"})
+    skipped = yifa("case", "record", CASE, "party_report", report, "--as", "wang")
+    assert skipped.returncode == 1 and "collective_decision" in skipped.stderr, skipped.stderr
+    assert yifa.stored(CASE) == before
 
 
 def test_publication_before_the_party_report_is_refused_then_follows_it(decided):

@@ -364,3 +364,34 @@ def test_text_that_is_not_an_iso_day_is_never_a_date(text):
     if day is None or day.isoformat() != text:
         with pytest.raises(ValueError):
             parse_iso_date(text)
+
+
+# ---------------------------------------------------------------- impossible input, named at its field
+def _problems_of(document: dict) -> dict[str, str]:
+    from engine.core.errors import InputError
+    from engine.core.yamlio import LoadedYaml
+    from engine.decisions.record import parse_case
+    try:
+        parse_case(LoadedYaml({"id": "X", "title": "t", **document}), "case.yaml")
+    except InputError as e:
+        return {p.path: p.message for p in e.problems}
+    return {}
+
+
+def test_a_consultation_closing_before_it_opens_is_refused_at_closes_on():
+    problems = _problems_of({"public_participation": {"consultation": {"opened_on": "2021-04-10", "closes_on": "2021-04-01"}}})
+    assert "早于开始日期" in problems["public_participation.consultation.closes_on"]
+
+
+def test_a_procedure_started_before_it_was_proposed_is_refused_at_started_on():
+    problems = _problems_of({"initiation": {"proposed_on": "2021-03-05", "started_on": "2021-03-01"}})
+    assert "proposed_on" in problems["initiation.started_on"]
+    assert _problems_of({"initiation": {"proposed_on": "2021-03-05", "started_on": "2021-03-05"}}) == {}
+
+
+def test_a_title_over_200_characters_a_note_over_20000_and_a_31_digit_count_are_refused():
+    assert "title" in _problems_of({"title": "长" * 201})
+    assert _problems_of({"title": "长" * 200}) == {}
+    assert "legality_review.reviewer" in _problems_of({"legality_review": {"reviewer": "x" * 20_001}})
+    assert "public_participation.comments_received" in _problems_of(
+        {"public_participation": {"comments_received": 10 ** 30}})

@@ -109,6 +109,24 @@ def test_create_then_advance_is_refused_with_the_missing_legality_opinion(client
     assert forbidden.status_code == 403 and forbidden.get_json()["error"]["code"] == "forbidden"
 
 
+def test_evidence_dating_the_meeting_behind_a_closed_gate_is_refused_and_the_stage_does_not_move(client, token_of):
+    official, secretary = token_of("official"), token_of("secretary")
+    case = {**demo_data.drafted_road_case("T-3", "村道"), "legality_review": demo_data.LEGALITY_SUBMITTED}
+    assert client.post("/api/cases?as_of=2025-04-28", json=case, headers=bearer(official)).status_code == 201
+    before = client.get("/api/cases/T-3", headers=bearer(secretary)).get_json()
+    section = {**demo_data.MEETING, "held_on": "2025-04-30"}
+    refused = client.put("/api/cases/T-3/stages/collective_decision", json={"section": section, "as_of": "2025-04-30"},
+                         headers=bearer(secretary))
+    assert refused.status_code == 409, refused.get_json()
+    error = refused.get_json()["error"]
+    assert error["code"] == "gate_closed" and "MAD-LEG-01" in {b["rule"] for b in error["problems"]}
+    after = client.get("/api/cases/T-3", headers=bearer(secretary)).get_json()
+    assert (after["stage"], after["version"]) == (before["stage"], before["version"])
+    assert "collective_decision" not in after["document"]
+    events = client.get("/api/cases/T-3/trail", headers=bearer(secretary)).get_json()["events"]
+    assert events[-1]["action"] == "stage.advance_refused"
+
+
 def test_evidence_with_a_stale_version_is_a_conflict_naming_the_change(client, token_of):
     official = token_of("official")
     client.post("/api/cases?as_of=2025-04-20", json=demo_data.drafted_road_case("T-2", "村道"), headers=bearer(official))

@@ -17,6 +17,7 @@ from engine.decisions.models import FindingRecord
 from engine.store.models import TrailHead
 from engine.core.yamlio import LoadedYaml
 from tests.web.conftest import get_engine_of
+from web import demo_data
 from web.auth import EVERYONE, role_required
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,25 +26,29 @@ BLOCKED = "NH-2025-010"
 TEMPLATES = ROOT / "web" / "templates" / "audit"
 
 
-def draft(case_id: str, sponsor_unit: str):
-    """The Ninghe road example cut back before its legality review, under another id and unit."""
+def draft(case_id: str, sponsor_unit: str, prepared: bool = False):
+    """The Ninghe road example cut back before its legality review, under another id and unit;
+    `prepared`: sent for legality review (no opinion yet) and the meeting's record prepared."""
     doc = case_to_document(load_case(EXAMPLES[0]))
     for key in ("legality_review", "collective_decision", "party_report", "publication", "archive", "execution"):
         doc.pop(key, None)
     doc.update(id=case_id, sponsor_unit=sponsor_unit)
+    if prepared:
+        doc.update(legality_review=demo_data.LEGALITY_SUBMITTED, collective_decision=demo_data.MEETING)
     return parse_case(LoadedYaml(doc), "draft")
 
 
 @pytest.fixture
 def cases(make_user, uow):
     """Three cases through the services, by users of their own:
-    NH-2025-003 (archiving, 2025, 交通运输局, archived late: overdue), YL-2024-011 (publication, 2024,
-    not archived: overdue), NH-2025-010 (2025, 水务局, refused entry to the collective decision: blocked)."""
+    NH-2025-003 (execution, 2025, 交通运输局, archived late: a violation, not overdue), YL-2024-011
+    (publication, 2024, not archived: overdue), NH-2025-010 (2025, 水务局, sent for legality review, the
+    meeting prepared, no opinion: blocked at the collective decision)."""
     make_user("zhang", ["official"])
     make_user("wang", ["secretary"])
     with uow() as u:
         import_cases(u, EXAMPLES, "zhang", as_of=date(2025, 7, 1))
-        create_case(u, draft(BLOCKED, "宁河区水务局"), "zhang", as_of=date(2025, 4, 20))
+        create_case(u, draft(BLOCKED, "宁河区水务局", prepared=True), "zhang", as_of=date(2025, 4, 23))
         u.commit()
     with uow() as u, pytest.raises(GateClosedError):
         advance_stage(u, BLOCKED, "collective_decision", "wang", date(2025, 4, 25))
@@ -94,14 +99,15 @@ def test_the_auditor_sees_every_case_with_its_unit_stage_and_blocked_flag(client
     ("blocked=yes", {BLOCKED}),
     ("blocked=no", {"NH-2025-003", "YL-2024-011"}),
     ("stage=publication", {"YL-2024-011"}),
-    ("stage=archiving", {"NH-2025-003"}),
+    ("stage=execution", {"NH-2025-003"}),
     ("year=2024", {"YL-2024-011"}),
     ("year=2025", {"NH-2025-003", BLOCKED}),
     ("unit=交通", {"NH-2025-003"}),
     ("unit=宁河区", {"NH-2025-003", BLOCKED}),
-    ("overdue=yes", {"NH-2025-003", "YL-2024-011"}),
-    ("overdue=no", {BLOCKED}),
-    ("year=2025&blocked=no&overdue=yes", {"NH-2025-003"}),
+    ("overdue=yes", {"YL-2024-011"}),
+    ("overdue=no", {"NH-2025-003", BLOCKED}),
+    ("year=2024&blocked=no&overdue=yes", {"YL-2024-011"}),
+    ("year=2025&overdue=yes", set()),
     ("unit=nobody", set()),
 ])
 def test_the_filters_of_the_list_keep_only_the_matching_cases(client, login_as, cases, query, expected):

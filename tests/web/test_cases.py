@@ -238,12 +238,37 @@ def test_after_the_reviewer_records_the_opinion_the_secretary_enters_the_collect
     assert record.document["collective_decision"]["held_on"] == "2025-05-15"
 
 
+def test_a_stage_behind_a_closed_gate_offers_no_button_and_says_why(client, login_as, road_case):
+    login_as("secretary", username="secretary")
+    html = client.get(f"/cases/{CASE}").get_data(as_text=True)
+    assert 'name="stage" value="collective_decision"' not in html
+    assert 'data-stage="collective_decision"' in html and "MAD-LEG-01" in html
+    stage_page = client.get(f"/cases/{CASE}/stages/collective_decision").get_data(as_text=True)
+    assert "gate-closed" in stage_page and 'type="submit" class="primary"' not in stage_page
+
+
+def test_dated_meeting_evidence_behind_a_closed_gate_is_refused_and_the_stage_does_not_move(client, login_as, post_form, uow, road_case):
+    login_as("secretary", username="secretary")
+    before = stored(uow)
+    page = f"/cases/{CASE}"
+    form = {"version": version_in(client.get(page).get_data(as_text=True)),
+            "collective_decision.meeting_type": "office", "collective_decision.held_on": "2025-04-30",
+            "collective_decision.majority_view": "approve", "collective_decision.decision": "approve"}
+    response = post_form(f"/cases/{CASE}/stages/collective_decision", form, page=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "MAD-LEG-01" in html and "第二十五条" in html
+    after = stored(uow)
+    assert after.stage == before.stage and after.version == before.version
+    assert after.document["collective_decision"].get("held_on") is None
+    with uow(read_only=True) as u:
+        last = u.session.query(TrailEvent).filter_by(case_id=CASE).order_by(TrailEvent.seq.desc()).first()
+    assert last.action == "stage.advance_refused" and '"evidence_for":"collective_decision"' in last.payload
+
+
 def test_the_enter_button_is_shown_only_to_the_role_that_records_the_stage(client, login_as, road_case):
     login_as("official", username="official")
     html = client.get(f"/cases/{CASE}").get_data(as_text=True)
-    assert 'name="stage" value="collective_decision"' not in html
-    login_as("secretary", username="secretary")
-    assert 'name="stage" value="collective_decision"' in client.get(f"/cases/{CASE}").get_data(as_text=True)
+    assert 'name="stage" value="collective_decision"' not in html and 'data-stage="collective_decision"' in html
 
 
 def test_a_stage_out_of_order_is_refused_with_the_reason(client, login_as, post_form, road_case):

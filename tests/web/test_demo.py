@@ -24,7 +24,7 @@ def test_the_demo_has_cases_at_every_kind_of_stage_and_a_valid_trail(app, uow):
     added = seed(app)
     assert {"YL-DEMO-01", "YL-DEMO-02", "YL-DEMO-03", "YL-DEMO-04", "NH-2025-003", "YL-2024-011"} <= set(added)
     with uow(read_only=True) as u:
-        cases = {c.id: c for c in case_summaries(u.session)}
+        cases = {c.id: c for c in case_summaries(u.session, as_of=TODAY)}
         statuses = verify_all(u.session)
         refusals = u.session.scalar(select(func.count()).select_from(TrailEvent)
                                     .where(TrailEvent.case_id == "YL-DEMO-03",

@@ -1,6 +1,8 @@
 """The JSON API: tokens, CSRF, the stateless check (same JSON as the CLI), errors, gates, OpenAPI."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import json
 import re
 import subprocess
@@ -132,7 +134,8 @@ def test_evidence_with_a_stale_version_is_a_conflict_naming_the_change(client, t
     client.post("/api/cases?as_of=2025-04-20", json=demo_data.drafted_road_case("T-2", "村道"), headers=bearer(official))
     shown = client.get("/api/cases/T-2", headers=bearer(official)).get_json()
     assert shown["version"] == 1 and shown["report"]["case"] == "T-2"
-    section = {"proposed_on": "2025-03-01"}
+    proposed = date.fromisoformat(shown["document"]["initiation"]["proposed_on"]) - timedelta(days=1)
+    section = {"proposed_on": proposed.isoformat()}   # an earlier proposal: still before the start
     first = client.put("/api/cases/T-2/stages/initiation", json={"section": {**shown["document"]["initiation"], **section},
                                                                  "version": 1}, headers=bearer(official))
     assert first.status_code == 200, first.get_json()

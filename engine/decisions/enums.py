@@ -69,6 +69,25 @@ Procedure = Literal[
     "party_report",
     "publication",
 ]
+# Art. 3(2): only a law or an administrative regulation may set its own procedure (v2).
+LawLevel = Literal["law", "administrative_regulation", "local_regulation", "rule"]
+# The stages of rules/workflow.yaml that a special procedure may govern (v2).
+Stage = Literal[
+    "initiation",
+    "public_participation",
+    "hearing",
+    "expert_review",
+    "risk_assessment",
+    "fair_competition_review",
+    "legality_review",
+    "collective_decision",
+    "party_report",
+    "publication",
+    "archiving",
+    "execution",
+    "post_evaluation",
+    "adjustment",
+]
 
 
 # ---------------------------------------------------------------- constrained scalars
@@ -141,6 +160,7 @@ Text = Annotated[
     str, AfterValidator(_non_blank), WithJsonSchema({"type": "string", "minLength": 1})
 ]
 Count = Annotated[int, Ge(0)]
+ArticleNo = Annotated[int, Ge(1)]
 CaseId = Annotated[
     str,
     _matching(

@@ -72,7 +72,8 @@ def _scope_branches(rd: RuleDef, act: str) -> list[Branch]:
     out = []
     if rd.instrument.subject_to_exclusion:
         out.append(Branch("not_applicable", "excluded", Present("exclusion")))
-        out.append(Branch("not_applicable", "special_procedure", Present("special_procedure_law")))
+        # Art. 3(2): a law or administrative regulation displaces only the stages it governs
+        out.append(Branch("not_applicable", "special_procedure", Present(f"special_procedure.{rd.rule.stage}")))
     out.append(Branch("not_applicable", "not_in_force", negate(_in_range(act, rd.in_force_from, rd.in_force_to))))
     return out
 

@@ -17,6 +17,10 @@ MEETINGS = ["executive", "plenary", "office", "circulation", "other"]
 VIEWS = ["approve", "reject", "amend", "defer"]
 FLAGS = ["technical", "stability_risk", "direct_interest", "significant_disagreement", "specific_group",
          "market_related", "withheld", "exploratory_reform", "wide_public_concern"]
+LAW_LEVELS = ["law", "administrative_regulation", "local_regulation", "rule"]
+STAGES = ["initiation", "public_participation", "hearing", "expert_review", "risk_assessment",
+          "fair_competition_review", "legality_review", "collective_decision", "party_report", "publication",
+          "archiving", "execution", "post_evaluation", "adjustment"]
 MATERIALS = ["draft", "public_comment_handling", "expert_opinion_handling", "risk_report", "legality_opinion",
              "fair_competition_review", "other"]
 
@@ -49,8 +53,11 @@ def random_case_document(rnd: random.Random, index: int = 0) -> dict[str, Any]:
                            "sponsor_unit": "某承办单位", "category": g.r.choice(CATEGORIES)}
     if g.maybe(0.05):
         doc["exclusion"] = g.r.choice(["macro_control", "legislation", "emergency"])
+    if g.maybe(0.08):
+        doc["special_procedure"] = [{"law": "某特别法", "level": g.r.choice(LAW_LEVELS),
+                                     "governs": g.subset(STAGES) or ["hearing"]}]
     if g.maybe(0.05):
-        doc["special_procedure_law"] = "某特别法"
+        doc["hearing_required_by"] = {"law": "中华人民共和国价格法", "article": 23}
     doc["flags"] = {f: v for f in FLAGS if (v := g.tri()) is not None}
     for section in (_initiation, _participation, _expert, _risk, _fcr, _legality, _decision, _after):
         if g.maybe(0.85):

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Optional
@@ -33,6 +33,7 @@ class CheckResult:
     version: str
     stage: Optional[str]
     findings: list[Finding]
+    notes: list[dict[str, str]] = field(default_factory=list)     # {"zh", "en"}: what the report must add
 
 
 class Checker:
@@ -93,7 +94,15 @@ class Checker:
         findings = self.findings(facts, branches)
         stage = current_stage(facts) if self.domain.name == DECISION else None
         return CheckResult(self.domain.record_id(record), as_of, self.book.jurisdiction, self.book.version,
-                           stage, findings)
+                           stage, findings, _notes(self.domain.name, record))
+
+
+def _notes(domain: str, record) -> list[dict[str, str]]:
+    """What the report must say beyond the findings (a special procedure that displaces nothing)."""
+    if domain != DECISION:
+        return []
+    from engine.decisions.facts import special_procedure_notes
+    return special_procedure_notes(record)
 
 
 def _periods_read(book: Rulebook, compiled: list[CompiledRule]) -> list[tuple[str, str, str, str, str]]:

@@ -61,6 +61,8 @@ class Finding:
         out["facts"] = self.facts
         if self.reason is not None:
             out["reason"] = self.reason
+        if self.verdict != "not_applicable" and by_analogy(self.plan.rd, self.case_facts):
+            out["by_analogy"] = True
         return out
 
 
@@ -108,6 +110,8 @@ class FindingPlan:
         read was derived from an unverified table (a record's `@unverified` facts)."""
         if self.rd.rule.verified is False:
             return False
+        if by_analogy(self.rd, facts) and self.rd.instrument.applies_by_analogy.source is None:
+            return False        # an analogy no source states (CASE_FORMAT §2, v2)
         unverified = facts.get("@unverified")
         if unverified and not unverified.isdisjoint(self.cr.facts):
             return False
@@ -115,6 +119,15 @@ class FindingPlan:
             return True
         day = judged_date(self.rd, facts)
         return all(v is None or v.verified for v in (self.book.params[p].version_on(day) for p in self.params))
+
+
+def by_analogy(rd: RuleDef, facts: dict) -> bool:
+    """The rule's instrument does not bind the case's decision body but is applied to it by analogy."""
+    inst = rd.instrument
+    if inst.binds is None or inst.applies_by_analogy is None:
+        return False
+    level = facts.get("decision_body.level")
+    return level not in inst.binds.levels and level in inst.applies_by_analogy.to
 
 
 def judged_date(rd: RuleDef, facts: dict) -> date:

@@ -12,7 +12,8 @@ from engine.rulebook.stages import load_stages
 VERDICTS = ("violated", "satisfied", "not_applicable", "pending")
 REASON_ZH = {"not_in_force": "当时未施行", "excluded": "不适用本条例（第三条第二款）",
              "special_procedure": "适用特别程序", "condition_not_met": "条件不具备",
-             "stage_not_reached": "尚未到该环节", "calendar_unknown": "工作日安排未知"}
+             "stage_not_reached": "尚未到该环节", "calendar_unknown": "工作日安排未知",
+             "not_binding": "该文件不约束本决策机关"}
 SEVERITY_ZH = {"blocker": "阻断", "error": "违法", "warning": "警示", "info": "提示"}
 
 
@@ -38,6 +39,7 @@ def to_json(result: CheckResult, lang: str = "zh") -> dict[str, Any]:
         "stage": result.stage,
         "findings": [f.to_json(lang) for f in result.findings],
         "summary": summary(result.findings),
+        **({"notes": [n[lang] for n in result.notes]} if result.notes else {}),
     }
 
 
@@ -55,6 +57,7 @@ def to_text(result: CheckResult, title: str = "", lang: str = "zh") -> str:
         else:
             lines.append("本案所列规则均不适用（排除事项、特别程序或条件不具备）。" if zh
                          else "No rule applies to this case (excluded matter, special procedure or conditions not met).")
+    lines += [f"※ {n['zh' if zh else 'en']}" for n in result.notes] + ([""] if result.notes else [])
     for stage in load_stages():
         block = _stage_block([f for f in result.findings if f.stage == stage.id], stage_names[stage.id], zh)
         lines += block

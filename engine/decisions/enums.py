@@ -69,6 +69,25 @@ Procedure = Literal[
     "party_report",
     "publication",
 ]
+# Art. 3(2): only a law or an administrative regulation may set its own procedure (v2).
+LawLevel = Literal["law", "administrative_regulation", "local_regulation", "rule"]
+# The stages of rules/workflow.yaml that a special procedure may govern (v2).
+Stage = Literal[
+    "initiation",
+    "public_participation",
+    "hearing",
+    "expert_review",
+    "risk_assessment",
+    "fair_competition_review",
+    "legality_review",
+    "collective_decision",
+    "party_report",
+    "publication",
+    "archiving",
+    "execution",
+    "post_evaluation",
+    "adjustment",
+]
 
 
 # ---------------------------------------------------------------- constrained scalars
@@ -144,6 +163,7 @@ Text = Annotated[
 ]
 Title = Annotated[Text, MaxLen(MAX_TITLE)]
 Count = Annotated[int, Ge(0), Le(MAX_COUNT)]
+ArticleNo = Annotated[int, Ge(1), Le(MAX_COUNT)]
 
 
 def not_before(earlier: str, zh: str, en: str):

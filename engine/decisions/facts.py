@@ -18,6 +18,7 @@ from typing import Any, Iterator, Optional
 from pydantic import BaseModel
 
 from engine.decisions import record as case_model
+from engine.decisions.enums import Stage
 @dataclass(frozen=True)
 class FactType:
     kind: str                        # date | bool | int | enum | text | list (present = non-empty)
@@ -70,8 +71,32 @@ AGGREGATES: dict[str, dict[str, tuple[str, Any]]] = {
         "any_change_or_stop_without_rerun": ("bool", lambda xs: any(
             x.kind in ("change", "stop") and not x.procedures_rerun for x in xs)),
     },
+    # Art. 3(2): per stage, the law or administrative regulation that sets its procedure (v2)
+    "special_procedure": {stage: ("text", lambda xs, stage=stage: displacing_law(xs, stage))
+                          for stage in typing.get_args(Stage)},
 }
 ITEM_DATE = {"execution.reports": "reported_on", "adjustments": "decided_on"}
+DISPLACING_LEVELS = ("law", "administrative_regulation")      # Art. 3(2): nothing below may
+
+
+def displacing_law(entries: Any, stage: str) -> Optional[str]:
+    """The laws (with article) that set the procedure of `stage` and may displace the Decree, or None."""
+    laws = [f"{e.law}第{e.article}条" if e.article else e.law for e in entries
+            if e.level in DISPLACING_LEVELS and stage in e.governs]
+    return "、".join(laws) if laws else None
+
+
+def special_procedure_notes(case: Any) -> list[dict[str, str]]:
+    """A note for each special procedure set below an administrative regulation: it displaces nothing."""
+    return [{"zh": f"{e.law}（{LAW_LEVEL_ZH[e.level]}）不能排除《重大行政决策程序暂行条例》的适用："
+                   "只有法律、行政法规可以规定特别程序（第三条第二款），相关环节仍按本条例核查",
+             "en": f"{e.law} ({e.level.replace('_', ' ')}) cannot set Decree 713 aside: only a law or an "
+                   "administrative regulation may set a special procedure (Art. 3(2)); its stages are checked as usual"}
+            for e in (getattr(case, "special_procedure", None) or ()) if e.level not in DISPLACING_LEVELS]
+
+
+LAW_LEVEL_ZH = {"law": "法律", "administrative_regulation": "行政法规", "local_regulation": "地方性法规",
+                "rule": "规章"}
 DERIVED = {"collective_decision.decision_differs_from_majority": FactType("bool"),
            "as_of": FactType("date")}
 

@@ -38,7 +38,14 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "sponsor_unit": ("决策承办单位", "Sponsoring unit", "第十条"),
     "category": ("决策事项类别", "Category", "第三条第一款"),
     "exclusion": ("不适用本条例的事项", "Excluded matter", "第三条第二款"),
-    "special_procedure_law": ("规定特别程序的法律、行政法规", "Law providing a special procedure", "第四十四条"),
+    "special_procedure": ("规定特别程序的法律、行政法规（只排除其调整的环节）", "Laws setting a special procedure (displace only the stages they govern)", "第三条第二款"),
+    "special_procedure.law": ("法律、法规名称", "Law", "第三条第二款"),
+    "special_procedure.level": ("效力层级", "Level", "第三条第二款"),
+    "special_procedure.article": ("条", "Article", ""),
+    "special_procedure.governs": ("其调整的环节", "Stages it governs", "第三条第二款"),
+    "hearing_required_by": ("规定应当听证的法律、法规、规章", "Law requiring a hearing", "第十六条第一款"),
+    "hearing_required_by.law": ("名称", "Law", "第十六条第一款"),
+    "hearing_required_by.article": ("条", "Article", ""),
     "flags": ("决策事项的情形", "Facts about the matter", ""),
     "flags.technical": ("专业性、技术性较强", "Technical or specialised", "第十九条"),
     "flags.stability_risk": ("可能影响社会稳定、公共安全", "Stability or safety risk", "第二十二条"),
@@ -156,6 +163,12 @@ CHOICES_ZH: dict[str, str] = {
     "approve": "通过", "reject": "不通过", "amend": "修改后再议", "defer": "暂缓",
     "ineffective": "未达到预期效果", "many_opinions": "意见较多", "organ_deems_necessary": "决策机关认为有必要",
     "suspend": "暂停执行", "change": "变更", "stop": "停止执行",
+    "law": "法律", "administrative_regulation": "行政法规", "local_regulation": "地方性法规（不能排除本条例）",
+    "rule": "规章（不能排除本条例）",
+    "initiation": "决策启动", "public_participation": "公众参与", "expert_review": "专家论证",
+    "risk_assessment": "风险评估", "legality_review": "合法性审查", "collective_decision": "集体讨论决定",
+    "party_report": "向党委请示报告", "publication": "决策公布", "archiving": "记录归档", "execution": "决策执行",
+    "post_evaluation": "决策后评估", "adjustment": "决策调整",
 }
 
 
@@ -258,7 +271,8 @@ def model_fields(model: type[BaseModel], prefix: str = "", skip: tuple[str, ...]
 SKIP = {"public_participation": ("hearing",)}
 HEADER_SKIP = ("initiation", "public_participation", "expert_review", "risk_assessment", "fair_competition_review",
                "legality_review", "collective_decision", "party_report", "publication", "archive", "execution",
-               "post_evaluation", "adjustments")
+               "post_evaluation", "adjustments",
+               "special_procedure_law")       # v1 field: refused with a value, so never offered
 EDITABLE_STAGES = ("initiation", "public_participation", "hearing", "expert_review", "risk_assessment",
                    "fair_competition_review", "legality_review", "collective_decision", "party_report",
                    "publication", "archiving", "execution", "post_evaluation")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from engine.decisions.enums import (
     AdjustmentKind,
+    ArticleNo,
     CaseId,
     Category,
     Channel,
@@ -25,6 +27,7 @@ from engine.decisions.enums import (
     FairCompetitionConclusion,
     IsoDate,
     Jurisdiction,
+    LawLevel,
     LegalityConclusion,
     Level,
     List,
@@ -38,6 +41,7 @@ from engine.decisions.enums import (
     Proposer,
     ReviewScope,
     RiskConclusion,
+    Stage,
     Text,
     Title,
     not_before,
@@ -55,6 +59,37 @@ class DecisionBody(_Record):
 
     name: Text | None = None
     level: Level | None = None
+
+
+class SpecialProcedure(_Record):
+    """A law that sets its own procedure for some stages (Art. 3(2); CASE_FORMAT §1, v2)."""
+
+    law: Text
+    level: LawLevel
+    article: ArticleNo | None = None
+    governs: EnumList[Stage] = Field(min_length=1)
+
+
+class LawRef(_Record):
+    """A law and article, e.g. the law that makes a hearing mandatory (Art. 16(1), v2)."""
+
+    law: Text
+    article: ArticleNo | None = None
+
+
+def _refuse_v1_special_procedure_law(value: str | None) -> None:
+    """The v1 field is read only when null: with a value, show how to write `special_procedure`."""
+    if value is not None:
+        raise PydanticCustomError(
+            "yifa_migrated",
+            "special_procedure_law 已由 special_procedure 取代（格式第2版），请改写为 special_procedure:"
+            " [{law: {law}, level: law, article: 条号, governs: [该法规定程序的环节，如 public_participation,"
+            " hearing]}] / `special_procedure_law` is replaced by `special_procedure` (format v2); write"
+            " special_procedure: [{law: {law}, level: law | administrative_regulation, article: N,"
+            " governs: [the stages that law regulates, e.g. public_participation, hearing]}]",
+            {"law": value},
+        )
+    return None
 
 
 class Flags(_Record):
@@ -253,7 +288,10 @@ class Case(_Record):
     sponsor_unit: Text | None = None
     category: Category | None = None
     exclusion: Exclusion | None = None
-    special_procedure_law: Text | None = None
+    special_procedure: List[SpecialProcedure] | None = None
+    hearing_required_by: LawRef | None = None
+    # v1 field: read when null, refused with the migration hint otherwise (CASE_FORMAT §1)
+    special_procedure_law: Annotated[str | None, AfterValidator(_refuse_v1_special_procedure_law)] = None
     flags: Flags | None = None
     initiation: Initiation | None = None
     public_participation: PublicParticipation | None = None

@@ -105,6 +105,7 @@ def build_rulebook(raw: RawRulebook) -> Rulebook:
     book = Rulebook(raw.jurisdiction, tuple(j.folder for j in raw.chain), raw.digest, problems=list(raw.problems))
     sources = [(j.folder, s) for j in raw.chain for s in j.files]
     for folder, source in sources:
+        _check_binding(book, source)
         _add_parameters(book, folder, source)
         _add_periods(book, source)
     for folder, source in sources:
@@ -135,6 +136,33 @@ def _add_regime(book: Rulebook, source: SourceFile) -> None:
             return
     book.regimes.append(new)
     book.regimes.sort(key=lambda r: r.in_force_from)
+
+
+def _check_binding(book: Rulebook, source: SourceFile) -> None:
+    """Whom an instrument binds (CASE_FORMAT §2, v2): only decision-making instruments name it, the
+    levels are not repeated, an analogy reaches bodies it does not bind, and `binds` cites an article."""
+    inst = source.parsed.instrument
+    binds, analogy = inst.binds, inst.applies_by_analogy
+    if binds is None and analogy is None:
+        return
+    if inst.domain != "major_decision":
+        _problem(book, source, ("instrument", "binds" if binds else "applies_by_analogy"),
+                 "只有 major_decision 领域的文件可以写明约束哪些决策机关 / only major_decision instruments name the decision bodies they bind")
+        return
+    if binds is None:
+        _problem(book, source, ("instrument", "applies_by_analogy"),
+                 "写了 applies_by_analogy 却没有 binds / applies_by_analogy needs `binds`")
+        return
+    for key, levels in (("binds", binds.levels), ("applies_by_analogy", analogy.to if analogy else [])):
+        if len(set(levels)) != len(levels):
+            _problem(book, source, ("instrument", key), f"层级重复：{levels} / a level is listed twice")
+    both = sorted(set(binds.levels) & set(analogy.to if analogy else []))
+    if both:
+        _problem(book, source, ("instrument", "applies_by_analogy", "to"),
+                 f"{'、'.join(both)} 已由 binds 直接约束，不能同时参照适用 / already bound directly, not by analogy")
+    if binds.citation is not None and inst.articles is not None and binds.citation.article > inst.articles:
+        _problem(book, source, ("instrument", "binds", "citation"),
+                 f"本文件只有 {inst.articles} 条 / the instrument has only {inst.articles} articles")
 
 
 def _problem(book: Rulebook, source: SourceFile, loc: tuple, message: str) -> None:

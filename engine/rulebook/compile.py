@@ -70,11 +70,25 @@ def compile_rule(rd: RuleDef, book: Rulebook) -> CompiledRule:
 
 def _scope_branches(rd: RuleDef, act: str) -> list[Branch]:
     out = []
+    if rd.instrument.binds is not None:
+        out.append(Branch("not_applicable", "not_binding", _not_bound(rd)))
     if rd.instrument.subject_to_exclusion:
         out.append(Branch("not_applicable", "excluded", Present("exclusion")))
-        out.append(Branch("not_applicable", "special_procedure", Present("special_procedure_law")))
+        # Art. 3(2): a law or administrative regulation displaces only the stages it governs
+        out.append(Branch("not_applicable", "special_procedure", Present(f"special_procedure.{rd.rule.stage}")))
     out.append(Branch("not_applicable", "not_in_force", negate(_in_range(act, rd.in_force_from, rd.in_force_to))))
     return out
+
+
+BODY_LEVEL = "decision_body.level"
+
+
+def _not_bound(rd: RuleDef) -> Cond:
+    """The case's decision body is recorded and neither bound by the instrument nor under its analogy."""
+    reached = list(rd.instrument.binds.levels)
+    if rd.instrument.applies_by_analogy is not None:
+        reached += rd.instrument.applies_by_analogy.to
+    return all_of(Present(BODY_LEVEL), *(Cmp(BODY_LEVEL, "neq", level) for level in dict.fromkeys(reached)))
 
 
 def _act_branches(rd: RuleDef, act: str, requires: Cond, book: Rulebook) -> list[Branch]:

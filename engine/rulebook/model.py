@@ -29,7 +29,9 @@ Verified = Literal["V1", "V2", False]
 Severity = Literal["blocker", "error", "warning", "info"]
 Verdict = Literal["violated", "satisfied", "not_applicable", "pending"]
 Reason = Literal["not_in_force", "excluded", "special_procedure", "condition_not_met",
-                 "stage_not_reached", "calendar_unknown"]
+                 "stage_not_reached", "calendar_unknown", "running", "discretionary", "not_binding"]
+# the levels of a case's `decision_body.level` (CASE_FORMAT §1; Arts. 2, 42)
+BodyLevel = Literal["province", "city", "county", "township", "department"]
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "blocker": 3}
 
 
@@ -73,6 +75,21 @@ class InForce(Strict):
         return self
 
 
+class Binds(Strict):
+    """The decision bodies an instrument binds, by their level (CASE_FORMAT §2 "Who an instrument binds")."""
+    levels: list[BodyLevel] = Field(min_length=1)
+    citation: Optional[Citation] = None       # the article that says whom it binds
+    note: Optional[Union[str, Text]] = None
+
+
+class Analogy(Strict):
+    """Decision bodies the instrument does not bind but is applied to by analogy (参照); without a
+    `source` that states the analogy, its findings are unverified."""
+    to: list[BodyLevel] = Field(min_length=1)
+    source: Optional[str] = Field(default=None, min_length=1)
+    note: Optional[Union[str, Text]] = None
+
+
 class Instrument(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     title: str = Field(min_length=1)
@@ -83,6 +100,8 @@ class Instrument(Strict):
     source: Optional[str] = None
     verified: Verified
     subject_to_exclusion: bool = False
+    binds: Optional[Binds] = None
+    applies_by_analogy: Optional[Analogy] = None
     note: Optional[Union[str, Text]] = None
 
 

@@ -46,7 +46,8 @@ def test_the_json_report_has_exactly_the_contract_keys():
     assert set(report["summary"]) == {"violated", "satisfied", "not_applicable", "pending", "blocking"}
     for f in report["findings"]:
         assert {"rule", "verdict", "severity", "citation", "verified", "facts"} <= set(f)
-        assert set(f) <= {"rule", "verdict", "severity", "citation", "verified", "facts", "message", "reason"}
+        assert set(f) <= {"rule", "verdict", "severity", "citation", "verified", "facts", "message", "reason",
+                          "by_analogy"}
         assert isinstance(f["citation"]["article"], int)
         assert ("message" in f) == (f["verdict"] == "violated" or f.get("reason") == "calendar_unknown")
         assert ("reason" in f) == (f["verdict"] in ("not_applicable", "pending"))

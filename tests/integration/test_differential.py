@@ -42,7 +42,8 @@ def test_generated_cases_reach_every_verdict_so_the_comparison_means_something()
     verdicts = {v for v, _ in seen}
     assert verdicts == {"violated", "satisfied", "not_applicable", "pending"}
     reasons = {r for _, r in seen if r}
-    assert {"excluded", "not_in_force", "condition_not_met", "stage_not_reached"} <= reasons
+    assert {"excluded", "not_in_force", "condition_not_met", "stage_not_reached", "special_procedure",
+            "not_binding"} <= reasons
 
 
 def test_exactly_one_durable_rule_fires_per_rulebook_rule():

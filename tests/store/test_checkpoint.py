@@ -226,3 +226,14 @@ def test_checkpoints_go_to_the_instance_folder_by_default(store, capsys):
     written = list((store / "instance" / "checkpoints").glob("checkpoint-*.json"))
     assert len(written) == 1
     assert yifa("trail", "verify", "--checkpoint", str(written[0])) == 0
+
+
+def test_a_case_whose_newest_event_is_an_upload_is_held_to_its_last_case_file(store, uow, tamper, capsys):
+    with uow() as u:     # uploads record the file's digest, not the case file's
+        append_event(u.session, CASE, "zhang", "attachment.uploaded", {"attachment": "a1", "sha256": "ab" * 32})
+        u.commit()
+    assert verify(capsys)[0] == 0
+    tamper("UPDATE cases SET document = '{}' WHERE id = :c", c=CASE)
+    status, out = verify(capsys, CASE)
+    assert status == 1
+    assert f"{CASE}: edited — " in out

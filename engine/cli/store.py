@@ -1,8 +1,10 @@
 """`yifa db upgrade`, `yifa trail verify [CASE] [--checkpoint FILE [--key PUBFILE]]`,
 `yifa trail export CASE --out DIR`, `yifa trail checkpoint [--out FILE]`, `yifa trail keygen --out FILE`.
 
-Exit codes (CASE_FORMAT §7): 0 every chain intact, 1 a chain is broken, 2 an error (an unknown
-case, a database that cannot be reached or has no schema yet) — said in a sentence, no traceback.
+Exit codes (CASE_FORMAT §7): 0 every chain intact, 1 a chain is broken (or a stored record no
+longer matches its chain or the checkpoint), 2 an error (an unknown case, a database that cannot
+be reached or has no schema yet, a checkpoint or key that cannot be used) — said in a sentence,
+no traceback.
 """
 from __future__ import annotations
 
@@ -187,11 +189,11 @@ def cmd_trail_checkpoint(args: argparse.Namespace) -> int:
             taken, broken = cp.checked(uow.session, key, utcnow())
     finally:
         engine.dispose()
-    if taken is None:
+    if taken is None:   # on stderr: stdout may be the checkpoint's destination (--out -)
         for line in broken:
-            print(line)
+            print(line, file=sys.stderr)
         print(f"审计链或记录未通过校验，未写入检查点 / {len(broken)} chains or records do not verify: "
-              "no checkpoint written")
+              "no checkpoint written", file=sys.stderr)
         return EXIT_BROKEN
     if str(args.out) == "-":
         from engine.trail import canonical

@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from web import (admin, api, audit, auth, cases, cli, credit, dashboard, db, documents, errors, home,
                      i18n, rulebook, security)
+    from web.checkpoints import init_app as init_checkpoints
     from web.config import settings
     from web.nav import nav_links
 
@@ -37,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.add_template_global(nav_links)
     app.add_url_rule("/health", "health", health)
     cli.init_app(app)
+    init_checkpoints(app)       # signs the trail after writes when YIFA_TRAIL_KEY is set
     return app
 
 

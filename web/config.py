@@ -7,6 +7,9 @@
     YIFA_BEHIND_TLS=1   served over HTTPS: Secure cookies and Strict-Transport-Security
     YIFA_PROXIES=N      N trusted reverse proxies set X-Forwarded-For/-Proto (default 0)
     YIFA_DEMO=1         the sign-in page lists the demo accounts (`yifa web run --demo` sets it)
+    YIFA_TRAIL_KEY      the trail's signing key file: after a write the app signs a checkpoint
+                        into <instance>/checkpoints/ (web/checkpoints.py)
+    YIFA_CHECKPOINT_MINUTES   at most one such checkpoint per this many minutes (default 60)
 """
 from __future__ import annotations
 
@@ -47,6 +50,19 @@ def _write_private(path: Path, text: str) -> None:
         f.write(text)
 
 
+def checkpoint_minutes() -> float:
+    """`$YIFA_CHECKPOINT_MINUTES`, a positive number (default 60); anything else is refused by name."""
+    text = os.environ.get("YIFA_CHECKPOINT_MINUTES", "").strip() or "60"
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = -1.0
+    if not 0 < minutes < float("inf"):
+        raise ValueError(f"YIFA_CHECKPOINT_MINUTES 应为正数，实际为 {text!r} / "
+                         f"YIFA_CHECKPOINT_MINUTES must be a positive number, not {text!r}")
+    return minutes
+
+
 def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every setting of the app; `test_config` overrides (and may give INSTANCE_PATH)."""
     overrides = dict(test_config or {})
@@ -67,6 +83,8 @@ def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": SESSION_HOURS * 3600,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_WINDOW_SECONDS": 600,
+        "TRAIL_KEY": os.environ.get("YIFA_TRAIL_KEY", "").strip(),
+        "CHECKPOINT_MINUTES": overrides.get("CHECKPOINT_MINUTES") or checkpoint_minutes(),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -1,7 +1,10 @@
-"""`yifa db upgrade`, `yifa trail verify [CASE]`, `yifa trail export CASE --out DIR`.
+"""`yifa db upgrade`, `yifa trail verify [CASE] [--checkpoint FILE [--key PUBFILE]]`,
+`yifa trail export CASE --out DIR`, `yifa trail checkpoint [--out FILE]`, `yifa trail keygen --out FILE`.
 
-Exit codes (CASE_FORMAT §7): 0 every chain intact, 1 a chain is broken, 2 an error (an unknown
-case, a database that cannot be reached or has no schema yet) — said in a sentence, no traceback.
+Exit codes (CASE_FORMAT §7): 0 every chain intact, 1 a chain is broken (or a stored record no
+longer matches its chain or the checkpoint), 2 an error (an unknown case, a database that cannot
+be reached or has no schema yet, a checkpoint or key that cannot be used) — said in a sentence,
+no traceback.
 """
 from __future__ import annotations
 
@@ -31,7 +34,19 @@ def register(subparsers: Any) -> None:
     actions = trail.add_subparsers(metavar="ACTION")
     verify = actions.add_parser("verify", help="校验审计链 / recompute and check the hash chains")
     verify.add_argument("case", nargs="?", metavar="CASE", help="只校验此案件 / only this case's chain")
-    verify.set_defaults(run=cmd_trail_verify)
+    verify.add_argument("--checkpoint", type=Path, metavar="FILE",
+                        help="与签名检查点比对 / compare with a signed checkpoint")
+    verify.add_argument("--key", type=Path, metavar="PUBFILE",
+                        help="检查点的公钥（默认 $YIFA_TRAIL_KEY）/ the checkpoint's public key (default: $YIFA_TRAIL_KEY)")
+    verify.set_defaults(run=cmd_trail_verify_records)
+    checkpoint = actions.add_parser("checkpoint", help="写入签名检查点 / write a signed checkpoint of every chain head")
+    checkpoint.add_argument("--out", type=Path, metavar="FILE",
+                            help="文件、目录或 -（默认 $YIFA_INSTANCE/checkpoints/）/ a file, a folder or - "
+                                 "(default: $YIFA_INSTANCE/checkpoints/)")
+    checkpoint.set_defaults(run=cmd_trail_checkpoint)
+    keygen = actions.add_parser("keygen", help="生成签名密钥 / make a signing key (FILE, FILE.pub)")
+    keygen.add_argument("--out", required=True, type=Path, metavar="FILE")
+    keygen.set_defaults(run=cmd_trail_keygen)
     export = actions.add_parser("export", help="导出归档记录 / write the dossier (JSON + printable HTML)")
     export.add_argument("case", metavar="CASE")
     export.add_argument("--out", required=True, type=Path, metavar="DIR")
@@ -133,3 +148,92 @@ def cmd_trail_export(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"已导出 / written: {json_path}  {html_path}")
     return EXIT_OK
+
+
+def _refusing_checkpoint_errors(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn an unusable key or checkpoint (unreadable, malformed, forged) into a message and exit 2."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        from engine.core.errors import CheckpointError
+        try:
+            return command(args)
+        except CheckpointError as exc:
+            print(f"yifa: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+
+    return run
+
+
+@_refusing_checkpoint_errors
+@_refusing_errors
+def cmd_trail_keygen(args: argparse.Namespace) -> int:
+    from engine.core.checkpoint import generate_key
+    pub = generate_key(args.out)
+    print(f"已生成签名私钥 {args.out}（仅属主可读）与公钥 {pub} / wrote the private key {args.out} (mode 0600) "
+          f"and the public key {pub}: set YIFA_TRAIL_KEY={args.out}, give {pub} to the auditors")
+    return EXIT_OK
+
+
+@_refusing_checkpoint_errors
+@_refusing_errors
+def cmd_trail_checkpoint(args: argparse.Namespace) -> int:
+    from engine.core import checkpoint as cp
+    from engine.store.db import instance_dir
+    from engine.store.models import utcnow
+    from engine.store.uow import UnitOfWork
+    key = cp.load_private_key(cp.key_path())
+    engine = _engine()
+    try:
+        with UnitOfWork(engine, read_only=True) as uow:
+            taken, broken = cp.checked(uow.session, key, utcnow())
+    finally:
+        engine.dispose()
+    if taken is None:   # on stderr: stdout may be the checkpoint's destination (--out -)
+        for line in broken:
+            print(line, file=sys.stderr)
+        print(f"审计链或记录未通过校验，未写入检查点 / {len(broken)} chains or records do not verify: "
+              "no checkpoint written", file=sys.stderr)
+        return EXIT_BROKEN
+    if str(args.out) == "-":
+        from engine.trail import canonical
+        print(canonical(taken))
+        return EXIT_OK
+    out = args.out or instance_dir() / "checkpoints"
+    if args.out is None:
+        out.mkdir(parents=True, exist_ok=True)
+    path = cp.write(taken, out)
+    print(f"已写入检查点 / checkpoint written: {path} ({len(taken['chains'])} chains, "
+          f"{len(taken['records'])} records)")
+    return EXIT_OK
+
+
+def _verification_key(args: argparse.Namespace) -> Any:
+    from engine.core import checkpoint as cp
+    return cp.load_public_key(args.key if args.key is not None else cp.key_path())
+
+
+@_refusing_checkpoint_errors
+@_refusing_errors
+def cmd_trail_verify_records(args: argparse.Namespace) -> int:
+    """`trail verify`: the chains, then every stored record against its chain (and the checkpoint)."""
+    from engine.core import checkpoint as cp
+    from engine.core.record_states import check_records
+    from engine.store.uow import UnitOfWork
+    taken = cp.read(args.checkpoint, _verification_key(args)) if args.checkpoint is not None else None
+    status = cmd_trail_verify(args)
+    if status == EXIT_ERROR:
+        return status
+    engine = _engine()
+    try:
+        with UnitOfWork(engine, read_only=True) as uow:
+            found = check_records(uow.session, args.case)
+            if taken is not None:
+                found += [f for f in cp.compare(uow.session, taken) if args.case in (None, f.chain)]
+    finally:
+        engine.dispose()
+    for finding in found:
+        print(finding)
+    zh, en = (f"（对照 {taken['at']} 的检查点）", f" (against the checkpoint of {taken['at']})") if taken else ("", "")
+    print(f"记录{zh}：{len(found)} 处不符 / records{en}: {len(found)} mismatches")
+    return EXIT_BROKEN if found or status == EXIT_BROKEN else EXIT_OK

@@ -142,6 +142,10 @@ class UnknownCaseError(LookupError):
         super().__init__(f"未知案件 {case_id} / unknown case {case_id}")
 
 
+class CheckpointError(Exception):
+    """A trail checkpoint or its key cannot be used (unreadable, malformed, forged); the message says why."""
+
+
 class ConflictError(Exception):
     """Someone changed the case since it was read: their change is kept, this one is refused."""
 

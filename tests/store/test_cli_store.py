@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from datetime import date
 
@@ -11,11 +12,17 @@ from engine.cli.store import register
 from engine.store.db import head_revision
 from engine.decisions.models import Attachment, CaseRecord, FindingRecord
 from engine.store.models import RulebookVersion
-from engine.trail import append_event
+from engine.trail import append_event, canonical
 
 CASE = "YL-2021-007"
 VERSION = "sha256:" + "ab" * 32
 DIGEST = "cd" * 32
+DOCUMENT = {"id": CASE, "decision_body": {"name": "岳龙镇人民政府"}}
+
+
+def _sha(document: dict) -> str:
+    """The digest a case's events record of its case file (the use cases' `document_sha256`)."""
+    return hashlib.sha256(canonical(document).encode()).hexdigest()
 
 
 def yifa(*argv: str) -> int:
@@ -37,7 +44,7 @@ def recorded(configured, engine, uow):
     """A case with a hearing record (an evidence file), a check, and their trail."""
     with uow() as u:
         u.session.add(CaseRecord(id=CASE, title="岳龙镇农村生活污水治理工程", jurisdiction="CN-12/ninghe/yuelong",
-                                 stage="hearing", document={"id": CASE, "decision_body": {"name": "岳龙镇人民政府"}}))
+                                 stage="hearing", document=DOCUMENT))
         u.session.add(RulebookVersion(version=VERSION, jurisdiction="CN-12/ninghe/yuelong", files={}))
         u.session.flush()
         u.session.add(Attachment(id="a1", case_id=CASE, stage="hearing", filename="听证笔录.pdf",
@@ -47,7 +54,8 @@ def recorded(configured, engine, uow):
                   "findings": [{"rule": "MAD-PP-04", "verdict": "violated", "severity": "blocker"}]}
         u.session.add(FindingRecord(case_id=CASE, as_of=date(2024, 12, 31), rulebook_version=VERSION,
                                     jurisdiction="CN-12/ninghe/yuelong", report=report))
-        append_event(u.session, CASE, "张三", "case.create", {"title": "岳龙镇农村生活污水治理工程"})
+        append_event(u.session, CASE, "张三", "case.create", {"title": "岳龙镇农村生活污水治理工程",
+                                                              "document_sha256": _sha(DOCUMENT)})
         append_event(u.session, CASE, "张三", "stage.record",
                      {"stage": "hearing", "evidence": [{"filename": "听证笔录.pdf", "sha256": DIGEST}]})
         append_event(u.session, CASE, "李四", "case.check",
@@ -81,12 +89,16 @@ def test_trail_verify_of_an_unknown_case_exits_2(recorded, capsys):
     assert "unknown case NO-SUCH-CASE" in capsys.readouterr().err
 
 
-def test_a_case_without_events_yet_verifies(recorded, uow, capsys):
+def test_a_stored_case_without_a_chain_is_named_unchained(recorded, uow, capsys):
+    # the use cases open a case's chain in the transaction that stores it: a case without one was
+    # stored (or its chain removed) behind yifa's back
     with uow() as u:
         u.session.add(CaseRecord(id="NEW", title="t", jurisdiction="CN", document={}))
         u.commit()
-    assert yifa("trail", "verify", "NEW") == 0
-    assert "NEW: 尚无事件 / no events yet" in capsys.readouterr().out
+    assert yifa("trail", "verify", "NEW") == 1
+    out = capsys.readouterr().out
+    assert "NEW: 尚无事件 / no events yet" in out
+    assert "NEW: unchained — 存储的案卷没有审计链 / the stored case file has no trail chain" in out
 
 
 def test_an_unreachable_database_exits_2_with_a_sentence(monkeypatch, capsys):

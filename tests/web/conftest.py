@@ -49,7 +49,8 @@ def quick_hashes(monkeypatch) -> None:
 @pytest.fixture
 def app(tmp_path, monkeypatch, migrated_sqlite) -> Iterator[Flask]:
     """The app on a fresh database in a temporary instance folder; nothing read from the caller's env."""
-    for name in ("DATABASE_URL", "YIFA_SECRET_KEY", "YIFA_BEHIND_TLS", "YIFA_PROXIES", "YIFA_DEMO"):
+    for name in ("DATABASE_URL", "YIFA_SECRET_KEY", "YIFA_BEHIND_TLS", "YIFA_PROXIES", "YIFA_DEMO", "YIFA_TRAIL_KEY",
+                 "YIFA_CHECKPOINT_MINUTES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("YIFA_INSTANCE", str(tmp_path))
     shutil.copy(migrated_sqlite, tmp_path / "yifa.sqlite3")

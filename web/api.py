@@ -126,8 +126,8 @@ def list_cases() -> Any:
 def create_case() -> Any:
     """Create a case from a case file sent as JSON; 201 with its first report."""
     data = _body()
-    case = parse_case(LoadedYaml(data), REQUEST)
     as_of = _date(request.args.get("as_of"), "as_of", date.today())
+    case = parse_case(LoadedYaml(data), REQUEST, as_of)
     uow = get_uow()
     try:
         outcome = services.create_case(uow, case, current_user.username, as_of)
@@ -274,11 +274,11 @@ def check() -> Any:
                                 "engine")
     lang = request.args.get("lang", "zh")
     lang = lang if lang in ("zh", "en") else "zh"
-    case = parse_case(LoadedYaml(_body()), REQUEST)
+    as_of = _date(request.args.get("as_of"), "as_of", date.today())
+    case = parse_case(LoadedYaml(_body()), REQUEST, as_of)
     jurisdiction = request.args.get("jurisdiction") or None
     try:
-        result = check_case(case, _date(request.args.get("as_of"), "as_of", date.today()), jurisdiction,
-                            _engine(engine))
+        result = check_case(case, as_of, jurisdiction, _engine(engine))
     except InputError as e:
         raise (_jurisdiction_problem(e, REQUEST) if jurisdiction is None else e) from None
     response = jsonify(to_json(result, lang))

@@ -149,7 +149,7 @@ def new() -> Any:
     try:
         if document.get("jurisdiction") not in known_jurisdictions():
             raise InputError.single(FORM_SOURCE, "请选择已知的管辖区 / choose a known jurisdiction", "jurisdiction")
-        case = parse_case(LoadedYaml(document), FORM_SOURCE)
+        case = parse_case(LoadedYaml(document), FORM_SOURCE, _today())
         uow = get_uow()
         services.create_case(uow, case, current_user.username, as_of=_today())
     except InputError as refused:

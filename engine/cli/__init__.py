@@ -114,7 +114,7 @@ def cmd_check(args) -> int:
     worst = 0
     for path in args.cases:
         try:
-            case = load_case(path)
+            case = load_case(path, args.as_of or date.today())
             result = _check_one(case, path, args, engine)
         except InputError as e:          # this file is unreadable: say so, and go on with the others
             print(str(e), file=sys.stderr)

@@ -22,6 +22,7 @@ def register(subparsers: Any) -> None:
     actions = case.add_subparsers(metavar="ACTION")
     imp = actions.add_parser("import", help="导入案卷（一个文件无效则全部拒绝）/ import case files, all or nothing")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--as-of", type=_iso, default=None, help="核查日期 YYYY-MM-DD（默认今天）/ the day to check on")
     _actor(imp)
     imp.set_defaults(run=cmd_import)
     exp = actions.add_parser("export", help="导出案卷 / export a case file")
@@ -36,6 +37,7 @@ def register(subparsers: Any) -> None:
     rec.add_argument("case_id", metavar="ID")
     rec.add_argument("stage", metavar="STAGE")
     rec.add_argument("file", type=Path, metavar="FILE", help="该阶段的 YAML/JSON 片段 / the stage's section")
+    rec.add_argument("--as-of", type=_iso, default=None, help="核查日期 YYYY-MM-DD（默认今天）/ the day to check on")
     _actor(rec)
     rec.set_defaults(run=cmd_record)
     adv = actions.add_parser("advance", help="进入下一阶段 / enter a stage")
@@ -102,7 +104,7 @@ def _refusals(fn):
 def cmd_import(args) -> int:
     from engine.decisions.use_cases import import_cases
     with _unit() as uow:
-        outcomes = import_cases(uow, args.files, args.actor)
+        outcomes = import_cases(uow, args.files, args.actor, args.as_of)
         uow.commit()
     for o in outcomes:
         print(f"已导入 imported {o.case_id}（阶段 stage {o.stage}，违反 {o.report['summary']['violated']}）")
@@ -138,7 +140,7 @@ def cmd_record(args) -> int:
     section = load_document(args.file).data
     with _unit() as uow:
         outcome = record_evidence(uow, args.case_id, args.stage, section, args.actor,
-                                  args.expect_version, source=str(args.file))
+                                  args.expect_version, as_of=args.as_of, source=str(args.file))
         uow.commit()
     _say(outcome, f"已记录 recorded {args.stage}")
     return EXIT_OK

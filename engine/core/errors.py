@@ -51,12 +51,18 @@ def format_path(loc: Sequence[str | int]) -> str:
     return text or ROOT
 
 
+SHOWN_CHARS = 40  # a longer text is cut in a message: a refused 1,000,000-character title is not echoed
+
+
 def describe(value: Any) -> tuple[str, str]:
-    """Describe an input value for a message: (Chinese, English)."""
+    """Describe an input value for a message: (Chinese, English); a long text is cut."""
     if isinstance(value, Mapping):
         return "映射", "a mapping"
     if isinstance(value, (list, tuple)):
         return "列表", "a list"
+    if isinstance(value, str) and len(value) > SHOWN_CHARS:
+        shown = json.dumps(value[:SHOWN_CHARS], ensure_ascii=False)[:-1] + '…"'
+        return f"{shown}（共 {len(value)} 字符）", f"{shown} ({len(value)} characters)"
     if value is None or isinstance(value, (bool, int, float, str)):
         shown = json.dumps(value, ensure_ascii=False)
         return shown, shown
@@ -100,10 +106,15 @@ def translate(error: Mapping[str, Any]) -> str:
         return _got(
             f"取值无效，应为 {options} 之一", f"invalid value, expected one of {options}", value
         )
-    if kind in ("greater_than_equal", "greater_than"):
-        sign = "≥" if kind == "greater_than_equal" else ">"
-        bound = ctx.get("ge", ctx.get("gt"))
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[kind]
+        bound = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
         return _got(f"应为 {sign} {bound} 的数", f"expected a number {sign} {bound}", value)
+    if kind in ("string_too_long", "too_long"):
+        limit = ctx.get("max_length")
+        if isinstance(value, str):
+            return _got(f"文本过长，最多 {limit} 个字符", f"text too long, at most {limit} characters", value)
+        return _got(f"项数过多，最多 {limit} 项", f"too many items, at most {limit}", value)
     if kind in _SIMPLE:
         zh, en = _SIMPLE[kind]
         return _got(zh, en, value)

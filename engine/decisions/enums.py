@@ -155,13 +155,42 @@ def _no_duplicates(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return values
 
 
-IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
+def one_year_after(day: date) -> date:
+    """The same day a year later (29 February gives 28 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def not_far_after_as_of(value: date, info: Any) -> date:
+    """Refuse a date more than a year after the caller's as_of (validation context "as_of").
+
+    A record holds what was done and what is scheduled (a consultation that closes next month);
+    a date years ahead (evidence dated 2099) is a typing error, not a record. Without an as_of in
+    the context (a stored case read back) nothing is checked.
+    """
+    as_of = (info.context or {}).get("as_of")
+    if as_of is not None and value > (limit := one_year_after(as_of)):
+        raise PydanticCustomError(
+            "yifa_date_future",
+            "日期晚于核查日 {as_of} 一年以上（最晚 {limit}），实际为 {got_zh}"
+            " / date more than a year after as_of {as_of} (at most {limit}), got {got_en}",
+            {"as_of": as_of.isoformat(), "limit": limit.isoformat(), **_got(value.isoformat())},
+        )
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(parse_iso_date), AfterValidator(not_far_after_as_of)]
 MAX_TEXT, MAX_TITLE, MAX_COUNT = 20_000, 200, 10**9   # a note, a title, a count: beyond these the input is not a record
 Text = Annotated[
     str, AfterValidator(_non_blank), MaxLen(MAX_TEXT),
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT}),
 ]
-Title = Annotated[Text, MaxLen(MAX_TITLE)]
+Title = Annotated[  # its own bound, not Text's: a long title is refused at 200, not at 20,000
+    str, AfterValidator(_non_blank), MaxLen(MAX_TITLE),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TITLE}),
+]
 Count = Annotated[int, Ge(0), Le(MAX_COUNT)]
 ArticleNo = Annotated[int, Ge(1), Le(MAX_COUNT)]
 

@@ -8,6 +8,7 @@ absent or null is None ("not recorded yet"); lists are tuples so a Case cannot b
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
@@ -47,6 +48,7 @@ from engine.decisions.enums import (
     not_before,
 )
 from engine.core.errors import InputError, problems_from_errors
+from engine.decisions.date_order import impossible_orders
 from engine.core.yamlio import LoadedYaml, load_document
 
 
@@ -187,6 +189,10 @@ class RiskAssessment(_Record):
     conclusion: RiskConclusion | None = None
     reassessed_on: IsoDate | None = None
 
+    # A re-assessment (Art. 24: after the draft is adjusted) repeats an assessment already done.
+    _reassessed_after_assessment = field_validator("reassessed_on")(not_before(
+        "completed_on", "重新评估不得早于风险评估完成日期", "the risk cannot be reassessed before it was first assessed"))
+
 
 class FairCompetitionReview(_Record):
     """公平竞争审查 (only if flags.market_related)."""
@@ -208,6 +214,10 @@ class LegalityReview(_Record):
     legal_adviser_opinion: bool | None = None
     replaced_by_consultation: bool | None = None
     legal_risk_statement: bool | None = None
+
+    # The opinion is given on the draft submitted for review (Art. 26(1)): it cannot precede it.
+    _opinion_after_submission = field_validator("opinion_on")(not_before(
+        "submitted_on", "审查意见不得早于送审日期", "the review opinion cannot precede the submission of the draft"))
 
 
 class CollectiveDecision(_Record):
@@ -328,18 +338,25 @@ def _unknown_field(loc: tuple[Any, ...]) -> str | None:
     return f'未知字段（是否应为 "{close[0]}"？）/ unknown field (did you mean "{close[0]}"?)'
 
 
-def parse_case(loaded: LoadedYaml, filename: str) -> Case:
-    """Validate loaded data as a case file; raise one InputError listing every problem."""
+def parse_case(loaded: LoadedYaml, filename: str, as_of: date | None = None) -> Case:
+    """Validate loaded data as a case file; raise one InputError listing every problem.
+
+    With `as_of` (the day the caller checks or records on), a date more than a year after it is
+    refused; without it (a stored case read back) dates are not bounded.
+    """
     try:
-        return Case.model_validate(loaded.data)
+        case = Case.model_validate(loaded.data, context={"as_of": as_of})
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
+    else:
+        if not (errors := impossible_orders(case)):
+            return case
     raise InputError(problems_from_errors(errors, filename, loaded.line_of, _unknown_field))
 
 
-def load_case(path: Path | str) -> Case:
-    """Read and validate a case file (.yaml, .yml or .json)."""
-    return parse_case(load_document(path), str(path))
+def load_case(path: Path | str, as_of: date | None = None) -> Case:
+    """Read and validate a case file (.yaml, .yml or .json); `as_of` as for parse_case."""
+    return parse_case(load_document(path), str(path), as_of)
 
 
 def case_json_schema() -> dict[str, Any]:

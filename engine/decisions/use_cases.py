@@ -97,8 +97,8 @@ def _event_payload(what: dict, document: dict, report: dict, version: int) -> di
                          | ({"reason": f["reason"]} if "reason" in f else {}) for f in report["findings"]]}
 
 
-def _parse(document: dict, source: str) -> Case:
-    return parse_case(LoadedYaml(document), source)
+def _parse(document: dict, source: str, as_of: Optional[date] = None) -> Case:
+    return parse_case(LoadedYaml(document), source, as_of)
 
 
 def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: Optional[date] = None,
@@ -151,8 +151,8 @@ def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, act
     require_recorder(uow.session, actor, stage, record)
     before = get_section(record.document, stage)
     document = with_section(record.document, stage, section)
-    case = _parse(document, source)
     as_of = as_of or date.today()
+    case = _parse(document, source, as_of)
     result, report = _check(uow, case, as_of, actor)
     _guard_entries(uow, record, case, document, (result, report), as_of, actor,
                    {"evidence_for": stage, "evidence_sha256": _sha(section)})
@@ -348,7 +348,7 @@ def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: Optional
     cases, problems, seen = [], [], set()
     for path in paths:
         try:
-            case = load_case(path)
+            case = load_case(path, as_of or date.today())
         except InputError as e:
             problems += e.problems
             continue

@@ -255,3 +255,19 @@ def test_bad_evidence_is_refused_with_its_file_and_field(decided):
     done = yifa("case", "record", CASE, "legality_review", bad, "--as", "li")
     assert done.returncode == 2
     assert str(bad) in done.stderr and "legality_review.conclusion" in done.stderr and "invalid value" in done.stderr
+
+
+def test_evidence_or_a_file_dated_more_than_a_year_after_as_of_is_refused_naming_the_field(imported):
+    yifa = imported
+    late = yifa.file("late-review.yaml", {**LEGALITY_SUBMITTED, "submitted_on": "2099-04-22"})
+    done = yifa("case", "record", CASE, "legality_review", late, "--as", "li", "--as-of", "2025-04-22")
+    assert done.returncode == 2
+    assert "legality_review.submitted_on" in done.stderr and "2026-04-22" in done.stderr
+    assert "legality_review" not in yifa.stored(CASE)
+    assert "recorded legality_review" in yifa.ok("case", "record", CASE, "legality_review",
+                                                 yifa.file("review.yaml", LEGALITY_SUBMITTED), "--as", "li",
+                                                 "--as-of", "2025-04-22")
+    doc = yaml.safe_load(draft(yifa, "NH-LATE").read_text(encoding="utf-8"))
+    future = yifa.file("NH-LATE.yaml", {**doc, "expert_review": {**doc.get("expert_review", {}), "held_on": "2099-01-01"}})
+    refused = yifa("case", "import", future, "--as", "zhang", "--as-of", "2025-04-22")
+    assert refused.returncode == 2 and "expert_review.held_on" in refused.stderr

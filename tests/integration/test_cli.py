@@ -193,3 +193,20 @@ def test_with_several_files_a_malformed_one_is_reported_and_the_others_still_che
     assert proc.returncode == 2
     assert [json.loads(x)["case"] for x in proc.stdout.strip().splitlines()] == ["NH-2025-003", "YL-2024-011"]
     assert "bad.yaml" in proc.stderr and "collective_decision.held_on" in proc.stderr
+
+
+def test_a_date_more_than_a_year_after_as_of_exits_2_naming_the_field_and_the_limit(tmp_path):
+    path = tmp_path / "late.yaml"
+    path.write_text("id: A\ntitle: x\nexpert_review: {held_on: 2099-01-01}\n", encoding="utf-8")
+    proc = yifa("check", path, "--as-of", "2025-01-15")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "late.yaml:3" in proc.stderr and "expert_review.held_on" in proc.stderr and "2026-01-15" in proc.stderr
+    assert yifa("check", path, "--as-of", "2098-06-01").returncode != 2
+
+
+def test_a_period_that_ends_before_it_starts_exits_2_naming_the_later_field(tmp_path):
+    path = tmp_path / "order.yaml"
+    path.write_text("id: A\ntitle: x\nlegality_review: {submitted_on: 2025-05-20, opinion_on: 2025-05-02}\n",
+                    encoding="utf-8")
+    proc = yifa("check", path, "--as-of", "2025-06-01")
+    assert proc.returncode == 2 and "legality_review.opinion_on" in proc.stderr and "submitted_on" in proc.stderr

@@ -395,3 +395,64 @@ def test_a_title_over_200_characters_a_note_over_20000_and_a_31_digit_count_are_
     assert "legality_review.reviewer" in _problems_of({"legality_review": {"reviewer": "x" * 20_001}})
     assert "public_participation.comments_received" in _problems_of(
         {"public_participation": {"comments_received": 10 ** 30}})
+
+
+def _problems_on(document: dict, as_of: date) -> dict[str, str]:
+    from engine.core.yamlio import LoadedYaml
+    try:
+        parse_case(LoadedYaml({"id": "X", "title": "t", **document}), "case.yaml", as_of)
+    except InputError as e:
+        return {p.path: p.message for p in e.problems}
+    return {}
+
+
+def test_an_opinion_before_its_submission_and_a_reassessment_before_the_assessment_are_refused():
+    problems = _problems_of({"legality_review": {"submitted_on": "2021-05-20", "opinion_on": "2021-05-19"},
+                             "risk_assessment": {"completed_on": "2021-05-12", "reassessed_on": "2021-05-11"}})
+    assert "submitted_on" in problems["legality_review.opinion_on"]
+    assert "completed_on" in problems["risk_assessment.reassessed_on"]
+    assert _problems_of({"legality_review": {"submitted_on": "2021-05-20", "opinion_on": "2021-05-20"}}) == {}
+
+
+def test_acts_on_the_draft_before_the_proposal_and_on_the_decision_before_it_was_made_are_refused_by_field():
+    problems = _problems_of({
+        "initiation": {"proposed_on": "2021-03-01"},
+        "legality_review": {"submitted_on": "2021-02-27"},
+        "collective_decision": {"held_on": "2021-06-10"},
+        "post_evaluation": {"completed_on": "2021-06-09"},
+        "adjustments": [{"kind": "suspend", "decided_on": "2021-06-11"}, {"kind": "stop", "decided_on": "2021-06-01"}]})
+    assert set(problems) == {"legality_review.submitted_on", "post_evaluation.completed_on", "adjustments[1].decided_on"}
+    assert "initiation.proposed_on" in problems["legality_review.submitted_on"]
+    assert "collective_decision.held_on：2021-06-10" in problems["adjustments[1].decided_on"]
+
+
+def test_unlawful_but_possible_orders_are_kept_for_the_rules_to_judge():
+    # a decision before the legality review (Art. 25(2)), a hearing announced on its day (Art. 16(2)),
+    # a risk assessment after the submission, publication before the Party report (Art. 31)
+    assert _problems_of({
+        "initiation": {"proposed_on": "2021-03-01"},
+        "public_participation": {"hearing": {"notice_published_on": "2021-04-21", "held_on": "2021-04-20"}},
+        "risk_assessment": {"completed_on": "2021-06-01"},
+        "legality_review": {"submitted_on": "2021-05-20"},
+        "collective_decision": {"held_on": "2021-05-10"},
+        "party_report": {"reported_on": "2021-06-20"},
+        "publication": {"published_on": "2021-06-12"},
+        "execution": {"reports": [{"reported_on": "2021-05-01"}]}}) == {}
+
+
+def test_a_date_more_than_a_year_after_as_of_is_refused_naming_the_field_and_the_limit():
+    document = {"expert_review": {"held_on": "2099-01-01"}}
+    message = _problems_on(document, date(2024, 2, 29))["expert_review.held_on"]
+    assert "2025-02-28" in message and "2024-02-29" in message and "2099-01-01" in message
+    assert _problems_on({"expert_review": {"held_on": "2025-02-28"}}, date(2024, 2, 29)) == {}
+    assert _problems_of(document) == {}   # a stored case read back without as_of is not bounded
+    nested = _problems_on({"execution": {"reports": [{"reported_on": "2030-01-01"}]}}, date(2025, 1, 1))
+    assert "execution.reports[0].reported_on" in nested
+
+
+def test_a_refused_long_text_is_not_echoed_whole_and_the_limit_is_named():
+    message = _problems_of({"title": "长" * 1_000_000})["title"]
+    assert len(message) < 300
+    assert "最多 200 个字符" in message and "1000000" in message and "at most 200 characters" in message
+    count = _problems_of({"public_participation": {"comments_received": 10 ** 30}})["public_participation.comments_received"]
+    assert "≤ 1000000000" in count

@@ -83,6 +83,28 @@ def test_a_bad_case_file_gives_400_with_every_problem_and_its_field_path(client,
     assert unknown.status_code == 400 and unknown.get_json()["error"]["problems"][0]["path"] == "jurisdiction"
 
 
+def test_impossible_dates_give_400_with_the_field_path_and_nothing_is_stored(client, token_of):
+    official = token_of("official")
+    case = demo_data.drafted_road_case("T-9", "村道")
+    backwards = {**case, "legality_review": {**demo_data.LEGALITY_SUBMITTED, "opinion_on": "2025-04-01"}}
+    for path in ("/api/check?as_of=2025-04-28", "/api/cases?as_of=2025-04-28"):
+        response = client.post(path, json=backwards, headers=bearer(official))
+        assert response.status_code == 400, response.get_json()
+        assert [p["path"] for p in response.get_json()["error"]["problems"]] == ["legality_review.opinion_on"]
+    late = {**case, "legality_review": {**demo_data.LEGALITY_SUBMITTED, "submitted_on": "2099-04-22"}}
+    refused = client.post("/api/cases?as_of=2025-04-28", json=late, headers=bearer(official))
+    assert refused.status_code == 400
+    problem = refused.get_json()["error"]["problems"][0]
+    assert problem["path"] == "legality_review.submitted_on" and "2026-04-28" in problem["message"]
+    assert client.get("/api/cases", headers=bearer(official)).get_json()["cases"] == []
+    assert client.post("/api/cases?as_of=2025-04-28", json=case, headers=bearer(official)).status_code == 201
+    put = client.put("/api/cases/T-9/stages/legality_review",
+                     json={"section": {**demo_data.LEGALITY_SUBMITTED, "submitted_on": "2099-04-22"}, "as_of": "2025-04-28"},
+                     headers=bearer(token_of("legality_reviewer")))
+    assert put.status_code == 400 and put.get_json()["error"]["problems"][0]["path"] == "legality_review.submitted_on"
+    assert "legality_review" not in client.get("/api/cases/T-9", headers=bearer(official)).get_json()["document"]
+
+
 def _road_case(case_id: str) -> dict:
     case = demo_data.drafted_road_case(case_id, "测试村道")
     return {**case, "legality_review": demo_data.LEGALITY_SUBMITTED, "collective_decision": demo_data.MEETING}

@@ -183,6 +183,35 @@ def test_invalid_evidence_is_shown_again_with_the_problem_at_its_field(client, l
     assert 'value="2025-02-30"' in html
 
 
+def test_a_consultation_closing_before_it_opens_is_refused_at_its_field_and_nothing_is_stored(client, login_as, post_form, uow, road_case):
+    login_as("official", username="official")
+    before = stored(uow)
+    page = f"/cases/{CASE}/stages/public_participation"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation"],
+                                "public_participation.consultation.opened_on": "2025-03-03",
+                                "public_participation.consultation.closes_on": "2025-02-01"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'id="f-public_participation-consultation-closes_on-error"[^>]*>[^<]*早于开始日期', html)
+    after = stored(uow)
+    assert (after.version, after.document) == (before.version, before.document)
+
+
+def test_evidence_dated_more_than_a_year_ahead_is_refused_at_its_field(client, login_as, post_form, uow, road_case, monkeypatch):
+    import web.cases
+    monkeypatch.setattr(web.cases, "_today", lambda: date(2025, 4, 28))
+    login_as("official", username="official")
+    before = stored(uow)
+    page = f"/cases/{CASE}/stages/expert_review"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(page, {"version": version, "expert_review.held_on": "2099-04-11"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'id="f-expert_review-held_on-error"[^>]*>[^<]*2026-04-28', html)
+    assert stored(uow).version == before.version and stored(uow).document == before.document
+
+
 def test_two_saves_from_the_same_version_the_second_is_refused_naming_the_change(client, login_as, post_form, road_case):
     login_as("official", username="official")
     page = f"/cases/{CASE}/stages/initiation"

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
+from engine.core import clock
 from engine.decisions import use_cases as services
 from engine.accounts.access import RECORDERS
 from engine.decisions.record import parse_case
@@ -123,7 +124,7 @@ def create_case() -> Any:
     """Create a case from a case file sent as JSON; 201 with its first report."""
     data = _body()
     case = parse_case(LoadedYaml(data), REQUEST)
-    as_of = _date(request.args.get("as_of"), "as_of", date.today())
+    as_of = _date(request.args.get("as_of"), "as_of", clock.today())
     uow = get_uow()
     try:
         outcome = services.create_case(uow, case, current_user.username, as_of)
@@ -157,7 +158,7 @@ def case_report(case_id: str) -> Any:
 
     `?rulebook=then` gives the report under the rulebook version that last judged the case.
     """
-    as_of = _date(request.args.get("as_of"), "as_of", date.today())
+    as_of = _date(request.args.get("as_of"), "as_of", clock.today())
     replay = services.recheck_case(get_uow(), case_id, as_of)
     return jsonify(replay.then if request.args.get("rulebook") == "then" else replay.now)
 
@@ -172,7 +173,7 @@ def record_evidence(case_id: str, stage: str) -> Any:
     uow = get_uow()
     outcome = services.record_evidence(uow, case_id, stage, data["section"], current_user.username,
                                        expected_version=_version(data),
-                                       as_of=_date(data.get("as_of"), "as_of", date.today()), source=REQUEST)
+                                       as_of=_date(data.get("as_of"), "as_of", clock.today()), source=REQUEST)
     uow.commit()
     return jsonify(_outcome(outcome))
 
@@ -183,7 +184,7 @@ def advance(case_id: str) -> Any:
     """Enter a stage on a day: {stage, on, version}; 409 with the blocking rules and their articles."""
     data = _body()
     stage = _text(data, "stage")
-    on = _date(data.get("on"), "on", date.today())
+    on = _date(data.get("on"), "on", clock.today())
     uow = get_uow()
     try:
         outcome = services.advance_stage(uow, case_id, stage, current_user.username, on,
@@ -207,7 +208,7 @@ def adjust(case_id: str) -> Any:
         raise InputError.single(REQUEST, "应为布尔值 true 或 false / expected a boolean (true or false)", "urgent")
     uow = get_uow()
     outcome = services.adjust_decision(uow, case_id, _text(data, "kind"), _text(data, "reason"),
-                                       current_user.username, _date(data.get("on"), "on", date.today()),
+                                       current_user.username, _date(data.get("on"), "on", clock.today()),
                                        urgent=urgent, expected_version=_version(data))
     uow.commit()
     return jsonify(_outcome(outcome))
@@ -265,7 +266,7 @@ def check() -> Any:
     case = parse_case(LoadedYaml(_body()), REQUEST)
     jurisdiction = request.args.get("jurisdiction") or None
     try:
-        result = check_case(case, _date(request.args.get("as_of"), "as_of", date.today()), jurisdiction,
+        result = check_case(case, _date(request.args.get("as_of"), "as_of", clock.today()), jurisdiction,
                             _engine(engine))
     except InputError as e:
         raise (_jurisdiction_problem(e, REQUEST) if jurisdiction is None else e) from None

@@ -7,6 +7,8 @@
     YIFA_BEHIND_TLS=1   served over HTTPS: Secure cookies and Strict-Transport-Security
     YIFA_PROXIES=N      N trusted reverse proxies set X-Forwarded-For/-Proto (default 0)
     YIFA_DEMO=1         the sign-in page lists the demo accounts (`yifa web run --demo` sets it)
+    YIFA_TODAY          the day the instance takes as today, YYYY-MM-DD (engine/core/clock.py);
+                        default the machine's day
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.core import clock
 from engine.store.db import database_url, instance_dir
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -50,6 +53,7 @@ def _write_private(path: Path, text: str) -> None:
 def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every setting of the app; `test_config` overrides (and may give INSTANCE_PATH)."""
     overrides = dict(test_config or {})
+    clock.today()               # a bad YIFA_TODAY stops the start, naming the variable
     instance = Path(overrides.get("INSTANCE_PATH") or instance_dir()).resolve()
     instance.mkdir(parents=True, exist_ok=True)
     behind_tls = bool(overrides.get("BEHIND_TLS", _flag("YIFA_BEHIND_TLS")))

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.core import clock
 from engine.accounts.access import require_recorder, require_role
 from engine.decisions.record import Case, case_to_document, load_case, parse_case
 from engine.core.check import CheckResult, checker_for
@@ -106,7 +107,7 @@ def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: Optional[date] =
     if uow.session.get(CaseRecord, case.id) is not None:
         raise InputError.single(case.id, f"案件 {case.id} 已存在 / case {case.id} already exists", "id")
     document = case_to_document(case)
-    result, report = _check(uow, case, as_of or date.today(), actor)
+    result, report = _check(uow, case, as_of or clock.today(), actor)
     record = CaseRecord(id=case.id, title=case.title, jurisdiction=case.jurisdiction, stage=result.stage,
                         document=document, created_by=actor, workflow={"reopened": [], "suspended": False})
     try:
@@ -146,7 +147,7 @@ def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, act
     before = get_section(record.document, stage)
     document = with_section(record.document, stage, section)
     case = _parse(document, source)
-    result, report = _check(uow, case, as_of or date.today(), actor)
+    result, report = _check(uow, case, as_of or clock.today(), actor)
     _store(uow, record, document, result.stage)  # the case row first: a concurrent writer gets a conflict
     revision = _add_evidence(uow, case_id, stage, section, actor)
     _save_findings(uow, case_id, result, report)

@@ -8,9 +8,7 @@ verifies and is exported. No command ever shows a traceback.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ import yaml
 
 from engine.decisions.record import case_to_document, load_case
 from engine.core.yamlio import dump_yaml
+from tests.yifa_cli import run_yifa
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = "NH-2025-003"
@@ -36,12 +35,9 @@ class Instance:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "YIFA_RULES")}
-        self.env.update(PYTHONPATH=str(ROOT), YIFA_INSTANCE=str(folder / "instance"))
 
     def __call__(self, *argv: object) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "engine.cli", *map(str, argv)], cwd=self.folder, env=self.env,
-                              capture_output=True, text=True, timeout=180)
+        done = run_yifa(self.folder / "instance", *argv, cwd=self.folder)
         assert "Traceback" not in done.stderr and "Traceback" not in done.stdout, done.stderr
         return done
 
@@ -60,14 +56,11 @@ class Instance:
 
 
 @pytest.fixture
-def yifa(tmp_path) -> Instance:
-    """An instance with its schema and three people: an official, a legality reviewer, a secretary."""
-    run = Instance(tmp_path)
-    assert "(head)" in run.ok("db", "upgrade")
-    assert (tmp_path / "instance" / "yifa.sqlite3").is_file()
-    for user, role in (("zhang", "official"), ("li", "legality_reviewer"), ("wang", "secretary")):
-        assert f"added {user}" in run.ok("user", "add", user, "--role", role, "--name", user.title())
-    return run
+def yifa(cli_instance, tmp_path) -> Instance:
+    """An instance after `yifa db upgrade` and `yifa user add` of an official (zhang), a legality reviewer
+    (li), a secretary (wang): the database tests/conftest.py made once, copied."""
+    assert cli_instance == tmp_path / "instance"
+    return Instance(tmp_path)
 
 
 def draft(yifa: Instance, case_id: str = CASE) -> Path:

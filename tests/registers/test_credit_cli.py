@@ -8,14 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from engine.accounts.use_cases import create_user
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 REGISTER = FIXTURES / "penalties.csv"
 
 
 @pytest.fixture
-def yifa(db_url, tmp_path):
-    """Run `python -m engine.cli …` on the test database; never a traceback."""
+def yifa(db_url, uow, tmp_path):
+    """Run `python -m engine.cli …` on the test database (migrated: a copy of the session's template,
+    tests/conftest.py) where zhang is an official; never a traceback."""
+    with uow() as u:
+        create_user(u.session, "zhang", "Zhang", ["official"])
+        u.commit()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "YIFA_INSTANCE": str(tmp_path / "instance"),
            "DATABASE_URL": db_url}
 
@@ -26,7 +32,6 @@ def yifa(db_url, tmp_path):
         assert "Traceback" not in err, err
         return proc.returncode, proc.stdout, out, err
 
-    assert run("user", "add", "zhang", "--role", "official")[0] == 0
     return run
 
 

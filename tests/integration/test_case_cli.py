@@ -88,6 +88,7 @@ def decided(imported) -> Instance:
     return yifa
 
 
+@pytest.mark.slow
 def test_db_upgrade_and_user_add_set_up_an_instance_once(yifa):
     assert "(head)" in yifa.ok("db", "upgrade")                   # again: nothing to do, still at head
     again = yifa("user", "add", "zhang", "--role", "official")
@@ -96,6 +97,7 @@ def test_db_upgrade_and_user_add_set_up_an_instance_once(yifa):
     assert bad_role.returncode == 2 and "unknown role" in bad_role.stderr
 
 
+@pytest.mark.slow
 def test_the_meeting_is_refused_until_the_legality_review_has_its_opinion(imported):
     yifa = imported
     before = yifa.stored(CASE)
@@ -127,6 +129,7 @@ def test_the_meeting_is_refused_until_the_legality_review_has_its_opinion(import
     assert {b["rule"] for b in events[4]["payload"]["blockers"]} >= {"MAD-LEG-01"}
 
 
+@pytest.mark.slow
 def test_publication_before_the_party_report_is_refused_then_follows_it(decided):
     yifa = decided
     early = yifa("case", "advance", CASE, "publication", "--as", "wang", "--on", "2025-05-18")
@@ -139,6 +142,7 @@ def test_publication_before_the_party_report_is_refused_then_follows_it(decided)
     assert stored["publication"]["published_on"] == "2025-05-30"
 
 
+@pytest.mark.slow
 def test_an_export_gives_back_the_stored_case_file_and_imports_again(decided):
     yifa = decided
     exported = yifa.ok("case", "export", CASE)
@@ -155,6 +159,7 @@ def test_an_export_gives_back_the_stored_case_file_and_imports_again(decided):
     assert again.returncode == 2 and f"{path}: id:" in again.stderr and "already exists" in again.stderr
 
 
+@pytest.mark.slow
 def test_a_change_under_article_37_lists_the_reopened_stages(decided):
     yifa = decided
     yifa.ok("case", "advance", CASE, "party_report", "--as", "wang", "--on", "2025-05-20")
@@ -169,6 +174,7 @@ def test_a_change_under_article_37_lists_the_reopened_stages(decided):
     assert no_reason.returncode == 2 and "reason" in no_reason.stderr
 
 
+@pytest.mark.slow
 def test_the_trail_verifies_and_is_exported_as_json_and_html(decided):
     yifa = decided
     verified = yifa("trail", "verify", CASE)
@@ -184,6 +190,7 @@ def test_the_trail_verifies_and_is_exported_as_json_and_html(decided):
     assert CASE in html and "导入案件" in html and "进入环节" in html
 
 
+@pytest.mark.slow
 def test_a_stale_version_is_refused_as_a_conflict_naming_the_change(decided):
     yifa = decided
     stale = yifa("case", "advance", CASE, "party_report", "--as", "wang", "--on", "2025-05-20", "--expect-version", 1)
@@ -191,6 +198,7 @@ def test_a_stale_version_is_refused_as_a_conflict_naming_the_change(decided):
     assert "party_report" not in yifa.stored(CASE)
 
 
+@pytest.mark.slow
 def test_the_wrong_role_an_unknown_user_and_an_unknown_case_exit_2_with_a_sentence(decided):
     yifa = decided
     legality = yifa.folder / "legality.yaml"
@@ -220,6 +228,7 @@ def test_the_wrong_role_an_unknown_user_and_an_unknown_case_exit_2_with_a_senten
     assert yifa("trail", "verify").returncode == 0
 
 
+@pytest.mark.slow
 def test_bad_evidence_is_refused_with_its_file_and_field(decided):
     yifa = decided
     bad = yifa.file("bad-review.yaml", {**LEGALITY_REVIEW, "conclusion": "maybe"})

@@ -3,6 +3,7 @@
 The instance (`cli_instance`, tests/conftest.py) is a copy of one made by `yifa db upgrade` and `yifa user
 add` once per session: zhang is an official, liu a legal advisor.
 """
+import pytest
 from pathlib import Path
 
 from tests.yifa_cli import run_yifa
@@ -16,6 +17,7 @@ def yifa(instance, *args):
     return proc
 
 
+@pytest.mark.slow
 def test_a_register_is_imported_refused_whole_when_bad_and_exported(cli_instance):
     bad = yifa(cli_instance, "docs", "import", FIXTURES / "two-bad-rows.csv", "--as", "zhang")
     assert bad.returncode == 2 and "row" in bad.stderr
@@ -26,6 +28,7 @@ def test_a_register_is_imported_refused_whole_when_bad_and_exported(cli_instance
     assert yifa(cli_instance, "trail", "verify").returncode == 0
 
 
+@pytest.mark.slow
 def test_a_clean_up_review_is_recorded_by_a_reviewer_and_refused_to_others(cli_instance):
     import csv
     with open(FIXTURES / "yuelong-register.csv", encoding="utf-8-sig", newline="") as f:
@@ -40,6 +43,7 @@ def test_a_clean_up_review_is_recorded_by_a_reviewer_and_refused_to_others(cli_i
     assert "repealed" in row and "2025-06-01" in row
 
 
+@pytest.mark.slow
 def test_the_register_is_scanned_as_of_a_day_in_each_format(cli_instance):
     import json
     assert yifa(cli_instance, "docs", "import", FIXTURES / "yuelong-register.csv", "--as", "zhang").returncode == 0
@@ -64,6 +68,7 @@ def test_the_register_is_scanned_as_of_a_day_in_each_format(cli_instance):
     assert "NDOC-VAL-04" in rows.stdout
 
 
+@pytest.mark.slow
 def test_a_csv_file_is_scanned_without_importing_and_a_bad_one_is_refused(tmp_path):
     scanned = yifa(tmp_path, "docs", "scan", "--file", FIXTURES / "yuelong-register.csv", "--as-of", "2024-06-01",
                    "--format", "json")

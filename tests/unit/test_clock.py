@@ -42,6 +42,7 @@ def test_a_bad_yifa_today_is_refused_naming_the_variable(monkeypatch, bad):
     assert "环境变量" in message
 
 
+@pytest.mark.slow
 def test_the_cli_says_a_bad_yifa_today_in_a_sentence_not_a_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "engine.cli", "docs", "scan", "--file",
                            ROOT / "tests" / "registers" / "fixtures" / "yuelong-register.csv"],

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
+from engine.core import clock
 from engine.decisions import use_cases as services
 from engine.accounts.access import RECORDERS
 from engine.decisions.record import parse_case
@@ -118,7 +119,7 @@ def list_cases() -> Any:
         "overdue": bool(c.overdue), "overdue_rules": [{"rule": o.rule, "due_on": o.due_on} for o in c.overdue],
         "next_due": c.next_due.isoformat() if c.next_due else None,
         "violated": c.violated, "blocking": c.blocking}
-        for c in case_summaries(get_uow().session, as_of=_date(request.args.get("as_of"), "as_of", date.today()))]})
+        for c in case_summaries(get_uow().session, as_of=_date(request.args.get("as_of"), "as_of", clock.today()))]})
 
 
 @bp.post("/cases")
@@ -126,7 +127,7 @@ def list_cases() -> Any:
 def create_case() -> Any:
     """Create a case from a case file sent as JSON; 201 with its first report."""
     data = _body()
-    as_of = _date(request.args.get("as_of"), "as_of", date.today())
+    as_of = _date(request.args.get("as_of"), "as_of", clock.today())
     case = parse_case(LoadedYaml(data), REQUEST, as_of)
     uow = get_uow()
     try:
@@ -161,7 +162,7 @@ def case_report(case_id: str) -> Any:
 
     `?rulebook=then` gives the report under the rulebook version that last judged the case.
     """
-    as_of = _date(request.args.get("as_of"), "as_of", date.today())
+    as_of = _date(request.args.get("as_of"), "as_of", clock.today())
     replay = services.recheck_case(get_uow(), case_id, as_of)
     return jsonify(replay.then if request.args.get("rulebook") == "then" else replay.now)
 
@@ -177,7 +178,7 @@ def record_evidence(case_id: str, stage: str) -> Any:
     try:
         outcome = services.record_evidence(uow, case_id, stage, data["section"], current_user.username,
                                            expected_version=_version(data),
-                                           as_of=_date(data.get("as_of"), "as_of", date.today()), source=REQUEST)
+                                           as_of=_date(data.get("as_of"), "as_of", clock.today()), source=REQUEST)
     except services.GateClosedError as refused:   # evidence that enters a closed stage; kept in the trail
         return _gate_closed(case_id, refused)
     uow.commit()
@@ -198,7 +199,7 @@ def advance(case_id: str) -> Any:
     """Enter a stage on a day: {stage, on, version}; 409 with the blocking rules and their articles."""
     data = _body()
     stage = _text(data, "stage")
-    on = _date(data.get("on"), "on", date.today())
+    on = _date(data.get("on"), "on", clock.today())
     uow = get_uow()
     try:
         outcome = services.advance_stage(uow, case_id, stage, current_user.username, on,
@@ -219,7 +220,7 @@ def adjust(case_id: str) -> Any:
         raise InputError.single(REQUEST, "应为布尔值 true 或 false / expected a boolean (true or false)", "urgent")
     uow = get_uow()
     outcome = services.adjust_decision(uow, case_id, _text(data, "kind"), _text(data, "reason"),
-                                       current_user.username, _date(data.get("on"), "on", date.today()),
+                                       current_user.username, _date(data.get("on"), "on", clock.today()),
                                        urgent=urgent, expected_version=_version(data))
     uow.commit()
     return jsonify(_outcome(outcome))
@@ -274,7 +275,7 @@ def check() -> Any:
                                 "engine")
     lang = request.args.get("lang", "zh")
     lang = lang if lang in ("zh", "en") else "zh"
-    as_of = _date(request.args.get("as_of"), "as_of", date.today())
+    as_of = _date(request.args.get("as_of"), "as_of", clock.today())
     case = parse_case(LoadedYaml(_body()), REQUEST, as_of)
     jurisdiction = request.args.get("jurisdiction") or None
     try:

@@ -20,12 +20,13 @@ import json
 import shutil
 import subprocess
 import tempfile
-from datetime import UTC, date
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from engine.core import clock
 from engine.decisions import use_cases as services
 from engine.decisions.audit_queries import (
     DIGEST_LABELS,
@@ -94,7 +95,7 @@ def _filters() -> tuple[AuditFilter, dict[str, str], list[str]]:
 
 def _list_page(statuses: list[ChainStatus] | None = None) -> str:
     wanted, raw, problems = _filters()
-    rows = audit_rows(get_uow().session, date.today())
+    rows = audit_rows(get_uow().session, clock.today())
     years = sorted({r.year for r in rows if r.year}, reverse=True)
     shown = filter_rows(rows, wanted)
     by_case = {s.case_id: s for s in statuses} if statuses is not None else None

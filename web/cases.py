@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from engine.core import clock
 from engine.decisions import forms
 
 from engine.decisions import use_cases as services
@@ -51,7 +52,7 @@ FORM_SOURCE = "表单"
 
 # ---------------------------------------------------------------- helpers
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _problems_by_field(problems: tuple[Problem, ...] | list[Problem], names: set[str]) -> tuple[dict, list]:

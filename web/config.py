@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.core import clock
 from engine.store.db import database_url, instance_dir
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -66,6 +67,7 @@ def checkpoint_minutes() -> float:
 def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every setting of the app; `test_config` overrides (and may give INSTANCE_PATH)."""
     overrides = dict(test_config or {})
+    clock.today()               # a bad YIFA_TODAY stops the start, naming the variable
     instance = Path(overrides.get("INSTANCE_PATH") or instance_dir()).resolve()
     instance.mkdir(parents=True, exist_ok=True)
     behind_tls = bool(overrides.get("BEHIND_TLS", _flag("YIFA_BEHIND_TLS")))

@@ -46,6 +46,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.core import clock
 from engine.credit.scan import ACTION_ZH, write_follow_ups_csv, write_json
 from engine.credit.models import CATEGORIES, PenaltyRecordRow
 from engine.credit.use_cases import (
@@ -126,7 +127,7 @@ def _as_of() -> date:
     """The `as_of` parameter (default today); 400 naming the field when it is not a date."""
     raw = request.args.get("as_of", "").strip()
     if not raw:
-        return date.today()
+        return clock.today()
     try:
         if not ISO_DAY.fullmatch(raw):
             raise ValueError(raw)
@@ -403,7 +404,7 @@ class FollowUpQuery:
     def args(self, **changes: Any) -> dict[str, Any]:
         values = {"as_of": self.as_of.isoformat(), "authority": self.authority, "action": self.action,
                   "page": self.page, "per_page": self.per_page} | changes
-        defaults = {"as_of": date.today().isoformat(), "page": 1, "per_page": DEFAULT_PAGE_SIZE}
+        defaults = {"as_of": clock.today().isoformat(), "page": 1, "per_page": DEFAULT_PAGE_SIZE}
         return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
 
 
@@ -474,7 +475,7 @@ def show(case_number: str) -> Any:
                                f"No penalty numbered {case_number[:TEXT_MAX]}")
     scanner = followups.scanner_for(as_of, _jurisdiction())
     view = record_view(db, scanner, from_record(row))
-    return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=date.today(),
+    return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=clock.today(),
                            regime_date=scanner.checker.context["regime_date"])
 
 

@@ -7,12 +7,12 @@ engine/decisions/deadlines.py (comment periods, the legality-review floor, publi
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
+from engine.core import clock
 from engine.decisions.deadlines import WINDOW_DAYS, upcoming
 from engine.decisions.queries import case_summaries
 from engine.decisions.models import CaseRecord
@@ -45,7 +45,7 @@ def stage_bars(stages: list[str | None]) -> list[dict[str, Any]]:
 def index() -> Any:
     """Cases by stage, blocked cases, and the deadlines of the next 30 days (overdue in red)."""
     session = get_uow().session
-    today = date.today()
+    today = clock.today()
     summaries = case_summaries(session, as_of=today)
     rows = session.execute(select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.document))
     deadlines = upcoming(((r.id, r.title, r.jurisdiction, r.document) for r in rows), today)

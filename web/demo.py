@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from engine.core import clock
 from engine.decisions.record import Case, parse_case
 from engine.decisions.use_cases import (
     GateClosedError,
@@ -67,7 +68,7 @@ OFFICIAL, REVIEWER, SECRETARY = "official", "reviewer", "secretary"
 
 def seed_demo(engine: Engine, today: date | None = None) -> list[str]:
     """Add whatever of the demo is missing; say what was added (nothing, the second time)."""
-    today = today or date.today()
+    today = today or clock.today()
     added = _seed_users(engine)
     for case_id, build in _stories(today):
         if not _case_exists(engine, case_id):

@@ -34,6 +34,7 @@ from flask import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.core import clock
 from engine.core.findings import Finding
 from engine.documents.facts import TOPICS
 from engine.documents.use_cases import CHAIN_PREFIX, from_record, iter_documents
@@ -61,7 +62,7 @@ class ScanParams:
     def args(self) -> dict[str, str]:
         """The query arguments that name this scan (defaults left out)."""
         out = {}
-        if self.as_of != date.today():
+        if self.as_of != clock.today():
             out["as_of"] = self.as_of.isoformat()
         if self.jurisdiction != DEFAULT_JURISDICTION:
             out["jurisdiction"] = self.jurisdiction
@@ -74,7 +75,7 @@ def scan_params(args: Mapping[str, str]) -> tuple[ScanParams, dict[str, list[str
     from engine.rulebook.loader import known_jurisdictions
     problems: dict[str, list[str]] = {}
     raw_day = (args.get("as_of") or "").strip()
-    as_of = date.today()
+    as_of = clock.today()
     if raw_day:
         try:
             if not ISO_DAY.fullmatch(raw_day):

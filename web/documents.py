@@ -48,6 +48,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.core import clock
 from engine.decisions.audit_queries import timeline
 from engine.core.errors import InputError
 from engine.documents.use_cases import (
@@ -460,7 +461,7 @@ def _document_page(number: str, errors: dict[str, list[str]] | None = None, valu
                    status: int = 200) -> Any:
     record = _record(number)
     db = get_uow().session
-    today = date.today()
+    today = clock.today()
     params, scan_problems = scan_params(request.args if request.method == "GET" else {})
     findings = None if scan_problems else scan_records([record], params)[record.number]
     return render_template("documents/show.html", d=record, doc=from_record(record), basis=basis_lines(record, today),
@@ -488,12 +489,12 @@ def review(number: str) -> Any:
     _record(number)                                    # 404 before anything else
     errors: dict[str, list[str]] = {}
     try:
-        on = date.fromisoformat(values["on"].strip()) if values["on"].strip() else date.today()
+        on = date.fromisoformat(values["on"].strip()) if values["on"].strip() else clock.today()
     except ValueError:
         errors["on"] = [both(f"日期无效 {values['on'][:20]!r}，应为 YYYY-MM-DD",
                              f"invalid date {values['on'][:20]!r}, expected YYYY-MM-DD")]
     else:
-        if on > date.today():
+        if on > clock.today():
             errors["on"] = [both("评估日期不得晚于今天", "The review date may not be in the future")]
     if values["outcome"] not in OUTCOMES:
         errors["outcome"] = [both("请选择评估结论", "Choose an outcome")]

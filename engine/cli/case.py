@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from engine.core import clock
+
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
 
 
@@ -128,7 +130,7 @@ def cmd_export(args) -> int:
 def cmd_check(args) -> int:
     from engine.decisions.use_cases import recheck_case
     with _unit() as uow:
-        replay = recheck_case(uow, args.case_id, args.as_of or date.today())
+        replay = recheck_case(uow, args.case_id, args.as_of or clock.today())
     print(json.dumps({"then": replay.then, "now_differs": replay.differences}, ensure_ascii=False))
     return int(any(f["verdict"] == "violated" and f["severity"] in ("blocker", "error") for f in replay.then["findings"]))
 
@@ -150,7 +152,7 @@ def cmd_record(args) -> int:
 def cmd_advance(args) -> int:
     from engine.decisions.use_cases import advance_stage
     with _unit() as uow:
-        outcome = advance_stage(uow, args.case_id, args.stage, args.actor, args.on or date.today(), args.expect_version)
+        outcome = advance_stage(uow, args.case_id, args.stage, args.actor, args.on or clock.today(), args.expect_version)
         uow.commit()
     _say(outcome, f"已进入 entered {args.stage}")
     return EXIT_OK
@@ -161,7 +163,7 @@ def cmd_adjust(args) -> int:
     from engine.decisions.use_cases import adjust_decision
     with _unit() as uow:
         outcome = adjust_decision(uow, args.case_id, args.kind, args.reason, args.actor,
-                                  args.on or date.today(), args.urgent, args.expect_version)
+                                  args.on or clock.today(), args.urgent, args.expect_version)
         uow.commit()
     _say(outcome, f"已{ {'suspend': '中止', 'change': '变更', 'stop': '停止'}[args.kind] }执行 adjusted ({args.kind})；"
                   f"需重新履行 re-run: {', '.join(outcome.extra.get('reopened', [])) or '无 none'}")

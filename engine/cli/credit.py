@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from engine.core import clock
 from engine.cli.registers import (EXIT_ERROR, EXIT_FOUND, EXIT_OK, Register, add_import_options,
                                   add_scan_options, run_export, run_import, run_scan)
 
@@ -57,7 +57,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from engine.core.errors import InputError
     from engine.credit.scan import CreditScanner, write_follow_ups_csv, write_json, write_table
     try:
-        scanner = CreditScanner(args.as_of or date.today(), args.jurisdiction, args.engine, args.authority)
+        scanner = CreditScanner(args.as_of or clock.today(), args.jurisdiction, args.engine, args.authority)
         if args.file is not None and args.format != "table" and _jobs(args) > 1:
             return _write_parallel_scan(args, scanner)
     except InputError as e:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from engine.core import clock
 from engine.cli.registers import (EXIT_ERROR, EXIT_OK, Register, add_import_options, add_scan_options, iso_day,
                                   run_export, run_import, run_scan, unit)
 
@@ -52,7 +52,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from engine.documents.reviews import OUTCOME_ZH, UnknownDocumentError, mark_reviewed
     try:
         with unit() as uow:
-            record = mark_reviewed(uow, args.number, args.outcome, args.reason, args.actor, args.on or date.today())
+            record = mark_reviewed(uow, args.number, args.outcome, args.reason, args.actor, args.on or clock.today())
             uow.commit()
     except (PermissionDeniedError, UnknownDocumentError) as e:
         print(f"yifa: {e}", file=sys.stderr)
@@ -66,7 +66,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from engine.core.errors import InputError
     from engine.documents.scan import DocumentScanner, write_csv, write_json, write_table
     try:
-        scanner = DocumentScanner(args.as_of or date.today(), args.jurisdiction, args.engine)
+        scanner = DocumentScanner(args.as_of or clock.today(), args.jurisdiction, args.engine)
     except InputError as e:
         print(f"yifa: 无法扫描 / cannot scan — {len(e.problems)} 个问题 / problem(s):\n{e}", file=sys.stderr)
         return EXIT_ERROR

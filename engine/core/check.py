@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
+from engine.core import clock
 from engine.core.calendar import CalendarUnknownError, WorkingCalendar, default_calendar, months_between
 from engine.core.errors import InputError, Problem
 from engine.core.domains import DECISION, domain as domain_named
@@ -196,7 +197,7 @@ def check_case(case, as_of: Optional[date] = None, jurisdiction: Optional[str] =
                engine: str = "durable", root: Optional[Path] = None) -> CheckResult:
     """Check one case as of a day (default today) under its jurisdiction's rulebook."""
     checker = checker_for(jurisdiction or case.jurisdiction, root)
-    return checker.check(case, as_of or date.today(), engine)
+    return checker.check(case, as_of or clock.today(), engine)
 
 
 __all__ = ["Checker", "CheckResult", "RulebookError", "check_case", "checker_for", "Problem"]

@@ -17,6 +17,7 @@ from typing import Any, Optional
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.core import clock
 from engine.accounts.access import require_recorder, require_role
 from engine.decisions import gates
 from engine.decisions.record import Case, case_to_document, load_case, parse_case
@@ -108,7 +109,7 @@ def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: Optional[date] =
     if uow.session.get(CaseRecord, case.id) is not None:
         raise InputError.single(case.id, f"案件 {case.id} 已存在 / case {case.id} already exists", "id")
     document = case_to_document(case)
-    result, report = _check(uow, case, as_of or date.today(), actor)
+    result, report = _check(uow, case, as_of or clock.today(), actor)
     record = CaseRecord(id=case.id, title=case.title, jurisdiction=case.jurisdiction, stage=result.stage,
                         document=document, created_by=actor, workflow={"reopened": [], "suspended": False})
     try:
@@ -151,7 +152,7 @@ def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, act
     require_recorder(uow.session, actor, stage, record)
     before = get_section(record.document, stage)
     document = with_section(record.document, stage, section)
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     case = _parse(document, source, as_of)
     result, report = _check(uow, case, as_of, actor)
     _guard_entries(uow, record, case, document, (result, report), as_of, actor,
@@ -348,7 +349,7 @@ def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: Optional
     cases, problems, seen = [], [], set()
     for path in paths:
         try:
-            case = load_case(path, as_of or date.today())
+            case = load_case(path, as_of or clock.today())
         except InputError as e:
             problems += e.problems
             continue

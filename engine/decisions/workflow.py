@@ -21,6 +21,7 @@ from typing import Any, Iterable, Literal, Optional
 import networkx as nx
 from pydantic import BaseModel, Field, ValidationError
 
+from engine.core import clock
 from engine.core.errors import InputError, Problem, format_path, problems_from_errors
 from engine.decisions.facts import fact_type
 from engine.rulebook.conditions import (Absent, All, Any as AnyOf, Cmp, CmpFact, Cond, Const,
@@ -383,6 +384,6 @@ def case_stage_states(case: BaseModel, as_of: date | None = None, jurisdiction: 
     """Check a case as of a day (default today) and give each stage its state."""
     from engine.core.check import checker_for
     jurisdiction = jurisdiction or getattr(case, "jurisdiction", "CN")
-    checker, as_of = checker_for(jurisdiction), as_of or date.today()
+    checker, as_of = checker_for(jurisdiction), as_of or clock.today()
     workflow = load_workflow(rule_ids_of(jurisdiction))
     return workflow.stage_states(checker.facts(case, as_of), checker.check(case, as_of, engine).findings)

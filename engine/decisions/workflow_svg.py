@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
+from engine.core import clock
 from engine.core.errors import InputError
 from engine.decisions.workflow import Workflow, case_stage_states, load_workflow, rule_ids_of
 
@@ -80,7 +81,7 @@ def graph_command(out: Path, case: Any = None, *, as_of: Optional[date] = None,
     workflow = load_workflow(rule_ids_of(jurisdiction))
     states, title = None, None
     if case is not None:
-        as_of = as_of or date.today()
+        as_of = as_of or clock.today()
         states = case_stage_states(case, as_of, jurisdiction, engine)
         title = f"{case.id} {case.title} · {as_of.isoformat()} · {jurisdiction}"
     write_svg(out, workflow, states, title)

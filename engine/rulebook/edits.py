@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from engine.core import clock
 from engine.core.errors import InputError, Problem
 
 EDITOR_ROLES = ("legal_advisor", "admin")
@@ -209,7 +210,7 @@ def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: da
             case = parse_case(LoadedYaml(record.document), record.id)
         except InputError:
             continue
-        day = as_of or latest.get(record.id) or date.today()
+        day = as_of or latest.get(record.id) or clock.today()
         try:
             before = _verdicts(checker_for(case.jurisdiction, root).check(case, day, "durable"))
         except InputError:

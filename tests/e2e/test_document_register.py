@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 from playwright.sync_api import expect
 
+from tests.days import TODAY
 from tests.e2e.conftest import shot, sign_in
 
 NUMBER = "宁河政规〔2019〕3号"       # 宁河区农村集体资产管理办法: valid until 2024-04-11, still marked in force
@@ -34,7 +34,7 @@ def test_a_reviewer_repeals_an_expired_document_and_downloads_the_scans_worklist
     expired = validity.locator("ul.violated li", has_text="NDOC-VAL-04")
     expect(expired).to_contain_text("《国务院办公厅关于加强行政规范性文件制定和监督管理工作的通知》第（十）部分")
     expect(expired).to_contain_text("有效期已于2024-04-11届满，仍标为现行有效")
-    expect(page.locator("p.scan-lead")).to_contain_text(f"截至 {date.today().isoformat()}")
+    expect(page.locator("p.scan-lead")).to_contain_text(f"截至 {TODAY.isoformat()}")
 
     # ---- the clean-up review: repealed, with the reason
     page.select_option("#r-outcome", "repealed")
@@ -58,7 +58,7 @@ def test_a_reviewer_repeals_an_expired_document_and_downloads_the_scans_worklist
     shot(page, "document-scan")
     with page.expect_download() as download:
         page.get_by_role("link", name="下载需处理清单 CSV").click()
-    assert download.value.suggested_filename == f"normative-documents-scan-{date.today().isoformat()}.csv"
+    assert download.value.suggested_filename == f"normative-documents-scan-{TODAY.isoformat()}.csv"
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     with open(saved, encoding="utf-8", newline="") as stream:

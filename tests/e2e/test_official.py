@@ -3,10 +3,11 @@ collective decision with the article that refuses it. Real chromium, headless.""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from tests.days import TODAY
 from tests.e2e.conftest import shot, sign_in
 
 CASE = "YL-E2E-01"
@@ -15,7 +16,7 @@ TITLE = "岳龙镇农贸市场改造工程"
 
 def test_an_official_submits_a_proposal_and_the_secretary_is_refused_the_decision_with_the_article(
         page, browser, live_server):
-    today = date.today()
+    today = TODAY
 
     # ---- the official: home, a new proposal, its initiation
     sign_in(page, "official", "yifa-demo-official")

@@ -8,9 +8,7 @@ verifies and is exported. No command ever shows a traceback.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ import yaml
 
 from engine.decisions.record import case_to_document, load_case
 from engine.core.yamlio import dump_yaml
+from tests.yifa_cli import run_yifa
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = "NH-2025-003"
@@ -37,12 +36,9 @@ class Instance:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "YIFA_RULES")}
-        self.env.update(PYTHONPATH=str(ROOT), YIFA_INSTANCE=str(folder / "instance"))
 
     def __call__(self, *argv: object) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "engine.cli", *map(str, argv)], cwd=self.folder, env=self.env,
-                              capture_output=True, text=True, timeout=180)
+        done = run_yifa(self.folder / "instance", *argv, cwd=self.folder)
         assert "Traceback" not in done.stderr and "Traceback" not in done.stdout, done.stderr
         return done
 
@@ -61,14 +57,11 @@ class Instance:
 
 
 @pytest.fixture
-def yifa(tmp_path) -> Instance:
-    """An instance with its schema and three people: an official, a legality reviewer, a secretary."""
-    run = Instance(tmp_path)
-    assert "(head)" in run.ok("db", "upgrade")
-    assert (tmp_path / "instance" / "yifa.sqlite3").is_file()
-    for user, role in (("zhang", "official"), ("li", "legality_reviewer"), ("wang", "secretary")):
-        assert f"added {user}" in run.ok("user", "add", user, "--role", role, "--name", user.title())
-    return run
+def yifa(cli_instance, tmp_path) -> Instance:
+    """An instance after `yifa db upgrade` and `yifa user add` of an official (zhang), a legality reviewer
+    (li), a secretary (wang): the database tests/conftest.py made once, copied."""
+    assert cli_instance == tmp_path / "instance"
+    return Instance(tmp_path)
 
 
 def draft(yifa: Instance, case_id: str = CASE) -> Path:
@@ -96,6 +89,7 @@ def decided(imported) -> Instance:
     return yifa
 
 
+@pytest.mark.slow
 def test_db_upgrade_and_user_add_set_up_an_instance_once(yifa):
     assert "(head)" in yifa.ok("db", "upgrade")                   # again: nothing to do, still at head
     again = yifa("user", "add", "zhang", "--role", "official")
@@ -104,6 +98,7 @@ def test_db_upgrade_and_user_add_set_up_an_instance_once(yifa):
     assert bad_role.returncode == 2 and "unknown role" in bad_role.stderr
 
 
+@pytest.mark.slow
 def test_the_meeting_is_refused_until_the_legality_review_has_its_opinion(imported):
     yifa = imported
     before = yifa.stored(CASE)
@@ -156,6 +151,7 @@ def test_recording_a_dated_meeting_behind_a_closed_gate_is_refused_and_the_stage
     assert yifa.stored(CASE) == before
 
 
+@pytest.mark.slow
 def test_publication_before_the_party_report_is_refused_then_follows_it(decided):
     yifa = decided
     early = yifa("case", "advance", CASE, "publication", "--as", "wang", "--on", "2025-05-18")
@@ -168,6 +164,7 @@ def test_publication_before_the_party_report_is_refused_then_follows_it(decided)
     assert stored["publication"]["published_on"] == "2025-05-30"
 
 
+@pytest.mark.slow
 def test_an_export_gives_back_the_stored_case_file_and_imports_again(decided):
     yifa = decided
     exported = yifa.ok("case", "export", CASE)
@@ -184,6 +181,7 @@ def test_an_export_gives_back_the_stored_case_file_and_imports_again(decided):
     assert again.returncode == 2 and f"{path}: id:" in again.stderr and "already exists" in again.stderr
 
 
+@pytest.mark.slow
 def test_a_change_under_article_37_lists_the_reopened_stages(decided):
     yifa = decided
     yifa.ok("case", "advance", CASE, "party_report", "--as", "wang", "--on", "2025-05-20")
@@ -198,6 +196,7 @@ def test_a_change_under_article_37_lists_the_reopened_stages(decided):
     assert no_reason.returncode == 2 and "reason" in no_reason.stderr
 
 
+@pytest.mark.slow
 def test_the_trail_verifies_and_is_exported_as_json_and_html(decided):
     yifa = decided
     verified = yifa("trail", "verify", CASE)
@@ -213,6 +212,7 @@ def test_the_trail_verifies_and_is_exported_as_json_and_html(decided):
     assert CASE in html and "导入案件" in html and "进入环节" in html
 
 
+@pytest.mark.slow
 def test_a_stale_version_is_refused_as_a_conflict_naming_the_change(decided):
     yifa = decided
     stale = yifa("case", "advance", CASE, "party_report", "--as", "wang", "--on", "2025-05-20", "--expect-version", 1)
@@ -220,6 +220,7 @@ def test_a_stale_version_is_refused_as_a_conflict_naming_the_change(decided):
     assert "party_report" not in yifa.stored(CASE)
 
 
+@pytest.mark.slow
 def test_the_wrong_role_an_unknown_user_and_an_unknown_case_exit_2_with_a_sentence(decided):
     yifa = decided
     legality = yifa.folder / "legality.yaml"
@@ -249,6 +250,7 @@ def test_the_wrong_role_an_unknown_user_and_an_unknown_case_exit_2_with_a_senten
     assert yifa("trail", "verify").returncode == 0
 
 
+@pytest.mark.slow
 def test_bad_evidence_is_refused_with_its_file_and_field(decided):
     yifa = decided
     bad = yifa.file("bad-review.yaml", {**LEGALITY_REVIEW, "conclusion": "maybe"})

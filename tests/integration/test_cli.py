@@ -33,6 +33,7 @@ def test_the_compliant_example_exits_0_with_nothing_violated():
     assert report["stage"] == "execution"
 
 
+@pytest.mark.slow
 def test_the_township_example_exits_1_and_names_its_problems():
     proc = yifa("check", EXAMPLES / "yuelong-sewage-2024.yaml", "--format", "json", "--as-of", "2024-12-31")
     assert proc.returncode == 1
@@ -40,6 +41,7 @@ def test_the_township_example_exits_1_and_names_its_problems():
     assert {"MAD-PP-04", "MAD-EXP-03", "MAD-LEG-05", "MAD-COL-07"} <= violated
 
 
+@pytest.mark.slow
 def test_the_json_report_has_exactly_the_contract_keys():
     report = json.loads(yifa("check", EXAMPLES / "yuelong-sewage-2024.yaml", "--format", "json").stdout)
     assert set(report) == {"case", "as_of", "rulebook", "stage", "findings", "summary"}
@@ -53,6 +55,7 @@ def test_the_json_report_has_exactly_the_contract_keys():
         assert ("reason" in f) == (f["verdict"] in ("not_applicable", "pending"))
 
 
+@pytest.mark.slow
 def test_several_cases_print_json_lines_and_the_worst_exit_status():
     proc = yifa("check", EXAMPLES / "ninghe-county-road-2025.yaml", EXAMPLES / "yuelong-sewage-2024.yaml",
                 "--format", "json", "--as-of", "2026-01-31")
@@ -75,6 +78,7 @@ def test_the_text_report_is_chinese_and_cites_articles():
     ("id: A\ntitle: x\npublic_participation: {comments_received: '3'}\n", "public_participation.comments_received"),
     ("id: A\ntitle: x\ncollective_decision: {head_spoke_last: yes}\n", "collective_decision.head_spoke_last"),
 ])
+@pytest.mark.slow
 def test_a_malformed_case_exits_2_naming_file_and_field(tmp_path, body, field):
     path = tmp_path / "bad.yaml"
     path.write_text(body, encoding="utf-8")
@@ -97,6 +101,7 @@ def test_a_missing_file_and_a_bad_date_option_exit_2(tmp_path):
     assert yifa("check", EXAMPLES / "yuelong-sewage-2024.yaml", "--as-of", "2024-13-01").returncode == 2
 
 
+@pytest.mark.slow
 def test_a_decision_of_june_2019_is_not_judged_by_decree_713(tmp_path):
     path = tmp_path / "old.yaml"
     path.write_text("id: OLD\ntitle: 旧案\ndecision_body: {name: 某县人民政府, level: county}\n"
@@ -125,11 +130,13 @@ def test_schema_case_prints_a_json_schema():
     assert schema["properties"]["id"]["type"] == "string"
 
 
+@pytest.mark.slow
 def test_rules_list_shows_citations_and_unverified_rules():
     out = yifa("rules", "list").stdout
     assert "MAD-LEG-05" in out and "第二十六条" in out
 
 
+@pytest.mark.slow
 def test_rules_lint_passes_on_the_shipped_rules():
     proc = yifa("rules", "lint")
     assert proc.returncode == 0, proc.stdout
@@ -167,6 +174,7 @@ def test_the_meeting_gate_follows_the_level_of_the_decision_body(tmp_path, held_
     assert col02["verdict"] == ("violated" if blocking else "satisfied")
 
 
+@pytest.mark.slow
 def test_rules_graph_writes_an_svg_coloured_for_a_case_file(tmp_path):
     import xml.etree.ElementTree as ET
     out = tmp_path / "g.svg"
@@ -178,6 +186,7 @@ def test_rules_graph_writes_an_svg_coloured_for_a_case_file(tmp_path):
     assert "合法性审查" in text and "YL-2024-011" in text
 
 
+@pytest.mark.slow
 def test_rules_graph_with_an_unknown_stored_case_is_an_input_error(tmp_path):
     env_instance = str(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "engine.cli", "rules", "graph", "--case", "NOPE", "--out", str(tmp_path / "g.svg")],
@@ -185,6 +194,7 @@ def test_rules_graph_with_an_unknown_stored_case_is_an_input_error(tmp_path):
     assert proc.returncode == 2 and "NOPE" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_with_several_files_a_malformed_one_is_reported_and_the_others_still_checked(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: B\ntitle: x\ncollective_decision: {held_on: 2021-02-30}\n", encoding="utf-8")

@@ -28,6 +28,7 @@ def _both(seed: int):
 
 @settings(max_examples=5000, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_both_evaluators_give_identical_findings_on_5000_generated_cases(seed):
     (durable, native), *_ = _both(seed)

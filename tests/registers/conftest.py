@@ -1,4 +1,4 @@
-"""Fixtures of the register tests: the storage fixtures (SQLite and PostgreSQL), a clerk, the fixtures folder."""
+"""Fixtures of the register tests: a clerk, the fixtures folder (the databases: tests/conftest.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,6 @@ import pytest
 
 import engine.core.schema  # noqa: F401  (every table joins Base.metadata)
 from engine.accounts.use_cases import create_user
-from tests.store.conftest import db_url, engine, postgresql_server, uow  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

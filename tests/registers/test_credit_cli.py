@@ -8,14 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from engine.accounts.use_cases import create_user
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 REGISTER = FIXTURES / "penalties.csv"
 
 
 @pytest.fixture
-def yifa(db_url, tmp_path):
-    """Run `python -m engine.cli …` on the test database; never a traceback."""
+def yifa(db_url, uow, tmp_path):
+    """Run `python -m engine.cli …` on the test database (migrated: a copy of the session's template,
+    tests/conftest.py) where zhang is an official; never a traceback."""
+    with uow() as u:
+        create_user(u.session, "zhang", "Zhang", ["official"])
+        u.commit()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "YIFA_INSTANCE": str(tmp_path / "instance"),
            "DATABASE_URL": db_url}
 
@@ -26,7 +32,6 @@ def yifa(db_url, tmp_path):
         assert "Traceback" not in err, err
         return proc.returncode, proc.stdout, out, err
 
-    assert run("user", "add", "zhang", "--role", "official")[0] == 0
     return run
 
 
@@ -42,6 +47,7 @@ def edited(tmp_path, name, change):
     return path
 
 
+@pytest.mark.slow
 def test_a_register_is_imported_exported_byte_for_byte_and_reimported_unchanged(yifa, tmp_path):
     code, _, out, err = yifa("credit", "import", REGISTER, "--as", "zhang")
     assert code == 0 and "新增 imported 20" in out, err
@@ -55,6 +61,7 @@ def test_a_register_is_imported_exported_byte_for_byte_and_reimported_unchanged(
     assert yifa("trail", "verify")[0] == 0
 
 
+@pytest.mark.slow
 def test_bad_rows_refuse_the_file_with_every_problem_and_skip_invalid_writes_them_out(yifa, tmp_path):
     def spoil(rows):
         rows[2]["credit_code"] = rows[2]["credit_code"][:-1] + ("0" if rows[2]["credit_code"][-1] != "0" else "1")
@@ -71,6 +78,7 @@ def test_bad_rows_refuse_the_file_with_every_problem_and_skip_invalid_writes_the
         assert [r["reason"][:6] for r in csv.DictReader(f)] == ["row 4,", "row 7,"]
 
 
+@pytest.mark.slow
 def test_a_changed_row_is_updated_on_reimport(yifa, tmp_path):
     assert yifa("credit", "import", REGISTER, "--as", "zhang")[0] == 0
     path = edited(tmp_path, "edited.csv", lambda rows: rows[0].update(commitment_on="2021-08-20"))
@@ -78,6 +86,7 @@ def test_a_changed_row_is_updated_on_reimport(yifa, tmp_path):
     assert code == 0 and "更新 updated 1" in out and "未变 unchanged 19" in out
 
 
+@pytest.mark.slow
 def test_unreadable_input_and_misuse_exit_2_with_a_sentence(yifa, tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
@@ -95,12 +104,14 @@ def test_unreadable_input_and_misuse_exit_2_with_a_sentence(yifa, tmp_path):
         assert code == 2 and words in err, (args, err)
 
 
+@pytest.mark.slow
 def test_credit_without_an_action_prints_its_help(yifa):
     code, _, out, _ = yifa("credit")
     assert code == 2 and "import" in out and "export" in out
 
 
 
+@pytest.mark.slow
 def test_the_credit_scan_lists_follow_ups_and_exits_1_when_one_is_overdue(yifa):
     import json
     assert yifa("credit", "import", REGISTER, "--as", "zhang")[0] == 0
@@ -121,6 +132,7 @@ def test_the_credit_scan_lists_follow_ups_and_exits_1_when_one_is_overdue(yifa):
     assert "■ " in out and "跟进事项" in out
 
 
+@pytest.mark.slow
 def test_a_credit_file_is_scanned_without_importing_and_a_bad_one_is_refused(yifa, tmp_path):
     code, _, out, _ = yifa("credit", "scan", "--file", REGISTER, "--as-of", "2022-01-10", "--format", "json")
     assert code in (0, 1) and '"follow_ups"' in out

@@ -46,6 +46,7 @@ def count(uow) -> int:
         return u.session.scalar(select(func.count()).select_from(NormativeDocumentRecord))
 
 
+@pytest.mark.slow
 def test_the_migrated_table_is_exactly_what_the_model_describes(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -103,6 +104,7 @@ def test_a_given_encoding_that_does_not_fit_is_refused(fixtures, tmp_path):
         decode(path.read_bytes(), str(path), encoding="latin-1")
 
 
+@pytest.mark.slow
 def test_a_file_with_two_bad_rows_is_refused_whole_listing_both_and_nothing_is_stored(uow, clerk, fixtures):
     with pytest.raises(InputError) as refused:
         do_import(uow, fixtures / "two-bad-rows.csv", clerk)
@@ -185,6 +187,7 @@ def test_taking_effect_before_issue_is_a_warning_but_expiring_before_taking_effe
     ("number,number,title,issuer,issued_on,effective_from,expires_on,kind,legality_reviewed_on,published_on,filed_on,basis,sets,status,last_reviewed_on",
      "duplicate column 'number'"),
 ])
+@pytest.mark.slow
 def test_a_wrong_header_is_refused_naming_the_column(uow, clerk, tmp_path, header, named):
     path = tmp_path / "header.csv"
     path.write_text(header + "\n", encoding="utf-8")
@@ -192,6 +195,7 @@ def test_a_wrong_header_is_refused_naming_the_column(uow, clerk, tmp_path, heade
         do_import(uow, path, clerk)
 
 
+@pytest.mark.slow
 def test_every_import_leaves_a_verifiable_trail(uow, clerk, fixtures):
     do_import(uow, fixtures / REGISTER, clerk)
     with uow(read_only=True) as u:
@@ -204,6 +208,7 @@ def test_every_import_leaves_a_verifiable_trail(uow, clerk, fixtures):
     assert payload["row"]["sets"] == "compulsory_measure;adds_obligations" and len(payload["sha256"]) == 64
 
 
+@pytest.mark.slow
 def test_only_a_register_keeper_may_import(uow, fixtures):
     from engine.accounts.use_cases import create_user
     with uow() as u:

@@ -111,6 +111,7 @@ def test_the_fixture_register_imports_and_exports_back_byte_for_byte(uow, clerk,
     assert count(uow, TrailEvent) == 20                     # identical rows leave no event
 
 
+@pytest.mark.slow
 def test_an_exported_register_imports_into_a_fresh_database_and_exports_identically(uow, clerk, fixtures, tmp_path):
     """Round trip through Excel's encoding: GB18030 without BOM, Excel dates, LF line ends."""
     rows = fixture_rows(fixtures)
@@ -133,6 +134,7 @@ def test_a_utf8_file_without_byte_order_mark_and_a_given_encoding_import(uow, cl
     assert len(do_import(uow, path, clerk, encoding="utf-8").imported) == 20
 
 
+@pytest.mark.slow
 def test_the_columns_are_matched_by_name_and_exported_in_the_section_4_order(uow, clerk, fixtures, tmp_path):
     path = write_csv(tmp_path / "reordered.csv", fixture_rows(fixtures), columns=list(reversed(COLUMNS)))
     assert len(do_import(uow, path, clerk).imported) == 20
@@ -287,6 +289,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_hostile_file_is_refused_naming_file_row_column_and_problem(uow, clerk, fixtures, tmp_path, name):
     make, path_of_problem, words = HOSTILE[name]
@@ -300,6 +303,7 @@ def test_a_hostile_file_is_refused_naming_file_row_column_and_problem(uow, clerk
     assert count(uow) == 0
 
 
+@pytest.mark.slow
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(uow, clerk, fixtures, monkeypatch):
     monkeypatch.setattr(csvio, "MAX_FILE_BYTES", 1000)
     with pytest.raises(InputError, match="file too large"):
@@ -318,6 +322,7 @@ def test_a_header_only_file_imports_nothing(uow, clerk, tmp_path):
     assert not result.imported and count(uow) == 0
 
 
+@pytest.mark.slow
 def test_a_stored_formula_cell_is_exported_unaltered_without_error(uow, clerk, fixtures):
     """Import refuses formula cells; one stored by other means is exported as it is (contract format)."""
     do_import(uow, fixtures / REGISTER, clerk)
@@ -349,6 +354,7 @@ def test_reimporting_a_changed_row_updates_it_with_a_trail_event_and_leaves_the_
     assert stored[target].repair_applied_on == date(2021, 8, 23)
 
 
+@pytest.mark.slow
 def test_every_import_leaves_a_verifiable_trail_one_chain_per_penalty(uow, clerk, fixtures):
     do_import(uow, fixtures / REGISTER, clerk)
     with uow(read_only=True) as u:

@@ -28,6 +28,7 @@ def register(uow):
         return [r.number for r in u.session.query(NormativeDocumentRecord).order_by(NormativeDocumentRecord.id)]
 
 
+@pytest.mark.slow
 def test_a_repealed_document_gets_its_status_and_review_date_and_the_reason_is_in_its_trail(uow, register):
     number = register[0]
     with uow() as u:
@@ -43,6 +44,7 @@ def test_a_repealed_document_gets_its_status_and_review_date_and_the_reason_is_i
         assert last.action == "document.reviewed" and "上位法已修改" in last.payload
 
 
+@pytest.mark.slow
 def test_only_reviewers_may_mark_a_document_and_bad_input_is_named(uow, register):
     with uow() as u, pytest.raises(PermissionDeniedError):
         mark_reviewed(u, register[0], "kept", "仍适用", "zhang", date(2025, 6, 1))

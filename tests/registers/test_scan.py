@@ -26,6 +26,7 @@ def _store(uow, clerk, tmp_path, docs) -> None:
         u.commit()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("as_of", [date(2022, 6, 1), date(2024, 6, 1)])
 def test_every_planted_defect_is_found_and_lawful_documents_need_nothing(uow, clerk, tmp_path, as_of):
     docs, plan = generate(300, as_of, seed=as_of.year)

@@ -1,64 +1,11 @@
-"""Fixtures of the storage tests: each test runs on SQLite and on PostgreSQL (127.0.0.1:5432)."""
+"""Fixtures of the storage tests (db_url, engine, uow: tests/conftest.py — each test runs on SQLite and
+on PostgreSQL at 127.0.0.1:5432)."""
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine, text
-
-from engine.store.db import make_engine, upgrade
-from engine.store.uow import UnitOfWork
-
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-
-def _admin_connection():
-    import psycopg
-
-    return psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3)
-
-
-@pytest.fixture(scope="session")
-def postgresql_server() -> str:
-    """The PostgreSQL server of the tests, or a skip saying why it cannot be used."""
-    try:
-        _admin_connection().close()
-    except Exception as exc:  # any failure to connect means: not reachable
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {exc}".strip())
-    return PG_SERVER
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'yifa.sqlite3'}"
-        return
-    server = request.getfixturevalue("postgresql_server")
-    name = f"yifa_test_{secrets.token_hex(6)}"
-    with _admin_connection() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{server}/{name}"
-    finally:
-        with _admin_connection() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def engine(db_url) -> Iterator[Engine]:
-    """An engine on a database migrated to the newest revision."""
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def uow(engine) -> Callable[..., UnitOfWork]:
-    """Make units of work on the test database: `with uow() as u: …`."""
-    return lambda **options: UnitOfWork(engine, **options)
+from sqlalchemy import text
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ def three_events(uow):
     "DELETE FROM trail_events WHERE seq = 3",
     "DELETE FROM trail_events",
 ])
+@pytest.mark.slow
 def test_updating_or_deleting_an_event_is_refused_by_the_database(engine, three_events, sql):
     if "nobody" in sql and engine.dialect.name == "sqlite":
         pytest.skip("SQLite row triggers do not fire when no row matches (nothing is changed either)")
@@ -43,6 +44,7 @@ def test_truncating_the_trail_is_refused_on_postgresql(engine, three_events):
     "UPDATE trail_heads SET hash = 'f00'",
     "DELETE FROM trail_heads",
 ])
+@pytest.mark.slow
 def test_a_chain_head_cannot_be_moved_back_forged_or_removed(engine, three_events, sql):
     with engine.connect() as connection, pytest.raises(DBAPIError, match="trail_heads is append-only"):
         connection.execute(text(sql))

@@ -76,6 +76,7 @@ def test_trail_verify_exits_0_when_every_chain_is_intact(recorded, capsys):
     assert f"{CASE}: 完整 / intact — 3 个事件" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_trail_verify_exits_1_naming_the_first_bad_event(recorded, tamper, capsys):
     tamper("DELETE FROM trail_events WHERE case_id = :c AND seq = 2", c=CASE)
     assert yifa("trail", "verify") == 1
@@ -84,11 +85,13 @@ def test_trail_verify_exits_1_naming_the_first_bad_event(recorded, tamper, capsy
     assert "0 chains intact, 1 broken" in out
 
 
+@pytest.mark.slow
 def test_trail_verify_of_an_unknown_case_exits_2(recorded, capsys):
     assert yifa("trail", "verify", "NO-SUCH-CASE") == 2
     assert "unknown case NO-SUCH-CASE" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_stored_case_without_a_chain_is_named_unchained(recorded, uow, capsys):
     # the use cases open a case's chain in the transaction that stores it: a case without one was
     # stored (or its chain removed) behind yifa's back
@@ -113,6 +116,7 @@ def test_a_database_without_schema_exits_2_asking_for_db_upgrade(configured, cap
     assert "run `yifa db upgrade`" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_trail_export_writes_the_dossier_as_json_and_printable_html(recorded, tmp_path, capsys):
     out = tmp_path / "archive"
     assert yifa("trail", "export", CASE, "--out", str(out)) == 0

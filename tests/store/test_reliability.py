@@ -116,6 +116,7 @@ class Call:
 
 
 # ---------------------------------------------------------------- two writers at once
+@pytest.mark.slow
 def test_two_concurrent_advances_of_one_case_read_at_one_version_exactly_one_wins(uow, engine, people):
     for n in range(ROUNDS):
         case_id = f"NH-RACE-{n}"
@@ -141,6 +142,7 @@ def test_two_concurrent_advances_of_one_case_read_at_one_version_exactly_one_win
     assert chains_ok(engine)
 
 
+@pytest.mark.slow
 def test_two_concurrent_advances_without_a_version_never_advance_twice(uow, engine, people):
     """As `yifa case advance` runs without --expect-version: the loser is refused cleanly, whatever it read."""
     for n in range(ROUNDS):
@@ -230,6 +232,7 @@ def start_child(db_url: str, case_id: str, action: str) -> tuple[subprocess.Pope
     return child, json.loads(line[len("ready "):])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("action", ["record_evidence", "advance_stage"])
 def test_a_process_killed_in_the_middle_of_a_use_case_leaves_no_partial_state(db_url, engine, uow, people, action):
     case_id = "NH-KILL"
@@ -288,6 +291,7 @@ def swap(tamper, case_id: str, a: int, b: int) -> None:
     tamper("UPDATE trail_events SET seq = :b WHERE case_id = :c AND seq = -1", c=case_id, b=b)
 
 
+@pytest.mark.slow
 def test_a_trail_tampered_with_by_hand_is_caught_and_named_by_yifa_trail_verify(cli_env, tamper, tmp_path):
     cases = {"NH-ALTERED": "altered", "NH-MISSING": "missing", "NH-REORDERED": "reordered", "NH-INTACT": None}
     files = []
@@ -375,6 +379,7 @@ def test_a_malformed_import_is_refused_whole_naming_file_field_and_reason(uow, e
     assert nothing_stored(engine)
 
 
+@pytest.mark.slow
 def test_a_malformed_import_through_the_cli_exits_2_and_stores_nothing(cli_env, engine, tmp_path):
     good = good_file(tmp_path)
     bad = [variant(tmp_path, name, *MALFORMED[name][0]) for name in ("bad-enum.yaml", "bad-date.yaml")]

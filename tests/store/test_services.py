@@ -35,6 +35,7 @@ def draft_case(**changes):
     return parse_case(LoadedYaml(doc), "draft")
 
 
+@pytest.mark.slow
 def test_a_case_goes_through_review_decision_report_and_publication(uow, people):
     with uow() as u:
         create_case(u, draft_case(), "zhang", as_of=date(2025, 4, 20))
@@ -64,6 +65,7 @@ def test_a_case_goes_through_review_decision_report_and_publication(uow, people)
         assert all(s.ok for s in verify_all(u.session, "NH-2025-003"))
 
 
+@pytest.mark.slow
 def test_the_meeting_is_refused_before_the_legality_review_has_its_opinion(uow, people):
     with uow() as u:
         create_case(u, draft_case(legality_review={"submitted_on": "2025-04-22", "reviewer": "宁河区司法局"}), "zhang",
@@ -160,6 +162,7 @@ def test_an_import_export_round_trip_gives_back_the_same_case_file(uow, people):
         assert export_case(u, "YL-2021-007") == case_to_document(load_case(path))
 
 
+@pytest.mark.slow
 def test_a_replay_uses_the_rulebook_version_that_judged_the_case(uow, people, tmp_path, monkeypatch):
     import shutil
     with uow() as u:

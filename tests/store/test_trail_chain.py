@@ -1,6 +1,7 @@
 """The trail is a hash chain an auditor can recompute: canonical JSON, digests, links."""
 from __future__ import annotations
 
+import pytest
 import hashlib
 import json
 from datetime import date, datetime, timedelta, timezone
@@ -29,6 +30,7 @@ def test_canonical_json_sorts_keys_keeps_chinese_and_writes_dates_in_iso():
     assert canonical({"t": WHEN + timedelta(hours=8)}) == '{"t":"2024-10-08T09:02:03.000000+00:00"}'
 
 
+@pytest.mark.slow
 @given(st.text(), st.integers(min_value=1, max_value=2**62), st.text(), st.text(), st.text())
 def test_the_fast_header_is_exactly_the_canonical_json_of_the_header_fields(case_id, seq, actor, action, at):
     fields = {"case_id": case_id, "seq": seq, "at": at, "actor": actor, "action": action,
@@ -36,6 +38,7 @@ def test_the_fast_header_is_exactly_the_canonical_json_of_the_header_fields(case
     assert header(**fields) == canonical(fields)
 
 
+@pytest.mark.slow
 def test_appending_builds_a_chain_that_starts_at_genesis_and_links_each_event_to_the_last(uow):
     with uow() as u:
         events = [append_event(u.session, "YL-2021-007", "张三", "case.create", {"n": n, "title": "污水治理"},
@@ -63,6 +66,7 @@ def test_the_stored_time_is_the_exact_utc_microsecond_that_was_hashed(uow):
     assert stored.at.utcoffset() == timedelta(0)
 
 
+@pytest.mark.slow
 def test_each_case_and_the_rulebook_have_chains_of_their_own(uow):
     with uow() as u:
         for case in ("A", "rulebook", "B", "A"):
@@ -75,6 +79,7 @@ def test_each_case_and_the_rulebook_have_chains_of_their_own(uow):
     assert [(s.case_id, s.verified) for s in only_a] == [("A", 2)]
 
 
+@pytest.mark.slow
 def test_a_rolled_back_unit_of_work_leaves_no_event_and_no_head(uow):
     with uow() as u:
         append_event(u.session, "A", "x", "y", {})
@@ -82,6 +87,7 @@ def test_a_rolled_back_unit_of_work_leaves_no_event_and_no_head(uow):
         assert verify_all(u.session) == []
 
 
+@pytest.mark.slow
 def test_events_in_hand_verify_without_the_database(uow):
     with uow() as u:
         events = [append_event(u.session, "A", "x", "y", {"n": n}) for n in range(3)]

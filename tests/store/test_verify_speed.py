@@ -1,6 +1,7 @@
 """Verification streams: more events than one batch, a break found mid-stream, and a rough rate."""
 from __future__ import annotations
 
+import pytest
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -29,6 +30,7 @@ def load(uow) -> None:
         u.commit()
 
 
+@pytest.mark.slow
 def test_verifying_more_events_than_one_batch_finds_every_chain_intact(uow, capsys):
     load(uow)
     started = time.perf_counter()
@@ -41,6 +43,7 @@ def test_verifying_more_events_than_one_batch_finds_every_chain_intact(uow, caps
         print(f"\n  verify_all: {rate:,.0f} events/s on {u.session.get_bind().dialect.name} (sanity only)")
 
 
+@pytest.mark.slow
 def test_a_break_in_the_middle_of_the_stream_is_diagnosed_while_the_stream_goes_on(uow, tamper):
     load(uow)
     tamper("DELETE FROM trail_events WHERE case_id = 'C02' AND seq = 4321")

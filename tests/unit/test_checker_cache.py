@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(durable_available() is not None, reason="durable-rules unavailable")
 
 
+@pytest.mark.slow
 def test_a_superseded_rulebook_frees_its_rulesets_and_checks_still_work(tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)

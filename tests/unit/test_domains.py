@@ -79,6 +79,7 @@ def rules(tmp_path):
     return tmp_path / "rules"
 
 
+@pytest.mark.slow
 def test_a_document_rule_may_not_read_a_decision_fact_and_is_told_with_its_line(rules):
     text = (rules / "CN" / "normative-documents.yaml").read_text(encoding="utf-8")
     text = text.replace("requires: {fact: sets.has.penalty, is: false}",

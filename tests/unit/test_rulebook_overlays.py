@@ -28,6 +28,7 @@ def override(value: int, direction: str = "floor", start: str = "2022-01-01") ->
             f"    values: [{{from: {start}, value: {value}}}]\n")
 
 
+@pytest.mark.slow
 def test_an_overlay_may_raise_a_soft_floor(rules):
     overlay(rules, override(10))
     assert lint(["CN-12/ninghe"], rules) == []
@@ -56,6 +57,7 @@ def test_an_overlay_may_raise_a_warning_to_an_error(rules):
     assert lint(["CN-12/ninghe"], rules) == []
 
 
+@pytest.mark.slow
 def test_an_override_is_checked_against_later_national_values_too(rules):
     national = rules / "CN" / "decree-713.yaml"
     text = national.read_text(encoding="utf-8")

@@ -75,6 +75,7 @@ def test_every_gate_is_a_machine_checked_rule_so_that_it_can_close():
     assert {g for s in wf.stages for g in wf.gates(s)} <= checked
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jurisdiction", known_jurisdictions())
 def test_the_workflow_loads_against_every_jurisdictions_rulebook(jurisdiction):
     assert load_workflow(rule_ids_of(jurisdiction)).start == "initiation"

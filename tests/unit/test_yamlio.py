@@ -208,6 +208,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @given(json_values)
 def test_json_text_read_as_yaml_gives_the_same_data(value):
     text = json.dumps({"v": value}, ensure_ascii=False)

@@ -53,6 +53,7 @@ def test_a_session_post_without_the_csrf_header_is_refused(client, login_as):
     assert response.get_json()["error"]["code"] == "csrf"
 
 
+@pytest.mark.slow
 def test_the_check_endpoint_gives_exactly_what_the_cli_prints(client, token_of):
     token = token_of("auditor")   # a reader may check: nothing is stored
     cli = subprocess.run([sys.executable, "-m", "engine.cli", "check", str(EXAMPLE), "--format", "json",
@@ -110,6 +111,7 @@ def _road_case(case_id: str) -> dict:
     return {**case, "legality_review": demo_data.LEGALITY_SUBMITTED, "collective_decision": demo_data.MEETING}
 
 
+@pytest.mark.slow
 def test_create_then_advance_is_refused_with_the_missing_legality_opinion(client, token_of):
     official, secretary = token_of("official"), token_of("secretary")
     created = client.post("/api/cases?as_of=2025-04-28", json=_road_case("T-1"), headers=bearer(official))

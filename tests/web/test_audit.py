@@ -86,6 +86,7 @@ def page(client, path: str) -> str:
 
 
 # ---------------------------------------------------------------- the list
+@pytest.mark.slow
 def test_the_auditor_sees_every_case_with_its_unit_stage_and_blocked_flag(client, login_as, cases):
     login_as("auditor")
     html = page(client, "/audit")
@@ -141,6 +142,7 @@ def test_other_roles_cannot_open_the_audit_pages(client, login_as, cases, role):
         assert client.get(path).status_code == 403, path
 
 
+@pytest.mark.slow
 def test_an_official_cannot_open_the_trail_of_even_their_own_case(client, login_as, cases):
     login_as("official", username="zhang")
     assert client.get(f"/audit/cases/{BLOCKED}").status_code == 403
@@ -289,6 +291,7 @@ def test_without_chromium_the_pdf_says_to_print_from_the_browser(client, login_a
     assert "卷宗 PDF" not in page(client, f"/audit/cases/{BLOCKED}")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 def test_with_chromium_the_dossier_downloads_as_pdf(client, login_as, cases):
     login_as("auditor")

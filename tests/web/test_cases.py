@@ -73,6 +73,7 @@ def test_every_signed_in_role_reads_the_list_the_case_its_stages_and_its_graph(r
     assert graph.get_data(as_text=True).lstrip().startswith(("<svg", "<?xml"))
 
 
+@pytest.mark.slow
 def test_only_officials_and_admins_see_the_new_proposal_button_and_form(client, login_as):
     for role in ROLES:
         login_as(role, username=f"{role}-x")
@@ -243,6 +244,7 @@ def test_the_secretarys_advance_is_refused_without_the_legality_opinion_with_the
     assert actions[-1] == "stage.advance_refused"
 
 
+@pytest.mark.slow
 def test_after_the_reviewer_records_the_opinion_the_secretary_enters_the_collective_decision(client, login_as, post_form, uow, road_case):
     login_as("legality_reviewer", username="reviewer")
     page = f"/cases/{CASE}/stages/legality_review"
@@ -404,6 +406,7 @@ def test_only_the_recorder_of_a_stage_attaches_to_it(client, login_as, post_form
     assert upload(post_form, "a.pdf", PDF, stage="publication").status_code == 302
 
 
+@pytest.mark.slow
 def test_every_demo_case_renders_its_page_its_stages_and_its_graph_in_both_languages(app, client, login_as):
     from engine.decisions.forms import EDITABLE_STAGES
     from web.db import get_engine

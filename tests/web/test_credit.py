@@ -24,13 +24,14 @@ from engine.trail import verify_all
 from web import credit_followups
 from web.db import get_engine
 from web.demo import seed_demo
+from tests.days import TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CSV = ROOT / "web" / "demo_penalties.csv"
 FIXTURE_CSV = ROOT / "tests" / "registers" / "fixtures" / "penalties.csv"
 DEMO_COUNT = 31
 FIXTURE_COUNT = 20
-AS_OF = date(2026, 11, 25)            # the demo's dates are fixed: so are the tests' days
+AS_OF = TODAY                        # the day the tests take as today (YIFA_TODAY, tests/conftest.py)
 TOWNSHIP = "岳龙镇人民政府"
 EXAMPLE = "宁河综执罚〔2021〕12号"       # CASE_FORMAT §6's example record (the fixture's first row)
 ROW = re.compile(r'<td class="number"><a href="([^"]+)">([^<]+)</a>')
@@ -217,7 +218,7 @@ def test_the_timeline_is_in_date_order_with_future_dates_marked(app, client, log
     assert days[-1][0] == "trail"                                 # imported today, after the as-of day
     future = re.findall(r'<li class="event entry-(\w+) is-future">', html)
     assert future == ["period", "trail"]                          # the maximum period's end, and the import
-    today = client.get(record_url(app, EXAMPLE, as_of="2026-11-25")).get_data(as_text=True)
+    today = client.get(record_url(app, EXAMPLE, as_of=AS_OF.isoformat())).get_data(as_text=True)
     assert re.search(r'entry-due is-overdue">\s*<div class="event-head">\s*<time datetime="2022-05-10"', today)
 
 

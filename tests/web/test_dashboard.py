@@ -7,6 +7,7 @@ import pytest
 
 from engine.decisions.deadlines import case_deadlines, upcoming
 from web.dashboard import DASHBOARD_ROLES
+from tests.days import TODAY
 from web.db import get_engine
 
 
@@ -18,7 +19,7 @@ def seeded(app):
 
 
 def test_the_dashboard_shows_the_chart_blocked_cases_and_deadlines_to_each_allowed_role(client, login_as, seeded):
-    closes = date.today() + timedelta(days=30)   # YL-DEMO-01: comment period open 35 days, opened 5 days ago
+    closes = TODAY + timedelta(days=30)   # YL-DEMO-01: comment period open 35 days, opened 5 days ago
     for role in DASHBOARD_ROLES:
         login_as(role, username=f"t-{role.replace('_', '-')}")
         page = client.get("/dashboard")
@@ -67,7 +68,7 @@ def test_an_overdue_deadline_is_marked(client, login_as, uow):
     from engine.decisions.record import parse_case
     from engine.core.yamlio import LoadedYaml
     login_as("secretary")
-    held = (date.today() - timedelta(days=60)).isoformat()
+    held = (TODAY - timedelta(days=60)).isoformat()
     doc = {"id": "OLD-1", "title": "逾期", "jurisdiction": "CN-12/ninghe/yuelong",
            "collective_decision": {"held_on": held, "decision": "approve"}}
     with uow() as u:

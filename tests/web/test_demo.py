@@ -1,6 +1,7 @@
 """The demo township: seeded through the services, idempotent, with a real trail."""
 from __future__ import annotations
 
+import pytest
 from datetime import date
 
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ def seed(app):
         return seed_demo(get_engine(), TODAY)
 
 
+@pytest.mark.slow
 def test_the_demo_has_cases_at_every_kind_of_stage_and_a_valid_trail(app, uow):
     added = seed(app)
     assert {"YL-DEMO-01", "YL-DEMO-02", "YL-DEMO-03", "YL-DEMO-04", "NH-2025-003", "YL-2024-011"} <= set(added)
@@ -38,6 +40,7 @@ def test_the_demo_has_cases_at_every_kind_of_stage_and_a_valid_trail(app, uow):
     assert statuses and all(s.ok for s in statuses)
 
 
+@pytest.mark.slow
 def test_seeding_twice_adds_nothing(app, uow):
     seed(app)
     with uow(read_only=True) as u:
@@ -48,6 +51,7 @@ def test_seeding_twice_adds_nothing(app, uow):
         assert u.session.scalar(select(func.count()).select_from(User)) == len(DEMO_USERS)
 
 
+@pytest.mark.slow
 def test_every_demo_user_signs_in_with_the_listed_password(app, client, post_form):
     seed(app)
     for user in DEMO_USERS:
@@ -65,6 +69,7 @@ def test_the_auditor_sees_the_blocked_case_first(app, client, post_form):
     assert "受阻" in page and "MAD-LEG-01" in page
 
 
+@pytest.mark.slow
 def test_the_flask_command_seeds_the_demo(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output

@@ -397,6 +397,7 @@ def test_only_the_keepers_of_the_register_may_import(client, login_as, role):
 
 
 # ---------------------------------------------------------------- the export
+@pytest.mark.slow
 def test_the_export_is_byte_for_byte_the_cli_export(app, client, login_as, post_form, register, tmp_path):
     login_as("legality_reviewer")
     post_form(doc_url(app, "宁河政规〔2020〕1号", "documents.review"), REVIEW, page=doc_url(app, "宁河政规〔2020〕1号"))
@@ -533,6 +534,7 @@ def test_a_scan_parameter_that_cannot_be_read_is_a_400_naming_it(app, client, lo
     assert "NDOC-" not in html                                   # nothing judged on a day nobody asked for
 
 
+@pytest.mark.slow
 def test_the_scan_page_counts_what_the_cli_counts(app, client, login_as, register, tmp_path):
     login_as("secretary")
     page = client.get("/documents/scan", query_string={"as_of": AS_OF})
@@ -586,6 +588,7 @@ def test_scan_json_is_case_format_section_5(client, login_as, register):
     assert scan["summary"]["needing_action"] == needing and scan["summary"]["documents"] == DEMO_COUNT
 
 
+@pytest.mark.slow
 def test_scan_csv_is_the_clis_worklist(app, client, login_as, register, tmp_path):
     login_as("official")
     response = client.get("/documents/scan.csv", query_string={"as_of": AS_OF})

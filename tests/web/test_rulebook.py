@@ -77,6 +77,7 @@ def test_browsing_shows_an_instrument_a_parameter_with_its_citation_and_an_unver
     assert "非机器核查" in html or "机器核查" in html
 
 
+@pytest.mark.slow
 def test_every_signed_in_role_reads_a_rule_file_with_line_numbers_but_only_editors_get_the_form(client, login_as):
     for role in ("official", "auditor", "secretary", "legality_reviewer"):
         login_as(role)
@@ -93,6 +94,7 @@ def test_every_signed_in_role_reads_a_rule_file_with_line_numbers_but_only_edito
 REGISTER_FILES = ("CN/normative-documents.yaml", "CN/credit-527-2019.yaml")
 
 
+@pytest.mark.slow
 def test_the_rules_of_the_registers_are_browsed_and_edited_like_the_decision_rules(client, login_as, tmp_path):
     """The normative-document and credit-repair rules (other domains, other topics) render, and the
     editor previews an edit of them: the lint and both engines' rule tests run, nothing is saved."""
@@ -132,6 +134,7 @@ def test_without_an_instance_overlay_the_shipped_rules_are_used_and_YIFA_RULES_s
 
 
 # ---------------------------------------------------------------- preview
+@pytest.mark.slow
 def test_an_advisor_lowers_the_comment_period_and_the_preview_lists_the_case_whose_verdict_flips(
         client, login_as, stored_case, tmp_path):
     login_as("legal_advisor")
@@ -149,6 +152,7 @@ def test_an_advisor_lowers_the_comment_period_and_the_preview_lists_the_case_who
     assert rulebook_digest("CN-12/ninghe/yuelong") == before
 
 
+@pytest.mark.slow
 def test_the_impact_preview_names_before_and_after_for_each_changed_rule(app, uow, stored_case):
     with uow(read_only=True) as u:
         rows = rule_edits.impact_preview(u.session, DECREE, twenty_days())
@@ -161,6 +165,7 @@ def test_the_impact_preview_names_before_and_after_for_each_changed_rule(app, uo
 
 
 # ---------------------------------------------------------------- saving
+@pytest.mark.slow
 def test_saving_writes_into_the_instance_folder_moves_the_version_and_trails_the_reason(
         client, login_as, uow, stored_case, tmp_path):
     login_as("legal_advisor", username="advisor")
@@ -190,6 +195,7 @@ def test_saving_writes_into_the_instance_folder_moves_the_version_and_trails_the
     assert rulebook_digest("CN").removeprefix("sha256:")[:12] in history
 
 
+@pytest.mark.slow
 def test_a_saved_edit_judges_new_checks_of_stored_cases(client, login_as, uow, stored_case):
     from engine.decisions import use_cases as services
     login_as("legal_advisor")
@@ -199,6 +205,7 @@ def test_a_saved_edit_judges_new_checks_of_stored_cases(client, login_as, uow, s
     assert {"rule": "MAD-PP-04", "then": ("violated", None), "now": ("satisfied", None)} in replay.differences
 
 
+@pytest.mark.slow
 def test_an_invalid_yaml_with_a_duplicate_key_is_refused_with_its_line_number(client, login_as, tmp_path):
     login_as("legal_advisor")
     text = shipped(DECREE).replace("  comment_period_days:\n", "  comment_period_days:\n    verified: V1\n", 1)
@@ -209,6 +216,7 @@ def test_an_invalid_yaml_with_a_duplicate_key_is_refused_with_its_line_number(cl
     assert not (tmp_path / "rules" / DECREE).exists()
 
 
+@pytest.mark.slow
 def test_an_unknown_fact_is_refused_with_its_line_number_and_nothing_is_trailed(client, login_as, uow, tmp_path):
     login_as("legal_advisor")
     rel = "CN-12/ninghe/ninghe-archiving.yaml"
@@ -222,6 +230,7 @@ def test_an_unknown_fact_is_refused_with_its_line_number_and_nothing_is_trailed(
     assert rulebook_events(uow, "rulebook.edited") == []
 
 
+@pytest.mark.slow
 def test_a_file_whose_own_tests_fail_is_refused_naming_the_test(client, login_as, tmp_path):
     login_as("legal_advisor")
     response = client.post("/rules/edit/save", data={**edit_form(client, DECREE),
@@ -231,6 +240,7 @@ def test_a_file_whose_own_tests_fail_is_refused_naming_the_test(client, login_as
     assert not (tmp_path / "rules" / DECREE).exists()
 
 
+@pytest.mark.slow
 def test_an_overlay_that_loosens_the_national_comment_period_is_refused(client, login_as):
     login_as("legal_advisor")
     loosening = ("\nparameter_overrides:\n  comment_period_days:\n"
@@ -251,6 +261,7 @@ def test_a_save_without_a_reason_is_refused(client, login_as, tmp_path):
     assert not (tmp_path / "rules" / DECREE).exists()
 
 
+@pytest.mark.slow
 def test_a_save_over_a_file_changed_since_it_was_read_is_refused(client, login_as, tmp_path):
     login_as("legal_advisor")
     form = edit_form(client, DECREE)
@@ -260,6 +271,7 @@ def test_a_save_over_a_file_changed_since_it_was_read_is_refused(client, login_a
     assert (tmp_path / "rules" / DECREE).read_text(encoding="utf-8") == twenty_days()
 
 
+@pytest.mark.slow
 def test_reverting_an_edit_brings_back_the_shipped_file_and_is_trailed(client, login_as, uow, tmp_path):
     login_as("legal_advisor", username="advisor")
     client.post("/rules/edit/save", data={**edit_form(client, DECREE), "text": twenty_days(), "reason": "改"})
@@ -272,6 +284,7 @@ def test_reverting_an_edit_brings_back_the_shipped_file_and_is_trailed(client, l
 
 
 # ---------------------------------------------------------------- who may
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["official", "auditor", "secretary", "legality_reviewer"])
 def test_only_legal_advisors_and_admins_may_preview_or_save(client, login_as, role, tmp_path):
     login_as("legal_advisor", username="advisor")
@@ -284,6 +297,7 @@ def test_only_legal_advisors_and_admins_may_preview_or_save(client, login_as, ro
     assert not (tmp_path / "rules").exists()
 
 
+@pytest.mark.slow
 def test_an_admin_may_save(client, login_as, tmp_path):
     login_as("admin")
     response = client.post("/rules/edit/save", data={**edit_form(client, DECREE), "text": twenty_days(), "reason": "管理员"})

@@ -217,6 +217,7 @@ def test_a_domain_refusal_reaching_the_app_gets_its_status(app, client, login_as
     assert client.get("/api/test/unknown").status_code == 404
 
 
+@pytest.mark.slow
 def test_an_upload_over_20_mb_is_refused_with_413(client):
     client.get("/login")
     response = client.post("/login", data={"f": "x" * (20 * 1024 * 1024 + 1)})

@@ -1,0 +1,36 @@
+"""The one clock of the instance: the day it takes as today.
+
+    YIFA_TODAY=YYYY-MM-DD   the day the instance takes as today (for demos, training and tests);
+                            unset or empty: the machine's day, `date.today()`
+
+Every "today" of engine/ and web/ — the default as-of day of a check or a scan, the day a stage is
+recorded on, the demo township's dates — comes from `today()`. Timestamps of trail events are
+instants, not days: they keep the machine's clock.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+
+from engine.core.errors import InputError
+
+VARIABLE = "YIFA_TODAY"
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def today() -> date:
+    """The day in `$YIFA_TODAY` (ISO date), else the machine's day; a bad value names the variable."""
+    configured = os.environ.get(VARIABLE, "").strip()
+    if not configured:
+        return date.today()
+    try:
+        if not ISO_DAY.fullmatch(configured):
+            raise ValueError(configured)
+        return date.fromisoformat(configured)
+    except ValueError:
+        raise InputError.single(
+            "environment",
+            f"环境变量 {VARIABLE} 的日期无效：{configured!r}，应为 YYYY-MM-DD / "
+            f"environment variable {VARIABLE} is not a valid date: {configured!r}, expected YYYY-MM-DD",
+            VARIABLE) from None

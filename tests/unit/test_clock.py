@@ -1,0 +1,60 @@
+"""The one clock: YIFA_TODAY, else the machine's day; a bad value is refused naming the variable."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine.core import clock
+from engine.core.errors import InputError
+from tests.days import TODAY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_tests_take_their_fixed_day_as_today():
+    assert clock.today() == TODAY                       # set for the session by tests/conftest.py
+
+
+def test_yifa_today_is_the_day_taken_as_today(monkeypatch):
+    monkeypatch.setenv("YIFA_TODAY", "2024-02-29")
+    assert clock.today() == date(2024, 2, 29)
+
+
+def test_without_yifa_today_it_is_the_machines_day(monkeypatch):
+    monkeypatch.delenv("YIFA_TODAY")
+    before = date.today()
+    assert clock.today() in (before, date.today())      # the day may turn between the two readings
+    monkeypatch.setenv("YIFA_TODAY", "  ")
+    assert clock.today() in (before, date.today())
+
+
+@pytest.mark.parametrize("bad", ["2026-02-30", "20261125", "2026-1-5", "tomorrow"])
+def test_a_bad_yifa_today_is_refused_naming_the_variable(monkeypatch, bad):
+    monkeypatch.setenv("YIFA_TODAY", bad)
+    with pytest.raises(InputError) as refused:
+        clock.today()
+    message = str(refused.value)
+    assert "YIFA_TODAY" in message and "YYYY-MM-DD" in message and bad in message
+    assert "环境变量" in message
+
+
+@pytest.mark.slow
+def test_the_cli_says_a_bad_yifa_today_in_a_sentence_not_a_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "engine.cli", "docs", "scan", "--file",
+                           ROOT / "tests" / "registers" / "fixtures" / "yuelong-register.csv"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "YIFA_INSTANCE": str(tmp_path),
+                               "YIFA_TODAY": "2026-13-01"})
+    assert done.returncode == 2, done.stderr
+    assert "YIFA_TODAY" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_web_app_does_not_start_on_a_bad_yifa_today(monkeypatch, tmp_path):
+    from web.config import settings
+    monkeypatch.setenv("YIFA_TODAY", "2026-11-31")
+    with pytest.raises(InputError, match="YIFA_TODAY"):
+        settings({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'y.sqlite3'}"})

@@ -1,0 +1,17 @@
+"""Run `yifa` as a user does: `python -m engine.cli …` in a new process, on a SQLite instance folder."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_yifa(instance: Path, *argv: object, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`python -m engine.cli …` on the SQLite instance in `instance` (no DATABASE_URL, no YIFA_RULES)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "YIFA_RULES")}
+    env.update(PYTHONPATH=str(ROOT), YIFA_INSTANCE=str(instance))
+    return subprocess.run([sys.executable, "-m", "engine.cli", *map(str, argv)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=180)

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
+from engine.core import clock
 from engine.core.errors import InputError
 
 EXIT_INPUT = 2
@@ -114,7 +115,7 @@ def cmd_check(args) -> int:
     worst = 0
     for path in args.cases:
         try:
-            case = load_case(path, args.as_of or date.today())
+            case = load_case(path, args.as_of or clock.today())
             result = _check_one(case, path, args, engine)
         except InputError as e:          # this file is unreadable: say so, and go on with the others
             print(str(e), file=sys.stderr)

@@ -27,6 +27,7 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.core import clock
 from engine.core.errors import ConflictError, InputError, UnknownCaseError
 from engine.decisions.models import CaseRecord, FindingRecord
 
@@ -126,7 +127,7 @@ def _blocked(document: dict, case: Any, findings: list, as_of: date) -> tuple[Op
 def case_summaries(session: Session, created_by: str | None = None,
                    as_of: date | None = None) -> list[CaseSummary]:
     """Every case (or those one user created), the most recently changed first, each with its status on a day."""
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     check = _last_check()
     summary = FindingRecord.report["summary"]
     query = (select(CaseRecord, summary["violated"].as_integer().label("violated"),

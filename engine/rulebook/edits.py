@@ -293,7 +293,7 @@ def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected
     else:
         _write_atomically(overlay_dir() / rel, text)
     from engine.decisions.use_cases import recheck_stored_cases
-    recheck_stored_cases(uow, as_of or date.today(), actor, jurisdictions)
+    recheck_stored_cases(uow, as_of or clock.today(), actor, jurisdictions)
     return SavedEdit(rel, old_sha, new_sha, versions.get(folder, ""), versions, event.seq)
 
 

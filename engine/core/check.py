@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
-from engine.core.calendar import CalendarUnknownError, WorkingCalendar, default_calendar, months_between
-from engine.core.errors import InputError, Problem
+from engine.core.calendar import WorkingCalendar, default_calendar, months_between
+from engine.core.errors import CalendarUnknownError, Problem, RulebookError
 from engine.core.domains import DECISION, domain as domain_named
 from engine.core.findings import PLACEHOLDER, Finding, FindingPlan
 from engine.rulebook.conditions import facts_of
@@ -19,10 +19,6 @@ from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.compile import CompiledRule, compile_rulebook
 from engine.rulebook.loader import known_jurisdictions, read_rulebook, rulebook_digest, rules_dir
 from engine.rulebook.stages import current_stage
-
-
-class RulebookError(InputError):
-    """The rule files have problems; nothing is checked against a broken rulebook."""
 
 
 @dataclass

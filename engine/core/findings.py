@@ -185,7 +185,7 @@ class _Values:
 
 
 def _due_on(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar) -> Optional[str]:
-    from engine.core.calendar import CalendarUnknownError
+    from engine.core.errors import CalendarUnknownError
     start = facts.get(rd.rule.judged_on)
     within = rd.deadline_within
     if start is None or within is None:

@@ -1,23 +1,19 @@
 """`yifa db upgrade`, `yifa trail verify [CASE]`, `yifa trail export CASE --out DIR`.
 
 Exit codes (CASE_FORMAT §7): 0 every chain intact, 1 a chain is broken, 2 an error (an unknown
-case, a database that cannot be reached or has no schema yet) — said in a sentence, no traceback.
+case, a database that cannot be reached or has no schema yet) — said in a sentence by
+engine/cli/errors.py, no traceback.
 """
 from __future__ import annotations
 
 import argparse
-import functools
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
+from engine.core.errors import DatabaseNotReadyError, UnknownTrailError
 
-
-class StoreCommandError(Exception):
-    """A store command cannot run; the message says why, in Chinese and English."""
+EXIT_OK, EXIT_BROKEN = 0, 1
 
 
 def register(subparsers: Any) -> None:
@@ -38,28 +34,6 @@ def register(subparsers: Any) -> None:
     export.set_defaults(run=cmd_trail_export)
 
 
-def _refusing_errors(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn database and lookup errors into a message and exit status 2."""
-
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from engine.core.errors import UnknownCaseError
-        try:
-            return command(args)
-        except (StoreCommandError, UnknownCaseError) as exc:
-            print(f"yifa: {exc}", file=sys.stderr)
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            print(f"yifa: 数据库错误 / database error: {reason}", file=sys.stderr)
-        except OSError as exc:
-            print(f"yifa: 无法写入 / cannot write: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-
-    return run
-
-
 def _shown(url: str) -> str:
     from sqlalchemy.engine import make_url
     return make_url(url).render_as_string(hide_password=True)
@@ -71,12 +45,10 @@ def _engine() -> Any:
     engine = make_engine(database_url())
     if not is_initialised(engine):
         engine.dispose()
-        raise StoreCommandError(f"数据库尚未初始化，请先运行 yifa db upgrade / the database has no schema yet: "
-                                f"run `yifa db upgrade` ({_shown(database_url())})")
+        raise DatabaseNotReadyError(_shown(database_url()))
     return engine
 
 
-@_refusing_errors
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from engine.store.db import database_url, head_revision, upgrade
     url = database_url()
@@ -86,7 +58,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@_refusing_errors
 def cmd_trail_verify(args: argparse.Namespace) -> int:
     from engine.decisions.models import CaseRecord
     from engine.store.uow import UnitOfWork
@@ -97,8 +68,7 @@ def cmd_trail_verify(args: argparse.Namespace) -> int:
         with UnitOfWork(engine, read_only=True) as uow:
             statuses = verify_all(uow.session, args.case)
             if args.case and not statuses and uow.session.get(CaseRecord, args.case) is None:
-                raise StoreCommandError(f"未知案件 {args.case}：既无案卷也无审计链 / unknown case {args.case}: "
-                                        "no case and no trail")
+                raise UnknownTrailError(args.case)
         elapsed = time.perf_counter() - started
     finally:
         engine.dispose()
@@ -121,7 +91,6 @@ def _report(statuses: list, case: str | None, elapsed: float) -> int:
     return EXIT_BROKEN if broken else EXIT_OK
 
 
-@_refusing_errors
 def cmd_trail_export(args: argparse.Namespace) -> int:
     from engine.decisions.dossier import export_dossier
     from engine.store.uow import UnitOfWork

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from engine.decisions import use_cases as services
 from engine.accounts.access import RECORDERS
 from engine.decisions.record import parse_case
-from engine.core.errors import InputError
+from engine.core.errors import GateClosedError, InputError
 from engine.decisions.queries import case_summaries
 from engine.accounts.models import ApiToken
 from engine.decisions.models import FindingRecord
@@ -188,10 +188,10 @@ def advance(case_id: str) -> Any:
     try:
         outcome = services.advance_stage(uow, case_id, stage, current_user.username, on,
                                          expected_version=_version(data))
-    except services.GateClosedError as refused:   # the refusal is already in the trail (committed)
+    except GateClosedError as refused:   # the refusal is already in the trail (committed)
         blockers = [{"rule": b["rule"], "severity": b.get("severity"), "citation": b.get("citation"),
                      "message": b.get("message", "")} for b in refused.blockers]
-        return respond(ErrorInfo(409, "gate_closed", f"案件 {case_id} 不得进入「{stage}」阶段",
+        return respond(ErrorInfo(refused.status, refused.code, f"案件 {case_id} 不得进入「{stage}」阶段",
                                  f"Case {case_id} may not enter stage {stage}", blockers))
     uow.commit()
     return jsonify(_outcome(outcome))

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from engine.decisions.record import Case, parse_case
+from engine.core.errors import GateClosedError
 from engine.decisions.use_cases import (
-    GateClosedError,
     advance_stage,
     create_case,
     import_cases,

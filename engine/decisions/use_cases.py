@@ -206,7 +206,8 @@ def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: dat
     """Enter a stage on a day: its gate rules are judged as if it were entered then.
 
     Refused (GateClosedError, listing the violated gate rules with their articles) when a gate
-    rule of severity blocker or error is violated; the refusal itself is kept in the trail.
+    rule of severity blocker or error is violated or missing (its record absent: CASE_FORMAT §2);
+    the refusal itself is kept in the trail.
     """
     from engine.decisions.workflow import load_workflow
     record = _load(uow, case_id, expected_version)
@@ -216,7 +217,7 @@ def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: dat
     case = _parse(document, f"{case_id}（进入 {stage}）")
     result, report = _check(uow, case, on, actor)
     blockers = [f for f in report["findings"] if f["rule"] in workflow.gates(stage)
-                and f["verdict"] == "violated" and f["severity"] in GATE_SEVERITIES]
+                and f["verdict"] in ("violated", "missing") and f["severity"] in GATE_SEVERITIES]
     if blockers:
         _refuse(uow, record, stage, on, actor, blockers, report)
     _check_order(workflow, record, stage, on, state)     # gates first: they say which article is missing

@@ -31,7 +31,7 @@ from engine.core.yamlio import LoadedYaml, load_document
 
 SHIPPED = "rules/workflow.yaml"
 STATES = ("done", "current", "blocked", "required", "optional", "not_required")
-CLOSING_SEVERITIES = {"blocker", "error"}      # a violated warning or info never closes a gate
+CLOSING_SEVERITIES = {"blocker", "error"}      # a violated (or missing) warning or info never closes a gate
 # (a, b, why): every path from the start to b passes a.
 DOMINANCE = (("legality_review", "collective_decision", ("第二十五条第二款", "Art. 25(2)")),
              ("party_report", "publication", ("第三十一条", "Art. 31")))
@@ -134,7 +134,7 @@ class Workflow:
 
     def _blocked(self, findings: Iterable[Any]) -> set[str]:
         closed = {f.rule for f in findings
-                  if f.verdict == "violated" and f.severity in CLOSING_SEVERITIES}
+                  if f.verdict in ("violated", "missing") and f.severity in CLOSING_SEVERITIES}
         return {s for s, stage in self.stages.items() if closed.intersection(stage.gates)}
 
 

@@ -25,7 +25,7 @@ from engine.decisions.sections import get_path, get_section, with_date, with_sec
 from engine.store.models import RULEBOOK_CHAIN
 from engine.decisions.models import CaseRecord, FindingRecord, StageEvidence
 from engine.core.errors import ConflictError
-from engine.decisions.queries import get_case
+from engine.decisions.queries import find_case, get_case, latest_evidence_version, latest_finding, trail_events
 from engine.rulebook.versions import store_rulebook_version
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
@@ -103,7 +103,7 @@ def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: Optional[date] =
                 action: str = "case.created") -> Outcome:
     """Store a new case with its evidence, check it, and open its trail."""
     require_role(uow.session, actor, ("official", "admin"))
-    if uow.session.get(CaseRecord, case.id) is not None:
+    if find_case(uow.session, case.id) is not None:
         raise InputError.single(case.id, f"案件 {case.id} 已存在 / case {case.id} already exists", "id")
     document = case_to_document(case)
     result, report = _check(uow, case, as_of or date.today(), actor)
@@ -129,9 +129,7 @@ def _recorded_stages(document: dict) -> list[str]:
 
 def _add_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor: str) -> int:
     """Add a revision of a stage's evidence (amendments add revisions; nothing is overwritten)."""
-    from sqlalchemy import func, select
-    latest = uow.session.scalar(select(func.max(StageEvidence.version))
-                                .where(StageEvidence.case_id == case_id, StageEvidence.stage == stage)) or 0
+    latest = latest_evidence_version(uow.session, case_id, stage)
     uow.session.add(StageEvidence(case_id=case_id, stage=stage, version=latest + 1,
                                   document={"section": section}, recorded_by=actor))
     return latest + 1
@@ -176,15 +174,12 @@ def _conflict(uow: UnitOfWork, e: ConflictError) -> ConflictError:
 
 def _changes_since(uow: UnitOfWork, case_id: str, version: int) -> list[str]:
     import json
-    from sqlalchemy import select
-    from engine.store.models import TrailEvent
-    rows = uow.session.execute(select(TrailEvent.actor, TrailEvent.at, TrailEvent.action, TrailEvent.payload)
-                               .where(TrailEvent.case_id == case_id).order_by(TrailEvent.seq)).all()
     out = []
-    for actor, at, action, payload in rows:
-        data = json.loads(payload)
+    for event in trail_events(uow.session, case_id):
+        data = json.loads(event.payload)
         if data.get("case_version", 0) > version:
-            out.append(f"{actor} 于 {at:%Y-%m-%d %H:%M} {action}" + (f"（{data['stage']}）" if data.get("stage") else ""))
+            out.append(f"{event.actor} 于 {event.at:%Y-%m-%d %H:%M} {event.action}"
+                       + (f"（{data['stage']}）" if data.get("stage") else ""))
     return out
 
 
@@ -196,7 +191,7 @@ def _store(uow: UnitOfWork, record: CaseRecord, document: dict, stage: Optional[
         uow.session.flush()
     except StaleDataError:
         uow.session.rollback()
-        current = uow.session.get(CaseRecord, record.id)
+        current = find_case(uow.session, record.id)
         raise _conflict(uow, ConflictError(record.id, read, current.version if current else -1)) from None
 
 
@@ -325,7 +320,7 @@ def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: Optional
         except InputError as e:
             problems += e.problems
             continue
-        if case.id in seen or uow.session.get(CaseRecord, case.id) is not None:
+        if case.id in seen or find_case(uow.session, case.id) is not None:
             problems += InputError.single(str(path), f"案件 {case.id} 已存在 / case {case.id} already exists", "id").problems
         if case.id == RULEBOOK_CHAIN:  # the rulebook's own trail; the database refuses it too
             problems += InputError.single(str(path), f"标识 {case.id!r} 保留给规则库审计链 / the id {case.id!r} "
@@ -358,12 +353,10 @@ class Replay:
 def recheck_case(uow: UnitOfWork, case_id: str, as_of: date) -> Replay:
     """Re-check a stored case as of a day under the very rules that judged it, and under today's."""
     import tempfile
-    from sqlalchemy import select
     from engine.rulebook.versions import materialize_rulebook
     record = get_case(uow.session, case_id)
     case = _parse(record.document, case_id)
-    last = uow.session.scalars(select(FindingRecord).where(FindingRecord.case_id == case_id)
-                               .order_by(FindingRecord.id.desc()).limit(1)).first()
+    last = latest_finding(uow.session, case_id)
     now = to_json(checker_for(case.jurisdiction).check(case, as_of, "durable"))
     then = now
     if last is not None and last.rulebook_version != now["rulebook"]["version"]:

@@ -14,6 +14,7 @@ from engine.core import clock
 from engine.core.calendar import CalendarUnknownError, WorkingCalendar, default_calendar, months_between
 from engine.core.errors import InputError, Problem
 from engine.core.domains import DECISION, domain as domain_named
+from engine.core.due import add_due_dates
 from engine.core.findings import PLACEHOLDER, Finding, FindingPlan
 from engine.rulebook.conditions import facts_of
 from engine.rulebook.book import Rulebook, build_rulebook
@@ -49,6 +50,7 @@ class Checker:
         self.context = self.domain.context(book, root)
         self.compiled: list[CompiledRule] = compile_rulebook(book, domain)
         self.periods = _periods_read(book, self.compiled)
+        self.deadlines = [cr.rule for cr in self.compiled if cr.rule.rule.deadline is not None]
         self.plans = [FindingPlan(cr, book) for cr in self.compiled]
         self._evaluators: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -78,6 +80,7 @@ class Checker:
         """The record as one flat fact on `as_of`, with every period its rules may read."""
         facts = self.domain.flatten(record, as_of, **self.context)
         add_periods(facts, self.periods, self.calendar)
+        add_due_dates(facts, self.deadlines, self.book, self.calendar)
         return facts
 
     def verdicts(self, record, as_of: date, engine: str = "durable") -> tuple[dict[str, Any], list[int]]:
@@ -114,7 +117,7 @@ def _periods_read(book: Rulebook, compiled: list[CompiledRule]) -> list[tuple[st
         rule = cr.rule.rule
         if rule.deadline is not None:
             names.add(rule.deadline.period)
-        for text in (rule.message, rule.overdue_message):
+        for text in (rule.message, rule.overdue_message, rule.message_missing):
             if text is not None:
                 names.update(n for n in PLACEHOLDER.findall(text.zh + text.en) if n in book.periods)
     return [(p.from_, p.to, f"period:{n}", f"period:{n}@run", p.count)

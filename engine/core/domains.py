@@ -44,6 +44,12 @@ class Domain:
     # (rulebook, rules folder) → keyword arguments of `flatten` prepared once per checker
     # (the law register, the credit-repair regimes)
     context: Callable[[Any, Optional[Path]], dict[str, Any]] = lambda book, root: {}
+    # Three-valued facts (CASE_FORMAT §2, v2): an absent fact is unknown, so a requirement that
+    # depends on it is `missing`. A register's empty cell says "not done" (§§3–4): two-valued.
+    three_valued: bool = False
+    none_when_absent: frozenset = frozenset()    # fields whose null means "none" (CASE_FORMAT §1)
+    # a fact path → its label (zh, en), for the messages of `missing` findings
+    label: Callable[[str], tuple[str, str]] = lambda path: (path, path)
 
     def fact_type(self, path: Optional[str]) -> Optional[FactType]:
         """The type of a fact path, None if this domain's rules may not use it."""
@@ -74,7 +80,17 @@ def _document_domain() -> Domain:
 def _decision_domain() -> Domain:
     from engine.decisions import facts
     return Domain(DECISION, facts.catalogue, facts.flatten, _decision_stages, _parse_decision,
-                  _decision_skeleton, lambda case: case.id)
+                  _decision_skeleton, lambda case: case.id, three_valued=True,
+                  none_when_absent=facts.NONE_WHEN_ABSENT, label=_decision_label)
+
+
+def _decision_label(path: str) -> tuple[str, str]:
+    """The form label of a decision fact (of its list, for `P.has.w` and aggregates), else the path."""
+    from engine.decisions.forms import LABELS
+    head = path.split(".has.")[0]
+    while head and head not in LABELS:
+        head = head.rpartition(".")[0]
+    return LABELS[head][:2] if head else (path, path)
 
 
 def _decision_stages() -> tuple[Topic, ...]:

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from engine.core.calendar import WorkingCalendar
 from engine.rulebook.book import RuleDef, Rulebook
-from engine.rulebook.compile import CompiledRule
+from engine.rulebook.compile import CompiledRule, due_fact
 
 HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:@-]+)\}")
@@ -34,6 +34,11 @@ class Finding:
     verdict = property(lambda self: self.branch.verdict)
     reason = property(lambda self: self.branch.reason)
     overdue = property(lambda self: self.branch.overdue)
+
+    @property
+    def due_on(self) -> Optional[str]:
+        """The last day allowed (ISO), for a deadline rule whose period has started."""
+        return self.plan.due_on(self.case_facts)
     verified = property(lambda self: self.plan.verified(self.case_facts))
 
     @property
@@ -45,7 +50,7 @@ class Finding:
 
     @property
     def message(self) -> Optional[dict]:
-        """{"zh": …, "en": …} for a violated rule (or an unknown calendar), else None."""
+        """{"zh": …, "en": …} for a violated or missing rule (or an unknown calendar), else None."""
         if self._message is False:
             self._message = self.plan.message(self.branch, self.case_facts, self.calendar)
         return self._message
@@ -63,6 +68,11 @@ class Finding:
             out["reason"] = self.reason
         if self.verdict != "not_applicable" and by_analogy(self.plan.rd, self.case_facts):
             out["by_analogy"] = True
+        due = self.due_on
+        if due is not None:
+            out["due_on"] = due
+        if self.overdue:
+            out["overdue"] = True
         return out
 
 
@@ -88,22 +98,52 @@ class FindingPlan:
         for k, name, _ in self.shown:
             if k.startswith("period:") and k + "@run" in facts:
                 shown[name] = facts[k + "@run"]
-        if self.rd.rule.deadline is not None:
-            due = _due_on(self.rd, facts, self.book, calendar)
-            if due:
-                shown["due_on"] = due
+        due = self.due_on(facts)
+        if due:
+            shown["due_on"] = due
         return shown
+
+    def due_on(self, facts: dict) -> Optional[str]:
+        """The deadline's last allowed day (ISO), computed before evaluation (engine/core/due.py)."""
+        if self.rd.rule.deadline is None:
+            return None
+        due = facts.get(due_fact(self.rd.id))
+        return date.fromordinal(due).isoformat() if due is not None else None
 
     def message(self, branch, facts: dict, calendar: WorkingCalendar) -> Optional[Mapping[str, str]]:
         rule = self.rd.rule
         if branch.verdict == "violated":
             template = rule.overdue_message if branch.overdue and rule.overdue_message else rule.message
             return Message(template, _values(self, facts, calendar))
+        if branch.verdict == "missing":
+            return self.missing_message(facts, calendar)
         if branch.reason == "calendar_unknown":
             year = next(v for k, v in facts.items() if k.endswith("@unknown"))
             return {"zh": f"{year}年的工作日安排未知，无法计算工作日期间（请在 rules/calendars/ 中补充）",
                     "en": f"the working-day arrangement for {year} is unknown; add it under rules/calendars/"}
         return None
+
+    def missing_message(self, facts: dict, calendar: WorkingCalendar) -> Mapping[str, str]:
+        """Say which record is absent — never that the act was not done (CASE_FORMAT §2)."""
+        if self.rd.rule.message_missing is not None:
+            return Message(self.rd.rule.message_missing, _values(self, facts, calendar))
+        from engine.core.domains import domain
+        label = domain(self.rd.instrument.domain).label
+        labels = [label(f) for f in self.absent(facts)]
+        zh = "、".join(dict.fromkeys(z for z, _ in labels)) or "所需"
+        en = ", ".join(dict.fromkeys(e for _, e in labels)) or "what this rule needs"
+        return {"zh": f"未见{zh}的记录，请补充材料", "en": f"no record of {en}; please add it"}
+
+    def absent(self, facts: dict) -> list[str]:
+        """The facts the requirement reads that are not recorded (a period: its unrecorded ends)."""
+        out = []
+        for f in self.cr.needs:
+            if f.startswith("period:"):
+                p = self.book.periods.get(f[7:].split("@")[0])
+                out += [end for end in ((p.from_, p.to) if p else ()) if end not in facts]
+            elif f not in facts and not f.startswith("due:"):
+                out.append(f)
+        return list(dict.fromkeys(out))
 
     def verified(self, facts: dict) -> bool:
         """A finding is verified when its rule is, every parameter value it used is, and no fact it
@@ -185,7 +225,7 @@ class _Values:
         if name == "as_of":
             return date.fromordinal(facts["as_of"]).isoformat()
         if name == "due_on":
-            return _due_on(rd, facts, self.plan.book, self.calendar) if rd.rule.deadline else None
+            return self.plan.due_on(facts)
         if name.startswith("param:"):
             version = self.plan.book.params[name[6:]].version_on(judged_date(rd, facts))
             return _param_text(version.value) if version else None
@@ -195,27 +235,6 @@ class _Values:
 
     def __getitem__(self, name: str) -> Any:
         return self.get(name)
-
-
-def _due_on(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar) -> Optional[str]:
-    from engine.core.calendar import CalendarUnknownError
-    start = facts.get(rd.rule.judged_on)
-    within = rd.deadline_within
-    if start is None or within is None:
-        return None
-    if isinstance(within, str):
-        version = book.params[within[6:]].version_on(judged_date(rd, facts))
-        within = version.value if version else None
-    if within is None:
-        return None
-    period = book.periods[rd.rule.deadline.period]
-    begin = date.fromordinal(start)
-    if period.count == "calendar_days":
-        return date.fromordinal(start + within).isoformat()
-    try:
-        return calendar.add_working_days(begin, within).isoformat()
-    except CalendarUnknownError:
-        return None
 
 
 @lru_cache(maxsize=None)

@@ -9,24 +9,25 @@ from engine.core.check import CheckResult
 from engine.core.findings import Finding
 from engine.rulebook.stages import load_stages
 
-VERDICTS = ("violated", "satisfied", "not_applicable", "pending")
+VERDICTS = ("violated", "missing", "satisfied", "not_applicable", "pending")
+BREACHES = ("violated", "missing")      # what stops a procedure and sets the exit status (CASE_FORMAT §2)
 REASON_ZH = {"not_in_force": "当时未施行", "excluded": "不适用本条例（第三条第二款）",
              "special_procedure": "适用特别程序", "condition_not_met": "条件不具备",
              "stage_not_reached": "尚未到该环节", "calendar_unknown": "工作日安排未知",
-             "not_binding": "该文件不约束本决策机关"}
+             "running": "期限未届满", "discretionary": "可以条款，未采用", "not_binding": "该文件不约束本决策机关"}
 SEVERITY_ZH = {"blocker": "阻断", "error": "违法", "warning": "警示", "info": "提示"}
 
 
 def exit_status(result: CheckResult) -> int:
-    """0 when no blocker or error is violated, 1 when one is (CASE_FORMAT §2)."""
-    return int(any(f.verdict == "violated" and f.severity in ("blocker", "error") for f in result.findings))
+    """0 when no blocker or error is violated or missing, 1 when one is (CASE_FORMAT §2)."""
+    return int(any(f.verdict in BREACHES and f.severity in ("blocker", "error") for f in result.findings))
 
 
 def summary(findings: list[Finding]) -> dict[str, Any]:
-    """Count the verdicts; `blocking` is true when a blocker is violated."""
+    """Count the verdicts; `blocking` is true when a blocker is violated or missing."""
     counts = Counter(f.verdict for f in findings)
     out: dict[str, Any] = {v: counts.get(v, 0) for v in VERDICTS}
-    out["blocking"] = any(f.verdict == "violated" and f.severity == "blocker" for f in findings)
+    out["blocking"] = any(f.verdict in BREACHES and f.severity == "blocker" for f in findings)
     return out
 
 
@@ -79,26 +80,50 @@ def _heading(result: CheckResult, title: str, stage_names: dict, zh: bool) -> st
 
 def _summary_line(s: dict, zh: bool) -> str:
     if zh:
-        text = f"违反 {s['violated']} · 符合 {s['satisfied']} · 待办 {s['pending']} · 不适用 {s['not_applicable']}"
+        text = (f"违反 {s['violated']} · 未见记录 {s['missing']} · 符合 {s['satisfied']} · 待办 {s['pending']}"
+                f" · 不适用 {s['not_applicable']}")
         return text + (" · ⛔ 存在阻断性问题，程序不得继续" if s["blocking"] else "")
-    text = f"violated {s['violated']} · satisfied {s['satisfied']} · pending {s['pending']} · n/a {s['not_applicable']}"
+    text = (f"violated {s['violated']} · missing {s['missing']} · satisfied {s['satisfied']} · pending {s['pending']}"
+            f" · n/a {s['not_applicable']}")
     return text + (" · ⛔ blocked: the procedure may not go on" if s["blocking"] else "")
 
 
 def _stage_block(findings: list[Finding], name: str, zh: bool) -> list[str]:
-    violated = [f for f in findings if f.verdict == "violated"]
+    """A stage's lines: violations (✗), absent records (？), advice (建议, the `info` findings,
+    never among the violations) and what is still needed (○)."""
+    order = ("blocker", "error", "warning", "info").index
+    violated = sorted((f for f in findings if f.verdict == "violated" and f.severity != "info"),
+                      key=lambda f: order(f.severity))
+    missing = sorted((f for f in findings if f.verdict == "missing" and f.severity != "info"),
+                     key=lambda f: order(f.severity))
+    advice = [f for f in findings if f.verdict in BREACHES and f.severity == "info"]
     pending = [f for f in findings if f.verdict == "pending"]
-    if not violated and not pending:
+    if not violated and not missing and not advice and not pending:
         return []
     lines = [f"【{name}】"]
-    for f in sorted(violated, key=lambda f: ("blocker", "error", "warning", "info").index(f.severity)):
+    lang = "zh" if zh else "en"
+    for f in violated:
         label = SEVERITY_ZH[f.severity] if zh else f.severity
-        lines.append(f"  ✗ [{label}] {f.rule} {cite(f.citation, zh)}：{f.message['zh' if zh else 'en']}")
+        lines.append(f"  ✗ [{label}] {f.rule} {cite(f.citation, zh)}：{f.message[lang]}{_due_note(f, zh)}")
+    for f in missing:
+        label = SEVERITY_ZH[f.severity] if zh else f.severity
+        lines.append(f"  ？ [{label}·{'未见记录' if zh else 'no record'}] {f.rule} {cite(f.citation, zh)}：{f.message[lang]}")
+    for f in advice:
+        lines.append(f"  ☆ {'建议' if zh else 'advice'}：{f.rule} {cite(f.citation, zh)}：{f.message[lang]}")
     for f in pending:
         why = REASON_ZH[f.reason] if zh else f.reason
-        lines.append(f"  ○ {'尚需' if zh else 'still needed'}：{f.rule} {f.title['zh' if zh else 'en']}（{cite(f.citation, zh)}；{why}）")
+        lines.append(f"  ○ {'尚需' if zh else 'still needed'}：{f.rule} {f.title['zh' if zh else 'en']}（{cite(f.citation, zh)}；{why}）"
+                     + _due_note(f, zh))
     lines.append("")
     return lines
+
+
+def _due_note(f: Finding, zh: bool) -> str:
+    """The deadline's last day, for a deadline rule whose period has started."""
+    due = f.due_on
+    if due is None:
+        return ""
+    return f"（期限 {due}）" if zh else f" (due {due})"
 
 
 # Notices and opinions (通知, 意见, and a document number 〔YYYY〕N号) are written in numbered parts,

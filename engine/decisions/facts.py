@@ -54,27 +54,47 @@ DATED_BY = {
 AGGREGATES: dict[str, dict[str, tuple[str, Any]]] = {
     "expert_review.experts": {
         "count": ("int", len),
-        "any_direct_interest": ("bool", lambda xs: any(x.direct_interest for x in xs)),
-        "all_opinions_signed": ("bool", lambda xs: all(x.opinion_signed for x in xs)),
-        "any_differing_view": ("bool", lambda xs: any(x.differing_view for x in xs)),
+        "any_direct_interest": ("bool", lambda xs: _any3(x.direct_interest for x in xs)),
+        "all_opinions_signed": ("bool", lambda xs: _all3(x.opinion_signed for x in xs)),
+        "any_differing_view": ("bool", lambda xs: _any3(x.differing_view for x in xs)),
     },
     "execution.reports": {
         "count": ("int", len),
         "first_on": ("date", lambda xs: min(x.reported_on for x in xs)),
-        "any_problems": ("bool", lambda xs: any(x.problems for x in xs)),
+        "any_problems": ("bool", lambda xs: _any3(x.problems for x in xs)),
     },
     "adjustments": {
         "count": ("int", len),
         "first_on": ("date", lambda xs: min((x.decided_on for x in xs if x.decided_on), default=None)),
-        "any_suspend_not_urgent": ("bool", lambda xs: any(
-            x.kind == "suspend" and x.by_head_urgent is not True for x in xs)),
-        "any_change_or_stop_without_rerun": ("bool", lambda xs: any(
-            x.kind in ("change", "stop") and not x.procedures_rerun for x in xs)),
+        "any_suspend_not_urgent": ("bool", lambda xs: _any3(
+            None if x.by_head_urgent is None else not x.by_head_urgent for x in xs if x.kind == "suspend")),
+        "any_change_or_stop_without_rerun": ("bool", lambda xs: _any3(
+            None if x.procedures_rerun is None else not x.procedures_rerun
+            for x in xs if x.kind in ("change", "stop"))),
     },
     # Art. 3(2): per stage, the law or administrative regulation that sets its procedure (v2)
     "special_procedure": {stage: ("text", lambda xs, stage=stage: displacing_law(xs, stage))
                           for stage in typing.get_args(Stage)},
 }
+# Fields whose null means "none" rather than "not recorded yet" (CASE_FORMAT §1).
+NONE_WHEN_ABSENT = frozenset({
+    "exclusion", "special_procedure", "special_procedure_law", "hearing_required_by",
+    "public_participation.consultation.shortened_reason", "risk_assessment.existing_assessment_ref",
+    "risk_assessment.reassessed_on"})
+
+
+def _any3(values) -> Optional[bool]:
+    """Kleene "some": true if one is true, false if all are false, else unknown (None)."""
+    values = list(values)
+    return True if True in values else None if None in values else False
+
+
+def _all3(values) -> Optional[bool]:
+    """Kleene "every": false if one is false, true if all are true, else unknown (None)."""
+    values = list(values)
+    return False if False in values else None if None in values else True
+
+
 ITEM_DATE = {"execution.reports": "reported_on", "adjustments": "decided_on"}
 DISPLACING_LEVELS = ("law", "administrative_regulation")      # Art. 3(2): nothing below may
 

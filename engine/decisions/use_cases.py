@@ -235,7 +235,8 @@ def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: dat
     """Enter a stage on a day: its gate rules are judged as if it were entered then.
 
     Refused (GateClosedError, listing the violated gate rules with their articles) when a gate
-    rule of severity blocker or error is violated; the refusal itself is kept in the trail.
+    rule of severity blocker or error is violated or missing (its record absent: CASE_FORMAT §2);
+    the refusal itself is kept in the trail.
     """
     from engine.decisions.workflow import load_workflow
     record = _load(uow, case_id, expected_version)

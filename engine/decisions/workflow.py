@@ -32,7 +32,7 @@ from engine.core.yamlio import LoadedYaml, load_document
 
 SHIPPED = "rules/workflow.yaml"
 STATES = ("done", "current", "blocked", "required", "optional", "not_required")
-CLOSING_SEVERITIES = {"blocker", "error"}      # a violated warning or info never closes a gate
+CLOSING_SEVERITIES = {"blocker", "error"}      # a violated (or missing) warning or info never closes a gate
 # (a, b, why): every path from the start to b passes a.
 DOMINANCE = (("legality_review", "collective_decision", ("第二十五条第二款", "Art. 25(2)")),
              ("party_report", "publication", ("第三十一条", "Art. 31")))

@@ -15,11 +15,16 @@ from datetime import date
 from typing import Any, Optional
 
 from engine.rulebook.book import ParamDef, RuleDef, Rulebook
-from engine.rulebook.conditions import (TRUE, Absent, All, Any as AnyC, Cmp, Cond, Const, Present,
-                                        all_of, any_of, facts_of, negate)
+from engine.rulebook.conditions import (FALSE, TRUE, Absent, All, Any as AnyC, Cmp, CmpFact, Cond, Const,
+                                        Present, all_of, any_of, facts_of, kleene, negate)
 from engine.rulebook.parse import ParamCmp, _NotParam
 
 AS_OF = "as_of"
+
+
+def due_fact(rule_id: str) -> str:
+    """The fact that holds a deadline rule's due date (the last day allowed, a day ordinal)."""
+    return f"due:{rule_id}"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class CompiledRule:
     rule: RuleDef
     branches: tuple[Branch, ...]
     facts: tuple[str, ...]            # facts the rule reads (for the finding's `facts`)
+    needs: tuple[str, ...] = ()       # facts its requirement reads (a `missing` finding names the absent ones)
 
     def exclusive(self, index: int) -> Cond:
         """Branch `index` as a condition that excludes every earlier branch."""
@@ -59,13 +65,47 @@ def compile_rule(rd: RuleDef, book: Rulebook) -> CompiledRule:
     applies = resolve(rd.applies_when) if rd.applies_when is not None else TRUE
     requires = resolve(rd.requires) if rd.requires is not None else TRUE
     head = _scope_branches(rd, act) + [Branch("not_applicable", "condition_not_met", negate(applies))]
+    outcomes = _outcomes(rd, requires, act)
     if rd.rule.deadline is None:
-        tail = _act_branches(rd, act, requires, book)
+        tail = _act_branches(rd, act, outcomes, book)
     else:
-        tail = _deadline_branches(rd, act, requires, resolve, book)
+        tail = _deadline_branches(rd, act, outcomes, book)
     branches = tuple(head + tail)
     used = [f for b in branches for f in facts_of(b.guard)]
-    return CompiledRule(rd, branches, tuple(dict.fromkeys(f for f in used if not f.startswith("period:") or "@" not in f)))
+    shown = (f for f in used if not (f.startswith("period:") and "@" in f) and not f.startswith("due:"))
+    needs = tuple(f for f in dict.fromkeys(facts_of(requires)) if f not in (act, AS_OF))
+    return CompiledRule(rd, branches, tuple(dict.fromkeys(shown)), needs)
+
+
+def _outcomes(rd: RuleDef, requires: Cond, act: str) -> list[Branch]:
+    """The verdicts once the act is judged (CASE_FORMAT §2): the requirement known to hold →
+    satisfied, known to fail → violated, undecidable for an unrecorded fact → missing. A 可以
+    provision (modality `may`) is never breached: the option not taken is not_applicable."""
+    from engine.core.domains import domain
+    kind = domain(rd.instrument.domain)
+    if not kind.three_valued:
+        holds, fails = requires, TRUE
+    else:
+        holds, fails = kleene(requires, _known_absent(kind, act))
+    if rd.rule.modality == "may":
+        return [Branch("satisfied", None, holds), Branch("not_applicable", "discretionary", TRUE)]
+    out = [Branch("satisfied", None, holds), Branch("violated", None, fails)]
+    return out + [Branch("missing", None, TRUE)] if fails != TRUE else out
+
+
+def _known_absent(kind, act: str):
+    """When a fact is known to be absent: the act's date and as_of are always known; a field whose
+    null means "none" when null; a list when recorded empty; any other fact never (unknown)."""
+    catalogue = kind.catalogue()
+
+    def known_absent(fact: str) -> Cond:
+        if fact in (act, AS_OF) or fact in kind.none_when_absent:
+            return Absent(fact)
+        kind_of = catalogue.get(fact)
+        if kind_of is not None and kind_of.kind == "list" and f"{fact}.count" in catalogue:
+            return Cmp(f"{fact}.count", "eq", 0)
+        return FALSE
+    return known_absent
 
 
 def _scope_branches(rd: RuleDef, act: str) -> list[Branch]:
@@ -91,34 +131,24 @@ def _not_bound(rd: RuleDef) -> Cond:
     return all_of(Present(BODY_LEVEL), *(Cmp(BODY_LEVEL, "neq", level) for level in dict.fromkeys(reached)))
 
 
-def _act_branches(rd: RuleDef, act: str, requires: Cond, book: Rulebook) -> list[Branch]:
+def _act_branches(rd: RuleDef, act: str, outcomes: list[Branch], book: Rulebook) -> list[Branch]:
     unknown = any_of(*(Present(f"period:{p}@unknown") for p in _periods(rd, book)))
     return [Branch("pending", "stage_not_reached", Absent(act)),
-            Branch("pending", "calendar_unknown", unknown),
-            Branch("satisfied", None, requires),
-            Branch("violated", None, TRUE)]
+            Branch("pending", "calendar_unknown", unknown)] + outcomes
 
 
-def _deadline_branches(rd: RuleDef, trigger: str, requires: Cond, resolve, book: Rulebook) -> list[Branch]:
-    d = rd.rule.deadline
-    limit = _limit(rd, resolve)
-    running = f"period:{d.period}@run"
-    unknown = any_of(*(Present(f"period:{p}@unknown") for p in _periods(rd, book)))
-    in_time = resolve(limit(f"period:{d.period}", "le"))
+def _deadline_branches(rd: RuleDef, trigger: str, outcomes: list[Branch], book: Rulebook) -> list[Branch]:
+    """A deadline is judged against its due date (CASE_FORMAT §2, v2): the act missing after
+    `due_on` → violated, overdue, on any day of the week; missing until then → pending, running;
+    done after `due_on` → violated; done in time → the requirement decides."""
+    d, due = rd.rule.deadline, due_fact(rd.id)
+    unknown = any_of(*(Present(f"period:{p}@unknown") for p in _periods(rd, book) if p != d.period))
     return [Branch("pending", "stage_not_reached", Absent(trigger)),
-            Branch("pending", "calendar_unknown", all_of(Absent(d.act), Present(f"{running}@unknown"))),
-            Branch("violated", None, all_of(Absent(d.act), resolve(limit(running, "gt"))), overdue=True),
-            Branch("pending", "stage_not_reached", Absent(d.act)),
-            Branch("pending", "calendar_unknown", unknown),
-            Branch("satisfied", None, all_of(in_time, requires)),
-            Branch("violated", None, TRUE)]
-
-
-def _limit(rd: RuleDef, resolve):
-    within = rd.deadline_within
-    if isinstance(within, str) and within.startswith("param:"):
-        return lambda fact, op: ParamCmp(fact, op, within[6:])
-    return lambda fact, op: Cmp(fact, op, within)
+            Branch("pending", "calendar_unknown", Present(f"{due}@unknown")),
+            Branch("violated", None, all_of(Absent(d.act), CmpFact(AS_OF, "gt", due)), overdue=True),
+            Branch("pending", "running", Absent(d.act)),
+            Branch("violated", None, CmpFact(d.act, "gt", due)),
+            Branch("pending", "calendar_unknown", unknown)] + outcomes
 
 
 def _periods(rd: RuleDef, book: Rulebook) -> list[str]:
@@ -135,7 +165,7 @@ def params_of(rd: RuleDef) -> list[str]:
     names = [c.param for cond in (rd.applies_when, rd.requires) for c in _param_cmps(cond)]
     if isinstance(rd.deadline_within, str):
         names.append(rd.deadline_within[6:])
-    for text in (rd.rule.message, rd.rule.overdue_message):
+    for text in (rd.rule.message, rd.rule.overdue_message, rd.rule.message_missing):
         if text is not None:
             names += re.findall(r"\{param:([A-Za-z0-9_]+)\}", text.zh + text.en)
     return list(dict.fromkeys(names))

@@ -135,3 +135,40 @@ def _collect(cond: Cond, seen: dict[str, None]) -> None:
 def date_literal(d: date) -> int:
     """Dates are compared as day ordinals in both evaluators."""
     return d.toordinal()
+
+
+def kleene(cond: Cond, known_absent) -> tuple[Cond, Cond]:
+    """Judge `cond` with the logic of unknowns (Kleene): return (holds, fails), two ordinary
+    conditions that say when `cond` is known to be true and known to be false; when neither holds
+    the answer depends on a fact that is not recorded (CASE_FORMAT §2, three-valued facts).
+
+    A comparison on an absent fact is unknown (false where its null means "none"), and so is a demand that a fact be recorded
+    (`Present`): it fails only where the record says "none" — `known_absent(fact)`: `Absent(fact)`
+    for a field whose null means "none", an explicitly empty list for a list, never for an ordinary
+    fact. `Absent` asks what the record shows ("no hearing is recorded", also what `not` makes of a
+    comparison on an absent fact): it is always known, so "where a hearing was held, …" stays
+    satisfied when none is recorded.
+    """
+    if isinstance(cond, Const):
+        return cond, Const(not cond.value)
+    if isinstance(cond, Present):
+        return cond, known_absent(cond.fact)
+    if isinstance(cond, Absent):
+        return cond, Present(cond.fact)
+    if isinstance(cond, Cmp):     # false when the fact is known to be "none"
+        return cond, any_of(Cmp(cond.fact, NEGATED_OP[cond.op], cond.value), _none(cond.fact, known_absent))
+    if isinstance(cond, CmpFact):
+        return cond, any_of(CmpFact(cond.fact, NEGATED_OP[cond.op], cond.other),
+                            _none(cond.fact, known_absent), _none(cond.other, known_absent))
+    parts = [kleene(c, known_absent) for c in cond.items]
+    if isinstance(cond, All):
+        return all_of(*(t for t, _ in parts)), any_of(*(f for _, f in parts))
+    if isinstance(cond, Any):
+        return any_of(*(t for t, _ in parts)), all_of(*(f for _, f in parts))
+    raise TypeError(f"not a condition: {cond!r}")
+
+
+def _none(fact: str, known_absent) -> Cond:
+    """A scalar fact known to be "none" (a list's emptiness is asked through its count)."""
+    known = known_absent(fact)
+    return known if isinstance(known, Absent) else FALSE

@@ -32,7 +32,7 @@ def _message_problems(book: Rulebook) -> list[Problem]:
     out = []
     for rd in book.checked_rules:
         fact_type = domain(rd.instrument.domain).fact_type
-        for key in ("message", "overdue_message"):
+        for key in ("message", "overdue_message", "message_missing"):
             text = getattr(rd.rule, key)
             for part in (text.zh, text.en) if text else ():
                 for name in PLACEHOLDER.findall(part):
@@ -62,7 +62,11 @@ def _test_problems(book: Rulebook) -> list[Problem]:
             except InputError as e:
                 out += [Problem(rd.file, f"{rd.id}.tests[{i}].case.{p.path}", p.message, rd.line) for p in e.problems]
         expects = {t.expect for t in rd.rule.tests}
-        for needed in ("violated", "satisfied"):
-            if needed not in expects:
-                out.append(Problem(rd.file, f"{rd.id}.tests", f"缺少预期为 {needed} 的测试 / needs a test expecting {needed}", rd.line))
+        # a breach is `violated` or, where the record can only be silent, `missing`; a 可以 option
+        # is never breached: its other outcome is `not_applicable` (discretionary)
+        failing = ("not_applicable",) if rd.rule.modality == "may" else ("violated", "missing")
+        for needed in (("satisfied",), failing):
+            if not expects.intersection(needed):
+                words = " 或 ".join(needed)
+                out.append(Problem(rd.file, f"{rd.id}.tests", f"缺少预期为 {words} 的测试 / needs a test expecting {' or '.join(needed)}", rd.line))
     return out

@@ -27,7 +27,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 Verified = Literal["V1", "V2", False]
 Severity = Literal["blocker", "error", "warning", "info"]
-Verdict = Literal["violated", "satisfied", "not_applicable", "pending"]
+Verdict = Literal["violated", "missing", "satisfied", "not_applicable", "pending"]
 Reason = Literal["not_in_force", "excluded", "special_procedure", "condition_not_met",
                  "stage_not_reached", "calendar_unknown", "running", "discretionary", "not_binding"]
 # the levels of a case's `decision_body.level` (CASE_FORMAT §1; Arts. 2, 42)
@@ -177,6 +177,8 @@ class Rule(Strict):
     deadline: Optional[Deadline] = None
     message: Optional[Text] = None
     overdue_message: Optional[Text] = None
+    # a `missing` finding's message: which record is absent (default: 「未见…的记录」 from the facts' labels)
+    message_missing: Optional[Text] = None
     # credit_repair: the penalising authority's follow-up a violation of this rule calls for (§6)
     follow_up: Optional[Literal["chase_fulfilment", "notify_party", "process_application",
                                 "withdraw_publication", "take_down"]] = None

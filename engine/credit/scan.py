@@ -4,11 +4,13 @@ periods, eligibility and what is missing; and the penalising authority's follow-
     records ─ checker (domain credit_repair) ─▶ facts + findings ─▶ record summary (§6 `records`)
                                                                  ─▶ follow-ups (§6 `follow_ups`)
 
-A follow-up is a violated finding of a rule that names one (`follow_up:` in the rule file), raised
-while the act it asks for is still not done. Its `due_on` follows §6: withdraw_publication — the
-withdrawal deadline (3 working days after `revoked_on`); take_down — `max_period_ends_on`;
-process_application — `repair_applied_on` plus the processing limit in working days; the others
-none. A follow-up is overdue when `as_of` is after its `due_on`; the scan exits 1 when one is.
+A follow-up is raised by a rule that names one (`follow_up:` in the rule file) from the day its duty
+arises until the act it asks for is recorded (CASE_FORMAT §6, v2) — while it is still due, not only
+once it is overdue — and by a violated finding of such a rule. Its `due_on` follows §6:
+withdraw_publication — the withdrawal deadline (3 working days after `revoked_on`); take_down —
+`max_period_ends_on`; process_application — `repair_applied_on` plus the processing limit in working
+days; the others none. A follow-up is overdue when `as_of` is after its `due_on` (any day of the
+week); the scan exits 1 when one is.
 """
 from __future__ import annotations
 
@@ -33,6 +35,15 @@ STILL_OPEN: dict[str, Callable[[dict], bool]] = {
     "withdraw_publication": lambda facts: "withdrawn_on" not in facts,
     "take_down": lambda facts: bool(facts.get("still_shown")),
 }
+# the duty has arisen, though its act may not be late yet (listed while due, CASE_FORMAT §6 v2)
+DUTY_ARISEN: dict[str, Callable[[dict], bool]] = {
+    "chase_fulfilment": lambda facts: False,       # no period: listed once its rule is violated
+    "notify_party": lambda facts: False,
+    "process_application": lambda facts: "repair_applied_on" in facts,
+    "withdraw_publication": lambda facts: "revoked_on" in facts and "published_on" in facts,
+    # the publication may stay up to the maximum period's last day: due on that day
+    "take_down": lambda facts: "max_period_ends_on" in facts and facts["as_of"] >= facts["max_period_ends_on"],
+}
 ACTION_ZH = {"chase_fulfilment": "督促履行", "notify_party": "告知可申请修复", "process_application": "办理修复申请",
              "withdraw_publication": "撤回公示信息", "take_down": "撤下公示信息"}
 
@@ -54,7 +65,7 @@ class FollowUp:
     def to_json(self, lang: str = "zh") -> dict[str, Any]:
         return {"case_number": self.case_number, "authority": self.authority, "action": self.action,
                 "rule": self.rule, "due_on": self.due_on.isoformat() if self.due_on else None,
-                "message": self.message[lang]}
+                "overdue": self.overdue, "message": self.message[lang]}
 
 
 class RecordScan:
@@ -74,13 +85,17 @@ class RecordScan:
         out = []
         checker, facts = self.scanner.checker, self.facts
         for i, action in self.scanner.follow_up_rules:
-            b = self.branches[i]
-            if checker.compiled[i].branches[b].verdict != "violated" or not STILL_OPEN[action](facts):
+            verdict = checker.compiled[i].branches[self.branches[i]].verdict
+            if not STILL_OPEN[action](facts) or verdict == "not_applicable":
                 continue
+            if verdict != "violated" and not DUTY_ARISEN[action](facts):
+                continue
+            b = self.branches[i]
             finding = self.findings[i] if self._findings is not None else \
                 checker.plans[i].build(b, facts, checker.calendar)
+            message = finding.message or finding.title       # still due: what the rule asks
             out.append(FollowUp(self.record.case_number, self.record.authority, action, finding.rule,
-                                self.scanner.due_on(action, finding, self.facts), finding.message,
+                                self.scanner.due_on(action, finding, self.facts), message,
                                 self.scanner.as_of))
         return out
 

@@ -41,7 +41,7 @@ def test_the_contract_example_comes_out_as_written():
     [follow_up] = scan.follow_ups()
     assert follow_up.to_json() | {"message": ""} == {
         "case_number": "宁河综执罚〔2021〕12号", "authority": "岳龙镇人民政府", "action": "notify_party",
-        "rule": "CRED-AUTH-04", "due_on": None, "message": ""}
+        "rule": "CRED-AUTH-04", "due_on": None, "overdue": False, "message": ""}
     assert "可申请信用修复" in follow_up.message["zh"]
 
 
@@ -93,9 +93,12 @@ def test_what_is_missing_depends_on_the_regime():
 
 def test_a_revocation_must_be_withdrawn_within_three_working_days_across_national_day():
     rec = record(decided_on=date(2024, 9, 2), published_on=date(2024, 9, 4), revoked_on=date(2024, 9, 30))
+    # listed from the revocation on, while still due (CASE_FORMAT §6, v2)
+    assert not [f for f in CreditScanner(date(2024, 9, 29)).scan_one(rec).follow_ups()
+                if f.action == "withdraw_publication"]
     within = CreditScanner(date(2024, 10, 10)).scan_one(rec)
-    assert [f.action for f in within.follow_ups()] == [] or all(f.action != "withdraw_publication"
-                                                                for f in within.follow_ups())
+    [due] = [f for f in within.follow_ups() if f.action == "withdraw_publication"]
+    assert due.due_on == date(2024, 10, 10) and not due.overdue and due.to_json()["overdue"] is False
     late = CreditScanner(date(2024, 10, 11)).scan_one(rec)
     [withdraw] = [f for f in late.follow_ups() if f.action == "withdraw_publication"]
     assert withdraw.due_on == date(2024, 10, 10) and withdraw.overdue and withdraw.rule == "CRED-AUTH-02"
@@ -104,8 +107,9 @@ def test_a_revocation_must_be_withdrawn_within_three_working_days_across_nationa
 def test_an_application_pending_past_ten_working_days_is_a_follow_up_with_its_due_date():
     rec = record(decided_on=date(2024, 3, 1), published_on=date(2024, 3, 4), fulfilled_on=date(2024, 3, 10),
                  commitment_on=date(2024, 9, 27), repair_applied_on=date(2024, 9, 27))
-    assert not [f for f in CreditScanner(date(2024, 10, 16)).scan_one(rec).follow_ups()
-                if f.action == "process_application"]
+    [due] = [f for f in CreditScanner(date(2024, 10, 16)).scan_one(rec).follow_ups()
+             if f.action == "process_application"]
+    assert due.due_on == date(2024, 10, 16) and not due.overdue
     [process] = [f for f in CreditScanner(date(2024, 10, 17)).scan_one(rec).follow_ups()
                  if f.action == "process_application"]
     # 29 Sep (Sunday) and 12 Oct (Saturday) are working days in 2024; 1–7 Oct are not
@@ -116,7 +120,9 @@ def test_a_record_past_its_maximum_still_shown_must_be_taken_down():
     rec = record(decided_on=date(2021, 5, 10), published_on=date(2021, 5, 12), fulfilled_on=date(2021, 5, 20))
     [take_down] = [f for f in CreditScanner(date(2022, 5, 11)).scan_one(rec).follow_ups() if f.action == "take_down"]
     assert take_down.due_on == date(2022, 5, 10) and take_down.overdue
-    assert not [f for f in CreditScanner(date(2022, 5, 10)).scan_one(rec).follow_ups() if f.action == "take_down"]
+    [due] = [f for f in CreditScanner(date(2022, 5, 10)).scan_one(rec).follow_ups() if f.action == "take_down"]
+    assert due.due_on == date(2022, 5, 10) and not due.overdue
+    assert not [f for f in CreditScanner(date(2022, 5, 9)).scan_one(rec).follow_ups() if f.action == "take_down"]
 
 
 def test_a_disputable_regime_choice_marks_the_findings_that_read_it_unverified():
@@ -143,7 +149,7 @@ def test_the_json_has_exactly_the_contract_keys_and_the_authority_filter_applies
         assert list(r) == ["case_number", "regime", "category", "min_period_ends_on", "max_period_ends_on",
                            "eligible", "missing", "repairable", "findings"]
     for f in report["follow_ups"]:
-        assert list(f) == ["case_number", "authority", "action", "rule", "due_on", "message"]
+        assert list(f) == ["case_number", "authority", "action", "rule", "due_on", "overdue", "message"]
     only = CreditScanner(date(2022, 1, 10), authority="岳龙镇人民政府")
     out = io.StringIO()
     write_json(only, only.scan(records), out)
@@ -163,3 +169,16 @@ def test_the_follow_up_list_exports_as_csv_and_the_table_groups_by_authority():
     table = io.StringIO()
     write_table(scanner, scanner.scan(records), table)
     assert "■ 岳龙镇人民政府" in table.getvalue() and f"跟进事项 {summary.follow_ups} 项" in table.getvalue()
+
+
+def test_a_withdrawal_due_on_a_friday_is_overdue_on_the_saturday():
+    # revoked Monday 3 April 2023; Qingming (5 April) is a holiday: the 3rd working day is Friday 7 April
+    rec = record(decided_on=date(2023, 3, 1), published_on=date(2023, 3, 2), revoked_on=date(2023, 4, 3))
+    [friday] = [f for f in CreditScanner(date(2023, 4, 7)).scan_one(rec).follow_ups()
+                if f.action == "withdraw_publication"]
+    assert friday.due_on == date(2023, 4, 7) and not friday.overdue
+    saturday = CreditScanner(date(2023, 4, 8)).scan_one(rec)
+    [withdraw] = [f for f in saturday.follow_ups() if f.action == "withdraw_publication"]
+    assert withdraw.overdue
+    finding = next(f.to_json() for f in saturday.findings if f.rule == "CRED-AUTH-02")
+    assert finding["verdict"] == "violated" and finding["overdue"] is True and finding["due_on"] == "2023-04-07"

@@ -104,7 +104,7 @@ def _stage_block(findings: list[Finding], name: str, zh: bool) -> list[str]:
     lang = "zh" if zh else "en"
     for f in violated:
         label = SEVERITY_ZH[f.severity] if zh else f.severity
-        lines.append(f"  ✗ [{label}] {f.rule} {cite(f.citation, zh)}：{f.message[lang]}{_due_note(f, zh)}")
+        lines.append(f"  ✗ [{label}] {f.rule} {cite(f.citation, zh)}：{f.message[lang]}")
     for f in missing:
         label = SEVERITY_ZH[f.severity] if zh else f.severity
         lines.append(f"  ？ [{label}·{'未见记录' if zh else 'no record'}] {f.rule} {cite(f.citation, zh)}：{f.message[lang]}")

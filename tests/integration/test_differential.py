@@ -16,14 +16,53 @@ pytestmark = pytest.mark.skipif(durable_available() is not None, reason=f"durabl
 JURISDICTIONS = known_jurisdictions()
 
 
-def _both(seed: int):
+def _both(seed: int, unknown: float = 0.0):
     rnd = random.Random(seed)
     doc = random_case_document(rnd, seed)
     doc["jurisdiction"] = rnd.choice(JURISDICTIONS)
+    if unknown:
+        _forget(doc, rnd, unknown)
     case = parse_case(LoadedYaml(doc), f"generated-{seed}")
     as_of = random_as_of(rnd, doc)
     checker = checker_for(case.jurisdiction)
     return [to_json(checker.check(case, as_of, engine)) for engine in ("durable", "native")], checker, case, as_of
+
+
+def _forget(node: dict, rnd: random.Random, p: float, item: bool = False) -> None:
+    """Make facts unknown (CASE_FORMAT §2, three-valued facts): drop or null a share of the recorded
+    leaves (the dates too; in a list's items only the yes/no facts), keeping the case valid."""
+    for key in list(node):
+        value = node[key]
+        if key in ("id", "title", "jurisdiction", "decision_body", "category"):
+            continue
+        if isinstance(value, dict):
+            _forget(value, rnd, p)
+        elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+            for x in value:
+                _forget(x, rnd, p, item=True)
+        elif (not item or isinstance(value, bool)) and rnd.random() < p:
+            if rnd.random() < 0.5:
+                del node[key]
+            else:
+                node[key] = None
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_both_evaluators_agree_when_facts_are_unknown(seed):
+    (durable, native), *_ = _both(seed, unknown=0.3)
+    assert durable == native
+
+
+def test_unknown_facts_reach_the_v2_verdicts_and_reasons_so_the_comparison_means_something():
+    seen = set()
+    for seed in range(300):
+        (durable, _), *_ = _both(seed, unknown=0.3)
+        seen |= {(f["verdict"], f.get("reason")) for f in durable["findings"]}
+    assert {"missing", "violated", "satisfied"} <= {v for v, _ in seen}
+    assert {("pending", "running"), ("not_applicable", "discretionary")} <= seen
 
 
 @settings(max_examples=5000, deadline=None, derandomize=True,
@@ -41,10 +80,10 @@ def test_generated_cases_reach_every_verdict_so_the_comparison_means_something()
         (durable, _), *_ = _both(seed)
         seen |= {(f["verdict"], f.get("reason")) for f in durable["findings"]}
     verdicts = {v for v, _ in seen}
-    assert verdicts == {"violated", "satisfied", "not_applicable", "pending"}
+    assert verdicts == {"violated", "missing", "satisfied", "not_applicable", "pending"}
     reasons = {r for _, r in seen if r}
     assert {"excluded", "not_in_force", "condition_not_met", "stage_not_reached", "special_procedure",
-            "not_binding"} <= reasons
+            "not_binding", "discretionary"} <= reasons
 
 
 def test_exactly_one_durable_rule_fires_per_rulebook_rule():

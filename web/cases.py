@@ -180,12 +180,13 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
     for st in load_stages():
         mine = [f for f in result.findings if f.stage == st.id]
         violated = sorted([f for f in mine if f.verdict == "violated"], key=lambda f: SEVERITY_ORDER.index(f.severity))
+        missing = sorted([f for f in mine if f.verdict == "missing"], key=lambda f: SEVERITY_ORDER.index(f.severity))
         pending = [f for f in mine if f.verdict == "pending"]
         satisfied = [f for f in mine if f.verdict == "satisfied"]
         na = [f for f in mine if f.verdict == "not_applicable"]
         if mine:
-            groups.append({"stage": st.id, "violated": violated, "pending": pending, "satisfied": satisfied,
-                           "not_applicable": na})
+            groups.append({"stage": st.id, "violated": violated, "missing": missing, "pending": pending,
+                           "satisfied": satisfied, "not_applicable": na})
     state = record.workflow or {}
     if state.get("suspended"):
         upcoming: list[str] = []

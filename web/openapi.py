@@ -76,10 +76,12 @@ ERRORS = {"400": "输入有误 / bad input (problems list every field)", "401": 
           "403": "无权 / not allowed (role, own proposal, auditor writing)", "404": "不存在 / unknown case or token",
           "409": "冲突 / conflict, stage order or closed gate (problems: changes or blockers)"}
 
-FINDING = _obj({"rule": {"type": "string"}, "verdict": {"enum": ["violated", "satisfied", "not_applicable", "pending"]},
+FINDING = _obj({"rule": {"type": "string"},
+                "verdict": {"enum": ["violated", "missing", "satisfied", "not_applicable", "pending"]},
                 "severity": {"enum": ["blocker", "error", "warning", "info"]}, "citation": _ref("Citation"),
                 "message": {"type": "string"}, "verified": {"type": "boolean"}, "facts": {"type": "object"},
-                "reason": {"type": "string"}}, ("rule", "verdict", "severity", "citation"))
+                "reason": {"type": "string"}, "due_on": DATE, "overdue": {"type": "boolean"}},
+               ("rule", "verdict", "severity", "citation"))
 
 COMPONENTS: dict[str, Any] = {
     "Citation": _obj({"instrument": {"type": "string"}, "article": {"type": "integer"},
@@ -88,7 +90,8 @@ COMPONENTS: dict[str, Any] = {
     "Report": _obj({"case": {"type": "string"}, "as_of": DATE,
                     "rulebook": _obj({"jurisdiction": {"type": "string"}, "version": {"type": "string"}}),
                     "stage": {"type": ["string", "null"]}, "findings": {"type": "array", "items": _ref("Finding")},
-                    "summary": _obj({"violated": {"type": "integer"}, "satisfied": {"type": "integer"},
+                    "summary": _obj({"violated": {"type": "integer"}, "missing": {"type": "integer"},
+                                     "satisfied": {"type": "integer"},
                                      "not_applicable": {"type": "integer"}, "pending": {"type": "integer"},
                                      "blocking": {"type": "boolean"}})},
                    ("case", "as_of", "rulebook", "stage", "findings", "summary")),

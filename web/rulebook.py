@@ -27,7 +27,7 @@ EDITORS = rule_edits.EDITOR_ROLES
 VERIFIED = {"V1": ("已核实（全文）", "Verified (full text)", "V1"),
             "V2": ("已核实（转载）", "Verified (reprint)", "V2"),
             False: ("未核实", "Unverified", "U")}
-VERDICTS = {"violated": ("违反", "violated"), "satisfied": ("符合", "satisfied"),
+VERDICTS = {"violated": ("违反", "violated"), "missing": ("未见记录", "missing"), "satisfied": ("符合", "satisfied"),
             "not_applicable": ("不适用", "not applicable"), "pending": ("待办", "pending")}
 SEVERITIES = {"blocker": ("阻断", "blocker"), "error": ("违法", "error"), "warning": ("警示", "warning"),
               "info": ("提示", "info")}

@@ -143,11 +143,12 @@ def verdicts_of(payload: Any) -> Optional[dict[str, Any]]:
             return summary
     findings = payload.get("findings")
     if isinstance(findings, list) and all(isinstance(f, dict) for f in findings):
-        counts: dict[str, Any] = {v: 0 for v in ("violated", "satisfied", "pending", "not_applicable")}
+        counts: dict[str, Any] = {v: 0 for v in ("violated", "missing", "satisfied", "pending", "not_applicable")}
         for f in findings:
             if f.get("verdict") in counts:
                 counts[f["verdict"]] += 1
-        counts["blocking"] = any(f.get("verdict") == "violated" and f.get("severity") == "blocker" for f in findings)
+        counts["blocking"] = any(f.get("verdict") in ("violated", "missing") and f.get("severity") == "blocker"
+                                 for f in findings)
         return counts
     return None
 

@@ -45,14 +45,15 @@ def test_the_township_example_exits_1_and_names_its_problems():
 def test_the_json_report_has_exactly_the_contract_keys():
     report = json.loads(yifa("check", EXAMPLES / "yuelong-sewage-2024.yaml", "--format", "json").stdout)
     assert set(report) == {"case", "as_of", "rulebook", "stage", "findings", "summary"}
-    assert set(report["summary"]) == {"violated", "satisfied", "not_applicable", "pending", "blocking"}
+    assert set(report["summary"]) == {"violated", "missing", "satisfied", "not_applicable", "pending", "blocking"}
     for f in report["findings"]:
         assert {"rule", "verdict", "severity", "citation", "verified", "facts"} <= set(f)
         assert set(f) <= {"rule", "verdict", "severity", "citation", "verified", "facts", "message", "reason",
-                          "by_analogy"}
+                          "by_analogy", "due_on", "overdue"}
         assert isinstance(f["citation"]["article"], int)
-        assert ("message" in f) == (f["verdict"] == "violated" or f.get("reason") == "calendar_unknown")
+        assert ("message" in f) == (f["verdict"] in ("violated", "missing") or f.get("reason") == "calendar_unknown")
         assert ("reason" in f) == (f["verdict"] in ("not_applicable", "pending"))
+        assert f.get("overdue", True) is True and ("overdue" not in f or f["verdict"] == "violated")
 
 
 @pytest.mark.slow

@@ -291,7 +291,8 @@ def test_the_follow_ups_are_grouped_by_authority_overdue_first(client, login_as,
     township = township[:township.index("</tbody>")]
     states = re.findall(r'<tr class="follow-up( is-overdue)?">', township)
     assert states == sorted(states, key=lambda s: not s)          # every overdue item before the others
-    assert states.count(" is-overdue") == 6 and len(states) == 10
+    # v2: follow-ups still due are listed too (CASE_FORMAT §6), after the overdue ones
+    assert states.count(" is-overdue") == 6 and len(states) == 12
     assert "岳龙综执罚〔2018〕11号" in township and "撤下公示信息" in township and "2021-09-03" in township
     assert f'href="{quote("/credit/岳龙综执罚〔2024〕12号", safe="/")}?as_of' not in township   # as of today: plain links
 
@@ -383,7 +384,7 @@ def test_the_scan_json_is_exactly_case_format_6(client, login_as, uow, both_regi
     assert list(example) == ["case_number", "regime", "category", "min_period_ends_on", "max_period_ends_on",
                              "eligible", "missing", "repairable", "findings"]
     follow_up = next(f for f in data["follow_ups"] if f["case_number"] == EXAMPLE)
-    assert list(follow_up) == ["case_number", "authority", "action", "rule", "due_on", "message"]
+    assert list(follow_up) == ["case_number", "authority", "action", "rule", "due_on", "overdue", "message"]
     assert (follow_up["action"], follow_up["rule"], follow_up["due_on"]) == ("notify_party", "CRED-AUTH-04", None)
     township = client.get("/credit/scan.json", query_string={"as_of": "2022-01-10", "authority": TOWNSHIP})
     records = json.loads(township.get_data(as_text=True))["records"]

@@ -73,8 +73,18 @@ def compile_rule(rd: RuleDef, book: Rulebook) -> CompiledRule:
     branches = tuple(head + tail)
     used = [f for b in branches for f in facts_of(b.guard)]
     shown = (f for f in used if not (f.startswith("period:") and "@" in f) and not f.startswith("due:"))
-    needs = tuple(f for f in dict.fromkeys(facts_of(requires)) if f not in (act, AS_OF))
+    # a fact whose absence the requirement accepts (`present: false`, `not`) is never what is missing
+    accepted = set(_absent_facts(requires)) | {act, AS_OF}
+    needs = tuple(f for f in dict.fromkeys(facts_of(requires)) if f not in accepted)
     return CompiledRule(rd, branches, tuple(dict.fromkeys(shown)), needs)
+
+
+def _absent_facts(cond: Cond) -> list[str]:
+    if isinstance(cond, Absent):
+        return [cond.fact]
+    if isinstance(cond, (All, AnyC)):
+        return [f for c in cond.items for f in _absent_facts(c)]
+    return []
 
 
 def _outcomes(rd: RuleDef, requires: Cond, act: str) -> list[Branch]:

@@ -34,12 +34,12 @@ class Finding:
     verdict = property(lambda self: self.branch.verdict)
     reason = property(lambda self: self.branch.reason)
     overdue = property(lambda self: self.branch.overdue)
+    verified = property(lambda self: self.plan.verified(self.case_facts))
 
     @property
     def due_on(self) -> Optional[str]:
         """The last day allowed (ISO), for a deadline rule whose period has started."""
         return self.plan.due_on(self.case_facts)
-    verified = property(lambda self: self.plan.verified(self.case_facts))
 
     @property
     def facts(self) -> dict:

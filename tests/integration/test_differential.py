@@ -33,7 +33,7 @@ def _forget(node: dict, rnd: random.Random, p: float, item: bool = False) -> Non
     leaves (the dates too; in a list's items only the yes/no facts), keeping the case valid."""
     for key in list(node):
         value = node[key]
-        if key in ("id", "title", "jurisdiction", "decision_body", "category"):
+        if key in ("id", "title", "jurisdiction", "decision_body", "category", "hearing_required_by"):
             continue
         if isinstance(value, dict):
             _forget(value, rnd, p)

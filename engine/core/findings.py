@@ -123,6 +123,11 @@ class FindingPlan:
                     "en": f"the working-day arrangement for {year} is unknown; add it under rules/calendars/"}
         return None
 
+    def reminder(self, facts: dict, calendar: WorkingCalendar) -> Mapping[str, str]:
+        """The rule's own message as a reminder, for a 可以 option not yet taken (a credit
+        follow-up such as notify_party, CASE_FORMAT §6), where the finding itself carries none."""
+        return Message(self.rd.rule.message, _values(self, facts, calendar))
+
     def missing_message(self, facts: dict, calendar: WorkingCalendar) -> Mapping[str, str]:
         """Say which record is absent — never that the act was not done (CASE_FORMAT §2)."""
         if self.rd.rule.message_missing is not None:

@@ -85,15 +85,19 @@ class RecordScan:
         out = []
         checker, facts = self.scanner.checker, self.facts
         for i, action in self.scanner.follow_up_rules:
-            verdict = checker.compiled[i].branches[self.branches[i]].verdict
-            if not STILL_OPEN[action](facts) or verdict == "not_applicable":
+            branch = checker.compiled[i].branches[self.branches[i]]
+            reminder = branch.reason == "discretionary"      # a 可以 option not yet taken (§6 notify_party)
+            if not STILL_OPEN[action](facts) or (branch.verdict == "not_applicable" and not reminder):
                 continue
-            if verdict != "violated" and not DUTY_ARISEN[action](facts):
+            if branch.verdict != "violated" and not reminder and not DUTY_ARISEN[action](facts):
                 continue
             b = self.branches[i]
             finding = self.findings[i] if self._findings is not None else \
                 checker.plans[i].build(b, facts, checker.calendar)
-            message = finding.message or finding.title       # still due: what the rule asks
+            if reminder:
+                message = checker.plans[i].reminder(facts, checker.calendar)
+            else:
+                message = finding.message or finding.title       # still due: what the rule asks
             out.append(FollowUp(self.record.case_number, self.record.authority, action, finding.rule,
                                 self.scanner.due_on(action, finding, self.facts), message,
                                 self.scanner.as_of))

@@ -123,11 +123,17 @@ def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, cas
     assert "年份应为四位数字" in html and "未知的阶段" in html and "yes 或 no" in html
 
 
-@pytest.mark.xfail(strict=True, reason="no demo deadline binds an overdue case since LOC-NH-ARC-01 binds the district only; needs a bound deadline")
-def test_the_overdue_column_names_the_deadline_rule_and_its_due_date(client, login_as, cases):
+def test_the_overdue_column_names_the_deadline_rule_and_its_due_date(client, login_as, cases, uow):
+    doc = case_to_document(load_case(EXAMPLES[0]))       # the district's road decision, never archived
+    doc.pop("archive"), doc.pop("execution")
+    doc["id"] = "NH-2025-005"
+    with uow() as u:
+        create_case(u, parse_case(LoadedYaml(doc), "unarchived"), "zhang", as_of=date(2025, 7, 1))
+        u.commit()
     login_as("auditor")
-    html = page(client, "/audit?overdue=yes&year=2024")
-    assert "LOC-NH-ARC-01 ≤ 2024-" in html
+    html = page(client, "/audit?overdue=yes&year=2025")
+    assert listed(html) == {"NH-2025-005"}
+    assert "LOC-NH-ARC-01 ≤ 2025-05-25" in html
 
 
 def test_an_admin_sees_every_case_too(client, login_as, cases):

@@ -1,17 +1,19 @@
 """Deadlines coming up for stored cases, worked out from each case file and a day (no Flask).
 
+The duties with a deadline are the rulebook's: every deadline finding of the case's check on the
+day (CASE_FORMAT §2, v2) that is still running or overdue gives one, with its `due_on` and its
+citation, so the dashboard says what the case page, the audit list and the API say
+(engine/decisions/queries.case_status). Two dates that are not duties are added:
+
     comment_period     public_participation.consultation.closes_on, while it is still open
     legality_floor     the earliest day the collective meeting may be held: at least 7 (the
                        parameter legality_review_working_days) working days strictly between
                        legality_review.submitted_on and the meeting (Decree 713 Art. 26), so the
                        day after the 7th working day after submission; while no meeting is held
-    publication_due    20 (publication_working_days) working days after the decision
-                       (collective_decision.held_on), while publication.published_on is absent
-    archiving_due      the day after the decision + the jurisdiction's archive days, when its
-                       rulebook has one (LOC-NH-ARC-01: ninghe_archive_days calendar days);
-                       otherwise a decided, unarchived case is listed as "not archived", undated
 
-A deadline whose working-day calendar is unknown for the years it spans is left out.
+and a decided case with no archiving record and no archiving deadline that binds it is listed as
+"not archived", undated (Decree 713 Art. 33 sets no period). A deadline whose working-day calendar
+is unknown for the years it spans is left out.
 """
 from __future__ import annotations
 
@@ -26,15 +28,17 @@ from engine.core.errors import InputError
 WINDOW_DAYS = 30
 DECIDED = ("approve", "amend")
 ARCHIVE_RULE = "LOC-NH-ARC-01"
-DEFAULTS = {"legality_review_working_days": 7, "publication_working_days": 20, "ninghe_archive_days": 10}
+DEFAULTS = {"legality_review_working_days": 7}
 
 KINDS = {  # kind: (Chinese, English)
     "comment_period": ("征求意见期届满", "Comment period closes"),
     "legality_floor": ("合法性审查最早可开会日", "Earliest meeting after legality review"),
     "publication_due": ("决策公布期限", "Publication due"),
     "archiving_due": ("归档报送期限", "Archiving due"),
+    "rule_deadline": ("法定期限", "Statutory deadline"),
     "not_archived": ("未归档", "Not archived"),
 }
+KIND_OF_RULE = {"MAD-PUB-01": "publication_due", ARCHIVE_RULE: "archiving_due"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Deadline:
     due: date | None          # None: undated (a decided case not archived, no local deadline)
     days_left: int | None     # due - today, negative when overdue
     article: str = ""
+    rule: str = ""            # the rule that sets it ("" for the two dates that are not duties)
 
     @property
     def overdue(self) -> bool:
@@ -55,7 +60,7 @@ class Deadline:
         return KINDS[self.kind]
 
     def to_json(self) -> dict[str, Any]:
-        return {"case": self.case_id, "title": self.title, "kind": self.kind,
+        return {"case": self.case_id, "title": self.title, "kind": self.kind, "rule": self.rule or None,
                 "due": self.due.isoformat() if self.due else None, "days_left": self.days_left,
                 "overdue": self.overdue}
 
@@ -75,23 +80,40 @@ def _day(document: dict, *path: str) -> date | None:
 
 
 class _Book:
-    """What the deadlines need from a jurisdiction's rulebook: rule ids and parameter values."""
+    """What the deadlines need from a jurisdiction's rulebook: its checker and parameter values."""
 
     def __init__(self, jurisdiction: str):
-        self.rules: set[str] = set()
+        self.checker: Any = None
         self.params: dict = {}
         try:
             from engine.core.check import checker_for
-            book = checker_for(jurisdiction).book
-        except InputError:  # an unknown jurisdiction or a broken rulebook: the national defaults
+            self.checker = checker_for(jurisdiction)
+        except InputError:  # an unknown jurisdiction or a broken rulebook: no rule deadlines
             return
-        self.rules = {r.id for r in book.rules}
-        self.params = book.params
+        self.params = self.checker.book.params
 
     def value(self, name: str, on: date) -> int:
         param = self.params.get(name)
         version = param.version_on(on) if param is not None else None
         return int(version.value) if version is not None and isinstance(version.value, int) else DEFAULTS[name]
+
+    def rule_deadlines(self, case_id: str, document: dict, today: date) -> list[tuple[Any, date]]:
+        """(finding, due day) of every deadline still running or overdue on the day."""
+        if self.checker is None:
+            return []
+        from engine.core.yamlio import LoadedYaml
+        from engine.decisions.record import parse_case
+        try:
+            case = parse_case(LoadedYaml(document), case_id)
+            findings = self.checker.check(case, today, "native").findings
+        except InputError:      # a stored file the current model cannot read: no rule deadlines
+            return []
+        out = []
+        for f in findings:
+            running = f.verdict == "pending" and f.reason == "running"
+            if (running or (f.verdict == "violated" and f.overdue)) and f.due_on:
+                out.append((f, date.fromisoformat(f.due_on)))
+        return out
 
 
 def case_deadlines(case_id: str, title: str, document: dict, today: date, book: Any = None,
@@ -121,18 +143,14 @@ def case_deadlines(case_id: str, title: str, document: dict, today: date, book: 
         if floor is not None and floor >= today:
             add("legality_floor", floor, "《条例》第二十六条")
 
-    if decided and held is not None and _day(document, "publication", "published_on") is None:
-        try:
-            add("publication_due", cal.add_working_days(held, book.value("publication_working_days", held)),
-                "《条例》第三十二条")
-        except (CalendarUnknownError, ValueError):
-            pass
+    from engine.core.report import cite
+    for finding, due in book.rule_deadlines(case_id, document, today):
+        out.append(Deadline(case_id, title, KIND_OF_RULE.get(finding.rule, "rule_deadline"), due,
+                            (due - today).days, cite(finding.citation), finding.rule))
 
-    if decided and held is not None and _day(document, "archive", "archived_on") is None:
-        if ARCHIVE_RULE in book.rules:
-            add("archiving_due", held + timedelta(days=book.value("ninghe_archive_days", held)), "《条例》第三十三条")
-        else:
-            add("not_archived", None, "《条例》第三十三条")
+    archiving = any(d.rule == ARCHIVE_RULE for d in out)
+    if decided and held is not None and _day(document, "archive", "archived_on") is None and not archiving:
+        add("not_archived", None, "《条例》第三十三条")
     return out
 
 

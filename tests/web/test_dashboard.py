@@ -55,12 +55,27 @@ def test_deadlines_from_a_case_file():
     floor = upcoming([("X", "t", "CN-12/ninghe/yuelong", {"legality_review": {"submitted_on": "2024-09-27"}})], today)
     # 7 working days strictly between submission and meeting, over National Day 2024 (9-29 and 10-12 worked)
     assert [(d.kind, d.due) for d in floor] == [("legality_floor", date(2024, 10, 13))]
-    decided = {"collective_decision": {"held_on": "2024-09-02", "decision": "approve"}}
-    kinds = {d.kind: d for d in case_deadlines("Y", "t", decided, today, jurisdiction="CN-12/ninghe/yuelong")}
-    assert kinds["archiving_due"].due == date(2024, 9, 12) and kinds["archiving_due"].overdue   # LOC-NH-ARC-01, 10 days
-    assert kinds["publication_due"].due == date(2024, 9, 30) and not kinds["publication_due"].overdue
-    national = {d.kind for d in case_deadlines("Z", "t", decided, today, jurisdiction="CN")}
+    def decided(level: str, jurisdiction: str = "CN-12/ninghe") -> dict:
+        return {"id": "Y", "title": "t", "jurisdiction": jurisdiction,
+                "decision_body": {"name": "某人民政府", "level": level},
+                "collective_decision": {"held_on": "2024-09-02", "decision": "approve"}}
+
+    # the deadlines are the findings' due_on: the rule, its citation and the day, as the case page says
+    district = {d.kind: d for d in case_deadlines("Y", "t", decided("county"), today, jurisdiction="CN-12/ninghe")}
+    assert district["archiving_due"].due == date(2024, 9, 12) and district["archiving_due"].overdue
+    assert district["archiving_due"].rule == "LOC-NH-ARC-01"
+    assert district["publication_due"].due == date(2024, 9, 30) and not district["publication_due"].overdue
+    assert district["publication_due"].rule == "MAD-PUB-01" and "第三十二条" in district["publication_due"].article
+    # the Ninghe archiving period binds the district government only: a township has no archiving date
+    township = {d.kind for d in case_deadlines("Y", "t", decided("township", "CN-12/ninghe/yuelong"), today,
+                                               jurisdiction="CN-12/ninghe/yuelong")}
+    assert "not_archived" in township and "archiving_due" not in township and "publication_due" in township
+    national = {d.kind for d in case_deadlines("Z", "t", decided("county", "CN"), today, jurisdiction="CN")}
     assert "not_archived" in national and "archiving_due" not in national
+    # published: the publication duty is done and no longer listed
+    published = decided("county") | {"publication": {"published_on": "2024-09-10", "channels": ["gazette"]}}
+    assert "publication_due" not in {d.kind for d in case_deadlines("Y", "t", published, today,
+                                                                    jurisdiction="CN-12/ninghe")}
 
 
 def test_an_overdue_deadline_is_marked(client, login_as, uow):
@@ -70,7 +85,8 @@ def test_an_overdue_deadline_is_marked(client, login_as, uow):
     login_as("secretary")
     held = (TODAY - timedelta(days=60)).isoformat()
     doc = {"id": "OLD-1", "title": "逾期", "jurisdiction": "CN-12/ninghe/yuelong",
-           "collective_decision": {"held_on": held, "decision": "approve"}}
+           "decision_body": {"name": "天津市宁河区岳龙镇人民政府", "level": "township"},
+           "collective_decision": {"held_on": held, "decision": "approve"}}     # publication overdue
     with uow() as u:
         from engine.accounts.use_cases import create_user
         create_user(u.session, "off", "off", ["official"], "0123456789x")

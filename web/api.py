@@ -55,11 +55,23 @@ def _read_only_unit_of_work(endpoint: str | None, values: Any) -> None:
 # ---------------------------------------------------------------- request helpers
 def _body() -> dict:
     """The JSON object of the request, or a 400 naming the problem."""
-    data = request.get_json(silent=True)
+    data = _json_body() if request.is_json else None
     if not isinstance(data, dict):
         raise InputError.single(REQUEST, "请求体应为 JSON 对象（Content-Type: application/json）/ "
                                          "the body must be a JSON object (Content-Type: application/json)")
     return data
+
+
+def _json_body() -> Any:
+    """The body read as the CLI reads a .json file (engine.core.yamlio.load_json): duplicate keys,
+    NaN, lone surrogates, too deep nesting and oversized numbers are refused with their reason."""
+    from engine.core.yamlio import load_json
+    try:
+        text = request.get_data().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError.single(REQUEST, f"不是有效的 UTF-8 编码（第 {exc.start + 1} 字节） / "
+                                         f"not valid UTF-8 (byte {exc.start + 1})") from None
+    return load_json(text, REQUEST).data
 
 
 def _date(value: Any, field: str, default: date | None = None) -> date:

@@ -138,12 +138,13 @@ def _report(statuses: list, case: str | None, elapsed: float) -> int:
 
 @_refusing_errors
 def cmd_trail_export(args: argparse.Namespace) -> int:
+    from engine.core.paths import output_folder
     from engine.decisions.dossier import export_dossier
     from engine.store.uow import UnitOfWork
     engine = _engine()
     try:
         with UnitOfWork(engine, read_only=True) as uow:
-            json_path, html_path = export_dossier(uow.session, args.case, args.out)
+            json_path, html_path = export_dossier(uow.session, args.case, output_folder(args.out))
     finally:
         engine.dispose()
     print(f"已导出 / written: {json_path}  {html_path}")

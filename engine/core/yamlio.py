@@ -30,6 +30,7 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from engine.core.errors import ROOT, InputError, Problem, describe, format_path
+from engine.core.paths import refuse_special_file
 
 MAX_DEPTH = 100
 
@@ -57,6 +58,7 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+MAX_DIGITS = 100     # no count or amount needs more; Python refuses to convert over 4,300 digits
 _INF = re.compile(r"([-+]?)\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 
@@ -74,6 +76,9 @@ def _core_tag(value: str) -> str:
 
 
 def _to_int(value: str) -> int:
+    digits = len(value.lstrip("+-"))
+    if digits > MAX_DIGITS:
+        raise ValueError(f"数值过大（{digits} 位） / number too large ({digits} digits)")
     if value.startswith(("0o", "0x")):
         return int(value[2:], 8 if value[1] == "o" else 16)
     return int(value, 10)
@@ -184,7 +189,11 @@ class _Builder:
             return [self.item(child, path + (i,)) for i, child in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode) and node.tag in _CONVERT:
             if _fits(node.tag, node.value):
-                return _CONVERT[node.tag](node.value)
+                try:
+                    return _CONVERT[node.tag](node.value)
+                except ValueError as exc:        # an integer of more than MAX_DIGITS digits
+                    self.problem(path, node, str(exc))
+                    return None
             tag, value = node.tag.removeprefix(_TAG), node.value
             self.problem(
                 path, node, f'值 "{value}" 不符合 !!{tag} / "{value}" is not a valid !!{tag}'
@@ -269,6 +278,13 @@ class _Pairs(list):  # type: ignore[type-arg]
     """An object's (key, value) pairs, kept so duplicates can be reported with their path."""
 
 
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise ValueError(f"数值过大（{digits} 位） / number too large ({digits} digits)")
+    return int(text)
+
+
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"JSON 中不允许 {name} / {name} is not allowed in JSON")
 
@@ -297,13 +313,31 @@ def _json_lines(text: str, data: Any) -> dict[Path_, int]:
     return loaded.lines if loaded.data == data else {}
 
 
+def _refuse_surrogates(value: Any, path: Path_, problems: list[Problem], filename: str) -> None:
+    """A lone surrogate (`"\\ud800"`) is valid JSON but no character: it cannot be stored or shown."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_surrogates(key, path + (key,), problems, filename)
+            _refuse_surrogates(item, path + (key,), problems, filename)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_surrogates(item, path + (i,), problems, filename)
+    elif isinstance(value, str) and _SURROGATE.search(value):
+        problems.append(Problem(filename, format_path(path),
+                                "包含不成对的代理码位（\\ud800–\\udfff） / contains a lone surrogate (\\ud800–\\udfff)"))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def load_json(text: str, filename: str) -> LoadedYaml:
     """Parse JSON text, refusing duplicate keys and NaN/Infinity; lines are given where found."""
     text = text.removeprefix("\ufeff")
     problems: list[Problem] = []
     try:
-        raw = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_refuse_constant)
+        raw = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_refuse_constant, parse_int=_bounded_int)
         data = _unpair(raw, (), problems, filename)
+        _refuse_surrogates(data, (), problems, filename)
     except json.JSONDecodeError as exc:
         message = f"JSON 语法错误 / JSON syntax error: {exc.msg}"
         raise InputError.single(filename, message, line=exc.lineno) from None
@@ -337,6 +371,7 @@ def load_document(path: Path | str) -> LoadedYaml:
             f' / unsupported file type "{path.suffix}", expected .yaml, .yml or .json',
         )
     try:
+        refuse_special_file(path, name)
         raw = path.read_bytes()
     except OSError as exc:
         reason = next((zh for cls, zh in _OS_REASONS.items() if isinstance(exc, cls)), "读取失败")

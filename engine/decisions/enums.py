@@ -93,7 +93,7 @@ Stage = Literal[
 # ---------------------------------------------------------------- constrained scalars
 T = TypeVar("T")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_ID = re.compile(r"(?!\.+$)[A-Za-z0-9._-]{1,64}")     # not "." or "..": an id names a folder of attachments
 _JURISDICTION = re.compile(r"[A-Za-z0-9-]+(/[A-Za-z0-9_-]+)*")
 
 
@@ -156,7 +156,9 @@ def _no_duplicates(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def one_year_after(day: date) -> date:
-    """The same day a year later (29 February gives 28 February)."""
+    """The same day a year later (29 February gives 28 February; the calendar's last day caps it)."""
+    if day.year >= date.max.year:
+        return date.max
     try:
         return day.replace(year=day.year + 1)
     except ValueError:
@@ -208,8 +210,8 @@ CaseId = Annotated[
     str,
     _matching(
         _ID,
-        "标识无效，应为 1–64 个字母、数字或 . _ -",
-        "invalid id, expected 1–64 letters, digits or . _ -",
+        "标识无效，应为 1–64 个字母、数字或 . _ -，且不能只由点组成",
+        "invalid id, expected 1–64 letters, digits or . _ -, not dots only",
     ),
     WithJsonSchema({"type": "string", "pattern": f"^{_ID.pattern}$"}),
 ]

@@ -13,6 +13,8 @@ No Flask here: `parse_fields` takes any `getlist(name) -> list[str]`.
 """
 from __future__ import annotations
 
+import re
+
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -322,13 +324,23 @@ def _first(getlist: Getter, name: str) -> str:
     return values[0].strip() if values else ""
 
 
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def _ascii_int(raw: str) -> int | str:
+    """A count typed in a form: ASCII digits only ("²" and "١" are digits to str.isdigit but not to
+    int), at most 18 of them; anything else stays text for the model to refuse with its field."""
+    return int(raw) if _DIGITS.fullmatch(raw) else raw
+
+
 def _parse_one(spec: FieldSpec, name: str, getlist: Getter) -> Any:
     if spec.kind == "group":
         part = parse_fields(spec.children, getlist)
         return part if part else _ABSENT
     if spec.kind == "table":
         rows = []
-        count = int(_first(getlist, name + "#rows") or 0)
+        count = _ascii_int(_first(getlist, name + "#rows") or "0")
+        count = count if isinstance(count, int) else 0
         for i in range(min(count, 200)):
             row = {}
             for col in spec.children:
@@ -350,7 +362,7 @@ def _parse_one(spec: FieldSpec, name: str, getlist: Getter) -> Any:
     if spec.kind == "bool":
         return {"true": True, "false": False}.get(raw, raw)
     if spec.kind == "count":
-        return int(raw) if raw.isdigit() else raw
+        return _ascii_int(raw)
     if spec.kind == "enum" and raw == NONE and spec.nullable_none:
         return None
     return raw

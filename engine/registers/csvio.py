@@ -42,6 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Generic, Optional, TextIO, TypeVar
 
+from engine.core.paths import refuse_special_file
 from engine.core.errors import InputError, Problem
 
 ENCODINGS = ("utf-8", "gb18030")
@@ -212,6 +213,7 @@ def _validated(records: Iterator[list[str]], header: list[str], validate_row: Va
 
 
 def _read_bytes(path: Path, file: str) -> bytes:
+    refuse_special_file(path, file)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:

@@ -33,11 +33,24 @@ def database_url() -> str:
     return f"sqlite:///{(instance_dir() / 'yifa.sqlite3').resolve()}"
 
 
+SUPPORTED = ("sqlite", "postgresql")
+
+
 def normalize_url(url: str) -> str:
-    """Point `postgres://` and `postgresql://` URLs at the psycopg 3 driver."""
+    """Point `postgres://` and `postgresql://` URLs at the psycopg 3 driver; refuse any other
+    database (InputError naming DATABASE_URL) before a driver is looked for."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
+    from engine.core.errors import InputError      # core, not a domain: the store stays domain-free
+    try:
+        parsed = make_url(url)
+    except Exception:       # sqlalchemy.exc.ArgumentError and friends: not a URL at all
+        raise InputError.single("DATABASE_URL", "不是有效的数据库地址 / not a valid database URL") from None
+    if parsed.get_backend_name() not in SUPPORTED or parsed.get_driver_name() not in ("psycopg", "pysqlite"):
+        raise InputError.single(
+            "DATABASE_URL", f"不支持的数据库 {parsed.drivername}，只支持 sqlite:/// 和 postgresql:// / "
+                            f"unsupported database {parsed.drivername}: only sqlite:/// and postgresql:// are")
     return url
 
 

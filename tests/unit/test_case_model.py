@@ -220,13 +220,25 @@ def test_a_case_cannot_be_changed_after_parsing():
             "id: YL-2021-007",
             "id: YL 2021 007",
             "id",
-            '标识无效，应为 1–64 个字母、数字或 . _ -，实际为 "YL 2021 007"',
+            '标识无效，应为 1–64 个字母、数字或 . _ -，且不能只由点组成，实际为 "YL 2021 007"',
+        ),
+        (
+            "id: YL-2021-007",
+            'id: ".."',
+            "id",
+            'not dots only, got ".."',
+        ),
+        (
+            "id: YL-2021-007",
+            'id: "."',
+            "id",
+            'not dots only, got "."',
         ),
         (
             "id: YL-2021-007",
             "id: " + "Y" * 65,
             "id",
-            "invalid id, expected 1–64 letters, digits or . _ -",
+            "invalid id, expected 1–64 letters, digits or . _ -, not dots only",
         ),
         (
             "jurisdiction: CN",
@@ -341,7 +353,7 @@ def test_load_case_refuses_unreadable_files_as_input_errors(tmp_path):
 def test_the_json_schema_describes_dates_ids_and_closed_sections():
     schema = case_json_schema()
     assert schema["required"] == ["id", "title"] and schema["additionalProperties"] is False
-    assert schema["properties"]["id"]["pattern"] == "^[A-Za-z0-9._-]{1,64}$"
+    assert schema["properties"]["id"]["pattern"] == r"^(?!\.+$)[A-Za-z0-9._-]{1,64}$"     # not "." or ".."
     held_on = schema["$defs"]["CollectiveDecision"]["properties"]["held_on"]["anyOf"][0]
     assert held_on == {"type": "string", "format": "date"}
     meeting = schema["$defs"]["CollectiveDecision"]["properties"]["meeting_type"]["anyOf"][0]

@@ -210,3 +210,15 @@ def test_the_openapi_document_lists_every_api_route(app, client):
     post_cases = doc["paths"]["/api/cases"]["post"]
     assert post_cases["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Case"}
     assert "409" in doc["paths"]["/api/cases/{case_id}/advance"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("body, words", [
+    ("[" * 100_000 + "]" * 100_000, "nesting too deep"),
+    ('{"id": "A\\ud800", "title": "t"}', "lone surrogate"),
+    ('{"id": "A", "title": "t", "public_participation": {"comments_received": ' + "9" * 5000 + "}}", "too large"),
+])
+def test_hostile_json_is_refused_with_400_and_its_reason_never_500(client, token_of, body, words):
+    token = token_of("official")
+    response = client.post("/api/check", data=body, headers={**bearer(token), "Content-Type": "application/json"})
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert words in json.dumps(response.get_json(), ensure_ascii=False)

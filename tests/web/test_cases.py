@@ -173,6 +173,19 @@ def test_saving_participation_keeps_the_hearing_recorded_on_its_own_page(client,
     assert section["forms"] == ["open_consultation", "hearing"]
 
 
+@pytest.mark.parametrize("typed", ["²", "١٢", "9" * 31, "-3"])
+def test_a_count_that_is_no_ascii_number_is_shown_again_at_its_field_not_a_500(client, login_as, post_form,
+                                                                                 road_case, typed):
+    login_as("official", username="official")
+    page = f"/cases/{CASE}/stages/public_participation"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation"],
+                                "public_participation.comments_received": typed,
+                                "public_participation.forms#rows": "x"})
+    assert response.status_code == 400
+    assert re.search(r'id="f-public_participation-comments_received-error"', response.get_data(as_text=True))
+
+
 def test_invalid_evidence_is_shown_again_with_the_problem_at_its_field(client, login_as, post_form, road_case):
     login_as("official", username="official")
     page = f"/cases/{CASE}/stages/risk_assessment"

@@ -60,8 +60,18 @@ def test_publication_periods_come_from_the_regime_and_category():
     severe_527 = summary_of(record(decided_on=date(2023, 4, 30), category="severe"), date(2023, 6, 1))
     severe_58 = summary_of(record(decided_on=date(2023, 5, 1), category="severe"), date(2023, 6, 1))
     assert severe_527["min_period_ends_on"] == "2023-10-30"          # 6 months under 527号
-    assert severe_58["min_period_ends_on"] == "2024-05-01"           # 1 year under Order 58
+    # Order 58 era: min 3 months, max 3 years for all categories (Order 58-era Shenzhen guidance, item 1; the
+    # former 1-year severe minimum had no source — credit-order58-2023.yaml regime note, review item 9)
+    assert severe_58["min_period_ends_on"] == "2023-08-01"
+    assert severe_58["max_period_ends_on"] == "2026-05-01"
     assert severe_527["max_period_ends_on"] == "2026-04-30"
+    # 国办发〔2025〕22号 part 二 (read): from 2025-06-22, within Order 58's time, general 3–12 and severe 12–36 months
+    general_22 = summary_of(record(decided_on=date(2025, 6, 22)), date(2025, 7, 1))
+    assert general_22["regime"] == "order58-2023" and general_22["max_period_ends_on"] == "2026-06-22"
+    severe_22 = summary_of(record(decided_on=date(2025, 6, 22), category="severe"), date(2025, 7, 1))
+    assert severe_22["min_period_ends_on"] == "2026-06-22"
+    day_before = summary_of(record(decided_on=date(2025, 6, 21)), date(2025, 7, 1))
+    assert day_before["max_period_ends_on"] == "2028-06-21"
     minor_36 = summary_of(record(decided_on=date(2026, 5, 31), category="minor"), date(2026, 6, 1))
     assert (minor_36["min_period_ends_on"], minor_36["max_period_ends_on"]) == ("2026-05-31", "2026-08-31")
     specified = summary_of(record(decided_on=date(2020, 7, 22), category="specified_severe"), date(2021, 1, 1))
@@ -71,9 +81,10 @@ def test_publication_periods_come_from_the_regime_and_category():
 def test_month_end_arithmetic_follows_the_civil_code():
     got = summary_of(record(decided_on=date(2024, 1, 31)), date(2024, 2, 1))
     assert got["min_period_ends_on"] == "2024-04-30"                 # 31 Jan + 3 months
-    assert got["max_period_ends_on"] == "2025-01-31"
+    assert got["max_period_ends_on"] == "2027-01-31"                 # 3 years under Order 58 (Shenzhen guidance item 1)
     leap = summary_of(record(decided_on=date(2024, 2, 29), category="severe"), date(2024, 3, 1))
-    assert leap["min_period_ends_on"] == "2025-02-28" and leap["max_period_ends_on"] == "2027-02-28"
+    # Order 58 era: severe min 3 months (Shenzhen guidance item 1), so 29 Feb + 36 months carries the month-end check
+    assert leap["min_period_ends_on"] == "2024-05-29" and leap["max_period_ends_on"] == "2027-02-28"
 
 
 def test_the_minimum_is_served_only_once_its_last_day_has_passed():
@@ -88,7 +99,8 @@ def test_what_is_missing_depends_on_the_regime():
     severe_527 = summary_of(record(category="severe", fulfilled_on=date(2021, 6, 1)), date(2022, 1, 10))
     assert severe_527["missing"] == ["commitment", "training", "credit_report"]
     severe_58 = summary_of(record(decided_on=date(2023, 6, 1), category="severe"), date(2024, 1, 10))
-    assert severe_58["missing"] == ["min_period", "fulfilment", "commitment"]     # no training or report
+    # no training or report; and the minimum is 3 months under Order 58 (Shenzhen guidance item 1), so it is served
+    assert severe_58["missing"] == ["fulfilment", "commitment"]
 
 
 def test_a_revocation_must_be_withdrawn_within_three_working_days_across_national_day():

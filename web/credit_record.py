@@ -15,7 +15,7 @@ from typing import Any, Optional
 from sqlalchemy.orm import Session
 
 from engine.decisions.audit_queries import TimelineEvent, timeline
-from engine.credit.facts import TOPICS, governing_regime, regime_on
+from engine.credit.facts import TOPICS, governing_regime, regime_on, repair_day
 from engine.credit.scan import CreditScanner, FollowUp, RecordScan
 from engine.credit.use_cases import CHAIN_PREFIX, PenaltyRecord
 
@@ -60,8 +60,8 @@ class RegimeInfo:
     number: Optional[str]
     chosen_by: str                  # decided_on | repair_applied_on: the date that chose it
     chosen_on: date
-    disputable: bool                # the transitional rule's choice changes the regime
-    other: Optional[Any] = None     # the regime the other choice would give (disputable only)
+    disputable: bool                # another regime governs repair (CASE_FORMAT §6 v2)
+    other: Optional[Any] = None     # that regime (in force on the application, else on as_of)
 
 
 @dataclass
@@ -90,19 +90,17 @@ def record_view(session: Session, scanner: CreditScanner, record: PenaltyRecord)
 
 
 def _regime(scanner: CreditScanner, record: PenaltyRecord, facts: dict) -> Optional[RegimeInfo]:
+    """The regime of the publication periods and, where another governs repair, that one (§6 v2)."""
     if "regime" not in facts:
         return None
     context = scanner.checker.context
     regimes, choice = context["regimes"], context["regime_date"]
-    chosen, day, disputable = governing_regime(record, scanner.as_of, regimes, choice)
-    other = None
-    if disputable:
-        by_decision = regime_on(regimes, record.decided_on)
-        by_application = regime_on(regimes, record.repair_applied_on) if record.repair_applied_on else None
-        other = by_application if chosen is by_decision else by_decision
+    repair_choice = context.get("repair_regime_date", "repair_applied_on")
+    chosen, day, differ = governing_regime(record, scanner.as_of, regimes, choice, repair_choice)
+    other = regime_on(regimes, repair_day(record, scanner.as_of, repair_choice)) if differ else None
     applied = record.repair_applied_on
     by = "repair_applied_on" if choice == "repair_applied_on" and applied and applied <= scanner.as_of else "decided_on"
-    return RegimeInfo(chosen.id, chosen.title, chosen.number, by, day, disputable, other)
+    return RegimeInfo(chosen.id, chosen.title, chosen.number, by, day, differ, other)
 
 
 def _groups(scan: RecordScan) -> list[dict[str, Any]]:

@@ -4,7 +4,9 @@
     decided_on … withdrawn_on                          dates known on `as_of` (day ordinals)
     category · repair_result                           enumerations
     derived from the regime that governs the record (the rule files' `regime:` tables):
-      regime, regime_date                              which regime, and the date that chose it
+      regime, regime_date                              the regime of the periods, and its date (decided_on)
+      repair_regime, repair_regime_date                the regime of repair, and its date
+      regimes_differ, regime_basis.zh/.en              the two differ; which governed what (messages)
       min_months, max_months                           the category's publication periods
       min_period_ends_on, max_period_ends_on           decided_on + those months (民法典 Arts. 201–202)
       min_period_served, max_period_passed             as_of is after those last days
@@ -15,10 +17,16 @@
       next_step.zh, next_step.en                       what the party has still to do (for messages)
       still_shown                                      published and not (yet) withdrawn
 
-Which regime governs: by default the one in force on `decided_on`; the transitional rule is the
-parameter `credit_regime_date` (`decided_on` | `repair_applied_on`, SPEC §C.7 [U]). Where the two
-choices would give different regimes, every fact derived from the regime is marked unverified,
-and so is every finding that reads one (`@unverified`, read by engine/core/findings.py).
+Two regimes per record (CASE_FORMAT §6, v2): the one in force on `decided_on` governs the
+publication periods (`regime`, parameter `credit_regime_date`); the one in force on the repair
+application (`repair_regime`, `repair_regime_date`: `repair_applied_on`, else `repair_decided_on`,
+else `as_of`; parameter `credit_repair_regime_date`) governs repair — `repairable`, the materials,
+and the repair rules, which are judged on `repair_regime_date`. Both choices are unverified (SPEC
+§C.7 [U]). Where the two regimes differ, `regimes_differ` is true and `regime_basis.zh/.en` says which
+governed what (the §6 record has no key for it: the repair rules' messages and facts carry it); the
+facts that depend on a disputable choice are marked unverified, and so is every finding that reads
+one (`@unverified`, read by engine/core/findings.py). A regime's periods may change within its time
+(`period_versions`: 国办发〔2025〕22号 inside Order 58's time), by decision date.
 """
 from __future__ import annotations
 
@@ -37,10 +45,12 @@ DATES = ("decided_on", "published_on", "fulfilled_on", "commitment_on", "trainin
          "repair_applied_on", "repair_decided_on", "revoked_on", "withdrawn_on")
 MATERIAL_DATE = {"fulfilment": "fulfilled_on", "commitment": "commitment_on", "training": "training_on",
                  "credit_report": "credit_report_on"}
-DERIVED = ("next_step.zh", "next_step.en", "regime", "min_months", "max_months", "min_period_ends_on", "max_period_ends_on", "min_period_served",
+DERIVED = ("next_step.zh", "next_step.en", "regime", "repair_regime", "regimes_differ", "regime_basis.zh",
+           "regime_basis.en", "min_months", "max_months", "min_period_ends_on", "max_period_ends_on", "min_period_served",
            "max_period_passed", "repairable", "needs_training", "needs_credit_report", "eligible") + \
     tuple(f"missing.has.{w}" for w in MISSING) + ("missing", "missing.count")
-TRANSITIONAL = "credit_regime_date"
+TRANSITIONAL = "credit_regime_date"                 # the regime of the publication periods
+REPAIR_TRANSITIONAL = "credit_repair_regime_date"   # the regime of repair
 
 TOPICS = (
     Topic("publication", "公示", "Publication"),
@@ -53,17 +63,19 @@ TOPICS = (
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, FactType]:
     """Every fact path a credit-repair rule may use, with its type."""
-    out: dict[str, FactType] = {"as_of": FactType("date"), "regime_date": FactType("date")}
-    for name in ("case_number", "party", "credit_code", "authority", "next_step.zh", "next_step.en"):
+    out: dict[str, FactType] = {"as_of": FactType("date"), "regime_date": FactType("date"),
+                                "repair_regime_date": FactType("date")}
+    for name in ("case_number", "party", "credit_code", "authority", "next_step.zh", "next_step.en",
+                 "regime_basis.zh", "regime_basis.en"):
         out[name] = FactType("text")
     for name in DATES + ("min_period_ends_on", "max_period_ends_on"):
         out[name] = FactType("date")
     out["category"] = FactType("enum", CATEGORIES)
     out["repair_result"] = FactType("enum", REPAIR_RESULTS)
-    out["regime"] = FactType("enum", REGIMES)
+    out["regime"] = out["repair_regime"] = FactType("enum", REGIMES)
     out["min_months"] = out["max_months"] = FactType("int")
     for name in ("min_period_served", "max_period_passed", "repairable", "needs_training", "needs_credit_report",
-                 "eligible", "still_shown"):
+                 "eligible", "still_shown", "regimes_differ"):
         out[name] = FactType("bool")
     out["missing"] = FactType("list")
     out["missing.count"] = FactType("int")
@@ -71,7 +83,8 @@ def catalogue() -> dict[str, FactType]:
     return out
 
 
-def flatten(record: Any, as_of: date, regimes: tuple = (), regime_date: str = "decided_on") -> dict[str, Any]:
+def flatten(record: Any, as_of: date, regimes: tuple = (), regime_date: str = "decided_on",
+            repair_regime_date: str = "repair_applied_on") -> dict[str, Any]:
     """The record as one flat fact, as known on `as_of` (dates as day ordinals)."""
     facts: dict[str, Any] = {"as_of": as_of.toordinal(), "case_number": record.case_number,
                              "party": record.party, "credit_code": record.credit_code, "authority": record.authority}
@@ -85,20 +98,32 @@ def flatten(record: Any, as_of: date, regimes: tuple = (), regime_date: str = "d
     if record.repair_result and "repair_decided_on" in facts:
         facts["repair_result"] = record.repair_result
     facts["still_shown"] = "published_on" in facts and "withdrawn_on" not in facts
-    _put_regime(facts, record, as_of, regimes, regime_date)
+    _put_regime(facts, record, as_of, regimes, regime_date, repair_regime_date)
     return facts
 
 
-def governing_regime(record: Any, as_of: date, regimes: tuple, regime_date: str) -> tuple[Any, date, bool]:
-    """(the regime, the date that chose it, whether the transitional rule's choice is disputable)."""
-    applied = record.repair_applied_on if record.repair_applied_on and record.repair_applied_on <= as_of else None
-    day = applied if regime_date == "repair_applied_on" and applied else record.decided_on
+def repair_day(record: Any, as_of: date, choice: str = "repair_applied_on") -> date:
+    """The day whose regime governs repair (CASE_FORMAT §6 v2): the application, else (a decision
+    recorded without one) the repair decision, else `as_of`; or the penalty decision date if the
+    parameter `credit_repair_regime_date` says so."""
+    if choice == "decided_on":
+        return record.decided_on
+    for day in (record.repair_applied_on, record.repair_decided_on):
+        if day is not None and day <= as_of:
+            return day
+    return as_of
+
+
+def governing_regime(record: Any, as_of: date, regimes: tuple, regime_date: str,
+                     repair_regime_date: str = "repair_applied_on") -> tuple[Any, date, bool]:
+    """(the regime of the publication periods, the date that chose it, whether repair is governed by
+    another regime — the record's two regimes differ, CASE_FORMAT §6 v2)."""
+    day = record.decided_on
+    if regime_date == "repair_applied_on":          # the former single-regime choice, kept as a parameter value
+        day = repair_day(record, as_of)
     chosen = regime_on(regimes, day)
-    other = regime_on(regimes, applied) if applied else chosen
-    by_decision = regime_on(regimes, record.decided_on)
-    disputable = applied is not None and {getattr(chosen, "id", None), getattr(other, "id", None),
-                                          getattr(by_decision, "id", None)} != {getattr(chosen, "id", None)}
-    return chosen, day, disputable
+    repair = regime_on(regimes, repair_day(record, as_of, repair_regime_date)) or chosen
+    return chosen, day, getattr(repair, "id", None) != getattr(chosen, "id", None)
 
 
 def regime_on(regimes: tuple, day: date) -> Any:
@@ -106,13 +131,23 @@ def regime_on(regimes: tuple, day: date) -> Any:
     return next((r for r in regimes if r.in_force_from <= day <= (r.in_force_to or date.max)), None)
 
 
-def _put_regime(facts: dict, record: Any, as_of: date, regimes: tuple, regime_date: str) -> None:
-    regime, day, disputable = governing_regime(record, as_of, regimes, regime_date)
+def _put_regime(facts: dict, record: Any, as_of: date, regimes: tuple, regime_date: str,
+                repair_regime_date: str = "repair_applied_on") -> None:
+    regime, day, differ = governing_regime(record, as_of, regimes, regime_date, repair_regime_date)
     facts["regime_date"] = day.toordinal()
     if regime is None:
         return
-    period_facts, min_end, needs, unverified = _regime_facts(regime, record.category, record.decided_on)
+    rday = repair_day(record, as_of, repair_regime_date)
+    repair = regime_on(regimes, rday) or regime
+    facts["repair_regime_date"] = rday.toordinal()
+    facts["repair_regime"] = repair.id
+    facts["regimes_differ"] = differ
+    zh, en = _regime_basis(regime.id, repair.id)
+    facts["regime_basis.zh"], facts["regime_basis.en"] = zh, en
+    period_facts, min_end, unverified = _period_facts(regime, record.category, record.decided_on)
+    repair_facts, needs, repair_unverified = _repair_facts(repair, record.category)
     facts.update(period_facts)
+    facts.update(repair_facts)
     facts["min_period_served"] = as_of > min_end
     facts["max_period_passed"] = as_of.toordinal() > period_facts["max_period_ends_on"]
     missing = [] if as_of > min_end else ["min_period"]
@@ -124,11 +159,31 @@ def _put_regime(facts: dict, record: Any, as_of: date, regimes: tuple, regime_da
         facts[f"missing.has.{word}"] = word in missing
     facts["eligible"] = facts["repairable"] and not missing and facts.get("repair_result") != "granted"
     facts["next_step.zh"], facts["next_step.en"] = _next_step(missing)
-    if disputable or unverified:
-        facts["@unverified"] = UNVERIFIED
+    applied = record.repair_applied_on if record.repair_applied_on and record.repair_applied_on <= as_of else None
+    periods_disputed = unverified or (applied is not None and getattr(regime_on(regimes, applied), "id", None) != regime.id)
+    marked = (PERIOD_FACTS if periods_disputed else frozenset()) | \
+        (REPAIR_FACTS if differ or repair_unverified else frozenset())
+    if marked:
+        facts["@unverified"] = marked
+
+
+def _regime_basis(periods: str, repair: str) -> tuple[str, str]:
+    """Which regime governed what, for messages: said only where the two differ (CASE_FORMAT §6 v2)."""
+    if periods == repair:
+        return "", ""
+    return (f"（公示期限按处罚决定日所处的 {periods}，修复条件、材料和办理按修复申请日所处的 {repair}；"
+            "两项选择均未核实）",
+            f" (publication periods under {periods}, in force on the decision date; repair conditions, "
+            f"materials and handling under {repair}, in force on the application date; both choices unverified)")
 
 
 UNVERIFIED = frozenset(DERIVED)
+_EITHER = ("missing", "missing.count", "eligible", "next_step.zh", "next_step.en") + tuple(f"missing.has.{w}" for w in MISSING)
+# facts that depend on the regime of the publication periods / of repair: unverified where the choice is disputable
+PERIOD_FACTS = frozenset(("regime", "min_months", "max_months", "min_period_ends_on", "max_period_ends_on",
+                          "min_period_served", "max_period_passed") + _EITHER)
+REPAIR_FACTS = frozenset(("repair_regime", "regimes_differ", "regime_basis.zh", "regime_basis.en", "repairable",
+                          "needs_training", "needs_credit_report") + _EITHER)
 NEXT_STEP = {"commitment": ("提交信用承诺", "made the credit commitment"),
              "training": ("参加信用修复培训", "attended the credit-repair training"),
              "credit_report": ("提交信用报告", "obtained a credit report"),
@@ -144,28 +199,36 @@ def _next_step(missing: list[str]) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=65536)           # records decided on the same day in the same category share them
-def _regime_facts(regime: Any, category: str, decided: date) -> tuple[dict, date, tuple[str, ...], bool]:
-    """The facts a regime gives a category decided on a day: periods, ends, materials needed."""
+def _period_facts(regime: Any, category: str, decided: date) -> tuple[dict, date, bool]:
+    """The publication periods a regime gives a category decided on a day, and their last days."""
     table = regime.regime
-    period = table.periods[category]
+    period = table.periods_on(decided)[category]
     min_end = add_months(decided, period.min_months)
     max_end = add_months(decided, period.max_months)
-    needs = set(table.materials[category]) | {"fulfilment"}
     facts = {"regime": regime.id, "min_months": period.min_months, "max_months": period.max_months,
-             "min_period_ends_on": min_end.toordinal(), "max_period_ends_on": max_end.toordinal(),
-             "repairable": category not in table.unrepairable,
+             "min_period_ends_on": min_end.toordinal(), "max_period_ends_on": max_end.toordinal()}
+    return facts, min_end, table.verified is False or period.verified is False
+
+
+@lru_cache(maxsize=1024)
+def _repair_facts(regime: Any, category: str) -> tuple[dict, tuple[str, ...], bool]:
+    """What the regime governing repair asks of a category: materials, and whether it may be repaired."""
+    table = regime.regime
+    needs = set(table.materials[category]) | {"fulfilment"}
+    facts = {"repairable": category not in table.unrepairable,
              "needs_training": "training" in needs, "needs_credit_report": "credit_report" in needs}
     ordered = tuple(m for m in ("fulfilment", "commitment", "training", "credit_report") if m in needs)
-    return facts, min_end, ordered, table.verified is False or period.verified is False
+    return facts, ordered, table.verified is False
 
 
 def regime_context(book: Any, root: Optional[Path]) -> dict[str, Any]:
     """The regimes of the rulebook and the transitional rule's choice (parameter `credit_regime_date`)."""
-    param = book.params.get(TRANSITIONAL)
-    choice = param.versions[-1].value if param is not None else "decided_on"
-    if choice not in REGIME_DATES:
-        choice = "decided_on"
-    return {"regimes": tuple(book.regimes), "regime_date": choice}
+    def choice(name: str, default: str) -> str:
+        param = book.params.get(name)
+        value = param.versions[-1].value if param is not None else default
+        return value if value in REGIME_DATES else default
+    return {"regimes": tuple(book.regimes), "regime_date": choice(TRANSITIONAL, "decided_on"),
+            "repair_regime_date": choice(REPAIR_TRANSITIONAL, "repair_applied_on")}
 
 
 def topics() -> tuple[Topic, ...]:

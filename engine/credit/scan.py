@@ -143,15 +143,13 @@ class CreditScanner:
                 progress(n)
 
     def regime_rule_text(self, zh: bool = True) -> str:
-        """Which date picks the regime, and that the transitional rule is unverified (SPEC §C.7)."""
-        from engine.credit.facts import regime_context
-        by = regime_context(self.checker.book, None)["regime_date"]
+        """Which dates pick the two regimes, and that both choices are unverified (CASE_FORMAT §6 v2)."""
         if zh:
-            word = "处罚决定日" if by == "decided_on" else "修复申请日（未申请的按处罚决定日）"
-            return f"按{word}所处施行期间确定（过渡规则未核实，SPEC §C.7；两者结果不同的记录，相关结论标为未核实）"
-        word = "the decision date" if by == "decided_on" else "the application date (else the decision date)"
-        return (f"the regime in force on {word} (transitional rule unverified, SPEC §C.7; where the choice "
-                "matters, the findings that depend on it are marked unverified)")
+            return ("公示期限按处罚决定日所处制度，信用修复按修复申请日（未申请的按查看日）所处制度（两项选择均未核实，"
+                    "SPEC §C.7；两者不同的记录，相关结论标为未核实）")
+        return ("the publication periods under the regime in force on the decision date, repair under the one in force "
+                "on the application date (before one: the scan date); both choices unverified, SPEC §C.7, and the "
+                "findings that depend on them are marked so")
 
     def due_on(self, action: str, finding: Finding, facts: dict) -> Optional[date]:
         """The follow-up's due date as CASE_FORMAT §6 defines it."""

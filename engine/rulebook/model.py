@@ -215,11 +215,22 @@ class PublicationPeriod(Strict):
         return self
 
 
+class PeriodVersion(Strict):
+    """Publication periods that replace the regime's own for penalties decided from `from` on, within
+    the regime's time (e.g. 国办发〔2025〕22号 from 2025-06-22 inside Order 58's): the text that says so
+    is `source`."""
+    from_: IsoDate = Field(alias="from")
+    source: str = Field(min_length=1)
+    periods: dict[Category, PublicationPeriod]
+    note: Optional[Union[str, Text]] = None
+
+
 class Regime(Strict):
     """A credit-repair regime (SPEC §C.2–C.4): publication periods, materials, unrepairable categories.
     The instrument's `in_force` window says which records it governs (CASE_FORMAT §6 `regime` = the
-    instrument id)."""
+    instrument id); `period_versions` are later periods within that window, by decision date."""
     periods: dict[Category, PublicationPeriod]
+    period_versions: list[PeriodVersion] = []
     materials: dict[Category, list[Material]]
     unrepairable: list[Category] = []
     verified: Verified
@@ -231,7 +242,21 @@ class Regime(Strict):
             missing = [c for c in ("minor", "general", "severe", "specified_severe") if c not in getattr(self, table)]
             if missing:
                 raise ValueError(f"{table} 缺少类别 {', '.join(missing)} / {table} lacks {', '.join(missing)}")
+        for version in self.period_versions:
+            missing = [c for c in ("minor", "general", "severe", "specified_severe") if c not in version.periods]
+            if missing:
+                raise ValueError(f"period_versions 缺少类别 {', '.join(missing)} / a period version lacks {', '.join(missing)}")
+        if [v.from_ for v in self.period_versions] != sorted(v.from_ for v in self.period_versions):
+            raise ValueError("period_versions 须按日期排列 / period_versions must be in date order")
         return self
+
+    def periods_on(self, decided: "date") -> dict:
+        """The periods for a penalty decided on `decided`: the latest version from on or before it."""
+        table = self.periods
+        for version in self.period_versions:
+            if version.from_ <= decided:
+                table = version.periods
+        return table
 
 
 class InstrumentFile(Strict):

@@ -60,8 +60,18 @@ def test_publication_periods_come_from_the_regime_and_category():
     severe_527 = summary_of(record(decided_on=date(2023, 4, 30), category="severe"), date(2023, 6, 1))
     severe_58 = summary_of(record(decided_on=date(2023, 5, 1), category="severe"), date(2023, 6, 1))
     assert severe_527["min_period_ends_on"] == "2023-10-30"          # 6 months under 527号
-    assert severe_58["min_period_ends_on"] == "2024-05-01"           # 1 year under Order 58
+    # Order 58 era: min 3 months, max 3 years for all categories (Order 58-era Shenzhen guidance, item 1; the
+    # former 1-year severe minimum had no source — credit-order58-2023.yaml regime note, review item 9)
+    assert severe_58["min_period_ends_on"] == "2023-08-01"
+    assert severe_58["max_period_ends_on"] == "2026-05-01"
     assert severe_527["max_period_ends_on"] == "2026-04-30"
+    # 国办发〔2025〕22号 part 二 (read): from 2025-06-22, within Order 58's time, general 3–12 and severe 12–36 months
+    general_22 = summary_of(record(decided_on=date(2025, 6, 22)), date(2025, 7, 1))
+    assert general_22["regime"] == "order58-2023" and general_22["max_period_ends_on"] == "2026-06-22"
+    severe_22 = summary_of(record(decided_on=date(2025, 6, 22), category="severe"), date(2025, 7, 1))
+    assert severe_22["min_period_ends_on"] == "2026-06-22"
+    day_before = summary_of(record(decided_on=date(2025, 6, 21)), date(2025, 7, 1))
+    assert day_before["max_period_ends_on"] == "2028-06-21"
     minor_36 = summary_of(record(decided_on=date(2026, 5, 31), category="minor"), date(2026, 6, 1))
     assert (minor_36["min_period_ends_on"], minor_36["max_period_ends_on"]) == ("2026-05-31", "2026-08-31")
     specified = summary_of(record(decided_on=date(2020, 7, 22), category="specified_severe"), date(2021, 1, 1))
@@ -71,9 +81,10 @@ def test_publication_periods_come_from_the_regime_and_category():
 def test_month_end_arithmetic_follows_the_civil_code():
     got = summary_of(record(decided_on=date(2024, 1, 31)), date(2024, 2, 1))
     assert got["min_period_ends_on"] == "2024-04-30"                 # 31 Jan + 3 months
-    assert got["max_period_ends_on"] == "2025-01-31"
+    assert got["max_period_ends_on"] == "2027-01-31"                 # 3 years under Order 58 (Shenzhen guidance item 1)
     leap = summary_of(record(decided_on=date(2024, 2, 29), category="severe"), date(2024, 3, 1))
-    assert leap["min_period_ends_on"] == "2025-02-28" and leap["max_period_ends_on"] == "2027-02-28"
+    # Order 58 era: severe min 3 months (Shenzhen guidance item 1), so 29 Feb + 36 months carries the month-end check
+    assert leap["min_period_ends_on"] == "2024-05-29" and leap["max_period_ends_on"] == "2027-02-28"
 
 
 def test_the_minimum_is_served_only_once_its_last_day_has_passed():
@@ -88,7 +99,8 @@ def test_what_is_missing_depends_on_the_regime():
     severe_527 = summary_of(record(category="severe", fulfilled_on=date(2021, 6, 1)), date(2022, 1, 10))
     assert severe_527["missing"] == ["commitment", "training", "credit_report"]
     severe_58 = summary_of(record(decided_on=date(2023, 6, 1), category="severe"), date(2024, 1, 10))
-    assert severe_58["missing"] == ["min_period", "fulfilment", "commitment"]     # no training or report
+    # no training or report; and the minimum is 3 months under Order 58 (Shenzhen guidance item 1), so it is served
+    assert severe_58["missing"] == ["fulfilment", "commitment"]
 
 
 def test_a_revocation_must_be_withdrawn_within_three_working_days_across_national_day():
@@ -182,3 +194,66 @@ def test_a_withdrawal_due_on_a_friday_is_overdue_on_the_saturday():
     assert withdraw.overdue
     finding = next(f.to_json() for f in saturday.findings if f.rule == "CRED-AUTH-02")
     assert finding["verdict"] == "violated" and finding["overdue"] is True and finding["due_on"] == "2023-04-07"
+
+
+def test_a_granted_repair_still_shown_is_a_take_down_listed_until_withdrawn():
+    # the repair ends the publication (527号 via SPEC §C.3; Order 36 Art. 3(2)); no text read sets a time,
+    # so the follow-up is listed from the grant until withdrawn_on, due on §6's maximum period's last day
+    granted = dict(decided_on=date(2021, 5, 10), published_on=date(2021, 5, 12), fulfilled_on=date(2021, 5, 20),
+                   commitment_on=date(2021, 9, 1), repair_applied_on=date(2021, 9, 1),
+                   repair_decided_on=date(2021, 9, 3), repair_result="granted")
+    shown = CreditScanner(date(2021, 9, 3)).scan_one(record(**granted))
+    [take_down] = [f for f in shown.follow_ups() if f.action == "take_down"]
+    assert take_down.rule == "CRED-AUTH-06-527" and take_down.due_on == date(2022, 5, 10) and not take_down.overdue
+    late = CreditScanner(date(2022, 5, 11)).scan_one(record(**granted))
+    assert all(f.overdue for f in late.follow_ups() if f.action == "take_down")
+    gone = CreditScanner(date(2021, 9, 10)).scan_one(record(**granted, withdrawn_on=date(2021, 9, 6)))
+    assert not [f for f in gone.follow_ups() if f.action == "take_down"]
+    assert {f.rule: f.verdict for f in gone.findings}["CRED-AUTH-06-527"] == "satisfied"
+
+
+def test_a_fine_not_yet_due_is_not_chased():
+    # 行政处罚法 Art. 67(3): 15 days from receipt; the register has no service date, so decided_on + 15 (unverified)
+    unpaid = record(decided_on=date(2021, 8, 10), published_on=date(2021, 8, 12))
+    on_last_day = CreditScanner(date(2021, 8, 25)).scan_one(unpaid)
+    assert not [f for f in on_last_day.follow_ups() if f.action == "chase_fulfilment"]
+    finding = {f.rule: f.to_json() for f in on_last_day.findings}["CRED-NO-02"]
+    assert finding["verdict"] == "pending" and finding["reason"] == "running" and finding["due_on"] == "2021-08-25"
+    assert finding["verified"] is False
+    [chase] = [f for f in CreditScanner(date(2021, 8, 26)).scan_one(unpaid).follow_ups() if f.action == "chase_fulfilment"]
+    assert chase.rule == "CRED-NO-02" and chase.due_on is None and "未核实" in chase.message["zh"]
+
+
+@pytest.mark.parametrize("decided_on, regime, rule", [
+    (date(2018, 3, 1), "1171-2017", "CRED-MAX-01-1171"),
+    (date(2021, 3, 1), "527-2019", "CRED-MAX-01"),
+    (date(2024, 3, 1), "order58-2023", "CRED-MAX-01-58"),
+    (date(2026, 4, 10), "order36-2025", "CRED-MAX-01-36"),
+])
+def test_a_penalty_under_each_regime_is_judged_by_that_regimes_rules(decided_on, regime, rule):
+    rec = record(decided_on=decided_on, published_on=decided_on)
+    scan = CreditScanner(decided_on).scan_one(rec)
+    assert scan.to_json()["regime"] == regime
+    assert {f.rule: f.verdict for f in scan.findings}[rule] == "satisfied"
+    others = {"CRED-MAX-01-1171", "CRED-MAX-01", "CRED-MAX-01-58", "CRED-MAX-01-36"} - {rule}
+    assert all(f.reason == "not_in_force" for f in scan.findings if f.rule in others)
+
+
+def test_repair_follows_the_regime_of_the_application_and_the_periods_that_of_the_decision():
+    # CASE_FORMAT §6 v2: a severe penalty decided under 527号 (training, credit report, 6-month minimum)
+    # and applied for under Order 58 (commitment only): the periods stay 527号's, the materials are Order 58's
+    rec = record(decided_on=date(2023, 4, 20), category="severe", published_on=date(2023, 4, 21),
+                 fulfilled_on=date(2023, 4, 25), repair_applied_on=date(2023, 11, 1))
+    scan = CreditScanner(date(2023, 11, 2)).scan_one(rec)
+    got = scan.to_json()
+    assert got["regime"] == "527-2019" and got["min_period_ends_on"] == "2023-10-20"
+    assert got["missing"] == ["commitment"]                       # no training or credit report under Order 58
+    assert list(got) == ["case_number", "regime", "category", "min_period_ends_on", "max_period_ends_on",
+                         "eligible", "missing", "repairable", "findings"]      # the §6 record keeps its keys
+    assert scan.facts["repair_regime"] == "order58-2023" and scan.facts["regimes_differ"] is True
+    by_rule = {f.rule: f for f in scan.findings}
+    assert by_rule["CRED-TIME-01-58"].verdict == "satisfied" and by_rule["CRED-TIME-01"].reason == "not_in_force"
+    late = {f.rule: f for f in CreditScanner(date(2023, 11, 30)).scan_one(rec).findings}["CRED-TIME-01-58"]
+    assert late.verdict == "violated" and "修复条件、材料和办理按修复申请日所处的 order58-2023" in late.message["zh"]
+    before = CreditScanner(date(2023, 5, 2)).scan_one(record(decided_on=date(2023, 4, 20), category="severe"))
+    assert before.facts["repair_regime"] == "order58-2023"        # before an application: the regime on as_of

@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config = settings(test_config)
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=True)
     app.config.from_mapping(config)
+    app.url_map.converters["int"] = stored_int_converter()   # before any route is added
     i18n.init_app(app)          # first: every later hook and error page knows the language
     security.init_app(app)
     db.init_app(app)
@@ -40,6 +41,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     init_checkpoints(app)       # signs the trail after writes when YIFA_TRAIL_KEY is set
     return app
+
+
+def stored_int_converter() -> type:
+    """`<int:…>` in a URL: at most the largest id a database integer holds (2**63 - 1), so a longer
+    number is no match (404) instead of an overflow in the query."""
+    from werkzeug.routing import IntegerConverter
+
+    class StoredInt(IntegerConverter):
+        def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("max", 2**63 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    return StoredInt
 
 
 def health() -> Any:

@@ -298,7 +298,8 @@ def _citation_dict(instrument: Instrument, citation: Citation) -> dict:
 def _parse_rule_conditions(book, source, loc, rule: Rule, dom: Domain) -> tuple[Any, Any, Any]:
     if not rule.checked:
         return None, None, None
-    ctx = ParseContext(dom.fact_type, lambda n: book.params[n].type if n in book.params else None, set(book.periods))
+    ctx = ParseContext(dom.fact_type, lambda n: book.params[n].type if n in book.params else None, set(book.periods),
+                       lambda n: [v.value for v in book.params[n].versions] if n in book.params else [])
     _check_fact(book, source, loc + ("judged_on",), rule.judged_on, dom)
     parsed = []
     for key in ("applies_when", "requires"):

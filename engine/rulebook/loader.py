@@ -70,6 +70,7 @@ def _effective_dir(shipped: Path, overlay: Path, files: list[str]) -> Path:
         hasher.update(f"{path.relative_to(shipped).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     target = overlay.parent.resolve() / EFFECTIVE_DIR / hasher.hexdigest()[:32]
     if target.is_dir():
+        _touch(target)                  # in use: not pruned as superseded
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
@@ -84,7 +85,39 @@ def _effective_dir(shipped: Path, overlay: Path, files: list[str]) -> Path:
         if not target.is_dir():
             raise
     shutil.rmtree(building, ignore_errors=True)
+    _touch(target)                      # copytree kept the shipped folder's old time
+    prune_effective(target)
     return target
+
+
+def _touch(folder: Path) -> None:
+    try:
+        os.utime(folder)
+    except OSError:         # read-only instance or removed meanwhile: pruning is best effort
+        pass
+
+
+SUPERSEDED_AFTER_S = 600     # a superseded folder a process may still be reading is kept this long
+
+
+def prune_effective(current: Path, now: float | None = None) -> list[Path]:
+    """Remove the folders of overlay states that are no longer current (each edit builds one), once
+    they are older than SUPERSEDED_AFTER_S, and leftover `.build-` folders; give what was removed."""
+    import shutil
+    import time
+    now = time.time() if now is None else now
+    removed = []
+    for folder in current.parent.iterdir():
+        if folder == current or not folder.is_dir():
+            continue
+        try:
+            old = now - folder.stat().st_mtime > SUPERSEDED_AFTER_S
+        except OSError:         # removed meanwhile by another process
+            continue
+        if old:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 @dataclass

@@ -45,6 +45,7 @@ class ParseContext:
     fact_type: Callable[[str], Optional[FactType]]
     param_type: Callable[[str], Optional[str]]      # parameter name → its type, None if undefined
     periods: set[str]
+    param_values: Callable[[str], list] = lambda name: []   # every value a parameter takes, all versions
 
 
 def parse_condition(node: AnyT, ctx: ParseContext, path: tuple = ()) -> Cond:
@@ -168,6 +169,11 @@ def _param_cmp(fact, ftype, op, value, ctx, path):
     _want((ptype == "set") == wants_set, path, f"参数 {name} 的类型 {ptype} 不适用于此比较 / parameter type does not fit")
     _want(wants_set and ftype.kind == "enum" or not wants_set and ftype.kind == "int", path,
           "参数比较的事实类型不符 / the fact's type does not fit the parameter")
+    if wants_set:       # a word the fact can never take would make the rule silently never match
+        for words in ctx.param_values(name):
+            stray = [w for w in words if w not in ftype.values]
+            _want(not stray, path, f"参数 {name} 的取值 {stray} 不在事实 {fact} 的取值 {list(ftype.values)} 中 / "
+                                   f"parameter {name} has values {stray} that fact {fact} never takes")
     return ParamCmp(fact, op, name)
 
 

@@ -79,3 +79,13 @@ def test_an_unknown_fact_and_a_missing_parameter_are_reported_with_lines(rules):
     messages = [(p.line, p.message) for p in lint(["CN-12/ninghe"], rules)]
     assert any("archive.completeness" in m for _, m in messages)
     assert any("satisfied" in m for _, m in messages)
+
+
+def test_a_set_parameter_with_a_word_the_fact_never_takes_is_refused(rules):
+    national = rules / "CN" / "decree-713.yaml"
+    text = national.read_text(encoding="utf-8")
+    old = "      - {from: 2019-09-01, value: [executive, plenary]}"
+    assert old in text
+    national.write_text(text.replace(old, "      - {from: 2019-09-01, value: [executive, plenery]}"), encoding="utf-8")
+    messages = [p.message for p in lint(["CN"], rules)]
+    assert any("collective_meeting_types" in m and "plenery" in m for m in messages), messages

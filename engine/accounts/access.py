@@ -6,6 +6,7 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.core.errors import PermissionDeniedError
 from engine.decisions.models import CaseRecord
 
 from engine.accounts.models import User, UserRole
@@ -21,15 +22,11 @@ RECORDERS = {
 }
 
 
-class PermissionDeniedError(PermissionError):
-    """The actor may not do this; the message says who may."""
-
-
 def roles_of(session: Session, username: str) -> set[str]:
     """The roles of an active user; raises when the user is unknown or inactive."""
     user = session.get(User, username)
     if user is None or not user.active:
-        raise PermissionDeniedError(f"未知或已停用的用户 {username!r} / unknown or inactive user {username!r}")
+        raise PermissionDeniedError(f"未知或已停用的用户 {username!r}", f"unknown or inactive user {username!r}")
     return set(session.scalars(select(UserRole.role).where(UserRole.username == username)))
 
 
@@ -37,8 +34,8 @@ def require_role(session: Session, username: str, roles: Iterable[str]) -> set[s
     """Refuse unless the user holds one of the roles."""
     held, wanted = roles_of(session, username), set(roles)
     if not held & wanted:
-        raise PermissionDeniedError(f"用户 {username} 无权进行此操作，需要角色：{'、'.join(sorted(wanted))}"
-                                    f" / user {username} lacks the role: {', '.join(sorted(wanted))}")
+        raise PermissionDeniedError(f"用户 {username} 无权进行此操作，需要角色：{'、'.join(sorted(wanted))}",
+                                    f"user {username} lacks the role: {', '.join(sorted(wanted))}")
     return held
 
 
@@ -53,5 +50,5 @@ def require_recorder(session: Session, username: str, stage: str, case: CaseReco
     section_path(stage)                      # an unknown stage is an input error first
     require_role(session, username, recorder_roles(stage))
     if stage == "legality_review" and username == case.created_by:
-        raise PermissionDeniedError(f"用户 {username} 提出了本案，不得审查其合法性 / "
+        raise PermissionDeniedError(f"用户 {username} 提出了本案，不得审查其合法性",
                                     f"{username} proposed this case and may not review its legality")

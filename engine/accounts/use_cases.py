@@ -17,8 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.accounts.access import PermissionDeniedError
-from engine.core.errors import InputError
+from engine.core.errors import InputError, PermissionDeniedError
 from engine.accounts.models import ROLES, ApiToken, User, UserRole
 from engine.store.models import utcnow
 
@@ -134,7 +133,7 @@ def token_digest(plaintext: str) -> str:
 def _may_manage_tokens_of(session: Session, actor: str, owner: str) -> None:
     from engine.accounts.access import roles_of
     if actor != owner and "admin" not in roles_of(session, actor):
-        raise PermissionDeniedError(f"用户 {actor} 不能管理 {owner} 的令牌（仅本人或管理员）/ "
+        raise PermissionDeniedError(f"用户 {actor} 不能管理 {owner} 的令牌（仅本人或管理员）",
                                     f"{actor} may not manage {owner}'s tokens (only the owner or an admin)")
 
 

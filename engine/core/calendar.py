@@ -16,27 +16,13 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from engine.core.errors import CalendarFileError, CalendarUnknownError
+
 _YEAR_FILE = re.compile(r"^\d{4}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FILE_KEYS = {"year", "source", "verified", "holidays", "adjusted_workdays"}
 _SOURCE_KEYS = {"title", "number", "published_on", "url"}
 _SOURCE_REQUIRED = {"title", "number", "published_on"}
-
-
-class CalendarUnknownError(Exception):
-    """A period touches a year with no known working-day arrangement."""
-
-    def __init__(self, year: int) -> None:
-        self.year = year
-        super().__init__(f"工作日安排未知：{year}年 / working-day arrangement unknown for {year}")
-
-
-class CalendarFileError(ValueError):
-    """A calendar data file is malformed; the message names the file and the field."""
-
-    def __init__(self, path: Path | str, field: str, problem: str) -> None:
-        self.path, self.field, self.problem = Path(path), field, problem
-        super().__init__(f"{path}: {field}: {problem}")
 
 
 class YearArrangement(NamedTuple):
@@ -98,28 +84,28 @@ def _parse_date(path: Path, field: str, value: Any) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise CalendarFileError(path, field, f"不是有效日期 / not a valid date (YYYY-MM-DD): {value!r}")
+    raise CalendarFileError(path, field, f"不是有效日期：{value!r}", f"not a valid date (YYYY-MM-DD): {value!r}")
 
 
 def _check_keys(path: Path, field: str, value: Any, allowed: set, required: set) -> dict:
     """Require a mapping with exactly the allowed keys and all required ones."""
     if not isinstance(value, dict):
-        raise CalendarFileError(path, field or "(document)", "应为映射 / must be a mapping")
+        raise CalendarFileError(path, field or "(document)", "应为映射", "must be a mapping")
     for key in value:
         if key not in allowed:
             raise CalendarFileError(path, f"{field}.{key}" if field else str(key),
-                                    f"未知字段 / unknown key (allowed: {', '.join(sorted(allowed))})")
+                                    f"未知字段（可用：{'、'.join(sorted(allowed))}）", f"unknown key (allowed: {', '.join(sorted(allowed))})")
     missing = sorted(required - value.keys())
     if missing:
         key = missing[0]
-        raise CalendarFileError(path, f"{field}.{key}" if field else key, "缺少字段 / missing key")
+        raise CalendarFileError(path, f"{field}.{key}" if field else key, "缺少字段", "missing key")
     return value
 
 
 def _check_text(path: Path, field: str, value: Any) -> str:
     """Require a non-empty string."""
     if not isinstance(value, str) or not value.strip():
-        raise CalendarFileError(path, field, "应为非空文本 / must be non-empty text")
+        raise CalendarFileError(path, field, "应为非空文本", "must be non-empty text")
     return value
 
 
@@ -130,15 +116,15 @@ def _entry_days(path: Path, field: str, entry: Any, year: int, ranged: bool) -> 
     _check_keys(path, field, entry, allowed, {"name"})
     if set(entry) not in forms:
         shapes = " | ".join("{" + ", ".join(sorted(f)) + "}" for f in forms)
-        raise CalendarFileError(path, field, f"应为 / must be one of {shapes}")
+        raise CalendarFileError(path, field, f"应为 {shapes} 之一", f"must be one of {shapes}")
     _check_text(path, f"{field}.name", entry["name"])
     keys = ("on", "on") if "on" in entry else ("from", "to")
     first, last = (_parse_date(path, f"{field}.{k}", entry[k]) for k in keys)
     for key, day in zip(keys, (first, last)):
         if day.year != year:
-            raise CalendarFileError(path, f"{field}.{key}", f"日期不在{year}年内 / date not in {year}")
+            raise CalendarFileError(path, f"{field}.{key}", f"日期不在{year}年内", f"date not in {year}")
     if last < first:
-        raise CalendarFileError(path, f"{field}.to", "结束早于开始 / ends before it starts")
+        raise CalendarFileError(path, f"{field}.to", "结束早于开始", "ends before it starts")
     return [first + timedelta(i) for i in range((last - first).days + 1)]
 
 
@@ -146,13 +132,13 @@ def _collect(path: Path, doc: dict, key: str, year: int, ranged: bool) -> dict[d
     """Collect the days of a list of entries, refusing days listed twice."""
     entries = doc[key]
     if not isinstance(entries, list) or (ranged and not entries):
-        raise CalendarFileError(path, key, "应为列表（放假不得为空） / must be a list (holidays non-empty)")
+        raise CalendarFileError(path, key, "应为列表（放假不得为空）", "must be a list (holidays non-empty)")
     days: dict[date, str] = {}
     for i, entry in enumerate(entries):
         field = f"{key}[{i}]"
         for day in _entry_days(path, field, entry, year, ranged):
             if day in days:
-                raise CalendarFileError(path, field, f"{day} 重复列出 / listed twice")
+                raise CalendarFileError(path, field, f"{day} 重复列出", f"{day} listed twice")
             days[day] = field
     return days
 
@@ -161,14 +147,14 @@ def _check_header(path: Path, doc: dict) -> tuple[int, str, str | bool]:
     """Validate year, source and verified; return them."""
     year = doc["year"]
     if type(year) is not int or str(year) != path.stem:
-        raise CalendarFileError(path, "year", f"应与文件名一致 / must equal the file name ({path.stem})")
+        raise CalendarFileError(path, "year", f"应与文件名一致（{path.stem}）", f"must equal the file name ({path.stem})")
     source = _check_keys(path, "source", doc["source"], _SOURCE_KEYS, _SOURCE_REQUIRED)
     for key in ("title", "number") + (("url",) if "url" in source else ()):
         _check_text(path, f"source.{key}", source[key])
     _parse_date(path, "source.published_on", source["published_on"])
     verified = doc["verified"]
     if verified is not False and verified not in ("V1", "V2"):
-        raise CalendarFileError(path, "verified", "应为 V1、V2 或 false / must be V1, V2 or false")
+        raise CalendarFileError(path, "verified", "应为 V1、V2 或 false", "must be V1, V2 or false")
     return year, f"{source['title']}（{source['number']}）", verified
 
 
@@ -179,22 +165,22 @@ def load_calendar_file(path: Path) -> YearArrangement:
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())
     except _DuplicateKeyError as exc:
-        raise CalendarFileError(path, str(exc.key), f"第{exc.line}行重复 / duplicate key "
-                                f"(line {exc.line})") from None
+        raise CalendarFileError(path, str(exc.key), f"第{exc.line}行重复",
+                                f"duplicate key (line {exc.line})") from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
-        raise CalendarFileError(path, f"(yaml, line {line})", str(exc.problem)) from None
+        raise CalendarFileError(path, f"(yaml, line {line})", "YAML 语法错误", str(exc.problem)) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CalendarFileError(path, "(yaml)", str(exc)) from None
+        raise CalendarFileError(path, "(yaml)", "无法读取 YAML", str(exc)) from None
     _check_keys(path, "", doc, _FILE_KEYS, _FILE_KEYS)
     year, source, verified = _check_header(path, doc)
     holidays = _collect(path, doc, "holidays", year, ranged=True)
     adjusted = _collect(path, doc, "adjusted_workdays", year, ranged=False)
     for day, field in adjusted.items():
         if day.weekday() < 5:  # 调休上班日 replace a weekly rest day (工时规定 Art. 7)
-            raise CalendarFileError(path, f"{field}.on", f"{day} 不是周六或周日 / is not a Sat/Sun")
+            raise CalendarFileError(path, f"{field}.on", f"{day} 不是周六或周日", f"{day} is not a Sat/Sun")
         if day in holidays:
-            raise CalendarFileError(path, f"{field}.on", f"{day} 同时列为放假 / is also a holiday")
+            raise CalendarFileError(path, f"{field}.on", f"{day} 同时列为放假", f"{day} is also a holiday")
     return YearArrangement(year, frozenset(holidays), frozenset(adjusted), source, verified)
 
 
@@ -205,7 +191,7 @@ def load_calendar_dir(directory: Path) -> dict[int, YearArrangement]:
     found: dict[int, YearArrangement] = {}
     for path in sorted(Path(directory).glob("*.yaml")):
         if not _YEAR_FILE.match(path.stem):
-            raise CalendarFileError(path, "(file name)", "应为 <年份>.yaml / must be <YEAR>.yaml")
+            raise CalendarFileError(path, "(file name)", "应为 <年份>.yaml", "must be <YEAR>.yaml")
         arrangement = load_calendar_file(path)
         found[arrangement.year] = arrangement
     return found

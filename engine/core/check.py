@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from engine.core import clock
-from engine.core.calendar import CalendarUnknownError, WorkingCalendar, default_calendar, months_between
-from engine.core.errors import InputError, Problem
+from engine.core.calendar import WorkingCalendar, default_calendar, months_between
+from engine.core.errors import CalendarUnknownError, InputError, Problem, RulebookError
 from engine.core.domains import DECISION, domain as domain_named
 from engine.core.due import add_due_dates
 from engine.core.findings import PLACEHOLDER, Finding, FindingPlan
@@ -21,10 +21,6 @@ from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.compile import CompiledRule, compile_rulebook
 from engine.rulebook.loader import known_jurisdictions, read_rulebook, rulebook_digest, rules_dir
 from engine.rulebook.stages import current_stage
-
-
-class RulebookError(InputError):
-    """The rule files have problems; nothing is checked against a broken rulebook."""
 
 
 @dataclass

@@ -51,7 +51,7 @@ def generate_key(out: Path) -> Path:
     pub = out.with_name(out.name + ".pub")
     for path in (out, pub):
         if path.exists():
-            raise CheckpointError(f"{path} 已存在，不会覆盖 / {path} exists: it is not overwritten")
+            raise CheckpointError(f"{path} 已存在，不会覆盖", f"{path} exists: it is not overwritten")
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(private)
@@ -63,7 +63,7 @@ def key_path() -> Path:
     """The private key file named by $YIFA_TRAIL_KEY, or an error saying it is not set."""
     configured = os.environ.get(KEY_ENV, "").strip()
     if not configured:
-        raise CheckpointError(f"未设置签名密钥：请将 {KEY_ENV} 设为私钥文件路径（yifa trail keygen 生成）/ "
+        raise CheckpointError(f"未设置签名密钥：请将 {KEY_ENV} 设为私钥文件路径（yifa trail keygen 生成）",
                               f"no signing key: set {KEY_ENV} to the path of a key file (made by `yifa trail keygen`)")
     return Path(configured)
 
@@ -72,7 +72,7 @@ def _pem(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise CheckpointError(f"{path}: 无法读取密钥 / cannot read the key: {exc.strerror or exc}") from None
+        raise CheckpointError(f"{path}: 无法读取密钥：{exc.strerror or exc}", f"{path}: cannot read the key: {exc.strerror or exc}") from None
 
 
 def load_private_key(path: Path) -> Any:
@@ -84,7 +84,7 @@ def load_private_key(path: Path) -> Any:
     except (ValueError, TypeError):
         key = None
     if not isinstance(key, Ed25519PrivateKey):
-        raise CheckpointError(f"{path}: 不是 Ed25519 私钥（PEM）/ not an Ed25519 private key (PEM)")
+        raise CheckpointError(f"{path}: 不是 Ed25519 私钥（PEM）", f"{path}: not an Ed25519 private key (PEM)")
     return key
 
 
@@ -100,7 +100,7 @@ def load_public_key(path: Path) -> Any:
     except (ValueError, TypeError):
         key = None
     if not isinstance(key, Ed25519PublicKey):
-        raise CheckpointError(f"{path}: 不是 Ed25519 公钥（PEM）/ not an Ed25519 public key (PEM)")
+        raise CheckpointError(f"{path}: 不是 Ed25519 公钥（PEM）", f"{path}: not an Ed25519 public key (PEM)")
     return key
 
 
@@ -151,7 +151,7 @@ def write(checkpoint: dict[str, Any], out: Path) -> Path:
 
 # ---------------------------------------------------------------- reading
 def _shape_error(path: Path, what: str) -> CheckpointError:
-    return CheckpointError(f"{path}: 不是 yifa 审计链检查点（{what}）/ not a yifa trail checkpoint ({what})")
+    return CheckpointError(f"{path}: 不是 yifa 审计链检查点（{what}）", f"{path}: not a yifa trail checkpoint ({what})")
 
 
 def _valid_shape(data: Any) -> str | None:
@@ -180,21 +180,22 @@ def read(path: Path, public_key: Any) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CheckpointError(f"{path}: 无法读取 / cannot read: {exc.strerror or exc}") from None
+        raise CheckpointError(f"{path}: 无法读取：{exc.strerror or exc}", f"{path}: cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise _shape_error(path, f"JSON: {exc}") from None
     problem = _valid_shape(data)
     if problem is not None:
         raise _shape_error(path, problem)
     if data["key"] != fingerprint(public_key):
-        raise CheckpointError(f"{path}: 检查点由另一把密钥签名（{data['key']}）/ "
-                              f"the checkpoint was signed by another key ({data['key']})")
+        raise CheckpointError(f"{path}: 检查点由另一把密钥签名（{data['key']}）",
+                              f"{path}: the checkpoint was signed by another key ({data['key']})")
     body = {k: v for k, v in data.items() if k != "signature"}
     try:
         public_key.verify(base64.b64decode(data["signature"], validate=True), canonical(body).encode())
     except (InvalidSignature, binascii.Error, ValueError):
-        raise CheckpointError(f"{path}: 签名无效：检查点在签名后被改动，或并非此密钥所签 / the signature "
-                              "does not verify: the checkpoint was changed after signing, or not signed by this key") from None
+        raise CheckpointError(f"{path}: 签名无效：检查点在签名后被改动，或并非此密钥所签",
+                              f"{path}: the signature does not verify: the checkpoint was changed after signing, "
+                              "or not signed by this key") from None
     return data
 
 

@@ -1,32 +1,55 @@
-"""Input errors naming the file, line, field path and problem, in Chinese then English."""
+"""Every error of the engine, in one place: its HTTP status, stable code, exit status and its
+Chinese and English text (the input problems they list are in engine/core/problems.py)."""
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import ClassVar
 
-ROOT = "(root)"
+# the input problems live beside; importable from here as before
+from engine.core.problems import (ROOT, Problem, describe, format_path,  # noqa: F401
+                                  problems_from_errors, translate)
+
+EXIT_REFUSED, EXIT_INPUT = 1, 2   # the command line's exit statuses: refused by the procedure, bad input
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input file; `message` is Chinese first, then " / " English."""
+class YifaError(Exception):
+    """Every error the engine raises on purpose: its HTTP status, a stable code, the command line's
+    exit status (1 refused by the procedure, 2 bad input or an unknown thing) and its Chinese and
+    English text, rendered from the instance's fields (`zh`/`en` are templates for `str.format`)."""
 
-    file: str
-    path: str
-    message: str
-    line: int | None = None
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    exit: ClassVar[int] = EXIT_INPUT
+    zh: ClassVar[str] = "内部错误"
+    en: ClassVar[str] = "internal error"
+
+    def message(self, lang: str) -> str:
+        """The one-sentence message in "zh" or "en"."""
+        return (self.zh if lang == "zh" else self.en).format_map(vars(self))
+
+    @property
+    def message_zh(self) -> str:
+        return self.message("zh")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
+
+    def details(self) -> list[str]:
+        """Further lines under the sentence (the rules that close a gate, …)."""
+        return []
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.path or ROOT}: {self.message}"
+        return "\n".join([f"{self.message_zh} / {self.message_en}", *self.details()])
 
 
-class InputError(Exception):
+class InputError(YifaError):
     """An input file could not be read or does not follow the public format; lists every problem."""
+
+    status, code = 400, "invalid_input"
+    zh, en = "输入有误，请按下列问题修改", "The input has problems; please correct them"
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
@@ -39,128 +62,228 @@ class InputError(Exception):
         """Build an error holding one problem."""
         return cls([Problem(file, path, message, line)])
 
+    def details(self) -> list[str]:
+        return [str(problem) for problem in self.problems]
+
     def __str__(self) -> str:
-        return "\n".join(str(problem) for problem in self.problems)
+        return "\n".join(self.details())
 
 
-def format_path(loc: Sequence[str | int]) -> str:
-    """Render a location tuple as `expert_review.experts[0].name`; `(root)` for the top level."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or ROOT
+# ---------------------------------------------------------------- input files that are not cases
 
 
-SHOWN_CHARS = 40  # a longer text is cut in a message: a refused 1,000,000-character title is not echoed
+class RulebookError(InputError):
+    """The rule files have problems; nothing is checked against a broken rulebook."""
+
+    code = "invalid_rulebook"
+    zh, en = "规则文件有误", "The rule files have problems"
 
 
-def describe(value: Any) -> tuple[str, str]:
-    """Describe an input value for a message: (Chinese, English); a long text is cut."""
-    if isinstance(value, Mapping):
-        return "映射", "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "列表", "a list"
-    if isinstance(value, str) and len(value) > SHOWN_CHARS:
-        shown = json.dumps(value[:SHOWN_CHARS], ensure_ascii=False)[:-1] + '…"'
-        return f"{shown}（共 {len(value)} 字符）", f"{shown} ({len(value)} characters)"
-    if value is None or isinstance(value, (bool, int, float, str)):
-        shown = json.dumps(value, ensure_ascii=False)
-        return shown, shown
-    return type(value).__name__, type(value).__name__
+class WorkflowError(InputError):
+    """rules/workflow.yaml does not describe a lawful procedure; nothing is moved along it."""
+
+    code = "invalid_workflow"
+    zh, en = "程序流程文件有误", "rules/workflow.yaml has problems"
 
 
-def _got(zh: str, en: str, value: Any) -> str:
-    got_zh, got_en = describe(value)
-    return f"{zh}，实际为 {got_zh} / {en}, got {got_en}"
+class ConditionError(YifaError):
+    """A condition that cannot be read; `path` locates it inside the rule (tuple of keys)."""
+
+    status, code = 400, "invalid_condition"
+    zh, en = "{problem_zh}", "{problem_en}"
+
+    def __init__(self, path: tuple, problem_zh: str, problem_en: str) -> None:
+        self.path, self.problem_zh, self.problem_en = path, problem_zh, problem_en
+        super().__init__(path, problem_zh, problem_en)
 
 
-_DATE = ("日期无效，应为 YYYY-MM-DD", "invalid date, expected YYYY-MM-DD")
-_SIMPLE = {  # pydantic error type -> (Chinese, English), followed by what was given
-    "bool_type": ("应为布尔值 true 或 false", "expected a boolean (true or false)"),
-    "int_type": ("应为整数", "expected an integer"),
-    "float_type": ("应为数字", "expected a number"),
-    "string_type": ("应为文本", "expected text"),
-    "model_type": ("应为映射（字段: 值）", "expected a mapping (field: value)"),
-    "model_attributes_type": ("应为映射（字段: 值）", "expected a mapping (field: value)"),
-    "dict_type": ("应为映射（字段: 值）", "expected a mapping (field: value)"),
-    "list_type": ("应为列表", "expected a list"),
-    "tuple_type": ("应为列表", "expected a list"),
-    "date_type": _DATE,
-    "date_parsing": _DATE,
-    "date_from_datetime_parsing": _DATE,
-    "date_from_datetime_inexact": _DATE,
-}
+class CalendarFileError(YifaError):
+    """A calendar data file is malformed; the message names the file and the field."""
+
+    status, code = 500, "invalid_calendar_file"
+    zh, en = "{path}: {field}: {problem_zh}", "{path}: {field}: {problem_en}"
+
+    def __init__(self, path: Path | str, field: str, problem_zh: str, problem_en: str) -> None:
+        self.path, self.field = Path(path), field
+        self.problem_zh, self.problem_en = problem_zh, problem_en
+        super().__init__(path, field, problem_zh, problem_en)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.problem_zh} / {self.problem_en}"
 
 
-def translate(error: Mapping[str, Any]) -> str:
-    """Turn one pydantic error (a dict of `ValidationError.errors()`) into a bilingual message."""
-    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
-    if kind.startswith("yifa_"):  # our own validators already speak both languages
-        return str(error["msg"])
-    if kind == "missing":
-        return "缺少必填字段 / required field is missing"
-    if kind == "extra_forbidden":
-        return "未知字段 / unknown field"
-    if kind in ("literal_error", "enum"):
-        options = " | ".join(re.findall(r"'((?:[^'\\]|\\.)*)'", str(ctx.get("expected", ""))))
-        return _got(
-            f"取值无效，应为 {options} 之一", f"invalid value, expected one of {options}", value
-        )
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[kind]
-        bound = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
-        return _got(f"应为 {sign} {bound} 的数", f"expected a number {sign} {bound}", value)
-    if kind in ("string_too_long", "too_long"):
-        limit = ctx.get("max_length")
-        if isinstance(value, str):
-            return _got(f"文本过长，最多 {limit} 个字符", f"text too long, at most {limit} characters", value)
-        return _got(f"项数过多，最多 {limit} 项", f"too many items, at most {limit}", value)
-    if kind in _SIMPLE:
-        zh, en = _SIMPLE[kind]
-        return _got(zh, en, value)
-    return _got("取值无效", f"invalid value ({error.get('msg', kind)})", value)
+class CalendarUnknownError(YifaError):
+    """A period touches a year with no known working-day arrangement."""
+
+    status, code = 400, "calendar_unknown"
+    zh, en = "工作日安排未知：{year}年", "working-day arrangement unknown for {year}"
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(year)
 
 
-def problems_from_errors(
-    errors: Iterable[Mapping[str, Any]],
-    file: str,
-    line_of: Callable[[tuple[Any, ...]], int | None],
-    unknown_field: Callable[[tuple[Any, ...]], str | None] = lambda loc: None,
-) -> list[Problem]:
-    """Convert pydantic errors into problems, in file order.
-
-    `unknown_field(loc)` may give a better message for an unknown field (a "did you mean").
-    The line is that of the field, or of its nearest recorded ancestor (a missing field has no line
-    of its own, so the line of the section that lacks it is given).
-    """
-    problems = []
-    for error in errors:
-        loc = tuple(error["loc"])
-        better = unknown_field(loc) if error["type"] == "extra_forbidden" else None
-        message = better or translate(error)
-        line = next(
-            (n for i in range(len(loc), -1, -1) if (n := line_of(loc[:i])) is not None), None
-        )
-        problems.append(Problem(file, format_path(loc), message, line))
-    return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+# ---------------------------------------------------------------- refusals of the use cases
 
 
-class UnknownCaseError(LookupError):
+class PermissionDeniedError(YifaError):
+    """The actor may not do this; the message says who may."""
+
+    status, code = 403, "forbidden"
+    zh, en = "{reason_zh}", "{reason_en}"
+
+    def __init__(self, reason_zh: str, reason_en: str) -> None:
+        self.reason_zh, self.reason_en = reason_zh, reason_en
+        super().__init__(reason_zh, reason_en)
+
+
+class UnknownCaseError(YifaError):
     """No case has this id."""
+
+    status, code = 404, "unknown_case"
+    zh, en = "未知案件 {case_id}", "unknown case {case_id}"
 
     def __init__(self, case_id: str) -> None:
         self.case_id = case_id
-        super().__init__(f"未知案件 {case_id} / unknown case {case_id}")
+        super().__init__(case_id)
 
 
-class CheckpointError(Exception):
+class UnknownTrailError(UnknownCaseError):
+    """Neither a case nor an audit trail has this id."""
+
+    code = "unknown_trail"
+    zh, en = "未知案件 {case_id}：既无案卷也无审计链", "unknown case {case_id}: no case and no trail"
+
+
+class UnknownStageError(YifaError):
+    """A stage id that the workflow does not have."""
+
+    status, code = 400, "unknown_stage"
+    zh, en = "未知阶段 {stage!r}，可用：{known}", "unknown stage, known: {known}"
+
+    def __init__(self, stage: str, known: Iterable[str]) -> None:
+        self.stage, self.known = stage, ", ".join(known := tuple(known))
+        super().__init__(stage, known)
+
+
+class UnknownDocumentError(YifaError):
+    """No document has this number."""
+
+    status, code = 404, "unknown_document"
+    zh, en = "登记表中没有文号为 {number} 的文件", "no document numbered {number}"
+
+    def __init__(self, number: str) -> None:
+        self.number = number
+        super().__init__(number)
+
+
+class ConflictError(YifaError):
+    """Someone changed the case since it was read: their change is kept, this one is refused
+    (like a closed gate: exit 1, HTTP 409, on SQLite and PostgreSQL alike)."""
+
+    status, code, exit = 409, "conflict", EXIT_REFUSED
+    zh = "案件 {case_id} 已被他人修改（读取时为第 {expected} 版，现为第 {actual} 版）"
+    en = "case {case_id} was changed by someone else (read at version {expected}, now {actual})"
+
+    def __init__(self, case_id: str, expected: int, actual: int, changes: list[str] | None = None) -> None:
+        self.case_id, self.expected, self.actual, self.changes = case_id, expected, actual, changes
+        super().__init__(case_id, expected, actual, changes)
+
+    def __str__(self) -> str:
+        said = f"{self.message_zh}/ {self.message_en}"
+        return said if self.changes is None else f"{said}：{'；'.join(self.changes) or '（无详情）'}"
+
+
+class EditConflictError(YifaError):
+    """The file changed since the editor read it: their change is kept, this one is refused."""
+
+    status, code, exit = 409, "edit_conflict", EXIT_REFUSED
+    zh = "规则文件 {rel_path} 已被他人修改，请重新打开后再改"
+    en = "the rule file {rel_path} was changed by someone else; reopen it and edit again"
+
+    def __init__(self, rel_path: str) -> None:
+        self.rel_path = rel_path
+        self.changes: list[str] = []
+        super().__init__(rel_path)
+
+
+class CheckpointError(YifaError):
     """A trail checkpoint or its key cannot be used (unreadable, malformed, forged); the message says why."""
 
+    status, code = 400, "checkpoint_unusable"
+    zh, en = "{problem_zh}", "{problem_en}"
 
-class ConflictError(Exception):
-    """Someone changed the case since it was read: their change is kept, this one is refused."""
+    def __init__(self, problem_zh: str, problem_en: str) -> None:
+        self.problem_zh, self.problem_en = problem_zh, problem_en
+        super().__init__(problem_zh, problem_en)
 
-    def __init__(self, case_id: str, expected: int, actual: int) -> None:
-        self.case_id, self.expected, self.actual = case_id, expected, actual
-        super().__init__(f"案件 {case_id} 已被他人修改（读取时为第 {expected} 版，现为第 {actual} 版）/ "
-                         f"case {case_id} was changed by someone else (read at version {expected}, now {actual})")
+    def __str__(self) -> str:
+        return f"{self.problem_zh} / {self.problem_en}"
+
+
+class GateClosedError(YifaError):
+    """Entry to a stage refused: the gate rules it violates, with their articles."""
+
+    status, code, exit = 409, "gate_closed", EXIT_REFUSED
+    zh = "案件 {case_id} 不得进入「{stage_zh}」阶段"
+    en = "case {case_id} may not enter {stage_en} ({stage})"
+
+    def __init__(self, case_id: str, stage: str, blockers: list[dict], stage_zh: str = "",
+                 stage_en: str = "", lines: Sequence[str] = ()) -> None:
+        self.case_id, self.stage, self.blockers = case_id, stage, blockers
+        self.stage_zh, self.stage_en, self.lines = stage_zh or stage, stage_en or stage, list(lines)
+        super().__init__(case_id, stage, blockers, self.stage_zh, self.stage_en, self.lines)
+
+    def details(self) -> list[str]:
+        return self.lines
+
+    def __str__(self) -> str:
+        return "\n".join([f"{self.message_zh} / {self.message_en}:", *self.details()])
+
+
+class StageOrderError(YifaError):
+    """A stage entered before the stages that must come first (or when none may be entered)."""
+
+    status, code, exit = 409, "stage_order", EXIT_REFUSED
+    zh, en = "{reason_zh}", "{reason_en}"
+
+    def __init__(self, reason_zh: str, reason_en: str) -> None:
+        self.reason_zh, self.reason_en = reason_zh, reason_en
+        super().__init__(reason_zh, reason_en)
+
+
+# ---------------------------------------------------------------- the machinery
+
+
+class DatabaseNotReadyError(YifaError):
+    """The configured database has no schema yet."""
+
+    status, code = 503, "database_not_ready"
+    zh = "数据库尚未初始化，请先运行 yifa db upgrade"
+    en = "the database has no schema yet: run `yifa db upgrade` ({url})"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(url)
+
+
+class DurableUnavailableError(YifaError):
+    """durable-rules cannot be imported on this interpreter."""
+
+    status, code = 503, "engine_unavailable"
+    zh, en = "durable-rules 无法导入（{reason}）", "durable-rules cannot be imported ({reason})"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class DurableEngineError(YifaError):
+    """The engine reported an error while evaluating (never silently ignored)."""
+
+    status, code = 500, "engine_error"
+    zh, en = "规则引擎求值出错：{reason}", "the rule engine failed: {reason}"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, TextIO
 
-from engine.core.calendar import CalendarUnknownError
+from engine.core.errors import CalendarUnknownError
 from engine.core.check import Checker, checker_for
 from engine.core.domains import CREDIT
 from engine.core.findings import Finding, judged_date

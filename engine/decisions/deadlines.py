@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from engine.core.calendar import CalendarUnknownError, WorkingCalendar, default_calendar
-from engine.core.errors import InputError
+from engine.core.calendar import WorkingCalendar, default_calendar
+from engine.core.errors import CalendarFileError, CalendarUnknownError, InputError
 
 WINDOW_DAYS = 30
 DECIDED = ("approve", "amend")
@@ -138,7 +138,7 @@ def case_deadlines(case_id: str, title: str, document: dict, today: date, book: 
         try:
             n = book.value("legality_review_working_days", submitted)
             floor = cal.add_working_days(submitted, n) + timedelta(days=1)
-        except (CalendarUnknownError, ValueError):
+        except (CalendarUnknownError, CalendarFileError, ValueError):
             floor = None
         if floor is not None and floor >= today:
             add("legality_floor", floor, "《条例》第二十六条")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from engine.core.errors import UnknownStageError
+
 # stage id → the path of its section in the case file (CASE_FORMAT §1)
 SECTION_OF = {
     "initiation": ("initiation",),
@@ -23,19 +25,10 @@ SECTION_OF = {
 }
 
 
-class UnknownStageError(ValueError):
-    """A stage id that the workflow does not have."""
-
-    def __init__(self, stage: str):
-        known = ", ".join(SECTION_OF)
-        super().__init__(f"未知阶段 {stage!r}，可用：{known} / unknown stage, known: {known}")
-        self.stage = stage
-
-
 def section_path(stage: str) -> tuple[str, ...]:
     """The case-file path of a stage's section."""
     if stage not in SECTION_OF:
-        raise UnknownStageError(stage)
+        raise UnknownStageError(stage, SECTION_OF)
     return SECTION_OF[stage]
 
 

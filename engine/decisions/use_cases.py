@@ -22,7 +22,7 @@ from engine.accounts.access import require_recorder, require_role
 from engine.decisions import gates
 from engine.decisions.record import Case, case_to_document, load_case, parse_case
 from engine.core.check import CheckResult, checker_for
-from engine.core.errors import InputError
+from engine.core.errors import GateClosedError, InputError, StageOrderError
 from engine.core.report import to_json
 from engine.decisions.sections import get_path, get_section, with_date, with_section
 from engine.store.models import RULEBOOK_CHAIN
@@ -37,25 +37,17 @@ from engine.core.yamlio import LoadedYaml
 GATE_SEVERITIES = gates.GATE_SEVERITIES
 
 
-class GateClosedError(Exception):
-    """Entry to a stage refused: the gate rules it violates, with their articles."""
-
-    def __init__(self, case_id: str, stage: str, blockers: list[dict]):
-        self.case_id, self.stage, self.blockers = case_id, stage, blockers
-        zh, en = _stage_names(stage)
-        lines = [f"案件 {case_id} 不得进入「{zh}」阶段 / case {case_id} may not enter {en} ({stage}):"]
-        lines += [f"  ✗ {b['rule']} {_cite(b['citation'])}：{b.get('message', '')}" for b in blockers]
-        super().__init__("\n".join(lines))
+def gate_closed(case_id: str, stage: str, blockers: list[dict]) -> GateClosedError:
+    """The refusal to enter a stage, naming the stage and each violated gate rule with its article."""
+    zh, en = _stage_names(stage)
+    lines = [f"  ✗ {b['rule']} {_cite(b['citation'])}：{b.get('message', '')}" for b in blockers]
+    return GateClosedError(case_id, stage, blockers, zh, en, lines)
 
 
 def _stage_names(stage: str) -> tuple[str, str]:
     from engine.rulebook.stages import load_stages
     found = next((s for s in load_stages() if s.id == stage), None)
     return (found.zh, found.en) if found else (stage, stage)
-
-
-class StageOrderError(ValueError):
-    """A stage entered before the stages that must come first."""
 
 
 @dataclass
@@ -195,12 +187,7 @@ def _load(uow: UnitOfWork, case_id: str, expected_version: Optional[int]) -> Cas
 
 def _conflict(uow: UnitOfWork, e: ConflictError) -> ConflictError:
     """Say what changed since the version the editor read: who, when, which stage."""
-    changes = _changes_since(uow, e.case_id, e.expected)
-    detail = "；".join(changes) or "（无详情）"
-    err = ConflictError(e.case_id, e.expected, e.actual)
-    err.changes = changes
-    err.args = (f"{err.args[0]}：{detail}",)
-    return err
+    return ConflictError(e.case_id, e.expected, e.actual, _changes_since(uow, e.case_id, e.expected))
 
 
 def _changes_since(uow: UnitOfWork, case_id: str, version: int) -> list[str]:
@@ -263,12 +250,12 @@ def _check_order(workflow, record: CaseRecord, stage: str, on: date, state: dict
     if stage in state.get("reopened", []):
         return
     if state.get("suspended") and stage != "adjustment":
-        raise StageOrderError(f"案件 {record.id} 已中止执行，只能先作出调整决定 / case {record.id} is suspended")
+        raise StageOrderError(f"案件 {record.id} 已中止执行，只能先作出调整决定", f"case {record.id} is suspended")
     facts = flatten(_parse(record.document, record.id), on)
     allowed = workflow.next_stages(facts)
     if stage not in allowed:
-        raise StageOrderError(f"案件 {record.id} 现在不能进入「{stage}」：可进入的阶段为 {', '.join(allowed) or '无'}"
-                              f" / case {record.id} cannot enter {stage} now; it may enter: {', '.join(allowed) or 'none'}")
+        raise StageOrderError(f"案件 {record.id} 现在不能进入「{stage}」：可进入的阶段为 {', '.join(allowed) or '无'}",
+                              f"case {record.id} cannot enter {stage} now; it may enter: {', '.join(allowed) or 'none'}")
 
 
 def _entered(workflow, record: CaseRecord, stage: str, on: date, state: dict) -> dict:
@@ -304,7 +291,7 @@ def _refuse(uow: UnitOfWork, record: CaseRecord, stage: str, on: date, actor: st
     append_event(uow.session, record.id, actor, "stage.advance_refused",
                  _event_payload(what, record.document, report, record.version))
     uow.commit()
-    raise GateClosedError(record.id, stage, blockers)
+    raise gate_closed(record.id, stage, blockers)
 
 
 # ---------------------------------------------------------------- Art. 37: suspend, change, stop
@@ -325,7 +312,7 @@ def adjust_decision(uow: UnitOfWork, case_id: str, kind: str, reason: str, actor
     require_role(uow.session, actor, ("secretary", "admin"))
     decision = get_path(record.document, "collective_decision.decision")
     if decision not in ("approve", "amend"):
-        raise StageOrderError(f"案件 {case_id} 尚未作出可执行的决策，无可调整 / case {case_id} has no decision to adjust")
+        raise StageOrderError(f"案件 {case_id} 尚未作出可执行的决策，无可调整", f"case {case_id} has no decision to adjust")
     entry = {"kind": kind, "decided_on": on.isoformat(), "by_head_urgent": urgent, "procedures_rerun": []}
     document = {**record.document, "adjustments": [*record.document.get("adjustments", []), entry]}
     case = _parse(document, f"{case_id}（调整）")

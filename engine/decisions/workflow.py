@@ -22,12 +22,12 @@ import networkx as nx
 from pydantic import BaseModel, Field, ValidationError
 
 from engine.core import clock
-from engine.core.errors import InputError, Problem, format_path, problems_from_errors
+from engine.core.errors import ConditionError, InputError, Problem, WorkflowError, format_path, problems_from_errors
 from engine.decisions.facts import fact_type
 from engine.rulebook.conditions import (Absent, All, Any as AnyOf, Cmp, CmpFact, Cond, Const,
                                         Present)
 from engine.rulebook.model import Citation, Strict, Text
-from engine.rulebook.parse import ConditionError, ParseContext, parse_condition
+from engine.rulebook.parse import ParseContext, parse_condition
 from engine.core.yamlio import LoadedYaml, load_document
 
 SHIPPED = "rules/workflow.yaml"
@@ -39,10 +39,6 @@ DOMINANCE = (("legality_review", "collective_decision", ("第二十五条第二�
 # (a, b, rule): a, when required, comes before b — a is an ancestor of b and b's gate enforces it.
 PRECEDENCE = (("expert_review", "legality_review", "MAD-EXP-01"),
               ("risk_assessment", "legality_review", "MAD-RISK-01"))
-
-
-class WorkflowError(InputError):
-    """rules/workflow.yaml does not describe a lawful procedure; nothing is moved along it."""
 
 
 class Stage(Strict):

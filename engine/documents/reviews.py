@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from engine.accounts.access import require_role
-from engine.core.errors import InputError
+from engine.core.errors import InputError, UnknownDocumentError
 from engine.documents.use_cases import from_record
 from engine.documents.models import NormativeDocumentRecord
 from engine.store.uow import UnitOfWork
@@ -21,14 +21,6 @@ from engine.trail import append_event
 OUTCOMES = {"kept": "in_force", "amended": "amended", "repealed": "repealed", "declared_invalid": "repealed"}
 OUTCOME_ZH = {"kept": "继续有效", "amended": "修改", "repealed": "废止", "declared_invalid": "宣布失效"}
 REVIEWERS = ("legality_reviewer", "legal_advisor", "admin")
-
-
-class UnknownDocumentError(LookupError):
-    """No document has this number."""
-
-    def __init__(self, number: str):
-        super().__init__(f"登记表中没有文号为 {number} 的文件 / no document numbered {number}")
-        self.number = number
 
 
 def mark_reviewed(uow: UnitOfWork, number: str, outcome: str, reason: str, actor: str,

@@ -23,6 +23,7 @@ import threading
 import uuid
 from typing import Any, Optional
 
+from engine.core.errors import DurableEngineError, DurableUnavailableError
 from engine.rulebook.compile import CompiledRule, facts_read
 from engine.rulebook.conditions import (All, Any as AnyC, Absent, Cmp, CmpFact, Cond, Const, Present,
                                         all_of)
@@ -39,14 +40,6 @@ EXPRESSION_BUDGET = 29
 # several rulesets of at most this many engine rules each; the fact is asserted into each.
 RULES_PER_RULESET = 40
 DURABLE_OP = {"neq": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
-
-
-class DurableUnavailableError(RuntimeError):
-    """durable-rules cannot be imported on this interpreter."""
-
-
-class DurableEngineError(RuntimeError):
-    """The engine reported an error while evaluating (never silently ignored)."""
 
 
 def durable_available() -> Optional[str]:

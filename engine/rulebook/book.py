@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Optional
 
-from engine.core.errors import Problem
+from engine.core.errors import ConditionError, Problem
 from engine.core.domains import Domain, domain as domain_named
 from engine.rulebook.loader import RawRulebook, SourceFile
 from engine.rulebook.model import (SEVERITY_RANK, Citation, Instrument, Period, Regime, Rule,
                                    Text)
-from engine.rulebook.parse import ConditionError, ParseContext, parse_condition
+from engine.rulebook.parse import ParseContext, parse_condition
 
 
 @dataclass(frozen=True)

@@ -29,22 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.core import clock
-from engine.core.errors import InputError, Problem
+from engine.core.errors import EditConflictError, InputError, Problem
 
 EDITOR_ROLES = ("legal_advisor", "admin")
 ENGINES = ("durable", "native")
 REL_PATH = re.compile(r"^[A-Za-z0-9-]+(/[A-Za-z0-9_-]+)*/[A-Za-z0-9][A-Za-z0-9._-]*\.yaml$")
 MAX_TEXT = 1_000_000
-
-
-class EditConflictError(Exception):
-    """The file changed since the editor read it: their change is kept, this one is refused."""
-
-    def __init__(self, rel_path: str) -> None:
-        self.rel_path = rel_path
-        self.changes: list[str] = []
-        super().__init__(f"规则文件 {rel_path} 已被他人修改，请重新打开后再改 / "
-                         f"the rule file {rel_path} was changed by someone else; reopen it and edit again")
 
 
 @dataclass

@@ -12,7 +12,7 @@ from engine.core import schema
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from engine.accounts.access import PermissionDeniedError
+from engine.core.errors import PermissionDeniedError
 from engine.core.errors import InputError
 from engine.registers.csvio import decode
 from engine.documents.use_cases import COLUMNS, all_documents, export_documents, import_documents

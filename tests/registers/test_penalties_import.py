@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 import engine.registers.csvio as csvio
-from engine.accounts.access import PermissionDeniedError
+from engine.core.errors import PermissionDeniedError
 from engine.core.errors import InputError
 from engine.credit.credit_code import with_check_characters
 from engine.credit.use_cases import (COLUMNS, PenaltyRecord, all_penalties, export_penalties,

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.accounts.access import PermissionDeniedError
+from engine.core.errors import PermissionDeniedError
 from engine.core.errors import InputError
 from engine.documents.use_cases import import_documents
 from engine.documents.models import NormativeDocumentRecord
-from engine.documents.reviews import UnknownDocumentError, mark_reviewed
+from engine.core.errors import UnknownDocumentError
+from engine.documents.reviews import mark_reviewed
 from engine.accounts.models import User, UserRole
 from engine.trail import verify_all
 

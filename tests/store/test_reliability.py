@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.decisions.record import case_to_document, load_case, parse_case
-from engine.core.errors import InputError
-from engine.decisions.use_cases import (GateClosedError, StageOrderError, advance_stage, create_case, import_cases,
+from engine.core.errors import GateClosedError, InputError, StageOrderError
+from engine.decisions.use_cases import (advance_stage, create_case, import_cases,
                              record_evidence)
 from engine.decisions.models import CaseRecord, FindingRecord, StageEvidence
 from engine.store.models import RulebookVersion, TrailEvent, TrailHead

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.accounts.access import PermissionDeniedError
+from engine.core.errors import PermissionDeniedError
 from engine.decisions.record import load_case
-from engine.core.errors import InputError
-from engine.decisions.use_cases import (GateClosedError, StageOrderError, adjust_decision, advance_stage, create_case,
+from engine.core.errors import GateClosedError, InputError, StageOrderError
+from engine.decisions.use_cases import (adjust_decision, advance_stage, create_case,
                              export_case, import_cases, record_evidence, recheck_case)
 from engine.core.errors import ConflictError
 from engine.trail import verify_all

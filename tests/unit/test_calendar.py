@@ -12,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rules
+from engine.core.errors import CalendarFileError, CalendarUnknownError
 from engine.core.calendar import (
-    CalendarFileError,
-    CalendarUnknownError,
     WorkingCalendar,
     add_months,
     add_years,

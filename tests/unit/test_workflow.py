@@ -16,7 +16,8 @@ from engine.core.check import checker_for
 from engine.decisions.facts import flatten
 from engine.rulebook.loader import known_jurisdictions
 from engine.rulebook.stages import current_stage, stage_ids
-from engine.decisions.workflow import (WorkflowError, dominates, load_workflow, next_stages, rule_ids_of,
+from engine.core.errors import WorkflowError
+from engine.decisions.workflow import (dominates, load_workflow, next_stages, rule_ids_of,
                              stage_states)
 from engine.decisions.workflow_svg import STYLE, graph_command, render_svg, write_svg
 from engine.core.yamlio import load_document, load_json

@@ -324,7 +324,7 @@ def test_an_admin_may_save(client, login_as, tmp_path):
 
 
 def test_the_domain_refuses_an_editor_without_the_role(app, uow, make_user):
-    from engine.accounts.access import PermissionDeniedError
+    from engine.core.errors import PermissionDeniedError
     make_user("official", ["official"])
     with uow() as u, pytest.raises(PermissionDeniedError):
         rule_edits.save_edit(u, DECREE, twenty_days(), "official", "越权")

@@ -156,7 +156,7 @@ def test_an_unknown_token_is_refused_even_with_a_valid_session_cookie(api_app, c
 
 
 def test_only_the_owner_or_an_admin_revokes_a_token(api_app, token_for, make_user, uow):
-    from engine.accounts.access import PermissionDeniedError
+    from engine.core.errors import PermissionDeniedError
     _, token_id = token_for()
     make_user("li", ["legality_reviewer"])
     make_user("root", ["admin"])
@@ -200,12 +200,12 @@ def test_an_unexpected_error_is_a_500_page_without_a_traceback(app, client, logi
 
 
 def test_a_domain_refusal_reaching_the_app_gets_its_status(app, client, login_as):
-    from engine.accounts.access import PermissionDeniedError
+    from engine.core.errors import PermissionDeniedError
     from engine.core.errors import UnknownCaseError
 
     @app.get("/api/test/refused")
     def refused():
-        raise PermissionDeniedError("用户 x 无权进行此操作 / user x lacks the role")
+        raise PermissionDeniedError("用户 x 无权进行此操作", "user x lacks the role")
 
     @app.get("/api/test/unknown")
     def unknown():

@@ -1,4 +1,5 @@
-"""`yifa` — the command line. Exit codes: 0 fine, 1 a blocker/error violated (or a test failed), 2 bad input."""
+"""`yifa` — the command line. Exit codes: 0 fine, 1 a blocker/error violated (or a test failed, or the
+procedure refused), 2 bad input (engine/cli/errors.py says every error, and which status it gives)."""
 from __future__ import annotations
 
 import argparse
@@ -8,10 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
+from engine.cli.errors import answer
 from engine.core import clock
-from engine.core.errors import InputError
-
-EXIT_INPUT = 2
+from engine.core.errors import EXIT_INPUT, InputError
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -23,29 +23,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         return EXIT_INPUT
     try:
         return args.run(args)
-    except InputError as e:
-        print(str(e), file=sys.stderr)
-        return EXIT_INPUT
     except BrokenPipeError:
         return 0
-    except OSError as e:
-        print(f"yifa: {e.strerror or e}：{getattr(e, 'filename', '') or ''} / cannot read or write a file", file=sys.stderr)
-        return EXIT_INPUT
-    except _database_errors() as e:
-        print(f"yifa: 数据库错误 / database error: {str(e).splitlines()[0]}（数据库 DATABASE_URL 是否可用？/ is the database reachable?）",
-              file=sys.stderr)
-        return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
-    except Exception as e:  # a bug: say so plainly, without a traceback
-        print(f"yifa: 内部错误 / internal error: {type(e).__name__}: {e}", file=sys.stderr)
-        return 3
-
-
-def _database_errors() -> tuple[type[BaseException], ...]:
-    """SQLAlchemy's errors, if it is loaded (the pure `check` command never loads it)."""
-    module = sys.modules.get("sqlalchemy.exc")
-    return (module.SQLAlchemyError,) if module else ()
+    except Exception as e:  # said in a sentence by the one table of engine/cli/errors.py
+        return answer(e)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,7 +2,8 @@
 
 Exit codes: 0 done, 1 refused by the procedure (a gate closed, with the violated rules and their
 articles; or a stage entered out of order, with the stages that must come first), 2 bad input,
-an unknown case or user, a conflict or a permission refused — each said in a sentence.
+an unknown case or user, a conflict or a permission refused — each said in a sentence by
+engine/cli/errors.py, which `yifa` runs every command under.
 """
 from __future__ import annotations
 
@@ -83,26 +84,6 @@ def _unit(read_only: bool = False):
     return UnitOfWork(ready_engine(), read_only=read_only)
 
 
-def _refusals(fn):
-    """Turn the use cases' refusals into a message and an exit status, never a traceback."""
-    def run(args) -> int:
-        from engine.accounts.access import PermissionDeniedError
-        from engine.decisions.sections import UnknownStageError
-        from engine.decisions.use_cases import GateClosedError, StageOrderError
-        from engine.core.errors import ConflictError, UnknownCaseError
-        try:
-            return fn(args)
-        except (GateClosedError, StageOrderError) as e:     # refused by the procedure itself
-            print(str(e), file=sys.stderr)
-            return EXIT_REFUSED
-        except (PermissionDeniedError, UnknownCaseError, ConflictError, UnknownStageError) as e:
-            print(f"yifa: {e}", file=sys.stderr)
-            return EXIT_ERROR
-    run.__name__ = fn.__name__
-    return run
-
-
-@_refusals
 def cmd_import(args) -> int:
     from engine.decisions.use_cases import import_cases
     with _unit() as uow:
@@ -113,7 +94,6 @@ def cmd_import(args) -> int:
     return EXIT_OK
 
 
-@_refusals
 def cmd_export(args) -> int:
     from engine.decisions.use_cases import export_case
     with _unit(read_only=True) as uow:
@@ -126,7 +106,6 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-@_refusals
 def cmd_check(args) -> int:
     from engine.decisions.use_cases import recheck_case
     with _unit() as uow:
@@ -135,7 +114,6 @@ def cmd_check(args) -> int:
     return int(any(f["verdict"] == "violated" and f["severity"] in ("blocker", "error") for f in replay.then["findings"]))
 
 
-@_refusals
 def cmd_record(args) -> int:
     from engine.decisions.use_cases import record_evidence
     from engine.core.yamlio import load_document
@@ -148,7 +126,6 @@ def cmd_record(args) -> int:
     return EXIT_OK
 
 
-@_refusals
 def cmd_advance(args) -> int:
     from engine.decisions.use_cases import advance_stage
     with _unit() as uow:
@@ -158,7 +135,6 @@ def cmd_advance(args) -> int:
     return EXIT_OK
 
 
-@_refusals
 def cmd_adjust(args) -> int:
     from engine.decisions.use_cases import adjust_decision
     with _unit() as uow:

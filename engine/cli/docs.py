@@ -47,16 +47,11 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    """Record a clean-up review; exit 2 with a sentence when refused."""
-    from engine.accounts.access import PermissionDeniedError
-    from engine.documents.reviews import OUTCOME_ZH, UnknownDocumentError, mark_reviewed
-    try:
-        with unit() as uow:
-            record = mark_reviewed(uow, args.number, args.outcome, args.reason, args.actor, args.on or clock.today())
-            uow.commit()
-    except (PermissionDeniedError, UnknownDocumentError) as e:
-        print(f"yifa: {e}", file=sys.stderr)
-        return EXIT_ERROR
+    """Record a clean-up review (a refusal is said by engine/cli/errors.py, exit 2)."""
+    from engine.documents.reviews import OUTCOME_ZH, mark_reviewed
+    with unit() as uow:
+        record = mark_reviewed(uow, args.number, args.outcome, args.reason, args.actor, args.on or clock.today())
+        uow.commit()
     print(f"已记录 recorded：{record.number} {OUTCOME_ZH[args.outcome]}（status {record.status}）")
     return EXIT_OK
 

@@ -70,7 +70,6 @@ def unit(read_only: bool = False):
 
 def run_import(register: Register, args: argparse.Namespace) -> int:
     """Import the register file in one transaction; exit 2 with every problem when refused."""
-    from engine.accounts.access import PermissionDeniedError
     from engine.core.errors import InputError
     if args.rejected is not None and not args.skip_invalid:
         print("yifa: --rejected 需与 --skip-invalid 同用 / --rejected needs --skip-invalid", file=sys.stderr)
@@ -83,9 +82,6 @@ def run_import(register: Register, args: argparse.Namespace) -> int:
     except InputError as e:
         print(f"未导入任何{register.noun_zh} / nothing imported — {len(e.problems)} 个问题 / problem(s):", file=sys.stderr)
         print(str(e), file=sys.stderr)
-        return EXIT_ERROR
-    except PermissionDeniedError as e:
-        print(f"yifa: {e}", file=sys.stderr)
         return EXIT_ERROR
     _print_import(result, args.rejected)
     return EXIT_OK

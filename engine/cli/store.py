@@ -3,24 +3,20 @@
 
 Exit codes (CASE_FORMAT §7): 0 every chain intact, 1 a chain is broken (or a stored record no
 longer matches its chain or the checkpoint), 2 an error (an unknown case, a database that cannot
-be reached or has no schema yet, a checkpoint or key that cannot be used) — said in a sentence,
-no traceback.
+be reached or has no schema yet, a checkpoint or key that cannot be used) — said in a sentence
+by engine/cli/errors.py, no traceback.
 """
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
+from engine.core.errors import DatabaseNotReadyError, UnknownTrailError
 
-
-class StoreCommandError(Exception):
-    """A store command cannot run; the message says why, in Chinese and English."""
+EXIT_OK, EXIT_BROKEN = 0, 1
 
 
 def register(subparsers: Any) -> None:
@@ -53,28 +49,6 @@ def register(subparsers: Any) -> None:
     export.set_defaults(run=cmd_trail_export)
 
 
-def _refusing_errors(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn database and lookup errors into a message and exit status 2."""
-
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from engine.core.errors import UnknownCaseError
-        try:
-            return command(args)
-        except (StoreCommandError, UnknownCaseError) as exc:
-            print(f"yifa: {exc}", file=sys.stderr)
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            print(f"yifa: 数据库错误 / database error: {reason}", file=sys.stderr)
-        except OSError as exc:
-            print(f"yifa: 无法写入 / cannot write: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-
-    return run
-
-
 def _shown(url: str) -> str:
     from sqlalchemy.engine import make_url
     return make_url(url).render_as_string(hide_password=True)
@@ -86,12 +60,10 @@ def _engine() -> Any:
     engine = make_engine(database_url())
     if not is_initialised(engine):
         engine.dispose()
-        raise StoreCommandError(f"数据库尚未初始化，请先运行 yifa db upgrade / the database has no schema yet: "
-                                f"run `yifa db upgrade` ({_shown(database_url())})")
+        raise DatabaseNotReadyError(_shown(database_url()))
     return engine
 
 
-@_refusing_errors
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from engine.store.db import database_url, head_revision, upgrade
     url = database_url()
@@ -101,7 +73,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@_refusing_errors
 def cmd_trail_verify(args: argparse.Namespace) -> int:
     from engine.decisions.models import CaseRecord
     from engine.store.uow import UnitOfWork
@@ -112,8 +83,7 @@ def cmd_trail_verify(args: argparse.Namespace) -> int:
         with UnitOfWork(engine, read_only=True) as uow:
             statuses = verify_all(uow.session, args.case)
             if args.case and not statuses and uow.session.get(CaseRecord, args.case) is None:
-                raise StoreCommandError(f"未知案件 {args.case}：既无案卷也无审计链 / unknown case {args.case}: "
-                                        "no case and no trail")
+                raise UnknownTrailError(args.case)
         elapsed = time.perf_counter() - started
     finally:
         engine.dispose()
@@ -136,7 +106,6 @@ def _report(statuses: list, case: str | None, elapsed: float) -> int:
     return EXIT_BROKEN if broken else EXIT_OK
 
 
-@_refusing_errors
 def cmd_trail_export(args: argparse.Namespace) -> int:
     from engine.core.paths import output_folder
     from engine.decisions.dossier import export_dossier
@@ -151,23 +120,6 @@ def cmd_trail_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _refusing_checkpoint_errors(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn an unusable key or checkpoint (unreadable, malformed, forged) into a message and exit 2."""
-
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        from engine.core.errors import CheckpointError
-        try:
-            return command(args)
-        except CheckpointError as exc:
-            print(f"yifa: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-
-    return run
-
-
-@_refusing_checkpoint_errors
-@_refusing_errors
 def cmd_trail_keygen(args: argparse.Namespace) -> int:
     from engine.core.checkpoint import generate_key
     pub = generate_key(args.out)
@@ -176,8 +128,6 @@ def cmd_trail_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@_refusing_checkpoint_errors
-@_refusing_errors
 def cmd_trail_checkpoint(args: argparse.Namespace) -> int:
     from engine.core import checkpoint as cp
     from engine.store.db import instance_dir
@@ -214,8 +164,6 @@ def _verification_key(args: argparse.Namespace) -> Any:
     return cp.load_public_key(args.key if args.key is not None else cp.key_path())
 
 
-@_refusing_checkpoint_errors
-@_refusing_errors
 def cmd_trail_verify_records(args: argparse.Namespace) -> int:
     """`trail verify`: the chains, then every stored record against its chain (and the checkpoint)."""
     from engine.core import checkpoint as cp
@@ -223,8 +171,6 @@ def cmd_trail_verify_records(args: argparse.Namespace) -> int:
     from engine.store.uow import UnitOfWork
     taken = cp.read(args.checkpoint, _verification_key(args)) if args.checkpoint is not None else None
     status = cmd_trail_verify(args)
-    if status == EXIT_ERROR:
-        return status
     engine = _engine()
     try:
         with UnitOfWork(engine, read_only=True) as uow:

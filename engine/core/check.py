@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from engine.core import clock
 from engine.core.calendar import WorkingCalendar, default_calendar, months_between
-from engine.core.errors import CalendarUnknownError, InputError, Problem, RulebookError
+from engine.core.errors import CalendarUnknownError, Problem, RulebookError
 from engine.core.domains import DECISION, domain as domain_named
 from engine.core.due import add_due_dates
 from engine.core.findings import PLACEHOLDER, Finding, FindingPlan

@@ -1,14 +1,13 @@
 """`yifa db upgrade`, `yifa trail verify`, `yifa trail export` as an auditor runs them."""
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 from datetime import date
 
 import pytest
 
-from engine.cli.store import register
+from engine.cli import main
 from engine.store.db import head_revision
 from engine.decisions.models import Attachment, CaseRecord, FindingRecord
 from engine.store.models import RulebookVersion
@@ -26,10 +25,8 @@ def _sha(document: dict) -> str:
 
 
 def yifa(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="yifa")
-    register(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    return args.run(args)
+    """The command as `yifa` runs it: its errors are said by engine/cli/errors.py."""
+    return main(list(argv))
 
 
 @pytest.fixture

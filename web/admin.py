@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
 
 from engine.core.errors import InputError
@@ -18,6 +18,7 @@ from engine.trail import append_event
 from engine.accounts.use_cases import create_user, issue_token, revoke_token, set_password, tokens_of
 from web.auth import current_user, role_required
 from web.db import get_uow
+from web.errors import refuse
 from web.i18n import both
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -45,7 +46,8 @@ def _users() -> list[dict[str, Any]]:
 def _user(username: str) -> User:
     user = get_uow().session.get(User, username)
     if user is None:
-        abort(404, description=f"未知用户 {username} / Unknown user {username}")
+        refuse(404, f"未知用户 {username}",
+               f"Unknown user {username}")
     return user
 
 
@@ -179,7 +181,8 @@ def revoke(username: str, token_id: int) -> Any:
     uow = get_uow()
     token = next((t for t in tokens_of(uow.session, username) if t.id == token_id), None)
     if token is None:
-        abort(404, description=f"未知令牌 {token_id} / Unknown token {token_id}")
+        refuse(404, f"未知令牌 {token_id}",
+               f"Unknown token {token_id}")
     revoke_token(uow.session, token_id, current_user.username)
     _record("token.revoked", {"username": username, "token_id": token_id})
     uow.commit()

@@ -22,7 +22,7 @@ from engine.core import clock
 from engine.decisions import use_cases as services
 from engine.accounts.access import RECORDERS
 from engine.decisions.record import parse_case
-from engine.core.errors import InputError
+from engine.core.errors import GateClosedError, InputError
 from engine.decisions.queries import case_summaries
 from engine.accounts.models import ApiToken
 from engine.decisions.models import FindingRecord
@@ -191,17 +191,17 @@ def record_evidence(case_id: str, stage: str) -> Any:
         outcome = services.record_evidence(uow, case_id, stage, data["section"], current_user.username,
                                            expected_version=_version(data),
                                            as_of=_date(data.get("as_of"), "as_of", clock.today()), source=REQUEST)
-    except services.GateClosedError as refused:   # evidence that enters a closed stage; kept in the trail
+    except GateClosedError as refused:   # evidence that enters a closed stage; kept in the trail
         return _gate_closed(case_id, refused)
     uow.commit()
     return jsonify(_outcome(outcome))
 
 
-def _gate_closed(case_id: str, refused: services.GateClosedError) -> Any:
+def _gate_closed(case_id: str, refused: GateClosedError) -> Any:
     """409 naming the stage refused and each blocking rule with its article."""
     blockers = [{"rule": b["rule"], "severity": b.get("severity"), "citation": b.get("citation"),
                  "message": b.get("message", ""), "stage": b.get("stage")} for b in refused.blockers]
-    return respond(ErrorInfo(409, "gate_closed", f"案件 {case_id} 不得进入「{refused.stage}」阶段",
+    return respond(ErrorInfo(refused.status, refused.code, f"案件 {case_id} 不得进入「{refused.stage}」阶段",
                              f"Case {case_id} may not enter stage {refused.stage}", blockers))
 
 
@@ -216,7 +216,7 @@ def advance(case_id: str) -> Any:
     try:
         outcome = services.advance_stage(uow, case_id, stage, current_user.username, on,
                                          expected_version=_version(data))
-    except services.GateClosedError as refused:   # the refusal is already in the trail (committed)
+    except GateClosedError as refused:   # the refusal is already in the trail (committed)
         return _gate_closed(case_id, refused)
     uow.commit()
     return jsonify(_outcome(outcome))

@@ -24,7 +24,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from engine.core import clock
 from engine.decisions import use_cases as services
@@ -43,6 +43,7 @@ from engine.trail import KIND_ZH, ChainStatus, verify_all
 from engine.core.yamlio import dump_yaml
 from web.auth import role_required, safe_for_readers
 from web.db import get_uow
+from web.errors import refuse
 from web.i18n import stage_names, t
 from web.security import content_security_policy
 
@@ -128,7 +129,8 @@ def _case_page(case_id: str, status: ChainStatus | None = None) -> str:
     case = session.get(CaseRecord, case_id)
     events = timeline(session, case_id)
     if case is None and not events:
-        abort(404, description=f"没有案件 {case_id} / No case {case_id}")
+        refuse(404, f"没有案件 {case_id}",
+               f"No case {case_id}")
     broken_seq = status.broken.seq if status is not None and status.broken is not None else None
     return render_template("audit/case.html", case_id=case_id, case=case, events=events, status=status,
                            broken_seq=broken_seq, kind_zh=KIND_ZH, pdf=shutil.which("chromium") is not None,

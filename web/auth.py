@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 from flask import (
     Blueprint,
     Flask,
-    abort,
     current_app,
     flash,
     redirect,
@@ -53,7 +52,7 @@ from wtforms.validators import DataRequired, Length
 from engine.accounts.models import ROLES
 from engine.accounts.use_cases import Account, account, user_for_token, verify_password
 from web.db import SAFE_METHODS, get_uow
-from web.errors import ErrorInfo, respond
+from web.errors import ErrorInfo, refuse, respond
 from web.i18n import both
 from web.security import is_bearer_api_request, login_throttle, safe_next, throttle_key
 
@@ -109,7 +108,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.has_role(*roles):
-                abort(403, description=_lacking(roles))
+                refuse(403, *_lacking(roles))
             return view(*args, **kwargs)
 
         wrapped.required_roles = tuple(roles)  # type: ignore[attr-defined]  # for the RBAC matrix test
@@ -118,11 +117,11 @@ def role_required(*roles: str) -> Callable[[View], View]:
     return decorator
 
 
-def _lacking(roles: tuple[str, ...]) -> str:
+def _lacking(roles: tuple[str, ...]) -> tuple[str, str]:
     from web.i18n import ROLE_NAMES
     zh = "、".join(ROLE_NAMES[r][0] for r in roles)
     en = ", ".join(ROLE_NAMES[r][1] for r in roles)
-    return f"此操作需要以下角色之一：{zh} / This needs one of the roles: {en}"
+    return f"此操作需要以下角色之一：{zh}", f"This needs one of the roles: {en}"
 
 
 def safe_for_readers(view: View) -> View:
@@ -137,7 +136,8 @@ def readers_change_nothing() -> None:
         return
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and not getattr(view, "safe_for_readers", False):
-        abort(403, description="审计人员只能查阅，不能修改 / Auditors read; they change nothing")
+        refuse(403, "审计人员只能查阅，不能修改",
+               "Auditors read; they change nothing")
 
 
 # ---------------------------------------------------------------- Flask-Login
@@ -306,7 +306,8 @@ def revoke_my_token(token_id: int) -> Any:
     from web.db import get_uow
     uow = get_uow()
     if not any(t.id == token_id for t in tokens_of(uow.session, current_user.username)):
-        abort(404, description=f"未知令牌 {token_id} / Unknown token {token_id}")
+        refuse(404, f"未知令牌 {token_id}",
+               f"Unknown token {token_id}")
     revoke_token(uow.session, token_id, current_user.username)
     uow.commit()
     flash(both("令牌已撤销", "Token revoked"), "success")

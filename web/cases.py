@@ -35,11 +35,12 @@ from engine.core.errors import InputError, Problem
 from engine.decisions.queries import case_summaries
 from engine.decisions.sections import SECTION_OF, get_section
 from engine.decisions.models import Attachment
-from engine.core.errors import ConflictError
+from engine.core.errors import ConflictError, GateClosedError, StageOrderError
 from engine.decisions.queries import get_case
 from engine.core.yamlio import LoadedYaml
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
+from web.errors import refuse
 from web.i18n import both, current_lang, stage_names
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -92,21 +93,25 @@ def _version() -> int:
     try:
         return int(request.form.get("version", ""))
     except ValueError:
-        abort(400, description="缺少或无效的案件版本号 / The case version is missing or invalid")
+        refuse(400, "缺少或无效的案件版本号",
+               "The case version is missing or invalid")
 
 
 def _date_field(name: str) -> date:
     try:
         return date.fromisoformat(request.form.get(name, "").strip())
     except ValueError:
-        abort(400, description=f"日期无效，应为 YYYY-MM-DD（{name}）/ Invalid date, expected YYYY-MM-DD ({name})")
+        refuse(400, f"日期无效，应为 YYYY-MM-DD（{name}）",
+               f"Invalid date, expected YYYY-MM-DD ({name})")
 
 
 def _editable(stage: str) -> None:
     if stage not in forms.EDITABLE_STAGES:
         if stage in SECTION_OF:   # adjustments: their own action
-            abort(404, description="决策调整不在此页记录 / Adjustments are not recorded on this page")
-        abort(404, description=f"未知阶段 {stage} / Unknown stage {stage}")
+            refuse(404, "决策调整不在此页记录",
+                   "Adjustments are not recorded on this page")
+        refuse(404, f"未知阶段 {stage}",
+               f"Unknown stage {stage}")
 
 
 def _can_record(stage: str) -> bool:
@@ -117,8 +122,8 @@ def _require_recorder(stage: str) -> None:
     if not _can_record(stage):
         from web.i18n import ROLE_NAMES
         roles = recorder_roles(stage)
-        abort(403, description=f"只有{'、'.join(ROLE_NAMES[r][0] for r in roles)}可以记录或进入此阶段 / "
-                               f"Only {', '.join(ROLE_NAMES[r][1] for r in roles)} may record or enter this stage")
+        refuse(403, f"只有{'、'.join(ROLE_NAMES[r][0] for r in roles)}可以记录或进入此阶段",
+               f"Only {', '.join(ROLE_NAMES[r][1] for r in roles)} may record or enter this stage")
 
 
 # ---------------------------------------------------------------- list
@@ -266,17 +271,18 @@ def advance(case_id: str) -> Any:
     """Move the case into a stage on a day, or show exactly which rules refuse it."""
     stage = request.form.get("stage", "")
     if stage not in SECTION_OF:
-        abort(400, description=f"未知阶段 {stage} / Unknown stage {stage}")
+        refuse(400, f"未知阶段 {stage}",
+               f"Unknown stage {stage}")
     _require_recorder(stage)
     on, version = _date_field("on"), _version()
     uow = get_uow()
     try:
         services.advance_stage(uow, case_id, stage, current_user.username, on=on, expected_version=version)
-    except services.GateClosedError as refused:      # the refusal is already in the trail
+    except GateClosedError as refused:      # the refusal is already in the trail
         zh, en = stage_names().get(stage, (stage, stage))
         flash(both(f"不得进入「{zh}」阶段", f"The stage “{en}” may not be entered"), "error")
         return _case_page(case_id, blockers=refused.blockers, refused_stage=stage, status=409)
-    except services.StageOrderError as wrong:
+    except StageOrderError as wrong:
         uow.rollback()
         return _case_page(case_id, order_error=str(wrong), refused_stage=stage, status=409)
     uow.commit()
@@ -295,7 +301,7 @@ def adjust(case_id: str) -> Any:
     try:
         outcome = services.adjust_decision(uow, case_id, kind, reason, current_user.username, on,
                                            urgent=request.form.get("urgent") == "yes", expected_version=version)
-    except services.StageOrderError as wrong:
+    except StageOrderError as wrong:
         uow.rollback()
         return _case_page(case_id, order_error=str(wrong), status=409)
     uow.commit()
@@ -400,7 +406,8 @@ def download(case_id: str, att_id: str) -> Response:
         abort(404)
     path = stored_file(attachment)
     if not path.is_file():
-        abort(404, description="附件文件缺失 / The attachment's file is missing")
+        refuse(404, "附件文件缺失",
+               "The attachment's file is missing")
     response = send_file(path.resolve(), mimetype=attachment.media_type, as_attachment=True,
                          download_name=attachment.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -35,7 +35,6 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     render_template,
     request,
@@ -63,6 +62,7 @@ from web import credit_followups as followups
 from web.auth import EVERYONE, role_required
 from web.credit_record import record_view
 from web.db import get_uow
+from web.errors import refuse
 from web.i18n import current_lang, t
 from web.register_imports import RegisterImport
 
@@ -133,16 +133,16 @@ def _as_of() -> date:
             raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
-        abort(400, description=f"as_of（查看日期）：日期无效 {raw[:20]!r}，应为 YYYY-MM-DD / "
-                               f"as_of: invalid date {raw[:20]!r}, expected YYYY-MM-DD")
+        refuse(400, f"as_of（查看日期）：日期无效 {raw[:20]!r}，应为 YYYY-MM-DD",
+               f"as_of: invalid date {raw[:20]!r}, expected YYYY-MM-DD")
 
 
 def _action() -> str:
     """The `action` filter (empty: every action); 400 naming the field when it is not one of §6's."""
     action = request.args.get("action", "").strip()
     if action and action not in ACTIONS:
-        abort(400, description=f"action（跟进事项）：取值无效 {action[:40]!r}，应为 {' | '.join(ACTIONS)} 之一 / "
-                               f"action: invalid value {action[:40]!r}, expected one of {' | '.join(ACTIONS)}")
+        refuse(400, f"action（跟进事项）：取值无效 {action[:40]!r}，应为 {' | '.join(ACTIONS)} 之一",
+               f"action: invalid value {action[:40]!r}, expected one of {' | '.join(ACTIONS)}")
     return action
 
 
@@ -471,8 +471,8 @@ def show(case_number: str) -> Any:
     db = get_uow().session
     row = db.scalars(select(PenaltyRecordRow).where(PenaltyRecordRow.case_number == case_number)).first()
     if row is None:
-        abort(404, description=f"登记表中没有文号为 {case_number[:TEXT_MAX]} 的处罚决定 / "
-                               f"No penalty numbered {case_number[:TEXT_MAX]}")
+        refuse(404, f"登记表中没有文号为 {case_number[:TEXT_MAX]} 的处罚决定",
+               f"No penalty numbered {case_number[:TEXT_MAX]}")
     scanner = followups.scanner_for(as_of, _jurisdiction())
     view = record_view(db, scanner, from_record(row))
     return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=clock.today(),

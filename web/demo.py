@@ -22,8 +22,8 @@ from sqlalchemy import Engine
 
 from engine.core import clock
 from engine.decisions.record import Case, parse_case
+from engine.core.errors import GateClosedError
 from engine.decisions.use_cases import (
-    GateClosedError,
     advance_stage,
     create_case,
     import_cases,

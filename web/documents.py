@@ -37,7 +37,6 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -50,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from engine.core import clock
 from engine.decisions.audit_queries import timeline
-from engine.core.errors import InputError
+from engine.core.errors import InputError, UnknownDocumentError
 from engine.documents.use_cases import (
     CHAIN_PREFIX,
     COLUMN_ZH,
@@ -67,7 +66,6 @@ from engine.documents.reviews import (
     OUTCOME_ZH,
     OUTCOMES,
     REVIEWERS,
-    UnknownDocumentError,
     mark_reviewed,
 )
 from engine.documents.scan import write_csv, write_json
@@ -87,6 +85,7 @@ from web.document_scan import (
     scanner_for,
     worst,
 )
+from web.errors import refuse
 from web.i18n import both, current_lang, t
 from web.register_imports import RegisterImport
 
@@ -379,7 +378,8 @@ def scan() -> Any:
 def _download_params() -> ScanParams:
     params, scan_problems = scan_params(request.args)
     if scan_problems:
-        abort(400, description="；".join(m for ms in scan_problems.values() for m in ms))
+        said = "；".join(m for ms in scan_problems.values() for m in ms)   # each already in both languages
+        refuse(400, said, said)
     return params
 
 
@@ -453,7 +453,8 @@ def _record(number: str) -> NormativeDocumentRecord:
     record = get_uow().session.scalars(select(NormativeDocumentRecord)
                                        .where(NormativeDocumentRecord.number == number)).first()
     if record is None:
-        abort(404, description=f"登记表中没有文号为 {number[:TEXT_MAX]} 的文件 / No document numbered {number[:TEXT_MAX]}")
+        refuse(404, f"登记表中没有文号为 {number[:TEXT_MAX]} 的文件",
+               f"No document numbered {number[:TEXT_MAX]}")
     return record
 
 
@@ -513,7 +514,8 @@ def review(number: str) -> Any:
         return _document_page(number, errors, values, 400)
     except UnknownDocumentError:
         uow.rollback()
-        abort(404, description=f"登记表中没有文号为 {number[:TEXT_MAX]} 的文件 / No document numbered {number[:TEXT_MAX]}")
+        refuse(404, f"登记表中没有文号为 {number[:TEXT_MAX]} 的文件",
+               f"No document numbered {number[:TEXT_MAX]}")
     uow.commit()
     outcome = values["outcome"]
     flash(both(f"已记录清理评估：{record.number} {OUTCOME_ZH[outcome]}（状态：{STATUS_NAMES[record.status][0]}）",

@@ -2,24 +2,22 @@
 
     {"error": {"code": "not_found", "message_zh": "…", "message_en": "…", "problems": [...]}}
 
-The domain's errors reaching a view unhandled get their status here (a view that wants to
-re-show its form catches them itself): InputError 400 · PermissionDeniedError 403 ·
-UnknownCaseError 404 · ConflictError / StageOrderError / GateClosedError 409.
+The domain's errors (engine/core/errors.py) reaching a view unhandled answer with their own status,
+code and Chinese and English text (a view that wants to re-show its form catches them itself). A
+view stops a request with `refuse(status, zh, en)`; a bug is logged with its traceback and shown as
+a plain apology (Flask's debug mode shows the traceback).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
-from engine.accounts.access import PermissionDeniedError
-from engine.core.errors import InputError
-from engine.decisions.sections import UnknownStageError
-from engine.decisions.use_cases import GateClosedError, StageOrderError
-from engine.core.errors import ConflictError, UnknownCaseError
+from engine.core.errors import InputError, YifaError
+from web.i18n import current_lang
 
 # status: (code, Chinese, English)
 MESSAGES = {
@@ -46,11 +44,11 @@ class ErrorInfo:
     problems: list[Any] = field(default_factory=list)
 
 
-def split_bilingual(text: str) -> tuple[str, str]:
-    """Split the domain's "中文 / English" message into its two halves."""
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    zh, _, en = first.partition(" / ")
-    return zh.strip(), (en or zh).strip().rstrip(":")
+def refuse(status: int, zh: str, en: str) -> NoReturn:
+    """Stop the request with an HTTP error status and its message in Chinese and in English."""
+    error = default_exceptions[status](description=zh)
+    error.zh, error.en = zh, en  # type: ignore[attr-defined]
+    raise error
 
 
 def info_for_status(status: int, detail_zh: str = "", detail_en: str = "") -> ErrorInfo:
@@ -79,28 +77,30 @@ def respond(info: ErrorInfo, headers: dict[str, str] | None = None) -> Response:
 
 def _page(info: ErrorInfo) -> str:
     try:
-        return render_template("errors/error.html", error=info, title=MESSAGES.get(info.status, MESSAGES[500]))
+        return render_template("errors/error.html", error=info, title=MESSAGES.get(info.status, MESSAGES[500]),
+                               messages=_in_language_order(info))
     except Exception:  # the page itself failed (e.g. the database is down): a plain page, still no traceback
         current_app.logger.exception("rendering the error page failed")
         return (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{info.status}</title>"
                 f"<h1>{info.status} {info.message_zh}</h1><p lang=en>{info.message_en}</p></html>")
 
 
+def _in_language_order(info: ErrorInfo) -> list[tuple[str, str]]:
+    """The message as (language, text): the user's language first, the other after."""
+    both = [("zh", info.message_zh), ("en", info.message_en)]
+    return both[::-1] if current_lang() == "en" else both
+
+
 # ---------------------------------------------------------------- handlers
 def handle_http(e: HTTPException) -> Response:
     """Werkzeug's HTTP errors (abort(404), 413 …), with a description given to abort() if any."""
     status = e.code or 500
-    zh, en = split_bilingual(e.description or "") if _own_description(e) else ("", "")
+    zh, en = getattr(e, "zh", ""), getattr(e, "en", "")
     retry_after = getattr(e, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
     if status == 405 and e.valid_methods:  # type: ignore[attr-defined]
         headers["Allow"] = ", ".join(e.valid_methods)  # type: ignore[attr-defined]
     return respond(info_for_status(status, zh, en), headers)
-
-
-def _own_description(e: HTTPException) -> bool:
-    """A description given to abort(), not werkzeug's stock English sentence."""
-    return bool(e.description) and e.description != type(e).description
 
 
 def handle_csrf(e: CSRFError) -> Response:
@@ -114,40 +114,22 @@ def handle_internal(e: Exception) -> Response:
     return respond(info_for_status(500))
 
 
-def handle_input(e: InputError) -> Response:
-    """Input the domain refused: every problem, with its field path."""
-    problems = [{"file": p.file, "path": p.path, "message": p.message, "line": p.line} for p in e.problems]
-    zh, en = ("输入有误，请按下列问题修改", "The input has problems; please correct them")
-    return respond(ErrorInfo(400, "invalid_input", zh, en, problems))
+def handle_domain(e: YifaError) -> Response:
+    """A domain error: its status, code and text; the problems, violated gate rules or changes it lists."""
+    if e.status >= 500 or current_app.debug:
+        current_app.logger.error("%s: %s", type(e).__name__, e, exc_info=e)
+    return respond(ErrorInfo(e.status, e.code, e.message_zh, e.message_en, _listed(e)))
 
 
-def handle_domain(e: Exception) -> Response:
-    """A domain refusal: permission, unknown case or stage, conflict, stage order, closed gate."""
-    status, code = _DOMAIN[type(e)] if type(e) in _DOMAIN else _domain_status(e)
-    zh, en = split_bilingual(str(e))
-    problems = getattr(e, "blockers", None) or getattr(e, "changes", None) or []
-    return respond(ErrorInfo(status, code, zh, en, list(problems)))
-
-
-_DOMAIN: dict[type, tuple[int, str]] = {
-    PermissionDeniedError: (403, "forbidden"),
-    UnknownCaseError: (404, "unknown_case"),
-    UnknownStageError: (400, "unknown_stage"),
-    ConflictError: (409, "conflict"),
-    StageOrderError: (409, "stage_order"),
-    GateClosedError: (409, "gate_closed"),
-}
-
-
-def _domain_status(e: Exception) -> tuple[int, str]:
-    return next((v for cls, v in _DOMAIN.items() if isinstance(e, cls)), (500, "internal_error"))
+def _listed(e: YifaError) -> list[Any]:
+    if isinstance(e, InputError):
+        return [{"file": p.file, "path": p.path, "message": p.message, "line": p.line} for p in e.problems]
+    return list(getattr(e, "blockers", None) or getattr(e, "changes", None) or [])
 
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(CSRFError, handle_csrf)
-    app.register_error_handler(InputError, handle_input)
-    for cls in _DOMAIN:
-        app.register_error_handler(cls, handle_domain)
+    app.register_error_handler(YifaError, handle_domain)
     app.register_error_handler(500, handle_internal)

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from flask import abort, current_app, render_template, request, send_file, session
+from flask import current_app, render_template, request, send_file, session
 from flask_login import current_user
 
 from engine.core.errors import InputError, Problem
 from web.db import get_uow
+from web.errors import refuse
 from web.i18n import both
 
 ROW_PATH = re.compile(r"row (\d+)(?:, (.+))?")
@@ -118,9 +119,10 @@ class RegisterImport:
     def rejected_file(self, rejected_id: str) -> Any:
         """The rows an import of this session skipped: the register's columns as given, plus `reason`."""
         if rejected_id not in session.get(self.session_key, []) or not REJECTED_ID.fullmatch(rejected_id):
-            abort(404, description="没有这份被拒绝行的文件（只保留一天，且只对导入者本人可见）/ "
-                                   "No such file of rejected rows (kept a day, for the importer only)")
+            refuse(404, "没有这份被拒绝行的文件（只保留一天，且只对导入者本人可见）",
+                   "No such file of rejected rows (kept a day, for the importer only)")
         path = self._folder() / f"rejected-{rejected_id}.csv"
         if not path.is_file():
-            abort(404, description="被拒绝行的文件已过期 / The file of rejected rows has expired")
+            refuse(404, "被拒绝行的文件已过期",
+                   "The file of rejected rows has expired")
         return send_file(path, mimetype="text/csv", as_attachment=True, download_name="rejected-rows.csv", max_age=0)

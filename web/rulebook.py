@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from engine.rulebook import edits as rule_edits
-from engine.core.errors import InputError
+from engine.core.errors import EditConflictError, InputError
 from web.auth import EVERYONE, current_user, role_required
 from web.db import get_uow
 from web.i18n import both
@@ -129,7 +129,7 @@ def _change(rel: str, do, text: str | None) -> Any:
     except InputError as e:
         flash(both("未保存：规则文件有问题", "Not saved: the rule file has problems"), "error")
         return _file_page(rel, current, text if text is not None else current, 400, problems=list(e.problems))
-    except rule_edits.EditConflictError as e:
+    except EditConflictError as e:
         return _file_page(rel, current, text if text is not None else current, 409, conflict=str(e))
     uow.commit()
     version = saved.new_version.removeprefix("sha256:")[:12]

@@ -174,8 +174,8 @@ def _guard_entries(uow: UnitOfWork, record: CaseRecord, case: Case, document: di
             _refuse(uow, record, stage, on, actor, blockers, report, what)
         if stage not in reopened and not workflow.ready(stage, flatten(case, on)):
             before = [p for p in workflow.forward.predecessors(stage)]
-            raise StageOrderError(f"案件 {record.id} 于 {on} 尚不能进入「{stage}」：须先完成 {', '.join(before)}"
-                                  f" / case {record.id} cannot enter {stage} on {on}: it follows {', '.join(before)}")
+            raise StageOrderError(f"案件 {record.id} 于 {on} 尚不能进入「{stage}」：须先完成 {', '.join(before)}",
+                                  f"case {record.id} cannot enter {stage} on {on}: it follows {', '.join(before)}")
 
 
 def _load(uow: UnitOfWork, case_id: str, expected_version: Optional[int]) -> CaseRecord:

@@ -3,7 +3,6 @@ pass are named by `yifa trail verify --checkpoint` — an attacker with the data
 append-only triggers dropped) but without the signing key."""
 from __future__ import annotations
 
-import argparse
 import json
 from datetime import date
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.cli.store import register
+from engine.cli import main
 from engine.store.models import TrailEvent
 from engine.trail import GENESIS, append_event, seal
 
@@ -22,10 +21,8 @@ PENALTY = "penalty:岳龙综执罚〔2017〕9号"
 
 
 def yifa(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="yifa")
-    register(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    return args.run(args)
+    """The command line in-process, errors answered as a user sees them (engine/cli/errors.py)."""
+    return main(list(argv))
 
 
 def _register_file(tmp_path: Path, source: str, lines: int) -> Path:

@@ -32,6 +32,7 @@ SAMPLES = {
     errors.UnknownDocumentError: lambda: errors.UnknownDocumentError("宁政发〔2020〕1号"),
     errors.ConflictError: lambda: errors.ConflictError("C-1", 1, 2),
     errors.EditConflictError: lambda: errors.EditConflictError("CN/decree.yaml"),
+    errors.CheckpointError: lambda: errors.CheckpointError("cp.json: 签名无效", "cp.json: the signature does not verify"),
     errors.GateClosedError: lambda: errors.GateClosedError("C-1", "collective_decision", [{"rule": "MAD-LEG-01"}],
                                                            "集体讨论决定", "collective decision",
                                                            ["  ✗ MAD-LEG-01 《条例》第二十五条：未经合法性审查"]),
@@ -40,7 +41,8 @@ SAMPLES = {
     errors.DurableUnavailableError: lambda: errors.DurableUnavailableError("ImportError: no module"),
     errors.DurableEngineError: lambda: errors.DurableEngineError("two verdicts fired for R-1"),
 }
-REFUSED_BY_THE_PROCEDURE = {errors.GateClosedError, errors.StageOrderError}
+REFUSED_BY_THE_PROCEDURE = {errors.GateClosedError, errors.StageOrderError, errors.ConflictError,
+                             errors.EditConflictError}    # a version conflict is refused like a gate
 
 
 def test_every_error_class_is_in_the_table_of_samples():

@@ -319,6 +319,16 @@ class WorkingCalendar:
 # ---------------------------------------------------------------- calendar-day periods
 
 
+def as_date(value: Any) -> date | None:
+    """A date, or an ISO date string, as a date; anything else (absent, malformed) as None."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def calendar_days_between(a: date, b: date) -> int:
     """Count calendar days from a to b, the start day not counted (民法典 Art. 201)."""
     return (b - a).days

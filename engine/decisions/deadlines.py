@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from engine.core.calendar import WorkingCalendar, default_calendar
+from engine.core.calendar import WorkingCalendar, as_date, default_calendar
 from engine.core.errors import CalendarFileError, CalendarUnknownError, InputError
 
 WINDOW_DAYS = 30
@@ -71,12 +71,7 @@ def _day(document: dict, *path: str) -> date | None:
         if not isinstance(node, dict):
             return None
         node = node.get(part)
-    if isinstance(node, date):
-        return node
-    try:
-        return date.fromisoformat(node) if isinstance(node, str) else None
-    except ValueError:
-        return None
+    return as_date(node)
 
 
 class _Book:

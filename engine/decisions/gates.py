@@ -18,6 +18,7 @@ from typing import Any, Iterable, Optional
 
 import networkx as nx
 
+from engine.core.calendar import as_date
 from engine.decisions.sections import get_path, with_date
 
 GATE_SEVERITIES = ("blocker", "error")
@@ -52,7 +53,7 @@ def entered_stages(workflow: Any, before: dict, after: dict) -> list[tuple[str, 
     for stage, spec in workflow.stages.items():
         if _reached(before, spec.reached_by):
             continue
-        days = [d for p in spec.reached_by if (d := _day(get_path(after, p))) is not None]
+        days = [d for p in spec.reached_by if (d := as_date(get_path(after, p))) is not None]
         if days or _reached(after, spec.reached_by):
             out.append((stage, min(days) if days else None))
     return out
@@ -60,15 +61,6 @@ def entered_stages(workflow: Any, before: dict, after: dict) -> list[tuple[str, 
 
 def _reached(document: dict, paths: list[str]) -> bool:
     return any(get_path(document, p) not in (None, [], "") for p in paths)
-
-
-def _day(value: Any) -> Optional[date]:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def blocker_json(finding: Any) -> dict:

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.core import clock
+from engine.core.calendar import as_date
 from engine.core.errors import ConflictError, InputError, UnknownCaseError
 from engine.decisions.models import CaseRecord, FindingRecord
 
@@ -95,13 +96,7 @@ def case_status(session: Session, record: CaseRecord, as_of: date) -> CaseStatus
 
 
 def _due_on(finding: Any) -> Optional[date]:
-    value = getattr(finding, "due_on", None) or finding.facts.get("due_on")
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+    return as_date(getattr(finding, "due_on", None) or finding.facts.get("due_on"))
 
 
 def _blocked(document: dict, case: Any, findings: list, as_of: date) -> tuple[Optional[str], tuple[str, ...]]:

@@ -68,30 +68,27 @@ Cond = Union[Present, Absent, Cmp, CmpFact, All, Any, Const]
 
 def all_of(*items: Cond) -> Cond:
     """Conjunction, flattened and simplified."""
-    out: list[Cond] = []
-    for item in items:
-        if item == TRUE:
-            continue
-        if item == FALSE:
-            return FALSE
-        out.extend(item.items if isinstance(item, All) else (item,))
-    if not out:
-        return TRUE
-    return out[0] if len(out) == 1 else All(tuple(dict.fromkeys(out)))
+    return _junction(All, TRUE, FALSE, items)
 
 
 def any_of(*items: Cond) -> Cond:
     """Disjunction, flattened and simplified."""
+    return _junction(Any, FALSE, TRUE, items)
+
+
+def _junction(kind: type[All] | type[Any], unit: Const, zero: Const, items: tuple[Cond, ...]) -> Cond:
+    """`kind` (All or Any) of `items`: nested ones of the same kind flattened, duplicates dropped,
+    `unit` (its neutral constant) left out, `zero` (its absorbing one) returned as is."""
     out: list[Cond] = []
     for item in items:
-        if item == FALSE:
+        if item == unit:
             continue
-        if item == TRUE:
-            return TRUE
-        out.extend(item.items if isinstance(item, Any) else (item,))
+        if item == zero:
+            return zero
+        out.extend(item.items if isinstance(item, kind) else (item,))
     if not out:
-        return FALSE
-    return out[0] if len(out) == 1 else Any(tuple(dict.fromkeys(out)))
+        return unit
+    return out[0] if len(out) == 1 else kind(tuple(dict.fromkeys(out)))
 
 
 def negate(cond: Cond) -> Cond:

@@ -84,11 +84,17 @@ def _unit(read_only: bool = False):
     return UnitOfWork(ready_engine(), read_only=read_only)
 
 
+def _committed(use_case):
+    """Run `use_case(uow)` in a unit of work, commit it and return what it returned."""
+    with _unit() as uow:
+        outcome = use_case(uow)
+        uow.commit()
+    return outcome
+
+
 def cmd_import(args) -> int:
     from engine.decisions.use_cases import import_cases
-    with _unit() as uow:
-        outcomes = import_cases(uow, args.files, args.actor, args.as_of)
-        uow.commit()
+    outcomes = _committed(lambda uow: import_cases(uow, args.files, args.actor, args.as_of))
     for o in outcomes:
         print(f"已导入 imported {o.case_id}（阶段 stage {o.stage}，违反 {o.report['summary']['violated']}）")
     return EXIT_OK
@@ -118,29 +124,24 @@ def cmd_record(args) -> int:
     from engine.decisions.use_cases import record_evidence
     from engine.core.yamlio import load_document
     section = load_document(args.file).data
-    with _unit() as uow:
-        outcome = record_evidence(uow, args.case_id, args.stage, section, args.actor,
-                                  args.expect_version, as_of=args.as_of, source=str(args.file))
-        uow.commit()
+    outcome = _committed(lambda uow: record_evidence(uow, args.case_id, args.stage, section, args.actor,
+                                                     args.expect_version, as_of=args.as_of, source=str(args.file)))
     _say(outcome, f"已记录 recorded {args.stage}")
     return EXIT_OK
 
 
 def cmd_advance(args) -> int:
     from engine.decisions.use_cases import advance_stage
-    with _unit() as uow:
-        outcome = advance_stage(uow, args.case_id, args.stage, args.actor, args.on or clock.today(), args.expect_version)
-        uow.commit()
+    outcome = _committed(lambda uow: advance_stage(uow, args.case_id, args.stage, args.actor,
+                                                   args.on or clock.today(), args.expect_version))
     _say(outcome, f"已进入 entered {args.stage}")
     return EXIT_OK
 
 
 def cmd_adjust(args) -> int:
     from engine.decisions.use_cases import adjust_decision
-    with _unit() as uow:
-        outcome = adjust_decision(uow, args.case_id, args.kind, args.reason, args.actor,
-                                  args.on or clock.today(), args.urgent, args.expect_version)
-        uow.commit()
+    outcome = _committed(lambda uow: adjust_decision(uow, args.case_id, args.kind, args.reason, args.actor,
+                                                     args.on or clock.today(), args.urgent, args.expect_version))
     _say(outcome, f"已{ {'suspend': '中止', 'change': '变更', 'stop': '停止'}[args.kind] }执行 adjusted ({args.kind})；"
                   f"需重新履行 re-run: {', '.join(outcome.extra.get('reopened', [])) or '无 none'}")
     return EXIT_OK

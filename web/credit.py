@@ -30,7 +30,6 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterator
-from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -39,15 +38,22 @@ from flask import (
     render_template,
     request,
     send_file,
-    url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.core import clock
 from engine.credit.scan import ACTION_ZH, write_follow_ups_csv, write_json
-from engine.credit.models import CATEGORIES, PenaltyRecordRow
+from engine.credit.models import CATEGORIES
+from engine.credit.queries import (
+    DEFAULT_SORT,
+    SORTS,
+    penalty_authorities,
+    penalty_by_number,
+    penalty_count,
+    penalty_filters,
+    penalty_page,
+)
 from engine.credit.use_cases import (
     COLUMN_ZH,
     COLUMNS,
@@ -58,6 +64,7 @@ from engine.credit.use_cases import (
     iter_penalties,
 )
 from engine.credit.vocab import ACTIONS, MISSING
+from engine.registers.listing import Page
 from web import credit_followups as followups
 from web.auth import EVERYONE, role_required
 from web.credit_record import record_view
@@ -65,15 +72,23 @@ from web.db import get_uow
 from web.errors import refuse
 from web.i18n import current_lang, t
 from web.register_imports import RegisterImport
+from web.register_list import (
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZES,
+    TEXT_MAX,
+    choice,
+    named,
+    paging,
+    shown_args,
+    sort_toggle,
+    url_with,
+)
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 
 READERS = EVERYONE
 IMPORTERS = EDITOR_ROLES
-PAGE_SIZES = (25, 50, 100, 200)
-DEFAULT_PAGE_SIZE = 50
 MAX_AUTHORITIES = 500
-TEXT_MAX = 200
 EXPORT_NAME = "penalties.csv"
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -99,20 +114,6 @@ RESULT_NAMES = {"granted": ("准予修复", "Granted"), "refused": ("不予修�
 FIELD_NAMES = {"file": ("文件", "File"), "encoding": ("编码", "Encoding"), "as_of": ("查看日期", "As of"),
                "action": ("跟进事项", "Action")}
 TRAIL_ACTIONS = {"penalty.imported": ("导入登记表", "Imported"), "penalty.updated": ("登记信息更新", "Updated")}
-
-# sort key → (column, descending); the default first. Ties keep register order (id).
-SORTS = {"-decided_on": ("decided_on", True), "decided_on": ("decided_on", False),
-         "case_number": ("case_number", False), "-case_number": ("case_number", True),
-         "authority": ("authority", False), "-authority": ("authority", True)}
-DEFAULT_SORT = "-decided_on"
-
-
-def _named(names: dict[str, tuple[str, str]], value: str | None) -> str:
-    if not value:
-        return ""
-    zh, en = names.get(value, (value, value))
-    return t(zh, en)
-
 
 def column_name(column: str) -> str:
     """A §4 column's name in the request's language."""
@@ -148,62 +149,12 @@ def _action() -> str:
 
 def _page_args(problems: list[str]) -> tuple[int, int]:
     """`page` and `per_page` from the query string; a value that cannot be read is named and ignored."""
-    page, per_page = 1, DEFAULT_PAGE_SIZE
-    raw_page, raw_size = request.args.get("page", "").strip(), request.args.get("per_page", "").strip()
-    if raw_page:
-        if raw_page.isdigit() and 0 < int(raw_page) < 10**9:
-            page = int(raw_page)
-        else:
-            problems.append(t(f"页码应为正整数：{raw_page[:20]}", f"The page must be a positive number: {raw_page[:20]}"))
-    if raw_size:
-        if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
-            per_page = int(raw_size)
-        else:
-            sizes = "、".join(map(str, PAGE_SIZES))
-            problems.append(t(f"每页条数应为 {sizes} 之一", f"Rows per page must be one of {', '.join(map(str, PAGE_SIZES))}"))
-    return page, per_page
-
-
-@dataclass(frozen=True)
-class Pages:
-    """Which slice of a list this page shows."""
-    total: int
-    page: int
-    pages: int
-    per_page: int
-
-    @classmethod
-    def of(cls, total: int, page: int, per_page: int) -> "Pages":
-        pages = max(1, -(-total // per_page))
-        return cls(total, min(page, pages), pages, per_page)
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.per_page
-
-    @property
-    def first(self) -> int:
-        return self.offset + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.page * self.per_page, self.total)
-
-    def window(self, around: int = 2) -> list[int | None]:
-        """The page numbers to link: the first, the last, and a few around this one (None: a gap)."""
-        wanted = {1, self.pages} | set(range(max(1, self.page - around), min(self.pages, self.page + around) + 1))
-        out: list[int | None] = []
-        for n in sorted(wanted):
-            if out and n - (out[-1] or 0) > 1:
-                out.append(None)
-            out.append(n)
-        return out
+    return paging(request.args.get("page", "").strip(), request.args.get("per_page", "").strip(), problems)
 
 
 def _authorities(db: Session, chosen: str = "") -> list[str]:
     """The distinct stored authorities (the authority index), and the chosen one if it is not stored."""
-    found = list(db.scalars(select(PenaltyRecordRow.authority).distinct()
-                            .order_by(PenaltyRecordRow.authority).limit(MAX_AUTHORITIES)))
+    found = penalty_authorities(db, MAX_AUTHORITIES)
     if chosen and chosen not in found:
         found.append(chosen)
     return found
@@ -226,8 +177,7 @@ class ListQuery:
         values = {"authority": self.authority, "category": self.category, "decided_from": self.decided_from,
                   "decided_to": self.decided_to, "q": self.q, "sort": self.sort, "page": self.page,
                   "per_page": self.per_page} | changes
-        defaults = {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE}
-        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+        return shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE})
 
     @property
     def filtered(self) -> bool:
@@ -250,13 +200,8 @@ def _list_query() -> tuple[ListQuery, list[str]]:
     """The list's filters from the query string; a value that cannot be read is named and ignored."""
     raw = {k: request.args.get(k, "").strip() for k in ("authority", "category", "decided_from", "decided_to", "q", "sort")}
     problems: list[str] = []
-    category, sort = raw["category"], raw["sort"] or DEFAULT_SORT
-    if category and category not in CATEGORIES:
-        problems.append(t(f"未知的失信类别：{category[:40]}", f"Unknown category: {category[:40]}"))
-        category = ""
-    if sort not in SORTS:
-        problems.append(t(f"未知的排序：{sort[:40]}", f"Unknown sort order: {sort[:40]}"))
-        sort = DEFAULT_SORT
+    category = choice(raw["category"], CATEGORIES, "未知的失信类别", "Unknown category", problems)
+    sort = choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
     since = _day_filter(raw["decided_from"], "处罚决定日期（起）", "Decided from", problems)
     until = _day_filter(raw["decided_to"], "处罚决定日期（止）", "Decided until", problems)
     page, per_page = _page_args(problems)
@@ -264,38 +209,8 @@ def _list_query() -> tuple[ListQuery, list[str]]:
                      per_page), problems
 
 
-def _conditions(query: ListQuery) -> list[Any]:
-    p = PenaltyRecordRow
-    where: list[Any] = []
-    if query.authority:
-        where.append(p.authority == query.authority)
-    if query.category:
-        where.append(p.category == query.category)
-    if query.decided_from:
-        where.append(p.decided_on >= date.fromisoformat(query.decided_from))
-    if query.decided_to:
-        where.append(p.decided_on <= date.fromisoformat(query.decided_to))
-    if query.q:
-        where.append(or_(p.case_number.icontains(query.q, autoescape=True), p.party.icontains(query.q, autoescape=True),
-                         p.credit_code.icontains(query.q, autoescape=True)))
-    return where
-
-
-def _order(sort: str) -> list[Any]:
-    name, descending = SORTS[sort]
-    column = getattr(PenaltyRecordRow, name)
-    ties = PenaltyRecordRow.id.desc() if descending else PenaltyRecordRow.id.asc()
-    return [column.desc() if descending else column.asc(), ties]
-
-
-def register_page(db: Session, query: ListQuery) -> tuple[list[PenaltyRecordRow], Pages]:
-    """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
-    where = _conditions(query)
-    total = db.scalar(select(func.count()).select_from(PenaltyRecordRow).where(*where)) or 0
-    pages = Pages.of(total, query.page, query.per_page)
-    rows = list(db.scalars(select(PenaltyRecordRow).where(*where).order_by(*_order(query.sort))
-                           .limit(pages.per_page).offset(pages.offset)))
-    return rows, pages
+def _day(iso: str) -> date | None:
+    return date.fromisoformat(iso) if iso else None
 
 
 @bp.get("")
@@ -304,23 +219,20 @@ def index() -> Any:
     """The register: number, party, code, authority, category, dates, repair; filtered, sorted, a page at a time."""
     db = get_uow().session
     query, problems = _list_query()
-    rows, pages = register_page(db, query)
-    register_total = db.scalar(select(func.count()).select_from(PenaltyRecordRow)) or 0
-    return render_template("credit/index.html", rows=rows, pages=pages, query=query, problems=problems,
-                           authorities=_authorities(db, query.authority), register_total=register_total,
+    filters = penalty_filters(query.authority, query.category, _day(query.decided_from), _day(query.decided_to), query.q)
+    page = penalty_page(db, filters, query.sort, query.page, query.per_page)
+    return render_template("credit/index.html", rows=page.rows, pages=page, query=query, problems=problems,
+                           authorities=_authorities(db, query.authority), register_total=penalty_count(db),
                            can_import=current_user.has_role(*IMPORTERS))
 
 
 def _list_url(query: ListQuery, **changes: Any) -> str:
-    args = query.args(**changes)
-    return url_for("credit.index") + ("?" + urlencode(args) if args else "")
+    return url_with("credit.index", query.args(**changes))
 
 
 def _sort_url(query: ListQuery, column: str) -> str:
     """The list sorted by a column: descending first for the date, ascending for text; again: reversed."""
-    first = f"-{column}" if column == "decided_on" else column
-    other = first[1:] if first.startswith("-") else f"-{first}"
-    return _list_url(query, sort=other if query.sort == first else first, page=1)
+    return _list_url(query, sort=sort_toggle(query.sort, column, column == "decided_on"), page=1)
 
 
 # ---------------------------------------------------------------- downloads
@@ -404,8 +316,7 @@ class FollowUpQuery:
     def args(self, **changes: Any) -> dict[str, Any]:
         values = {"as_of": self.as_of.isoformat(), "authority": self.authority, "action": self.action,
                   "page": self.page, "per_page": self.per_page} | changes
-        defaults = {"as_of": clock.today().isoformat(), "page": 1, "per_page": DEFAULT_PAGE_SIZE}
-        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+        return shown_args(values, {"as_of": clock.today().isoformat(), "page": 1, "per_page": DEFAULT_PAGE_SIZE})
 
 
 def _follow_url(query: FollowUpQuery, endpoint: str = "credit.follow_ups", **changes: Any) -> str:
@@ -413,7 +324,7 @@ def _follow_url(query: FollowUpQuery, endpoint: str = "credit.follow_ups", **cha
     if endpoint != "credit.follow_ups":
         args.pop("page", None)
         args.pop("per_page", None)
-    return url_for(endpoint) + ("?" + urlencode(args) if args else "")
+    return url_with(endpoint, args)
 
 
 @bp.get("/follow-ups")
@@ -429,7 +340,7 @@ def follow_ups() -> Any:
     query = FollowUpQuery(as_of, authority, action, page, per_page)
     listing = followups.follow_up_list(db, as_of, _jurisdiction())
     chosen = listing.select(authority, action)
-    pages = Pages.of(len(chosen), page, per_page)
+    pages = Page.of(len(chosen), page, per_page)
     shown = chosen[pages.offset:pages.offset + per_page]
     scanner = followups.scanner_for(as_of, _jurisdiction())
     counts = {c.authority: c for c in listing.by_authority(chosen)}
@@ -469,7 +380,7 @@ def show(case_number: str) -> Any:
     the findings by topic, the open follow-ups, and its timeline (dates, due dates, trail events)."""
     as_of = _as_of()
     db = get_uow().session
-    row = db.scalars(select(PenaltyRecordRow).where(PenaltyRecordRow.case_number == case_number)).first()
+    row = penalty_by_number(db, case_number)
     if row is None:
         refuse(404, f"登记表中没有文号为 {case_number[:TEXT_MAX]} 的处罚决定",
                f"No penalty numbered {case_number[:TEXT_MAX]}")
@@ -482,9 +393,9 @@ def show(case_number: str) -> Any:
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     from engine.core.report import REASON_ZH, SEVERITY_ZH
-    return {"column_name": column_name, "category_name": lambda v: _named(CATEGORY_NAMES, v),
-            "action_name": lambda v: _named(ACTION_NAMES, v), "missing_name": lambda v: _named(MISSING_NAMES, v),
-            "result_name": lambda v: _named(RESULT_NAMES, v), "field_name": lambda v: _named(FIELD_NAMES, v),
-            "trail_action_name": lambda v: _named(TRAIL_ACTIONS, v), "categories": CATEGORIES, "missing_words": MISSING,
+    return {"column_name": column_name, "category_name": lambda v: named(CATEGORY_NAMES, v),
+            "action_name": lambda v: named(ACTION_NAMES, v), "missing_name": lambda v: named(MISSING_NAMES, v),
+            "result_name": lambda v: named(RESULT_NAMES, v), "field_name": lambda v: named(FIELD_NAMES, v),
+            "trail_action_name": lambda v: named(TRAIL_ACTIONS, v), "categories": CATEGORIES, "missing_words": MISSING,
             "list_url": _list_url, "sort_url": _sort_url, "follow_url": _follow_url, "page_sizes": PAGE_SIZES,
             "severity_zh": SEVERITY_ZH, "reason_zh": REASON_ZH}

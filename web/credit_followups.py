@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Hashable, Iterable, Optional
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.core.check import checker_for
 from engine.core.domains import CREDIT
 from engine.credit.scan import CreditScanner, FollowUp
-from engine.credit.models import PenaltyRecordRow
+from engine.credit.queries import penalties_by_number
+from engine.credit.queries import register_state as penalty_register_state
 from engine.credit.use_cases import from_record, iter_penalties
 from engine.credit.vocab import ACTIONS
 
@@ -97,9 +97,7 @@ class FollowUpList:
 
 def register_state(session: Session) -> tuple[int, Optional[int], Optional[datetime]]:
     """(rows, newest id, newest change) of penalty_records: changes whenever the register does."""
-    p = PenaltyRecordRow
-    count, top, changed = session.execute(select(func.count(), func.max(p.id), func.max(p.updated_at))).one()
-    return int(count or 0), top, changed
+    return penalty_register_state(session)
 
 
 def scanner_for(as_of: date, jurisdiction: str, authority: Optional[str] = None) -> CreditScanner:
@@ -182,7 +180,7 @@ def page_details(session: Session, scanner: CreditScanner, items: list[Item]) ->
     if not wanted:
         return {}
     out: dict[tuple[str, str, str], Detail] = {}
-    for row in session.scalars(select(PenaltyRecordRow).where(PenaltyRecordRow.case_number.in_(sorted(wanted)))):
+    for row in penalties_by_number(session, sorted(wanted)).values():
         record = from_record(row)
         found = {(f.action, f.rule): f for f in scanner.scan_one(record).follow_ups()}
         for i in wanted[record.case_number]:

@@ -31,7 +31,6 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, Optional, TextIO
 
 from flask import Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.core import clock
@@ -39,15 +38,15 @@ from engine.core.findings import Finding
 from engine.documents.facts import TOPICS
 from engine.documents.use_cases import CHAIN_PREFIX, from_record, iter_documents
 from engine.documents.models import NormativeDocumentRecord
+from engine.documents.queries import documents_by_number
+from engine.documents.queries import register_state as document_register_state
 from engine.documents.scan import DocumentScanner, Summary
-from engine.store.models import TrailHead
 from web.i18n import both
 
 DEFAULT_JURISDICTION = "CN"
 SEVERITIES = ("blocker", "error", "warning", "info")          # most severe first
 VERDICT_ORDER = ("violated", "pending", "satisfied", "not_applicable")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-IN_CHUNK = 500                   # numbers per IN (…) query: far below every database's parameter limit
 MAX_SCANS = 4                    # whole-register scans kept (≈ 6.5 MB for 35,000 documents needing action)
 DOWNLOAD_NAME = "normative-documents-scan-{as_of}.{ext}"
 SPOOL_BYTES = 8 * 2**20          # a download is built in memory up to this size, then in a temporary file
@@ -137,15 +136,6 @@ def by_topic(findings: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return groups
 
 
-def records_by_number(session: Session, numbers: list[str]) -> dict[str, NormativeDocumentRecord]:
-    out: dict[str, NormativeDocumentRecord] = {}
-    for i in range(0, len(numbers), IN_CHUNK):
-        chunk = numbers[i:i + IN_CHUNK]
-        out.update((r.number, r) for r in session.scalars(
-            select(NormativeDocumentRecord).where(NormativeDocumentRecord.number.in_(chunk))))
-    return out
-
-
 def scan_records(records: Iterable[NormativeDocumentRecord], params: ScanParams,
                  actions_only: bool = False) -> dict[str, list[dict[str, Any]]]:
     """These stored documents' findings as of `params.as_of`, by number (every finding, or only those
@@ -162,7 +152,7 @@ def scan_findings(session: Session, numbers: list[str], as_of: date, jurisdictio
                   actions_only: bool = False) -> dict[str, list[dict[str, Any]]]:
     """The findings of the documents with these numbers as of a day, by number (a number not in the
     register is left out)."""
-    records = records_by_number(session, numbers)
+    records = documents_by_number(session, numbers)
     return scan_records((records[n] for n in numbers if n in records), ScanParams(as_of, jurisdiction), actions_only)
 
 
@@ -204,10 +194,7 @@ class RegisterScan:
 
 def register_state(session: Session) -> tuple[int, int]:
     """(documents, events on their chains): changes whenever the register does (see the module's docstring)."""
-    count = session.scalar(select(func.count()).select_from(NormativeDocumentRecord)) or 0
-    events = session.scalar(select(func.coalesce(func.sum(TrailHead.seq), 0))
-                            .where(TrailHead.case_id.like(CHAIN_PREFIX + "%")))
-    return int(count), int(events or 0)
+    return document_register_state(session, CHAIN_PREFIX)
 
 
 def _scan_register(session: Session, scanner: DocumentScanner, params: ScanParams) -> RegisterScan:

@@ -32,7 +32,6 @@ import io
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -44,8 +43,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from engine.core import clock
 from engine.decisions.audit_queries import timeline
@@ -62,6 +59,16 @@ from engine.documents.use_cases import (
 )
 from engine.documents.laws import default_laws
 from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
+from engine.documents.queries import (
+    DEFAULT_SORT,
+    SORTS,
+    document_by_number,
+    document_count,
+    document_filters,
+    document_issuers,
+    document_page,
+    documents_by_number,
+)
 from engine.documents.reviews import (
     OUTCOME_ZH,
     OUTCOMES,
@@ -70,6 +77,7 @@ from engine.documents.reviews import (
 )
 from engine.documents.scan import write_csv, write_json
 from engine.core.report import REASON_ZH, SEVERITY_ZH
+from engine.registers.listing import Page
 from engine.rulebook.loader import known_jurisdictions
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
@@ -78,7 +86,6 @@ from web.document_scan import (
     by_topic,
     download,
     needs_action,
-    records_by_number,
     register_scan,
     scan_params,
     scan_records,
@@ -88,15 +95,23 @@ from web.document_scan import (
 from web.errors import refuse
 from web.i18n import both, current_lang, t
 from web.register_imports import RegisterImport
+from web.register_list import (
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZES,
+    TEXT_MAX,
+    choice,
+    named,
+    paging,
+    shown_args,
+    sort_toggle,
+    url_with,
+)
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 READERS = EVERYONE
 IMPORTERS = EDITOR_ROLES
-PAGE_SIZES = (25, 50, 100, 200)
-DEFAULT_PAGE_SIZE = 50
 MAX_ISSUERS = 500                 # the issuer filter's choices (distinct issuers, alphabetical)
-TEXT_MAX = 200
 EXPORT_NAME = "normative-documents.csv"
 
 # ---------------------------------------------------------------- names, both languages
@@ -118,24 +133,11 @@ ACTION_NAMES = {"document.imported": ("导入登记表", "Imported"), "document.
 FIELD_NAMES = {"outcome": ("评估结论", "Outcome"), "reason": ("理由", "Reason"), "on": ("评估日期", "Review date"),
                "file": ("文件", "File"), "encoding": ("编码", "Encoding")}
 
-# sort key → (column, descending); the default first. Ties keep register order (id).
-SORTS = {"-issued_on": ("issued_on", True), "issued_on": ("issued_on", False),
-         "number": ("number", False), "-number": ("number", True),
-         "-expires_on": ("expires_on", True), "expires_on": ("expires_on", False),
-         "-last_reviewed_on": ("last_reviewed_on", True), "last_reviewed_on": ("last_reviewed_on", False)}
-DEFAULT_SORT = "-issued_on"
 
 
 def column_name(column: str) -> str:
     """A §3 column's name in the request's language."""
     return t(COLUMN_ZH.get(column, column), COLUMN_EN.get(column, column))
-
-
-def _named(names: dict[str, tuple[str, str]], value: str | None) -> str:
-    if not value:
-        return ""
-    zh, en = names.get(value, (value, value))
-    return t(zh, en)
 
 
 # ---------------------------------------------------------------- the list
@@ -154,111 +156,22 @@ class ListQuery:
         """The query arguments of this view, with changes; defaults left out (short, shareable URLs)."""
         values = {"issuer": self.issuer, "status": self.status, "kind": self.kind, "q": self.q,
                   "sort": self.sort, "page": self.page, "per_page": self.per_page} | self.scan | changes
-        defaults = {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE}
-        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+        return shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE})
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.issuer or self.status or self.kind or self.q)
 
 
 def _list_query() -> tuple[ListQuery, list[str]]:
     """The list's filters from the query string; a value that cannot be read is named and ignored."""
     raw = {k: request.args.get(k, "").strip() for k in ("issuer", "status", "kind", "q", "sort", "page", "per_page")}
     problems: list[str] = []
-    status, kind, sort = raw["status"], raw["kind"], raw["sort"] or DEFAULT_SORT
-    if status and status not in STATUSES:
-        problems.append(t(f"未知的状态：{status[:40]}", f"Unknown status: {status[:40]}"))
-        status = ""
-    if kind and kind not in KINDS:
-        problems.append(t(f"未知的类型：{kind[:40]}", f"Unknown kind: {kind[:40]}"))
-        kind = ""
-    if sort not in SORTS:
-        problems.append(t(f"未知的排序：{sort[:40]}", f"Unknown sort order: {sort[:40]}"))
-        sort = DEFAULT_SORT
-    page, per_page = _paging(raw["page"], raw["per_page"], problems)
+    status = choice(raw["status"], STATUSES, "未知的状态", "Unknown status", problems)
+    kind = choice(raw["kind"], KINDS, "未知的类型", "Unknown kind", problems)
+    sort = choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
+    page, per_page = paging(raw["page"], raw["per_page"], problems)
     return ListQuery(raw["issuer"][:TEXT_MAX], status, kind, raw["q"][:TEXT_MAX], sort, page, per_page, {}), problems
-
-
-def _paging(raw_page: str, raw_size: str, problems: list[str]) -> tuple[int, int]:
-    """The page number and page size asked for (1 and the default when unreadable, with a problem)."""
-    page = 1
-    if raw_page:
-        if raw_page.isdigit() and 0 < int(raw_page) < 10**9:
-            page = int(raw_page)
-        else:
-            problems.append(t(f"页码应为正整数：{raw_page[:20]}", f"The page must be a positive number: {raw_page[:20]}"))
-    per_page = DEFAULT_PAGE_SIZE
-    if raw_size:
-        if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
-            per_page = int(raw_size)
-        else:
-            sizes = "、".join(map(str, PAGE_SIZES))
-            problems.append(t(f"每页条数应为 {sizes} 之一", f"Rows per page must be one of {', '.join(map(str, PAGE_SIZES))}"))
-    return page, per_page
-
-
-def _conditions(query: ListQuery) -> list[Any]:
-    d = NormativeDocumentRecord
-    where: list[Any] = []
-    if query.issuer:
-        where.append(d.issuer == query.issuer)
-    if query.status:
-        where.append(d.status == query.status)
-    if query.kind:
-        where.append(d.kind == query.kind)
-    if query.q:
-        where.append(or_(d.number.icontains(query.q, autoescape=True), d.title.icontains(query.q, autoescape=True)))
-    return where
-
-
-def _order(sort: str) -> list[Any]:
-    name, descending = SORTS[sort]
-    column = getattr(NormativeDocumentRecord, name)
-    key = column.desc() if descending else column.asc()
-    ties = NormativeDocumentRecord.id.desc() if descending else NormativeDocumentRecord.id.asc()
-    # NULLS LAST only where there can be NULLs: on a NOT NULL column it would keep SQLite from walking
-    # the index (issued_on, migration 0005) in order, and every deep page would sort the table again
-    return [key.nulls_last() if column.nullable else key, ties]
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[NormativeDocumentRecord]
-    total: int             # matching the filters
-    page: int
-    pages: int
-    per_page: int
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.page * self.per_page, self.total)
-
-    def window(self, around: int = 2) -> list[int | None]:
-        """The page numbers to link: the first, the last, and a few around this one (None: a gap)."""
-        wanted = {1, self.pages} | set(range(max(1, self.page - around), min(self.pages, self.page + around) + 1))
-        out: list[int | None] = []
-        for n in sorted(wanted):
-            if out and n - (out[-1] or 0) > 1:
-                out.append(None)
-            out.append(n)
-        return out
-
-
-def register_page(db: Session, query: ListQuery) -> Page:
-    """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
-    where = _conditions(query)
-    total = db.scalar(select(func.count()).select_from(NormativeDocumentRecord).where(*where)) or 0
-    pages = max(1, -(-total // query.per_page))
-    page = min(query.page, pages)
-    rows = list(db.scalars(select(NormativeDocumentRecord).where(*where).order_by(*_order(query.sort))
-                           .limit(query.per_page).offset((page - 1) * query.per_page)))
-    return Page(rows, total, page, pages, query.per_page)
-
-
-def _issuers(db: Session) -> list[str]:
-    return list(db.scalars(select(NormativeDocumentRecord.issuer).distinct()
-                           .order_by(NormativeDocumentRecord.issuer).limit(MAX_ISSUERS)))
 
 
 @bp.get("")
@@ -269,19 +182,18 @@ def index() -> Any:
     query, problems = _list_query()
     params, scan_problems = scan_params(request.args)
     query = replace(query, scan={} if scan_problems else params.args())
-    page = register_page(db, query)
-    issuers = _issuers(db)
+    page = document_page(db, document_filters(query.issuer, query.status, query.kind, query.q), query.sort,
+                         query.page, query.per_page)
+    issuers = document_issuers(db, MAX_ISSUERS)
     if query.issuer and query.issuer not in issuers:
         issuers.append(query.issuer)
-    register_total = db.scalar(select(func.count()).select_from(NormativeDocumentRecord)) or 0
     # only this page's documents are judged (a register may hold 100,000); a date that cannot be
     # read judges nothing (400) rather than quietly judging today
     findings = None if scan_problems else scan_records(page.rows, params, actions_only=True)
     return render_template("documents/index.html", page=page, query=query, problems=problems, issuers=issuers,
-                           register_total=register_total, findings=findings, params=params,
+                           register_total=document_count(db), findings=findings, params=params,
                            scan_problems=scan_problems, scan_form=_scan_form_values(params),
-                           jurisdictions=known_jurisdictions(),
-                           filtered=bool(query.issuer or query.status or query.kind or query.q),
+                           jurisdictions=known_jurisdictions(), filtered=query.filtered,
                            can_import=current_user.has_role(*IMPORTERS)), 400 if scan_problems else 200
 
 
@@ -292,15 +204,12 @@ def _scan_form_values(params: ScanParams) -> dict[str, str]:
 
 
 def _list_url(query: ListQuery, **changes: Any) -> str:
-    args = query.args(**changes)
-    return url_for("documents.index") + ("?" + urlencode(args) if args else "")
+    return url_with("documents.index", query.args(**changes))
 
 
 def _sort_url(query: ListQuery, column: str) -> str:
     """The list sorted by a column: descending first for dates, ascending for the number; again: reversed."""
-    first = column if column == "number" else f"-{column}"
-    other = first[1:] if first.startswith("-") else f"-{first}"
-    return _list_url(query, sort=other if query.sort == first else first, page=1)
+    return _list_url(query, sort=sort_toggle(query.sort, column, column != "number"), page=1)
 
 
 # ---------------------------------------------------------------- the export
@@ -328,8 +237,7 @@ class TodoFilter:
     def args(self, **changes: Any) -> dict[str, Any]:
         """The worklist's query arguments, with changes; defaults left out."""
         values = {"rule": self.rule, "issuer": self.issuer, "page": self.page, "per_page": self.per_page} | changes
-        defaults = {"page": 1, "per_page": DEFAULT_PAGE_SIZE}
-        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+        return shown_args(values, {"page": 1, "per_page": DEFAULT_PAGE_SIZE})
 
     def keeps(self, todo: Any) -> bool:
         return (not self.rule or self.rule in todo.rules) and (not self.issuer or todo.issuer == self.issuer)
@@ -338,14 +246,13 @@ class TodoFilter:
 def _todo_filter() -> tuple[TodoFilter, list[str]]:
     """The worklist's filters (a rule, an issuer) and page; one that cannot be read is named and ignored."""
     problems: list[str] = []
-    page, per_page = _paging(request.args.get("page", "").strip(), request.args.get("per_page", "").strip(), problems)
+    page, per_page = paging(request.args.get("page", "").strip(), request.args.get("per_page", "").strip(), problems)
     return TodoFilter(request.args.get("rule", "").strip()[:60], request.args.get("issuer", "").strip()[:TEXT_MAX],
                       page, per_page), problems
 
 
 def _scan_url(params: ScanParams, endpoint: str = "documents.scan", **args: Any) -> str:
-    query = params.args() | args
-    return url_for(endpoint) + ("?" + urlencode(query) if query else "")
+    return url_with(endpoint, params.args() | args)
 
 
 @bp.get("/scan")
@@ -364,15 +271,14 @@ def scan() -> Any:
         return render_template("documents/scan.html", **context), 400
     result, kept = register_scan(db, params)
     rows = [r for r in result.todo if todo.keeps(r)]
-    pages = max(1, -(-len(rows) // todo.per_page))
-    number = min(todo.page, pages)
-    wanted = [r.number for r in rows[(number - 1) * todo.per_page:number * todo.per_page]]
-    records = records_by_number(db, wanted)
+    pages = Page.of(len(rows), todo.page, todo.per_page)
+    wanted = [r.number for r in rows[pages.offset:pages.offset + pages.per_page]]
+    records = documents_by_number(db, wanted)
     shown = [records[n] for n in wanted if n in records]
     # the kept scan holds rule ids only: the documents shown are judged again for their messages
     actions = scan_records(shown, params, actions_only=True)
     return render_template("documents/scan.html", **context | {
-        "result": result, "kept": kept, "actions": actions, "page": Page(shown, len(rows), number, pages, todo.per_page)})
+        "result": result, "kept": kept, "actions": actions, "page": replace(pages, rows=shown)})
 
 
 def _download_params() -> ScanParams:
@@ -450,8 +356,7 @@ def basis_lines(record: NormativeDocumentRecord, as_of: date) -> list[BasisLine]
 
 
 def _record(number: str) -> NormativeDocumentRecord:
-    record = get_uow().session.scalars(select(NormativeDocumentRecord)
-                                       .where(NormativeDocumentRecord.number == number)).first()
+    record = document_by_number(get_uow().session, number)
     if record is None:
         refuse(404, f"登记表中没有文号为 {number[:TEXT_MAX]} 的文件",
                f"No document numbered {number[:TEXT_MAX]}")
@@ -526,9 +431,9 @@ def review(number: str) -> Any:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"column_name": column_name, "kind_name": lambda v: _named(KIND_NAMES, v),
-            "status_name": lambda v: _named(STATUS_NAMES, v), "sets_name": lambda v: _named(SETS_NAMES, v),
-            "action_name": lambda v: _named(ACTION_NAMES, v), "field_name": lambda v: _named(FIELD_NAMES, v),
+    return {"column_name": column_name, "kind_name": lambda v: named(KIND_NAMES, v),
+            "status_name": lambda v: named(STATUS_NAMES, v), "sets_name": lambda v: named(SETS_NAMES, v),
+            "action_name": lambda v: named(ACTION_NAMES, v), "field_name": lambda v: named(FIELD_NAMES, v),
             "outcome_names": {k: (OUTCOME_ZH[k], OUTCOME_EN[k]) for k in OUTCOMES},
             "status_names": STATUS_NAMES, "kind_names": KIND_NAMES, "sets_names": SETS_NAMES, "statuses": STATUSES,
             "kinds": KINDS, "all_sets": SETS, "list_url": _list_url, "sort_url": _sort_url,

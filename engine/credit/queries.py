@@ -1,0 +1,74 @@
+"""Reads of the administrative-penalty register (CASE_FORMAT §4): one page of the list, the
+authorities, one penalty, penalties by number, the register's state. Each takes the session and
+plain values."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.credit.models import PenaltyRecordRow
+from engine.registers.listing import Page, distinct_values, list_page, stored_count
+
+# sort key → (column, descending); the default first. Ties keep register order (id).
+SORTS = {"-decided_on": ("decided_on", True), "decided_on": ("decided_on", False),
+         "case_number": ("case_number", False), "-case_number": ("case_number", True),
+         "authority": ("authority", False), "-authority": ("authority", True)}
+DEFAULT_SORT = "-decided_on"
+
+
+def penalty_filters(authority: str = "", category: str = "", decided_from: date | None = None,
+                    decided_to: date | None = None, q: str = "") -> list[Any]:
+    """The WHERE clauses of the list's filters (empty: any); `q` is contained in the number, the
+    party or the credit code."""
+    p = PenaltyRecordRow
+    where: list[Any] = []
+    if authority:
+        where.append(p.authority == authority)
+    if category:
+        where.append(p.category == category)
+    if decided_from:
+        where.append(p.decided_on >= decided_from)
+    if decided_to:
+        where.append(p.decided_on <= decided_to)
+    if q:
+        where.append(or_(p.case_number.icontains(q, autoescape=True), p.party.icontains(q, autoescape=True),
+                         p.credit_code.icontains(q, autoescape=True)))
+    return where
+
+
+def penalty_page(session: Session, filters: list[Any], sort: str, page: int, per_page: int) -> Page:
+    """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
+    return list_page(session, PenaltyRecordRow, filters, SORTS[sort], page, per_page)
+
+
+def penalty_authorities(session: Session, limit: int) -> list[str]:
+    """The distinct stored authorities (the authority index), alphabetical, at most `limit`."""
+    return distinct_values(session, PenaltyRecordRow.authority, limit)
+
+
+def penalty_count(session: Session) -> int:
+    """How many penalties the register holds."""
+    return stored_count(session, PenaltyRecordRow)
+
+
+def penalty_by_number(session: Session, case_number: str) -> PenaltyRecordRow | None:
+    """The stored penalty with this decision number, or None."""
+    return session.scalars(select(PenaltyRecordRow).where(PenaltyRecordRow.case_number == case_number)).first()
+
+
+def penalties_by_number(session: Session, case_numbers: list[str]) -> dict[str, PenaltyRecordRow]:
+    """The stored penalties with these decision numbers, by number (one not stored is left out)."""
+    if not case_numbers:
+        return {}
+    return {rec.case_number: rec for rec in session.scalars(
+        select(PenaltyRecordRow).where(PenaltyRecordRow.case_number.in_(case_numbers)))}
+
+
+def register_state(session: Session) -> tuple[int, int | None, datetime | None]:
+    """(rows, newest id, newest change) of penalty_records: changes whenever the register does."""
+    p = PenaltyRecordRow
+    count, top, changed = session.execute(select(func.count(), func.max(p.id), func.max(p.updated_at))).one()
+    return int(count or 0), top, changed

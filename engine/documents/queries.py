@@ -1,0 +1,78 @@
+"""Reads of the normative-document register (CASE_FORMAT §3): one page of the list, the issuers,
+one document, documents by number, the register's state. Each takes the session and plain values."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.documents.models import NormativeDocumentRecord
+from engine.registers.listing import Page, distinct_values, list_page, stored_count
+from engine.store.models import TrailHead
+
+IN_CHUNK = 500          # numbers per IN (…) query: far below every database's parameter limit
+
+# sort key → (column, descending); the default first. Ties keep register order (id).
+SORTS = {"-issued_on": ("issued_on", True), "issued_on": ("issued_on", False),
+         "number": ("number", False), "-number": ("number", True),
+         "-expires_on": ("expires_on", True), "expires_on": ("expires_on", False),
+         "-last_reviewed_on": ("last_reviewed_on", True), "last_reviewed_on": ("last_reviewed_on", False)}
+DEFAULT_SORT = "-issued_on"
+
+
+def document_filters(issuer: str = "", status: str = "", kind: str = "", q: str = "") -> list[Any]:
+    """The WHERE clauses of the list's filters (empty: any); `q` is contained in the number or title."""
+    d = NormativeDocumentRecord
+    where: list[Any] = []
+    if issuer:
+        where.append(d.issuer == issuer)
+    if status:
+        where.append(d.status == status)
+    if kind:
+        where.append(d.kind == kind)
+    if q:
+        where.append(or_(d.number.icontains(q, autoescape=True), d.title.icontains(q, autoescape=True)))
+    return where
+
+
+def document_page(session: Session, filters: list[Any], sort: str, page: int, per_page: int) -> Page:
+    """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
+    return list_page(session, NormativeDocumentRecord, filters, SORTS[sort], page, per_page)
+
+
+def document_issuers(session: Session, limit: int) -> list[str]:
+    """The distinct issuers, alphabetical, at most `limit`."""
+    return distinct_values(session, NormativeDocumentRecord.issuer, limit)
+
+
+def document_count(session: Session) -> int:
+    """How many documents the register holds."""
+    return stored_count(session, NormativeDocumentRecord)
+
+
+def document_by_number(session: Session, number: str) -> NormativeDocumentRecord | None:
+    """The stored document with this number, or None."""
+    return session.scalars(select(NormativeDocumentRecord).where(NormativeDocumentRecord.number == number)).first()
+
+
+def documents_by_number(session: Session, numbers: list[str]) -> dict[str, NormativeDocumentRecord]:
+    """The stored documents with these numbers, by number (a number not stored is left out)."""
+    out: dict[str, NormativeDocumentRecord] = {}
+    for i in range(0, len(numbers), IN_CHUNK):
+        chunk = numbers[i:i + IN_CHUNK]
+        out.update((r.number, r) for r in session.scalars(
+            select(NormativeDocumentRecord).where(NormativeDocumentRecord.number.in_(chunk))))
+    return out
+
+
+def register_state(session: Session, chain_prefix: str) -> tuple[int, int]:
+    """(documents, events on their trail chains): changes whenever the register does."""
+    count = document_count(session)
+    events = session.scalar(select(func.coalesce(func.sum(TrailHead.seq), 0))
+                            .where(TrailHead.case_id.like(chain_prefix + "%")))
+    return int(count), int(events or 0)
+
+
+__all__ = ["DEFAULT_SORT", "SORTS", "document_by_number", "document_count", "document_filters",
+           "document_issuers", "document_page", "documents_by_number", "register_state"]

@@ -1,8 +1,9 @@
 """Blueprint `admin` (/admin): users, their roles, passwords, activation and API tokens (admin only).
 
-Every change is an event of the trail chain USERS_CHAIN ("@users"): engine.trail.verify_all
-walks every chain in trail_events whatever its id, so the chain is verified with the others.
-The id starts with "@" so that no case (ids are [A-Za-z0-9._-]) can ever share it. No
+Every change is an event of the trail chain USERS_CHAIN ("@users", engine.accounts.use_cases):
+engine.trail.verify_all walks every chain in trail_events whatever its id, so the chain is
+verified with the others. The id starts with "@" so that no case (ids are [A-Za-z0-9._-]) can
+ever share it. The role change is the use case `set_roles` (the CLI's `yifa user roles`). No
 password or token plaintext is ever put in an event (nor in the log, nor in a flash).
 """
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import delete, select
 
 from engine.core.errors import InputError
-from engine.accounts.models import ROLES, User, UserRole
+from engine.accounts.models import ROLES, User
+from engine.accounts.queries import UserSummary, tokens_of, user_by_name, user_summaries
 from engine.trail import append_event
-from engine.accounts.use_cases import create_user, issue_token, revoke_token, set_password, tokens_of
+from engine.accounts.use_cases import (USERS_CHAIN, create_user, issue_token, revoke_token, set_password,
+                                      set_roles)
+from engine.accounts.use_cases import set_active as set_user_active
 from web.auth import current_user, role_required
 from web.db import get_uow
 from web.errors import refuse
@@ -23,28 +26,25 @@ from web.i18n import both
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-USERS_CHAIN = "@users"
+__all__ = ["USERS_CHAIN", "bp"]
+
+
+def _log(action: str, payload: dict) -> None:
+    current_app.logger.info("user admin: %s by %s: %s", action, current_user.username, payload)
 
 
 def _record(action: str, payload: dict) -> None:
     """Keep a user-administration change in the users chain and the app log."""
     append_event(get_uow().session, USERS_CHAIN, current_user.username, action, payload)
-    current_app.logger.info("user admin: %s by %s: %s", action, current_user.username, payload)
+    _log(action, payload)
 
 
-def _users() -> list[dict[str, Any]]:
-    session = get_uow().session
-    roles: dict[str, list[str]] = {}
-    for username, role in session.execute(select(UserRole.username, UserRole.role)):
-        roles.setdefault(username, []).append(role)
-    return [{"username": u.username, "display_name": u.display_name, "active": u.active,
-             "has_password": bool(u.password_hash), "created_at": u.created_at,
-             "roles": [r for r in ROLES if r in roles.get(u.username, [])]}
-            for u in session.scalars(select(User).order_by(User.username))]
+def _users() -> list[UserSummary]:
+    return user_summaries(get_uow().session)
 
 
 def _user(username: str) -> User:
-    user = get_uow().session.get(User, username)
+    user = user_by_name(get_uow().session, username)
     if user is None:
         refuse(404, f"未知用户 {username}",
                f"Unknown user {username}")
@@ -93,7 +93,7 @@ def user(username: str) -> Any:
 
 def _user_page(username: str, problems: tuple = (), status: int = 200, new_token: str | None = None) -> Any:
     _user(username)
-    info = next(u for u in _users() if u["username"] == username)
+    info = next(u for u in _users() if u.username == username)
     tokens = tokens_of(get_uow().session, username)
     return render_template("admin/user.html", u=info, roles=ROLES, tokens=tokens, problems=problems,
                            new_token=new_token, myself=username == current_user.username), status
@@ -104,22 +104,14 @@ def _user_page(username: str, problems: tuple = (), status: int = 200, new_token
 def update_roles(username: str) -> Any:
     """Replace a user's roles (an admin cannot take the admin role from themselves)."""
     _user(username)
-    wanted = list(dict.fromkeys(request.form.getlist("roles")))
-    unknown = [r for r in wanted if r not in ROLES]
-    if not wanted or unknown:
-        problem = InputError.single("<user>", f"角色无效：{', '.join(unknown) or '（无）'} / invalid roles: "
-                                              f"{', '.join(unknown) or '(none)'}", "roles").problems
-        return _user_page(username, problem, 400)
-    if username == current_user.username and "admin" not in wanted:
-        return _user_page(username, InputError.single("<user>", "不能撤销自己的管理员角色 / you cannot remove "
-                                                                "your own admin role", "roles").problems, 400)
-    session = get_uow().session
-    before = sorted(session.scalars(select(UserRole.role).where(UserRole.username == username)))
-    session.execute(delete(UserRole).where(UserRole.username == username))
-    session.add_all(UserRole(username=username, role=r) for r in wanted)
-    session.flush()
-    _record("user.roles_changed", {"username": username, "before": before, "after": sorted(wanted)})
-    get_uow().commit()
+    uow = get_uow()
+    try:
+        before, after = set_roles(uow.session, username, request.form.getlist("roles"), current_user.username)
+    except InputError as e:
+        uow.rollback()
+        return _user_page(username, e.problems, 400)
+    _log("user.roles_changed", {"username": username, "before": before, "after": after})
+    uow.commit()
     flash(both("角色已更新", "Roles updated"), "success")
     return redirect(url_for("admin.user", username=username))
 
@@ -128,14 +120,16 @@ def update_roles(username: str) -> Any:
 @role_required("admin")
 def set_active(username: str) -> Any:
     """Activate or deactivate a user (a deactivated user is out at their next request)."""
-    target = _user(username)
+    _user(username)
     active = request.form.get("active") == "1"
-    if username == current_user.username and not active:
-        return _user_page(username, InputError.single("<user>", "不能停用自己的账户 / you cannot deactivate "
-                                                                "your own account", "active").problems, 400)
-    target.active = active
-    _record("user.activated" if active else "user.deactivated", {"username": username})
-    get_uow().commit()
+    uow = get_uow()
+    try:
+        set_user_active(uow.session, username, active, current_user.username)
+    except InputError as e:
+        uow.rollback()
+        return _user_page(username, e.problems, 400)
+    _log("user.activated" if active else "user.deactivated", {"username": username})
+    uow.commit()
     flash(both("账户已启用" if active else "账户已停用", "Account activated" if active else "Account deactivated"), "success")
     return redirect(url_for("admin.user", username=username))
 

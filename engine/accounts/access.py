@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.errors import PermissionDeniedError
 from engine.decisions.models import CaseRecord
 
-from engine.accounts.models import User, UserRole
+from engine.accounts.queries import role_names, user_by_name
 
 # the official of the sponsoring unit records the drafting stages and execution; the legality
 # reviewer (司法局/司法所) the legality review; the decision body's secretary the decision and after.
@@ -24,10 +23,10 @@ RECORDERS = {
 
 def roles_of(session: Session, username: str) -> set[str]:
     """The roles of an active user; raises when the user is unknown or inactive."""
-    user = session.get(User, username)
+    user = user_by_name(session, username)
     if user is None or not user.active:
         raise PermissionDeniedError(f"未知或已停用的用户 {username!r}", f"unknown or inactive user {username!r}")
-    return set(session.scalars(select(UserRole.role).where(UserRole.username == username)))
+    return role_names(session, username)
 
 
 def require_role(session: Session, username: str, roles: Iterable[str]) -> set[str]:

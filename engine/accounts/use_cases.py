@@ -14,16 +14,21 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.accounts.access import require_role
 from engine.core.errors import InputError, PermissionDeniedError
 from engine.accounts.models import ROLES, ApiToken, User, UserRole
+from engine.accounts.queries import role_names, role_rows, token_by_digest, token_by_id, tokens_of, user_by_name
 from engine.store.models import utcnow
+from engine.trail import append_event
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "yifa_"
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+# the trail chain of user administration: "@" keeps it apart from every case id ([A-Za-z0-9._-]);
+# engine.trail.verify_all walks it with the others
+USERS_CHAIN = "@users"
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ def create_user(session: Session, username: str, display_name: str, roles: Itera
     """Add a user with their roles (and a password, if given); refuse a taken username."""
     _check_username(username)
     wanted = _check_roles(roles)
-    if session.get(User, username) is not None:
+    if user_by_name(session, username) is not None:
         raise _refuse("username", f"用户 {username} 已存在 / user {username} already exists")
     password_hash = hash_password(password) if password is not None else None
     session.add(User(username=username, display_name=display_name or username,
@@ -91,9 +96,47 @@ def create_user(session: Session, username: str, display_name: str, roles: Itera
     return Account(username, display_name or username, frozenset(wanted), active)
 
 
+def set_roles(session: Session, username: str, roles: Iterable[str], actor: str) -> tuple[list[str], list[str]]:
+    """Replace a user's roles (flushed, not committed) and record it in the users chain
+    (`user.roles_changed`, before and after); an admin may, and cannot take the admin role from
+    themselves. Gives (before, after), each sorted."""
+    require_role(session, actor, ("admin",))
+    if user_by_name(session, username) is None:
+        raise _refuse("username", f"未知用户 {username} / unknown user {username}")
+    wanted = _check_roles(roles)
+    if username == actor and "admin" not in wanted:
+        raise _refuse("roles", "不能撤销自己的管理员角色 / you cannot remove your own admin role")
+    rows = role_rows(session, username)
+    before = sorted(r.role for r in rows)
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    session.add_all(UserRole(username=username, role=r) for r in wanted)
+    session.flush()
+    after = sorted(wanted)
+    append_event(session, USERS_CHAIN, actor, "user.roles_changed", {"username": username, "before": before,
+                                                                     "after": after})
+    return before, after
+
+
+def set_active(session: Session, username: str, active: bool, actor: str) -> None:
+    """Activate or deactivate a user (flushed, not committed), recorded in the users chain
+    (`user.activated` or `user.deactivated`); an admin may, and cannot deactivate themselves."""
+    require_role(session, actor, ("admin",))
+    user = user_by_name(session, username)
+    if user is None:
+        raise _refuse("username", f"未知用户 {username} / unknown user {username}")
+    if username == actor and not active:
+        raise _refuse("active", "不能停用自己的账户 / you cannot deactivate your own account")
+    user.active = active
+    session.flush()
+    append_event(session, USERS_CHAIN, actor, "user.activated" if active else "user.deactivated",
+                 {"username": username})
+
+
 def set_password(session: Session, username: str, password: str) -> None:
     """Replace a user's password."""
-    user = session.get(User, username)
+    user = user_by_name(session, username)
     if user is None:
         raise _refuse("username", f"未知用户 {username} / unknown user {username}")
     user.password_hash = hash_password(password)
@@ -102,16 +145,16 @@ def set_password(session: Session, username: str, password: str) -> None:
 
 def account(session: Session, username: str) -> Account | None:
     """The account of an active user, or None (unknown or deactivated)."""
-    user = session.get(User, username)
+    user = user_by_name(session, username)
     if user is None or not user.active:
         return None
-    roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.username == username)))
+    roles = frozenset(role_names(session, username))
     return Account(user.username, user.display_name, roles, user.active)
 
 
 def verify_password(session: Session, username: str, password: str) -> Account | None:
     """The account if the password is right and the user active; None otherwise, whatever the reason."""
-    user = session.get(User, username)
+    user = user_by_name(session, username)
     stored = user.password_hash if user is not None and user.password_hash else _decoy_hash()
     try:
         hasher().verify(stored, password)
@@ -150,7 +193,7 @@ def issue_token(session: Session, username: str, label: str, actor: str | None =
 
 def revoke_token(session: Session, token_id: int, actor: str) -> None:
     """Revoke a token (by its id); its owner or an admin may. Revoking twice changes nothing."""
-    token = session.get(ApiToken, token_id)
+    token = token_by_id(session, token_id)
     if token is None:
         raise _refuse("token", f"未知令牌 {token_id} / unknown token {token_id}")
     _may_manage_tokens_of(session, actor, token.username)
@@ -159,17 +202,15 @@ def revoke_token(session: Session, token_id: int, actor: str) -> None:
         session.flush()
 
 
-def tokens_of(session: Session, username: str) -> list[ApiToken]:
-    """A user's tokens, newest first (revoked ones included, for the record)."""
-    return list(session.scalars(select(ApiToken).where(ApiToken.username == username)
-                                .order_by(ApiToken.id.desc())))
-
-
 def user_for_token(session: Session, plaintext: str) -> Account | None:
     """The active account a live token belongs to, or None."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(plaintext)))
+    token = token_by_digest(session, token_digest(plaintext))
     if token is None or token.revoked_at is not None:
         return None
     return account(session, token.username)
+
+
+__all__ = ["Account", "USERS_CHAIN", "create_user", "hash_password", "issue_token", "revoke_token",
+           "set_active", "set_password", "set_roles", "token_digest", "tokens_of", "user_for_token", "verify_password"]

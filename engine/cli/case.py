@@ -64,6 +64,11 @@ def register(subparsers: Any) -> None:
     add.add_argument("--role", action="append", required=True, dest="roles")
     add.add_argument("--name", default=None)
     add.set_defaults(run=cmd_user_add)
+    roles = uactions.add_parser("roles", help="更改用户的角色（管理员）/ replace a user's roles (an admin)")
+    roles.add_argument("username")
+    roles.add_argument("--role", action="append", required=True, dest="roles")
+    roles.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作的管理员 / the admin doing it")
+    roles.set_defaults(run=cmd_user_roles)
 
 
 def _actor(p: argparse.ArgumentParser) -> None:
@@ -162,6 +167,15 @@ def cmd_user_add(args) -> int:
         uow.session.add_all(UserRole(username=args.username, role=r) for r in dict.fromkeys(args.roles))
         uow.commit()
     print(f"已添加用户 added {args.username}（{', '.join(args.roles)}）")
+    return EXIT_OK
+
+
+def cmd_user_roles(args) -> int:
+    from engine.accounts.use_cases import set_roles
+    with _unit() as uow:
+        before, after = set_roles(uow.session, args.username, args.roles, args.actor)
+        uow.commit()
+    print(f"已更新角色 roles set for {args.username}：{', '.join(before) or '（无）'} → {', '.join(after)}")
     return EXIT_OK
 
 

@@ -98,6 +98,25 @@ def test_db_upgrade_and_user_add_set_up_an_instance_once(yifa):
     assert bad_role.returncode == 2 and "unknown role" in bad_role.stderr
 
 
+def test_user_roles_replaces_the_roles_as_an_admin_and_refuses_with_a_sentence(yifa):
+    yifa.ok("user", "add", "root", "--role", "admin")
+    changed = yifa.ok("user", "roles", "zhang", "--role", "official", "--role", "auditor", "--as", "root")
+    assert "roles set for zhang" in changed and "official → auditor, official" in changed
+    import_as_auditor = yifa("case", "import", draft(yifa), "--as", "zhang")
+    assert import_as_auditor.returncode == 0                       # still an official
+    refusals = [
+        (("user", "roles", "zhang", "--role", "auditor", "--as", "li"), "lacks the role"),
+        (("user", "roles", "zhang", "--role", "emperor", "--as", "root"), "invalid roles: emperor"),
+        (("user", "roles", "nobody", "--role", "auditor", "--as", "root"), "unknown user nobody"),
+        (("user", "roles", "root", "--role", "auditor", "--as", "root"), "your own admin role"),
+    ]
+    for argv, sentence in refusals:
+        done = yifa(*argv)
+        assert done.returncode == 2 and sentence in done.stderr, (argv, done.stderr)
+    assert "auditor, official" in yifa.ok("user", "roles", "zhang", "--role", "official", "--role", "auditor",
+                                          "--as", "root")
+
+
 @pytest.mark.slow
 def test_the_meeting_is_refused_until_the_legality_review_has_its_opinion(imported):
     yifa = imported

@@ -1,0 +1,61 @@
+"""Reads of the accounts: users, their roles, their API tokens. Each takes the session and plain values."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.accounts.models import ROLES, ApiToken, User, UserRole
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """A user as the administration pages list them: no hash, roles in ROLES order."""
+    username: str
+    display_name: str
+    active: bool
+    has_password: bool
+    created_at: datetime
+    roles: list[str]
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    """The stored user, active or not, or None."""
+    return session.get(User, username)
+
+
+def role_names(session: Session, username: str) -> set[str]:
+    """The roles stored for a user (whether or not the user exists or is active)."""
+    return set(session.scalars(select(UserRole.role).where(UserRole.username == username)))
+
+
+def role_rows(session: Session, username: str) -> list[UserRole]:
+    """The stored role rows of a user (to replace them)."""
+    return list(session.scalars(select(UserRole).where(UserRole.username == username)))
+
+
+def user_summaries(session: Session) -> list[UserSummary]:
+    """Every user with their roles, by username."""
+    roles: dict[str, list[str]] = {}
+    for username, role in session.execute(select(UserRole.username, UserRole.role)):
+        roles.setdefault(username, []).append(role)
+    return [UserSummary(u.username, u.display_name, u.active, bool(u.password_hash), u.created_at,
+                        [r for r in ROLES if r in roles.get(u.username, [])])
+            for u in session.scalars(select(User).order_by(User.username))]
+
+
+def tokens_of(session: Session, username: str) -> list[ApiToken]:
+    """A user's tokens, newest first (revoked ones included, for the record)."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.username == username)
+                                .order_by(ApiToken.id.desc())))
+
+
+def token_by_digest(session: Session, digest: str) -> ApiToken | None:
+    """The token stored with this SHA-256, or None."""
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+
+
+def token_by_id(session: Session, token_id: int) -> ApiToken | None:
+    return session.get(ApiToken, token_id)

@@ -16,8 +16,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
-from sqlalchemy import select
-
 from engine.core import clock
 from engine.decisions import use_cases as services
 from engine.accounts.access import RECORDERS
@@ -25,9 +23,8 @@ from engine.decisions.record import parse_case
 from engine.core.errors import GateClosedError, InputError
 from engine.decisions.queries import case_summaries
 from engine.accounts.models import ApiToken
-from engine.decisions.models import FindingRecord
-from engine.store.models import TrailEvent
-from engine.decisions.queries import get_case
+from engine.accounts.queries import token_by_id
+from engine.decisions.queries import get_case, latest_finding, trail_events
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
 from engine.accounts.use_cases import issue_token, revoke_token, tokens_of
@@ -159,8 +156,7 @@ def show_case(case_id: str) -> Any:
     """The stored case file, its stage and version, and the report of its latest check."""
     session = get_uow().session
     record = get_case(session, case_id)
-    last = session.scalars(select(FindingRecord).where(FindingRecord.case_id == case_id)
-                           .order_by(FindingRecord.id.desc()).limit(1)).first()
+    last = latest_finding(session, case_id)
     return jsonify({"case": record.id, "title": record.title, "jurisdiction": record.jurisdiction,
                     "stage": record.stage, "version": record.version, "created_by": record.created_by,
                     "workflow": record.workflow or {}, "document": record.document,
@@ -245,7 +241,7 @@ def trail(case_id: str) -> Any:
     """The case's trail events, in order, with their hashes."""
     session = get_uow().session
     get_case(session, case_id)
-    events = session.scalars(select(TrailEvent).where(TrailEvent.case_id == case_id).order_by(TrailEvent.seq))
+    events = trail_events(session, case_id)
     return jsonify({"case": case_id, "events": [{
         "seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
         "payload": json.loads(e.payload), "payload_sha256": e.payload_sha256,
@@ -355,7 +351,7 @@ def issue_my_token() -> Any:
 def revoke_my_token(token_id: int) -> Any:
     """Revoke one of the signed-in user's tokens (another's: 404, as if unknown)."""
     uow = get_uow()
-    token = uow.session.get(ApiToken, token_id)
+    token = token_by_id(uow.session, token_id)
     if token is None or token.username != current_user.username:
         return respond(ErrorInfo(404, "unknown_token", f"未知令牌 {token_id}", f"Unknown token {token_id}"))
     revoke_token(uow.session, token_id, current_user.username)

@@ -38,7 +38,7 @@ from engine.decisions.audit_queries import (
 )
 from engine.decisions.dossier import BEIJING, build_dossier, render_html
 from engine.store.models import RULEBOOK_CHAIN
-from engine.decisions.models import CaseRecord
+from engine.decisions.queries import find_case
 from engine.trail import KIND_ZH, ChainStatus, verify_all
 from engine.core.yamlio import dump_yaml
 from web.auth import role_required, safe_for_readers
@@ -126,7 +126,7 @@ def verify_every_chain() -> Any:
 # ---------------------------------------------------------------- one case
 def _case_page(case_id: str, status: ChainStatus | None = None) -> str:
     session = get_uow().session
-    case = session.get(CaseRecord, case_id)
+    case = find_case(session, case_id)
     events = timeline(session, case_id)
     if case is None and not events:
         refuse(404, f"没有案件 {case_id}",

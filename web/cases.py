@@ -36,7 +36,7 @@ from engine.decisions.queries import case_summaries
 from engine.decisions.sections import SECTION_OF, get_section
 from engine.decisions.models import Attachment
 from engine.core.errors import ConflictError, GateClosedError, StageOrderError
-from engine.decisions.queries import get_case
+from engine.decisions.queries import find_attachment, get_case
 from engine.core.yamlio import LoadedYaml
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
@@ -401,7 +401,7 @@ def upload(case_id: str, stage: str) -> Any:
 @role_required(*EVERYONE)
 def download(case_id: str, att_id: str) -> Response:
     """An attached document, as a download (never shown inline)."""
-    attachment = get_uow().session.get(Attachment, att_id)
+    attachment = find_attachment(get_uow().session, att_id)
     if attachment is None or attachment.case_id != case_id:
         abort(404)
     path = stored_file(attachment)

@@ -72,17 +72,8 @@ from web.db import get_uow
 from web.errors import refuse
 from web.i18n import current_lang, t
 from web.register_imports import RegisterImport
-from web.register_list import (
-    DEFAULT_PAGE_SIZE,
-    PAGE_SIZES,
-    TEXT_MAX,
-    choice,
-    named,
-    paging,
-    shown_args,
-    sort_toggle,
-    url_with,
-)
+from web.register_list import DEFAULT_PAGE_SIZE, PAGE_SIZES, TEXT_MAX, choice, named, paging
+from web.register_list import shown_args, sort_toggle, url_with
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 
@@ -339,7 +330,7 @@ def follow_ups() -> Any:
     page, per_page = _page_args(problems)
     query = FollowUpQuery(as_of, authority, action, page, per_page)
     listing = followups.follow_up_list(db, as_of, _jurisdiction())
-    chosen = listing.select(authority, action)
+    chosen = listing.matching(authority, action)
     pages = Page.of(len(chosen), page, per_page)
     shown = chosen[pages.offset:pages.offset + per_page]
     scanner = followups.scanner_for(as_of, _jurisdiction())
@@ -347,7 +338,7 @@ def follow_ups() -> Any:
     records = listing.records_by_authority.get(authority, 0) if authority else listing.records
     return render_template("credit/follow_ups.html", query=query, listing=listing, pages=pages, shown=shown,
                            details=followups.page_details(db, scanner, shown), counts=counts,
-                           overview=listing.by_authority(listing.select("", action)), problems=problems,
+                           overview=listing.by_authority(listing.matching("", action)), problems=problems,
                            total=len(chosen), overdue=sum(i.overdue for i in chosen), records=records,
                            authorities=_authorities(db, authority), actions=ACTIONS,
                            earlier={i.authority for i in chosen[:pages.offset]},

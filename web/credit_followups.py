@@ -2,7 +2,7 @@
 register as of a day, computed once per process and kept while nothing it depends on changes.
 
     follow_up_list(session, as_of, jurisdiction)   → FollowUpList (every authority, sorted)
-    FollowUpList.select(authority, action)          → the items a filter keeps
+    FollowUpList.matching(authority, action)        → the items a filter keeps
     page_details(session, scanner, items)           → party and message of the items of one page
 
 The scan is the engine's (`CreditScanner` over `iter_penalties`, streamed); this module only keeps
@@ -79,7 +79,7 @@ class FollowUpList:
     items: tuple[Item, ...]   # every authority's follow-ups, in `sort_key` order
     seconds: float            # how long the scan took
 
-    def select(self, authority: str = "", action: str = "") -> list[Item]:
+    def matching(self, authority: str = "", action: str = "") -> list[Item]:
         """The items of one authority and/or one action (empty: any), in list order."""
         return [i for i in self.items
                 if (not authority or i.authority == authority) and (not action or i.action == action)]

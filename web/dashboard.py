@@ -10,12 +10,10 @@ from collections import Counter
 from typing import Any
 
 from flask import Blueprint, render_template
-from sqlalchemy import select
 
 from engine.core import clock
 from engine.decisions.deadlines import WINDOW_DAYS, upcoming
-from engine.decisions.queries import case_summaries
-from engine.decisions.models import CaseRecord
+from engine.decisions.queries import case_documents, case_summaries
 from web.auth import role_required
 from web.db import get_uow
 from web.i18n import stage_names
@@ -47,8 +45,7 @@ def index() -> Any:
     session = get_uow().session
     today = clock.today()
     summaries = case_summaries(session, as_of=today)
-    rows = session.execute(select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.document))
-    deadlines = upcoming(((r.id, r.title, r.jurisdiction, r.document) for r in rows), today)
+    deadlines = upcoming(case_documents(session), today)
     bars = stage_bars([c.stage for c in summaries])
     chart = {"bars": bars, "height": len(bars) * (BAR_HEIGHT + BAR_GAP), "label_width": LABEL_WIDTH,
              "bar_height": BAR_HEIGHT, "width": LABEL_WIDTH + BAR_AREA + 50}

@@ -29,8 +29,8 @@ from engine.decisions.use_cases import (
     import_cases,
     record_evidence,
 )
-from engine.decisions.models import CaseRecord
-from engine.accounts.models import User
+from engine.accounts.queries import user_by_name
+from engine.decisions.queries import find_case
 from engine.store.uow import UnitOfWork
 from engine.accounts.use_cases import create_user
 from engine.core.yamlio import LoadedYaml
@@ -81,7 +81,7 @@ def _seed_users(engine: Engine) -> list[str]:
     added = []
     with UnitOfWork(engine) as uow:
         for u in DEMO_USERS:
-            if uow.session.get(User, u.username) is None:
+            if user_by_name(uow.session, u.username) is None:
                 create_user(uow.session, u.username, u.display_name, [u.role], u.password)
                 added.append(u.username)
         uow.commit()
@@ -90,7 +90,7 @@ def _seed_users(engine: Engine) -> list[str]:
 
 def _case_exists(engine: Engine, case_id: str) -> bool:
     with UnitOfWork(engine, read_only=True) as uow:
-        return uow.session.get(CaseRecord, case_id) is not None
+        return find_case(uow.session, case_id) is not None
 
 
 def _step(engine: Engine, use_case: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -179,24 +179,20 @@ def _seed_documents(engine: Engine) -> list[str]:
     once. Gives a one-line summary of what was added, or nothing."""
     import csv
 
-    from sqlalchemy import func, select
-
-    from engine.documents.use_cases import import_documents
-    from engine.documents.models import NormativeDocumentRecord
+    from engine.decisions.queries import trail_events
+    from engine.documents.queries import documents_by_number
     from engine.documents.reviews import mark_reviewed
-    from engine.store.models import TrailEvent
+    from engine.documents.use_cases import import_documents
     with open(DOCUMENTS, encoding="utf-8-sig", newline="") as stream:
         numbers = [row["number"] for row in csv.DictReader(stream)]
     with UnitOfWork(engine, read_only=True) as uow:
-        present = uow.session.scalar(select(func.count()).select_from(NormativeDocumentRecord)
-                                     .where(NormativeDocumentRecord.number.in_(numbers)))
+        present = len(documents_by_number(uow.session, numbers))
     imported: list[str] = []
     if present < len(numbers):
         imported = _step(engine, import_documents, DOCUMENTS, REVIEWER).imported
     number, outcome, reason, on = REVIEWED_DOCUMENT
     with UnitOfWork(engine, read_only=True) as uow:
-        reviewed = uow.session.scalar(select(func.count()).select_from(TrailEvent).where(
-            TrailEvent.case_id == f"doc:{number}", TrailEvent.action == "document.reviewed"))
+        reviewed = any(e.action == "document.reviewed" for e in trail_events(uow.session, f"doc:{number}"))
     if number in imported and not reviewed:
         _step(engine, mark_reviewed, number, outcome, reason, REVIEWER, on)
     return [f"规范性文件 {len(imported)} 件 / {len(imported)} normative documents"] if imported else []
@@ -207,15 +203,12 @@ def _seed_penalties(engine: Engine) -> list[str]:
     is missing; a one-line summary of what was added, or nothing."""
     import csv
 
-    from sqlalchemy import func, select
-
-    from engine.credit.models import PenaltyRecordRow
+    from engine.credit.queries import penalties_by_number
     from engine.credit.use_cases import import_penalties
     with open(PENALTIES, encoding="utf-8-sig", newline="") as stream:
         numbers = [row["case_number"] for row in csv.DictReader(stream)]
     with UnitOfWork(engine, read_only=True) as uow:
-        present = uow.session.scalar(select(func.count()).select_from(PenaltyRecordRow)
-                                     .where(PenaltyRecordRow.case_number.in_(numbers)))
+        present = len(penalties_by_number(uow.session, numbers))
     if present == len(numbers):
         return []
     imported = _step(engine, import_penalties, PENALTIES, OFFICIAL).imported

@@ -153,18 +153,18 @@ def cmd_adjust(args) -> int:
 
 
 def cmd_user_add(args) -> int:
-    from engine.accounts.models import ROLES, User, UserRole
+    from engine.accounts.models import ROLES
+    from engine.accounts.queries import user_by_name
+    from engine.accounts.use_cases import create_user
     bad = [r for r in args.roles if r not in ROLES]
     if bad:
         print(f"yifa: 未知角色 {bad}，可用：{', '.join(ROLES)} / unknown role", file=sys.stderr)
         return EXIT_ERROR
     with _unit() as uow:
-        if uow.session.get(User, args.username) is not None:
+        if user_by_name(uow.session, args.username) is not None:
             print(f"yifa: 用户 {args.username} 已存在 / user exists", file=sys.stderr)
             return EXIT_ERROR
-        uow.session.add(User(username=args.username, display_name=args.name or args.username, active=True))
-        uow.session.flush()
-        uow.session.add_all(UserRole(username=args.username, role=r) for r in dict.fromkeys(args.roles))
+        create_user(uow.session, args.username, args.name or args.username, args.roles)
         uow.commit()
     print(f"已添加用户 added {args.username}（{', '.join(args.roles)}）")
     return EXIT_OK

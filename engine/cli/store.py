@@ -74,7 +74,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_trail_verify(args: argparse.Namespace) -> int:
-    from engine.decisions.models import CaseRecord
+    from engine.decisions.queries import find_case
     from engine.store.uow import UnitOfWork
     from engine.trail import verify_all
     engine = _engine()
@@ -82,7 +82,7 @@ def cmd_trail_verify(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         with UnitOfWork(engine, read_only=True) as uow:
             statuses = verify_all(uow.session, args.case)
-            if args.case and not statuses and uow.session.get(CaseRecord, args.case) is None:
+            if args.case and not statuses and find_case(uow.session, args.case) is None:
                 raise UnknownTrailError(args.case)
         elapsed = time.perf_counter() - started
     finally:

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.credit.models import PenaltyRecordRow
-from engine.registers.listing import Page, distinct_values, list_page, stored_count
+from engine.registers.listing import Page, distinct_values, list_page, rows_by_key, stored_count
 
 # sort key → (column, descending); the default first. Ties keep register order (id).
 SORTS = {"-decided_on": ("decided_on", True), "decided_on": ("decided_on", False),
@@ -61,10 +61,7 @@ def penalty_by_number(session: Session, case_number: str) -> PenaltyRecordRow | 
 
 def penalties_by_number(session: Session, case_numbers: list[str]) -> dict[str, PenaltyRecordRow]:
     """The stored penalties with these decision numbers, by number (one not stored is left out)."""
-    if not case_numbers:
-        return {}
-    return {rec.case_number: rec for rec in session.scalars(
-        select(PenaltyRecordRow).where(PenaltyRecordRow.case_number.in_(case_numbers)))}
+    return rows_by_key(session, PenaltyRecordRow, "case_number", case_numbers)
 
 
 def register_state(session: Session) -> tuple[int, int | None, datetime | None]:

@@ -60,7 +60,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Optional, TextIO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
@@ -69,6 +68,7 @@ from engine.credit.credit_code import credit_code_problems
 from engine.registers.csvio import (ImportResult, Row, formula_problem, mark_duplicates, parse_date,
                                     read_rows, where, write_register, write_rejected)
 from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, PenaltyRecordRow
+from engine.credit.queries import penalties_by_number
 from engine.registers.listing import NUMBER_MAX, stored_count, stored_in_order
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
@@ -278,17 +278,10 @@ def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     if rejected_out is not None and bad:
         write_rejected(bad, COLUMNS, rejected_out)
     good = [r for r in rows if r.ok]
-    existing = _stored(session, [r.record.case_number for r in good])
+    existing = penalties_by_number(session, [r.record.case_number for r in good])
     for row in good:
         _store_row(session, row, existing.get(row.record.case_number), actor, result)
     return result
-
-
-def _stored(session: Session, case_numbers: list[str]) -> dict[str, PenaltyRecordRow]:
-    if not case_numbers:
-        return {}
-    return {rec.case_number: rec for rec in session.scalars(
-        select(PenaltyRecordRow).where(PenaltyRecordRow.case_number.in_(case_numbers)))}
 
 
 def _store_row(session: Session, row: Row[PenaltyRecord], record: Optional[PenaltyRecordRow], actor: str,

@@ -107,6 +107,5 @@ def upload_attachment(uow: UnitOfWork, case_id: str, stage: str, filename: str, 
 
 def attachments_of(uow: UnitOfWork, case_id: str) -> list[Attachment]:
     """A case's attachments, oldest first."""
-    from sqlalchemy import select
-    return list(uow.session.scalars(select(Attachment).where(Attachment.case_id == case_id)
-                                    .order_by(Attachment.uploaded_at, Attachment.id)))
+    from engine.decisions.queries import case_attachments
+    return case_attachments(uow.session, case_id)

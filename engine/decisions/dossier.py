@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.decisions.models import Attachment, CaseRecord, FindingRecord, StageEvidence
 
+from engine.decisions.queries import case_attachments, case_findings, find_case, stage_evidence_of, trail_events
 from engine.store.models import TrailEvent, iso_utc, utcnow
 from engine.core.errors import UnknownCaseError
 from engine.trail import KIND_ZH, ChainStatus, verify_all
@@ -37,11 +37,11 @@ ACTION_ZH = {"case.create": "创建案件", "case.import": "导入案件", "case
 
 def build_dossier(session: Session, case_id: str) -> dict[str, Any]:
     """Gather everything the archive keeps of a case, with the trail verified now."""
-    case = session.get(CaseRecord, case_id)
+    case = find_case(session, case_id)
     statuses = verify_all(session, case_id)
     if case is None and not statuses:
         raise UnknownCaseError(case_id)
-    events = session.scalars(select(TrailEvent).where(TrailEvent.case_id == case_id).order_by(TrailEvent.seq))
+    events = trail_events(session, case_id)
     return {
         "format": FORMAT,
         "exported_at": iso_utc(utcnow()),
@@ -49,13 +49,9 @@ def build_dossier(session: Session, case_id: str) -> dict[str, Any]:
         "document": case.document if case else None,
         "trail": _status(statuses[0] if statuses else ChainStatus(case_id, 0, "0" * 64)),
         "events": [_event(e) for e in events],
-        "evidence": [_attachment(a) for a in session.scalars(
-            select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.uploaded_at))],
-        "stage_evidence": [_stage(s) for s in session.scalars(
-            select(StageEvidence).where(StageEvidence.case_id == case_id)
-            .order_by(StageEvidence.recorded_at, StageEvidence.stage, StageEvidence.version))],
-        "findings": [_finding(f) for f in session.scalars(
-            select(FindingRecord).where(FindingRecord.case_id == case_id).order_by(FindingRecord.checked_at))],
+        "evidence": [_attachment(a) for a in case_attachments(session, case_id)],
+        "stage_evidence": [_stage(s) for s in stage_evidence_of(session, case_id)],
+        "findings": [_finding(f) for f in case_findings(session, case_id)],
     }
 
 

@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from engine.core import clock
 from engine.core.calendar import as_date
 from engine.core.errors import ConflictError, InputError, UnknownCaseError
-from engine.decisions.models import CaseRecord, FindingRecord
+from engine.decisions.models import Attachment, CaseRecord, FindingRecord, StageEvidence
+from engine.store.models import TrailEvent
 
 OPEN = ("pending", "missing", "violated")
 
@@ -154,3 +155,91 @@ def get_case(session: Session, case_id: str, expected_version: Optional[int] = N
     if expected_version is not None and case.version != expected_version:
         raise ConflictError(case_id, expected_version, case.version)
     return case
+
+
+def find_case(session: Session, case_id: str) -> CaseRecord | None:
+    """The stored case, or None."""
+    return session.get(CaseRecord, case_id)
+
+
+def latest_finding(session: Session, case_id: str) -> FindingRecord | None:
+    """The case's latest stored check, or None."""
+    return session.scalars(select(FindingRecord).where(FindingRecord.case_id == case_id)
+                           .order_by(FindingRecord.id.desc()).limit(1)).first()
+
+
+def case_findings(session: Session, case_id: str) -> list[FindingRecord]:
+    """Every stored check of a case, oldest first."""
+    return list(session.scalars(select(FindingRecord).where(FindingRecord.case_id == case_id)
+                                .order_by(FindingRecord.checked_at)))
+
+
+def trail_events(session: Session, chain: str) -> list[TrailEvent]:
+    """The events of one trail chain (a case's id), in order."""
+    return list(session.scalars(select(TrailEvent).where(TrailEvent.case_id == chain).order_by(TrailEvent.seq)))
+
+
+def case_attachments(session: Session, case_id: str) -> list[Attachment]:
+    """A case's attachments, oldest first."""
+    return list(session.scalars(select(Attachment).where(Attachment.case_id == case_id)
+                                .order_by(Attachment.uploaded_at, Attachment.id)))
+
+
+def find_attachment(session: Session, attachment_id: int) -> Attachment | None:
+    return session.get(Attachment, attachment_id)
+
+
+def stage_evidence_of(session: Session, case_id: str) -> list[StageEvidence]:
+    """Every revision of every stage's evidence of a case, in the order recorded."""
+    return list(session.scalars(select(StageEvidence).where(StageEvidence.case_id == case_id)
+                                .order_by(StageEvidence.recorded_at, StageEvidence.stage, StageEvidence.version)))
+
+
+def latest_evidence_version(session: Session, case_id: str, stage: str) -> int:
+    """The newest revision number of a stage's evidence (0: none yet)."""
+    return session.scalar(select(func.max(StageEvidence.version))
+                          .where(StageEvidence.case_id == case_id, StageEvidence.stage == stage)) or 0
+
+
+def case_documents(session: Session) -> list[tuple[str, str, str, dict]]:
+    """(id, title, jurisdiction, case file) of every stored case."""
+    return [(r.id, r.title, r.jurisdiction, r.document) for r in
+            session.execute(select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.document))]
+
+
+def latest_check_days(session: Session) -> dict[str, date]:
+    """The day each case was last checked as of (case id → date), from its latest stored check."""
+    return dict(session.execute(
+        select(FindingRecord.case_id, FindingRecord.as_of)
+        .where(FindingRecord.id.in_(select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)))).all())
+
+
+def cases_in(session: Session, jurisdictions: list[str]) -> list[CaseRecord]:
+    """The stored cases of these jurisdictions, by id."""
+    return list(session.scalars(select(CaseRecord).where(CaseRecord.jurisdiction.in_(jurisdictions))
+                                .order_by(CaseRecord.id)))
+
+
+def judging_version(session: Session, case_id: str) -> Optional[str]:
+    """The rulebook version that judged the case's latest act (its trail), else its latest stored check.
+
+    A rule edit re-checks the stored findings under the new rules, but the act was judged by the old."""
+    import json
+    for payload in session.scalars(select(TrailEvent.payload).where(TrailEvent.case_id == case_id)
+                                   .order_by(TrailEvent.seq.desc())):
+        try:
+            version = json.loads(payload).get("rulebook", {}).get("version")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(version, str):
+            return version
+    return session.scalars(select(FindingRecord.rulebook_version).where(FindingRecord.case_id == case_id)
+                           .order_by(FindingRecord.id.desc()).limit(1)).first()
+
+
+def cases_of(session: Session, jurisdictions: Optional[list[str]] = None) -> list[CaseRecord]:
+    """Every stored case (of the jurisdictions given), by id."""
+    query = select(CaseRecord).order_by(CaseRecord.id)
+    if jurisdictions is not None:
+        query = query.where(CaseRecord.jurisdiction.in_(jurisdictions))
+    return list(session.scalars(query))

@@ -28,7 +28,8 @@ from engine.decisions.sections import get_path, get_section, with_date, with_sec
 from engine.store.models import RULEBOOK_CHAIN
 from engine.decisions.models import CaseRecord, FindingRecord, StageEvidence
 from engine.core.errors import ConflictError
-from engine.decisions.queries import get_case
+from engine.decisions.queries import (cases_of, find_case, get_case, judging_version, latest_check_days,
+                                      latest_evidence_version, trail_events)
 from engine.rulebook.versions import store_rulebook_version
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
@@ -98,7 +99,7 @@ def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: Optional[date] =
                 action: str = "case.created") -> Outcome:
     """Store a new case with its evidence, check it, and open its trail."""
     require_role(uow.session, actor, ("official", "admin"))
-    if uow.session.get(CaseRecord, case.id) is not None:
+    if find_case(uow.session, case.id) is not None:
         raise InputError.single(case.id, f"案件 {case.id} 已存在 / case {case.id} already exists", "id")
     document = case_to_document(case)
     result, report = _check(uow, case, as_of or clock.today(), actor)
@@ -124,9 +125,7 @@ def _recorded_stages(document: dict) -> list[str]:
 
 def _add_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor: str) -> int:
     """Add a revision of a stage's evidence (amendments add revisions; nothing is overwritten)."""
-    from sqlalchemy import func, select
-    latest = uow.session.scalar(select(func.max(StageEvidence.version))
-                                .where(StageEvidence.case_id == case_id, StageEvidence.stage == stage)) or 0
+    latest = latest_evidence_version(uow.session, case_id, stage)
     uow.session.add(StageEvidence(case_id=case_id, stage=stage, version=latest + 1,
                                   document={"section": section}, recorded_by=actor))
     return latest + 1
@@ -192,15 +191,12 @@ def _conflict(uow: UnitOfWork, e: ConflictError) -> ConflictError:
 
 def _changes_since(uow: UnitOfWork, case_id: str, version: int) -> list[str]:
     import json
-    from sqlalchemy import select
-    from engine.store.models import TrailEvent
-    rows = uow.session.execute(select(TrailEvent.actor, TrailEvent.at, TrailEvent.action, TrailEvent.payload)
-                               .where(TrailEvent.case_id == case_id).order_by(TrailEvent.seq)).all()
     out = []
-    for actor, at, action, payload in rows:
-        data = json.loads(payload)
+    for event in trail_events(uow.session, case_id):
+        data = json.loads(event.payload)
         if data.get("case_version", 0) > version:
-            out.append(f"{actor} 于 {at:%Y-%m-%d %H:%M} {action}" + (f"（{data['stage']}）" if data.get("stage") else ""))
+            out.append(f"{event.actor} 于 {event.at:%Y-%m-%d %H:%M} {event.action}"
+                       + (f"（{data['stage']}）" if data.get("stage") else ""))
     return out
 
 
@@ -212,7 +208,7 @@ def _store(uow: UnitOfWork, record: CaseRecord, document: dict, stage: Optional[
         uow.session.flush()
     except StaleDataError:
         uow.session.rollback()
-        current = uow.session.get(CaseRecord, record.id)
+        current = find_case(uow.session, record.id)
         raise _conflict(uow, ConflictError(record.id, read, current.version if current else -1)) from None
 
 
@@ -341,7 +337,7 @@ def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: Optional
         except InputError as e:
             problems += e.problems
             continue
-        if case.id in seen or uow.session.get(CaseRecord, case.id) is not None:
+        if case.id in seen or find_case(uow.session, case.id) is not None:
             problems += InputError.single(str(path), f"案件 {case.id} 已存在 / case {case.id} already exists", "id").problems
         if case.id == RULEBOOK_CHAIN:  # the rulebook's own trail; the database refuses it too
             problems += InputError.single(str(path), f"标识 {case.id!r} 保留给规则库审计链 / the id {case.id!r} "
@@ -377,7 +373,7 @@ def recheck_case(uow: UnitOfWork, case_id: str, as_of: date) -> Replay:
     from engine.rulebook.versions import materialize_rulebook
     record = get_case(uow.session, case_id)
     case = _parse(record.document, case_id)
-    judged_by = _judging_version(uow, case_id)
+    judged_by = judging_version(uow.session, case_id)
     now = to_json(checker_for(case.jurisdiction).check(case, as_of, "durable"))
     then = now
     if judged_by is not None and judged_by != now["rulebook"]["version"]:
@@ -389,26 +385,6 @@ def recheck_case(uow: UnitOfWork, case_id: str, as_of: date) -> Replay:
     return Replay(case_id, as_of, then, now, _differences(then, now))
 
 
-def _judging_version(uow: UnitOfWork, case_id: str) -> Optional[str]:
-    """The rulebook version that judged the case's latest act (its trail), else its latest stored check.
-
-    A rule edit re-checks the stored findings under the new rules, but the act was judged by the old."""
-    import json
-    from sqlalchemy import select
-    from engine.store.models import TrailEvent
-    for payload in uow.session.scalars(select(TrailEvent.payload).where(TrailEvent.case_id == case_id)
-                                       .order_by(TrailEvent.seq.desc())):
-        try:
-            version = json.loads(payload).get("rulebook", {}).get("version")
-        except (ValueError, AttributeError):
-            continue
-        if isinstance(version, str):
-            return version
-    last = uow.session.scalars(select(FindingRecord.rulebook_version).where(FindingRecord.case_id == case_id)
-                               .order_by(FindingRecord.id.desc()).limit(1)).first()
-    return last
-
-
 def recheck_stored_cases(uow: UnitOfWork, as_of: date, actor: str,
                          jurisdictions: Optional[list[str]] = None) -> list[str]:
     """Check every stored case (of the jurisdictions given) under the current rulebook and store the
@@ -416,15 +392,9 @@ def recheck_stored_cases(uow: UnitOfWork, as_of: date, actor: str,
     Each case is judged as of the day its latest stored check speaks of (as the edit's impact preview
     showed it; `as_of` for a case never checked). A stored file the current model no longer reads is
     left as it is. Returns the ids re-checked."""
-    from sqlalchemy import func, select
-    latest = dict(uow.session.execute(
-        select(FindingRecord.case_id, FindingRecord.as_of)
-        .where(FindingRecord.id.in_(select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)))).all())
-    query = select(CaseRecord).order_by(CaseRecord.id)
-    if jurisdictions is not None:
-        query = query.where(CaseRecord.jurisdiction.in_(jurisdictions))
+    latest = latest_check_days(uow.session)
     done = []
-    for record in uow.session.scalars(query).all():
+    for record in cases_of(uow.session, jurisdictions):
         try:
             case = _parse(record.document, record.id)
             result, report = _check(uow, case, latest.get(record.id) or as_of, actor)

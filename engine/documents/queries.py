@@ -8,10 +8,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.documents.models import NormativeDocumentRecord
-from engine.registers.listing import Page, distinct_values, list_page, stored_count
+from engine.registers.listing import Page, distinct_values, list_page, rows_by_key, stored_count
 from engine.store.models import TrailHead
-
-IN_CHUNK = 500          # numbers per IN (…) query: far below every database's parameter limit
 
 # sort key → (column, descending); the default first. Ties keep register order (id).
 SORTS = {"-issued_on": ("issued_on", True), "issued_on": ("issued_on", False),
@@ -58,12 +56,7 @@ def document_by_number(session: Session, number: str) -> NormativeDocumentRecord
 
 def documents_by_number(session: Session, numbers: list[str]) -> dict[str, NormativeDocumentRecord]:
     """The stored documents with these numbers, by number (a number not stored is left out)."""
-    out: dict[str, NormativeDocumentRecord] = {}
-    for i in range(0, len(numbers), IN_CHUNK):
-        chunk = numbers[i:i + IN_CHUNK]
-        out.update((r.number, r) for r in session.scalars(
-            select(NormativeDocumentRecord).where(NormativeDocumentRecord.number.in_(chunk))))
-    return out
+    return rows_by_key(session, NormativeDocumentRecord, "number", numbers)
 
 
 def register_state(session: Session, chain_prefix: str) -> tuple[int, int]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 
 from engine.accounts.access import require_role
 from engine.core.errors import InputError, UnknownDocumentError
 from engine.documents.use_cases import from_record
 from engine.documents.models import NormativeDocumentRecord
+from engine.documents.queries import document_by_number
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event
 
@@ -28,8 +28,7 @@ def mark_reviewed(uow: UnitOfWork, number: str, outcome: str, reason: str, actor
     """Record a clean-up review of one document (flushed, not committed)."""
     require_role(uow.session, actor, REVIEWERS)
     _check(outcome, reason)
-    record = uow.session.scalars(select(NormativeDocumentRecord)
-                                 .where(NormativeDocumentRecord.number == number)).first()
+    record = document_by_number(uow.session, number)
     if record is None:
         raise UnknownDocumentError(number)
     if on < record.issued_on:

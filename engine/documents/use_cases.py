@@ -30,7 +30,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Optional, TextIO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
@@ -40,6 +39,7 @@ from engine.registers.csvio import (ImportResult, Row, mark_duplicates, parse_da
 from engine.registers.csvio import write_rejected as write_rejected_rows
 from engine.documents.laws import LawRegister, default_laws
 from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
+from engine.documents.queries import documents_by_number
 from engine.registers.listing import NUMBER_MAX, stored_count, stored_in_order
 from engine.trail import append_event, canonical
 from engine.store.uow import UnitOfWork
@@ -245,9 +245,7 @@ def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     if rejected_out is not None and bad:
         write_rejected(bad, rejected_out)
     good = [r for r in rows if r.ok]
-    existing = {rec.number: rec for rec in session.scalars(
-        select(NormativeDocumentRecord).where(
-            NormativeDocumentRecord.number.in_([r.record.number for r in good])))} if good else {}
+    existing = documents_by_number(session, [r.record.number for r in good])
     for row in good:
         doc: NormativeDocument = row.record
         digest = doc.sha256()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 NUMBER_MAX = 200        # a document's 文号 or a penalty decision's number
+IN_CHUNK = 500          # values per IN (…) query
 
 
 def in_values(column: str, values: tuple[str, ...]) -> str:
@@ -85,6 +86,17 @@ def list_page(session: Any, model: Any, filters: list[Any], sort: tuple[str, boo
     rows = list(session.scalars(select(model).where(*filters).order_by(*order_by(model, *sort))
                                 .limit(shown.per_page).offset(shown.offset)))
     return Page(shown.total, shown.page, shown.pages, shown.per_page, rows)
+
+
+def rows_by_key(session: Any, model: Any, key: str, values: list[str], chunk: int = IN_CHUNK) -> dict[str, Any]:
+    """The stored rows whose `key` column holds one of the values, by that value (a value not stored
+    is left out); read `chunk` values per IN (…) query, far below every database's parameter limit."""
+    from sqlalchemy import select
+    column = getattr(model, key)
+    out: dict[str, Any] = {}
+    for i in range(0, len(values), chunk):
+        out.update((getattr(r, key), r) for r in session.scalars(select(model).where(column.in_(values[i:i + chunk]))))
+    return out
 
 
 def distinct_values(session: Any, column: Any, limit: int) -> list[str]:

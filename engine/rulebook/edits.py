@@ -181,20 +181,15 @@ def impact_preview(session, rel_path: str, new_text: str, as_of: date | None = N
 
 
 def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: date | None) -> list[dict]:
-    from sqlalchemy import func, select
-
     from engine.decisions.record import parse_case
     from engine.core.check import checker_for
-    from engine.decisions.models import CaseRecord, FindingRecord
+    from engine.decisions.queries import cases_in, latest_check_days
     from engine.core.yamlio import LoadedYaml
     if not jurisdictions:
         return []
-    latest = dict(session.execute(
-        select(FindingRecord.case_id, FindingRecord.as_of)
-        .where(FindingRecord.id.in_(select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)))).all())
+    latest = latest_check_days(session)
     rows = []
-    records = session.scalars(select(CaseRecord).where(CaseRecord.jurisdiction.in_(jurisdictions))
-                              .order_by(CaseRecord.id)).all()
+    records = cases_in(session, jurisdictions)
     for record in records:
         try:
             case = parse_case(LoadedYaml(record.document), record.id)
@@ -305,16 +300,11 @@ def history(session, limit: int = 200) -> list[dict]:
     """The rulebook chain's events, newest first: who, when, what, why, which file and version."""
     import json
 
-    from sqlalchemy import select
-
-    from engine.store.models import RULEBOOK_CHAIN, TrailEvent
-    rows = session.execute(select(TrailEvent.seq, TrailEvent.at, TrailEvent.actor, TrailEvent.action,
-                                  TrailEvent.payload).where(TrailEvent.case_id == RULEBOOK_CHAIN)
-                           .order_by(TrailEvent.seq.desc()).limit(limit)).all()
+    from engine.rulebook.queries import rulebook_events
     out = []
-    for seq, at, actor, action, payload in rows:
-        data = json.loads(payload)
-        out.append({"seq": seq, "at": at, "actor": actor, "action": action, "file": data.get("file"),
+    for e in rulebook_events(session, limit):
+        data = json.loads(e.payload)
+        out.append({"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "file": data.get("file"),
                     "reason": data.get("reason"), "version": data.get("new_version") or data.get("version"),
                     "jurisdiction": data.get("jurisdiction"), "versions": data.get("versions") or {}})
     return out

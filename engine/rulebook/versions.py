@@ -9,6 +9,7 @@ from typing import Optional
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.rulebook.queries import stored_version
 from engine.store.models import RULEBOOK_CHAIN, RulebookVersion
 
 
@@ -35,7 +36,7 @@ def store_rulebook_version(session: Session, jurisdiction: str, actor: str,
     from engine.trail import append_event
 
     version = rulebook_digest(jurisdiction, root)
-    if session.get(RulebookVersion, version) is not None:
+    if stored_version(session, version) is not None:
         return version, False
     files = rulebook_files(jurisdiction, root)
     try:
@@ -51,7 +52,7 @@ def store_rulebook_version(session: Session, jurisdiction: str, actor: str,
 
 def materialize_rulebook(session: Session, version: str, into: Path) -> Path:
     """Write a stored rulebook version's files into a folder, to check a case with exactly those rules."""
-    stored = session.get(RulebookVersion, version)
+    stored = stored_version(session, version)
     if stored is None:
         raise LookupError(f"未保存的规则库版本 {version} / rulebook version {version} is not stored")
     for rel, text in stored.files.items():

@@ -8,7 +8,7 @@ password or token plaintext is ever put in an event (nor in the log, nor in a fl
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
@@ -99,68 +99,70 @@ def _user_page(username: str, problems: tuple = (), status: int = 200, new_token
                            new_token=new_token, myself=username == current_user.username), status
 
 
+class _Refused(Exception):
+    def __init__(self, page: Any):
+        self.page = page
+
+
+def _change(username: str, change: Callable[[Any], Any]) -> Any:
+    """Run a use case on a user's account in this request's unit of work; a refusal becomes the
+    user's page with the problems (400), raised as _Refused."""
+    _user(username)
+    uow = get_uow()
+    try:
+        return change(uow.session)
+    except InputError as e:
+        uow.rollback()
+        raise _Refused(_user_page(username, e.problems, 400)) from None
+
+
+def _done(username: str, message: tuple[str, str]) -> Any:
+    get_uow().commit()
+    flash(both(*message), "success")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.errorhandler(_Refused)
+def _refused(refused: _Refused) -> Any:
+    return refused.page
+
+
 @bp.post("/users/<username>/roles")
 @role_required("admin")
 def update_roles(username: str) -> Any:
     """Replace a user's roles (an admin cannot take the admin role from themselves)."""
-    _user(username)
-    uow = get_uow()
-    try:
-        before, after = set_roles(uow.session, username, request.form.getlist("roles"), current_user.username)
-    except InputError as e:
-        uow.rollback()
-        return _user_page(username, e.problems, 400)
+    before, after = _change(username, lambda db: set_roles(db, username, request.form.getlist("roles"),
+                                                          current_user.username))
     _log("user.roles_changed", {"username": username, "before": before, "after": after})
-    uow.commit()
-    flash(both("角色已更新", "Roles updated"), "success")
-    return redirect(url_for("admin.user", username=username))
+    return _done(username, ("角色已更新", "Roles updated"))
 
 
 @bp.post("/users/<username>/active")
 @role_required("admin")
 def set_active(username: str) -> Any:
     """Activate or deactivate a user (a deactivated user is out at their next request)."""
-    _user(username)
     active = request.form.get("active") == "1"
-    uow = get_uow()
-    try:
-        set_user_active(uow.session, username, active, current_user.username)
-    except InputError as e:
-        uow.rollback()
-        return _user_page(username, e.problems, 400)
+    _change(username, lambda db: set_user_active(db, username, active, current_user.username))
     _log("user.activated" if active else "user.deactivated", {"username": username})
-    uow.commit()
-    flash(both("账户已启用" if active else "账户已停用", "Account activated" if active else "Account deactivated"), "success")
-    return redirect(url_for("admin.user", username=username))
+    return _done(username, ("账户已启用", "Account activated") if active else ("账户已停用", "Account deactivated"))
 
 
 @bp.post("/users/<username>/password")
 @role_required("admin")
 def reset_password(username: str) -> Any:
     """Set a new password for a user (at least 10 characters)."""
-    _user(username)
-    uow = get_uow()
-    try:
-        set_password(uow.session, username, request.form.get("password", ""))
-    except InputError as e:
-        return _user_page(username, e.problems, 400)
+    _change(username, lambda db: set_password(db, username, request.form.get("password", "")))
     _record("user.password_reset", {"username": username})
-    uow.commit()
-    flash(both("密码已重置", "Password reset"), "success")
-    return redirect(url_for("admin.user", username=username))
+    return _done(username, ("密码已重置", "Password reset"))
 
 
 @bp.post("/users/<username>/tokens")
 @role_required("admin")
 def issue(username: str) -> Any:
     """Issue an API token for a user; its plaintext is shown on this answer only (never flashed)."""
-    _user(username)
-    uow = get_uow()
     label = request.form.get("label", "").strip()[:200]
-    try:
-        plaintext = issue_token(uow.session, username, label, current_user.username)
-    except InputError as e:
-        return _user_page(username, e.problems, 400)
+    plaintext = _change(username, lambda db: issue_token(db, username, label, current_user.username))
+    uow = get_uow()
     token = tokens_of(uow.session, username)[0]
     _record("token.issued", {"username": username, "token_id": token.id, "label": label})
     uow.commit()
@@ -179,6 +181,4 @@ def revoke(username: str, token_id: int) -> Any:
                f"Unknown token {token_id}")
     revoke_token(uow.session, token_id, current_user.username)
     _record("token.revoked", {"username": username, "token_id": token_id})
-    uow.commit()
-    flash(both("令牌已撤销", "Token revoked"), "success")
-    return redirect(url_for("admin.user", username=username))
+    return _done(username, ("令牌已撤销", "Token revoked"))

@@ -239,7 +239,6 @@ def judging_version(session: Session, case_id: str) -> Optional[str]:
 
 def cases_of(session: Session, jurisdictions: Optional[list[str]] = None) -> list[CaseRecord]:
     """Every stored case (of the jurisdictions given), by id."""
-    query = select(CaseRecord).order_by(CaseRecord.id)
     if jurisdictions is not None:
-        query = query.where(CaseRecord.jurisdiction.in_(jurisdictions))
-    return list(session.scalars(query))
+        return cases_in(session, jurisdictions)
+    return list(session.scalars(select(CaseRecord).order_by(CaseRecord.id)))

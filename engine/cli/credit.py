@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from engine.core import clock
-from engine.cli.registers import (EXIT_ERROR, EXIT_FOUND, EXIT_OK, Register, add_import_options,
-                                  add_scan_options, run_export, run_import, run_scan)
+from engine.cli.registers import (EXIT_ERROR, EXIT_FOUND, EXIT_OK, Register, add_import_export, add_scan_options, run_scan)
 
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs more than it saves
 
@@ -30,13 +28,7 @@ def register(subparsers: Any) -> None:
     """Add `credit` and its actions to the `yifa` parser."""
     credit = subparsers.add_parser("credit", help="行政处罚登记表与信用修复 / the penalty register and credit repair")
     actions = credit.add_subparsers(metavar="ACTION")
-    imp = actions.add_parser("import", help="导入处罚登记表 CSV（有错误行则整体拒绝）/ import a register CSV, all or nothing")
-    add_import_options(imp)
-    imp.set_defaults(run=lambda args: run_import(_register(), args))
-    exp = actions.add_parser("export", help="导出处罚登记表 CSV（UTF-8 带 BOM）/ export the register (UTF-8 with BOM)")
-    exp.add_argument("-o", "--out", type=Path, default=None, metavar="FILE.csv",
-                     help="默认输出到标准输出（不带 BOM）/ default: stdout (without BOM)")
-    exp.set_defaults(run=lambda args: run_export(_register(), args))
+    add_import_export(actions, _register, "处罚登记表")
     scan = actions.add_parser("scan", help="按日期扫描处罚登记表，列出跟进事项 / scan the register as of a day")
     add_scan_options(scan)
     scan.add_argument("--authority", default=None, metavar="NAME", help="只看该处罚机关 / only this authority")

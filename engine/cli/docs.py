@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from engine.core import clock
-from engine.cli.registers import (EXIT_ERROR, EXIT_OK, Register, add_import_options, add_scan_options, iso_day,
-                                  run_export, run_import, run_scan, unit)
+from engine.cli.registers import (EXIT_ERROR, EXIT_OK, Register, add_import_export, add_scan_options, iso_day,
+                                  run_scan, unit)
 
 
 def _register() -> Register:
@@ -28,12 +27,7 @@ def register(subparsers: Any) -> None:
     """Add `docs` to the `yifa` parser."""
     docs = subparsers.add_parser("docs", help="规范性文件登记表 / the normative-document register")
     actions = docs.add_subparsers(metavar="ACTION")
-    imp = actions.add_parser("import", help="导入登记表 CSV（有错误行则整体拒绝）/ import a register CSV, all or nothing")
-    add_import_options(imp)
-    imp.set_defaults(run=lambda args: run_import(_register(), args))
-    exp = actions.add_parser("export", help="导出登记表 CSV（UTF-8 带 BOM）/ export the register (UTF-8 with BOM)")
-    exp.add_argument("--out", type=Path, default=None, metavar="FILE.csv", help="默认输出到标准输出 / default: stdout")
-    exp.set_defaults(run=lambda args: run_export(_register(), args))
+    add_import_export(actions, _register, "登记表")
     rev = actions.add_parser("review", help="记录清理评估结论 / record a clean-up review of a document")
     rev.add_argument("number", metavar="文号")
     rev.add_argument("outcome", choices=("kept", "amended", "repealed", "declared_invalid"))

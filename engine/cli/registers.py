@@ -48,6 +48,17 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作人用户名 / who does it")
 
 
+def add_import_export(actions: Any, register: Callable[[], Register], what_zh: str) -> None:
+    """The `import` and `export` actions every register has (all-or-nothing import; CSV export)."""
+    imp = actions.add_parser("import", help=f"导入{what_zh} CSV（有错误行则整体拒绝）/ import a register CSV, all or nothing")
+    add_import_options(imp)
+    imp.set_defaults(run=lambda args: run_import(register(), args))
+    exp = actions.add_parser("export", help=f"导出{what_zh} CSV（UTF-8 带 BOM）/ export the register (UTF-8 with BOM)")
+    exp.add_argument("-o", "--out", type=Path, default=None, metavar="FILE.csv",
+                     help="默认输出到标准输出（不带 BOM）/ default: stdout (without BOM)")
+    exp.set_defaults(run=lambda args: run_export(register(), args))
+
+
 def add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", type=iso_day, default=None, metavar="YYYY-MM-DD", help="扫描日（默认今天）/ default today")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")

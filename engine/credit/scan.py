@@ -82,9 +82,13 @@ class RecordScan:
         return self._findings
 
     def follow_ups(self) -> list[FollowUp]:
-        out = []
+        """One follow-up per action (the first rule, in rulebook order, that raises it): a record past
+        its maximum period and also repaired is to be taken down once, not twice."""
+        out: list[FollowUp] = []
         checker, facts = self.scanner.checker, self.facts
         for i, action in self.scanner.follow_up_rules:
+            if any(f.action == action for f in out):
+                continue
             branch = checker.compiled[i].branches[self.branches[i]]
             reminder = branch.reason == "discretionary"      # a 可以 option not yet taken (§6 notify_party)
             if not STILL_OPEN[action](facts) or (branch.verdict == "not_applicable" and not reminder):

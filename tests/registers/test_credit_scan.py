@@ -206,7 +206,8 @@ def test_a_granted_repair_still_shown_is_a_take_down_listed_until_withdrawn():
     [take_down] = [f for f in shown.follow_ups() if f.action == "take_down"]
     assert take_down.rule == "CRED-AUTH-06-527" and take_down.due_on == date(2022, 5, 10) and not take_down.overdue
     late = CreditScanner(date(2022, 5, 11)).scan_one(record(**granted))
-    assert all(f.overdue for f in late.follow_ups() if f.action == "take_down")
+    [late_take_down] = [f for f in late.follow_ups() if f.action == "take_down"]   # once, though two rules raise it
+    assert late_take_down.overdue
     gone = CreditScanner(date(2021, 9, 10)).scan_one(record(**granted, withdrawn_on=date(2021, 9, 6)))
     assert not [f for f in gone.follow_ups() if f.action == "take_down"]
     assert {f.rule: f.verdict for f in gone.findings}["CRED-AUTH-06-527"] == "satisfied"

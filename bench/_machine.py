@@ -8,7 +8,7 @@ def machine_line() -> str:
     cpu = platform.processor() or "?"
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), cpu)
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
     except OSError:
         pass
     return (f"machine: {cpu} · {os.cpu_count()} cores · {platform.system()} {platform.release()} · "

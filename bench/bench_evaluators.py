@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._machine import machine_line  # noqa: E402
-from engine.decisions.record import parse_case  # noqa: E402
 from engine.core.check import checker_for  # noqa: E402
 from engine.core.yamlio import LoadedYaml  # noqa: E402
+from engine.decisions.record import parse_case  # noqa: E402
 from tests.casegen import random_as_of, random_case_document  # noqa: E402
 
 

@@ -23,13 +23,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from bench._machine import machine_line, scratch_postgresql  # noqa: E402
-from engine.decisions.record import case_to_document, load_case, parse_case  # noqa: E402
+from engine.accounts.models import User, UserRole  # noqa: E402
 from engine.core.check import checker_for  # noqa: E402
+from engine.core.yamlio import LoadedYaml  # noqa: E402
+from engine.decisions.record import case_to_document, load_case, parse_case  # noqa: E402
 from engine.decisions.use_cases import advance_stage, create_case, record_evidence  # noqa: E402
 from engine.store.db import make_engine, upgrade  # noqa: E402
-from engine.accounts.models import User, UserRole  # noqa: E402
 from engine.store.uow import UnitOfWork  # noqa: E402
-from engine.core.yamlio import LoadedYaml  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "ninghe-county-road-2025.yaml"
 PEOPLE = {"zhang": "official", "wang": "secretary"}

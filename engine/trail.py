@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses for strings
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -77,7 +77,7 @@ def seal(case_id: str, seq: int, at: datetime, actor: str, action: str, payload:
 
 
 def append_event(session: Session, case_id: str, actor: str, action: str, payload: Any,
-                 at: Optional[datetime] = None) -> TrailEvent:
+                 at: datetime | None = None) -> TrailEvent:
     """Add an event at the head of a case's chain, in the caller's transaction (flushed, not committed).
 
     The chain's head row is locked first (SELECT … FOR UPDATE on PostgreSQL; the write lock of
@@ -119,14 +119,14 @@ class ChainStatus:
     case_id: str
     verified: int
     head: str
-    broken: Optional[Break] = None
+    broken: Break | None = None
 
     @property
     def ok(self) -> bool:
         return self.broken is None
 
 
-def _walk(rows: Iterable[EventRow], expected: int, last: str) -> tuple[int, str, Optional[EventRow]]:
+def _walk(rows: Iterable[EventRow], expected: int, last: str) -> tuple[int, str, EventRow | None]:
     """Check events in order until one is bad; give the next seq expected, the last good hash, the bad row.
 
     The hot loop of verification: plain tuples, hashlib, no objects built per event.
@@ -146,7 +146,7 @@ def _walk(rows: Iterable[EventRow], expected: int, last: str) -> tuple[int, str,
     return expected, last, None
 
 
-def _sealed_seq(row: EventRow, hint: Optional[int]) -> Optional[int]:
+def _sealed_seq(row: EventRow, hint: int | None) -> int | None:
     """The seq an event's hash was sealed with, if not its stored one (searched near it)."""
     case_id, seq, at, actor, action, _, digest, prev, hash_ = row
     near = (s for d in range(1, _SEALED_SEARCH) for s in (seq - d, seq + d) if s >= 1)
@@ -191,7 +191,7 @@ def _diagnose(row: EventRow, expected: int, last: str, chain: Sequence[EventRow]
 
 
 def _check_head(case_id: str, expected: int, last: str, head: tuple[int, str],
-                more: Callable[[int], list[EventRow]]) -> tuple[int, str, Optional[Break]]:
+                more: Callable[[int], list[EventRow]]) -> tuple[int, str, Break | None]:
     """Hold a verified chain against its recorded head: nothing cut off the end, nothing added."""
     head_seq, head_hash = head
     if head_seq >= expected:  # events appended while we read, or a cut-off tail
@@ -258,7 +258,7 @@ def _row_of(event: Any) -> EventRow:
 
 
 def verify_chain(events: Iterable[Any],
-                 heads: Optional[Mapping[str, tuple[int, str]]] = None) -> list[Break]:
+                 heads: Mapping[str, tuple[int, str]] | None = None) -> list[Break]:
     """Verify events already in hand (TrailEvent objects or rows); give the first break of each chain.
 
     Without `heads` a chain is only checked within itself: removing its newest events is then
@@ -276,7 +276,7 @@ def verify_chain(events: Iterable[Any],
     return [s.broken for s in statuses if s.broken is not None]
 
 
-def verify_all(session: Session, case_id: Optional[str] = None) -> list[ChainStatus]:
+def verify_all(session: Session, case_id: str | None = None) -> list[ChainStatus]:
     """Recompute every chain (or one) from the database; give each chain's status, in case order.
 
     Events are streamed (no ORM object per row); a chain is reread only when it is broken. The

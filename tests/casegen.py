@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any, Optional
+from typing import Any
 
 ANCHORS = [date(2019, 6, 20), date(2019, 8, 25), date(2020, 11, 20), date(2021, 4, 1), date(2024, 9, 20),
            date(2025, 1, 20), date(2026, 2, 10), date(2026, 9, 25), date(2026, 12, 10)]
@@ -38,7 +38,7 @@ class _Gen:
         self.day += timedelta(days=self.r.randint(lo, hi))
         return self.day.isoformat()
 
-    def tri(self) -> Optional[bool]:
+    def tri(self) -> bool | None:
         return self.r.choice([True, False, None])
 
     def subset(self, words: list[str]) -> list[str]:

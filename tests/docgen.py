@@ -12,7 +12,6 @@ import csv
 import io
 import random
 from datetime import date, timedelta
-from typing import Optional
 
 from engine.core.calendar import add_months
 
@@ -74,7 +73,7 @@ def _clean(r: random.Random, n: int, as_of: date) -> dict:
         issued = _day(r, add_months(as_of, -14), as_of - timedelta(days=60))
     effective = issued + timedelta(days=r.randint(0, 30))
     months = 24 if kind != "regular" else r.choice([48, 60])
-    expires: Optional[date] = add_months(effective, months) - timedelta(days=1)
+    expires: date | None = add_months(effective, months) - timedelta(days=1)
     if kind == "regular" and r.random() < 0.2:
         expires = None
     basis = [b for b in r.sample(CURRENT, r.randint(1, 2)) if b[1] <= issued]

@@ -18,8 +18,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application; `test_config` overrides the configuration in tests."""
     from flask import Flask
 
-    from web import (admin, api, audit, auth, cases, cli, credit, dashboard, db, documents, errors, home,
-                     i18n, rulebook, security)
+    from web import (
+        admin,
+        api,
+        audit,
+        auth,
+        cases,
+        cli,
+        credit,
+        dashboard,
+        db,
+        documents,
+        errors,
+        home,
+        i18n,
+        rulebook,
+        security,
+    )
     from web.checkpoints import init_app as init_checkpoints
     from web.config import settings
     from web.nav import nav_links

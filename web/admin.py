@@ -12,13 +12,19 @@ from typing import Any, Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from engine.core.errors import InputError
 from engine.accounts.models import ROLES, User
 from engine.accounts.queries import UserSummary, tokens_of, user_by_name, user_summaries
-from engine.trail import append_event
-from engine.accounts.use_cases import (USERS_CHAIN, create_user, issue_token, revoke_token, set_password,
-                                      set_roles)
+from engine.accounts.use_cases import (
+    USERS_CHAIN,
+    create_user,
+    issue_token,
+    revoke_token,
+    set_password,
+    set_roles,
+)
 from engine.accounts.use_cases import set_active as set_user_active
+from engine.core.errors import InputError
+from engine.trail import append_event
 from web.auth import current_user, role_required
 from web.db import get_uow
 from web.errors import refuse

@@ -16,19 +16,19 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
-from engine.core import clock
-from engine.decisions import use_cases as services
+
 from engine.accounts.access import RECORDERS
-from engine.decisions.record import parse_case
-from engine.core.errors import GateClosedError, InputError
-from engine.decisions.queries import case_summaries
 from engine.accounts.models import ApiToken
 from engine.accounts.queries import token_by_id
-from engine.decisions.queries import get_case, latest_finding, trail_events
+from engine.accounts.use_cases import issue_token, revoke_token, tokens_of
+from engine.core import clock
+from engine.core.errors import GateClosedError, InputError
+from engine.core.yamlio import LoadedYaml
+from engine.decisions import use_cases as services
+from engine.decisions.queries import case_summaries, get_case, latest_finding, trail_events
+from engine.decisions.record import parse_case
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
-from engine.accounts.use_cases import issue_token, revoke_token, tokens_of
-from engine.core.yamlio import LoadedYaml
 from web.auth import EVERYONE, current_user, role_required, safe_for_readers
 from web.db import get_engine, get_uow
 from web.errors import ErrorInfo, respond

@@ -27,6 +27,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 
 from engine.core import clock
+from engine.core.yamlio import dump_yaml
 from engine.decisions import use_cases as services
 from engine.decisions.audit_queries import (
     DIGEST_LABELS,
@@ -37,10 +38,9 @@ from engine.decisions.audit_queries import (
     timeline,
 )
 from engine.decisions.dossier import BEIJING, build_dossier, render_html
-from engine.store.models import RULEBOOK_CHAIN
 from engine.decisions.queries import find_case
+from engine.store.models import RULEBOOK_CHAIN
 from engine.trail import KIND_ZH, ChainStatus, verify_all
-from engine.core.yamlio import dump_yaml
 from web.auth import role_required, safe_for_readers
 from web.db import get_uow
 from web.errors import refuse

@@ -24,20 +24,17 @@ from flask import (
 )
 from flask_login import current_user
 
-from engine.core import clock
-from engine.decisions import forms
-
-from engine.decisions import use_cases as services
 from engine.accounts.access import recorder_roles
-from engine.decisions.attachments import attachments_of, stored_file, upload_attachment
-from engine.decisions.record import parse_case
-from engine.core.errors import InputError, Problem
-from engine.decisions.queries import case_summaries
-from engine.decisions.sections import SECTION_OF, get_section
-from engine.decisions.models import Attachment
-from engine.core.errors import ConflictError, GateClosedError, StageOrderError
-from engine.decisions.queries import find_attachment, get_case
+from engine.core import clock
+from engine.core.errors import ConflictError, GateClosedError, InputError, Problem, StageOrderError
 from engine.core.yamlio import LoadedYaml
+from engine.decisions import forms
+from engine.decisions import use_cases as services
+from engine.decisions.attachments import attachments_of, stored_file, upload_attachment
+from engine.decisions.models import Attachment
+from engine.decisions.queries import case_summaries, find_attachment, get_case
+from engine.decisions.record import parse_case
+from engine.decisions.sections import SECTION_OF, get_section
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
 from web.errors import refuse
@@ -171,8 +168,8 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
                order_error: str = "", status: int = 200) -> Any:
     from engine.core.check import checker_for
     from engine.decisions.facts import flatten
-    from engine.rulebook.stages import load_stages
     from engine.decisions.workflow import load_workflow
+    from engine.rulebook.stages import load_stages
     uow = get_uow()
     record = get_case(uow.session, case_id)
     case = parse_case(LoadedYaml(record.document), case_id)

@@ -67,9 +67,9 @@ def _read_password(from_stdin: bool) -> str:
 
 def cmd_passwd(args: argparse.Namespace) -> int:
     """Set a user's password (the first admin gets one this way: `yifa user add root --role admin`)."""
+    from engine.accounts.use_cases import set_password
     from engine.store.db import ready_engine
     from engine.store.uow import UnitOfWork
-    from engine.accounts.use_cases import set_password
     password = _read_password(args.stdin)
     engine = ready_engine()
     try:

@@ -43,7 +43,6 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from engine.core import clock
-from engine.credit.scan import ACTION_ZH, write_follow_ups_csv, write_json
 from engine.credit.models import CATEGORIES
 from engine.credit.queries import (
     DEFAULT_SORT,
@@ -54,6 +53,7 @@ from engine.credit.queries import (
     penalty_filters,
     penalty_page,
 )
+from engine.credit.scan import ACTION_ZH, write_follow_ups_csv, write_json
 from engine.credit.use_cases import (
     COLUMN_ZH,
     COLUMNS,
@@ -72,8 +72,17 @@ from web.db import get_uow
 from web.errors import refuse
 from web.i18n import current_lang, t
 from web.register_imports import RegisterImport
-from web.register_list import DEFAULT_PAGE_SIZE, PAGE_SIZES, TEXT_MAX, choice, named, paging
-from web.register_list import shown_args, sort_toggle, url_with
+from web.register_list import (
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZES,
+    TEXT_MAX,
+    choice,
+    named,
+    paging,
+    shown_args,
+    sort_toggle,
+    url_with,
+)
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 

@@ -27,15 +27,15 @@ import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Hashable, Iterable, Optional
+from typing import Hashable, Iterable
 
 from sqlalchemy.orm import Session
 
 from engine.core.check import checker_for
 from engine.core.domains import CREDIT
-from engine.credit.scan import CreditScanner, FollowUp
 from engine.credit.queries import penalties_by_number
 from engine.credit.queries import register_state as penalty_register_state
+from engine.credit.scan import CreditScanner, FollowUp
 from engine.credit.use_cases import from_record, iter_penalties
 from engine.credit.vocab import ACTIONS
 
@@ -51,7 +51,7 @@ class Item:
     """One follow-up, as the list sorts, counts and links it."""
     authority: str
     overdue: bool
-    due_on: Optional[date]
+    due_on: date | None
     case_number: str
     action: str
     rule: str
@@ -95,12 +95,12 @@ class FollowUpList:
         return [AuthorityCount(a, total[a], overdue[a]) for a in sorted(total)]
 
 
-def register_state(session: Session) -> tuple[int, Optional[int], Optional[datetime]]:
+def register_state(session: Session) -> tuple[int, int | None, datetime | None]:
     """(rows, newest id, newest change) of penalty_records: changes whenever the register does."""
     return penalty_register_state(session)
 
 
-def scanner_for(as_of: date, jurisdiction: str, authority: Optional[str] = None) -> CreditScanner:
+def scanner_for(as_of: date, jurisdiction: str, authority: str | None = None) -> CreditScanner:
     """The engine's scanner (its checker compiled once per rulebook version)."""
     return CreditScanner(as_of, jurisdiction, authority=authority, checker=checker_for(jurisdiction, domain=CREDIT))
 
@@ -134,7 +134,7 @@ def _scan(session: Session, scanner: CreditScanner, jurisdiction: str) -> Follow
                         dict(records), tuple(items), time.perf_counter() - started)
 
 
-def _get(key: Hashable) -> Optional[FollowUpList]:
+def _get(key: Hashable) -> FollowUpList | None:
     with _lock:
         found = _lists.get(key)
         if found is not None:
@@ -169,7 +169,7 @@ def clear() -> None:
 class Detail:
     """What a page shows of a follow-up besides the item: the party, and the rule's message."""
     party: str
-    follow_up: Optional[FollowUp]
+    follow_up: FollowUp | None
 
 
 def page_details(session: Session, scanner: CreditScanner, items: list[Item]) -> dict[tuple[str, str, str], Detail]:

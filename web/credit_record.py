@@ -9,15 +9,15 @@ Everything is read from the engine — `CreditScanner.scan_one` (facts, findings
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timezone, timedelta
-from typing import Any, Optional
+from datetime import date, timedelta, timezone
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.decisions.audit_queries import TimelineEvent, timeline
 from engine.credit.facts import TOPICS, governing_regime, regime_on, repair_day
 from engine.credit.scan import CreditScanner, FollowUp, RecordScan
 from engine.credit.use_cases import CHAIN_PREFIX, PenaltyRecord
+from engine.decisions.audit_queries import TimelineEvent, timeline
 
 BEIJING = timezone(timedelta(hours=8))
 SEVERITY_ORDER = ("blocker", "error", "warning", "info")
@@ -50,18 +50,18 @@ class Entry:
     overdue: bool = False           # a due date passed with the act still owed
     field: str = ""                 # the §4 column (record dates)
     note: tuple[str, str] = ("", "")
-    event: Optional[TimelineEvent] = None
+    event: TimelineEvent | None = None
 
 
 @dataclass(frozen=True)
 class RegimeInfo:
     id: str
     title: str
-    number: Optional[str]
+    number: str | None
     chosen_by: str                  # decided_on | repair_applied_on: the date that chose it
     chosen_on: date
     disputable: bool                # another regime governs repair (CASE_FORMAT §6 v2)
-    other: Optional[Any] = None     # that regime (in force on the application, else on as_of)
+    other: Any | None = None     # that regime (in force on the application, else on as_of)
 
 
 @dataclass
@@ -70,7 +70,7 @@ class RecordView:
     as_of: date
     scan: RecordScan
     summary: dict[str, Any]                 # the §6 record (regime, periods, eligible, missing, repairable)
-    regime: Optional[RegimeInfo]
+    regime: RegimeInfo | None
     decided_yet: bool                       # the decision exists on as_of
     follow_ups: list[FollowUp]
     groups: list[dict[str, Any]]            # findings by topic
@@ -89,7 +89,7 @@ def record_view(session: Session, scanner: CreditScanner, record: PenaltyRecord)
     return view
 
 
-def _regime(scanner: CreditScanner, record: PenaltyRecord, facts: dict) -> Optional[RegimeInfo]:
+def _regime(scanner: CreditScanner, record: PenaltyRecord, facts: dict) -> RegimeInfo | None:
     """The regime of the publication periods and, where another governs repair, that one (§6 v2)."""
     if "regime" not in facts:
         return None

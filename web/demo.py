@@ -20,20 +20,20 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from engine.accounts.queries import user_by_name
+from engine.accounts.use_cases import create_user
 from engine.core import clock
-from engine.decisions.record import Case, parse_case
 from engine.core.errors import GateClosedError
+from engine.core.yamlio import LoadedYaml
+from engine.decisions.queries import find_case
+from engine.decisions.record import Case, parse_case
 from engine.decisions.use_cases import (
     advance_stage,
     create_case,
     import_cases,
     record_evidence,
 )
-from engine.accounts.queries import user_by_name
-from engine.decisions.queries import find_case
 from engine.store.uow import UnitOfWork
-from engine.accounts.use_cases import create_user
-from engine.core.yamlio import LoadedYaml
 from web import demo_data as data
 
 WARNING = "仅供演示，切勿用于真实数据 / demo only — never use these accounts with real data"

@@ -28,7 +28,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, Optional, TextIO
+from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, TextIO
 
 from flask import Response
 from sqlalchemy.orm import Session
@@ -36,11 +36,11 @@ from sqlalchemy.orm import Session
 from engine.core import clock
 from engine.core.findings import Finding
 from engine.documents.facts import TOPICS
-from engine.documents.use_cases import CHAIN_PREFIX, from_record, iter_documents
 from engine.documents.models import NormativeDocumentRecord
 from engine.documents.queries import documents_by_number
 from engine.documents.queries import register_state as document_register_state
 from engine.documents.scan import DocumentScanner, Summary
+from engine.documents.use_cases import CHAIN_PREFIX, from_record, iter_documents
 from web.i18n import both
 
 DEFAULT_JURISDICTION = "CN"
@@ -114,7 +114,7 @@ def needs_action(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any
     return sorted(hits, key=lambda f: SEVERITIES.index(f["severity"]))
 
 
-def worst(findings: Iterable[Mapping[str, Any]]) -> Optional[str]:
+def worst(findings: Iterable[Mapping[str, Any]]) -> str | None:
     """The most severe severity among these findings (None for none)."""
     seen = {f["severity"] for f in findings}
     return next((s for s in SEVERITIES if s in seen), None)

@@ -45,18 +45,9 @@ from flask import (
 from flask_login import current_user
 
 from engine.core import clock
-from engine.decisions.audit_queries import timeline
 from engine.core.errors import InputError, UnknownDocumentError
-from engine.documents.use_cases import (
-    CHAIN_PREFIX,
-    COLUMN_ZH,
-    COLUMNS,
-    EDITOR_ROLES,
-    export_documents,
-    from_record,
-    import_documents,
-    iter_documents,
-)
+from engine.core.report import REASON_ZH, SEVERITY_ZH
+from engine.decisions.audit_queries import timeline
 from engine.documents.laws import default_laws
 from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
 from engine.documents.queries import (
@@ -76,7 +67,16 @@ from engine.documents.reviews import (
     mark_reviewed,
 )
 from engine.documents.scan import write_csv, write_json
-from engine.core.report import REASON_ZH, SEVERITY_ZH
+from engine.documents.use_cases import (
+    CHAIN_PREFIX,
+    COLUMN_ZH,
+    COLUMNS,
+    EDITOR_ROLES,
+    export_documents,
+    from_record,
+    import_documents,
+    iter_documents,
+)
 from engine.registers.listing import Page
 from engine.rulebook.loader import known_jurisdictions
 from web.auth import EVERYONE, role_required

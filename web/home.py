@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from engine.decisions.queries import CaseSummary, case_summaries
 from engine.accounts.models import ROLES
+from engine.decisions.queries import CaseSummary, case_summaries
 from web.auth import role_required
 from web.db import get_uow
 

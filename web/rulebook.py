@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from engine.rulebook import edits as rule_edits
 from engine.core.errors import EditConflictError, InputError
+from engine.rulebook import edits as rule_edits
 from web.auth import EVERYONE, current_user, role_required
 from web.db import get_uow
 from web.i18n import both

@@ -5,10 +5,9 @@ from typing import Iterable
 
 from sqlalchemy.orm import Session
 
+from engine.accounts.queries import role_names, user_by_name
 from engine.core.errors import PermissionDeniedError
 from engine.decisions.models import CaseRecord
-
-from engine.accounts.queries import role_names, user_by_name
 
 # the official of the sponsoring unit records the drafting stages and execution; the legality
 # reviewer (司法局/司法所) the legality review; the decision body's secretary the decision and after.

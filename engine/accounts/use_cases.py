@@ -17,9 +17,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
-from engine.core.errors import InputError, PermissionDeniedError
 from engine.accounts.models import ROLES, ApiToken, User, UserRole
-from engine.accounts.queries import role_names, role_rows, token_by_digest, token_by_id, tokens_of, user_by_name
+from engine.accounts.queries import (
+    role_names,
+    role_rows,
+    token_by_digest,
+    token_by_id,
+    tokens_of,
+    user_by_name,
+)
+from engine.core.errors import InputError, PermissionDeniedError
 from engine.store.models import utcnow
 from engine.trail import append_event
 

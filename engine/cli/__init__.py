@@ -7,14 +7,13 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 from engine.cli.errors import answer
 from engine.core import clock
 from engine.core.errors import EXIT_INPUT, InputError
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the command line; never let a traceback reach the user."""
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -92,8 +91,8 @@ def _iso_date(text: str) -> date:
 
 
 def cmd_check(args) -> int:
-    from engine.decisions.record import load_case
     from engine.core.report import exit_status, to_json, to_text
+    from engine.decisions.record import load_case
     engine = _engine_or_fallback(args.engine)
     worst = 0
     for path in args.cases:
@@ -179,11 +178,11 @@ def _case_for_graph(ref: str):
     from engine.decisions.record import load_case, parse_case
     if Path(ref).is_file():
         return load_case(Path(ref))
-    from engine.store.db import ready_engine
     from engine.core.errors import UnknownCaseError
-    from engine.decisions.queries import get_case
-    from engine.store.uow import UnitOfWork
     from engine.core.yamlio import LoadedYaml
+    from engine.decisions.queries import get_case
+    from engine.store.db import ready_engine
+    from engine.store.uow import UnitOfWork
     try:
         with UnitOfWork(ready_engine(), read_only=True) as uow:
             return parse_case(LoadedYaml(get_case(uow.session, ref).document), ref)

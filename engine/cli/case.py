@@ -126,8 +126,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_record(args) -> int:
-    from engine.decisions.use_cases import record_evidence
     from engine.core.yamlio import load_document
+    from engine.decisions.use_cases import record_evidence
     section = load_document(args.file).data
     outcome = _committed(lambda uow: record_evidence(uow, args.case_id, args.stage, section, args.actor,
                                                      args.expect_version, as_of=args.as_of, source=str(args.file)))

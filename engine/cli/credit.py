@@ -12,8 +12,16 @@ import argparse
 import sys
 from typing import Any
 
+from engine.cli.registers import (
+    EXIT_ERROR,
+    EXIT_FOUND,
+    EXIT_OK,
+    Register,
+    add_import_export,
+    add_scan_options,
+    run_scan,
+)
 from engine.core import clock
-from engine.cli.registers import (EXIT_ERROR, EXIT_FOUND, EXIT_OK, Register, add_import_export, add_scan_options, run_scan)
 
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs more than it saves
 

@@ -12,9 +12,17 @@ import argparse
 import sys
 from typing import Any
 
+from engine.cli.registers import (
+    EXIT_ERROR,
+    EXIT_OK,
+    Register,
+    add_import_export,
+    add_scan_options,
+    iso_day,
+    run_scan,
+    unit,
+)
 from engine.core import clock
-from engine.cli.registers import (EXIT_ERROR, EXIT_OK, Register, add_import_export, add_scan_options, iso_day,
-                                  run_scan, unit)
 
 
 def _register() -> Register:

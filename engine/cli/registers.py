@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -98,7 +98,7 @@ def run_import(register: Register, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_import(result: Any, rejected_file: Optional[Path]) -> None:
+def _print_import(result: Any, rejected_file: Path | None) -> None:
     for warning in result.warnings:
         print(f"警告 warning: {warning}", file=sys.stderr)
     print(f"新增 imported {len(result.imported)}，更新 updated {len(result.updated)}，"
@@ -141,7 +141,7 @@ def run_scan(register: Register, args: argparse.Namespace, scanner: Any,
         return EXIT_ERROR
 
 
-def records_in_file(register: Register, path: Path, encoding: Optional[str]) -> list:
+def records_in_file(register: Register, path: Path, encoding: str | None) -> list:
     """Every record of a register file, or InputError with every bad row (nothing is half-scanned)."""
     from engine.core.errors import InputError
     rows = register.read_file(path, encoding)

@@ -7,7 +7,6 @@ a year that neither knows raises CalendarUnknownError — never a weekends-only 
 """
 from __future__ import annotations
 
-
 import functools
 import re
 from bisect import bisect_left

@@ -8,17 +8,18 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from engine.core import clock
 from engine.core.calendar import WorkingCalendar, default_calendar, months_between
-from engine.core.errors import CalendarUnknownError, Problem, RulebookError
-from engine.core.domains import DECISION, domain as domain_named
+from engine.core.domains import DECISION
+from engine.core.domains import domain as domain_named
 from engine.core.due import add_due_dates
+from engine.core.errors import CalendarUnknownError, Problem, RulebookError
 from engine.core.findings import PLACEHOLDER, Finding, FindingPlan
-from engine.rulebook.conditions import facts_of
 from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.compile import CompiledRule, compile_rulebook
+from engine.rulebook.conditions import facts_of
 from engine.rulebook.loader import known_jurisdictions, read_rulebook, rulebook_digest, rules_dir
 from engine.rulebook.stages import current_stage
 
@@ -29,7 +30,7 @@ class CheckResult:
     as_of: date
     jurisdiction: str
     version: str
-    stage: Optional[str]
+    stage: str | None
     findings: list[Finding]
     notes: list[dict[str, str]] = field(default_factory=list)     # {"zh", "en"}: what the report must add
 
@@ -39,7 +40,7 @@ class Checker:
     created on first use."""
 
     def __init__(self, book: Rulebook, calendar: WorkingCalendar, domain: str = DECISION,
-                 root: Optional[Path] = None):
+                 root: Path | None = None):
         self.book = book
         self.calendar = calendar
         self.domain = domain_named(domain)
@@ -183,7 +184,7 @@ def _build_checker(jurisdiction: str, root: str, domain: str) -> Checker:
     return Checker(book, default_calendar(Path(root) / "calendars"), domain, Path(root))
 
 
-def checker_for(jurisdiction: str, root: Optional[Path] = None, domain: str = DECISION) -> Checker:
+def checker_for(jurisdiction: str, root: Path | None = None, domain: str = DECISION) -> Checker:
     """The compiled checker of one kind of record under a jurisdiction's current rulebook
     (cached by the rulebook's version)."""
     root = root or rules_dir()
@@ -192,8 +193,8 @@ def checker_for(jurisdiction: str, root: Optional[Path] = None, domain: str = DE
     return _checker(jurisdiction, str(root), rulebook_digest(jurisdiction, root), domain)
 
 
-def check_case(case, as_of: Optional[date] = None, jurisdiction: Optional[str] = None,
-               engine: str = "durable", root: Optional[Path] = None) -> CheckResult:
+def check_case(case, as_of: date | None = None, jurisdiction: str | None = None,
+               engine: str = "durable", root: Path | None = None) -> CheckResult:
     """Check one case as of a day (default today) under its jurisdiction's rulebook."""
     checker = checker_for(jurisdiction or case.jurisdiction, root)
     return checker.check(case, as_of or clock.today(), engine)

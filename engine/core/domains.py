@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from engine.decisions.facts import FactType
 
@@ -43,7 +43,7 @@ class Domain:
     record_id: Callable[[Any], str]
     # (rulebook, rules folder) → keyword arguments of `flatten` prepared once per checker
     # (the law register, the credit-repair regimes)
-    context: Callable[[Any, Optional[Path]], dict[str, Any]] = lambda book, root: {}
+    context: Callable[[Any, Path | None], dict[str, Any]] = lambda book, root: {}
     # Three-valued facts (CASE_FORMAT §2, v2): an absent fact is unknown, so a requirement that
     # depends on it is `missing`. A register's empty cell says "not done" (§§3–4): two-valued.
     three_valued: bool = False
@@ -51,7 +51,7 @@ class Domain:
     # a fact path → its label (zh, en), for the messages of `missing` findings
     label: Callable[[str], tuple[str, str]] = lambda path: (path, path)
 
-    def fact_type(self, path: Optional[str]) -> Optional[FactType]:
+    def fact_type(self, path: str | None) -> FactType | None:
         """The type of a fact path, None if this domain's rules may not use it."""
         return self.catalogue().get(path) if path else None
 
@@ -99,8 +99,8 @@ def _decision_stages() -> tuple[Topic, ...]:
 
 
 def _parse_decision(document: dict, label: str) -> Any:
-    from engine.decisions.record import parse_case
     from engine.core.yamlio import LoadedYaml
+    from engine.decisions.record import parse_case
     return parse_case(LoadedYaml(document), label)
 
 

@@ -8,14 +8,13 @@ counts working days up to `as_of` (which never let a deadline expire on a weeken
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Optional
 
 from engine.core.calendar import CalendarUnknownError, WorkingCalendar, add_months
-from engine.rulebook.book import RuleDef, Rulebook
+from engine.rulebook.book import Rulebook, RuleDef
 from engine.rulebook.compile import due_fact
 
 
-def due_date(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar) -> Optional[date]:
+def due_date(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar) -> date | None:
     """The last day allowed for a deadline rule's act, None before its period starts.
 
     Raises CalendarUnknownError when a working-day count reaches a year with no known arrangement."""
@@ -34,7 +33,7 @@ def due_date(rd: RuleDef, facts: dict, book: Rulebook, calendar: WorkingCalendar
     return calendar.add_working_days(begin, within)
 
 
-def _limit(rd: RuleDef, facts: dict, book: Rulebook, start: Optional[int]) -> Optional[int]:
+def _limit(rd: RuleDef, facts: dict, book: Rulebook, start: int | None) -> int | None:
     within = rd.deadline_within
     if isinstance(within, str) and within.startswith("param:"):
         day = date.fromordinal(facts.get(rd.rule.judged_on, start if start is not None else facts["as_of"]))

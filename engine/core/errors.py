@@ -8,8 +8,14 @@ from pathlib import Path
 from typing import ClassVar
 
 # the input problems live beside; importable from here as before
-from engine.core.problems import (ROOT, Problem, describe, format_path,  # noqa: F401
-                                  problems_from_errors, translate)
+from engine.core.problems import (  # noqa: F401
+    ROOT,
+    Problem,
+    describe,
+    format_path,
+    problems_from_errors,
+    translate,
+)
 
 EXIT_REFUSED, EXIT_INPUT = 1, 2   # the command line's exit statuses: refused by the procedure, bad input
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from datetime import date
 from collections.abc import Mapping
-from typing import Any, Optional
+from datetime import date
+from functools import lru_cache
+from typing import Any
 
 from engine.core.calendar import WorkingCalendar
-from engine.rulebook.book import RuleDef, Rulebook
+from engine.rulebook.book import Rulebook, RuleDef
 from engine.rulebook.compile import CompiledRule, due_fact
 
 HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law"}
@@ -23,7 +23,7 @@ class Finding:
     def __init__(self, plan: "FindingPlan", branch_index: int, case_facts: dict, calendar: WorkingCalendar):
         self.plan, self.branch = plan, plan.cr.branches[branch_index]
         self.case_facts, self.calendar = case_facts, calendar
-        self._facts: Optional[dict] = None
+        self._facts: dict | None = None
         self._message: Any = False
 
     rule = property(lambda self: self.plan.rd.id)
@@ -37,7 +37,7 @@ class Finding:
     verified = property(lambda self: self.plan.verified(self.case_facts))
 
     @property
-    def due_on(self) -> Optional[str]:
+    def due_on(self) -> str | None:
         """The last day allowed (ISO), for a deadline rule whose period has started."""
         return self.plan.due_on(self.case_facts)
 
@@ -49,7 +49,7 @@ class Finding:
         return self._facts
 
     @property
-    def message(self) -> Optional[dict]:
+    def message(self) -> dict | None:
         """{"zh": …, "en": …} for a violated or missing rule (or an unknown calendar), else None."""
         if self._message is False:
             self._message = self.plan.message(self.branch, self.case_facts, self.calendar)
@@ -103,14 +103,14 @@ class FindingPlan:
             shown["due_on"] = due
         return shown
 
-    def due_on(self, facts: dict) -> Optional[str]:
+    def due_on(self, facts: dict) -> str | None:
         """The deadline's last allowed day (ISO), computed before evaluation (engine/core/due.py)."""
         if self.rd.rule.deadline is None:
             return None
         due = facts.get(due_fact(self.rd.id))
         return date.fromordinal(due).isoformat() if due is not None else None
 
-    def message(self, branch, facts: dict, calendar: WorkingCalendar) -> Optional[Mapping[str, str]]:
+    def message(self, branch, facts: dict, calendar: WorkingCalendar) -> Mapping[str, str] | None:
         rule = self.rd.rule
         if branch.verdict == "violated":
             template = rule.overdue_message if branch.overdue and rule.overdue_message else rule.message
@@ -257,7 +257,7 @@ def _param_text(value: Any) -> str:
     return "、".join(value) if isinstance(value, list) else str(value)
 
 
-def render(template: str, values, missing: Optional[str] = None) -> str:
+def render(template: str, values, missing: str | None = None) -> str:
     """Fill `{name}` placeholders with values; one with no value reads `missing` (lint has checked
     the names), or is left visible as written when `missing` is None."""
     out = []
@@ -270,7 +270,7 @@ def render(template: str, values, missing: Optional[str] = None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _pieces(template: str) -> tuple[tuple[str, Optional[str]], ...]:
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
     """A template cut once into (literal text, placeholder name or None) pieces."""
     pieces, at = [], 0
     for m in PLACEHOLDER.finditer(template):

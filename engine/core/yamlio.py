@@ -141,7 +141,7 @@ class _Loader(Reader, Scanner, Parser, Composer, BaseResolver):
 
 
 try:
-    from yaml.cyaml import CParser as _CParser      # libyaml's scanner and parser, when built
+    from yaml.cyaml import CParser as _CParser  # libyaml's scanner and parser, when built
 except ImportError:                                  # pragma: no cover - pure-Python PyYAML
     _CParser = None
 

@@ -33,12 +33,12 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from engine.core.calendar import add_months
 from engine.core.domains import CREDIT, Domain, Topic
-from engine.decisions.facts import FactType
 from engine.credit.vocab import CATEGORIES, MISSING, REGIME_DATES, REPAIR_RESULTS
+from engine.decisions.facts import FactType
 
 REGIMES = ("1171-2017", "527-2019", "order58-2023", "order36-2025")   # CASE_FORMAT §6
 DATES = ("decided_on", "published_on", "fulfilled_on", "commitment_on", "training_on", "credit_report_on",
@@ -221,7 +221,7 @@ def _repair_facts(regime: Any, category: str) -> tuple[dict, tuple[str, ...], bo
     return facts, ordered, table.verified is False
 
 
-def regime_context(book: Any, root: Optional[Path]) -> dict[str, Any]:
+def regime_context(book: Any, root: Path | None) -> dict[str, Any]:
     """The regimes of the rulebook and the transitional rule's choice (parameter `credit_regime_date`)."""
     def choice(name: str, default: str) -> str:
         param = book.params.get(name)
@@ -237,8 +237,8 @@ def topics() -> tuple[Topic, ...]:
 
 def parse_test_record(case: dict, label: str) -> Any:
     """A rule file's test case (§4 columns) as a register row."""
-    from engine.registers.csvio import record_from_mapping
     from engine.credit.use_cases import COLUMNS, validate_row
+    from engine.registers.csvio import record_from_mapping
     return record_from_mapping(case, label, COLUMNS, validate_row)
 
 

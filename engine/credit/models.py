@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,16 +37,16 @@ class PenaltyRecordRow(Base):
     authority: Mapped[str] = mapped_column(String(NAME_MAX))
     decided_on: Mapped[date]
     category: Mapped[str] = mapped_column(String(24))
-    published_on: Mapped[Optional[date]]
-    fulfilled_on: Mapped[Optional[date]]
-    commitment_on: Mapped[Optional[date]]
-    training_on: Mapped[Optional[date]]
-    credit_report_on: Mapped[Optional[date]]
-    repair_applied_on: Mapped[Optional[date]]
-    repair_decided_on: Mapped[Optional[date]]
-    repair_result: Mapped[Optional[str]] = mapped_column(String(16))
-    revoked_on: Mapped[Optional[date]]
-    withdrawn_on: Mapped[Optional[date]]
+    published_on: Mapped[date | None]
+    fulfilled_on: Mapped[date | None]
+    commitment_on: Mapped[date | None]
+    training_on: Mapped[date | None]
+    credit_report_on: Mapped[date | None]
+    repair_applied_on: Mapped[date | None]
+    repair_decided_on: Mapped[date | None]
+    repair_result: Mapped[str | None] = mapped_column(String(16))
+    revoked_on: Mapped[date | None]
+    withdrawn_on: Mapped[date | None]
     row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §4 row
     updated_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

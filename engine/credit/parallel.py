@@ -20,7 +20,7 @@ import multiprocessing
 import os
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 from engine.core.errors import InputError, Problem
 from engine.registers.csvio import _read_bytes, _records, _validated, check_header, decode, where
@@ -56,7 +56,7 @@ def split_points(text: str, parts: int) -> list[tuple[int, int]]:
     return [b for b in bounds if b[0] < b[1]]
 
 
-def scan_file(path: str, encoding: Optional[str], options: dict[str, Any], fmt: str, jobs: int) -> tuple[str, Any]:
+def scan_file(path: str, encoding: str | None, options: dict[str, Any], fmt: str, jobs: int) -> tuple[str, Any]:
     """Scan a register file on `jobs` processes; gives (the report text, the summary) or raises
     InputError with every bad row (numbered as a spreadsheet numbers them)."""
     global _TEXT, _PARTS
@@ -97,6 +97,7 @@ def _scan_part(index: int, header: list[str], path: str, options: dict[str, Any]
     written at once; after the first bad row the rest are only validated (every problem is
     reported, and the report is not written)."""
     import gc
+
     from engine.credit.scan import CreditScanner
     from engine.credit.use_cases import validate_row
     gc.disable()               # a short-lived worker of acyclic records: the cyclic collector only costs

@@ -18,11 +18,11 @@ import csv
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, TextIO
+from typing import Any, Callable, Iterable, Iterator, Mapping, TextIO
 
-from engine.core.errors import CalendarUnknownError
 from engine.core.check import Checker, checker_for
 from engine.core.domains import CREDIT
+from engine.core.errors import CalendarUnknownError
 from engine.core.findings import Finding, judged_date
 from engine.credit.vocab import MISSING
 
@@ -54,7 +54,7 @@ class FollowUp:
     authority: str
     action: str
     rule: str
-    due_on: Optional[date]
+    due_on: date | None
     message: Mapping[str, str]         # {"zh", "en"}, each rendered when first read
     as_of: date
 
@@ -73,7 +73,7 @@ class RecordScan:
 
     def __init__(self, record: Any, scanner: "CreditScanner", facts: dict, branches: list[int]):
         self.record, self.scanner, self.facts, self.branches = record, scanner, facts, branches
-        self._findings: Optional[list[Finding]] = None
+        self._findings: list[Finding] | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -120,7 +120,7 @@ class RecordScan:
                 "findings": [x.to_json(lang) for x in self.findings]}
 
 
-def _iso(ordinal: Optional[int]) -> Optional[str]:
+def _iso(ordinal: int | None) -> str | None:
     return date.fromordinal(ordinal).isoformat() if ordinal is not None else None
 
 
@@ -128,7 +128,7 @@ class CreditScanner:
     """The credit-repair rules of one jurisdiction's rulebook, applied as of one day."""
 
     def __init__(self, as_of: date, jurisdiction: str = "CN", engine: str = "native",
-                 authority: Optional[str] = None, checker: Optional[Checker] = None):
+                 authority: str | None = None, checker: Checker | None = None):
         self.as_of, self.engine, self.authority = as_of, engine, authority
         self.checker = checker or checker_for(jurisdiction, domain=CREDIT)
         self.follow_up_rules = [(i, cr.rule.rule.follow_up) for i, cr in enumerate(self.checker.compiled)
@@ -138,7 +138,7 @@ class CreditScanner:
         facts, branches = self.checker.verdicts(record, self.as_of, self.engine)
         return RecordScan(record, self, facts, branches)
 
-    def scan(self, records: Iterable[Any], progress: Optional[Callable[[int], None]] = None) -> Iterator[RecordScan]:
+    def scan(self, records: Iterable[Any], progress: Callable[[int], None] | None = None) -> Iterator[RecordScan]:
         """Judge each record (of the chosen authority) in turn; `progress(n)` after each record read."""
         for n, record in enumerate(records, 1):
             if self.authority is None or record.authority == self.authority:
@@ -155,7 +155,7 @@ class CreditScanner:
                 "on the application date (before one: the scan date); both choices unverified, SPEC §C.7, and the "
                 "findings that depend on them are marked so")
 
-    def due_on(self, action: str, finding: Finding, facts: dict) -> Optional[date]:
+    def due_on(self, action: str, finding: Finding, facts: dict) -> date | None:
         """The follow-up's due date as CASE_FORMAT §6 defines it."""
         if action == "take_down":
             return date.fromordinal(facts["max_period_ends_on"]) if "max_period_ends_on" in facts else None

@@ -58,17 +58,26 @@ import sys
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator, Optional, TextIO
+from typing import Any, Iterator, TextIO
 
 from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
 from engine.credit.credit_code import credit_code_problems
-from engine.registers.csvio import (ImportResult, Row, formula_problem, mark_duplicates, parse_date,
-                                    read_rows, where, write_register, write_rejected)
 from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, PenaltyRecordRow
 from engine.credit.queries import penalties_by_number
+from engine.registers.csvio import (
+    ImportResult,
+    Row,
+    formula_problem,
+    mark_duplicates,
+    parse_date,
+    read_rows,
+    where,
+    write_register,
+    write_rejected,
+)
 from engine.registers.listing import NUMBER_MAX, stored_count, stored_in_order
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
@@ -105,16 +114,16 @@ class PenaltyRecord:
     authority: str
     decided_on: date
     category: str
-    published_on: Optional[date]
-    fulfilled_on: Optional[date]
-    commitment_on: Optional[date]
-    training_on: Optional[date]
-    credit_report_on: Optional[date]
-    repair_applied_on: Optional[date]
-    repair_decided_on: Optional[date]
-    repair_result: Optional[str]
-    revoked_on: Optional[date]
-    withdrawn_on: Optional[date]
+    published_on: date | None
+    fulfilled_on: date | None
+    commitment_on: date | None
+    training_on: date | None
+    credit_report_on: date | None
+    repair_applied_on: date | None
+    repair_decided_on: date | None
+    repair_result: str | None
+    revoked_on: date | None
+    withdrawn_on: date | None
 
     def to_row(self) -> dict[str, str]:
         """The CSV cells of this penalty, canonical (ISO dates, empty for none)."""
@@ -182,8 +191,8 @@ def _check_texts(v: dict[str, str], check: _RowCheck) -> None:
             check.bad(column, *formula)
 
 
-def _parse_dates(v: dict[str, str], check: _RowCheck) -> dict[str, Optional[date]]:
-    dates: dict[str, Optional[date]] = {}
+def _parse_dates(v: dict[str, str], check: _RowCheck) -> dict[str, date | None]:
+    dates: dict[str, date | None] = {}
     for column in DATE_COLUMNS:
         dates[column] = parse_date(v[column]) if v[column] else None
         if v[column] and dates[column] is None:
@@ -200,7 +209,7 @@ def _check_enums(v: dict[str, str], check: _RowCheck) -> None:
                       f"invalid value {v[column]!r}, expected one of {words}")
 
 
-def _check_order(dates: dict[str, Optional[date]], check: _RowCheck) -> None:
+def _check_order(dates: dict[str, date | None], check: _RowCheck) -> None:
     """Dates of the penalty's life cannot precede the decision; repair materials may (warning)."""
     decided = dates["decided_on"]
     if decided is None:
@@ -216,7 +225,7 @@ def _check_order(dates: dict[str, Optional[date]], check: _RowCheck) -> None:
                        f"{when} is before the decision ({decided}); the material may belong to another repair")
 
 
-def _check_repair(v: dict[str, str], dates: dict[str, Optional[date]], check: _RowCheck) -> None:
+def _check_repair(v: dict[str, str], dates: dict[str, date | None], check: _RowCheck) -> None:
     """A repair decision has a date and an outcome, after its application; a withdrawal follows a publication."""
     applied, decided = dates["repair_applied_on"], dates["repair_decided_on"]
     if v["repair_result"] and not v["repair_decided_on"]:
@@ -240,7 +249,7 @@ def _check_repair(v: dict[str, str], dates: dict[str, Optional[date]], check: _R
                   f"{withdrawn} is before the publication ({published})")
 
 
-def read_penalties(path: Path | str, encoding: Optional[str] = None) -> list[Row[PenaltyRecord]]:
+def read_penalties(path: Path | str, encoding: str | None = None) -> list[Row[PenaltyRecord]]:
     """Read and validate a register file, duplicate case numbers within it included."""
     rows = read_rows(path, COLUMNS, validate_row, encoding)
     mark_duplicates(rows, "case_number", (COLUMN_ZH["case_number"], "case number"), str(path))
@@ -260,8 +269,8 @@ def from_record(record: PenaltyRecordRow) -> PenaltyRecord:
 
 
 def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
-                     rejected_out: Optional[Path | str | TextIO] = None,
-                     encoding: Optional[str] = None) -> ImportResult:
+                     rejected_out: Path | str | TextIO | None = None,
+                     encoding: str | None = None) -> ImportResult:
     """Import a §4 register file in the caller's unit of work (the caller commits).
 
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
@@ -284,7 +293,7 @@ def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     return result
 
 
-def _store_row(session: Session, row: Row[PenaltyRecord], record: Optional[PenaltyRecordRow], actor: str,
+def _store_row(session: Session, row: Row[PenaltyRecord], record: PenaltyRecordRow | None, actor: str,
                result: ImportResult) -> None:
     """Insert, update or leave one penalty, with its trail event."""
     penalty = row.record
@@ -315,7 +324,7 @@ def all_penalties(session: Session) -> list[PenaltyRecord]:
     return list(iter_penalties(session))
 
 
-def iter_penalties(session: Session, batch: int = 2000, authority: Optional[str] = None) -> Iterator[PenaltyRecord]:
+def iter_penalties(session: Session, batch: int = 2000, authority: str | None = None) -> Iterator[PenaltyRecord]:
     """Every stored row (of one authority) in register order, read in batches (a register of any size)."""
     where = [PenaltyRecordRow.authority == authority] if authority is not None else []
     return (from_record(r) for r in stored_in_order(session, PenaltyRecordRow, batch, *where))

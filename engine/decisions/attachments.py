@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 
 from engine.accounts.access import require_recorder
 from engine.core.errors import InputError
-from engine.store.db import instance_dir
 from engine.decisions.models import Attachment
 from engine.decisions.queries import get_case
+from engine.store.db import instance_dir
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event
 

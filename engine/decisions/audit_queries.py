@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.decisions.queries import CaseSummary, Overdue, case_summaries
 from engine.decisions.dossier import ACTION_ZH, digests, rulebook_of, verdicts_of
 from engine.decisions.models import CaseRecord
+from engine.decisions.queries import CaseSummary, Overdue, case_summaries
 from engine.store.models import TrailEvent
 from engine.trail import ChainStatus
 

@@ -11,15 +11,20 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.decisions.models import Attachment, CaseRecord, FindingRecord, StageEvidence
-
-from engine.decisions.queries import case_attachments, case_findings, find_case, stage_evidence_of, trail_events
-from engine.store.models import TrailEvent, iso_utc, utcnow
 from engine.core.errors import UnknownCaseError
+from engine.decisions.models import Attachment, CaseRecord, FindingRecord, StageEvidence
+from engine.decisions.queries import (
+    case_attachments,
+    case_findings,
+    find_case,
+    stage_evidence_of,
+    trail_events,
+)
+from engine.store.models import TrailEvent, iso_utc, utcnow
 from engine.trail import KIND_ZH, ChainStatus, verify_all
 
 FORMAT = "yifa-dossier/1"
@@ -118,7 +123,7 @@ def digests(payload: Any) -> list[tuple[str, str]]:
     return found
 
 
-def rulebook_of(payload: Any) -> Optional[str]:
+def rulebook_of(payload: Any) -> str | None:
     """The rulebook version an event names, if any."""
     if not isinstance(payload, dict):
         return None
@@ -129,7 +134,7 @@ def rulebook_of(payload: Any) -> Optional[str]:
     return version if isinstance(version, str) else None
 
 
-def verdicts_of(payload: Any) -> Optional[dict[str, Any]]:
+def verdicts_of(payload: Any) -> dict[str, Any] | None:
     """The verdict counts an event carries (CASE_FORMAT §2 summary), if any."""
     if not isinstance(payload, dict):
         return None

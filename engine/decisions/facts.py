@@ -13,12 +13,14 @@ import typing
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 from pydantic import BaseModel
 
 from engine.decisions import record as case_model
 from engine.decisions.enums import Stage
+
+
 @dataclass(frozen=True)
 class FactType:
     kind: str                        # date | bool | int | enum | text | list (present = non-empty)
@@ -83,13 +85,13 @@ NONE_WHEN_ABSENT = frozenset({
     "risk_assessment.reassessed_on"})
 
 
-def _any3(values) -> Optional[bool]:
+def _any3(values) -> bool | None:
     """Kleene "some": true if one is true, false if all are false, else unknown (None)."""
     values = list(values)
     return True if True in values else None if None in values else False
 
 
-def _all3(values) -> Optional[bool]:
+def _all3(values) -> bool | None:
     """Kleene "every": false if one is false, true if all are true, else unknown (None)."""
     values = list(values)
     return False if False in values else None if None in values else True
@@ -99,7 +101,7 @@ ITEM_DATE = {"execution.reports": "reported_on", "adjustments": "decided_on"}
 DISPLACING_LEVELS = ("law", "administrative_regulation")      # Art. 3(2): nothing below may
 
 
-def displacing_law(entries: Any, stage: str) -> Optional[str]:
+def displacing_law(entries: Any, stage: str) -> str | None:
     """The laws (with article) that set the procedure of `stage` and may displace the Decree, or None."""
     laws = [f"{e.law}第{e.article}条" if e.article else e.law for e in entries
             if e.level in DISPLACING_LEVELS and stage in e.governs]
@@ -136,7 +138,7 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def _enum_words(tp: Any) -> Optional[tuple[str, ...]]:
+def _enum_words(tp: Any) -> tuple[str, ...] | None:
     if typing.get_origin(tp) is typing.Literal:
         return tuple(typing.get_args(tp))
     if isinstance(tp, type) and issubclass(tp, str) and hasattr(tp, "__members__"):
@@ -190,7 +192,7 @@ def catalogue() -> dict[str, FactType]:
     return out
 
 
-def fact_type(path: str) -> Optional[FactType]:
+def fact_type(path: str) -> FactType | None:
     """Return the type of a fact path, None if rules may not use it."""
     return catalogue().get(path)
 

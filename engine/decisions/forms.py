@@ -14,7 +14,6 @@ No Flask here: `parse_fields` takes any `getlist(name) -> list[str]`.
 from __future__ import annotations
 
 import re
-
 import types
 from collections.abc import Callable
 from dataclasses import dataclass

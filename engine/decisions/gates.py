@@ -14,7 +14,7 @@ error, and while a `blocker` finding ("the procedure may not go on") of a stage 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable
 
 import networkx as nx
 
@@ -47,7 +47,7 @@ def gate_blockers(workflow: Any, stage: str, findings: Iterable[Any]) -> list[An
     return out
 
 
-def entered_stages(workflow: Any, before: dict, after: dict) -> list[tuple[str, Optional[date]]]:
+def entered_stages(workflow: Any, before: dict, after: dict) -> list[tuple[str, date | None]]:
     """The stages whose act `after` dates and `before` does not, with the earliest such day (None: undated)."""
     out = []
     for stage, spec in workflow.stages.items():

@@ -3,7 +3,7 @@ documents, and every check's report with the rulebook version that produced it."
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,15 +25,15 @@ class CaseRecord(Base):
     id: Mapped[str] = mapped_column(String(CASE_ID_MAX), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     jurisdiction: Mapped[str] = mapped_column(String(200))
-    stage: Mapped[Optional[str]] = mapped_column(String(64))
+    stage: Mapped[str | None] = mapped_column(String(64))
     document: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # revision 0002: who created the case (nobody reviews their own proposal), and the workflow
     # state (stages re-opened by an Art. 37 adjustment, suspended or stopped)
-    created_by: Mapped[Optional[str]] = mapped_column(String(64))
-    workflow: Mapped[Optional[dict[str, Any]]]
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    workflow: Mapped[dict[str, Any] | None]
 
     # SQLAlchemy adds `AND version = :old` to every UPDATE and raises StaleDataError when a
     # concurrent writer got there first: the second editor is told, nothing is overwritten.

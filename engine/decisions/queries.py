@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -96,11 +96,11 @@ def case_status(session: Session, record: CaseRecord, as_of: date) -> CaseStatus
     return CaseStatus(result.stage, blocked_at, rules, overdue, min(upcoming, default=None))
 
 
-def _due_on(finding: Any) -> Optional[date]:
+def _due_on(finding: Any) -> date | None:
     return as_date(getattr(finding, "due_on", None) or finding.facts.get("due_on"))
 
 
-def _blocked(document: dict, case: Any, findings: list, as_of: date) -> tuple[Optional[str], tuple[str, ...]]:
+def _blocked(document: dict, case: Any, findings: list, as_of: date) -> tuple[str | None, tuple[str, ...]]:
     """The stage whose way in is closed and the rules closing it, or (None, ())."""
     from engine.decisions import gates
     from engine.decisions.facts import flatten
@@ -147,7 +147,7 @@ def _summary(row, status: CaseStatus) -> CaseSummary:
                        bool(row.blocking), status.overdue, status.next_due)
 
 
-def get_case(session: Session, case_id: str, expected_version: Optional[int] = None) -> CaseRecord:
+def get_case(session: Session, case_id: str, expected_version: int | None = None) -> CaseRecord:
     """Load a case; refuse when it is unknown, or no longer at the version the editor read."""
     case = session.get(CaseRecord, case_id)
     if case is None:
@@ -220,7 +220,7 @@ def cases_in(session: Session, jurisdictions: list[str]) -> list[CaseRecord]:
                                 .order_by(CaseRecord.id)))
 
 
-def judging_version(session: Session, case_id: str) -> Optional[str]:
+def judging_version(session: Session, case_id: str) -> str | None:
     """The rulebook version that judged the case's latest act (its trail), else its latest stored check.
 
     A rule edit re-checks the stored findings under the new rules, but the act was judged by the old."""
@@ -237,7 +237,7 @@ def judging_version(session: Session, case_id: str) -> Optional[str]:
                            .order_by(FindingRecord.id.desc()).limit(1)).first()
 
 
-def cases_of(session: Session, jurisdictions: Optional[list[str]] = None) -> list[CaseRecord]:
+def cases_of(session: Session, jurisdictions: list[str] | None = None) -> list[CaseRecord]:
     """Every stored case (of the jurisdictions given), by id."""
     if jurisdictions is not None:
         return cases_in(session, jurisdictions)

@@ -15,6 +15,9 @@ from typing import Annotated, Any, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
+from engine.core.errors import InputError, problems_from_errors
+from engine.core.yamlio import LoadedYaml, load_document
+from engine.decisions.date_order import impossible_orders
 from engine.decisions.enums import (
     AdjustmentKind,
     ArticleNo,
@@ -47,9 +50,6 @@ from engine.decisions.enums import (
     Title,
     not_before,
 )
-from engine.core.errors import InputError, problems_from_errors
-from engine.decisions.date_order import impossible_orders
-from engine.core.yamlio import LoadedYaml, load_document
 
 
 class _Record(BaseModel):

@@ -12,28 +12,34 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.core import clock
 from engine.accounts.access import require_recorder, require_role
-from engine.decisions import gates
-from engine.decisions.record import Case, case_to_document, load_case, parse_case
+from engine.core import clock
 from engine.core.check import CheckResult, checker_for
-from engine.core.errors import GateClosedError, InputError, StageOrderError
+from engine.core.errors import ConflictError, GateClosedError, InputError, StageOrderError
 from engine.core.report import to_json
-from engine.decisions.sections import get_path, get_section, with_date, with_section
-from engine.store.models import RULEBOOK_CHAIN
+from engine.core.yamlio import LoadedYaml
+from engine.decisions import gates
 from engine.decisions.models import CaseRecord, FindingRecord, StageEvidence
-from engine.core.errors import ConflictError
-from engine.decisions.queries import (cases_of, find_case, get_case, judging_version, latest_check_days,
-                                      latest_evidence_version, trail_events)
+from engine.decisions.queries import (
+    cases_of,
+    find_case,
+    get_case,
+    judging_version,
+    latest_check_days,
+    latest_evidence_version,
+    trail_events,
+)
+from engine.decisions.record import Case, case_to_document, load_case, parse_case
+from engine.decisions.sections import get_path, get_section, with_date, with_section
 from engine.rulebook.versions import store_rulebook_version
+from engine.store.models import RULEBOOK_CHAIN
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
-from engine.core.yamlio import LoadedYaml
 
 GATE_SEVERITIES = gates.GATE_SEVERITIES
 
@@ -55,7 +61,7 @@ def _stage_names(stage: str) -> tuple[str, str]:
 class Outcome:
     case_id: str
     version: int
-    stage: Optional[str]
+    stage: str | None
     report: dict
     event_seq: int
     extra: dict = field(default_factory=dict)
@@ -91,11 +97,11 @@ def _event_payload(what: dict, document: dict, report: dict, version: int) -> di
                          | ({"reason": f["reason"]} if "reason" in f else {}) for f in report["findings"]]}
 
 
-def _parse(document: dict, source: str, as_of: Optional[date] = None) -> Case:
+def _parse(document: dict, source: str, as_of: date | None = None) -> Case:
     return parse_case(LoadedYaml(document), source, as_of)
 
 
-def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: Optional[date] = None,
+def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: date | None = None,
                 action: str = "case.created") -> Outcome:
     """Store a new case with its evidence, check it, and open its trail."""
     require_role(uow.session, actor, ("official", "admin"))
@@ -132,7 +138,7 @@ def _add_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor
 
 
 def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor: str,
-                    expected_version: Optional[int] = None, as_of: Optional[date] = None,
+                    expected_version: int | None = None, as_of: date | None = None,
                     source: str = "<evidence>") -> Outcome:
     """Record or amend one stage's evidence; the whole case is re-validated and re-checked.
 
@@ -177,7 +183,7 @@ def _guard_entries(uow: UnitOfWork, record: CaseRecord, case: Case, document: di
                                   f"case {record.id} cannot enter {stage} on {on}: it follows {', '.join(before)}")
 
 
-def _load(uow: UnitOfWork, case_id: str, expected_version: Optional[int]) -> CaseRecord:
+def _load(uow: UnitOfWork, case_id: str, expected_version: int | None) -> CaseRecord:
     try:
         return get_case(uow.session, case_id, expected_version)
     except ConflictError as e:
@@ -200,7 +206,7 @@ def _changes_since(uow: UnitOfWork, case_id: str, version: int) -> list[str]:
     return out
 
 
-def _store(uow: UnitOfWork, record: CaseRecord, document: dict, stage: Optional[str]) -> None:
+def _store(uow: UnitOfWork, record: CaseRecord, document: dict, stage: str | None) -> None:
     """Write the new document; the version check makes a concurrent writer fail, not overwrite."""
     read = record.version  # the rollback below expires the record: keep the version this writer read
     record.document, record.stage = document, stage
@@ -214,7 +220,7 @@ def _store(uow: UnitOfWork, record: CaseRecord, document: dict, stage: Optional[
 
 # ---------------------------------------------------------------- advancing through the stages
 def advance_stage(uow: UnitOfWork, case_id: str, stage: str, actor: str, on: date,
-                  expected_version: Optional[int] = None) -> Outcome:
+                  expected_version: int | None = None) -> Outcome:
     """Enter a stage on a day: its gate rules are judged as if it were entered then.
 
     Refused (GateClosedError, listing the violated gate rules with their articles) when a gate
@@ -280,7 +286,7 @@ def _mark_rerun(document: dict, stage: str, state: dict) -> dict:
 
 
 def _refuse(uow: UnitOfWork, record: CaseRecord, stage: str, on: date, actor: str,
-            blockers: list[dict], report: dict, extra: Optional[dict] = None) -> None:
+            blockers: list[dict], report: dict, extra: dict | None = None) -> None:
     """Keep the refused attempt in the trail (an auditor sees it), then refuse."""
     uow.session.rollback()
     what = {"stage_refused": stage, "on": on.isoformat(), "blockers": blockers, **(extra or {})}
@@ -296,10 +302,10 @@ RERUN_ON_STOP = ("legality_review", "collective_decision")
 
 
 def adjust_decision(uow: UnitOfWork, case_id: str, kind: str, reason: str, actor: str, on: date,
-                    urgent: bool = False, expected_version: Optional[int] = None) -> Outcome:
+                    urgent: bool = False, expected_version: int | None = None) -> Outcome:
     """Suspend, change or stop a decided matter (Art. 37), re-opening the stages it must re-run."""
-    from engine.decisions.workflow import load_workflow
     from engine.decisions.facts import flatten
+    from engine.decisions.workflow import load_workflow
     if kind not in ("suspend", "change", "stop"):
         raise InputError.single("--kind", f"调整方式应为 suspend | change | stop，实际为 {kind!r} / invalid kind", "kind")
     if not reason.strip():
@@ -328,7 +334,7 @@ def adjust_decision(uow: UnitOfWork, case_id: str, kind: str, reason: str, actor
 
 
 # ---------------------------------------------------------------- import, export, replay
-def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: Optional[date] = None) -> list[Outcome]:
+def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: date | None = None) -> list[Outcome]:
     """Import case files: every file is validated first, and one bad file refuses them all."""
     cases, problems, seen = [], [], set()
     for path in paths:
@@ -370,6 +376,7 @@ class Replay:
 def recheck_case(uow: UnitOfWork, case_id: str, as_of: date) -> Replay:
     """Re-check a stored case as of a day under the very rules that judged it, and under today's."""
     import tempfile
+
     from engine.rulebook.versions import materialize_rulebook
     record = get_case(uow.session, case_id)
     case = _parse(record.document, case_id)
@@ -386,7 +393,7 @@ def recheck_case(uow: UnitOfWork, case_id: str, as_of: date) -> Replay:
 
 
 def recheck_stored_cases(uow: UnitOfWork, as_of: date, actor: str,
-                         jurisdictions: Optional[list[str]] = None) -> list[str]:
+                         jurisdictions: list[str] | None = None) -> list[str]:
     """Check every stored case (of the jurisdictions given) under the current rulebook and store the
     findings, so that every latest stored check speaks for the rules in force (after a rule edit).
     Each case is judged as of the day its latest stored check speaks of (as the edit's impact preview

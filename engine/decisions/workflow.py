@@ -16,19 +16,26 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Literal, Optional
+from typing import Any, Iterable, Literal
 
 import networkx as nx
 from pydantic import BaseModel, Field, ValidationError
 
 from engine.core import clock
-from engine.core.errors import ConditionError, InputError, Problem, WorkflowError, format_path, problems_from_errors
+from engine.core.errors import (
+    ConditionError,
+    InputError,
+    Problem,
+    WorkflowError,
+    format_path,
+    problems_from_errors,
+)
+from engine.core.yamlio import LoadedYaml, load_document
 from engine.decisions.facts import fact_type
-from engine.rulebook.conditions import (Absent, All, Any as AnyOf, Cmp, CmpFact, Cond, Const,
-                                        Present)
+from engine.rulebook.conditions import Absent, All, Cmp, CmpFact, Cond, Const, Present
+from engine.rulebook.conditions import Any as AnyOf
 from engine.rulebook.model import Citation, Strict, Text
 from engine.rulebook.parse import ParseContext, parse_condition
-from engine.core.yamlio import LoadedYaml, load_document
 
 SHIPPED = "rules/workflow.yaml"
 STATES = ("done", "current", "blocked", "required", "optional", "not_required")
@@ -54,7 +61,7 @@ class Stage(Strict):
     required_when: Any
     otherwise: Literal["optional", "not_required"] = "not_required"
     gates: list[str] = []
-    entered_on: Optional[str]
+    entered_on: str | None
 
 
 class WorkflowFile(Strict):
@@ -74,7 +81,7 @@ class Workflow:
         """The rules that must not be violated to enter the stage."""
         return tuple(self.stages[stage].gates)
 
-    def entered_on(self, stage: str) -> Optional[str]:
+    def entered_on(self, stage: str) -> str | None:
         """The case-file date that records entering the stage (None: no single date)."""
         return self.stages[stage].entered_on
 
@@ -343,7 +350,7 @@ def dominates(graph: nx.DiGraph, start: str, a: str, b: str) -> bool:
     return a == start
 
 
-def _dominance(wf: Workflow, a: str, b: str, why: tuple[str, str], where: _Where) -> Optional[Problem]:
+def _dominance(wf: Workflow, a: str, b: str, why: tuple[str, str], where: _Where) -> Problem | None:
     if dominates(wf.forward, wf.start, a, b):
         return None
     bypass = wf.forward.subgraph(set(wf.stages) - {a})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from statistics import mean
-from typing import Any, Optional
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
@@ -43,8 +43,8 @@ class _Layout:
     ports: dict[tuple[int, int], float] | None = None   # (chain, 0 source | -1 target) → x offset
 
 
-def render_svg(workflow: Workflow, states: Optional[dict[str, str]] = None,
-               title: Optional[str] = None) -> str:
+def render_svg(workflow: Workflow, states: dict[str, str] | None = None,
+               title: str | None = None) -> str:
     """Draw the workflow, each stage coloured by its state when `states` is given."""
     layout = _layout(workflow)
     shift = MARGIN + BOX_W / 2 - min(layout.x.values())
@@ -63,8 +63,8 @@ def render_svg(workflow: Workflow, states: Optional[dict[str, str]] = None,
     return "\n".join(parts + ["</svg>", ""])
 
 
-def write_svg(path: Path | str, workflow: Workflow, states: Optional[dict[str, str]] = None,
-              title: Optional[str] = None) -> None:
+def write_svg(path: Path | str, workflow: Workflow, states: dict[str, str] | None = None,
+              title: str | None = None) -> None:
     """Write the drawing to `path` (UTF-8), creating its folder."""
     path = Path(path)
     try:
@@ -74,8 +74,8 @@ def write_svg(path: Path | str, workflow: Workflow, states: Optional[dict[str, s
         raise InputError.single(str(path), f"无法写入 / cannot write: {e.strerror or e}") from None
 
 
-def graph_command(out: Path, case: Any = None, *, as_of: Optional[date] = None,
-                  jurisdiction: Optional[str] = None, engine: str = "durable") -> None:
+def graph_command(out: Path, case: Any = None, *, as_of: date | None = None,
+                  jurisdiction: str | None = None, engine: str = "durable") -> None:
     """`yifa rules graph [--case …] --out FILE.svg`: draw the workflow, coloured for a case if given."""
     jurisdiction = jurisdiction or (case.jurisdiction if case is not None else "CN")
     workflow = load_workflow(rule_ids_of(jurisdiction))
@@ -216,7 +216,7 @@ def _loop_label(layout: _Layout, stage: str) -> str:
     return _text(x, y, "第三十七条 重新履行法定程序 / Art. 37: re-run", 10, LOOP, halo=True)
 
 
-def _box(workflow: Workflow, stage_id: str, layout: _Layout, state: Optional[str]) -> str:
+def _box(workflow: Workflow, stage_id: str, layout: _Layout, state: str | None) -> str:
     stage = workflow.stages[stage_id]
     fill, stroke, ink, dashed, zh, en = STYLE.get(state or "", NEUTRAL)
     x, y = layout.x[stage_id] - BOX_W / 2, _top(layout, stage_id)

@@ -142,8 +142,8 @@ def topics() -> tuple[Topic, ...]:
 
 def parse_test_record(case: dict, label: str) -> Any:
     """A rule file's test case (§3 columns; lists for `sets` and `basis`) as a register row."""
-    from engine.registers.csvio import record_from_mapping
     from engine.documents.use_cases import COLUMNS, row_validator
+    from engine.registers.csvio import record_from_mapping
     return record_from_mapping(case, label, COLUMNS, row_validator(laws_for_rules()))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -25,7 +25,7 @@ class LawVersion(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     adopted_on: date
-    in_force_from: Optional[date] = None   # null: not stated by the source; taken as adopted_on
+    in_force_from: date | None = None   # null: not stated by the source; taken as adopted_on
     note: str = ""
 
     @property
@@ -38,9 +38,9 @@ class Law(BaseModel):
 
     title: str
     versions: tuple[LawVersion, ...]
-    repealed_on: Optional[date] = None
+    repealed_on: date | None = None
     source: str
-    verified: Union[Literal["V1", "V2"], Literal[False]]
+    verified: Literal["V1", "V2"] | Literal[False]
 
     @field_validator("versions")
     @classmethod
@@ -78,15 +78,15 @@ class LawRegister:
         """Is this full official title in the register?"""
         return title in self.laws
 
-    def law(self, title: str) -> Optional[Law]:
+    def law(self, title: str) -> Law | None:
         return self.laws.get(title)
 
-    def version(self, title: str, adopted_on: date) -> Optional[LawVersion]:
+    def version(self, title: str, adopted_on: date) -> LawVersion | None:
         """The version of a law adopted on exactly that date, if the register lists it."""
         law = self.laws.get(title)
         return next((v for v in law.versions if v.adopted_on == adopted_on), None) if law else None
 
-    def amended_after(self, title: str, version_date: date, as_of: date) -> Optional[LawVersion]:
+    def amended_after(self, title: str, version_date: date, as_of: date) -> LawVersion | None:
         """The newest version adopted after `version_date` and in force by `as_of`, else None
         (None too for a title the register does not know — ask `known` first)."""
         law = self.laws.get(title)
@@ -95,7 +95,7 @@ class LawRegister:
         newer = [v for v in law.versions if v.adopted_on > version_date and v.effective_from <= as_of]
         return newer[-1] if newer else None
 
-    def repealed_by(self, title: str, as_of: date) -> Optional[date]:
+    def repealed_by(self, title: str, as_of: date) -> date | None:
         """The date the law was repealed, when that is on or before `as_of`."""
         law = self.laws.get(title)
         return law.repealed_on if law and law.repealed_on and law.repealed_on <= as_of else None

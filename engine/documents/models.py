@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.documents.vocab import KINDS, SETS, STATUSES  # noqa: F401  (shared with the fact catalogue)
-from engine.registers.listing import NUMBER_MAX, in_values as _in
+from engine.registers.listing import NUMBER_MAX
+from engine.registers.listing import in_values as _in
 from engine.store.models import Base, utcnow
 
 
@@ -31,15 +32,15 @@ class NormativeDocumentRecord(Base):
     issuer: Mapped[str] = mapped_column(Text)
     issued_on: Mapped[date] = mapped_column(index=True)            # the list's default order (0005)
     effective_from: Mapped[date]
-    expires_on: Mapped[Optional[date]]
+    expires_on: Mapped[date | None]
     kind: Mapped[str] = mapped_column(String(16))
-    legality_reviewed_on: Mapped[Optional[date]]
-    published_on: Mapped[Optional[date]]
-    filed_on: Mapped[Optional[date]]
+    legality_reviewed_on: Mapped[date | None]
+    published_on: Mapped[date | None]
+    filed_on: Mapped[date | None]
     basis: Mapped[list[Any]] = mapped_column(JSON)  # [{"title": …, "version": "YYYY-MM-DD"}, …]
     sets: Mapped[list[Any]] = mapped_column(JSON)   # SETS values, as written
     status: Mapped[str] = mapped_column(String(16))
-    last_reviewed_on: Mapped[Optional[date]]
+    last_reviewed_on: Mapped[date | None]
     row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §3 row
     updated_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-
 from engine.accounts.access import require_role
 from engine.core.errors import InputError, UnknownDocumentError
-from engine.documents.use_cases import from_record
 from engine.documents.models import NormativeDocumentRecord
 from engine.documents.queries import document_by_number
+from engine.documents.use_cases import from_record
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event
 

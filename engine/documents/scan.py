@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterable, Iterator, Optional, TextIO
+from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from engine.core.check import Checker, checker_for
 from engine.core.domains import DOCUMENT
@@ -33,7 +33,7 @@ class DocumentScan:
 
     def __init__(self, document: Any, scanner: "DocumentScanner", facts: dict, branches: list[int]):
         self.document, self.scanner, self.facts, self.branches = document, scanner, facts, branches
-        self._findings: Optional[list[Finding]] = None
+        self._findings: list[Finding] | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -91,7 +91,7 @@ class DocumentScanner:
     """The rules of one jurisdiction's rulebook for documents, applied as of one day."""
 
     def __init__(self, as_of: date, jurisdiction: str = "CN", engine: str = "native",
-                 checker: Optional[Checker] = None):
+                 checker: Checker | None = None):
         self.as_of, self.engine = as_of, engine
         self.checker = checker or checker_for(jurisdiction, domain=DOCUMENT)
         # per rule: (for each branch, does it need action?, the rule id)
@@ -107,7 +107,7 @@ class DocumentScanner:
         facts, branches = self.checker.verdicts(document, self.as_of, self.engine)
         return DocumentScan(document, self, facts, branches)
 
-    def scan(self, documents: Iterable[Any], progress: Optional[Callable[[int], None]] = None) -> Iterator[DocumentScan]:
+    def scan(self, documents: Iterable[Any], progress: Callable[[int], None] | None = None) -> Iterator[DocumentScan]:
         """Judge each document in turn (`progress(n)` after each)."""
         for n, document in enumerate(documents, 1):
             yield self.scan_one(document)
@@ -194,7 +194,7 @@ def _article(citation: dict, lang: str) -> str:
 class ProgressBar:
     """A one-line progress bar on stderr for large registers (only on a terminal, or when forced)."""
 
-    def __init__(self, total: Optional[int], stream: TextIO = sys.stderr, force: bool = False, every: int = 500):
+    def __init__(self, total: int | None, stream: TextIO = sys.stderr, force: bool = False, every: int = 500):
         self.total, self.stream, self.every = total, stream, every
         self.on = force or (stream.isatty() and (total is None or total >= 2000))
 

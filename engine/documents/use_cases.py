@@ -28,21 +28,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator, Optional, TextIO
+from typing import Any, Iterator, TextIO
 
 from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
-from engine.registers.csvio import (ImportResult, Row, mark_duplicates, parse_date, read_rows, where,
-                                   write_register)
-from engine.registers.csvio import write_rejected as write_rejected_rows
 from engine.documents.laws import LawRegister, default_laws
 from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
 from engine.documents.queries import documents_by_number
+from engine.registers.csvio import (
+    ImportResult,
+    Row,
+    mark_duplicates,
+    parse_date,
+    read_rows,
+    where,
+    write_register,
+)
+from engine.registers.csvio import write_rejected as write_rejected_rows
 from engine.registers.listing import NUMBER_MAX, stored_count, stored_in_order
-from engine.trail import append_event, canonical
 from engine.store.uow import UnitOfWork
+from engine.trail import append_event, canonical
 
 COLUMNS = ("number", "title", "issuer", "issued_on", "effective_from", "expires_on", "kind",
            "legality_reviewed_on", "published_on", "filed_on", "basis", "sets", "status",
@@ -76,15 +83,15 @@ class NormativeDocument:
     issuer: str
     issued_on: date
     effective_from: date
-    expires_on: Optional[date]
+    expires_on: date | None
     kind: str
-    legality_reviewed_on: Optional[date]
-    published_on: Optional[date]
-    filed_on: Optional[date]
+    legality_reviewed_on: date | None
+    published_on: date | None
+    filed_on: date | None
     basis: tuple[Basis, ...]
     sets: tuple[str, ...]
     status: str
-    last_reviewed_on: Optional[date]
+    last_reviewed_on: date | None
 
     def to_row(self) -> dict[str, str]:
         """The CSV cells of this document, canonical (ISO dates, `;` without spaces)."""
@@ -128,7 +135,7 @@ def row_validator(laws: LawRegister):
                 bad(column, "必填，不得为空", "required, must not be empty")
         if len(v["number"]) > NUMBER_MAX:
             bad("number", f"文号过长（超过 {NUMBER_MAX} 字）", f"number too long (over {NUMBER_MAX} characters)")
-        dates: dict[str, Optional[date]] = {}
+        dates: dict[str, date | None] = {}
         for column in DATE_COLUMNS:
             dates[column] = None
             if v[column]:
@@ -190,8 +197,8 @@ def row_validator(laws: LawRegister):
     return validate
 
 
-def read_documents(path: Path | str, encoding: Optional[str] = None,
-                   laws: Optional[LawRegister] = None) -> list[Row[NormativeDocument]]:
+def read_documents(path: Path | str, encoding: str | None = None,
+                   laws: LawRegister | None = None) -> list[Row[NormativeDocument]]:
     """Read and validate a register file, duplicate numbers within it included."""
     rows = read_rows(path, COLUMNS, row_validator(laws or default_laws()), encoding)
     mark_duplicates(rows, "number", ("文号", "number"), str(path))
@@ -227,8 +234,8 @@ def from_record(record: NormativeDocumentRecord) -> NormativeDocument:
 
 
 def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
-                     rejected_out: Optional[Path | str | TextIO] = None, encoding: Optional[str] = None,
-                     laws: Optional[LawRegister] = None) -> ImportResult:
+                     rejected_out: Path | str | TextIO | None = None, encoding: str | None = None,
+                     laws: LawRegister | None = None) -> ImportResult:
     """Import a §3 register file in the caller's unit of work (the caller commits).
 
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without

@@ -21,12 +21,12 @@ import json
 import os
 import threading
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 from engine.core.errors import DurableEngineError, DurableUnavailableError
 from engine.rulebook.compile import CompiledRule, facts_read
-from engine.rulebook.conditions import (All, Any as AnyC, Absent, Cmp, CmpFact, Cond, Const, Present,
-                                        all_of)
+from engine.rulebook.conditions import Absent, All, Cmp, CmpFact, Cond, Const, Present, all_of
+from engine.rulebook.conditions import Any as AnyC
 
 _LOCK = threading.RLock()
 _HOST: dict[int, Any] = {}
@@ -42,7 +42,7 @@ RULES_PER_RULESET = 40
 DURABLE_OP = {"neq": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
 
-def durable_available() -> Optional[str]:
+def durable_available() -> str | None:
     """Return None when durable-rules imports, else the reason it does not."""
     try:
         import durable.engine  # noqa: F401

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from engine.rulebook.compile import CompiledRule, facts_read
-from engine.rulebook.conditions import All, Absent, Cmp, CmpFact, Cond, Const, Present
+from engine.rulebook.conditions import Absent, All, Cmp, CmpFact, Cond, Const, Present
 
 PY_OP = {"eq": "==", "neq": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 

@@ -40,10 +40,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Generic, Optional, TextIO, TypeVar
+from typing import Any, Generic, TextIO, TypeVar
 
-from engine.core.paths import refuse_special_file
 from engine.core.errors import InputError, Problem
+from engine.core.paths import refuse_special_file
 
 ENCODINGS = ("utf-8", "gb18030")
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a township's register is a few hundred kilobytes; a province's
@@ -65,7 +65,7 @@ class Row(Generic[R]):
 
     number: int                      # spreadsheet row number (header = 1)
     cells: dict[str, str]
-    record: Optional[R] = None
+    record: R | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -79,7 +79,7 @@ def where(n: int, column: str | None = None) -> str:
     return f"row {n}, {column}" if column else f"row {n}"
 
 
-def decode(raw: bytes, file: str, encoding: Optional[str] = None) -> tuple[str, str]:
+def decode(raw: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode a register file; gives (text, encoding used) or raises InputError naming the file."""
     if encoding is not None:
         wanted = encoding.lower().replace("_", "-")
@@ -150,7 +150,7 @@ def check_header(header: Sequence[str], columns: Sequence[str], file: str) -> li
 
 
 def read_rows(path: Path | str, columns: Sequence[str], validate_row: Validator,
-              encoding: Optional[str] = None) -> list[Row[Any]]:
+              encoding: str | None = None) -> list[Row[Any]]:
     """Read and validate every row; raises InputError only for the file as a whole
     (unreadable, too large, bad encoding, malformed CSV, bad header). Row problems are left on the rows."""
     with without_cyclic_gc():
@@ -173,7 +173,7 @@ def without_cyclic_gc() -> Iterator[None]:
 
 
 def iter_rows(path: Path | str, columns: Sequence[str], validate_row: Validator,
-              encoding: Optional[str] = None) -> Iterator[Row[Any]]:
+              encoding: str | None = None) -> Iterator[Row[Any]]:
     """Read and validate the rows one at a time (a register of any size is never held as rows).
     The file as a whole (size, encoding, header) is checked before the first row is given; a
     malformed CSV record raises InputError naming its row when the reading reaches it."""
@@ -283,7 +283,7 @@ def _suspect(cells: Sequence[str]) -> bool:
         _CONTROL.search(joined) is not None
 
 
-def formula_problem(text: str) -> Optional[tuple[str, str]]:
+def formula_problem(text: str) -> tuple[str, str] | None:
     """(Chinese, English) when a cell begins as a spreadsheet formula would (=, +, -, @)."""
     if text.startswith(FORMULA_STARTS):
         return (f"不得以 {text[0]} 开头（电子表格会当作公式执行）",
@@ -310,7 +310,7 @@ def record_from_mapping(values: Mapping[str, Any], label: str, columns: Sequence
 
 
 @functools.lru_cache(maxsize=8192)        # a register's dates repeat: a few thousand distinct days
-def parse_date(text: str) -> Optional[date]:
+def parse_date(text: str) -> date | None:
     """A register date: YYYY-MM-DD, or YYYY/M/D and YYYY-M-D as Excel writes them; None if invalid."""
     if len(text) == 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
         try:
@@ -375,7 +375,7 @@ def write_rejected(rows: Iterable[Row[Any]], columns: Sequence[str], target: Pat
 
 
 def read_register(path: Path | str, columns: Sequence[str], validate_row: Validator,
-                  encoding: Optional[str] = None) -> tuple[list[Any], list[Problem], list[Problem]]:
+                  encoding: str | None = None) -> tuple[list[Any], list[Problem], list[Problem]]:
     """Read a register: (records of the good rows, problems of the bad rows, warnings)."""
     rows = read_rows(path, columns, validate_row, encoding)
     return ([r.record for r in rows if r.ok], [p for r in rows for p in r.problems],

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
+from engine.core.domains import Domain
+from engine.core.domains import domain as domain_named
 from engine.core.errors import ConditionError, Problem
-from engine.core.domains import Domain, domain as domain_named
 from engine.rulebook.loader import RawRulebook, SourceFile
-from engine.rulebook.model import (SEVERITY_RANK, Citation, Instrument, Period, Regime, Rule,
-                                   Text)
+from engine.rulebook.model import SEVERITY_RANK, Citation, Instrument, Period, Regime, Rule, Text
 from engine.rulebook.parse import ParseContext, parse_condition
 
 
@@ -35,7 +35,7 @@ class ParamDef:
     direction: str
     versions: tuple[ParamVersion, ...]
 
-    def version_on(self, day: date) -> Optional[ParamVersion]:
+    def version_on(self, day: date) -> ParamVersion | None:
         """The version in force on `day` (the latest `from` on or before it)."""
         current = None
         for v in self.versions:
@@ -50,11 +50,11 @@ class RuleDef:
     instrument: Instrument
     jurisdiction: str
     file: str
-    line: Optional[int]
+    line: int | None
     severity: str
     citation: dict
     in_force_from: date
-    in_force_to: Optional[date]
+    in_force_to: date | None
     applies_when: Any
     requires: Any
     deadline_within: Any = None          # an int or a ParamRef name (str, prefixed "param:")
@@ -69,9 +69,9 @@ class RegimeDef:
     """A credit-repair regime: the instrument (its id is the regime's name) and its table."""
     id: str
     title: str
-    number: Optional[str]
+    number: str | None
     in_force_from: date
-    in_force_to: Optional[date]
+    in_force_to: date | None
     regime: Regime
     file: str
 
@@ -179,7 +179,7 @@ def _add_parameters(book: Rulebook, folder: str, source: SourceFile) -> None:
         book.params[name] = ParamDef(name, p.title, p.type, p.direction, versions)
 
 
-def _domain_of(book: Rulebook, source: SourceFile) -> Optional[Domain]:
+def _domain_of(book: Rulebook, source: SourceFile) -> Domain | None:
     """The domain of a file's instrument, or None (with a problem) when it has no fact catalogue."""
     from engine.core.errors import InputError
     try:
@@ -228,7 +228,7 @@ def _apply_overrides(book: Rulebook, folder: str, source: SourceFile) -> None:
         book.params[name] = ParamDef(name, base.title, base.type, base.direction, kept + added)
 
 
-def _versions_during(base: ParamDef, start: date, until: Optional[date]) -> list[ParamVersion]:
+def _versions_during(base: ParamDef, start: date, until: date | None) -> list[ParamVersion]:
     """The higher level's values in force at some time in [start, until)."""
     out = []
     for i, v in enumerate(base.versions):
@@ -269,7 +269,7 @@ def _add_rule(book: Rulebook, folder: str, source: SourceFile, index: int, rule:
                               _citation_dict(instrument, rule.citation), lo, hi, applies, requires, within))
 
 
-def _in_force(instrument: Instrument, rule: Rule) -> tuple[date, Optional[date]]:
+def _in_force(instrument: Instrument, rule: Rule) -> tuple[date, date | None]:
     lo, hi = instrument.in_force.from_, instrument.in_force.to
     if rule.in_force is not None:
         lo = max(lo, rule.in_force.from_)
@@ -327,7 +327,7 @@ def _parse_deadline(book, source, loc, rule: Rule, dom: Domain) -> Any:
     return None
 
 
-def _check_fact(book, source, loc, path: Optional[str], dom: Domain) -> None:
+def _check_fact(book, source, loc, path: str | None, dom: Domain) -> None:
     t = dom.fact_type(path)
     if t is None or t.kind != "date":
         _problem(book, source, loc, f"应为日期事实：{path!r} / expected a date fact")

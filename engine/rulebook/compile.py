@@ -12,11 +12,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
-from engine.rulebook.book import ParamDef, RuleDef, Rulebook
-from engine.rulebook.conditions import (FALSE, TRUE, Absent, All, Any as AnyC, Cmp, CmpFact, Cond, Const,
-                                        Present, all_of, any_of, facts_of, kleene, negate)
+from engine.rulebook.book import ParamDef, Rulebook, RuleDef
+from engine.rulebook.conditions import (
+    FALSE,
+    TRUE,
+    Absent,
+    All,
+    Cmp,
+    CmpFact,
+    Cond,
+    Const,
+    Present,
+    all_of,
+    any_of,
+    facts_of,
+    kleene,
+    negate,
+)
+from engine.rulebook.conditions import Any as AnyC
 from engine.rulebook.parse import ParamCmp, _NotParam
 
 AS_OF = "as_of"
@@ -30,7 +45,7 @@ def due_fact(rule_id: str) -> str:
 @dataclass(frozen=True)
 class Branch:
     verdict: str
-    reason: Optional[str]
+    reason: str | None
     guard: Cond
     overdue: bool = False
 
@@ -203,7 +218,7 @@ def _spec_facts(cond: Any) -> list[str]:
     return facts_of(cond)
 
 
-def _in_range(act: str, lo: date, hi: Optional[date]) -> Cond:
+def _in_range(act: str, lo: date, hi: date | None) -> Cond:
     """The act's date (or as_of while the act is not dated) lies in [lo, hi]."""
     def within(fact: str) -> Cond:
         upper = Cmp(fact, "le", hi.toordinal()) if hi else TRUE
@@ -238,7 +253,7 @@ class _Resolver:
         return any_of(*options)
 
 
-def _date_window(act: str, lo: Optional[date], hi: Optional[date]) -> Cond:
+def _date_window(act: str, lo: date | None, hi: date | None) -> Cond:
     """The act's date (or as_of) lies in [lo, hi); open ends where None."""
     def within(fact: str) -> Cond:
         return all_of(Cmp(fact, "ge", lo.toordinal()) if lo else TRUE,

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Union
 
-Literal_ = Union[bool, int, str]
+Literal_ = bool | int | str
 
 OPS = ("eq", "neq", "lt", "le", "gt", "ge")
 NEGATED_OP = {"eq": "neq", "neq": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt"}
@@ -63,7 +62,7 @@ class Const:
 
 TRUE = Const(True)
 FALSE = Const(False)
-Cond = Union[Present, Absent, Cmp, CmpFact, All, Any, Const]
+Cond = Present | Absent | Cmp | CmpFact | All | Any | Const
 
 
 def all_of(*items: Cond) -> Cond:

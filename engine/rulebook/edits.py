@@ -181,10 +181,10 @@ def impact_preview(session, rel_path: str, new_text: str, as_of: date | None = N
 
 
 def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: date | None) -> list[dict]:
-    from engine.decisions.record import parse_case
     from engine.core.check import checker_for
-    from engine.decisions.queries import cases_in, latest_check_days
     from engine.core.yamlio import LoadedYaml
+    from engine.decisions.queries import cases_in, latest_check_days
+    from engine.decisions.record import parse_case
     if not jurisdictions:
         return []
     latest = latest_check_days(session)
@@ -245,8 +245,8 @@ def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected
             action: str, as_of: date | None = None) -> SavedEdit:
     from engine.accounts.access import require_role
     from engine.rulebook.loader import rulebook_digest, rules_dir
-    from engine.store.models import RULEBOOK_CHAIN
     from engine.rulebook.versions import store_rulebook_version
+    from engine.store.models import RULEBOOK_CHAIN
     from engine.trail import append_event
     session = uow.session
     require_role(session, actor, EDITOR_ROLES)

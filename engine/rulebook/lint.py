@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from engine.core.errors import InputError, Problem
 from engine.core.findings import PLACEHOLDER
@@ -10,7 +9,7 @@ from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.loader import read_rulebook, rules_dir
 
 
-def lint(jurisdictions: list[str], root: Optional[Path] = None) -> list[Problem]:
+def lint(jurisdictions: list[str], root: Path | None = None) -> list[Problem]:
     """Collect the problems of every jurisdiction's rulebook, each reported once."""
     root = root or rules_dir()
     found: dict[str, Problem] = {}

@@ -6,17 +6,17 @@ with problems is refused whole by `load_rulebook`.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import ValidationError
 
 from engine.core.errors import InputError, Problem, problems_from_errors
-from engine.rulebook.model import InstrumentFile, Jurisdiction
 from engine.core.yamlio import LoadedYaml, load_document
+from engine.rulebook.model import InstrumentFile, Jurisdiction
 
 JURISDICTION_FILE = "jurisdiction.yaml"
 
@@ -124,10 +124,10 @@ def prune_effective(current: Path, now: float | None = None) -> list[Path]:
 class SourceFile:
     path: Path
     rel: str
-    loaded: Optional[LoadedYaml]
+    loaded: LoadedYaml | None
     parsed: Any = None
 
-    def line(self, loc: tuple) -> Optional[int]:
+    def line(self, loc: tuple) -> int | None:
         """The line of a location inside this file, or of its nearest ancestor."""
         if self.loaded is None:
             return None
@@ -162,7 +162,7 @@ def jurisdiction_chain(root: Path, jurisdiction: str) -> list[str]:
     return ["CN"] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def known_jurisdictions(root: Optional[Path] = None) -> list[str]:
+def known_jurisdictions(root: Path | None = None) -> list[str]:
     """Every folder below the rules folder that holds a jurisdiction.yaml."""
     root = root or rules_dir()
     return list(_jurisdictions_in(str(root), _folders_stamp(root)))
@@ -184,7 +184,7 @@ def _jurisdictions_in(root: str, stamp: tuple) -> tuple[str, ...]:
     return tuple(sorted(f.replace(os.sep, "/") for f in found))
 
 
-def read_rulebook(jurisdiction: str, root: Optional[Path] = None) -> RawRulebook:
+def read_rulebook(jurisdiction: str, root: Path | None = None) -> RawRulebook:
     """Read and validate every file of the jurisdiction's chain, collecting all problems."""
     root = root or rules_dir()
     problems: list[Problem] = []
@@ -205,7 +205,7 @@ def _unknown_jurisdiction(jurisdiction: str, root: Path) -> str:
     return f"未知的法域 {jurisdiction!r}，已有：{known} / unknown jurisdiction, known: {known}"
 
 
-def _read_jurisdiction(root: Path, folder: str, problems: list, hasher) -> Optional[LoadedJurisdiction]:
+def _read_jurisdiction(root: Path, folder: str, problems: list, hasher) -> LoadedJurisdiction | None:
     base = root / folder
     meta_file = _read(root, base / JURISDICTION_FILE, problems, hasher)
     meta = _validate(meta_file, Jurisdiction, problems) if meta_file else None
@@ -225,7 +225,7 @@ def _read_jurisdiction(root: Path, folder: str, problems: list, hasher) -> Optio
     return result
 
 
-def _read(root: Path, path: Path, problems: list, hasher) -> Optional[SourceFile]:
+def _read(root: Path, path: Path, problems: list, hasher) -> SourceFile | None:
     rel = str(path.relative_to(root)).replace(os.sep, "/")
     try:
         data = path.read_bytes()
@@ -259,7 +259,7 @@ def _hash_calendars(root: Path, hasher) -> None:
         hasher.update(LAWS_FILE.encode() + b"\0" + laws.read_bytes() + b"\0")
 
 
-def rulebook_digest(jurisdiction: str, root: Optional[Path] = None) -> str:
+def rulebook_digest(jurisdiction: str, root: Path | None = None) -> str:
     """The rulebook version — a hash of the chain's files and the calendars — without parsing them.
 
     The hash is of the files' content; it is recomputed only when a file's size or time changes.

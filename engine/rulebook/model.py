@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, Optional, Union
-
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -45,19 +43,19 @@ class Text(Strict):
 
 
 class ArticleRef(Strict):
-    instrument: Optional[str] = None
+    instrument: str | None = None
     article: int = Field(ge=1)
-    paragraph: Optional[int] = Field(default=None, ge=1)
-    item: Optional[int] = Field(default=None, ge=1)
+    paragraph: int | None = Field(default=None, ge=1)
+    item: int | None = Field(default=None, ge=1)
 
 
 class Citation(Strict):
-    instrument: Optional[str] = None          # defaults to the file's instrument title
+    instrument: str | None = None          # defaults to the file's instrument title
     article: int = Field(ge=1)
-    paragraph: Optional[int] = Field(default=None, ge=1)
-    item: Optional[int] = Field(default=None, ge=1)
-    also: list[Union[int, ArticleRef]] = []
-    note: Optional[Union[str, Text]] = None
+    paragraph: int | None = Field(default=None, ge=1)
+    item: int | None = Field(default=None, ge=1)
+    also: list[int | ArticleRef] = []
+    note: str | Text | None = None
 
     def articles(self) -> list[int]:
         """Every article this citation names."""
@@ -66,7 +64,7 @@ class Citation(Strict):
 
 class InForce(Strict):
     from_: IsoDate = Field(alias="from")
-    to: Optional[IsoDate] = None
+    to: IsoDate | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> "InForce":
@@ -78,31 +76,31 @@ class InForce(Strict):
 class Binds(Strict):
     """The decision bodies an instrument binds, by their level (CASE_FORMAT §2 "Who an instrument binds")."""
     levels: list[BodyLevel] = Field(min_length=1)
-    citation: Optional[Citation] = None       # the article that says whom it binds
-    note: Optional[Union[str, Text]] = None
+    citation: Citation | None = None       # the article that says whom it binds
+    note: str | Text | None = None
 
 
 class Analogy(Strict):
     """Decision bodies the instrument does not bind but is applied to by analogy (参照); without a
     `source` that states the analogy, its findings are unverified."""
     to: list[BodyLevel] = Field(min_length=1)
-    source: Optional[str] = Field(default=None, min_length=1)
-    note: Optional[Union[str, Text]] = None
+    source: str | None = Field(default=None, min_length=1)
+    note: str | Text | None = None
 
 
 class Instrument(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     title: str = Field(min_length=1)
-    number: Optional[str] = None
+    number: str | None = None
     domain: Literal["major_decision", "normative_document", "credit_repair"]
     in_force: InForce
-    articles: Optional[int] = Field(default=None, ge=1)
-    source: Optional[str] = None
+    articles: int | None = Field(default=None, ge=1)
+    source: str | None = None
     verified: Verified
     subject_to_exclusion: bool = False
-    binds: Optional[Binds] = None
-    applies_by_analogy: Optional[Analogy] = None
-    note: Optional[Union[str, Text]] = None
+    binds: Binds | None = None
+    applies_by_analogy: Analogy | None = None
+    note: str | Text | None = None
 
 
 class ParamValue(Strict):
@@ -125,7 +123,7 @@ class Parameter(Strict):
     verified: Verified
     direction: Literal["floor", "ceiling", "set", "fixed"]
     values: list[ParamValue] = Field(min_length=1)
-    note: Optional[Union[str, Text]] = None
+    note: str | Text | None = None
 
     @model_validator(mode="after")
     def _values_fit(self) -> "Parameter":
@@ -155,10 +153,10 @@ class Deadline(Strict):
 class RuleTest(Strict):
     name: str = Field(min_length=1)
     case: dict[str, Any]
-    as_of: Optional[IsoDate] = None
-    jurisdiction: Optional[str] = None
+    as_of: IsoDate | None = None
+    jurisdiction: str | None = None
     expect: Verdict
-    reason: Optional[Reason] = None
+    reason: Reason | None = None
 
 
 class Rule(Strict):
@@ -170,19 +168,18 @@ class Rule(Strict):
     verified: Verified
     stage: str
     checked: bool = True
-    in_force: Optional[InForce] = None
-    judged_on: Optional[str] = None
-    applies_when: Optional[Any] = None
-    requires: Optional[Any] = None
-    deadline: Optional[Deadline] = None
-    message: Optional[Text] = None
-    overdue_message: Optional[Text] = None
+    in_force: InForce | None = None
+    judged_on: str | None = None
+    applies_when: Any | None = None
+    requires: Any | None = None
+    deadline: Deadline | None = None
+    message: Text | None = None
+    overdue_message: Text | None = None
     # a `missing` finding's message: which record is absent (default: 「未见…的记录」 from the facts' labels)
-    message_missing: Optional[Text] = None
+    message_missing: Text | None = None
     # credit_repair: the penalising authority's follow-up a violation of this rule calls for (§6)
-    follow_up: Optional[Literal["chase_fulfilment", "notify_party", "process_application",
-                                "withdraw_publication", "take_down"]] = None
-    note: Optional[Union[str, Text]] = None
+    follow_up: Literal["chase_fulfilment", "notify_party", "process_application", "withdraw_publication", "take_down"] | None = None
+    note: str | Text | None = None
     tests: list[RuleTest] = []
 
     @model_validator(mode="after")
@@ -206,7 +203,7 @@ class PublicationPeriod(Strict):
     min_months: int = Field(ge=0)
     max_months: int = Field(ge=0)
     verified: Verified
-    note: Optional[Union[str, Text]] = None
+    note: str | Text | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> "PublicationPeriod":
@@ -222,7 +219,7 @@ class PeriodVersion(Strict):
     from_: IsoDate = Field(alias="from")
     source: str = Field(min_length=1)
     periods: dict[Category, PublicationPeriod]
-    note: Optional[Union[str, Text]] = None
+    note: str | Text | None = None
 
 
 class Regime(Strict):
@@ -234,7 +231,7 @@ class Regime(Strict):
     materials: dict[Category, list[Material]]
     unrepairable: list[Category] = []
     verified: Verified
-    note: Optional[Union[str, Text]] = None
+    note: str | Text | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> "Regime":
@@ -261,7 +258,7 @@ class Regime(Strict):
 
 class InstrumentFile(Strict):
     instrument: Instrument
-    regime: Optional[Regime] = None
+    regime: Regime | None = None
     parameters: dict[str, Parameter] = {}
     periods: dict[str, Period] = {}
     rules: list[Rule] = []
@@ -274,9 +271,9 @@ class Jurisdiction(Strict):
     jurisdiction: str = Field(pattern=r"^[A-Za-z0-9-]+(/[A-Za-z0-9_-]+)*$")
     name: Text
     level: Literal["national", "province", "district", "township"]
-    parent: Optional[str] = None
+    parent: str | None = None
     verified: Verified
-    note: Optional[Union[str, Text]] = None
+    note: str | Text | None = None
 
 
 def param_value_on(param: Parameter, day: date) -> Any:

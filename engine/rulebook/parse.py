@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any as AnyT, Callable, Optional
+from typing import Any as AnyT
+from typing import Callable
 
 from engine.core.errors import ConditionError
 from engine.decisions.facts import FactType
-from engine.rulebook.conditions import (Absent, Cmp, CmpFact, Cond, Present, all_of, any_of, negate)
+from engine.rulebook.conditions import Absent, Cmp, CmpFact, Cond, Present, all_of, any_of, negate
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ ATOM_KEYS = {"present", "is", "in", "not_in"} | set(COMPARISONS)
 
 @dataclass
 class ParseContext:
-    fact_type: Callable[[str], Optional[FactType]]
-    param_type: Callable[[str], Optional[str]]      # parameter name → its type, None if undefined
+    fact_type: Callable[[str], FactType | None]
+    param_type: Callable[[str], str | None]      # parameter name → its type, None if undefined
     periods: set[str]
     param_values: Callable[[str], list] = lambda name: []   # every value a parameter takes, all versions
 

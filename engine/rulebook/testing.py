@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 from engine.core.errors import InputError
 
@@ -23,7 +23,7 @@ class RuleTestCase:
     document: dict
     as_of: date
     expect: str
-    reason: Optional[str]
+    reason: str | None
     domain: str = "major_decision"
 
     @property
@@ -34,8 +34,8 @@ class RuleTestCase:
 @dataclass
 class RuleTestResult:
     test: RuleTestCase
-    got: dict[str, tuple[str, Optional[str]]] = field(default_factory=dict)   # engine → (verdict, reason)
-    error: Optional[str] = None
+    got: dict[str, tuple[str, str | None]] = field(default_factory=dict)   # engine → (verdict, reason)
+    error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -52,7 +52,7 @@ class RuleTestResult:
         return f"✗ {self.test.label}：期望 {want}，实际 {got} / expected {want}, got {got}"
 
 
-def collect_rule_tests(jurisdictions: list[str], root: Optional[Path] = None) -> list[RuleTestCase]:
+def collect_rule_tests(jurisdictions: list[str], root: Path | None = None) -> list[RuleTestCase]:
     """Every test of every rule, once, under the jurisdiction whose file holds it (rules at `root`)."""
     from engine.core.check import checker_for
     seen: set[tuple[str, str, int]] = set()
@@ -89,7 +89,7 @@ def _strings(node: Any) -> Iterator[str]:
             yield from _strings(v)
 
 
-def run_rule_test(test: RuleTestCase, engines: tuple[str, ...], root: Optional[Path] = None) -> RuleTestResult:
+def run_rule_test(test: RuleTestCase, engines: tuple[str, ...], root: Path | None = None) -> RuleTestResult:
     """Check the test's case under its rulebook with each engine and compare the rule's verdict."""
     from engine.core.check import checker_for
     from engine.core.domains import domain

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Optional
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,7 +12,7 @@ from engine.rulebook.queries import stored_version
 from engine.store.models import RULEBOOK_CHAIN, RulebookVersion
 
 
-def rulebook_files(jurisdiction: str, root: Optional[Path] = None) -> dict[str, str]:
+def rulebook_files(jurisdiction: str, root: Path | None = None) -> dict[str, str]:
     """The text of every file the rulebook version is a hash of (plus the workflow), by relative path."""
     from engine.rulebook.loader import JURISDICTION_FILE, LAWS_FILE, jurisdiction_chain, rules_dir
 
@@ -27,7 +26,7 @@ def rulebook_files(jurisdiction: str, root: Optional[Path] = None) -> dict[str, 
 
 
 def store_rulebook_version(session: Session, jurisdiction: str, actor: str,
-                           root: Optional[Path] = None) -> tuple[str, bool]:
+                           root: Path | None = None) -> tuple[str, bool]:
     """Keep the rulebook in force (its files' text) under its version; give (version, newly stored).
 
     A new version is also an event of the rulebook's own chain (CASE_FORMAT §7, case_id `rulebook`).

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
@@ -42,7 +42,7 @@ def normalize_url(url: str) -> str:
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
-    from engine.core.errors import InputError      # core, not a domain: the store stays domain-free
+    from engine.core.errors import InputError  # core, not a domain: the store stays domain-free
     try:
         parsed = make_url(url)
     except Exception:       # sqlalchemy.exc.ArgumentError and friends: not a URL at all
@@ -54,7 +54,7 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: Optional[str] = None, **kwargs: Any) -> Engine:
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Create an engine: SQLite with foreign keys, WAL and a busy timeout; PostgreSQL in UTC."""
     url = normalize_url(url or database_url())
     if make_url(url).get_backend_name() == "sqlite":
@@ -67,7 +67,7 @@ def make_engine(url: Optional[str] = None, **kwargs: Any) -> Engine:
 
 
 @functools.lru_cache(maxsize=8)
-def default_engine(url: Optional[str] = None) -> Engine:
+def default_engine(url: str | None = None) -> Engine:
     """One engine (and connection pool) per database for the whole process."""
     return make_engine(url or database_url())
 
@@ -113,7 +113,7 @@ def alembic_config(connection: Any = None) -> Any:
     return config
 
 
-def upgrade(url: Optional[str] = None, revision: str = "head") -> str:
+def upgrade(url: str | None = None, revision: str = "head") -> str:
     """Apply the migrations up to `revision` (default: the newest); give the revision reached."""
     from alembic import command
 
@@ -135,7 +135,7 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(engine: Engine) -> Optional[str]:
+def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None when it was never migrated."""
     from alembic.migration import MigrationContext
 
@@ -149,7 +149,7 @@ def is_initialised(engine: Engine) -> bool:
         return inspect(connection).has_table("trail_events")
 
 
-def ready_engine(url: Optional[str] = None) -> Engine:
+def ready_engine(url: str | None = None) -> Engine:
     """An engine on a database whose schema is at the newest migration (applied on first use)."""
     engine = make_engine(url)
     if current_revision(engine) != head_revision():

@@ -6,7 +6,7 @@ its name and columns never change without a migration note in the README.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -52,12 +52,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             return dialect.type_descriptor(Text())
         return dialect.type_descriptor(DateTime(timezone=True))
 
-    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Any:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         return iso_utc(value) if dialect.name == "sqlite" else value.astimezone(timezone.utc)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> Optional[datetime]:
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -6,7 +6,7 @@ Rows are plain tuples in the order of `COLUMNS`, with `at` already as the canoni
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Optional, cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, Text, func, insert, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -22,7 +22,7 @@ _events = cast(Table, TrailEvent.__table__)
 _heads = cast(Table, TrailHead.__table__)
 
 
-def _at_text(dialect: str) -> Optional[ColumnElement[Any]]:
+def _at_text(dialect: str) -> ColumnElement[Any] | None:
     """`at` as ISO 8601 UTC text with microseconds, exactly as engine.store.models.iso_utc writes it."""
     if dialect == "sqlite":  # stored as that very text (models.UTCDateTime)
         return type_coerce(_events.c.at, Text)
@@ -45,7 +45,7 @@ def _rows(result: Any, convert: bool) -> Iterator[EventRow]:
         yield (row[0], row[1], iso_utc(row[2]), *row[3:])
 
 
-def stream_events(session: Session, case_id: Optional[str] = None) -> Iterator[EventRow]:
+def stream_events(session: Session, case_id: str | None = None) -> Iterator[EventRow]:
     """Every event (of one chain, or of all), ordered by chain and seq, streamed in batches.
 
     On SQLite and PostgreSQL the rows come straight from the driver's cursor (a server-side
@@ -87,7 +87,7 @@ def chain_events(session: Session, case_id: str, after: int = 0) -> list[EventRo
     return list(_rows(session.connection().execute(stmt), convert))
 
 
-def chain_heads(session: Session, case_id: Optional[str] = None) -> dict[str, tuple[int, str]]:
+def chain_heads(session: Session, case_id: str | None = None) -> dict[str, tuple[int, str]]:
     """The recorded head (seq, hash) of every chain, or of one."""
     stmt = select(_heads.c.case_id, _heads.c.seq, _heads.c.hash)
     if case_id is not None:

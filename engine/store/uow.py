@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Optional
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +18,7 @@ class UnitOfWork:
 
     session: Session
 
-    def __init__(self, engine: Optional[Engine] = None, read_only: bool = False) -> None:
+    def __init__(self, engine: Engine | None = None, read_only: bool = False) -> None:
         self.engine = engine or default_engine()
         self.read_only = read_only
         bind = self.engine
@@ -36,9 +35,9 @@ class UnitOfWork:
 
     def __exit__(
         self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if not self.read_only:  # a reader has nothing to undo: keep what it loaded usable
             self.rollback()

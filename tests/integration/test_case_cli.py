@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.decisions.record import case_to_document, load_case
 from engine.core.yamlio import dump_yaml
+from engine.decisions.record import case_to_document, load_case
 from tests.yifa_cli import run_yifa
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,14 +2,15 @@
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from engine.decisions.record import parse_case
 from engine.core.check import checker_for
-from engine.evaluate.durable import durable_available
 from engine.core.report import to_json
-from engine.rulebook.loader import known_jurisdictions
 from engine.core.yamlio import LoadedYaml
+from engine.decisions.record import parse_case
+from engine.evaluate.durable import durable_available
+from engine.rulebook.loader import known_jurisdictions
 from tests.casegen import random_as_of, random_case_document
 
 pytestmark = pytest.mark.skipif(durable_available() is not None, reason=f"durable-rules unavailable: {durable_available()}")

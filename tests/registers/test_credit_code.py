@@ -5,8 +5,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.credit.credit_code import (CHARSET, WEIGHTS, check_character, credit_code_problems, is_valid,
-                                          org_check_character, with_check_characters)
+from engine.credit.credit_code import (
+    CHARSET,
+    WEIGHTS,
+    check_character,
+    credit_code_problems,
+    is_valid,
+    org_check_character,
+    with_check_characters,
+)
 
 # Codes published by the companies themselves (business licences, annual reports, 信用中国).
 # Both check characters of each were verified by hand and agree with the algorithm: evidence

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from engine.core.errors import InputError
-from engine.credit.scan import CreditScanner, write_follow_ups_csv, write_json
 from engine.credit.parallel import scan_file, split_points
+from engine.credit.scan import CreditScanner, write_follow_ups_csv, write_json
 from engine.credit.use_cases import read_penalties
 from tests.credgen import COLUMNS, records
 

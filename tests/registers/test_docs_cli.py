@@ -3,8 +3,9 @@
 The instance (`cli_instance`, tests/conftest.py) is a copy of one made by `yifa db upgrade` and `yifa user
 add` once per session: zhang is an official, liu a legal advisor.
 """
-import pytest
 from pathlib import Path
+
+import pytest
 
 from tests.yifa_cli import run_yifa
 

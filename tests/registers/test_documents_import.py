@@ -7,16 +7,14 @@ import json
 
 import pytest
 from alembic.autogenerate import compare_metadata
-
-from engine.core import schema
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from engine.core.errors import PermissionDeniedError
-from engine.core.errors import InputError
-from engine.registers.csvio import decode
-from engine.documents.use_cases import COLUMNS, all_documents, export_documents, import_documents
+from engine.core import schema
+from engine.core.errors import InputError, PermissionDeniedError
 from engine.documents.models import NormativeDocumentRecord
+from engine.documents.use_cases import COLUMNS, all_documents, export_documents, import_documents
+from engine.registers.csvio import decode
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 

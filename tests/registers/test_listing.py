@@ -6,7 +6,12 @@ from datetime import date
 
 from engine.credit.queries import penalties_by_number, penalty_filters, penalty_page
 from engine.credit.use_cases import import_penalties
-from engine.documents.queries import document_by_number, document_filters, document_page, documents_by_number
+from engine.documents.queries import (
+    document_by_number,
+    document_filters,
+    document_page,
+    documents_by_number,
+)
 from engine.documents.use_cases import import_documents
 from engine.registers.listing import Page
 

@@ -11,12 +11,16 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 import engine.registers.csvio as csvio
-from engine.core.errors import PermissionDeniedError
-from engine.core.errors import InputError
+from engine.core.errors import InputError, PermissionDeniedError
 from engine.credit.credit_code import with_check_characters
-from engine.credit.use_cases import (COLUMNS, PenaltyRecord, all_penalties, export_penalties,
-                                        import_penalties)
 from engine.credit.models import PenaltyRecordRow
+from engine.credit.use_cases import (
+    COLUMNS,
+    PenaltyRecord,
+    all_penalties,
+    export_penalties,
+    import_penalties,
+)
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 

@@ -4,13 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.core.errors import PermissionDeniedError
-from engine.core.errors import InputError
-from engine.documents.use_cases import import_documents
-from engine.documents.models import NormativeDocumentRecord
-from engine.core.errors import UnknownDocumentError
-from engine.documents.reviews import mark_reviewed
 from engine.accounts.models import User, UserRole
+from engine.core.errors import InputError, PermissionDeniedError, UnknownDocumentError
+from engine.documents.models import NormativeDocumentRecord
+from engine.documents.reviews import mark_reviewed
+from engine.documents.use_cases import import_documents
 from engine.trail import verify_all
 
 FIXTURE = Path(__file__).parent / "fixtures" / "yuelong-register.csv"

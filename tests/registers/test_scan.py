@@ -11,10 +11,17 @@ from datetime import date
 
 import pytest
 
-from engine.core.domains import DOCUMENT
 from engine.core.check import checker_for
+from engine.core.domains import DOCUMENT
+from engine.documents.scan import (
+    DocumentScanner,
+    ProgressBar,
+    Summary,
+    write_csv,
+    write_json,
+    write_table,
+)
 from engine.documents.use_cases import import_documents, iter_documents, read_documents
-from engine.documents.scan import DocumentScanner, ProgressBar, Summary, write_csv, write_json, write_table
 from tests.docgen import generate, to_csv
 
 

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from engine.cli import main
-from engine.store.db import head_revision
 from engine.decisions.models import Attachment, CaseRecord, FindingRecord
+from engine.store.db import head_revision
 from engine.store.models import RulebookVersion
 from engine.trail import append_event, canonical
 

@@ -5,17 +5,16 @@ from datetime import date
 
 import pytest
 from alembic.autogenerate import compare_metadata
-
-from engine.core import schema
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.core import schema
+from engine.core.errors import ConflictError, UnknownCaseError
+from engine.decisions.models import CaseRecord, FindingRecord
+from engine.decisions.queries import get_case
 from engine.store.db import current_revision, database_url, head_revision, normalize_url, upgrade
 from engine.store.models import RulebookVersion
-from engine.decisions.models import CaseRecord, FindingRecord
-from engine.core.errors import ConflictError, UnknownCaseError
-from engine.decisions.queries import get_case
 
 TABLES = {"cases", "stage_evidence", "attachments", "findings", "rulebook_versions", "users",
           "user_roles", "api_tokens", "trail_events", "trail_heads", "alembic_version"}

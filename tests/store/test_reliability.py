@@ -17,16 +17,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.decisions.record import case_to_document, load_case, parse_case
-from engine.core.errors import GateClosedError, InputError, StageOrderError
-from engine.decisions.use_cases import (advance_stage, create_case, import_cases,
-                             record_evidence)
+from engine.core.errors import ConflictError, GateClosedError, InputError, StageOrderError
+from engine.core.yamlio import LoadedYaml, dump_yaml
 from engine.decisions.models import CaseRecord, FindingRecord, StageEvidence
+from engine.decisions.record import case_to_document, load_case, parse_case
+from engine.decisions.use_cases import advance_stage, create_case, import_cases, record_evidence
 from engine.store.models import RulebookVersion, TrailEvent, TrailHead
-from engine.core.errors import ConflictError
 from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
-from engine.core.yamlio import LoadedYaml, dump_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ninghe-county-road-2025.yaml"
@@ -169,7 +167,7 @@ def test_two_concurrent_evidence_records_read_at_one_version_lose_nothing_and_co
         read = create_decided(uow, case_id)
         before = snapshot(engine, case_id)
 
-        def record(day):
+        def record(day, case_id=case_id, read=read):
             return lambda u: record_evidence(u, case_id, "party_report", {"reported_on": day}, "wang",
                                              expected_version=read, as_of=date(2025, 5, 25))
 
@@ -393,6 +391,7 @@ def test_a_malformed_import_through_the_cli_exits_2_and_stores_nothing(cli_env, 
 
 def test_two_people_creating_the_same_case_at_once_one_wins_and_the_other_is_told(db_url, uow, add_users):
     import threading
+
     from engine.core.errors import InputError
     from engine.decisions.use_cases import create_case
     if not db_url.startswith("postgresql"):

@@ -6,12 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from engine.core.errors import PermissionDeniedError
+from engine.core.errors import (
+    ConflictError,
+    GateClosedError,
+    InputError,
+    PermissionDeniedError,
+    StageOrderError,
+)
 from engine.decisions.record import load_case
-from engine.core.errors import GateClosedError, InputError, StageOrderError
-from engine.decisions.use_cases import (adjust_decision, advance_stage, create_case,
-                             export_case, import_cases, record_evidence, recheck_case)
-from engine.core.errors import ConflictError
+from engine.decisions.use_cases import (
+    adjust_decision,
+    advance_stage,
+    create_case,
+    export_case,
+    import_cases,
+    recheck_case,
+    record_evidence,
+)
 from engine.trail import verify_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +37,8 @@ def people(add_users):
 
 def draft_case(**changes):
     """The township example cut back to its drafting stages (before the legality review)."""
-    from engine.decisions.record import case_to_document, parse_case
     from engine.core.yamlio import LoadedYaml
+    from engine.decisions.record import case_to_document, parse_case
     doc = case_to_document(load_case(ROOT / "examples" / "ninghe-county-road-2025.yaml"))
     for key in ("legality_review", "collective_decision", "party_report", "publication", "archive", "execution"):
         doc.pop(key, None)
@@ -84,8 +95,8 @@ def test_the_meeting_is_refused_before_the_legality_review_has_its_opinion(uow, 
 
 def test_publication_before_the_party_report_is_refused(uow, people):
     doc = load_case(ROOT / "examples" / "ninghe-county-road-2025.yaml")
-    from engine.decisions.record import case_to_document, parse_case
     from engine.core.yamlio import LoadedYaml
+    from engine.decisions.record import case_to_document, parse_case
     d = case_to_document(doc)
     for key in ("party_report", "publication", "archive", "execution"):
         d.pop(key)

@@ -1,11 +1,11 @@
 """The trail is a hash chain an auditor can recompute: canonical JSON, digests, links."""
 from __future__ import annotations
 
-import pytest
 import hashlib
 import json
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select

@@ -1,10 +1,10 @@
 """Verification streams: more events than one batch, a break found mid-stream, and a rough rate."""
 from __future__ import annotations
 
-import pytest
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import insert
 
 from engine.store import trail_rows

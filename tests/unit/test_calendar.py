@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rules
-from engine.core.errors import CalendarFileError, CalendarUnknownError
 from engine.core.calendar import (
     WorkingCalendar,
     add_months,
@@ -21,6 +20,7 @@ from engine.core.calendar import (
     deadline_end,
     default_calendar,
 )
+from engine.core.errors import CalendarFileError, CalendarUnknownError
 
 D = date
 CALENDARS = Path(rules.__file__).parent / "calendars"

@@ -9,6 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from engine.core.errors import InputError
+from engine.core.yamlio import load_json, load_yaml
+from engine.decisions.enums import parse_iso_date
 from engine.decisions.record import (
     Case,
     case_json_schema,
@@ -16,9 +19,6 @@ from engine.decisions.record import (
     load_case,
     parse_case,
 )
-from engine.decisions.enums import parse_iso_date
-from engine.core.errors import InputError
-from engine.core.yamlio import load_json, load_yaml
 
 FULL = Path(__file__).parent.parent / "fixtures" / "case_full.yaml"
 FULL_TEXT = FULL.read_text(encoding="utf-8")

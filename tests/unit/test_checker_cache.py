@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.decisions.record import load_case
 from engine.core.check import checker_for
+from engine.decisions.record import load_case
 from engine.evaluate.durable import _USERS, _host, durable_available
 
 ROOT = Path(__file__).resolve().parents[2]

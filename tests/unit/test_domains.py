@@ -5,7 +5,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.core.calendar import add_months, months_between
 from engine.core.check import checker_for

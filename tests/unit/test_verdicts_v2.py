@@ -7,7 +7,7 @@ from engine.core.check import checker_for
 from engine.core.report import exit_status, summary, to_json, to_text
 from engine.core.yamlio import LoadedYaml
 from engine.decisions.record import parse_case
-from engine.rulebook.conditions import Absent, All, Any, Cmp, FALSE, Present, kleene
+from engine.rulebook.conditions import FALSE, Absent, All, Any, Cmp, Present, kleene
 
 ENGINES = ["native", "durable"]
 

@@ -11,16 +11,21 @@ import networkx as nx
 import pytest
 import yaml
 
-from engine.decisions.record import load_case, parse_case
 from engine.core.check import checker_for
+from engine.core.errors import WorkflowError
+from engine.core.yamlio import load_document, load_json
 from engine.decisions.facts import flatten
+from engine.decisions.record import load_case, parse_case
+from engine.decisions.workflow import (
+    dominates,
+    load_workflow,
+    next_stages,
+    rule_ids_of,
+    stage_states,
+)
+from engine.decisions.workflow_svg import STYLE, graph_command, render_svg, write_svg
 from engine.rulebook.loader import known_jurisdictions
 from engine.rulebook.stages import current_stage, stage_ids
-from engine.core.errors import WorkflowError
-from engine.decisions.workflow import (dominates, load_workflow, next_stages, rule_ids_of,
-                             stage_states)
-from engine.decisions.workflow_svg import STYLE, graph_command, render_svg, write_svg
-from engine.core.yamlio import load_document, load_json
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = load_document(ROOT / "rules" / "workflow.yaml").data

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import select
 
 from engine.accounts.models import ApiToken, User, UserRole
-
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from web.admin import USERS_CHAIN

@@ -1,12 +1,11 @@
 """The JSON API: tokens, CSRF, the stateless check (same JSON as the CLI), errors, gates, OpenAPI."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import json
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.routing import FloatConverter, IntegerConverter
 
-from engine.decisions.record import case_to_document, load_case, parse_case
 from engine.core.errors import GateClosedError
-from engine.decisions.use_cases import advance_stage, create_case, import_cases
-from engine.decisions.models import FindingRecord
-from engine.store.models import TrailHead
 from engine.core.yamlio import LoadedYaml
+from engine.decisions.models import FindingRecord
+from engine.decisions.record import case_to_document, load_case, parse_case
+from engine.decisions.use_cases import advance_stage, create_case, import_cases
+from engine.store.models import TrailHead
 from tests.web.conftest import get_engine_of
 from web import demo_data
 from web.auth import EVERYONE, role_required

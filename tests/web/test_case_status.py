@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from engine.core.yamlio import LoadedYaml
 from engine.decisions.models import CaseRecord, FindingRecord
+from engine.decisions.queries import case_status, case_summaries
 from engine.decisions.record import case_to_document, load_case, parse_case
 from engine.decisions.use_cases import create_case
-from engine.store.uow import UnitOfWork
-from engine.decisions.queries import case_status, case_summaries
 from engine.rulebook import edits as rule_edits
 from engine.rulebook.loader import shipped_rules_dir
+from engine.store.uow import UnitOfWork
 from web.db import get_engine
 
 ARCHIVING = "CN-12/ninghe/ninghe-archiving.yaml"

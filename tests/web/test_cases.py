@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from engine.decisions import use_cases as services
-from engine.decisions.record import parse_case
-from engine.decisions.models import Attachment, CaseRecord
-from engine.store.models import TrailEvent
 from engine.core.yamlio import LoadedYaml
+from engine.decisions import use_cases as services
+from engine.decisions.models import Attachment, CaseRecord
+from engine.decisions.record import parse_case
+from engine.store.models import TrailEvent
 from web import demo_data
 
 CASE = "YL-T-01"
@@ -442,9 +442,10 @@ def test_every_demo_case_renders_its_page_its_stages_and_its_graph_in_both_langu
 def test_the_secretary_adjusts_a_decided_case_and_the_procedures_to_rerun_are_listed(app, client, login_as, post_form, uow):
     from datetime import date
     from pathlib import Path
+
+    from engine.accounts.models import User, UserRole
     from engine.decisions.record import load_case
     from engine.decisions.use_cases import create_case
-    from engine.accounts.models import User, UserRole
     root = Path(__file__).resolve().parents[2]
     with uow() as u:
         u.session.add(User(username="zz_official", display_name="经办人", active=True))

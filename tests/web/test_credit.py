@@ -16,15 +16,15 @@ import pytest
 from flask import url_for
 from sqlalchemy import event, func, select
 
-from engine.credit.scan import CreditScanner, CreditSummary, write_follow_ups_csv, write_json
 from engine.credit.models import PenaltyRecordRow
+from engine.credit.scan import CreditScanner, CreditSummary, write_follow_ups_csv, write_json
 from engine.credit.use_cases import import_penalties, iter_penalties
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
+from tests.days import TODAY
 from web import credit_followups
 from web.db import get_engine
 from web.demo import seed_demo
-from tests.days import TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CSV = ROOT / "web" / "demo_penalties.csv"

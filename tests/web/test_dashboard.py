@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 from engine.decisions.deadlines import case_deadlines, upcoming
-from web.dashboard import DASHBOARD_ROLES
 from tests.days import TODAY
+from web.dashboard import DASHBOARD_ROLES
 from web.db import get_engine
 
 
@@ -39,9 +39,9 @@ def test_the_legal_advisor_and_anonymous_users_do_not_see_the_dashboard(client, 
 
 
 def test_text_in_the_chart_is_escaped(client, login_as, uow):
+    from engine.core.yamlio import LoadedYaml
     from engine.decisions import use_cases as services
     from engine.decisions.record import parse_case
-    from engine.core.yamlio import LoadedYaml
     login_as("official")
     with uow() as u:
         services.create_case(u, parse_case(LoadedYaml({"id": "X-1", "title": "<script>x</script>"}), "t"), "official")
@@ -79,9 +79,9 @@ def test_deadlines_from_a_case_file():
 
 
 def test_an_overdue_deadline_is_marked(client, login_as, uow):
+    from engine.core.yamlio import LoadedYaml
     from engine.decisions import use_cases as services
     from engine.decisions.record import parse_case
-    from engine.core.yamlio import LoadedYaml
     login_as("secretary")
     held = (TODAY - timedelta(days=60)).isoformat()
     doc = {"id": "OLD-1", "title": "逾期", "jurisdiction": "CN-12/ninghe/yuelong",

@@ -1,14 +1,14 @@
 """The demo township: seeded through the services, idempotent, with a real trail."""
 from __future__ import annotations
 
-import pytest
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
+from engine.accounts.models import User
 from engine.decisions.queries import case_summaries
 from engine.store.models import TrailEvent
-from engine.accounts.models import User
 from engine.trail import verify_all
 from web.db import get_engine
 from web.demo import DEMO_USERS, seed_demo

@@ -16,8 +16,8 @@ import pytest
 from flask import url_for
 from sqlalchemy import event, func, select
 
-from engine.documents.use_cases import import_documents
 from engine.documents.models import NormativeDocumentRecord
+from engine.documents.use_cases import import_documents
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from web.db import get_engine

@@ -226,7 +226,6 @@ def ids(demo_template) -> dict[str, str]:
     from sqlalchemy import create_engine, select
 
     from engine.accounts.models import ApiToken
-
     from engine.decisions.models import Attachment
     db = create_engine(f"sqlite:///{demo_template / 'yifa.sqlite3'}")
     with db.connect() as conn:

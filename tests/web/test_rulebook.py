@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.rulebook import edits as rule_edits
 from engine.decisions.record import load_case
+from engine.rulebook import edits as rule_edits
 from engine.rulebook.loader import rulebook_digest, rules_dir, shipped_rules_dir
 from engine.store.models import RULEBOOK_CHAIN, TrailEvent
 from tests.web.conftest import read_csrf_token

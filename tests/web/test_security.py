@@ -200,8 +200,7 @@ def test_an_unexpected_error_is_a_500_page_without_a_traceback(app, client, logi
 
 
 def test_a_domain_refusal_reaching_the_app_gets_its_status(app, client, login_as):
-    from engine.core.errors import PermissionDeniedError
-    from engine.core.errors import UnknownCaseError
+    from engine.core.errors import PermissionDeniedError, UnknownCaseError
 
     @app.get("/api/test/refused")
     def refused():

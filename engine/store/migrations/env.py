@@ -1,8 +1,8 @@
 """Alembic environment: configured in code by engine.store.db (no alembic.ini needed)."""
 from alembic import context
 
-from engine.store.db import make_engine
 from engine.core import schema
+from engine.store.db import make_engine
 
 config = context.config
 

@@ -1,4 +1,4 @@
-"""The RBAC matrix: every route × every role × every method it accepts (issue 4, items 1 and 8).
+"""The RBAC matrix: every route × every role × every method it accepts (CASE_FORMAT and the role table in README).
 
 For each route of `app.url_map` (but static, /health, /login, /logout and /api/openapi.json), each
 role and each method the route accepts (GET, and POST/PUT/DELETE where accepted), signed in as the
@@ -398,7 +398,7 @@ def test_the_exempt_routes_are_the_public_ones(demo_app):
 
 
 def test_the_document_scan_and_its_downloads_are_in_the_matrix_for_every_role(demo_app):
-    """Issue 5: the clean-up scan is read by every signed-in role, like the register it scans."""
+    """The clean-up scan is read by every signed-in role, like the register it scans."""
     scan = {(r[0], r[2]) for r in ROUTES if r[1] in ("documents.scan", "documents.scan_csv", "documents.scan_json")}
     assert scan == {("/documents/scan", "GET"), ("/documents/scan.csv", "GET"), ("/documents/scan.json", "GET")}
     for endpoint in ("documents.scan", "documents.scan_csv", "documents.scan_json"):
@@ -406,7 +406,7 @@ def test_the_document_scan_and_its_downloads_are_in_the_matrix_for_every_role(de
 
 
 def test_the_credit_pages_are_in_the_matrix_read_by_every_role_imported_by_the_keepers(demo_app):
-    """Issue 6: every signed-in role reads the penalty register and its follow-ups; the keepers import."""
+    """Every signed-in role reads the penalty register and its follow-ups; the keepers import."""
     from engine.credit.use_cases import EDITOR_ROLES
     credit = {(r[0], r[2]) for r in ROUTES if r[1].startswith("credit.")}
     assert credit == {("/credit", "GET"), ("/credit/export.csv", "GET"), ("/credit/import", "GET"),

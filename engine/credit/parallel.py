@@ -13,7 +13,6 @@ file's text without copying it through a pipe.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import multiprocessing
@@ -23,7 +22,15 @@ from datetime import date
 from typing import Any
 
 from engine.core.errors import InputError, Problem
-from engine.registers.csvio import _read_bytes, _records, _validated, check_header, decode, where
+from engine.registers.csvio import (
+    _read_bytes,
+    _records,
+    _validated,
+    check_header,
+    decode,
+    safe_writer,
+    where,
+)
 
 _TEXT = ""              # the file's text after the header, shared with forked workers
 _PARTS: list[tuple[int, int]] = []
@@ -128,7 +135,7 @@ class _PartReport:
     def __init__(self, scanner: Any, lang: str, fmt: str, result: PartResult):
         self.scanner, self.lang, self.fmt, self.result = scanner, lang, fmt, result
         self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+        self.writer = safe_writer(self.buffer)
 
     def add(self, scan: Any) -> None:
         result, lang = self.result, self.lang

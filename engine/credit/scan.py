@@ -14,7 +14,6 @@ week); the scan exits 1 when one is.
 """
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,7 @@ from engine.core.domains import CREDIT
 from engine.core.errors import CalendarUnknownError
 from engine.core.findings import Finding, judged_date
 from engine.credit.vocab import MISSING
+from engine.registers.csvio import safe_writer
 
 PROCESSING_PARAM = "repair_processing_working_days"
 # the act each follow-up asks for is still not done
@@ -210,7 +210,7 @@ FOLLOW_UP_COLUMNS = ("case_number", "party", "authority", "action", "rule", "due
 def write_follow_ups_csv(scans: Iterable[RecordScan], out: TextIO, lang: str = "zh") -> CreditSummary:
     """The follow-up list as CSV (one row per follow-up): the authority's worklist."""
     summary = CreditSummary()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = safe_writer(out)
     writer.writerow(FOLLOW_UP_COLUMNS)
     for scan in scans:
         follow_ups = scan.follow_ups()

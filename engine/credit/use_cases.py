@@ -41,10 +41,9 @@ Decisions (documented for the lead and for users):
   application may have gone through 信用中国 and only the result reached the authority.
 - **Column order.** The header is matched by name, as for §3: a file with the §4 columns in
   another order is read; export always writes the §4 order.
-- **Formula cells on export** are written exactly as stored: the contract format is not altered
-  (no `'` prefix, which would change the data for every script that reads it). Import refuses
-  such cells in the free-text columns, and import is the only way rows are stored, so an
-  export holds none; a stored one is still exported without error.
+- **Formula cells on export**: import refuses them in the free-text columns (both registers), so a
+  stored row holds none; should one be there (stored before that rule), every CSV written —
+  export, download, scan worklist, follow-ups — gives it a leading `'` (engine/registers/csvio.safe_writer).
 - Dates are written YYYY-MM-DD; YYYY/M/D and YYYY-M-D (what Excel makes of dates) are accepted
   and exported back as YYYY-MM-DD.
 - Every stored change is an event on the chain `penalty:<case_number>` (action

@@ -10,7 +10,6 @@ register of any size is judged one document at a time, and the JSON is written a
 """
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections import Counter
@@ -21,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, TextIO
 from engine.core.check import Checker, checker_for
 from engine.core.domains import DOCUMENT
 from engine.core.findings import Finding
+from engine.registers.csvio import safe_writer
 from engine.rulebook.model import SEVERITY_RANK
 
 ACTION_RANK = SEVERITY_RANK["warning"]
@@ -133,7 +133,7 @@ CSV_COLUMNS = ("number", "title", "issuer", "rule", "severity", "verified", "ins
 def write_csv(scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> Summary:
     """One row per finding that needs action (what a clean-up worklist in Excel wants)."""
     summary = Summary()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = safe_writer(out)
     writer.writerow(CSV_COLUMNS)
     for scan in scans:
         summary.add(scan)

@@ -40,6 +40,7 @@ from engine.documents.queries import documents_by_number
 from engine.registers.csvio import (
     ImportResult,
     Row,
+    formula_problem,
     mark_duplicates,
     parse_date,
     read_rows,
@@ -55,6 +56,7 @@ COLUMNS = ("number", "title", "issuer", "issued_on", "effective_from", "expires_
            "legality_reviewed_on", "published_on", "filed_on", "basis", "sets", "status",
            "last_reviewed_on")
 REQUIRED = ("number", "title", "issuer", "issued_on", "effective_from", "kind", "status")
+FREE_TEXT = ("number", "title", "issuer", "basis")       # refused when a spreadsheet would run them
 DATE_COLUMNS = ("issued_on", "effective_from", "expires_on", "legality_reviewed_on", "published_on",
                 "filed_on", "last_reviewed_on")
 COLUMN_ZH = {"number": "文号", "title": "标题", "issuer": "制定机关", "issued_on": "印发日期",
@@ -135,6 +137,10 @@ def row_validator(laws: LawRegister):
                 bad(column, "必填，不得为空", "required, must not be empty")
         if len(v["number"]) > NUMBER_MAX:
             bad("number", f"文号过长（超过 {NUMBER_MAX} 字）", f"number too long (over {NUMBER_MAX} characters)")
+        for column in FREE_TEXT:            # what a spreadsheet would run as a formula (CSV injection)
+            formula = formula_problem(v[column])
+            if formula:
+                bad(column, *formula)
         dates: dict[str, date | None] = {}
         for column in DATE_COLUMNS:
             dates[column] = None

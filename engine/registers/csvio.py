@@ -291,7 +291,10 @@ def formula_problem(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _defused(cell: str) -> str:
+def defuse_formula(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula, with a leading `'` (OWASP's defence against CSV
+    injection); every other cell as it is. Imports refuse such cells, so only rows stored before
+    that, or text from elsewhere (a rejected row, a follow-up message), are ever changed."""
     return "'" + cell if cell.lstrip().startswith(FORMULA_STARTS) else cell
 
 
@@ -366,7 +369,7 @@ def write_rejected(rows: Iterable[Row[Any]], columns: Sequence[str], target: Pat
     file: a cell that would run as a formula is written with a leading `'` (the usual defence
     against CSV injection; its reason says what to correct). Every other cell is as given.
     """
-    records = ({**{k: _defused(v) for k, v in r.cells.items()}, "reason": reason_of(r)} for r in rows)
+    records = ({**r.cells, "reason": reason_of(r)} for r in rows)      # cells defused by write_register
     if isinstance(target, (str, Path)):
         with open(target, "w", encoding="utf-8", newline="") as stream:
             write_register(records, tuple(columns) + ("reason",), stream)
@@ -388,7 +391,18 @@ def write_register(records: Iterable[Mapping[str, Any]], columns: Sequence[str],
     with `newline=""` (UTF-8 when it is a file). A BOM is written first unless `bom=False`."""
     if bom:
         stream.write("\ufeff")
-    writer = csv.writer(stream, lineterminator="\r\n")
+    writer = safe_writer(stream)
     writer.writerow(columns)
     for record in records:
         writer.writerow(["" if record.get(c) is None else str(record.get(c)) for c in columns])
+
+
+class safe_writer:  # noqa: N801 - used like csv.writer
+    """csv.writer (CRLF lines) whose every cell is defused: no formula reaches a spreadsheet from a
+    register export, a rejected-rows file, a scan worklist or a follow-up list."""
+
+    def __init__(self, stream: TextIO):
+        self._writer = csv.writer(stream, lineterminator="\r\n")
+
+    def writerow(self, cells: Iterable[Any]) -> Any:
+        return self._writer.writerow([defuse_formula(c) if isinstance(c, str) else c for c in cells])

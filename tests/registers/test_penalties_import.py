@@ -327,15 +327,16 @@ def test_a_header_only_file_imports_nothing(uow, clerk, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_stored_formula_cell_is_exported_unaltered_without_error(uow, clerk, fixtures):
-    """Import refuses formula cells; one stored by other means is exported as it is (contract format)."""
+def test_a_stored_formula_cell_is_exported_defused_without_error(uow, clerk, fixtures):
+    """Import refuses formula cells; one stored by other means is exported with a leading `'` so no
+    spreadsheet runs it (OWASP's defence against CSV injection)."""
     do_import(uow, fixtures / REGISTER, clerk)
     with uow() as u:
         record = u.session.scalars(select(PenaltyRecordRow).where(PenaltyRecordRow.case_number == REPAIRED)).one()
         record.party = "=HYPERLINK(\"http://example.invalid\")"
         u.commit()
     [row] = [r for r in rows_of(export_text(uow)) if r["case_number"] == REPAIRED]
-    assert row["party"] == "=HYPERLINK(\"http://example.invalid\")"
+    assert row["party"] == "'=HYPERLINK(\"http://example.invalid\")"
 
 
 # --- re-import, trail, transaction, access --------------------------------------------------

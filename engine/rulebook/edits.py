@@ -155,8 +155,10 @@ def _normalise(text: str) -> str:
 # ---------------------------------------------------------------- checking a candidate
 def propose_edit(rel_path: str, new_text: str) -> EditCheck:
     """Lint every jurisdiction with the candidate in place and run every rule test with both engines."""
+    from engine.rulebook.sandbox import run_limited
     with candidate_rules(rel_path, new_text) as tree:
-        return _check_tree(check_rel_path(rel_path, tree), tree)
+        rel = check_rel_path(rel_path, tree)
+        return run_limited(_check_tree, rel, tree, file=f"rules/{rel}")
 
 
 def _check_tree(rel: str, tree: Path) -> EditCheck:
@@ -185,32 +187,41 @@ def impact_preview(session, rel_path: str, new_text: str, as_of: date | None = N
     """
     from engine.rulebook.loader import rules_dir
     root = rules_dir()
+    from engine.rulebook.sandbox import run_limited
     with candidate_rules(rel_path, new_text) as tree:
         rel = check_rel_path(rel_path, tree)
-        return _impact(session, affected_jurisdictions(rel, root), root, tree, as_of)
+        stored = _stored_cases(session, affected_jurisdictions(rel, root), as_of)
+        if not stored:
+            return []
+        return run_limited(_impact, stored, root, tree, file=f"rules/{rel}")
 
 
-def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: date | None) -> list[dict]:
+def _stored_cases(session, jurisdictions: list[str], as_of: date | None) -> list[tuple]:
+    """(id, title, document, day) of every stored case of the jurisdictions: what _impact judges."""
     from sqlalchemy import func, select
 
-    from engine.decisions.record import parse_case
-    from engine.core.check import checker_for
     from engine.decisions.models import CaseRecord, FindingRecord
-    from engine.core.yamlio import LoadedYaml
     if not jurisdictions:
         return []
     latest = dict(session.execute(
         select(FindingRecord.case_id, FindingRecord.as_of)
         .where(FindingRecord.id.in_(select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)))).all())
-    rows = []
     records = session.scalars(select(CaseRecord).where(CaseRecord.jurisdiction.in_(jurisdictions))
                               .order_by(CaseRecord.id)).all()
-    for record in records:
+    return [(r.id, r.title, r.document, as_of or latest.get(r.id) or clock.today()) for r in records]
+
+
+def _impact(stored: list[tuple], root: Path, tree: Path) -> list[dict]:
+    """The changed verdicts of the stored cases (run in the editor's limited child process)."""
+    from engine.core.check import checker_for
+    from engine.core.yamlio import LoadedYaml
+    from engine.decisions.record import parse_case
+    rows = []
+    for case_id, title, document, day in stored:
         try:
-            case = parse_case(LoadedYaml(record.document), record.id)
+            case = parse_case(LoadedYaml(document), case_id)
         except InputError:
             continue
-        day = as_of or latest.get(record.id) or clock.today()
         try:
             before = _verdicts(checker_for(case.jurisdiction, root).check(case, day, "durable"))
         except InputError:
@@ -218,7 +229,7 @@ def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: da
         after = _verdicts(checker_for(case.jurisdiction, tree).check(case, day, "durable"))
         for rule in sorted(before.keys() | after.keys()):
             if before.get(rule) != after.get(rule):
-                rows.append({"case_id": record.id, "title": record.title, "as_of": day, "rule": rule,
+                rows.append({"case_id": case_id, "title": title, "as_of": day, "rule": rule,
                              "before": before.get(rule), "after": after.get(rule)})
     return rows
 
@@ -275,8 +286,9 @@ def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected
         raise EditConflictError(rel)
     text = _normalise(new_text)
     new_sha = sha256_text(text)
+    from engine.rulebook.sandbox import run_limited
     with candidate_rules(rel, text) as tree:
-        check = _check_tree(rel, tree)
+        check = run_limited(_check_tree, rel, tree, file=f"rules/{rel}")
         if not check.ok:
             raise InputError(check.problems + [Problem(f.file, f.rule, f.message) for f in check.failures])
         jurisdictions = affected_jurisdictions(rel, tree)

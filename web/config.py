@@ -10,6 +10,8 @@
     YIFA_TRAIL_KEY      the trail's signing key file: after a write the app signs a checkpoint
                         into <instance>/checkpoints/ (web/checkpoints.py)
     YIFA_CHECKPOINT_MINUTES   at most one such checkpoint per this many minutes (default 60)
+    YIFA_EDIT_CPU_SECONDS     CPU seconds the rule editor's check/preview/save child may use (default 10)
+    YIFA_EDIT_MEMORY_MB       its memory (address space) in MiB (default 1024); engine/rulebook/sandbox.py
 """
 from __future__ import annotations
 

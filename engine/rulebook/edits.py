@@ -145,8 +145,10 @@ def _normalise(text: str) -> str:
 # ---------------------------------------------------------------- checking a candidate
 def propose_edit(rel_path: str, new_text: str) -> EditCheck:
     """Lint every jurisdiction with the candidate in place and run every rule test with both engines."""
+    from engine.rulebook.sandbox import run_limited
     with candidate_rules(rel_path, new_text) as tree:
-        return _check_tree(check_rel_path(rel_path, tree), tree)
+        rel = check_rel_path(rel_path, tree)
+        return run_limited(_check_tree, rel, tree, file=f"rules/{rel}")
 
 
 def _check_tree(rel: str, tree: Path) -> EditCheck:
@@ -175,27 +177,36 @@ def impact_preview(session, rel_path: str, new_text: str, as_of: date | None = N
     """
     from engine.rulebook.loader import rules_dir
     root = rules_dir()
+    from engine.rulebook.sandbox import run_limited
     with candidate_rules(rel_path, new_text) as tree:
         rel = check_rel_path(rel_path, tree)
-        return _impact(session, affected_jurisdictions(rel, root), root, tree, as_of)
+        stored = _stored_cases(session, affected_jurisdictions(rel, root), as_of)
+        if not stored:
+            return []
+        return run_limited(_impact, stored, root, tree, file=f"rules/{rel}")
 
 
-def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: date | None) -> list[dict]:
-    from engine.core.check import checker_for
-    from engine.core.yamlio import LoadedYaml
+def _stored_cases(session, jurisdictions: list[str], as_of: date | None) -> list[tuple]:
+    """(id, title, document, day) of every stored case of the jurisdictions: what _impact judges."""
     from engine.decisions.queries import cases_in, latest_check_days
-    from engine.decisions.record import parse_case
     if not jurisdictions:
         return []
     latest = latest_check_days(session)
+    return [(r.id, r.title, r.document, as_of or latest.get(r.id) or clock.today())
+            for r in cases_in(session, jurisdictions)]
+
+
+def _impact(stored: list[tuple], root: Path, tree: Path) -> list[dict]:
+    """The changed verdicts of the stored cases (run in the editor's limited child process)."""
+    from engine.core.check import checker_for
+    from engine.core.yamlio import LoadedYaml
+    from engine.decisions.record import parse_case
     rows = []
-    records = cases_in(session, jurisdictions)
-    for record in records:
+    for case_id, title, document, day in stored:
         try:
-            case = parse_case(LoadedYaml(record.document), record.id)
+            case = parse_case(LoadedYaml(document), case_id)
         except InputError:
             continue
-        day = as_of or latest.get(record.id) or clock.today()
         try:
             before = _verdicts(checker_for(case.jurisdiction, root).check(case, day, "durable"))
         except InputError:
@@ -203,7 +214,7 @@ def _impact(session, jurisdictions: list[str], root: Path, tree: Path, as_of: da
         after = _verdicts(checker_for(case.jurisdiction, tree).check(case, day, "durable"))
         for rule in sorted(before.keys() | after.keys()):
             if before.get(rule) != after.get(rule):
-                rows.append({"case_id": record.id, "title": record.title, "as_of": day, "rule": rule,
+                rows.append({"case_id": case_id, "title": title, "as_of": day, "rule": rule,
                              "before": before.get(rule), "after": after.get(rule)})
     return rows
 
@@ -260,8 +271,9 @@ def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected
         raise EditConflictError(rel)
     text = _normalise(new_text)
     new_sha = sha256_text(text)
+    from engine.rulebook.sandbox import run_limited
     with candidate_rules(rel, text) as tree:
-        check = _check_tree(rel, tree)
+        check = run_limited(_check_tree, rel, tree, file=f"rules/{rel}")
         if not check.ok:
             raise InputError(check.problems + [Problem(f.file, f.rule, f.message) for f in check.failures])
         jurisdictions = affected_jurisdictions(rel, tree)

@@ -6,6 +6,7 @@ from pathlib import Path
 from engine.core.errors import InputError, Problem
 from engine.core.findings import PLACEHOLDER
 from engine.rulebook.book import Rulebook, build_rulebook
+from engine.rulebook.budget import budget_problems
 from engine.rulebook.loader import read_rulebook, rules_dir
 
 
@@ -19,7 +20,7 @@ def lint(jurisdictions: list[str], root: Path | None = None) -> list[Problem]:
         except InputError as e:
             problems = list(e.problems)
         else:
-            problems = book.problems + _message_problems(book) + _test_problems(book)
+            problems = book.problems + budget_problems(book) + _message_problems(book) + _test_problems(book)
         for p in problems:
             found.setdefault(str(p), p)
     return sorted(found.values(), key=lambda p: (p.file, p.line or 0))

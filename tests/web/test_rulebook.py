@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import date
 from pathlib import Path
 
@@ -328,3 +329,34 @@ def test_the_domain_refuses_an_editor_without_the_role(app, uow, make_user):
     make_user("official", ["official"])
     with uow() as u, pytest.raises(PermissionDeniedError):
         rule_edits.save_edit(u, DECREE, twenty_days(), "official", "越权")
+
+
+@pytest.mark.slow
+def test_a_preview_over_the_cpu_limit_answers_an_error_page_within_10_s(client, login_as, monkeypatch):
+    monkeypatch.setenv("YIFA_EDIT_CPU_SECONDS", "0.5")
+    login_as("legal_advisor")
+    form = edit_form(client, DECREE)
+    start = time.monotonic()
+    response = client.post("/rules/edit/preview", data={**form, "text": twenty_days(), "reason": ""})
+    assert time.monotonic() - start < 10
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "计算时间上限" in html and "CPU-time limit" in html
+
+
+@pytest.mark.slow
+def test_an_exponential_rule_is_refused_by_preview_and_save_naming_the_budget(client, login_as, tmp_path):
+    from tests.unit.test_rule_budget import rule_file
+    login_as("legal_advisor")
+    rel = "CN-12/ninghe/ninghe-archiving.yaml"
+    nested = rule_file(18).split("rules:\n", 1)[1]
+    text = shipped(rel).rstrip("\n") + "\n" + nested
+    for action in ("preview", "save"):
+        start = time.monotonic()
+        response = client.post(f"/rules/edit/{action}",
+                               data={**edit_form(client, rel), "text": text, "reason": "嵌套"})
+        assert time.monotonic() - start < 10
+        html = response.get_data(as_text=True)
+        assert response.status_code == (200 if action == "preview" else 400), action   # a preview lists problems
+        assert "NEST-01" in html and "64" in html and "超出编译预算" in html
+    assert not (tmp_path / "rules" / rel).exists()

@@ -1,0 +1,108 @@
+"""The compile budget: a rule whose durable-rules form would grow exponentially is refused by lint."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.rulebook.budget import MAX_BRANCHES, MAX_EXPRESSION_PARTS, measure
+from engine.rulebook.lint import lint
+from engine.rulebook.loader import known_jurisdictions
+
+ROOT = Path(__file__).resolve().parents[2]
+NESTED = "rules/CN-12/ninghe/nested.yaml"
+
+
+def nested(n: int) -> str:
+    """`all` of two `any`s, one of which nests the next level: exponentially many engine rules."""
+    cond = "{fact: archive.complete, is: true}"
+    for k in range(1, n + 1):
+        a = f"{{fact: archive.archived_on, after: 2020-01-{k:02d}}}"
+        b = f"{{fact: collective_decision.held_on, after: 2020-01-{k:02d}}}"
+        c = f"{{fact: archive.archived_on, before: 2019-01-{k:02d}}}"
+        cond = f"{{all: [{{any: [{a}, {b}]}}, {{any: [{c}, {cond}]}}]}}"
+    return cond
+
+
+def rule_file(n: int) -> str:
+    return f"""instrument: {{id: nested, title: 嵌套测试, domain: major_decision, in_force: {{from: 2022-01-01}}, verified: false}}
+rules:
+  - id: NEST-01
+    title: {{zh: 嵌套条件, en: nested condition}}
+    citation: {{instrument: 测试, article: 1}}
+    severity: warning
+    modality: prompt
+    verified: false
+    stage: archiving
+    judged_on: collective_decision.held_on
+    requires: {nested(n)}
+    message: {{zh: 未归档, en: not archived}}
+    tests:
+      - name: 已归档
+        case:
+          collective_decision: {{held_on: 2023-06-01, decision: approve}}
+          archive: {{archived_on: 2023-06-09, complete: true}}
+        expect: satisfied
+      - name: 未归档
+        case:
+          collective_decision: {{held_on: 2023-06-01, decision: approve}}
+          archive: {{complete: false}}
+        expect: violated
+"""
+
+
+@pytest.fixture
+def rules(tmp_path):
+    shutil.copytree(ROOT / "rules", tmp_path / "rules", ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path / "rules"
+
+
+def _write(rules: Path, n: int) -> None:
+    (rules.parent / NESTED).write_text(rule_file(n), encoding="utf-8")
+
+
+def test_the_shipped_rules_are_well_within_the_budget():
+    rows = measure(known_jurisdictions(), ROOT / "rules")
+    most_branches = max(c.branches for *_, c in rows)
+    most_parts = max(c.parts for *_, c in rows)
+    print(f"largest rule: {most_branches} branches, {most_parts} expression parts")
+    assert most_branches * 3 <= MAX_BRANCHES and most_parts * 3 <= MAX_EXPRESSION_PARTS
+
+
+def test_an_exponential_rule_is_refused_by_lint_naming_the_budget(rules):
+    _write(rules, 18)
+    assert len(rule_file(18)) < 5000
+    problems = [p for p in lint(["CN-12/ninghe"], rules) if "NEST-01" in p.path]
+    assert len(problems) == 1, problems
+    p = problems[0]
+    assert p.file.endswith("nested.yaml") and p.path == "NEST-01.requires"
+    assert f"{MAX_BRANCHES}" in p.message and "NEST-01" in p.message and "nested.yaml" in p.message
+    zh, en = p.message.split(" / ", 1)
+    assert "超出编译预算" in zh and "over the compile budget" in en
+
+
+def _largest_within_budget() -> int:
+    import tempfile
+
+    from engine.rulebook.book import build_rulebook
+    from engine.rulebook.budget import rule_cost
+    from engine.rulebook.compile import compile_rule
+    from engine.rulebook.loader import read_rulebook
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "rules"
+        shutil.copytree(ROOT / "rules", tree, ignore=shutil.ignore_patterns("__pycache__"))
+        for n in range(8, 18):
+            _write(tree, n)
+            book = build_rulebook(read_rulebook("CN-12/ninghe", tree))
+            rd = next(r for r in book.checked_rules if r.id == "NEST-01")
+            if not rule_cost(compile_rule(rd, book))[1]:
+                return n - 1
+    raise AssertionError("no nesting depth passes the budget")
+
+
+def test_a_rule_just_within_the_budget_passes_lint(rules):
+    n = _largest_within_budget()
+    assert n >= 2
+    _write(rules, n)
+    assert [p for p in lint(["CN-12/ninghe"], rules) if "NEST-01" in p.path] == []
+    _write(rules, n + 1)
+    assert [p for p in lint(["CN-12/ninghe"], rules) if "NEST-01" in p.path]

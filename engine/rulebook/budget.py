@@ -21,8 +21,8 @@ from engine.core.errors import Problem
 from engine.rulebook.conditions import All, CmpFact, Cond, Const
 from engine.rulebook.conditions import Any as AnyC
 
-MAX_BRANCHES = 64          # engine rules per rule file rule (all its verdict branches together)
-MAX_EXPRESSION_PARTS = 2000  # comparisons in those engine rules
+MAX_BRANCHES = 320         # engine rules per rule file rule (all its verdict branches together)
+MAX_EXPRESSION_PARTS = 10000  # comparisons in those engine rules
 
 
 @dataclass(frozen=True)

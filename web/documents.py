@@ -77,6 +77,7 @@ from engine.documents.use_cases import (
     import_documents,
     iter_documents,
 )
+from engine.documents.vocab import KIND_NAMES, SETS_NAMES, STATUS_NAMES
 from engine.registers.listing import Page
 from engine.rulebook.loader import known_jurisdictions
 from web.auth import EVERYONE, role_required
@@ -120,12 +121,6 @@ COLUMN_EN = {"number": "Number", "title": "Title", "issuer": "Issuing organ", "i
              "legality_reviewed_on": "Legality review", "published_on": "Published on", "filed_on": "Filed on",
              "basis": "Basis", "sets": "Prohibited contents", "status": "Status",
              "last_reviewed_on": "Last clean-up review"}
-KIND_NAMES = {"regular": ("常规", "Regular"), "provisional": ("暂行", "Provisional"), "trial": ("试行", "Trial")}
-STATUS_NAMES = {"in_force": ("现行有效", "In force"), "amended": ("已修改", "Amended"),
-                "repealed": ("已废止", "Repealed"), "expired": ("已失效", "Expired")}
-SETS_NAMES = {"licence": ("行政许可", "Licence"), "penalty": ("行政处罚", "Penalty"),
-              "compulsory_measure": ("行政强制措施", "Compulsory measure"), "fee": ("收费", "Fee"),
-              "reduces_rights": ("减损权利", "Reduces rights"), "adds_obligations": ("增加义务", "Adds obligations")}
 OUTCOME_EN = {"kept": "Kept in force", "amended": "Amended", "repealed": "Repealed",
               "declared_invalid": "Declared invalid"}
 ACTION_NAMES = {"document.imported": ("导入登记表", "Imported"), "document.updated": ("登记信息更新", "Updated"),

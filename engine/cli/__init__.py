@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         a.add_argument("--jurisdiction", default=None, help="默认：全部法域 / default: every jurisdiction")
         if name == "list":
             a.add_argument("--format", choices=("text", "json"), default="text")
+            a.add_argument("--unverified", action="store_true",
+                           help="只列出未核实的规则和参数及其理由 / only the unverified rules and parameters, with why")
         if name == "test":
             a.add_argument("--engine", choices=("both", "durable", "native"), default="both")
         a.set_defaults(run=fn)
@@ -191,7 +193,7 @@ def _case_for_graph(ref: str):
 
 
 def cmd_rules_list(args) -> int:
-    from engine.rulebook.listing import list_rules
-    print(list_rules(_jurisdictions(args), args.format))
+    from engine.rulebook.listing import list_rules, list_unverified
+    print((list_unverified if args.unverified else list_rules)(_jurisdictions(args), args.format))
     return 0
 

@@ -50,6 +50,8 @@ class Domain:
     none_when_absent: frozenset = frozenset()    # fields whose null means "none" (CASE_FORMAT §1)
     # a fact path → its label (zh, en), for the messages of `missing` findings
     label: Callable[[str], tuple[str, str]] = lambda path: (path, path)
+    # an enumeration word → its name (zh, en): a message names a recorded word by it, never by the code
+    value_label: Callable[[str], tuple[str, str]] = lambda word: (word, word)
 
     def fact_type(self, path: str | None) -> FactType | None:
         """The type of a fact path, None if this domain's rules may not use it."""
@@ -81,7 +83,8 @@ def _decision_domain() -> Domain:
     from engine.decisions import facts
     return Domain(DECISION, facts.catalogue, facts.flatten, _decision_stages, _parse_decision,
                   _decision_skeleton, lambda case: case.id, three_valued=True,
-                  none_when_absent=facts.NONE_WHEN_ABSENT, label=_decision_label)
+                  none_when_absent=facts.NONE_WHEN_ABSENT, label=_decision_label,
+                  value_label=_decision_value_label)
 
 
 def _decision_label(path: str) -> tuple[str, str]:
@@ -91,6 +94,11 @@ def _decision_label(path: str) -> tuple[str, str]:
     while head and head not in LABELS:
         head = head.rpartition(".")[0]
     return LABELS[head][:2] if head else (path, path)
+
+
+def _decision_value_label(word: str) -> tuple[str, str]:
+    from engine.decisions.enums import choice_label
+    return choice_label(word)
 
 
 def _decision_stages() -> tuple[Topic, ...]:

@@ -201,7 +201,8 @@ class Message(Mapping):
     def __getitem__(self, lang: str) -> str:
         text = self.texts.get(lang)
         if text is None:
-            text = self.texts[lang] = render(getattr(self.template, lang), self.values, self.MISSING[lang])
+            text = self.texts[lang] = render(getattr(self.template, lang), self.values.in_language(lang),
+                                             self.MISSING[lang])
         return text
 
     def __iter__(self):
@@ -220,10 +221,21 @@ def _values(plan: FindingPlan, facts: dict, calendar: WorkingCalendar) -> "_Valu
 
 
 class _Values:
-    """Look up a message placeholder's value on demand (None when it has none)."""
+    """Look up a message placeholder's value on demand (None when it has none). An enumeration
+    word (a fact of kind enum, the words of a set parameter) is named in the message's language:
+    「传阅」, never 「circulation」, in a Chinese message."""
 
-    def __init__(self, plan: FindingPlan, facts: dict, calendar: WorkingCalendar):
-        self.plan, self.facts, self.calendar = plan, facts, calendar
+    def __init__(self, plan: FindingPlan, facts: dict, calendar: WorkingCalendar, lang: str = "en"):
+        self.plan, self.facts, self.calendar, self.lang = plan, facts, calendar, lang
+
+    def in_language(self, lang: str) -> "_Values":
+        return _Values(self.plan, self.facts, self.calendar, lang)
+
+    def _word(self, word: Any) -> Any:
+        if not isinstance(word, str):
+            return word
+        zh, en = _value_label(self.plan.rd.instrument.domain)(word)
+        return zh if self.lang == "zh" else en
 
     def get(self, name: str) -> Any:
         facts, rd = self.facts, self.plan.rd
@@ -233,10 +245,14 @@ class _Values:
             return self.plan.due_on(facts)
         if name.startswith("param:"):
             version = self.plan.book.params[name[6:]].version_on(judged_date(rd, facts))
-            return _param_text(version.value) if version else None
+            if version is None:
+                return None
+            value = version.value
+            return _param_text([self._word(w) for w in value] if isinstance(value, list) else value, self.lang)
         if name in self.plan.book.periods:
             return facts.get(f"period:{name}", facts.get(f"period:{name}@run"))
-        return _show(facts.get(name), name in self.plan.dates)
+        value = _show(facts.get(name), name in self.plan.dates)
+        return self._word(value) if name in _enum_facts(rd.instrument.domain) else value
 
     def __getitem__(self, name: str) -> Any:
         return self.get(name)
@@ -249,12 +265,24 @@ def _date_facts(domain: str) -> frozenset[str]:
     return frozenset(k for k, t in domain_named(domain).catalogue().items() if t.kind == "date")
 
 
+@lru_cache(maxsize=None)
+def _enum_facts(domain: str) -> frozenset[str]:
+    """The enumeration facts of one kind of record (named by their label in a message)."""
+    from engine.core.domains import domain as domain_named
+    return frozenset(k for k, t in domain_named(domain).catalogue().items() if t.kind == "enum")
+
+
+def _value_label(domain: str):
+    from engine.core.domains import domain as domain_named
+    return domain_named(domain).value_label
+
+
 def _show(value: Any, is_date: bool) -> Any:
     return date.fromordinal(value).isoformat() if is_date and isinstance(value, int) else value
 
 
-def _param_text(value: Any) -> str:
-    return "、".join(value) if isinstance(value, list) else str(value)
+def _param_text(value: Any, lang: str = "zh") -> str:
+    return ("、" if lang == "zh" else ", ").join(value) if isinstance(value, list) else str(value)
 
 
 def render(template: str, values, missing: str | None = None) -> str:

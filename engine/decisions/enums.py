@@ -90,6 +90,46 @@ Stage = Literal[
 ]
 
 
+# The Chinese name of every enumeration word: forms show it, and a Chinese message names a
+# recorded word by it (engine/core/findings.py).
+CHOICES_ZH: dict[str, str] = {
+    "province": "省级", "city": "设区的市级", "county": "县级", "township": "乡镇", "department": "部门",
+    "public_policy": "公共政策措施", "development_plan": "发展规划", "resources": "资源开发利用",
+    "public_construction": "重大公共建设项目", "other_major": "其他重大事项",
+    "macro_control": "宏观调控", "legislation": "立法", "emergency": "突发事件应急处置",
+    "leader": "决策机关领导人员", "lower_government": "下级人民政府",
+    "deputy_or_member": "人大代表、政协委员", "public": "公民、法人或其他组织",
+    "problem": "拟解决的问题", "reasons_and_basis": "理由和依据", "preliminary_plan": "初步方案",
+    "necessity_feasibility": "必要性、可行性",
+    "open_consultation": "公开征求意见", "symposium": "座谈会", "hearing": "听证会", "field_visit": "实地走访",
+    "written_consultation": "书面征求意见", "questionnaire": "问卷调查", "poll": "民意调查",
+    "gazette": "政府公报", "government_website": "政府网站", "new_media": "政务新媒体", "newspaper": "报刊",
+    "radio_tv": "广播电视", "notice_board": "公示栏",
+    "controllable": "风险可控", "uncontrollable": "风险不可控",
+    "compliant": "符合", "non_compliant": "不符合", "exception": "适用例外规定",
+    "draft": "决策草案", "legal_basis": "法律依据", "procedure_explanation": "履行程序情况说明", "other": "其他",
+    "legal": "合法", "legal_with_changes": "修改后合法", "illegal": "不合法",
+    "authority": "决策权限", "procedure": "决策程序", "content": "决策内容",
+    "executive": "常务会议", "plenary": "全体会议", "office": "办公会议", "circulation": "传阅",
+    "public_comment_handling": "公众意见采纳情况", "expert_opinion_handling": "专家意见采纳情况",
+    "risk_report": "风险评估报告", "legality_opinion": "合法性审查意见", "fair_competition_review": "公平竞争审查意见",
+    "approve": "通过", "reject": "不通过", "amend": "修改后再议", "defer": "暂缓",
+    "ineffective": "未达到预期效果", "many_opinions": "意见较多", "organ_deems_necessary": "决策机关认为有必要",
+    "suspend": "暂停执行", "change": "变更", "stop": "停止执行",
+    "law": "法律", "administrative_regulation": "行政法规", "local_regulation": "地方性法规（不能排除本条例）",
+    "rule": "规章（不能排除本条例）",
+    "initiation": "决策启动", "public_participation": "公众参与", "expert_review": "专家论证",
+    "risk_assessment": "风险评估", "legality_review": "合法性审查", "collective_decision": "集体讨论决定",
+    "party_report": "向党委请示报告", "publication": "决策公布", "archiving": "记录归档", "execution": "决策执行",
+    "post_evaluation": "决策后评估", "adjustment": "决策调整",
+}
+
+
+def choice_label(value: str) -> tuple[str, str]:
+    """A choice's name (Chinese, English)."""
+    return CHOICES_ZH.get(value, value), value.replace("_", " ")
+
+
 # ---------------------------------------------------------------- constrained scalars
 T = TypeVar("T")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -30,7 +30,7 @@ from typing import Any
 from engine.core.domains import DOCUMENT, Domain, Topic
 from engine.decisions.facts import FactType
 from engine.documents.laws import DEFAULT_PATH, LawRegister, default_laws
-from engine.documents.vocab import KINDS, SETS, STATUSES
+from engine.documents.vocab import KINDS, SETS, STATUSES, word_label
 
 STATED = ("effective_from", "expires_on")                 # written in the document: known from its issue
 ACTS = ("legality_reviewed_on", "published_on", "filed_on", "last_reviewed_on")
@@ -155,4 +155,4 @@ def test_skeleton(jurisdiction: str, test_id: str) -> dict:
 
 
 DOMAIN = Domain(DOCUMENT, catalogue, flatten, topics, parse_test_record, test_skeleton, lambda doc: doc.number,
-                flatten_context)
+                flatten_context, value_label=word_label)

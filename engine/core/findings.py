@@ -192,16 +192,16 @@ class Message(Mapping):
     """A violated rule's message, {"zh": …, "en": …}, each language rendered when first read
     (a scan of a million records asks for one language only)."""
 
-    __slots__ = ("template", "values", "texts")
+    __slots__ = ("template", "given", "texts")
     MISSING = {"zh": "未记录", "en": "not recorded"}
 
     def __init__(self, template, values: "_Values"):
-        self.template, self.values, self.texts = template, values, {}
+        self.template, self.given, self.texts = template, values, {}
 
     def __getitem__(self, lang: str) -> str:
         text = self.texts.get(lang)
         if text is None:
-            text = self.texts[lang] = render(getattr(self.template, lang), self.values.in_language(lang),
+            text = self.texts[lang] = render(getattr(self.template, lang), self.given.in_language(lang),
                                              self.MISSING[lang])
         return text
 

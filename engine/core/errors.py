@@ -172,6 +172,17 @@ class UnknownStageError(YifaError):
         super().__init__(stage, known)
 
 
+class UnknownRulebookVersionError(YifaError):
+    """A case was judged by a rulebook version that the store does not hold."""
+
+    status, code = 404, "unknown_rulebook_version"
+    zh, en = "未保存的规则库版本 {version}", "rulebook version {version} is not stored"
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        super().__init__(version)
+
+
 class UnknownDocumentError(YifaError):
     """No document has this number."""
 

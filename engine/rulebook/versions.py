@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.core.errors import UnknownRulebookVersionError
 from engine.rulebook.queries import stored_version
 from engine.store.models import RULEBOOK_CHAIN, RulebookVersion
 
@@ -53,7 +54,7 @@ def materialize_rulebook(session: Session, version: str, into: Path) -> Path:
     """Write a stored rulebook version's files into a folder, to check a case with exactly those rules."""
     stored = stored_version(session, version)
     if stored is None:
-        raise LookupError(f"未保存的规则库版本 {version} / rulebook version {version} is not stored")
+        raise UnknownRulebookVersionError(version)
     for rel, text in stored.files.items():
         target = into / rel
         target.parent.mkdir(parents=True, exist_ok=True)

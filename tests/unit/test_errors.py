@@ -29,6 +29,7 @@ SAMPLES = {
     errors.UnknownCaseError: lambda: errors.UnknownCaseError("NOPE-1"),
     errors.UnknownTrailError: lambda: errors.UnknownTrailError("NOPE-2"),
     errors.UnknownStageError: lambda: errors.UnknownStageError("nowhere", ["initiation", "hearing"]),
+    errors.UnknownRulebookVersionError: lambda: errors.UnknownRulebookVersionError("sha256:00"),
     errors.UnknownDocumentError: lambda: errors.UnknownDocumentError("宁政发〔2020〕1号"),
     errors.ConflictError: lambda: errors.ConflictError("C-1", 1, 2),
     errors.EditConflictError: lambda: errors.EditConflictError("CN/decree.yaml"),

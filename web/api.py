@@ -20,7 +20,7 @@ from flask import Blueprint, g, jsonify, request
 from engine.accounts.access import RECORDERS
 from engine.accounts.models import ApiToken
 from engine.accounts.queries import token_by_id
-from engine.accounts.use_cases import issue_token, revoke_token, tokens_of
+from engine.accounts.use_cases import TOKEN_DAYS, is_expired, issue_token, revoke_token, tokens_of
 from engine.core import clock
 from engine.core.errors import GateClosedError, InputError
 from engine.core.yamlio import LoadedYaml
@@ -31,7 +31,7 @@ from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
 from web.auth import EVERYONE, current_user, role_required, safe_for_readers
 from web.db import get_engine, get_uow
-from web.errors import ErrorInfo, respond
+from web.errors import ErrorInfo, refuse, respond
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -316,8 +316,9 @@ def openapi() -> Any:
 # ---------------------------------------------------------------- my tokens
 def _token_json(token: ApiToken) -> dict:
     return {"id": token.id, "label": token.label, "created_at": token.created_at.isoformat(),
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
             "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
-            "active": token.revoked_at is None}
+            "active": token.revoked_at is None and not is_expired(token)}
 
 
 @bp.get("/me/tokens")
@@ -336,8 +337,12 @@ def issue_my_token() -> Any:
     label = data.get("label", "") if isinstance(data, dict) else ""
     if not isinstance(label, str) or len(label) > 200:
         raise InputError.single(REQUEST, "标签应为不超过200字的文本 / label must be text of at most 200 characters", "label")
+    if current_user.via_token:      # a leaked token must not be able to outlive its revocation
+        refuse(403, "只能在浏览器登录后签发令牌，不能用令牌签发令牌",
+               "Tokens are issued from a signed-in browser session, not with a token")
+    days = data.get("days", TOKEN_DAYS) if isinstance(data, dict) else TOKEN_DAYS
     uow = get_uow()
-    plaintext = issue_token(uow.session, current_user.username, label, current_user.username)
+    plaintext = issue_token(uow.session, current_user.username, label, current_user.username, days)
     token = tokens_of(uow.session, current_user.username)[0]
     uow.commit()
     response = jsonify({**_token_json(token), "token": plaintext})

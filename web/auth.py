@@ -73,6 +73,7 @@ class SignedIn(UserMixin):
     def __init__(self, acct: Account, via_token: bool = False) -> None:
         self.username, self.display_name, self.roles = acct.username, acct.display_name, acct.roles
         self.via_token, self._active = via_token, acct.active
+        self.session_version = acct.session_version
 
     def get_id(self) -> str:
         return self.username
@@ -141,13 +142,18 @@ def readers_change_nothing() -> None:
 
 
 # ---------------------------------------------------------------- Flask-Login
+SESSION_VERSION = "session_version"       # the user's version when the session was signed in
+
+
 @login_manager.user_loader
 def load_from_session(username: str) -> SignedIn | None:
     """The user of the session cookie — unless the request is a bearer-token API call."""
     if is_bearer_api_request():
         return None
     acct = account(get_uow().session, username)
-    return SignedIn(acct) if acct else None
+    if acct is None or session.get(SESSION_VERSION) != acct.session_version:
+        return None                 # signed out, password or roles changed, or deactivated since
+    return SignedIn(acct)
 
 
 @login_manager.request_loader
@@ -187,6 +193,8 @@ def init_app(app: Flask) -> None:
     # permanent), and clears anonymous sessions on every request: it buys nothing here. The session
     # is renewed at sign-in (no fixation), ends 8 hours after it, and a deactivated user is out at once.
     login_manager.session_protection = None
+    from engine.accounts.use_cases import is_expired
+    app.add_template_global(is_expired, "token_expired")
     app.before_request(expire_old_sessions)
     app.before_request(readers_change_nothing)
     app.register_blueprint(bp)
@@ -254,6 +262,7 @@ def _start_session(acct: Account) -> None:
     login_user(SignedIn(acct))
     session.permanent = True
     session["signed_in_at"] = time.time()
+    session[SESSION_VERSION] = acct.session_version
     flash(f"欢迎，{acct.display_name} / Welcome, {acct.display_name}", "success")
 
 
@@ -268,7 +277,12 @@ def logout_page() -> Any:
 @bp.post("/logout")
 @safe_for_readers
 def logout() -> Response:
-    """Sign out and forget the session."""
+    """Sign out and forget the session — every session of the user: a copied cookie is dead too."""
+    from engine.accounts.use_cases import end_sessions
+    if current_user.is_authenticated:
+        uow = get_uow()
+        end_sessions(uow.session, current_user.username)
+        uow.commit()
     logout_user()
     session.clear()
     flash("您已退出登录 / You have signed out", "info")
@@ -292,7 +306,9 @@ def issue_my_token() -> Any:
     from web.db import get_uow
     uow = get_uow()
     label = request.form.get("label", "").strip()[:200]
-    plaintext = issue_token(uow.session, current_user.username, label, current_user.username)
+    typed = request.form.get("days", "").strip()
+    days = int(typed) if typed.isascii() and typed.isdigit() and len(typed) <= 3 else (90 if not typed else -1)
+    plaintext = issue_token(uow.session, current_user.username, label, current_user.username, days)
     uow.commit()
     return _tokens_page(new_token=plaintext)
 

@@ -21,6 +21,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # bumped on sign-out, password change, role change and deactivation: a session cookie signed
+    # for an older version no longer signs anyone in (engine/accounts/use_cases.end_sessions)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class UserRole(Base):
@@ -46,3 +49,4 @@ class ApiToken(Base):
     label: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]          # refused from then on (None: issued before expiry existed)

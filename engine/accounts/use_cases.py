@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -46,6 +47,7 @@ class Account:
     display_name: str
     roles: frozenset[str]
     active: bool
+    session_version: int = 0
 
 
 @functools.lru_cache(maxsize=1)
@@ -119,6 +121,7 @@ def set_roles(session: Session, username: str, roles: Iterable[str], actor: str)
         session.delete(row)
     session.flush()
     session.add_all(UserRole(username=username, role=r) for r in wanted)
+    _bump(user_by_name(session, username))        # a session holding the old roles ends
     session.flush()
     after = sorted(wanted)
     append_event(session, USERS_CHAIN, actor, "user.roles_changed", {"username": username, "before": before,
@@ -136,18 +139,32 @@ def set_active(session: Session, username: str, active: bool, actor: str) -> Non
     if username == actor and not active:
         raise _refuse("active", "不能停用自己的账户 / you cannot deactivate your own account")
     user.active = active
+    _bump(user)
     session.flush()
     append_event(session, USERS_CHAIN, actor, "user.activated" if active else "user.deactivated",
                  {"username": username})
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    """Replace a user's password."""
+    """Replace a user's password; every session of the user ends."""
     user = user_by_name(session, username)
     if user is None:
         raise _refuse("username", f"未知用户 {username} / unknown user {username}")
     user.password_hash = hash_password(password)
+    _bump(user)
     session.flush()
+
+
+def end_sessions(session: Session, username: str) -> None:
+    """Sign the user out everywhere: every session cookie issued before now stops working."""
+    user = user_by_name(session, username)
+    if user is not None:
+        _bump(user)
+        session.flush()
+
+
+def _bump(user: User) -> None:
+    user.session_version = (user.session_version or 0) + 1
 
 
 def account(session: Session, username: str) -> Account | None:
@@ -156,7 +173,7 @@ def account(session: Session, username: str) -> Account | None:
     if user is None or not user.active:
         return None
     roles = frozenset(role_names(session, username))
-    return Account(user.username, user.display_name, roles, user.active)
+    return Account(user.username, user.display_name, roles, user.active, user.session_version or 0)
 
 
 def verify_password(session: Session, username: str, password: str) -> Account | None:
@@ -187,13 +204,21 @@ def _may_manage_tokens_of(session: Session, actor: str, owner: str) -> None:
                                     f"{actor} may not manage {owner}'s tokens (only the owner or an admin)")
 
 
-def issue_token(session: Session, username: str, label: str, actor: str | None = None) -> str:
-    """Issue a bearer token for a user; the plaintext is returned now and never again."""
+TOKEN_DAYS, MAX_TOKEN_DAYS = 90, 365
+
+
+def issue_token(session: Session, username: str, label: str, actor: str | None = None,
+                days: int = TOKEN_DAYS) -> str:
+    """Issue a bearer token for a user, valid `days` days (1–365, default 90); the plaintext is
+    returned now and never again."""
     _may_manage_tokens_of(session, actor or username, username)
     if account(session, username) is None:
         raise _refuse("username", f"未知或已停用的用户 {username} / unknown or inactive user {username}")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+        raise _refuse("days", f"有效天数应为 1–{MAX_TOKEN_DAYS} 的整数 / days must be an integer from 1 to {MAX_TOKEN_DAYS}")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(username=username, token_hash=token_digest(plaintext), label=label.strip() or None))
+    session.add(ApiToken(username=username, token_hash=token_digest(plaintext), label=label.strip() or None,
+                         expires_at=utcnow() + timedelta(days=days)))
     session.flush()
     return plaintext
 
@@ -209,15 +234,26 @@ def revoke_token(session: Session, token_id: int, actor: str) -> None:
         session.flush()
 
 
+def is_expired(token: ApiToken) -> bool:
+    """Whether a token's validity has run out (tokens from before expiry existed never do)."""
+    expires = token.expires_at
+    if expires is None:
+        return False
+    now = utcnow()
+    if expires.tzinfo is None:          # SQLite gives naive datetimes back
+        now = now.replace(tzinfo=None)
+    return expires <= now
+
+
 def user_for_token(session: Session, plaintext: str) -> Account | None:
     """The active account a live token belongs to, or None."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
     token = token_by_digest(session, token_digest(plaintext))
-    if token is None or token.revoked_at is not None:
+    if token is None or token.revoked_at is not None or is_expired(token):
         return None
     return account(session, token.username)
 
 
-__all__ = ["Account", "USERS_CHAIN", "create_user", "hash_password", "issue_token", "revoke_token",
+__all__ = ["Account", "USERS_CHAIN", "create_user", "end_sessions", "is_expired", "hash_password", "issue_token", "revoke_token",
            "set_active", "set_password", "set_roles", "token_digest", "tokens_of", "user_for_token", "verify_password"]

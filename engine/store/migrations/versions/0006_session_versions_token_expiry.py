@@ -1,0 +1,31 @@
+"""Revocation that revokes: a session version per user (a cookie of an older version signs no one
+in; bumped on sign-out, password change, role change and deactivation) and an expiry per API token
+(90 days by default; tokens issued before this revision keep none and stay valid until revoked).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-04
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("api_tokens") as batch:
+        # a UTC moment as in 0001: timestamptz on PostgreSQL, ISO 8601 text on SQLite
+        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True).with_variant(sa.Text(), "sqlite"),
+                                   nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("expires_at")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("session_version")

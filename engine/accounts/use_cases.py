@@ -110,7 +110,8 @@ def set_roles(session: Session, username: str, roles: Iterable[str], actor: str)
     (`user.roles_changed`, before and after); an admin may, and cannot take the admin role from
     themselves. Gives (before, after), each sorted."""
     require_role(session, actor, ("admin",))
-    if user_by_name(session, username) is None:
+    user = user_by_name(session, username)
+    if user is None:
         raise _refuse("username", f"未知用户 {username} / unknown user {username}")
     wanted = _check_roles(roles)
     if username == actor and "admin" not in wanted:
@@ -121,7 +122,7 @@ def set_roles(session: Session, username: str, roles: Iterable[str], actor: str)
         session.delete(row)
     session.flush()
     session.add_all(UserRole(username=username, role=r) for r in wanted)
-    _bump(user_by_name(session, username))        # a session holding the old roles ends
+    _bump(user)        # a session holding the old roles ends
     session.flush()
     after = sorted(wanted)
     append_event(session, USERS_CHAIN, actor, "user.roles_changed", {"username": username, "before": before,

@@ -271,10 +271,17 @@ def _url(rule: str, ids: dict[str, str], role: str | None) -> str:
 
 def _sign_in(client: Any, role: str) -> None:
     """A session for the demo user of `role` (the sign-in form itself is tested in test_auth.py)."""
+    from engine.accounts.use_cases import account
+    from engine.store.uow import UnitOfWork
+    from tests.web.conftest import get_engine_of
+    from web.auth import SESSION_VERSION
+    with UnitOfWork(get_engine_of(client.application), read_only=True) as u:
+        version = account(u.session, USER_OF[role]).session_version
     with client.session_transaction() as s:
         s["_user_id"] = USER_OF[role]
         s["_fresh"] = True
         s["signed_in_at"] = time.time()
+        s[SESSION_VERSION] = version          # as a sign-in records it (web/auth.py)
         s.permanent = True
 
 

@@ -113,7 +113,7 @@ CHOICES_ZH: dict[str, str] = {
     "executive": "常务会议", "plenary": "全体会议", "office": "办公会议", "circulation": "传阅",
     "public_comment_handling": "公众意见采纳情况", "expert_opinion_handling": "专家意见采纳情况",
     "risk_report": "风险评估报告", "legality_opinion": "合法性审查意见", "fair_competition_review": "公平竞争审查意见",
-    "approve": "通过", "reject": "不通过", "amend": "修改后再议", "defer": "暂缓",
+    "approve": "通过", "reject": "不通过", "amend": "修改后通过", "defer": "暂缓",
     "ineffective": "未达到预期效果", "many_opinions": "意见较多", "organ_deems_necessary": "决策机关认为有必要",
     "suspend": "暂停执行", "change": "变更", "stop": "停止执行",
     "law": "法律", "administrative_regulation": "行政法规", "local_regulation": "地方性法规（不能排除本条例）",

@@ -27,6 +27,7 @@ from engine.accounts.queries import (
     tokens_of,
     user_by_name,
 )
+from engine.core import clock
 from engine.core.errors import InputError, PermissionDeniedError
 from engine.store.models import utcnow
 from engine.trail import append_event
@@ -218,8 +219,9 @@ def issue_token(session: Session, username: str, label: str, actor: str | None =
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
         raise _refuse("days", f"有效天数应为 1–{MAX_TOKEN_DAYS} 的整数 / days must be an integer from 1 to {MAX_TOKEN_DAYS}")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    issued = clock.now()            # the instance's day: a test or a demo moves expiry with YIFA_TODAY
     session.add(ApiToken(username=username, token_hash=token_digest(plaintext), label=label.strip() or None,
-                         expires_at=utcnow() + timedelta(days=days)))
+                         created_at=issued, expires_at=issued + timedelta(days=days)))
     session.flush()
     return plaintext
 
@@ -236,11 +238,12 @@ def revoke_token(session: Session, token_id: int, actor: str) -> None:
 
 
 def is_expired(token: ApiToken) -> bool:
-    """Whether a token's validity has run out (tokens from before expiry existed never do)."""
+    """Whether a token's validity has run out on the instance's clock (engine/core/clock.now);
+    tokens issued before expiry existed never do."""
     expires = token.expires_at
     if expires is None:
         return False
-    now = utcnow()
+    now = clock.now()
     if expires.tzinfo is None:          # SQLite gives naive datetimes back
         now = now.replace(tzinfo=None)
     return expires <= now

@@ -9,7 +9,8 @@ import pytest
 
 from engine.accounts.models import ApiToken
 from engine.accounts.use_cases import end_sessions, issue_token, set_active, set_password, set_roles
-from engine.store.models import utcnow
+from tests.days import TODAY
+from tests.web.conftest import PASSWORD, read_csrf_token
 
 PAGE = "/account/tokens"          # any page that needs a signed-in user
 
@@ -89,17 +90,35 @@ def test_a_token_cannot_mint_tokens(client, login_as, post_form):
     assert len(listed) == 1
 
 
-def test_a_token_expires_after_its_days_and_is_refused(client, login_as, post_form, uow):
+def test_a_token_expires_after_its_days_and_is_refused(client, login_as, post_form, uow, monkeypatch):
+    """Expiry is measured on the instance's clock (engine/core/clock.now, moved by YIFA_TODAY)."""
     token = _token(client, login_as, post_form)
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/cases", headers=auth).status_code == 200
     with uow() as u:
         row = u.session.query(ApiToken).filter_by(username="wei").one()
-        issued = row.expires_at - row.created_at
-        assert timedelta(days=89, hours=23) < issued <= timedelta(days=90, minutes=1)   # the default
-        row.expires_at = utcnow() - timedelta(seconds=1)
+        assert row.expires_at - row.created_at == timedelta(days=90)        # the default
+        assert row.created_at.date() == TODAY
+    monkeypatch.setenv("YIFA_TODAY", (TODAY + timedelta(days=89)).isoformat())
+    assert client.get("/api/cases", headers=auth).status_code == 200
+    monkeypatch.setenv("YIFA_TODAY", (TODAY + timedelta(days=91)).isoformat())
+    refused = client.get("/api/cases", headers=auth)
+    assert refused.status_code == 401
+    assert refused.is_json
+
+
+def test_a_token_of_chosen_days_expires_then(make_user, uow, monkeypatch):
+    from engine.accounts.use_cases import user_for_token
+    make_user("wei", ["official"])
+    with uow() as u:
+        plaintext = issue_token(u.session, "wei", "t", "wei", 7)
         u.commit()
-    assert client.get("/api/cases", headers=auth).status_code == 401
+    monkeypatch.setenv("YIFA_TODAY", (TODAY + timedelta(days=6)).isoformat())
+    with uow() as u:
+        assert user_for_token(u.session, plaintext) is not None
+    monkeypatch.setenv("YIFA_TODAY", (TODAY + timedelta(days=8)).isoformat())
+    with uow() as u:
+        assert user_for_token(u.session, plaintext) is None
 
 
 def test_the_days_are_bounded(make_user, uow):
@@ -117,3 +136,60 @@ def test_the_tokens_page_shows_the_expiry(client, login_as, post_form):
     post_form(PAGE, {"label": "laptop", "days": "30"})
     html = client.get(PAGE).get_data(as_text=True)
     assert "到期（UTC）" in html and "laptop" in html
+
+
+# ---------------------------------------------------------------- through the admin's pages
+def _sign_in(client, username: str) -> None:
+    csrf = read_csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf})
+    assert response.status_code == 302
+
+
+def _admin_posts(app, path: str, data: dict) -> None:
+    admin = app.test_client()
+    _sign_in(admin, "root")
+    page = path.rsplit("/", 1)[0]
+    csrf = read_csrf_token(admin.get(page).get_data(as_text=True))
+    response = admin.post(path, data={**data, "csrf_token": csrf})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/admin/users/wei/password", {"password": "a-new-password-123"}),
+    ("/admin/users/wei/roles", {"roles": ["official", "auditor"]}),
+    ("/admin/users/wei/active", {"active": "0"}),
+], ids=["password reset", "role change", "deactivation"])
+def test_a_replayed_cookie_is_dead_after_the_admin_changes_the_account(app, client, login_as, make_user,
+                                                                       path, data):
+    login_as("official", username="wei")
+    stolen = _steal(client)
+    make_user("root", ["admin"])
+    _admin_posts(app, path, data)
+    attacker = app.test_client()
+    _replay(attacker, stolen)
+    assert attacker.get(PAGE).status_code != 200
+    assert not _signed_in(client)
+
+
+def test_an_admin_changing_their_own_password_keeps_this_session_only(app, client, make_user):
+    make_user("root", ["admin"])
+    elsewhere = app.test_client()
+    _sign_in(elsewhere, "root")
+    _sign_in(client, "root")
+    csrf = read_csrf_token(client.get("/admin/users/root").get_data(as_text=True))
+    response = client.post("/admin/users/root/password", data={"password": "a-new-password-123", "csrf_token": csrf})
+    assert response.status_code == 302
+    assert _signed_in(client)
+    assert elsewhere.get(PAGE).status_code != 200
+
+
+def test_an_admin_issues_a_token_of_the_days_asked(app, client, make_user, uow):
+    make_user("wei", ["official"])
+    make_user("root", ["admin"])
+    _sign_in(client, "root")
+    csrf = read_csrf_token(client.get("/admin/users/wei").get_data(as_text=True))
+    response = client.post("/admin/users/wei/tokens", data={"label": "x", "days": "30", "csrf_token": csrf})
+    assert response.status_code == 200
+    with uow() as u:
+        row = u.session.query(ApiToken).filter_by(username="wei").one()
+        assert row.expires_at - row.created_at == timedelta(days=30)

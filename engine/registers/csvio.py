@@ -50,6 +50,9 @@ MAX_FILE_BYTES = 512 * 1024 * 1024  # a township's register is a few hundred kil
                                     # million penalties about 160 MB (bench/bench_credit_scan.py)
 MAX_CELL_CHARS = 10_000             # no register cell is longer than a paragraph
 FORMULA_STARTS = ("=", "+", "-", "@")
+# OWASP "CSV Injection": a cell beginning with one of these, or with a tab or a carriage return,
+# is written with a leading `'` (imports strip cells, so only the four above are refused there)
+DEFUSE_STARTS = FORMULA_STARTS + ("\t", "\r")
 _DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 # the csv module refuses fields over 128 KiB with an error that names neither row nor column;
 # the file-size limit bounds every field, and MAX_CELL_CHARS then names the cell. Only raised.
@@ -292,10 +295,11 @@ def formula_problem(text: str) -> tuple[str, str] | None:
 
 
 def defuse_formula(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula, with a leading `'` (OWASP's defence against CSV
+    """A cell a spreadsheet would run as a formula — beginning with =, +, -, @ (after any leading
+    blanks), a tab or a carriage return — with a leading `'` (OWASP's defence against CSV
     injection); every other cell as it is. Imports refuse such cells, so only rows stored before
     that, or text from elsewhere (a rejected row, a follow-up message), are ever changed."""
-    return "'" + cell if cell.lstrip().startswith(FORMULA_STARTS) else cell
+    return "'" + cell if cell.startswith(DEFUSE_STARTS) or cell.lstrip().startswith(FORMULA_STARTS) else cell
 
 
 def record_from_mapping(values: Mapping[str, Any], label: str, columns: Sequence[str],

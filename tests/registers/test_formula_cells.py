@@ -51,3 +51,12 @@ def test_every_csv_written_defuses_a_formula_cell(formula):
     safe_writer(worklist).writerow([formula, "plain", "-"])
     cells = next(csv.reader(io.StringIO(worklist.getvalue())))
     assert cells == ["'" + formula, "plain", "'-"]
+
+
+@pytest.mark.parametrize("cell, written", [
+    ("\t=1+1", "'\t=1+1"), ("\tplain", "'\tplain"), ("\r=1", "'\r=1"), ("  =1+1", "'  =1+1"),
+    ("a=1", "a=1"), ("（=1）", "（=1）"), ("", ""), ("宁河政规〔2020〕1号", "宁河政规〔2020〕1号"),
+])
+def test_the_neutralisation_rule_follows_owasp(cell, written):
+    from engine.registers.csvio import defuse_formula
+    assert defuse_formula(cell) == written

@@ -90,11 +90,12 @@ def test_an_amended_decision_is_named_as_taken_not_as_put_off(engine):
 def test_no_rule_test_renders_an_enumeration_code_in_a_chinese_message():
     """Every message a rule test produces, in the decision and document domains, names each
     enumeration word by its Chinese label."""
+    import re
+
     from engine.core.domains import DECISION, domain
     from engine.decisions.enums import CHOICES_ZH
     from engine.documents.vocab import NAMES
     from engine.rulebook.testing import collect_rule_tests
-    import re
     codes = {DECISION: set(CHOICES_ZH), DOCUMENT: set(NAMES)}
     seen, shown = 0, []
     for t in collect_rule_tests(["CN", "CN-12", "CN-12/ninghe", "CN-12/ninghe/yuelong"]):

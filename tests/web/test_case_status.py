@@ -66,10 +66,13 @@ def _views(client) -> dict[str, tuple[set[str], set[str]]]:
 def _later_archiving() -> str:
     """The Ninghe archiving period made so long that no demo case is overdue (its own tests adjusted)."""
     text = (shipped_rules_dir() / ARCHIVING).read_text(encoding="utf-8")
-    text = text.replace("- {from: 2022-04-30, value: 10}", "- {from: 2022-04-30, value: 100000}")
-    text = text.replace("archive: {archived_on: 2023-06-26, complete: true}\n        expect: violated",
-                        "archive: {archived_on: 2023-06-26, complete: true}\n        expect: satisfied")
-    return text.replace("as_of: 2023-06-30\n        expect: violated", "as_of: 2300-01-01\n        expect: violated")
+    edits = ((r"(- \{from: [0-9-]+, value: )10\}", r"\g<1>100000}"),
+             (r"(archive: \{archived_on: 2023-06-26, complete: true\}\n +expect: )violated", r"\g<1>satisfied"),
+             (r"as_of: 2023-06-30(\n +expect: violated)", r"as_of: 2300-01-01\g<1>"))
+    for pattern, replacement in edits:     # each must still match the shipped file
+        text, n = re.subn(pattern, replacement, text, count=1)
+        assert n == 1, f"{ARCHIVING} no longer matches {pattern!r}"
+    return text
 
 
 def test_the_audit_list_the_dashboard_and_the_api_agree_on_blocked_and_overdue_also_after_a_rule_edit(

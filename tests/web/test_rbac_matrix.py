@@ -270,11 +270,20 @@ def _url(rule: str, ids: dict[str, str], role: str | None) -> str:
 
 
 def _sign_in(client: Any, role: str) -> None:
-    """A session for the demo user of `role` (the sign-in form itself is tested in test_auth.py)."""
+    """A session for the demo user of `role` (the sign-in form itself is tested in test_auth.py),
+    carrying the user's session version as a signed-in session does."""
+    from engine.accounts.use_cases import account
+    from web.auth import SESSION_VERSION
+    from web.db import get_uow
+    with client.application.app_context():
+        acct = account(get_uow().session, USER_OF[role])
+        assert acct is not None, USER_OF[role]
+        version = acct.session_version
     with client.session_transaction() as s:
         s["_user_id"] = USER_OF[role]
         s["_fresh"] = True
         s["signed_in_at"] = time.time()
+        s[SESSION_VERSION] = version
         s.permanent = True
 
 

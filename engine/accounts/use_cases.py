@@ -27,8 +27,8 @@ from engine.accounts.queries import (
     tokens_of,
     user_by_name,
 )
+from engine.core import clock
 from engine.core.errors import InputError, PermissionDeniedError
-from engine.store.models import utcnow
 from engine.trail import append_event
 
 MIN_PASSWORD_LENGTH = 10
@@ -218,8 +218,9 @@ def issue_token(session: Session, username: str, label: str, actor: str | None =
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
         raise _refuse("days", f"有效天数应为 1–{MAX_TOKEN_DAYS} 的整数 / days must be an integer from 1 to {MAX_TOKEN_DAYS}")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    issued = clock.now()            # the instance's day (YIFA_TODAY), as every validity is measured
     session.add(ApiToken(username=username, token_hash=token_digest(plaintext), label=label.strip() or None,
-                         expires_at=utcnow() + timedelta(days=days)))
+                         created_at=issued, expires_at=issued + timedelta(days=days)))
     session.flush()
     return plaintext
 
@@ -231,7 +232,7 @@ def revoke_token(session: Session, token_id: int, actor: str) -> None:
         raise _refuse("token", f"未知令牌 {token_id} / unknown token {token_id}")
     _may_manage_tokens_of(session, actor, token.username)
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
+        token.revoked_at = clock.now()
         session.flush()
 
 
@@ -240,7 +241,7 @@ def is_expired(token: ApiToken) -> bool:
     expires = token.expires_at
     if expires is None:
         return False
-    now = utcnow()
+    now = clock.now()
     if expires.tzinfo is None:          # SQLite gives naive datetimes back
         now = now.replace(tzinfo=None)
     return expires <= now

@@ -5,13 +5,14 @@
 
 Every "today" of engine/ and web/ — the default as-of day of a check or a scan, the day a stage is
 recorded on, the demo township's dates — comes from `today()`. Timestamps of trail events are
-instants, not days: they keep the machine's clock.
+instants, not days: they keep the machine's clock. What is valid until a day comes (an API token's
+expiry) is measured by `now()`: the machine's time of day on `today()`, so a frozen day freezes it too.
 """
 from __future__ import annotations
 
 import os
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 from engine.core.errors import InputError
 
@@ -34,3 +35,12 @@ def today() -> date:
             f"环境变量 {VARIABLE} 的日期无效：{configured!r}，应为 YYYY-MM-DD / "
             f"environment variable {VARIABLE} is not a valid date: {configured!r}, expected YYYY-MM-DD",
             VARIABLE) from None
+
+
+def now() -> datetime:
+    """Now, timezone-aware in UTC, on the day of `today()`: the machine's instant when
+    `$YIFA_TODAY` is unset, else the machine's UTC time of day on that day."""
+    moment = datetime.now(timezone.utc)
+    if not os.environ.get(VARIABLE, "").strip():
+        return moment
+    return datetime.combine(today(), moment.timetz())

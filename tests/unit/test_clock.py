@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,14 @@ def test_without_yifa_today_it_is_the_machines_day(monkeypatch):
     assert clock.today() in (before, date.today())      # the day may turn between the two readings
     monkeypatch.setenv("YIFA_TODAY", "  ")
     assert clock.today() in (before, date.today())
+
+
+def test_now_is_an_instant_on_the_days_of_the_clock(monkeypatch):
+    moment = clock.now()
+    assert moment.date() == TODAY and moment.utcoffset() == timedelta(0)
+    monkeypatch.delenv("YIFA_TODAY")
+    before = datetime.now(timezone.utc)
+    assert before <= clock.now() <= datetime.now(timezone.utc)
 
 
 @pytest.mark.parametrize("bad", ["2026-02-30", "20261125", "2026-1-5", "tomorrow"])

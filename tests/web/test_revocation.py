@@ -9,7 +9,8 @@ import pytest
 
 from engine.accounts.models import ApiToken
 from engine.accounts.use_cases import end_sessions, issue_token, set_active, set_password, set_roles
-from engine.store.models import utcnow
+from engine.core import clock
+from tests.days import TODAY
 
 PAGE = "/account/tokens"          # any page that needs a signed-in user
 
@@ -97,9 +98,21 @@ def test_a_token_expires_after_its_days_and_is_refused(client, login_as, post_fo
         row = u.session.query(ApiToken).filter_by(username="wei").one()
         issued = row.expires_at - row.created_at
         assert timedelta(days=89, hours=23) < issued <= timedelta(days=90, minutes=1)   # the default
-        row.expires_at = utcnow() - timedelta(seconds=1)
+        row.expires_at = clock.now() - timedelta(seconds=1)
         u.commit()
     assert client.get("/api/cases", headers=auth).status_code == 401
+
+
+@pytest.mark.parametrize("days, refused", [(None, False), (89, False), (91, True), (400, True)])
+def test_a_token_runs_out_on_the_instance_clock(client, login_as, post_form, monkeypatch, days, refused):
+    """Validity is measured on the instance's day (YIFA_TODAY), never the machine's date."""
+    token = _token(client, login_as, post_form)
+    if days is not None:
+        monkeypatch.setenv("YIFA_TODAY", (TODAY + timedelta(days=days)).isoformat())
+    answer = client.get("/api/cases", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == (401 if refused else 200)
+    if refused:
+        assert answer.get_json()["error"]
 
 
 def test_the_days_are_bounded(make_user, uow):

@@ -17,8 +17,9 @@ header line mean UTF-16/UTF-32 or a binary file (an .xlsx saved under a .csv nam
 file, while a stray NUL or other control character in a cell (PostgreSQL cannot even store a NUL)
 and a cell over MAX_CELL_CHARS are problems of that row and column; a row with too few or too
 many cells names the first missing column or the first extra position. Cells beginning with
-`=`, `+`, `-` or `@` (what spreadsheets run as formulas: "CSV injection") are found by
-`formula_problem`, which each register applies to its free-text columns.
+`=`, `+`, `-` or `@`, after any blanks, or with a tab or carriage return (what spreadsheets run
+as formulas: "CSV injection", OWASP) are found by `looks_like_formula`: on import `formula_problem`
+refuses them in each register's free-text columns; on export `safe_writer` prefixes them with `'`.
 
 Shared by both registers: `parse_date` (YYYY-MM-DD, and YYYY/M/D or YYYY-M-D as Excel writes
 dates), `mark_duplicates` (a key twice in one file), `ImportResult`, `write_rejected`.
@@ -50,6 +51,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024  # a township's register is a few hundred kil
                                     # million penalties about 160 MB (bench/bench_credit_scan.py)
 MAX_CELL_CHARS = 10_000             # no register cell is longer than a paragraph
 FORMULA_STARTS = ("=", "+", "-", "@")
+CONTROL_STARTS = ("\t", "\r")          # OWASP defuses these too: a spreadsheet may drop them and run the rest
 _DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 # the csv module refuses fields over 128 KiB with an error that names neither row nor column;
 # the file-size limit bounds every field, and MAX_CELL_CHARS then names the cell. Only raised.
@@ -283,19 +285,28 @@ def _suspect(cells: Sequence[str]) -> bool:
         _CONTROL.search(joined) is not None
 
 
+def looks_like_formula(cell: str) -> bool:
+    """Whether a spreadsheet could run the cell: it begins with =, +, - or @ (after any leading
+    blanks), or with a tab or carriage return (OWASP's list for CSV injection)."""
+    return cell.startswith(CONTROL_STARTS) or cell.lstrip().startswith(FORMULA_STARTS)
+
+
 def formula_problem(text: str) -> tuple[str, str] | None:
-    """(Chinese, English) when a cell begins as a spreadsheet formula would (=, +, -, @)."""
-    if text.startswith(FORMULA_STARTS):
-        return (f"不得以 {text[0]} 开头（电子表格会当作公式执行）",
-                f"must not begin with {text[0]} (a spreadsheet would run it as a formula)")
-    return None
+    """(Chinese, English) when a cell begins as a spreadsheet formula would (=, +, -, @): the one
+    check both registers apply to their free-text columns on import."""
+    if not looks_like_formula(text):
+        return None
+    zh, en = ("制表符或回车", "a tab or carriage return") if text.startswith(CONTROL_STARTS) else \
+        (text.lstrip()[0],) * 2
+    return (f"不得以 {zh} 开头（电子表格会当作公式执行）",
+            f"must not begin with {en} (a spreadsheet would run it as a formula)")
 
 
 def defuse_formula(cell: str) -> str:
     """A cell a spreadsheet would run as a formula, with a leading `'` (OWASP's defence against CSV
     injection); every other cell as it is. Imports refuse such cells, so only rows stored before
     that, or text from elsewhere (a rejected row, a follow-up message), are ever changed."""
-    return "'" + cell if cell.lstrip().startswith(FORMULA_STARTS) else cell
+    return "'" + cell if looks_like_formula(cell) else cell
 
 
 def record_from_mapping(values: Mapping[str, Any], label: str, columns: Sequence[str],

@@ -10,7 +10,7 @@ import pytest
 
 from engine.documents.use_cases import COLUMNS as DOC_COLUMNS
 from engine.documents.use_cases import read_documents
-from engine.registers.csvio import safe_writer, write_register
+from engine.registers.csvio import formula_problem, safe_writer, write_register
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULAS = ['=HYPERLINK("http://x","点")', "+1+1", "@SUM(A1)", "-1+2"]
@@ -51,3 +51,20 @@ def test_every_csv_written_defuses_a_formula_cell(formula):
     safe_writer(worklist).writerow([formula, "plain", "-"])
     cells = next(csv.reader(io.StringIO(worklist.getvalue())))
     assert cells == ["'" + formula, "plain", "'-"]
+
+
+@pytest.mark.parametrize("cell", ["\t=1+1", "\r+1", " @SUM(A1)", "\tplain"])
+def test_a_cell_opening_with_a_tab_return_or_blank_before_a_formula_is_defused(cell):
+    out = io.StringIO()
+    safe_writer(out).writerow([cell, "a-b", "1+1", "'quoted"])
+    assert next(csv.reader(io.StringIO(out.getvalue()))) == ["'" + cell, "a-b", "1+1", "'quoted"]
+    assert formula_problem(cell) is not None and "p " not in formula_problem(cell)[1]
+
+
+def test_the_one_import_check_is_what_both_registers_apply():
+    import engine.credit.use_cases as credit
+    import engine.documents.use_cases as documents
+    assert credit.formula_problem is documents.formula_problem is formula_problem
+    assert formula_problem("宁河区某某公司") is None and formula_problem("") is None
+    assert formula_problem("-1+2") == ("不得以 - 开头（电子表格会当作公式执行）",
+                                      "must not begin with - (a spreadsheet would run it as a formula)")

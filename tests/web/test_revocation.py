@@ -11,6 +11,7 @@ from engine.accounts.models import ApiToken
 from engine.accounts.use_cases import end_sessions, issue_token, set_active, set_password, set_roles
 from engine.core import clock
 from tests.days import TODAY
+from tests.web.conftest import PASSWORD, read_csrf_token
 
 PAGE = "/account/tokens"          # any page that needs a signed-in user
 
@@ -57,6 +58,29 @@ def test_a_cookie_dies_when_an_admin_changes_the_account(client, login_as, make_
         else:
             end_sessions(u.session, "wei")
         u.commit()
+    assert not _signed_in(client)
+
+
+def _admin_posts(app, make_user, path: str, data: dict) -> int:
+    """An admin, in a browser of their own, submits a form of the user page."""
+    make_user("root", ["admin"])
+    admin = app.test_client()
+    token = read_csrf_token(admin.get("/login").get_data(as_text=True))
+    assert admin.post("/login", data={"username": "root", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    page = "/admin/users/wei"
+    token = read_csrf_token(admin.get(page).get_data(as_text=True))
+    return admin.post(f"{page}/{path}", data={**data, "csrf_token": token}).status_code
+
+
+@pytest.mark.parametrize("path, data", [("password", {"password": "a-new-password-123"}),
+                                        ("roles", {"roles": ["official", "auditor"]}),
+                                        ("active", {"active": "0"})])
+def test_a_copied_cookie_dies_when_an_admin_uses_the_user_page(app, client, login_as, make_user, path, data):
+    login_as("official", username="wei")
+    stolen = _steal(client)
+    assert _admin_posts(app, make_user, path, data) == 302
+    assert not _signed_in(client)
+    _replay(client, stolen)
     assert not _signed_in(client)
 
 

@@ -49,4 +49,4 @@ class ApiToken(Base):
     label: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime | None]          # refused from then on (None: issued before expiry existed)
+    expires_at: Mapped[datetime | None]          # refused from then on (set for every token since 0007)

@@ -237,7 +237,8 @@ def revoke_token(session: Session, token_id: int, actor: str) -> None:
 
 
 def is_expired(token: ApiToken) -> bool:
-    """Whether a token's validity has run out (tokens from before expiry existed never do)."""
+    """Whether a token's validity has run out (migration 0007 gave every older token an expiry;
+    one without, written by hand, never runs out)."""
     expires = token.expires_at
     if expires is None:
         return False

@@ -112,3 +112,30 @@ def test_the_rulebook_chain_name_cannot_be_taken_by_a_case(uow):
     with uow() as u, pytest.raises(IntegrityError):
         u.session.add(CaseRecord(id="rulebook", title="t", jurisdiction="CN", document={}))
         u.session.flush()
+
+
+def test_a_token_from_before_expiries_is_given_one_by_the_migration(db_url):
+    """0006 added `expires_at` empty; 0007 gives such a token the default 90 days from the upgrade."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text
+
+    from engine.accounts.models import ApiToken
+    from engine.store.db import make_engine
+
+    assert upgrade(db_url, "0006") == "0006"
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (username, display_name, active, session_version, created_at) "
+                                    "VALUES ('old', 'old', true, 0, :at)"), {"at": "2020-01-01T00:00:00+00:00"})
+            connection.execute(text("INSERT INTO api_tokens (username, token_hash, created_at) "
+                                    "VALUES ('old', :digest, :at)"),
+                               {"digest": "0" * 64, "at": "2020-01-01T00:00:00+00:00"})
+        before = datetime.now(timezone.utc)
+        assert upgrade(db_url) == head_revision()
+        with engine.connect() as connection:
+            expires = connection.execute(select(ApiToken.expires_at)).scalar_one()
+        assert before + timedelta(days=90) <= expires <= datetime.now(timezone.utc) + timedelta(days=90)
+    finally:
+        engine.dispose()

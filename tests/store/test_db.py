@@ -116,7 +116,9 @@ def test_the_rulebook_chain_name_cannot_be_taken_by_a_case(uow):
 
 def test_a_token_from_before_expiries_is_given_one_by_the_migration(db_url):
     """0006 added `expires_at` empty; 0007 gives such a token the default 90 days from the upgrade."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
+
+    from engine.core import clock
 
     from sqlalchemy import text
 
@@ -132,10 +134,10 @@ def test_a_token_from_before_expiries_is_given_one_by_the_migration(db_url):
             connection.execute(text("INSERT INTO api_tokens (username, token_hash, created_at) "
                                     "VALUES ('old', :digest, :at)"),
                                {"digest": "0" * 64, "at": "2020-01-01T00:00:00+00:00"})
-        before = datetime.now(timezone.utc)
+        before = clock.now()
         assert upgrade(db_url) == head_revision()
         with engine.connect() as connection:
             expires = connection.execute(select(ApiToken.expires_at)).scalar_one()
-        assert before + timedelta(days=90) <= expires <= datetime.now(timezone.utc) + timedelta(days=90)
+        assert before + timedelta(days=90) <= expires <= clock.now() + timedelta(days=90)
     finally:
         engine.dispose()

@@ -6,11 +6,12 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-04
 """
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
 
+from engine.core import clock
 from engine.store.models import UTCDateTime
 
 revision = "0007"
@@ -24,7 +25,7 @@ tokens = sa.table("api_tokens", sa.column("expires_at", UTCDateTime()))
 
 
 def upgrade() -> None:
-    until = datetime.now(timezone.utc) + timedelta(days=DEFAULT_DAYS)
+    until = clock.now() + timedelta(days=DEFAULT_DAYS)      # on the instance's day, as tokens are issued
     op.execute(tokens.update().where(tokens.c.expires_at.is_(None)).values(expires_at=until))
 
 

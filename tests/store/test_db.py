@@ -118,11 +118,10 @@ def test_a_token_from_before_expiries_is_given_one_by_the_migration(db_url):
     """0006 added `expires_at` empty; 0007 gives such a token the default 90 days from the upgrade."""
     from datetime import timedelta
 
-    from engine.core import clock
-
     from sqlalchemy import text
 
     from engine.accounts.models import ApiToken
+    from engine.core import clock
     from engine.store.db import make_engine
 
     assert upgrade(db_url, "0006") == "0006"

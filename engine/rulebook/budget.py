@@ -29,6 +29,8 @@ MAX_EXPRESSION_PARTS = 10000  # comparisons in those engine rules
 class RuleCost:
     branches: int
     parts: int
+    over: str | None = None   # what passed the budget: "branches", "parts", "steps" or "unsplittable"
+    slots: int = 0            # for "unsplittable": the expression slots of the conjunction that cannot be split
 
 
 def _atoms(cond: Cond) -> int:
@@ -41,6 +43,10 @@ def _atoms(cond: Cond) -> int:
 
 class _Over(Exception):
     """The count passed the budget: counting stops there."""
+
+    def __init__(self, what: str, slots: int = 0):
+        super().__init__(what)
+        self.what, self.slots = what, slots
 
 
 class _Counter:
@@ -57,14 +63,16 @@ class _Counter:
         from engine.rulebook.conditions import all_of
         self.steps += 1
         if self.steps > 50 * (self.max_branches + 1):
-            raise _Over
+            raise _Over("steps")
         if cond == Const(False):
             return
         if expression_cost(cond) <= EXPRESSION_BUDGET:
             self.branches += 1
             self.parts += _atoms(cond)
-            if self.branches > self.max_branches or self.parts > self.max_parts:
-                raise _Over
+            if self.branches > self.max_branches:
+                raise _Over("branches")
+            if self.parts > self.max_parts:
+                raise _Over("parts")
             return
         if isinstance(cond, AnyC):
             for c in cond.items:
@@ -77,7 +85,7 @@ class _Counter:
                 for alt in pivot.items:
                     self.count(all_of(alt, *rest))
                 return
-        raise _Over       # too large for durable-rules even after splitting
+        raise _Over("unsplittable", expression_cost(cond))   # split_for_budget raises here
 
 
 def rule_cost(compiled, max_branches: int = MAX_BRANCHES,
@@ -88,8 +96,8 @@ def rule_cost(compiled, max_branches: int = MAX_BRANCHES,
     try:
         for i in range(len(compiled.branches)):
             counter.count(compiled.exclusive(i))
-    except _Over:
-        return RuleCost(counter.branches, counter.parts), False
+    except _Over as over:
+        return RuleCost(counter.branches, counter.parts, over.what, over.slots), False
     return RuleCost(counter.branches, counter.parts), True
 
 
@@ -105,9 +113,19 @@ def budget_problems(book) -> list[Problem]:
         cost, ok = rule_cost(compiled)
         if ok:
             continue
-        if cost.parts > MAX_EXPRESSION_PARTS:
+        if cost.over == "unsplittable":
+            from engine.evaluate.durable import EXPRESSION_BUDGET
+            zh = (f"有一个分支拆分后仍需 {cost.slots} 个表达式位置，超过 durable-rules 单条规则 "
+                  f"{EXPRESSION_BUDGET} 个的上限（同一个 all 中比较两个日期事实的条件过多）")
+            en = (f"has a branch that still needs {cost.slots} expression slots after splitting, over "
+                  f"durable-rules' limit of {EXPRESSION_BUDGET} per rule (too many comparisons between "
+                  f"two date facts in one all)")
+        elif cost.over == "parts":
             zh = f"编译后表达式超过 {MAX_EXPRESSION_PARTS} 个（计到 {cost.parts} 个即停止）"
             en = f"compiles to more than {MAX_EXPRESSION_PARTS} expression parts (counting stopped at {cost.parts})"
+        elif cost.over == "steps":
+            zh = f"编译后分支的计数步骤过多（已计 {cost.branches} 个分支即停止）"
+            en = f"takes too many steps to count its compiled branches (stopped at {cost.branches} branches)"
         else:
             zh = f"编译后分支超过 {MAX_BRANCHES} 个（计到 {cost.branches} 个即停止）"
             en = f"compiles to more than {MAX_BRANCHES} branches (counting stopped at {cost.branches})"

@@ -99,6 +99,7 @@ def _largest_within_budget() -> int:
     raise AssertionError("no nesting depth passes the budget")
 
 
+@pytest.mark.slow
 def test_a_rule_just_within_the_budget_passes_lint(rules):
     n = _largest_within_budget()
     assert n >= 2
@@ -106,3 +107,50 @@ def test_a_rule_just_within_the_budget_passes_lint(rules):
     assert [p for p in lint(["CN-12/ninghe"], rules) if "NEST-01" in p.path] == []
     _write(rules, n + 1)
     assert [p for p in lint(["CN-12/ninghe"], rules) if "NEST-01" in p.path]
+
+
+@pytest.mark.slow
+def test_the_count_is_exactly_what_durable_rules_gets():
+    """The counter mirrors split_for_budget: same engine rules, same comparisons, for every shipped
+    rule and for the nested rule at every depth within the budget."""
+    from engine.evaluate.durable import split_for_budget
+    from engine.rulebook.book import build_rulebook
+    from engine.rulebook.budget import _atoms, rule_cost
+    from engine.rulebook.compile import compile_rule
+    from engine.rulebook.loader import read_rulebook
+
+    def check(book, rd):
+        compiled = compile_rule(rd, book)
+        parts = [p for i in range(len(compiled.branches)) for p in split_for_budget(compiled.exclusive(i))]
+        cost, ok = rule_cost(compiled, 10**6, 10**9)
+        assert ok and (cost.branches, cost.parts) == (len(parts), sum(_atoms(p) for p in parts)), rd.id
+
+    for j in known_jurisdictions(ROOT / "rules"):
+        book = build_rulebook(read_rulebook(j, ROOT / "rules"))
+        for rd in book.checked_rules:
+            check(book, rd)
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "rules"
+        shutil.copytree(ROOT / "rules", tree, ignore=shutil.ignore_patterns("__pycache__"))
+        for n in range(1, 7):
+            _write(tree, n)
+            book = build_rulebook(read_rulebook("CN-12/ninghe", tree))
+            check(book, next(r for r in book.checked_rules if r.id == "NEST-01"))
+
+
+def test_a_conjunction_too_large_to_split_is_refused_by_name(rules):
+    """An `all` of many comparisons between date facts cannot be split at all: lint says so,
+    with the slots it needs and durable-rules' limit, not a branch count."""
+    from engine.evaluate.durable import EXPRESSION_BUDGET
+    facts = ["public_participation.hearing.held_on", "legality_review.opinion_on",
+             "risk_assessment.completed_on"]
+    items = [f"{{fact: {f}, {op}: collective_decision.held_on}}"
+             for f in facts for op in ("after", "before", "on_or_after", "on_or_before")]
+    (rules.parent / NESTED).write_text(rule_file(1).replace(nested(1), "{all: [" + ", ".join(items) + "]}"),
+                                       encoding="utf-8")
+    problems = [p for p in lint(["CN-12/ninghe"], rules) if "NEST-01" in p.path]
+    assert len(problems) == 1, problems
+    zh, en = problems[0].message.split(" / ", 1)
+    assert f"{EXPRESSION_BUDGET} 个的上限" in zh and "超出编译预算" in zh
+    assert f"limit of {EXPRESSION_BUDGET} per rule" in en and "branches (counting" not in en

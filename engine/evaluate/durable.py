@@ -197,9 +197,15 @@ def _named(definition: dict) -> tuple[str, dict]:
 def _ruleset(compiled: list[CompiledRule], keys: dict[str, str]) -> tuple[dict, dict]:
     rules: dict[str, dict] = {}
     branch_of: dict[str, tuple[int, int]] = {}
+    from engine.rulebook.budget import MAX_BRANCHES
     for ri, cr in enumerate(compiled):
+        left = MAX_BRANCHES
         for bi in range(len(cr.branches)):
-            for pi, part in enumerate(split_for_budget(cr.exclusive(bi))):
+            parts = split_for_budget(cr.exclusive(bi), left)
+            if parts is None:     # lint refuses such a rule; a file that bypassed lint is refused here
+                _over_budget(cr)
+            left -= len(parts)
+            for pi, part in enumerate(parts):
                 name = f"r{ri}_{bi}_{pi}"
                 body = {"t": "c"} if part == Const(True) else {"$and": [{"t": "c"}, _json(part, keys)]}
                 rules[name] = {"all": [{"m": body}], "run": name}
@@ -216,24 +222,42 @@ def expression_cost(cond: Cond) -> int:
     return 0
 
 
-def split_for_budget(cond: Cond) -> list[Cond]:
-    """Split a condition into a disjunction of parts that each fit durable-rules' expression limit.
+def split_for_budget(cond: Cond, limit: int | None = None) -> list[Cond] | None:
+    """Split a condition into a disjunction of parts that each fit durable-rules' expression limit;
+    None as soon as there would be more than `limit` parts (the split can grow exponentially).
 
     The parts may overlap (both match one fact): the adapter counts a branch once however many of
     its parts fired.
     """
-    if cond == Const(False):
-        return []
-    if expression_cost(cond) <= EXPRESSION_BUDGET:
-        return [cond]
-    if isinstance(cond, AnyC):
-        return [p for c in cond.items for p in split_for_budget(c)]
-    if isinstance(cond, All):
-        pivot = max((c for c in cond.items if isinstance(c, AnyC)), key=expression_cost, default=None)
-        if pivot is not None:
-            rest = [c for c in cond.items if c is not pivot]
-            return [p for alt in pivot.items for p in split_for_budget(all_of(alt, *rest))]
-    raise ValueError(f"condition too large for durable-rules even after splitting: {cond!r}")
+    out: list[Cond] = []
+
+    def split(c: Cond) -> bool:
+        if c == Const(False):
+            return True
+        if expression_cost(c) <= EXPRESSION_BUDGET:
+            out.append(c)
+            return limit is None or len(out) <= limit
+        if isinstance(c, AnyC):
+            return all(split(item) for item in c.items)
+        if isinstance(c, All):
+            pivot = max((i for i in c.items if isinstance(i, AnyC)), key=expression_cost, default=None)
+            if pivot is not None:
+                rest = [i for i in c.items if i is not pivot]
+                return all(split(all_of(alt, *rest)) for alt in pivot.items)
+        raise ValueError(f"condition too large for durable-rules even after splitting: {c!r}")
+
+    return out if split(cond) else None
+
+
+def _over_budget(cr: CompiledRule) -> None:
+    from engine.core.errors import Problem, RulebookError
+    from engine.rulebook.budget import MAX_BRANCHES
+    rd = cr.rule
+    raise RulebookError([Problem(rd.file, f"{rd.id}.requires",
+                                 f"{rd.file} 的规则 {rd.id} 编译后分支超过 {MAX_BRANCHES} 个，超出编译预算，"
+                                 f"不予检查；请用 yifa rules lint 查看 / rule {rd.id} of {rd.file} compiles to "
+                                 f"more than {MAX_BRANCHES} branches, over the compile budget, and is not "
+                                 f"checked; run yifa rules lint", rd.line)])
 
 
 def _json(cond: Cond, keys: dict[str, str]) -> dict:

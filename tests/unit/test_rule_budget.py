@@ -154,3 +154,22 @@ def test_a_conjunction_too_large_to_split_is_refused_by_name(rules):
     zh, en = problems[0].message.split(" / ", 1)
     assert f"{EXPRESSION_BUDGET} 个的上限" in zh and "超出编译预算" in zh
     assert f"limit of {EXPRESSION_BUDGET} per rule" in en and "branches (counting" not in en
+
+
+def test_a_file_that_bypassed_lint_is_refused_by_the_engine_not_expanded(rules):
+    """An over-budget file put in place without lint (an instance copy saved before the budget):
+    building the durable-rules evaluator stops at the budget with a rulebook error, in well under
+    a second, instead of compiling thousands of engine rules for every check."""
+    import time
+
+    from engine.core.check import checker_for
+    from engine.core.errors import RulebookError
+    _write(rules, 18)
+    checker = checker_for("CN-12/ninghe", rules)
+    start = time.monotonic()
+    with pytest.raises(RulebookError) as caught:
+        checker.evaluator("durable")
+    assert time.monotonic() - start < 2
+    p = caught.value.problems[0]
+    assert p.path == "NEST-01.requires" and f"{MAX_BRANCHES}" in p.message and "超出编译预算" in p.message
+    checker.evaluator("native")      # the generated Python does not expand the condition

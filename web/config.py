@@ -70,6 +70,8 @@ def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every setting of the app; `test_config` overrides (and may give INSTANCE_PATH)."""
     overrides = dict(test_config or {})
     clock.today()               # a bad YIFA_TODAY stops the start, naming the variable
+    from engine.rulebook.sandbox import limits
+    limits()                    # so does a bad YIFA_EDIT_CPU_SECONDS / YIFA_EDIT_MEMORY_MB (not a 500 later)
     instance = Path(overrides.get("INSTANCE_PATH") or instance_dir()).resolve()
     instance.mkdir(parents=True, exist_ok=True)
     behind_tls = bool(overrides.get("BEHIND_TLS", _flag("YIFA_BEHIND_TLS")))

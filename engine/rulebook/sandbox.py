@@ -45,7 +45,7 @@ def limits() -> tuple[float, int]:
         if not 0 < value < float("inf"):
             raise ValueError(f"{name} 应为正数，实际为 {text!r} / {name} must be a positive number, not {text!r}")
         return value
-    return read("YIFA_EDIT_CPU_SECONDS", DEFAULT_CPU_SECONDS), int(read("YIFA_EDIT_MEMORY_MB", DEFAULT_MEMORY_MB))
+    return read("YIFA_EDIT_CPU_SECONDS", DEFAULT_CPU_SECONDS), max(1, int(read("YIFA_EDIT_MEMORY_MB", DEFAULT_MEMORY_MB)))
 
 
 def _limit_error(kind: str, cpu: float, mem: int, file: str) -> EditLimitError:

@@ -50,7 +50,7 @@ def quick_hashes(monkeypatch) -> None:
 def app(tmp_path, monkeypatch, migrated_sqlite) -> Iterator[Flask]:
     """The app on a fresh database in a temporary instance folder; nothing read from the caller's env."""
     for name in ("DATABASE_URL", "YIFA_SECRET_KEY", "YIFA_BEHIND_TLS", "YIFA_PROXIES", "YIFA_DEMO", "YIFA_TRAIL_KEY",
-                 "YIFA_CHECKPOINT_MINUTES"):
+                 "YIFA_CHECKPOINT_MINUTES", "YIFA_EDIT_CPU_SECONDS", "YIFA_EDIT_MEMORY_MB"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("YIFA_INSTANCE", str(tmp_path))
     shutil.copy(migrated_sqlite, tmp_path / "yifa.sqlite3")

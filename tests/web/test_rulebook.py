@@ -346,6 +346,7 @@ def test_a_preview_over_the_cpu_limit_answers_an_error_page_within_10_s(client, 
 
 @pytest.mark.slow
 def test_an_exponential_rule_is_refused_by_preview_and_save_naming_the_budget(client, login_as, tmp_path):
+    from engine.rulebook.budget import MAX_BRANCHES, MAX_EXPRESSION_PARTS
     from tests.unit.test_rule_budget import rule_file
     login_as("legal_advisor")
     rel = "CN-12/ninghe/ninghe-archiving.yaml"
@@ -358,5 +359,29 @@ def test_an_exponential_rule_is_refused_by_preview_and_save_naming_the_budget(cl
         assert time.monotonic() - start < 10
         html = response.get_data(as_text=True)
         assert response.status_code == (200 if action == "preview" else 400), action   # a preview lists problems
-        assert "NEST-01" in html and "64" in html and "超出编译预算" in html
+        assert "NEST-01" in html and "超出编译预算" in html and "over the compile budget" in html
+        assert f"分支上限 {MAX_BRANCHES}" in html and f"表达式上限 {MAX_EXPRESSION_PARTS}" in html
     assert not (tmp_path / "rules" / rel).exists()
+
+
+def _rss_mb() -> float:
+    import os
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.slow
+def test_a_preview_over_the_memory_limit_answers_an_error_page_and_leaves_the_server_as_it_was(
+        client, login_as, monkeypatch):
+    monkeypatch.setenv("YIFA_EDIT_MEMORY_MB", "120")
+    login_as("legal_advisor")
+    form = edit_form(client, DECREE)
+    client.post("/rules/edit/preview", data={**form, "text": twenty_days(), "reason": ""})   # warm up
+    before = _rss_mb()
+    start = time.monotonic()
+    response = client.post("/rules/edit/preview", data={**form, "text": twenty_days(), "reason": ""})
+    assert time.monotonic() - start < 10
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "内存上限" in html and "memory limit" in html
+    assert _rss_mb() - before < 30

@@ -47,6 +47,8 @@ from engine.credit.models import CATEGORIES
 from engine.credit.queries import (
     DEFAULT_SORT,
     SORTS,
+    export_penalties,
+    iter_penalties,
     penalty_authorities,
     penalty_by_number,
     penalty_count,
@@ -58,10 +60,8 @@ from engine.credit.use_cases import (
     COLUMN_ZH,
     COLUMNS,
     EDITOR_ROLES,
-    export_penalties,
     from_record,
     import_penalties,
-    iter_penalties,
 )
 from engine.credit.vocab import ACTIONS, MISSING
 from engine.registers.listing import Page

@@ -33,10 +33,10 @@ from sqlalchemy.orm import Session
 
 from engine.core.check import checker_for
 from engine.core.domains import CREDIT
-from engine.credit.queries import penalties_by_number
+from engine.credit.queries import iter_penalties, penalties_by_number
 from engine.credit.queries import register_state as penalty_register_state
 from engine.credit.scan import CreditScanner, FollowUp
-from engine.credit.use_cases import from_record, iter_penalties
+from engine.credit.use_cases import from_record
 from engine.credit.vocab import ACTIONS
 
 MAX_ENTRIES = 4

@@ -37,10 +37,10 @@ from engine.core import clock
 from engine.core.findings import Finding
 from engine.documents.facts import TOPICS
 from engine.documents.models import NormativeDocumentRecord
-from engine.documents.queries import documents_by_number
+from engine.documents.queries import documents_by_number, iter_documents
 from engine.documents.queries import register_state as document_register_state
 from engine.documents.scan import DocumentScanner, Summary
-from engine.documents.use_cases import CHAIN_PREFIX, from_record, iter_documents
+from engine.documents.use_cases import CHAIN_PREFIX, from_record
 from web.i18n import both
 
 DEFAULT_JURISDICTION = "CN"

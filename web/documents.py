@@ -59,6 +59,8 @@ from engine.documents.queries import (
     document_issuers,
     document_page,
     documents_by_number,
+    export_documents,
+    iter_documents,
 )
 from engine.documents.reviews import (
     OUTCOME_ZH,
@@ -72,10 +74,8 @@ from engine.documents.use_cases import (
     COLUMN_ZH,
     COLUMNS,
     EDITOR_ROLES,
-    export_documents,
     from_record,
     import_documents,
-    iter_documents,
 )
 from engine.documents.vocab import KIND_NAMES, SETS_NAMES, STATUS_NAMES
 from engine.registers.listing import Page

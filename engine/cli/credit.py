@@ -27,9 +27,9 @@ PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs 
 
 
 def _register() -> Register:
-    from engine.credit import use_cases as penalties
-    return Register("处罚记录", "条", "penalties", penalties.import_penalties, penalties.export_penalties,
-                    penalties.read_penalties, penalties.iter_penalties, penalties.count_penalties)
+    from engine.credit import queries, use_cases
+    return Register("处罚记录", "条", "penalties", use_cases.import_penalties, queries.export_penalties,
+                    use_cases.read_penalties, queries.iter_penalties, queries.penalty_count)
 
 
 def register(subparsers: Any) -> None:

@@ -26,9 +26,9 @@ from engine.core import clock
 
 
 def _register() -> Register:
-    from engine.documents import use_cases as documents
-    return Register("文件", "件", "documents", documents.import_documents, documents.export_documents,
-                    documents.read_documents, documents.iter_documents, documents.count_documents)
+    from engine.documents import queries, use_cases
+    return Register("文件", "件", "documents", use_cases.import_documents, queries.export_documents,
+                    use_cases.read_documents, queries.iter_documents, queries.document_count)
 
 
 def register(subparsers: Any) -> None:

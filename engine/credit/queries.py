@@ -1,16 +1,27 @@
 """Reads of the administrative-penalty register (CASE_FORMAT §4): one page of the list, the
-authorities, one penalty, penalties by number, the register's state. Each takes the session and
-plain values."""
+authorities, one penalty, penalties by number, every penalty in register order (and the CSV export
+of them), the register's state. Each takes the session and plain values."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.credit.models import PenaltyRecordRow
-from engine.registers.listing import Page, distinct_values, list_page, rows_by_key, stored_count
+from engine.registers.csvio import write_register
+from engine.registers.listing import (
+    Page,
+    distinct_values,
+    list_page,
+    rows_by_key,
+    stored_count,
+    stored_in_order,
+)
+
+if TYPE_CHECKING:
+    from engine.credit.use_cases import PenaltyRecord
 
 # sort key → (column, descending); the default first. Ties keep register order (id).
 SORTS = {"-decided_on": ("decided_on", True), "decided_on": ("decided_on", False),
@@ -62,6 +73,26 @@ def penalty_by_number(session: Session, case_number: str) -> PenaltyRecordRow | 
 def penalties_by_number(session: Session, case_numbers: list[str]) -> dict[str, PenaltyRecordRow]:
     """The stored penalties with these decision numbers, by number (one not stored is left out)."""
     return rows_by_key(session, PenaltyRecordRow, "case_number", case_numbers)
+
+
+def iter_penalties(session: Session, batch: int = 2000, authority: str | None = None) -> Iterator[PenaltyRecord]:
+    """Every stored row (of one authority) in register order, read in batches (a register of any size)."""
+    from engine.credit.use_cases import from_record  # the record type imports these reads
+    where = [PenaltyRecordRow.authority == authority] if authority is not None else []
+    return (from_record(r) for r in stored_in_order(session, PenaltyRecordRow, batch, *where))
+
+
+def all_penalties(session: Session) -> list[PenaltyRecord]:
+    """Every stored row, in register order."""
+    return list(iter_penalties(session))
+
+
+def export_penalties(session: Session, stream: TextIO, bom: bool = True) -> int:
+    """Write the register in exactly the §4 format (UTF-8 with BOM); gives the number of rows."""
+    from engine.credit.use_cases import COLUMNS
+    penalties = all_penalties(session)
+    write_register((p.to_row() for p in penalties), COLUMNS, stream, bom=bom)
+    return len(penalties)
 
 
 def register_state(session: Session) -> tuple[int, int | None, datetime | None]:

@@ -57,7 +57,7 @@ import sys
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
@@ -74,10 +74,9 @@ from engine.registers.csvio import (
     parse_date,
     read_rows,
     where,
-    write_register,
     write_rejected,
 )
-from engine.registers.listing import NUMBER_MAX, stored_count, stored_in_order
+from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
 
@@ -316,25 +315,3 @@ def _store_row(session: Session, row: Row[PenaltyRecord], record: PenaltyRecordR
         session.flush()
         append_event(session, chain, actor, "penalty.updated", payload)
         result.updated.append(penalty.case_number)
-
-
-def all_penalties(session: Session) -> list[PenaltyRecord]:
-    """Every stored row, in register order."""
-    return list(iter_penalties(session))
-
-
-def iter_penalties(session: Session, batch: int = 2000, authority: str | None = None) -> Iterator[PenaltyRecord]:
-    """Every stored row (of one authority) in register order, read in batches (a register of any size)."""
-    where = [PenaltyRecordRow.authority == authority] if authority is not None else []
-    return (from_record(r) for r in stored_in_order(session, PenaltyRecordRow, batch, *where))
-
-
-def count_penalties(session: Session) -> int:
-    return stored_count(session, PenaltyRecordRow)
-
-
-def export_penalties(session: Session, stream: TextIO, bom: bool = True) -> int:
-    """Write the register in exactly the §4 format (UTF-8 with BOM); gives the number of rows."""
-    penalties = all_penalties(session)
-    write_register((p.to_row() for p in penalties), COLUMNS, stream, bom=bom)
-    return len(penalties)

@@ -1,15 +1,27 @@
 """Reads of the normative-document register (CASE_FORMAT §3): one page of the list, the issuers,
-one document, documents by number, the register's state. Each takes the session and plain values."""
+one document, documents by number, every document in register order (and the CSV export of them),
+the register's state. Each takes the session and plain values."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.documents.models import NormativeDocumentRecord
-from engine.registers.listing import Page, distinct_values, list_page, rows_by_key, stored_count
+from engine.registers.csvio import write_register
+from engine.registers.listing import (
+    Page,
+    distinct_values,
+    list_page,
+    rows_by_key,
+    stored_count,
+    stored_in_order,
+)
 from engine.store.models import TrailHead
+
+if TYPE_CHECKING:
+    from engine.documents.use_cases import NormativeDocument
 
 # sort key → (column, descending); the default first. Ties keep register order (id).
 SORTS = {"-issued_on": ("issued_on", True), "issued_on": ("issued_on", False),
@@ -59,6 +71,25 @@ def documents_by_number(session: Session, numbers: list[str]) -> dict[str, Norma
     return rows_by_key(session, NormativeDocumentRecord, "number", numbers)
 
 
+def iter_documents(session: Session, batch: int = 2000) -> Iterator[NormativeDocument]:
+    """Every stored row in register order, read in batches (a register of any size)."""
+    from engine.documents.use_cases import from_record  # the record type imports these reads
+    return (from_record(r) for r in stored_in_order(session, NormativeDocumentRecord, batch))
+
+
+def all_documents(session: Session) -> list[NormativeDocument]:
+    """Every stored row, in register order."""
+    return list(iter_documents(session))
+
+
+def export_documents(session: Session, stream: TextIO, bom: bool = True) -> int:
+    """Write the register in exactly the §3 format (UTF-8 with BOM); gives the number of rows."""
+    from engine.documents.use_cases import COLUMNS
+    documents = all_documents(session)
+    write_register((d.to_row() for d in documents), COLUMNS, stream, bom=bom)
+    return len(documents)
+
+
 def register_state(session: Session, chain_prefix: str) -> tuple[int, int]:
     """(documents, events on their trail chains): changes whenever the register does."""
     count = document_count(session)
@@ -67,5 +98,6 @@ def register_state(session: Session, chain_prefix: str) -> tuple[int, int]:
     return int(count), int(events or 0)
 
 
-__all__ = ["DEFAULT_SORT", "SORTS", "document_by_number", "document_count", "document_filters",
-           "document_issuers", "document_page", "documents_by_number", "register_state"]
+__all__ = ["DEFAULT_SORT", "SORTS", "all_documents", "document_by_number", "document_count", "document_filters",
+           "document_issuers", "document_page", "documents_by_number", "export_documents", "iter_documents",
+           "register_state"]

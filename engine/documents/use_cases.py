@@ -28,9 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator, TextIO
-
-from sqlalchemy.orm import Session
+from typing import Any, TextIO
 
 from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
@@ -45,10 +43,9 @@ from engine.registers.csvio import (
     parse_date,
     read_rows,
     where,
-    write_register,
 )
 from engine.registers.csvio import write_rejected as write_rejected_rows
-from engine.registers.listing import NUMBER_MAX, stored_count, stored_in_order
+from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
 
@@ -283,24 +280,3 @@ def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
             append_event(session, CHAIN_PREFIX + doc.number, actor, "document.updated", payload)
             result.updated.append(doc.number)
     return result
-
-
-def all_documents(session: Session) -> list[NormativeDocument]:
-    """Every stored row, in register order."""
-    return list(iter_documents(session))
-
-
-def iter_documents(session: Session, batch: int = 2000) -> Iterator[NormativeDocument]:
-    """Every stored row in register order, read in batches (a register of any size)."""
-    return (from_record(r) for r in stored_in_order(session, NormativeDocumentRecord, batch))
-
-
-def count_documents(session: Session) -> int:
-    return stored_count(session, NormativeDocumentRecord)
-
-
-def export_documents(session: Session, stream: TextIO, bom: bool = True) -> int:
-    """Write the register in exactly the §3 format (UTF-8 with BOM); gives the number of rows."""
-    documents = all_documents(session)
-    write_register((d.to_row() for d in documents), COLUMNS, stream, bom=bom)
-    return len(documents)

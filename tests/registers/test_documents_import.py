@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from engine.core import schema
 from engine.core.errors import InputError, PermissionDeniedError
 from engine.documents.models import NormativeDocumentRecord
-from engine.documents.use_cases import COLUMNS, all_documents, export_documents, import_documents
+from engine.documents.queries import all_documents, export_documents
+from engine.documents.use_cases import COLUMNS, import_documents
 from engine.registers.csvio import decode
 from engine.store.models import TrailEvent
 from engine.trail import verify_all

@@ -14,11 +14,10 @@ import engine.registers.csvio as csvio
 from engine.core.errors import InputError, PermissionDeniedError
 from engine.credit.credit_code import with_check_characters
 from engine.credit.models import PenaltyRecordRow
+from engine.credit.queries import all_penalties, export_penalties
 from engine.credit.use_cases import (
     COLUMNS,
     PenaltyRecord,
-    all_penalties,
-    export_penalties,
     import_penalties,
 )
 from engine.store.models import TrailEvent

@@ -13,6 +13,7 @@ import pytest
 
 from engine.core.check import checker_for
 from engine.core.domains import DOCUMENT
+from engine.documents.queries import iter_documents
 from engine.documents.scan import (
     DocumentScanner,
     ProgressBar,
@@ -21,7 +22,7 @@ from engine.documents.scan import (
     write_json,
     write_table,
 )
-from engine.documents.use_cases import import_documents, iter_documents, read_documents
+from engine.documents.use_cases import import_documents, read_documents
 from tests.docgen import generate, to_csv
 
 

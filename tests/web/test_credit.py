@@ -17,8 +17,9 @@ from flask import url_for
 from sqlalchemy import event, func, select
 
 from engine.credit.models import PenaltyRecordRow
+from engine.credit.queries import iter_penalties
 from engine.credit.scan import CreditScanner, CreditSummary, write_follow_ups_csv, write_json
-from engine.credit.use_cases import import_penalties, iter_penalties
+from engine.credit.use_cases import import_penalties
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from tests.days import TODAY

@@ -25,7 +25,7 @@ from engine.accounts.use_cases import (
 from engine.accounts.use_cases import set_active as set_user_active
 from engine.core.errors import InputError
 from engine.trail import append_event
-from web.auth import current_user, role_required
+from web.auth import current_user, form_days, keep_this_session, role_required
 from web.db import get_uow
 from web.errors import refuse
 from web.i18n import both
@@ -123,6 +123,8 @@ def _change(username: str, change: Callable[[Any], Any]) -> Any:
 
 
 def _done(username: str, message: tuple[str, str]) -> Any:
+    if username == current_user.username:      # the admin's own account: their other sessions end,
+        keep_this_session(get_uow().session)   # the one that made the change goes on
     get_uow().commit()
     flash(both(*message), "success")
     return redirect(url_for("admin.user", username=username))
@@ -167,7 +169,8 @@ def reset_password(username: str) -> Any:
 def issue(username: str) -> Any:
     """Issue an API token for a user; its plaintext is shown on this answer only (never flashed)."""
     label = request.form.get("label", "").strip()[:200]
-    plaintext = _change(username, lambda db: issue_token(db, username, label, current_user.username))
+    days = form_days()
+    plaintext = _change(username, lambda db: issue_token(db, username, label, current_user.username, days))
     uow = get_uow()
     token = tokens_of(uow.session, username)[0]
     _record("token.issued", {"username": username, "token_id": token.id, "label": label})

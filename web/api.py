@@ -332,14 +332,15 @@ def my_tokens() -> Any:
 @role_required(*EVERYONE)
 @safe_for_readers          # one's own credential, not case data: auditors need tokens to read
 def issue_my_token() -> Any:
-    """Issue a token for the signed-in user: body {label}; the plaintext is in this answer only."""
+    """Issue a token for the signed-in user: body {label, days (1–365, default 90)}; the plaintext is in
+    this answer only. A browser session only: a bearer token gets 403."""
+    if current_user.via_token:      # a leaked token must not be able to outlive its revocation
+        refuse(403, "只能在浏览器登录后签发令牌，不能用令牌签发令牌",
+               "Tokens are issued from a signed-in browser session, not with a token")
     data = request.get_json(silent=True) or {}
     label = data.get("label", "") if isinstance(data, dict) else ""
     if not isinstance(label, str) or len(label) > 200:
         raise InputError.single(REQUEST, "标签应为不超过200字的文本 / label must be text of at most 200 characters", "label")
-    if current_user.via_token:      # a leaked token must not be able to outlive its revocation
-        refuse(403, "只能在浏览器登录后签发令牌，不能用令牌签发令牌",
-               "Tokens are issued from a signed-in browser session, not with a token")
     days = data.get("days", TOKEN_DAYS) if isinstance(data, dict) else TOKEN_DAYS
     uow = get_uow()
     plaintext = issue_token(uow.session, current_user.username, label, current_user.username, days)

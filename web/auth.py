@@ -256,6 +256,15 @@ def _too_many(form: LoginForm, wait: int) -> Any:
     return _login_page(form, message, 429, {"Retry-After": str(wait)})
 
 
+def keep_this_session(db: Any) -> None:
+    """After the signed-in user changed their own account (which ends their sessions), keep this
+    one: it takes the new session version, every other cookie stays dead (OWASP Session
+    Management: renew on a change of privilege, end the other sessions on a password change)."""
+    acct = account(db, current_user.username)
+    if acct is not None:
+        session[SESSION_VERSION] = acct.session_version
+
+
 def _start_session(acct: Account) -> None:
     """A fresh session for the user (nothing carried over from before sign-in)."""
     session.clear()
@@ -290,6 +299,16 @@ def logout() -> Response:
 
 
 # ---------------------------------------------------------------- one's own API tokens
+def form_days() -> int:
+    """The validity typed in a token form's `days` field: empty gives the default (90), anything
+    but a small whole number gives -1, which issue_token refuses with its message."""
+    from engine.accounts.use_cases import TOKEN_DAYS
+    typed = request.form.get("days", "").strip()
+    if not typed:
+        return TOKEN_DAYS
+    return int(typed) if typed.isascii() and typed.isdigit() and len(typed) <= 3 else -1
+
+
 @bp.get("/account/tokens")
 @role_required(*EVERYONE)
 def my_tokens() -> Any:
@@ -306,9 +325,7 @@ def issue_my_token() -> Any:
     from web.db import get_uow
     uow = get_uow()
     label = request.form.get("label", "").strip()[:200]
-    typed = request.form.get("days", "").strip()
-    days = int(typed) if typed.isascii() and typed.isdigit() and len(typed) <= 3 else (90 if not typed else -1)
-    plaintext = issue_token(uow.session, current_user.username, label, current_user.username, days)
+    plaintext = issue_token(uow.session, current_user.username, label, current_user.username, form_days())
     uow.commit()
     return _tokens_page(new_token=plaintext)
 

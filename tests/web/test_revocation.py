@@ -154,3 +154,34 @@ def test_the_tokens_page_shows_the_expiry(client, login_as, post_form):
     post_form(PAGE, {"label": "laptop", "days": "30"})
     html = client.get(PAGE).get_data(as_text=True)
     assert "到期（UTC）" in html and "laptop" in html
+
+
+# ---------------------------------------------------------------- an admin on their own account
+def _sign_in(client, username: str) -> None:
+    csrf = read_csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf})
+    assert response.status_code == 302
+
+
+def test_an_admin_changing_their_own_password_keeps_this_session_only(app, client, make_user):
+    make_user("root", ["admin"])
+    elsewhere = app.test_client()
+    _sign_in(elsewhere, "root")
+    _sign_in(client, "root")
+    csrf = read_csrf_token(client.get("/admin/users/root").get_data(as_text=True))
+    response = client.post("/admin/users/root/password", data={"password": "a-new-password-123", "csrf_token": csrf})
+    assert response.status_code == 302
+    assert _signed_in(client)
+    assert elsewhere.get(PAGE).status_code != 200
+
+
+def test_an_admin_issues_a_token_of_the_days_asked(app, client, make_user, uow):
+    make_user("wei", ["official"])
+    make_user("root", ["admin"])
+    _sign_in(client, "root")
+    csrf = read_csrf_token(client.get("/admin/users/wei").get_data(as_text=True))
+    response = client.post("/admin/users/wei/tokens", data={"label": "x", "days": "30", "csrf_token": csrf})
+    assert response.status_code == 200
+    with uow() as u:
+        row = u.session.query(ApiToken).filter_by(username="wei").one()
+        assert row.expires_at - row.created_at == timedelta(days=30)

@@ -3,13 +3,13 @@ one document, documents by number, every document in register order (and the CSV
 the register's state. Each takes the session and plain values."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Iterator
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.documents.models import NormativeDocumentRecord
-from engine.registers.csvio import write_register
+from engine.registers.csvio import write_table
 from engine.registers.listing import (
     Page,
     distinct_values,
@@ -82,12 +82,13 @@ def all_documents(session: Session) -> list[NormativeDocument]:
     return list(iter_documents(session))
 
 
-def export_documents(session: Session, stream: TextIO, bom: bool = True) -> int:
-    """Write the register in exactly the §3 format (UTF-8 with BOM); gives the number of rows."""
-    from engine.documents.use_cases import COLUMNS
-    documents = all_documents(session)
-    write_register((d.to_row() for d in documents), COLUMNS, stream, bom=bom)
-    return len(documents)
+def export_documents(session: Session, stream: Any, bom: bool = True, headers: str = "en",
+                     fmt: str = "csv") -> int:
+    """Write the register in the §3 format: CSV (UTF-8 with BOM unless `bom=False`, to a text
+    stream) or .xlsx (to a binary stream), English or Chinese headers; gives the number of rows."""
+    from engine.documents.use_cases import TABLE
+    rows = [d.to_row() for d in iter_documents(session)]
+    return write_table(rows, TABLE, stream, fmt, headers, bom, title="规范性文件登记表")
 
 
 def register_state(session: Session, chain_prefix: str) -> tuple[int, int]:

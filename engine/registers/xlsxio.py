@@ -107,7 +107,7 @@ def _check_size(raw: bytes, file: str) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, NotImplementedError (a version byte), OSError …
         raise _bad(file, f"不是有效的 .xlsx 工作簿（ZIP 损坏：{_reason(exc)}）",
                    f"not a valid .xlsx workbook (damaged ZIP: {_reason(exc)})") from None
     if unpacked > MAX_UNPACKED_BYTES:

@@ -328,3 +328,28 @@ def test_a_file_without_the_sector_column_keeps_its_digests(uow, clerk):
     row = first.to_row()
     assert row.pop("sector") == ""
     assert first.sha256() == hashlib.sha256(canonical(row).encode()).hexdigest()   # the digest before v2
+
+
+def test_damaged_workbooks_end_in_an_input_error_never_another_exception(tmp_path):
+    """Bytes of a real workbook, cut short or with bytes changed (seeded): either read, or one
+    InputError naming the file — nothing else escapes openpyxl, zipfile or the XML parser."""
+    import random
+    header, rows = csv_rows(PENALTIES_CSV)
+    good = workbook(tmp_path / "good.xlsx", header, rows).read_bytes()
+    rng = random.Random(14)
+    samples = [good[:n] for n in (30, 200, len(good) // 2, len(good) - 10)]
+    for _ in range(60):
+        damaged = bytearray(good)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(30, len(damaged))] = rng.randrange(256)
+        samples.append(bytes(damaged))
+    refused = 0
+    for i, data in enumerate(samples):
+        path = tmp_path / f"damaged-{i}.xlsx"
+        path.write_bytes(data)
+        try:
+            credit.read_penalties(path)
+        except InputError as e:
+            refused += 1
+            assert str(path) in str(e)
+    assert refused >= 4                     # at least the cut ones

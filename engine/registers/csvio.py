@@ -13,7 +13,7 @@ Rows are numbered as a spreadsheet shows them: the header is row 1, the first re
 
 Hostile files end in an InputError naming the file (and the row and column where there is one),
 never in a traceback: a file over MAX_FILE_BYTES is refused before it is read; NUL bytes in the
-header line mean UTF-16/UTF-32 or a binary file (an .xlsx saved under a .csv name) and refuse the
+header line mean UTF-16/UTF-32 or a binary file (a workbook is read as one, whatever its name) and refuse the
 file, while a stray NUL or other control character in a cell (PostgreSQL cannot even store a NUL)
 and a cell over MAX_CELL_CHARS are problems of that row and column; a row with too few or too
 many cells names the first missing column or the first extra position. Cells beginning with

@@ -56,7 +56,7 @@ def catalogue_units(session: Session, limit: int) -> list[str]:
 
 def catalogue_years(session: Session, limit: int) -> list[int]:
     """The distinct years, at most `limit`."""
-    return distinct_values(session, CatalogueItemRecord.year, limit)
+    return [int(y) for y in distinct_values(session, CatalogueItemRecord.year, limit)]
 
 
 def item_count(session: Session) -> int:

@@ -55,12 +55,12 @@ class StoredCase:
             except ValueError:
                 return None
         started = day("initiation", "started_on") or day("initiation", "proposed_on") or day("collective_decision", "held_on")
-        body = document.get("decision_body") or {}
-        ref = document.get("in_catalogue") or {}
-        return cls(case_id, body.get("name") if isinstance(body, dict) else None, started.year if started else None,
-                   day("collective_decision", "held_on"), bool(document.get("exclusion")),
-                   ref.get("catalogue") if isinstance(ref, dict) else None,
-                   str(ref["item"]) if isinstance(ref, dict) and ref.get("item") is not None else None)
+        body: Any = document.get("decision_body")
+        ref: Any = document.get("in_catalogue")
+        body, ref = (body if isinstance(body, dict) else {}), (ref if isinstance(ref, dict) else {})
+        item = ref.get("item")
+        return cls(case_id, body.get("name"), started.year if started else None, day("collective_decision", "held_on"),
+                   bool(document.get("exclusion")), ref.get("catalogue"), None if item is None else str(item))
 
 
 def entries(items: Iterable[CatalogueItem], cases: Iterable[tuple[str, dict]]) -> list[Entry]:
@@ -205,7 +205,7 @@ def write_csv(scans: Iterable[EntryScan], out: TextIO, lang: str = "zh") -> Summ
         e = scan.entry
         for f in scan.actions():
             writer.writerow([e.kind, e.catalogue, e.item or "", e.case_id or "", f.rule, f.severity,
-                             str(f.verified).lower(), _article(f.citation, lang), f.message[lang]])
+                             str(f.verified).lower(), _article(f.citation, lang), (f.message or {}).get(lang, "")])
     return summary
 
 
@@ -238,7 +238,7 @@ def write_table(scanner: CatalogueScanner, scans: Iterable[EntryScan], out: Text
         out.write(f"■ {entry_label(scan.entry, zh)}\n")
         for f in actions:
             flag = "" if f.verified else ("　〔含未核实参数或条文〕" if zh else "  [unverified]")
-            out.write(f"  {_severity(f.severity, zh)} {f.rule} {_article(f.citation, lang)}：{f.message[lang]}{flag}\n")
+            out.write(f"  {_severity(f.severity, zh)} {f.rule} {_article(f.citation, lang)}：{(f.message or {}).get(lang, '')}{flag}\n")
         out.write("\n")
     s = summary
     out.write(f"目录 {s.catalogues} 个，事项 {s.items} 项，相关案件 {s.cases} 件；需处理 {s.needing_action} 条\n" if zh else

@@ -97,9 +97,10 @@ def import_catalogue(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     if rejected_out is not None and bad:
         write_rejected(bad, rejected_out)
     good = [r for r in rows if r.ok]
-    existing = items_by_key(session, [r.record.key for r in good])
+    existing = items_by_key(session, [r.record.key for r in good if r.record is not None])
     for row in good:
-        _store(session, row, existing.get(row.record.key), actor, result)
+        if row.record is not None:
+            _store(session, row, existing.get(row.record.key), actor, result)
     return result
 
 

@@ -194,3 +194,19 @@ def test_yifa_catalogue_scan_reports_the_three_problems_and_exits_by_severity(cl
     assert report["summary"]["by_rule"]["CAT-ITEM-01"] == 2
     exported = run_yifa(cli_instance, "catalogue", "export")
     assert exported.returncode == 0 and "农村生活污水治理" in exported.stdout
+
+
+def test_an_item_edited_behind_the_registers_back_is_caught_against_its_trail_chain(uow, office):
+    from engine.core.record_states import check_records
+    with uow() as u:
+        import_catalogue(u, CATALOGUE, office)
+        u.commit()
+    with uow(read_only=True) as u:
+        assert check_records(u.session) == []
+    with uow() as u:
+        items_by_key(u.session, ["2022/岳龙镇人民政府/2"])["2022/岳龙镇人民政府/2"].adjusted_reason = "事后补写的理由"
+        u.commit()
+    with uow(read_only=True) as u:
+        found = check_records(u.session)
+        assert {(f.chain, f.kind) for f in found} == {("cat:2022/岳龙镇人民政府/2", "edited")}   # its column, its chain
+        assert {f.kind for f in check_records(u.session, "cat:2022/岳龙镇人民政府/2")} == {"edited"}

@@ -5,7 +5,8 @@
 
 The entries (engine/catalogue/facts.py): each catalogue (year/unit), each of its items with the
 case that carries it out — the row's `case_id`, else a stored case whose `in_catalogue` names the
-item — and each stored case that names an item (found or not) or that names none while its
+item — and each stored case that names an item (found or not; a case a row's `case_id` names counts
+as naming that row's item) or that names none while its
 decision body (`decision_body.name`) keeps a catalogue for the case's year (the year of
 `initiation.started_on`, else `proposed_on`, else the collective decision). A case excluded by
 Art. 3(2) is not a catalogue matter and is left out. Every entry lists every rule of the
@@ -78,7 +79,11 @@ def entries(items: Iterable[CatalogueItem], cases: Iterable[tuple[str, dict]]) -
         out.append(_catalogue_entry(name, rows))
         out += [_item_entry(row, stored, naming) for row in rows]
     keys = {(i.catalogue, i.item) for rows in by_catalogue.values() for i in rows}
+    row_cases = {i.case_id: i for rows in by_catalogue.values() for i in rows if i.case_id}
     for c in sorted(stored.values(), key=lambda c: c.id):
+        if not (c.catalogue and c.item) and c.id in row_cases:      # the catalogue's row names the case
+            row = row_cases[c.id]
+            c = StoredCase(c.id, c.unit, c.year, c.decided_on, c.excluded, row.catalogue, row.item)
         entry = _case_entry(c, by_catalogue, keys)
         if entry is not None:
             out.append(entry)

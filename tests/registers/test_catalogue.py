@@ -210,3 +210,11 @@ def test_an_item_edited_behind_the_registers_back_is_caught_against_its_trail_ch
         found = check_records(u.session)
         assert {(f.chain, f.kind) for f in found} == {("cat:2022/岳龙镇人民政府/2", "edited")}   # its column, its chain
         assert {f.kind for f in check_records(u.session, "cat:2022/岳龙镇人民政府/2")} == {"edited"}
+
+
+def test_a_case_the_catalogue_row_names_is_in_the_catalogue_though_its_file_says_nothing():
+    items = [r.record for r in read_catalogue(CATALOGUE)]
+    silent = [(i, {k: v for k, v in d.items() if k != "in_catalogue"}) for i, d in cases()]
+    scans = {s.entry.key: s for s in CatalogueScanner(date(2023, 1, 5)).scan(entries(items, silent))}
+    assert _verdict(scans["case:YL-2022-001"], "CAT-CASE-02") == ("satisfied", None)     # row 1 names it
+    assert _verdict(scans["case:YL-2022-010"], "CAT-CASE-02") == ("violated", None)

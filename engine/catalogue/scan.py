@@ -26,7 +26,7 @@ from engine.catalogue.record import CatalogueItem, catalogue_name, parse_catalog
 from engine.core.check import Checker, checker_for
 from engine.core.domains import CATALOGUE
 from engine.core.findings import Finding
-from engine.documents.scan import _article, _severity
+from engine.core.report import SEVERITY_ZH, cite
 from engine.registers.csvio import safe_writer
 from engine.rulebook.model import SEVERITY_RANK
 
@@ -212,6 +212,14 @@ def write_csv(scans: Iterable[EntryScan], out: TextIO, lang: str = "zh") -> Summ
             writer.writerow([e.kind, e.catalogue, e.item or "", e.case_id or "", f.rule, f.severity,
                              str(f.verified).lower(), _article(f.citation, lang), (f.message or {}).get(lang, "")])
     return summary
+
+
+def _severity(severity: str, zh: bool) -> str:
+    return f"【{SEVERITY_ZH[severity]}】" if zh else f"[{severity}]"
+
+
+def _article(citation: dict, lang: str) -> str:
+    return cite(citation, lang == "zh")
 
 
 KIND_LABEL = {"catalogue": ("目录", "catalogue"), "item": ("事项", "item"), "case": ("案件", "case")}

@@ -8,6 +8,7 @@ compiler, both evaluators, findings and reports — is shared.
     major_decision      a decision case file (CASE_FORMAT §1)        engine/decisions/facts.py
     normative_document  a row of the document register (§3)         engine/documents/facts.py
     credit_repair       a row of the penalty register (§4)          engine/credit/facts.py
+    decision_catalogue  a catalogue, its item, or a case naming one   engine/catalogue/facts.py
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from engine.decisions.facts import FactType
 DECISION = "major_decision"
 DOCUMENT = "normative_document"
 CREDIT = "credit_repair"
+CATALOGUE = "decision_catalogue"
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,12 @@ def _credit_domain() -> Domain:
     return DOMAIN
 
 
-_LOADERS: dict[str, Callable[[], Domain]] = {DECISION: _decision_domain, DOCUMENT: _document_domain,
-                                            CREDIT: _credit_domain}
+def _catalogue_domain() -> Domain:
+    from engine.catalogue.facts import DOMAIN
+    return DOMAIN
 
-__all__ = ["CREDIT", "DECISION", "DOCUMENT", "Domain", "Topic", "domain"]
+
+_LOADERS: dict[str, Callable[[], Domain]] = {DECISION: _decision_domain, DOCUMENT: _document_domain,
+                                            CREDIT: _credit_domain, CATALOGUE: _catalogue_domain}
+
+__all__ = ["CATALOGUE", "CREDIT", "DECISION", "DOCUMENT", "Domain", "Topic", "domain"]

@@ -106,13 +106,15 @@ def flatten(doc: Any, as_of: date, laws: LawRegister | None = None) -> dict[str,
 def _put_process(facts: dict, doc: Any, as_of: date) -> None:
     """The drafting-process columns as known on `as_of`: the acts once dated on or before it, the
     comment's closing day with its opening (the notice states both), the market flag as stated."""
-    values = {name: getattr(doc, name, None) for name in PROCESS}
+    values: dict[str, Any] = {name: getattr(doc, name, None) for name in PROCESS}
     facts["process_recorded"] = any(v is not None for v in values.values())
     for name in PROCESS_ACTS:
-        if values[name] is not None and values[name] <= as_of:
-            facts[name] = values[name].toordinal()
-    if "comment_opened_on" in facts and values["comment_closes_on"] is not None:
-        facts["comment_closes_on"] = values["comment_closes_on"].toordinal()
+        day = values[name]
+        if day is not None and day <= as_of:
+            facts[name] = day.toordinal()
+    closes = values["comment_closes_on"]
+    if "comment_opened_on" in facts and closes is not None:
+        facts["comment_closes_on"] = closes.toordinal()
     if values["market_related"] is not None:
         facts["market_related"] = values["market_related"]
 

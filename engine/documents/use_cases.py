@@ -247,9 +247,9 @@ def _process_checks(v: dict[str, str], dates: dict[str, date | None], bad, warn)
     for column, zh, en in (("deliberated_on", "集体审议", "deliberated"),
                            ("fair_competition_reviewed_on", "公平竞争审查", "reviewed for fair competition"),
                            ("comment_opened_on", "征求意见开始", "put to public comment")):
-        if issued and dates[column] and dates[column] > issued:
-            warn(column, f"{zh}日期 {dates[column]} 晚于印发日期 {issued}",
-                 f"{en} ({dates[column]}) after it was issued ({issued})")
+        day = dates[column]
+        if issued and day and day > issued:
+            warn(column, f"{zh}日期 {day} 晚于印发日期 {issued}", f"{en} ({day}) after it was issued ({issued})")
     out: dict[str, Any] = {name: dates[name] for name in PROCESS_DATES}
     out["market_related"] = market
     return out

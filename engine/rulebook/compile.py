@@ -108,10 +108,11 @@ def _outcomes(rd: RuleDef, requires: Cond, act: str, book: Rulebook) -> list[Bra
     provision (modality `may`) is never breached: the option not taken is not_applicable."""
     from engine.core.domains import domain
     kind = domain(rd.instrument.domain)
-    if not kind.three_valued and not kind.unknown_when_absent:
-        holds, fails = requires, TRUE
+    known_absent = _known_absent(kind, act, book)
+    if not kind.three_valued and all(isinstance(known_absent(f), Absent) for f in facts_of(requires)):
+        holds, fails = requires, TRUE            # a register's rule that reads no optional column
     else:
-        holds, fails = kleene(requires, _known_absent(kind, act, book))
+        holds, fails = kleene(requires, known_absent)
     if rd.rule.modality == "may":
         return [Branch("satisfied", None, holds), Branch("not_applicable", "discretionary", TRUE)]
     out = [Branch("satisfied", None, holds), Branch("violated", None, fails)]

@@ -294,3 +294,21 @@ def test_migration_0008_adds_the_columns_empty_and_the_downgrade_removes_them(db
         assert upgrade(db_url) == head_revision()          # and up again
     finally:
         engine.dispose()
+
+
+def test_the_text_report_lists_what_is_not_recorded_and_a_missing_blocker_sets_the_exit_status(judged):
+    """A `missing` finding is listed as 【未见记录】 under its document and counted apart from what
+    needs action; a blocker or error among them makes the scan blocking (exit 1, CASE_FORMAT §2)."""
+    from engine.documents.scan import write_table
+    as_of = date(2024, 12, 1)
+    scanner = DocumentScanner(as_of)
+    unreviewed = [d for d in judged if d.number == "条例施行后未审查"]
+    out = io.StringIO()
+    summary = write_table(scanner, scanner.scan(unreviewed), out)
+    text_ = out.getvalue()
+    assert "【未见记录】【阻断】 NDOC-PROC-08" in text_ and "未见公平竞争审查的记录" in text_
+    assert "需处理 0 件" in text_ and "制定程序未见记录 1 件" in text_
+    assert summary.blocking and summary.needing_action == 0
+    complete = [d for d in judged if d.number == "全部记录且合规"]
+    summary = write_table(scanner, scanner.scan(complete), io.StringIO())
+    assert not summary.blocking and summary.unrecorded == 0

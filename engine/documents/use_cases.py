@@ -16,6 +16,9 @@ Decisions (documented for the lead and for users):
 - **Refusals:** empty required field (number, title, issuer, issued_on, effective_from, kind,
   status), an impossible date, a value outside an enumeration, a malformed basis entry,
   `expires_on` before `effective_from`, a duplicate number in the file.
+- **The optional process columns** (`PROCESS_COLUMNS`, README "Optional drafting-process columns"):
+  a file may carry all, some or none; `market_related` other than yes/no and a comment closing
+  before it opens are refused, a deliberation, review or comment dated after the issue is warned.
 - Dates are written YYYY-MM-DD; YYYY/M/D and YYYY-M-D (what Excel makes of dates) are accepted
   and exported back as YYYY-MM-DD.
 - Every stored change is an event on the chain `doc:<number>` (action `document.imported` or

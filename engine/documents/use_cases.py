@@ -121,12 +121,6 @@ class NormativeDocument:
         is in the row only when recorded, so a document without them keeps the row and sha256 it had
         before they existed."""
         row: dict[str, str] = {}
-        for name in PROCESS_COLUMNS:
-            value = getattr(self, name)
-            if isinstance(value, bool):
-                row[name] = YES_NO[0] if value else YES_NO[1]
-            elif value is not None:
-                row[name] = value.isoformat()
         for name in COLUMNS:
             value = getattr(self, name)
             if name == "basis":
@@ -137,6 +131,12 @@ class NormativeDocument:
                 row[name] = value.isoformat()
             else:
                 row[name] = "" if value is None else str(value)
+        for name in PROCESS_COLUMNS:
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                row[name] = YES_NO[0] if value else YES_NO[1]
+            elif value is not None:
+                row[name] = value.isoformat()
         return row
 
     def sha256(self) -> str:

@@ -50,6 +50,9 @@ class Domain:
     # depends on it is `missing`. A register's empty cell says "not done" (§§3–4): two-valued.
     three_valued: bool = False
     none_when_absent: frozenset = frozenset()    # fields whose null means "none" (CASE_FORMAT §1)
+    # a two-valued register's optional columns whose empty cell means "not recorded" (unknown, so
+    # `missing`), e.g. the drafting-process columns of the document register (CASE_FORMAT §3)
+    unknown_when_absent: frozenset = frozenset()
     # a fact path → its label (zh, en), for the messages of `missing` findings
     label: Callable[[str], tuple[str, str]] = lambda path: (path, path)
     # an enumeration word → its name (zh, en): a message names a recorded word by it, never by the code

@@ -97,7 +97,8 @@ class RegisterImport:
     def template_file(self, fmt: str) -> Any:
         """The register's template: the header row (Chinese by default, `?headers=en`) and one example row."""
         example = self.example or {}
-        return register_file(lambda out, f, headers: write_table([example], self.table, out, f, headers),
+        return register_file(lambda out, f, headers: write_table([example], self.table, out, f, headers,
+                                                                         every_column=True),
                              fmt, f"{self.stem}-template", file_headers(), in_memory=True)
 
     def row_problems(self, problems: Sequence[Problem]) -> list[RowProblem]:

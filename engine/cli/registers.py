@@ -146,7 +146,8 @@ def run_template(register: Register, args: argparse.Namespace) -> int:
     """Write the register's template: the header row (English or Chinese) and one example row."""
     from engine.registers.csvio import write_table
     _write_file(args, lambda stream, bom: write_table([register.example or {}], register.table, stream,
-                                                      args.format, args.headers, bom, title=register.noun_zh))
+                                                      args.format, args.headers, bom, title=register.noun_zh,
+                                                      every_column=True))
     return EXIT_OK
 
 

@@ -75,7 +75,6 @@ from engine.registers.csvio import (
     names,
     parse_date,
     read_rows,
-    shown_columns,
     where,
     write_rejected,
 )
@@ -322,7 +321,8 @@ def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     if bad and not skip_invalid:
         raise InputError(result.rejected)
     if rejected_out is not None and bad:
-        write_rejected(bad, names(shown_columns(TABLE, [r.cells for r in bad])), rejected_out)
+        given = [c.name for c in TABLE if not c.optional or any(c.name in r.cells for r in bad)]
+        write_rejected(bad, given, rejected_out)   # the columns as given (the optional ones the file had)
     good = [r for r in rows if r.ok]
     existing = penalties_by_number(session, [r.record.case_number for r in good])
     for row in good:

@@ -85,10 +85,14 @@ def all_documents(session: Session) -> list[NormativeDocument]:
 def export_documents(session: Session, stream: Any, bom: bool = True, headers: str = "en",
                      fmt: str = "csv") -> int:
     """Write the register in the §3 format: CSV (UTF-8 with BOM unless `bom=False`, to a text
-    stream) or .xlsx (to a binary stream), English or Chinese headers; gives the number of rows."""
-    from engine.documents.use_cases import TABLE
+    stream) or .xlsx (to a binary stream), English or Chinese headers; gives the number of rows.
+    The optional process columns follow the §3 columns, all five, when any document records one of
+    them, so a register that does not keep the process exports as it always did."""
+    from engine.documents.use_cases import PROCESS_COLUMNS, TABLE
     rows = [d.to_row() for d in iter_documents(session)]
-    return write_table(rows, TABLE, stream, fmt, headers, bom, title="规范性文件登记表")
+    process = any(name in row for row in rows for name in PROCESS_COLUMNS)
+    columns = tuple(c for c in TABLE if process or not c.optional)
+    return write_table(rows, columns, stream, fmt, headers, bom, title="规范性文件登记表", every_column=True)
 
 
 def register_state(session: Session, chain_prefix: str) -> tuple[int, int]:

@@ -16,6 +16,9 @@ Decisions (documented for the lead and for users):
 - **Refusals:** empty required field (number, title, issuer, issued_on, effective_from, kind,
   status), an impossible date, a value outside an enumeration, a malformed basis entry,
   `expires_on` before `effective_from`, a duplicate number in the file.
+- **The optional process columns** (`PROCESS_COLUMNS`, README "Optional drafting-process columns"):
+  a file may carry all, some or none; `market_related` other than yes/no and a comment closing
+  before it opens are refused, a deliberation, review or comment dated after the issue is warned.
 - Dates are written YYYY-MM-DD; YYYY/M/D and YYYY-M-D (what Excel makes of dates) are accepted
   and exported back as YYYY-MM-DD.
 - Every stored change is an event on the chain `doc:<number>` (action `document.imported` or
@@ -44,7 +47,6 @@ from engine.registers.csvio import (
     names,
     parse_date,
     read_rows,
-    shown_columns,
     where,
 )
 from engine.registers.csvio import write_rejected as write_rejected_rows
@@ -68,15 +70,21 @@ TABLE = (
     Column("sets", "设定事项"),
     Column("status", "状态"),
     Column("last_reviewed_on", "最近评估日期"),
+    Column("deliberated_on", "集体审议日期", optional=True),
+    Column("comment_opened_on", "征求意见开始日期", optional=True),
+    Column("comment_closes_on", "征求意见截止日期", optional=True),
+    Column("market_related", "涉及市场主体", optional=True),
+    Column("fair_competition_reviewed_on", "公平竞争审查日期", optional=True),
 )
-COLUMNS = names(TABLE)
-COLUMN_ZH = {c.name: c.zh for c in TABLE}
+COLUMNS = tuple(c.name for c in TABLE if not c.optional)          # the fourteen columns every file has
+COLUMN_ZH = {c.name: c.zh for c in TABLE if not c.optional}
 # the template's example row (`yifa docs template`, the import page's template download)
 EXAMPLE = {"number": "宁河政规〔2019〕3号", "title": "宁河区农村人居环境整治管理办法", "issuer": "天津市宁河区人民政府",
            "issued_on": "2019-03-01", "effective_from": "2019-04-01", "expires_on": "2024-03-31", "kind": "regular",
            "legality_reviewed_on": "2019-02-20", "published_on": "2019-03-05", "filed_on": "2019-03-20",
            "basis": "中华人民共和国环境保护法@2014-04-24", "sets": "", "status": "in_force",
-           "last_reviewed_on": "2021-12-15"}
+           "last_reviewed_on": "2021-12-15", "deliberated_on": "2019-02-25", "comment_opened_on": "2019-01-10",
+           "comment_closes_on": "2019-02-10", "market_related": "no", "fair_competition_reviewed_on": ""}
 REQUIRED = ("title", "issuer", "issued_on", "effective_from", "kind", "status")    # number: see KEY_PREFIX
 # A document without a number (文号) is registered under a key of its own: this prefix and the first
 # 16 hex digits of sha256(issuer, title, issued_on) — the same row imported again gets the same key.
@@ -84,6 +92,18 @@ KEY_PREFIX = "无文号-"
 FREE_TEXT = ("number", "title", "issuer", "basis")       # refused when a spreadsheet would run them
 DATE_COLUMNS = ("issued_on", "effective_from", "expires_on", "legality_reviewed_on", "published_on",
                 "filed_on", "last_reviewed_on")
+# The optional drafting-process columns (CASE_FORMAT §3, extended; in TABLE above). A file may leave
+# them all out, and an empty cell says "not recorded" (the process rules find such a document
+# `missing`, never `violated`). A row that fills none of them is a register that does not keep the
+# process: the process rules leave it alone (engine/documents/facts.py `process_recorded`).
+# `market_related` is yes | no.
+PROCESS_COLUMNS = tuple(c.name for c in TABLE if c.optional)
+PROCESS_COLUMN_ZH = {c.name: c.zh for c in TABLE if c.optional}
+PROCESS_DATES = ("deliberated_on", "comment_opened_on", "comment_closes_on", "fair_competition_reviewed_on")
+YES_NO = ("yes", "no")
+ALL_COLUMNS = names(TABLE)
+ALL_COLUMN_ZH = {c.name: c.zh for c in TABLE}
+
 EDITOR_ROLES = ("official", "legality_reviewer", "admin")
 CHAIN_PREFIX = "doc:"
 
@@ -115,6 +135,12 @@ class NormativeDocument:
     sets: tuple[str, ...]
     status: str
     last_reviewed_on: date | None
+    # the optional process columns (PROCESS_COLUMNS); None: not recorded
+    deliberated_on: date | None = None
+    comment_opened_on: date | None = None
+    comment_closes_on: date | None = None
+    market_related: bool | None = None
+    fair_competition_reviewed_on: date | None = None
 
     @property
     def numbered(self) -> bool:
@@ -123,7 +149,9 @@ class NormativeDocument:
 
     def to_row(self) -> dict[str, str]:
         """The CSV cells of this document, canonical (ISO dates, `;` without spaces); a document
-        without a number has its number cell empty (its key is made again from the row)."""
+        without a number has its number cell empty (its key is made again from the row). A process
+        column is in the row only when recorded, so a document without them keeps the row and sha256
+        it had before they existed."""
         row: dict[str, str] = {}
         for name in COLUMNS:
             value = getattr(self, name)
@@ -137,6 +165,12 @@ class NormativeDocument:
                 row[name] = value.isoformat()
             else:
                 row[name] = "" if value is None else str(value)
+        for name in PROCESS_COLUMNS:
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                row[name] = YES_NO[0] if value else YES_NO[1]
+            elif value is not None:
+                row[name] = value.isoformat()
         return row
 
     def sha256(self) -> str:
@@ -155,12 +189,12 @@ def row_validator(laws: LawRegister):
         warnings: list[Problem] = []
 
         def bad(column: str, zh: str, en: str) -> None:
-            problems.append(Problem(file, where(n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
+            problems.append(Problem(file, where(n, column), f"{ALL_COLUMN_ZH[column]}：{zh} / {en}"))
 
         def warn(column: str, zh: str, en: str) -> None:
-            warnings.append(Problem(file, where(n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
+            warnings.append(Problem(file, where(n, column), f"{ALL_COLUMN_ZH[column]}：{zh} / {en}"))
 
-        v = {k: (cells.get(k) or "").strip() for k in COLUMNS}
+        v = {k: (cells.get(k) or "").strip() for k in ALL_COLUMNS}
         for column in REQUIRED:
             if not v[column]:
                 bad(column, "必填，不得为空", "required, must not be empty")
@@ -174,7 +208,7 @@ def row_validator(laws: LawRegister):
             if formula:
                 bad(column, *formula)
         dates: dict[str, date | None] = {}
-        for column in DATE_COLUMNS:
+        for column in DATE_COLUMNS + PROCESS_DATES:
             dates[column] = None
             if v[column]:
                 dates[column] = parse_date(v[column])
@@ -222,6 +256,7 @@ def row_validator(laws: LawRegister):
         if effective and dates["expires_on"] and dates["expires_on"] < effective:
             bad("expires_on", f"有效期届满日 {dates['expires_on']} 早于施行日期 {effective}",
                 f"expires ({dates['expires_on']}) before it takes effect ({effective})")
+        process = _process_checks(v, dates, bad, warn)
         if problems:
             return None, problems, warnings
         number = v["number"]
@@ -235,10 +270,35 @@ def row_validator(laws: LawRegister):
             effective_from=effective, expires_on=dates["expires_on"], kind=v["kind"],  # type: ignore[arg-type]
             legality_reviewed_on=dates["legality_reviewed_on"], published_on=dates["published_on"],
             filed_on=dates["filed_on"], basis=tuple(basis), sets=tuple(sets), status=v["status"],
-            last_reviewed_on=dates["last_reviewed_on"])
+            last_reviewed_on=dates["last_reviewed_on"], **process)
         return record, [], warnings
 
     return validate
+
+
+def _process_checks(v: dict[str, str], dates: dict[str, date | None], bad, warn) -> dict[str, Any]:
+    """The optional process columns of a row (dates already parsed): refused when `market_related` is
+    not yes/no or the comment closes before it opens; warned when an act is dated after the issue."""
+    market: bool | None = None
+    if v["market_related"]:
+        if v["market_related"] not in YES_NO:
+            bad("market_related", f"取值无效 {v['market_related']!r}，应为 yes（是）或 no（否），不记录的留空",
+                f"invalid value {v['market_related']!r}, expected yes or no (empty: not recorded)")
+        market = v["market_related"] == "yes"
+    opened, closes = dates["comment_opened_on"], dates["comment_closes_on"]
+    if opened and closes and closes < opened:
+        bad("comment_closes_on", f"征求意见截止日期 {closes} 早于开始日期 {opened}",
+            f"the comment period closes ({closes}) before it opens ({opened})")
+    issued = dates["issued_on"]
+    for column, zh, en in (("deliberated_on", "集体审议", "deliberated"),
+                           ("fair_competition_reviewed_on", "公平竞争审查", "reviewed for fair competition"),
+                           ("comment_opened_on", "征求意见开始", "put to public comment")):
+        day = dates[column]
+        if issued and day and day > issued:
+            warn(column, f"{zh}日期 {day} 晚于印发日期 {issued}", f"{en} ({day}) after it was issued ({issued})")
+    out: dict[str, Any] = {name: dates[name] for name in PROCESS_DATES}
+    out["market_related"] = market
+    return out
 
 
 def document_key(issuer: str, title: str, issued_on: date) -> str:
@@ -269,13 +329,15 @@ def read_documents(path: Path | str, encoding: str | None = None,
 
 
 def write_rejected(rows: Iterable[Row[Any]], target: Path | str | TextIO) -> None:
-    """The rejected rows as a register file: the §3 columns as given, plus `reason`."""
+    """The rejected rows as a register file: the §3 columns (and the process columns the file had,
+    if any) as given, plus `reason`."""
     rows = list(rows)
-    write_rejected_rows(rows, names(shown_columns(TABLE, [r.cells for r in rows])), target)
+    given = [c for c in PROCESS_COLUMNS if any(c in r.cells for r in rows)]
+    write_rejected_rows(rows, COLUMNS + tuple(given), target)
 
 
 def _apply(record: NormativeDocumentRecord, doc: NormativeDocument, actor: str) -> None:
-    for name in COLUMNS:
+    for name in ALL_COLUMNS:
         if name == "basis":
             record.basis = [{"title": b.title, "version": b.version.isoformat()} for b in doc.basis]
         elif name == "sets":
@@ -294,7 +356,10 @@ def from_record(record: NormativeDocumentRecord) -> NormativeDocument:
         legality_reviewed_on=record.legality_reviewed_on, published_on=record.published_on,
         filed_on=record.filed_on,
         basis=tuple(Basis(b["title"], date.fromisoformat(b["version"])) for b in record.basis or []),
-        sets=tuple(record.sets or []), status=record.status, last_reviewed_on=record.last_reviewed_on)
+        sets=tuple(record.sets or []), status=record.status, last_reviewed_on=record.last_reviewed_on,
+        deliberated_on=record.deliberated_on, comment_opened_on=record.comment_opened_on,
+        comment_closes_on=record.comment_closes_on, market_related=record.market_related,
+        fair_competition_reviewed_on=record.fair_competition_reviewed_on)
 
 
 def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,

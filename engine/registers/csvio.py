@@ -90,11 +90,12 @@ def header_labels(table: Sequence[Column], headers: str = "en") -> tuple[str, ..
     return tuple(c.zh if headers == "zh" else c.name for c in table)
 
 
-def english_header(header: Sequence[str], table: Sequence[Column], file: str) -> list[str]:
+def english_header(header: Sequence[str], table: Sequence[Column | str], file: str) -> list[str]:
     """The header row read by English names: Chinese names are translated, a header that mixes the
     two is refused naming the columns of each language; then every missing, unknown or duplicate
-    column is refused (an optional column may be missing)."""
-    by_zh = {c.zh: c.name for c in table}
+    column is refused (an optional column may be missing). A table of plain names reads English only."""
+    table = [Column(c, c) if isinstance(c, str) else c for c in table]
+    by_zh = {c.zh: c.name for c in table if c.zh != c.name}
     english = [h for h in header if h in {c.name for c in table}]
     chinese = [h for h in header if h in by_zh]
     if english and chinese:
@@ -211,7 +212,7 @@ def check_header(header: Sequence[str], columns: Sequence[str], file: str, optio
     return problems
 
 
-def read_rows(path: Path | str, columns: Sequence[Column], validate_row: Validator,
+def read_rows(path: Path | str, columns: Sequence[Column | str], validate_row: Validator,
               encoding: str | None = None) -> list[Row[Any]]:
     """Read and validate every row; raises InputError only for the file as a whole
     (unreadable, too large, bad encoding, malformed CSV, bad header). Row problems are left on the rows."""
@@ -234,7 +235,7 @@ def without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def iter_rows(path: Path | str, columns: Sequence[Column], validate_row: Validator,
+def iter_rows(path: Path | str, columns: Sequence[Column | str], validate_row: Validator,
               encoding: str | None = None) -> Iterator[Row[Any]]:
     """Read and validate the rows one at a time (a register of any size is never held as rows).
     The file as a whole (size, encoding, header) is checked before the first row is given; a
@@ -492,13 +493,14 @@ def shown_columns(table: Sequence[Column], rows: Sequence[Mapping[str, Any]]) ->
 
 
 def write_table(rows: Sequence[Mapping[str, Any]], table: Sequence[Column], stream: Any, fmt: str = "csv",
-                headers: str = "en", bom: bool = True, title: str = "register") -> int:
+                headers: str = "en", bom: bool = True, title: str = "register", every_column: bool = False) -> int:
     """Write a register's rows as CSV (to a text stream opened with `newline=""`) or as an .xlsx
-    workbook (to a binary stream), with English or Chinese headers; gives the number of rows."""
+    workbook (to a binary stream), with English or Chinese headers; gives the number of rows. The
+    columns are `shown_columns` (an optional one when a row has it), or every one of `table`."""
     from engine.registers.xlsxio import write_sheet
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"format must be csv or xlsx, not {fmt!r}")
-    columns = shown_columns(table, rows)
+    columns = tuple(table) if every_column else shown_columns(table, rows)
     labels = header_labels(columns, headers)
     if fmt == "xlsx":
         write_sheet(rows, names(columns), labels, stream, title)

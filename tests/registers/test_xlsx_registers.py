@@ -130,7 +130,7 @@ def test_a_chinese_header_missing_a_column_names_it_in_chinese(tmp_path):
 def test_a_template_round_trips(tmp_path, fmt, headers, module):
     path = tmp_path / f"template.{fmt}"
     with (open(path, "wb") if fmt == "xlsx" else open(path, "w", encoding="utf-8", newline="")) as out:
-        write_table([module.EXAMPLE], module.TABLE, out, fmt, headers)
+        write_table([module.EXAMPLE], module.TABLE, out, fmt, headers, every_column=True)
     if fmt == "xlsx":
         sheet = openpyxl.load_workbook(path).worksheets[0]
         assert [c.value for c in sheet[1]] == list(header_labels(module.TABLE, headers))
@@ -355,3 +355,15 @@ def test_damaged_workbooks_end_in_an_input_error_never_another_exception(tmp_pat
             refused += 1
             assert str(path) in str(e)
     assert refused >= 4                     # at least the cut ones
+
+
+@pytest.mark.parametrize("headers", ["zh", "en"])
+def test_the_catalogue_reads_its_template_in_xlsx_with_either_header(tmp_path, headers):
+    from engine.catalogue.record import EXAMPLE, TABLE
+    from engine.catalogue.use_cases import read_catalogue
+    path = tmp_path / "目录.xlsx"
+    with open(path, "wb") as out:
+        write_table([EXAMPLE], TABLE, out, "xlsx", headers, every_column=True)
+    [row] = read_catalogue(path)
+    assert row.ok, row.problems
+    assert row.record.title == EXAMPLE["title"] and row.record.key.endswith("/1")

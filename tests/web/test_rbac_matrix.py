@@ -109,9 +109,12 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/cases/new"):                                        {OFFICIAL, ADMIN},
     ("GET", "/catalogue"):                                         EVERYONE,
     ("GET", "/catalogue/export.csv"):                              EVERYONE,
+    ("GET", "/catalogue/export.xlsx"):                             EVERYONE,
     ("GET", "/catalogue/import"):                                  {OFFICIAL, ADMIN},
     ("POST", "/catalogue/import"):                                 {OFFICIAL, ADMIN},
     ("GET", "/catalogue/import/rejected/<rejected_id>"):           {OFFICIAL, ADMIN},
+    ("GET", "/catalogue/import/template.csv"):                     {OFFICIAL, ADMIN},
+    ("GET", "/catalogue/import/template.xlsx"):                    {OFFICIAL, ADMIN},
     ("GET", "/catalogue/scan"):                                    EVERYONE,
     ("GET", "/catalogue/scan.json"):                               EVERYONE,
     ("GET", "/credit"):                                            EVERYONE,
@@ -446,10 +449,12 @@ def test_the_catalogue_pages_are_in_the_matrix_read_by_every_role_imported_by_it
     """Every signed-in role (the auditor, the reviewer) reads the decision catalogue and its scan; its keepers import."""
     from engine.catalogue.use_cases import EDITOR_ROLES
     pages = {(r[0], r[2]) for r in ROUTES if r[1].startswith("catalogue.")}
-    assert pages == {("/catalogue", "GET"), ("/catalogue/export.csv", "GET"), ("/catalogue/import", "GET"),
-                     ("/catalogue/import", "POST"), ("/catalogue/import/rejected/<rejected_id>", "GET"),
+    assert pages == {("/catalogue", "GET"), ("/catalogue/export.csv", "GET"), ("/catalogue/export.xlsx", "GET"),
+                     ("/catalogue/import", "GET"), ("/catalogue/import", "POST"),
+                     ("/catalogue/import/template.csv", "GET"), ("/catalogue/import/template.xlsx", "GET"),
+                     ("/catalogue/import/rejected/<rejected_id>", "GET"),
                      ("/catalogue/scan", "GET"), ("/catalogue/scan.json", "GET")}
     for endpoint in ("catalogue.index", "catalogue.export_csv", "catalogue.scan", "catalogue.scan_json"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
-    for endpoint in ("catalogue.import_register", "catalogue.rejected_csv"):
+    for endpoint in ("catalogue.import_register", "catalogue.rejected_csv", "catalogue.import_template"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)

@@ -92,3 +92,17 @@ def test_the_export_in_chinese_xlsx_and_a_bad_choice(client, login_as, post_form
     assert fetch(client, f"/{prefix}/export.csv")[2].startswith(b"\xef\xbb\xbf" + module.TABLE[0].name.encode())
     assert fetch(client, f"/{prefix}/export.csv?headers=fr")[0] == 400
     assert fetch(client, f"/{prefix}/import/template.csv")[0] == 403        # the template is the importers'
+
+
+def test_the_catalogue_import_page_offers_its_template_and_takes_an_xlsx(client, login_as, post_form):
+    from engine.catalogue.record import TABLE
+    login_as("official")
+    html = client.get("/catalogue/import").get_data(as_text=True)
+    assert "/catalogue/import/template.xlsx?headers=zh" in html
+    status, _, template = fetch(client, "/catalogue/import/template.xlsx?headers=zh")
+    sheet = openpyxl.load_workbook(io.BytesIO(template)).worksheets[0]
+    assert status == 200 and [c.value for c in sheet[1]] == [c.zh for c in TABLE]
+    response = upload(post_form, "catalogue", template, "目录.xlsx")
+    assert response.status_code == 200 and "已导入「目录.xlsx」" in response.get_data(as_text=True)
+    status, _, exported = fetch(client, "/catalogue/export.xlsx?headers=zh")
+    assert status == 200 and openpyxl.load_workbook(io.BytesIO(exported)).worksheets[0].max_row == 2

@@ -94,9 +94,9 @@ def english_header(header: Sequence[str], table: Sequence[Column | str], file: s
     """The header row read by English names: Chinese names are translated, a header that mixes the
     two is refused naming the columns of each language; then every missing, unknown or duplicate
     column is refused (an optional column may be missing). A table of plain names reads English only."""
-    table = [Column(c, c) if isinstance(c, str) else c for c in table]
-    by_zh = {c.zh: c.name for c in table if c.zh != c.name}
-    english = [h for h in header if h in {c.name for c in table}]
+    cols: list[Column] = [Column(c, c) if isinstance(c, str) else c for c in table]
+    by_zh = {c.zh: c.name for c in cols if c.zh != c.name}
+    english = [h for h in header if h in {c.name for c in cols}]
     chinese = [h for h in header if h in by_zh]
     if english and chinese:
         raise InputError([Problem(file, "row 1",
@@ -106,12 +106,12 @@ def english_header(header: Sequence[str], table: Sequence[Column | str], file: s
                                   "use one or the other")])
     if chinese:
         translated = [by_zh.get(h, h) for h in header]
-        problems = check_header(translated, [c.name for c in table], file,
-                                optional=[c.name for c in table if c.optional], shown={c.name: c.zh for c in table})
+        problems = check_header(translated, [c.name for c in cols], file,
+                                optional=[c.name for c in cols if c.optional], shown={c.name: c.zh for c in cols})
     else:
         translated = list(header)
-        problems = check_header(translated, [c.name for c in table], file,
-                                optional=[c.name for c in table if c.optional])
+        problems = check_header(translated, [c.name for c in cols], file,
+                                optional=[c.name for c in cols if c.optional])
     if problems:
         raise InputError(problems)
     return translated

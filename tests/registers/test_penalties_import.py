@@ -42,9 +42,9 @@ def repaired_row(fixtures, **changes) -> dict[str, str]:
     return {**row, **changes}
 
 
-def write_csv(path, rows, columns=COLUMNS):
+def write_csv(path, rows, columns=None):
     with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, columns)
+        writer = csv.DictWriter(f, columns or SECTION_4)      # a §4 file as before the optional `sector`
         writer.writeheader()
         writer.writerows(rows)
     return path

@@ -20,6 +20,7 @@ shows at once.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -205,6 +206,14 @@ def case_documents(session: Session) -> list[tuple[str, str, str, dict]]:
     """(id, title, jurisdiction, case file) of every stored case."""
     return [(r.id, r.title, r.jurisdiction, r.document) for r in
             session.execute(select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.document))]
+
+
+def case_files(session: Session, case_id: str | None = None, batch: int = 2000) -> Iterator[tuple[str, dict]]:
+    """(id, case file) of every stored case by id, or of one, read in batches."""
+    stmt = select(CaseRecord.id, CaseRecord.document).order_by(CaseRecord.id)
+    if case_id is not None:
+        stmt = stmt.where(CaseRecord.id == case_id)
+    return iter(session.execute(stmt.execution_options(yield_per=batch)).tuples())
 
 
 def latest_check_days(session: Session) -> dict[str, date]:

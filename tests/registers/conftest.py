@@ -1,4 +1,4 @@
-"""Fixtures of the register tests: a clerk, the fixtures folder (the databases: tests/conftest.py)."""
+"""Fixtures of the register tests: a clerk, an auditor, the fixtures folder (the databases: tests/conftest.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,6 +18,15 @@ def clerk(uow) -> str:
         create_user(u.session, "sifasuo", "岳龙镇司法所", ["legality_reviewer"])
         u.commit()
     return "sifasuo"
+
+
+@pytest.fixture
+def auditor(uow) -> str:
+    """An auditor: reads the registers, keeps none."""
+    with uow() as u:
+        create_user(u.session, "auditor1", "审计", ["auditor"])
+        u.commit()
+    return "auditor1"
 
 
 @pytest.fixture

@@ -388,13 +388,9 @@ def test_a_failure_half_way_stores_nothing(uow, clerk, fixtures, monkeypatch):
     assert count(uow) == 0 and count(uow, TrailEvent) == 0
 
 
-def test_only_a_register_keeper_may_import(uow, fixtures):
-    from engine.accounts.use_cases import create_user
-    with uow() as u:
-        create_user(u.session, "auditor1", "审计", ["auditor"])
-        u.commit()
+def test_only_a_register_keeper_may_import(uow, fixtures, auditor):
     with pytest.raises(PermissionDeniedError):
-        do_import(uow, fixtures / REGISTER, "auditor1")
+        do_import(uow, fixtures / REGISTER, auditor)
     assert count(uow) == 0
 
 

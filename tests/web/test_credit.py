@@ -4,10 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -23,6 +20,7 @@ from engine.credit.use_cases import import_penalties
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from tests.days import TODAY
+from tests.yifa_cli import run_yifa_on
 from web import credit_followups
 from web.db import get_engine
 from web.demo import seed_demo
@@ -501,9 +499,7 @@ def test_the_export_is_byte_for_byte_the_cli_export(app, client, login_as, regis
     body = response.get_data()
     response.close()
     out = tmp_path / "cli.csv"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": app.config["DATABASE_URL"]}
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "credit", "export", "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    proc = run_yifa_on(app.config["DATABASE_URL"], "credit", "export", "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert body == out.read_bytes()
     assert body.startswith(b"\xef\xbb\xbfcase_number,party,") and b"\r\n" in body

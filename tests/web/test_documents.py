@@ -4,10 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -20,6 +18,7 @@ from engine.documents.models import NormativeDocumentRecord
 from engine.documents.use_cases import import_documents
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
+from tests.yifa_cli import run_yifa_on
 from web.db import get_engine
 from web.demo import REVIEWED_DOCUMENT, seed_demo
 
@@ -406,9 +405,7 @@ def test_the_export_is_byte_for_byte_the_cli_export(app, client, login_as, post_
     assert 'filename="normative-documents.csv"' in response.headers["Content-Disposition"]
     body = response.get_data()
     out = tmp_path / "cli.csv"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": app.config["DATABASE_URL"]}
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "docs", "export", "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    proc = cli(app, "docs", "export", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert body == out.read_bytes()
     assert body.startswith(b"\xef\xbb\xbfnumber,title,") and b"\r\n" in body
@@ -451,9 +448,7 @@ def action_count(cell: str) -> int:
 
 
 def cli(app, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": app.config["DATABASE_URL"]}
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env, check=False)
+    return run_yifa_on(app.config["DATABASE_URL"], *args)
 
 
 def test_the_needs_action_column_counts_a_documents_actions_and_names_the_worst_as_of_a_day(client, login_as,

@@ -11,22 +11,23 @@ from engine.accounts.use_cases import create_user
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def _user(uow, username: str, display_name: str, role: str) -> str:
+    with uow() as u:
+        create_user(u.session, username, display_name, [role])
+        u.commit()
+    return username
+
+
 @pytest.fixture
 def clerk(uow) -> str:
     """A user of the 司法所 who keeps the register."""
-    with uow() as u:
-        create_user(u.session, "sifasuo", "岳龙镇司法所", ["legality_reviewer"])
-        u.commit()
-    return "sifasuo"
+    return _user(uow, "sifasuo", "岳龙镇司法所", "legality_reviewer")
 
 
 @pytest.fixture
 def auditor(uow) -> str:
     """An auditor: reads the registers, keeps none."""
-    with uow() as u:
-        create_user(u.session, "auditor1", "审计", ["auditor"])
-        u.commit()
-    return "auditor1"
+    return _user(uow, "auditor1", "审计", "auditor")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from engine.documents.models import NormativeDocumentRecord
 from engine.documents.use_cases import import_documents
@@ -127,19 +127,9 @@ def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, reg
     assert "页码应为正整数" in html and len(listed(html)) == DEMO_COUNT
 
 
-def test_pages_are_cut_in_sql_and_link_to_each_other(app, client, login_as, register):
+def test_pages_are_cut_in_sql_and_link_to_each_other(client, login_as, register, sql_seen):
     login_as("official")
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = get_engine_of(app)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        first = client.get("/documents?per_page=25").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    first, statements = sql_seen(lambda: client.get("/documents?per_page=25").get_data(as_text=True))
     rows = [s for s in statements if "FROM normative_documents" in s and "count(" not in s.lower()
             and "DISTINCT" not in s.upper()]
     assert rows and all("LIMIT" in s.upper() for s in rows), rows   # never every row

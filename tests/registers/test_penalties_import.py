@@ -372,7 +372,7 @@ def test_every_import_leaves_a_verifiable_trail_one_chain_per_penalty(uow, clerk
 
 
 def test_a_failure_half_way_stores_nothing(uow, clerk, fixtures, monkeypatch):
-    import engine.credit.use_cases as penalties
+    import engine.registers.imports as imports
     calls = []
 
     def failing_append(*args, **kwargs):
@@ -381,8 +381,8 @@ def test_a_failure_half_way_stores_nothing(uow, clerk, fixtures, monkeypatch):
             raise RuntimeError("the database went away")
         return real(*args, **kwargs)
 
-    real = penalties.append_event
-    monkeypatch.setattr(penalties, "append_event", failing_append)
+    real = imports.append_event
+    monkeypatch.setattr(imports, "append_event", failing_append)
     with pytest.raises(RuntimeError):
         do_import(uow, fixtures / REGISTER, clerk)
     assert count(uow) == 0 and count(uow, TrailEvent) == 0

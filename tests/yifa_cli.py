@@ -15,3 +15,10 @@ def run_yifa(instance: Path, *argv: object, cwd: Path = ROOT) -> subprocess.Comp
     env.update(PYTHONPATH=str(ROOT), YIFA_INSTANCE=str(instance))
     return subprocess.run([sys.executable, "-m", "engine.cli", *map(str, argv)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=180)
+
+
+def run_yifa_on(database_url: str, *argv: object) -> subprocess.CompletedProcess:
+    """`python -m engine.cli …` on the database at `database_url` (a web test's app's)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-m", "engine.cli", *map(str, argv)], capture_output=True, text=True,
+                          cwd=ROOT, env=env, check=False)

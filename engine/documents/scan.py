@@ -21,25 +21,21 @@ from engine.core.check import Checker, checker_for
 from engine.core.domains import DOCUMENT
 from engine.core.findings import Finding
 from engine.registers.csvio import safe_writer
+from engine.registers.scanned import Scanned
 from engine.rulebook.model import SEVERITY_RANK
 
 ACTION_RANK = SEVERITY_RANK["warning"]
 
 
-class DocumentScan:
+class DocumentScan(Scanned):
     """One document's verdicts on the scan date; its findings are built when first asked for."""
 
-    __slots__ = ("document", "scanner", "facts", "branches", "_findings")
+    __slots__ = ("document",)
+    scanner: "DocumentScanner"
 
     def __init__(self, document: Any, scanner: "DocumentScanner", facts: dict, branches: list[int]):
-        self.document, self.scanner, self.facts, self.branches = document, scanner, facts, branches
-        self._findings: list[Finding] | None = None
-
-    @property
-    def findings(self) -> list[Finding]:
-        if self._findings is None:
-            self._findings = self.scanner.checker.findings(self.facts, self.branches)
-        return self._findings
+        super().__init__(scanner, facts, branches)
+        self.document = document
 
     def action_rules(self) -> list[str]:
         """The rules violated with severity warning or above (what needs action), in rulebook order."""

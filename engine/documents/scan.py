@@ -140,6 +140,11 @@ def write_json(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: Tex
     return summary
 
 
+def _said(finding: Any, lang: str) -> str:
+    """A finding's message in the language asked (every judged finding has one)."""
+    return finding.message[lang] if finding.message else ""
+
+
 CSV_COLUMNS = ("number", "title", "issuer", "rule", "severity", "verified", "instrument", "article", "message")
 
 
@@ -153,7 +158,7 @@ def write_csv(scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> S
         d = scan.document
         for f in scan.actions():
             writer.writerow([d.number, d.title, d.issuer, f.rule, f.severity, str(f.verified).lower(),
-                             f.citation["instrument"], _article(f.citation, lang), f.message[lang]])
+                             f.citation["instrument"], _article(f.citation, lang), _said(f, lang)])
     return summary
 
 
@@ -175,10 +180,10 @@ def write_table(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: Te
         out.write(f"■ {d.number}　{d.title}（{d.issuer}）\n")
         for f in actions:
             flag = "" if f.verified else ("　〔含未核实参数或条文〕" if zh else "  [unverified]")
-            out.write(f"  {_severity(f.severity, zh)} {f.rule} {_article(f.citation, lang)}：{f.message[lang]}{flag}\n")
+            out.write(f"  {_severity(f.severity, zh)} {f.rule} {_article(f.citation, lang)}：{_said(f, lang)}{flag}\n")
         for f in gaps:
             out.write(f"  {'【未见记录】' if zh else '[not recorded]'}{_severity(f.severity, zh)} {f.rule} "
-                      f"{_article(f.citation, lang)}：{f.message[lang]}\n")
+                      f"{_article(f.citation, lang)}：{_said(f, lang)}\n")
         out.write("\n")
     out.write(_summary_text(summary, zh))
     return summary

@@ -20,7 +20,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.accounts.access import require_recorder, require_role
 from engine.core import clock
 from engine.core.check import CheckResult, checker_for
-from engine.core.errors import ConflictError, GateClosedError, InputError, StageOrderError
+from engine.core.errors import (
+    ConflictError,
+    GateClosedError,
+    InputError,
+    StageOrderError,
+    YifaError,
+)
 from engine.core.report import to_json
 from engine.core.yamlio import LoadedYaml
 from engine.decisions import gates
@@ -181,6 +187,23 @@ def _guard_entries(uow: UnitOfWork, record: CaseRecord, case: Case, document: di
             before = [p for p in workflow.forward.predecessors(stage)]
             raise StageOrderError(f"案件 {record.id} 于 {on} 尚不能进入「{stage}」：须先完成 {', '.join(before)}",
                                   f"case {record.id} cannot enter {stage} on {on}: it follows {', '.join(before)}")
+
+
+def prepare_write(uow: UnitOfWork, case_id: str) -> None:
+    """Build, before a write to the case takes its lock, what checking it will need: its
+    jurisdiction's compiled rules and the workflow (both cached in the process). The lock is then
+    held for the check alone — on SQLite it is the whole database's write lock, and a writer that
+    waits for it longer than the busy timeout (engine.store.db) fails. An unknown case or rulebook
+    is left for the write to refuse."""
+    from engine.decisions.workflow import load_workflow
+    record = find_case(uow.session, case_id)
+    if record is None:
+        return
+    try:
+        checker_for(record.jurisdiction).evaluator("durable")
+        load_workflow()
+    except YifaError:
+        return
 
 
 def _load(uow: UnitOfWork, case_id: str, expected_version: int | None) -> CaseRecord:

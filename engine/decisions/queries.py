@@ -155,9 +155,22 @@ def _summary(row, status: CaseStatus) -> CaseSummary:
                        bool(row.blocking), status.overdue, status.next_due, status.deadlines)
 
 
-def get_case(session: Session, case_id: str, expected_version: int | None = None) -> CaseRecord:
-    """Load a case; refuse when it is unknown, or no longer at the version the editor read."""
-    case = session.get(CaseRecord, case_id)
+def get_case(session: Session, case_id: str, expected_version: int | None = None,
+             for_update: bool = False) -> CaseRecord:
+    """Load a case; refuse when it is unknown, or no longer at the version the editor read.
+
+    `for_update` (a use case about to change the case): the case's row stays locked until the
+    transaction ends, so concurrent writers of one case take turns and each reads the version its
+    predecessor left — on PostgreSQL by SELECT … FOR UPDATE (read afresh, even when the session
+    holds an older copy); on SQLite a writer already holds the database's write lock from BEGIN
+    IMMEDIATE (engine.store.db). Either way, a writer with an expected version that was overtaken
+    meanwhile is refused here (ConflictError), and one without waits its turn and succeeds.
+    """
+    if for_update:  # lock first, then (re)load: an older copy in the session is overwritten, not compared
+        session.execute(select(CaseRecord.id).where(CaseRecord.id == case_id).with_for_update())
+        case = session.get(CaseRecord, case_id, populate_existing=True)
+    else:
+        case = session.get(CaseRecord, case_id)
     if case is None:
         raise UnknownCaseError(case_id)
     if expected_version is not None and case.version != expected_version:

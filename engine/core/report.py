@@ -1,6 +1,7 @@
 """The check report: the public JSON of CASE_FORMAT §2 and the text an official reads (Chinese first)."""
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from typing import Any
@@ -42,6 +43,11 @@ def to_json(result: CheckResult, lang: str = "zh") -> dict[str, Any]:
         "summary": summary(result.findings),
         **({"notes": [n[lang] for n in result.notes]} if result.notes else {}),
     }
+
+
+def to_json_text(result: CheckResult, lang: str = "zh") -> str:
+    """The report as one line of JSON, non-ASCII text as is (what `yifa check --format json` prints)."""
+    return json.dumps(to_json(result, lang), ensure_ascii=False)
 
 
 def to_text(result: CheckResult, title: str = "", lang: str = "zh") -> str:

@@ -62,23 +62,21 @@ class _Checkers:
         return checker
 
 
-_CHECKERS = _Checkers()
-
-
-def check_file(path: Path, options: CheckOptions) -> Outcome:
-    """Check one case file; an unreadable file is an Outcome on stderr, other errors are raised."""
+def check_file(path: Path, options: CheckOptions, checkers: _Checkers | None = None) -> Outcome:
+    """Check one case file (with the checkers of the run); an unreadable file is an Outcome on
+    stderr, other errors are raised."""
     from engine.decisions.record import load_case
     try:
         case = load_case(path, options.as_of or clock.today())
-        result = _check(case, path, options)
+        result = _check(case, path, options, checkers or _Checkers())
     except InputError as e:          # this file is unreadable: say so, and go on with the others
         return Outcome("", f"{e}\n", EXIT_INPUT)
     return Outcome(report_text(result, case.title, options), "", _exit_status(result))
 
 
-def _check(case, path: Path, options: CheckOptions):
+def _check(case, path: Path, options: CheckOptions, checkers: _Checkers):
     try:
-        checker = _CHECKERS.get(options.jurisdiction or case.jurisdiction)
+        checker = checkers.get(options.jurisdiction or case.jurisdiction)
         return checker.check(case, options.as_of or clock.today(), options.engine)
     except InputError as e:
         if options.jurisdiction is None and any(p.path == "jurisdiction" for p in e.problems):
@@ -115,9 +113,9 @@ def run(paths: list[Path], options: CheckOptions, jobs: int | None = None) -> in
     jobs = default_jobs(len(paths)) if jobs is None else jobs
     jobs = min(jobs, len(paths))
     if jobs <= 1:
-        worst = 0
+        worst, checkers = 0, _Checkers()
         for path in paths:
-            outcome = check_file(path, options)
+            outcome = check_file(path, options, checkers)
             _write(outcome)
             worst = max(worst, outcome.status)
         return worst
@@ -132,19 +130,19 @@ def _write(outcome: Outcome) -> None:
 
 
 # ---------------------------------------------------------------- worker processes
-_OPTIONS: CheckOptions | None = None
+_WORKER: tuple[CheckOptions, _Checkers] | None = None
 
 
 def _start_worker(options: CheckOptions) -> None:
-    global _OPTIONS
-    _OPTIONS = options
+    global _WORKER
+    _WORKER = (options, _Checkers())
 
 
 def _check_in_worker(path: Path) -> Outcome:
     """check_file in a worker: an error that ends the command comes back said, as main() says it."""
-    assert _OPTIONS is not None
+    assert _WORKER is not None
     try:
-        return check_file(path, _OPTIONS)
+        return check_file(path, *_WORKER)
     except Exception as e:  # said by the one table of engine/cli/errors.py, in the parent's order
         from engine.cli.errors import answer
         said = io.StringIO()

@@ -356,8 +356,19 @@ def _refuse_surrogates(value: Any, path: Path_, problems: list[Problem], filenam
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-# A "\ud800"-style escape or a raw surrogate: only then can a string hold a lone surrogate.
-_MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")     # "\ud800": a surrogate written as an escape
+
+
+def _may_hold_surrogate(text: str) -> bool:
+    """Whether a string of the document can hold a lone surrogate: only through an escape
+    (`\\ud800`), or a surrogate in the text itself (which UTF-8 cannot encode)."""
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class _Repeated(Exception):
@@ -383,7 +394,7 @@ def load_json(text: str, filename: str) -> LoadedYaml:
                           parse_int=_bounded_int)
     except (_Repeated, json.JSONDecodeError, RecursionError, ValueError):
         return _load_json_checked(text, filename)
-    if _MAYBE_SURROGATE.search(text):
+    if _may_hold_surrogate(text):
         return _load_json_checked(text, filename)
     return LoadedYaml(data, _JsonLines(text, data))
 

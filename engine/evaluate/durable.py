@@ -15,7 +15,6 @@
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ import uuid
 from typing import Any
 
 from engine.core.errors import DurableEngineError, DurableUnavailableError
+from engine.rulebook import cache
 from engine.rulebook.compile import CompiledRule, facts_read
 from engine.rulebook.conditions import Absent, All, Cmp, CmpFact, Cond, Const, Present, all_of
 from engine.rulebook.conditions import Any as AnyC
@@ -83,33 +83,46 @@ class DurableEvaluator:
 
     name = "durable"
 
-    def __init__(self, compiled: list[CompiledRule]):
+    def __init__(self, compiled: list[CompiledRule], cache_key: tuple[str, ...] | None = None):
+        """Translate the compiled rules into engine rulesets — or take the translation kept on disk
+        under `cache_key` (the checker's rulebook version, engine/rulebook/cache.py) — and register them."""
         reason = durable_available()
         if reason is not None:
             raise DurableUnavailableError(reason)
         self.compiled = compiled
-        self.keys = _fact_keys(compiled)
-        rules, self.branch_of = _ruleset(compiled, self.keys)
-        self.rulesets = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
+        kept = cache.load(("durable", *cache_key)) if cache_key is not None else None
+        if kept is not None and kept["rules"] == len(compiled):
+            self.keys, self.branch_of, self.rulesets = kept["keys"], kept["branch_of"], kept["rulesets"]
+        else:
+            self.keys = _fact_keys(compiled)
+            rules, self.branch_of = _ruleset(compiled, self.keys)
+            self.rulesets = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
+            if cache_key is not None:
+                cache.store(("durable", *cache_key), {"keys": self.keys, "branch_of": self.branch_of,
+                                                      "rulesets": self.rulesets, "rules": len(compiled)})
+        self._registered: int | None = None      # the process id the rulesets are registered in
         self._register()
 
     def _register(self) -> None:
-        """Register this evaluator's rulesets; a ruleset shared with another evaluator is counted, not copied."""
+        """Register this evaluator's rulesets; a ruleset shared with another evaluator is counted, not copied.
+
+        `Ruleset.__init__` deletes the `run` key of each rule it is given, so each rule is copied
+        (the rest of the definition is only read, by `json.dumps`)."""
         with _LOCK:
             host = _host()
             for name, definition in self.rulesets:
                 if name not in host._ruleset_directory:
-                    host.register_rulesets({name: copy.deepcopy(definition)})
+                    host.register_rulesets({name: {rule: dict(body) for rule, body in definition.items()}})
                 _USERS[name] = _USERS.get(name, 0) + 1
-            self._registered = True
+            self._registered = os.getpid()
 
     def release(self) -> None:
         """Free the engine's copy of these rulesets (a superseded rulebook version) once nobody uses them."""
         from durable import engine
         with _LOCK:
-            if not getattr(self, "_registered", False):
+            if getattr(self, "_registered", None) != os.getpid():     # never, or in the parent of a fork
                 return
-            self._registered = False
+            self._registered = None
             host = _host()
             for name, _ in self.rulesets:
                 _USERS[name] = _USERS.get(name, 1) - 1
@@ -128,8 +141,8 @@ class DurableEvaluator:
         text = json.dumps(fact, ensure_ascii=False)
         fired: list[str] = []
         with _LOCK:
-            if not self._registered:         # released while a caller still held it: register again
-                self._register()
+            if self._registered != os.getpid():     # released while a caller still held it, or a
+                self._register()                     # forked worker (its Host is its own): register again
             host = _host()
             for name, _ in self.rulesets:
                 fired += _fire(host._ruleset_directory[name]._handle, text, fact["sid"])

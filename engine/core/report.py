@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from engine.core.check import CheckResult
-from engine.core.findings import Finding
+from engine.core.findings import Finding, json_object, json_value
 from engine.rulebook.stages import load_stages
 
 VERDICTS = ("violated", "missing", "satisfied", "not_applicable", "pending")
@@ -46,8 +46,15 @@ def to_json(result: CheckResult, lang: str = "zh") -> dict[str, Any]:
 
 
 def to_json_text(result: CheckResult, lang: str = "zh") -> str:
-    """The report as one line of JSON, non-ASCII text as is (what `yifa check --format json` prints)."""
-    return json.dumps(to_json(result, lang), ensure_ascii=False)
+    """The report as one line of JSON, non-ASCII text as is (what `yifa check --format json` prints):
+    the bytes of `json.dumps(to_json(result, lang), ensure_ascii=False)`, written in one pass."""
+    text = (f'{{"case": {json_value(result.case_id)}, "as_of": {json_value(result.as_of.isoformat())}, '
+            f'"rulebook": {{"jurisdiction": {json_value(result.jurisdiction)}, "version": {json_value(result.version)}}}, '
+            f'"stage": {json_value(result.stage)}, "findings": [{", ".join(f.json_text(lang) for f in result.findings)}], '
+            f'"summary": {json_object(summary(result.findings))}')
+    if result.notes:
+        text += f', "notes": {json.dumps([n[lang] for n in result.notes], ensure_ascii=False)}'
+    return text + "}"
 
 
 def to_text(result: CheckResult, title: str = "", lang: str = "zh") -> str:
@@ -65,10 +72,12 @@ def to_text(result: CheckResult, title: str = "", lang: str = "zh") -> str:
             lines.append("本案所列规则均不适用（排除事项、特别程序或条件不具备）。" if zh
                          else "No rule applies to this case (excluded matter, special procedure or conditions not met).")
     lines += [f"※ {n['zh' if zh else 'en']}" for n in result.notes] + ([""] if result.notes else [])
+    by_stage: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_stage.setdefault(f.stage, []).append(f)
     for stage in load_stages():
-        block = _stage_block([f for f in result.findings if f.stage == stage.id], stage_names[stage.id], zh)
-        lines += block
-    unverified = [f.rule for f in result.findings if not f.verified and f.verdict != "not_applicable"]
+        lines += _stage_block(by_stage.get(stage.id, []), stage_names[stage.id], zh)
+    unverified = [f.rule for f in result.findings if f.verdict != "not_applicable" and not f.verified]
     if unverified:
         lines.append(("※ 未经核实的规则或参数（仅供参考）：" if zh else "※ Unverified rules or parameters (for reference): ")
                      + "、".join(unverified))

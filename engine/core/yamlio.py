@@ -304,7 +304,7 @@ def _unpair(value: Any, path: Path_, problems: list[Problem], filename: str) -> 
     return result
 
 
-def _json_lines(text: str, data: Any) -> dict[Path_, int]:
+def _json_lines(text: str, data: Any) -> Mapping[Path_, int]:
     """Find lines by reading the JSON as YAML (a superset); give up quietly if that disagrees."""
     try:
         loaded = load_yaml(text, "")
@@ -320,12 +320,13 @@ class _JsonLines(Mapping):  # type: ignore[type-arg]
     __slots__ = ("_text", "_data", "_lines")
 
     def __init__(self, text: str, data: Any) -> None:
-        self._text, self._data = text, data
-        self._lines: dict[Path_, int] | None = None
+        self._text: str | None = text
+        self._data = data
+        self._lines: Mapping[Path_, int] | None = None
 
-    def _found(self) -> dict[Path_, int]:
+    def _found(self) -> Mapping[Path_, int]:
         if self._lines is None:
-            self._lines = _json_lines(self._text, self._data)
+            self._lines = _json_lines(self._text or "", self._data)
             self._text = self._data = None
         return self._lines
 

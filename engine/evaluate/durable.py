@@ -20,7 +20,7 @@ import json
 import os
 import threading
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 from engine.core.errors import DurableEngineError, DurableUnavailableError
 from engine.rulebook import cache
@@ -289,7 +289,7 @@ def split_for_budget(cond: Cond, limit: int | None = None) -> list[Cond] | None:
     return out if split(cond) else None
 
 
-def _over_budget(cr: CompiledRule) -> None:
+def _over_budget(cr: CompiledRule) -> NoReturn:
     from engine.core.errors import Problem, RulebookError
     from engine.rulebook.budget import MAX_BRANCHES
     rd = cr.rule

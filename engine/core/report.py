@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from engine.core.check import CheckResult
@@ -106,15 +107,21 @@ def _summary_line(s: dict, zh: bool) -> str:
 def _stage_block(findings: list[Finding], name: str, zh: bool) -> list[str]:
     """A stage's lines: violations (✗), absent records (？), advice (建议, the `info` findings,
     never among the violations) and what is still needed (○)."""
-    order = ("blocker", "error", "warning", "info").index
-    violated = sorted((f for f in findings if f.verdict == "violated" and f.severity != "info"),
-                      key=lambda f: order(f.severity))
-    missing = sorted((f for f in findings if f.verdict == "missing" and f.severity != "info"),
-                     key=lambda f: order(f.severity))
-    advice = [f for f in findings if f.verdict in BREACHES and f.severity == "info"]
-    pending = [f for f in findings if f.verdict == "pending"]
+    violated: list[Finding] = []
+    missing: list[Finding] = []
+    advice: list[Finding] = []
+    pending: list[Finding] = []
+    for f in findings:              # one pass, in the order of the rules
+        verdict = f.verdict
+        if verdict in BREACHES:
+            (advice if f.severity == "info" else violated if verdict == "violated" else missing).append(f)
+        elif verdict == "pending":
+            pending.append(f)
     if not violated and not missing and not advice and not pending:
         return []
+    order = ("blocker", "error", "warning", "info").index
+    violated.sort(key=lambda f: order(f.severity))          # stable: by severity, then rule order
+    missing.sort(key=lambda f: order(f.severity))
     lines = [f"【{name}】"]
     lang = "zh" if zh else "en"
     for f in violated:
@@ -163,6 +170,7 @@ def cite(citation: dict, zh: bool = True) -> str:
     return text
 
 
+@lru_cache(maxsize=256)
 def chinese_number(n: int) -> str:
     """Write 1–99 as Chinese numerals (26 → 二十六), as articles are cited."""
     digits = "零一二三四五六七八九"

@@ -36,9 +36,10 @@ class CheckOptions:
 
 
 class Outcome(NamedTuple):
-    """One file's answer: its report (stdout), what was wrong with it (stderr), its exit status;
-    `stop` when the error ends the whole command (a broken rulebook, a bug) rather than one file."""
-    out: str
+    """One file's answer: its report (stdout; bytes already encoded when a worker sends it), what
+    was wrong with it (stderr), its exit status; `stop` when the error ends the whole command (a
+    broken rulebook, a bug) rather than one file."""
+    out: str | bytes
     err: str
     status: int
     stop: bool = False
@@ -125,7 +126,10 @@ def run(paths: list[Path], options: CheckOptions, jobs: int | None = None) -> in
 def _write(outcome: Outcome) -> None:
     if outcome.err:
         sys.stderr.write(outcome.err)
-    if outcome.out:
+    if isinstance(outcome.out, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(outcome.out)
+    elif outcome.out:
         sys.stdout.write(outcome.out)
 
 
@@ -133,16 +137,25 @@ def _write(outcome: Outcome) -> None:
 _WORKER: tuple[CheckOptions, _Checkers] | None = None
 
 
-def _start_worker(options: CheckOptions) -> None:
-    global _WORKER
-    _WORKER = (options, _Checkers())
+_ENCODING: tuple[str, str] | None = None       # the parent's stdout (encoding, errors), when it has bytes
+
+
+def _start_worker(options: CheckOptions, encoding: tuple[str, str] | None) -> None:
+    global _WORKER, _ENCODING
+    _WORKER, _ENCODING = (options, _Checkers()), encoding
 
 
 def _check_in_worker(path: Path) -> Outcome:
     """check_file in a worker: an error that ends the command comes back said, as main() says it."""
     assert _WORKER is not None
     try:
-        return check_file(path, *_WORKER)
+        outcome = check_file(path, *_WORKER)
+        if _ENCODING is not None and outcome.out:
+            try:        # encoded here, written as is by the parent: the text crosses the pipe once
+                return outcome._replace(out=outcome.out.encode(*_ENCODING))
+            except UnicodeEncodeError:          # the parent's stdout will say so, as one process does
+                pass
+        return outcome
     except Exception as e:  # said by the one table of engine/cli/errors.py, in the parent's order
         from engine.cli.errors import answer
         said = io.StringIO()
@@ -158,7 +171,9 @@ def _run_parallel(paths: list[Path], options: CheckOptions, jobs: int) -> int:
     sys.stderr.flush()
     chunk = max(1, min(32, len(paths) // (jobs * 8)))
     worst = 0
-    with context.Pool(jobs, initializer=_start_worker, initargs=(options,)) as pool:
+    binary = getattr(sys.stdout, "buffer", None) is not None and os.linesep == "\n"
+    encoding = (sys.stdout.encoding, sys.stdout.errors or "strict") if binary else None
+    with context.Pool(jobs, initializer=_start_worker, initargs=(options, encoding)) as pool:
         for outcome in pool.imap(_check_in_worker, paths, chunksize=chunk):
             _write(outcome)
             if outcome.stop:

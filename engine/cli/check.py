@@ -150,7 +150,7 @@ def _check_in_worker(path: Path) -> Outcome:
     assert _WORKER is not None
     try:
         outcome = check_file(path, *_WORKER)
-        if _ENCODING is not None and outcome.out:
+        if _ENCODING is not None and isinstance(outcome.out, str) and outcome.out:
             try:        # encoded here, written as is by the parent: the text crosses the pipe once
                 return outcome._replace(out=outcome.out.encode(*_ENCODING))
             except UnicodeEncodeError:          # the parent's stdout will say so, as one process does

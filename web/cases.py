@@ -53,12 +53,17 @@ def _today() -> date:
     return clock.today()
 
 
-def _problems_by_field(problems: tuple[Problem, ...] | list[Problem], names: set[str]) -> tuple[dict, list]:
-    """Each problem next to its field (or its nearest enclosing field); the rest for the top of the form."""
+def _problems_by_field(problems: tuple[Problem, ...] | list[Problem], names: set[str],
+                       rows: dict[str, str] | None = None) -> tuple[dict, list]:
+    """Each problem next to its field (or its nearest enclosing field); the rest for the top of the form.
+    `rows`: path prefixes of an object shown as a table's first row (forms.row_paths)."""
     by_field: dict[str, list[str]] = defaultdict(list)
     rest: list[Problem] = []
     for p in problems:
         path = p.path
+        for prefix, row in (rows or {}).items():
+            if path.startswith(prefix):
+                path = row + path[len(prefix):]
         while path and path not in names:
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
@@ -365,7 +370,7 @@ def record(case_id: str, stage: str) -> Any:
         return _case_page(case_id, order_error=str(wrong), refused_stage=stage, status=409)
     except InputError as refused:
         uow.rollback()
-        errors, general = _problems_by_field(refused.problems, _field_names(specs))
+        errors, general = _problems_by_field(refused.problems, _field_names(specs), forms.row_paths(specs))
         return _stage_page(case_id, stage, values=_submitted(), errors=errors, general=general, status=400)
     uow.commit()
     flash(both("已保存本阶段材料", "The stage's evidence is saved"), "success")

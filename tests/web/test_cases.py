@@ -164,13 +164,35 @@ def test_saving_participation_keeps_the_hearing_recorded_on_its_own_page(client,
     page = f"/cases/{CASE}/stages/public_participation"
     version = version_in(client.get(page).get_data(as_text=True))
     response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation", "hearing"],
-                                "public_participation.consultation.opened_on": "2025-03-03",
-                                "public_participation.consultation.closes_on": "2025-04-07",
+                                "public_participation.consultation#rows": "3",
+                                "public_participation.consultation[0].opened_on": "2025-03-03",
+                                "public_participation.consultation[0].closes_on": "2025-04-07",
                                 "public_participation.comments_received": "23"})
     assert response.status_code == 302
     section = stored(uow).document["public_participation"]
     assert section["hearing"]["held_on"] == "2025-03-28" and section["comments_received"] == 23
     assert section["forms"] == ["open_consultation", "hearing"]
+    # one round is kept in the v2 shape, a single object
+    assert section["consultation"] == {"opened_on": "2025-03-03", "closes_on": "2025-04-07"}
+
+
+def test_two_consultation_rounds_are_recorded_as_rows_and_shown_again(client, login_as, post_form, uow, road_case):
+    login_as("official", username="official")
+    page = f"/cases/{CASE}/stages/public_participation"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation"],
+                                "public_participation.consultation#rows": "3",
+                                "public_participation.consultation[0].opened_on": "2025-01-06",
+                                "public_participation.consultation[0].closes_on": "2025-02-10",
+                                "public_participation.consultation[1].opened_on": "2025-03-03",
+                                "public_participation.consultation[1].closes_on": "2025-03-18",
+                                "public_participation.consultation[1].channels": ["government_website"]})
+    assert response.status_code == 302
+    rounds = stored(uow).document["public_participation"]["consultation"]
+    assert rounds == [{"opened_on": "2025-01-06", "closes_on": "2025-02-10"},
+                      {"opened_on": "2025-03-03", "closes_on": "2025-03-18", "channels": ["government_website"]}]
+    html = client.get(page).get_data(as_text=True)
+    assert 'name="public_participation.consultation[1].closes_on" value="2025-03-18"' in html
 
 
 @pytest.mark.parametrize("typed", ["²", "١٢", "9" * 31, "-3"])
@@ -203,11 +225,12 @@ def test_a_consultation_closing_before_it_opens_is_refused_at_its_field_and_noth
     page = f"/cases/{CASE}/stages/public_participation"
     version = version_in(client.get(page).get_data(as_text=True))
     response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation"],
-                                "public_participation.consultation.opened_on": "2025-03-03",
-                                "public_participation.consultation.closes_on": "2025-02-01"})
+                                "public_participation.consultation#rows": "3",
+                                "public_participation.consultation[0].opened_on": "2025-03-03",
+                                "public_participation.consultation[0].closes_on": "2025-02-01"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert re.search(r'id="f-public_participation-consultation-closes_on-error"[^>]*>[^<]*早于开始日期', html)
+    assert re.search(r'id="f-public_participation-consultation-0-closes_on-error"[^>]*>[^<]*早于开始日期', html)
     after = stored(uow)
     assert (after.version, after.document) == (before.version, before.document)
 

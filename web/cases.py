@@ -32,7 +32,12 @@ from engine.decisions import forms
 from engine.decisions import use_cases as services
 from engine.decisions.attachments import attachments_of, stored_file, upload_attachment
 from engine.decisions.models import Attachment
-from engine.decisions.queries import case_summaries, find_attachment, get_case
+from engine.decisions.queries import (
+    case_summaries,
+    find_attachment,
+    get_case,
+    normative_document_notes,
+)
 from engine.decisions.record import parse_case
 from engine.decisions.sections import SECTION_OF, get_section
 from web.auth import EVERYONE, role_required
@@ -182,6 +187,7 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
     # A page view is a read: the fast native evaluator gives the same findings as durable-rules
     # (the differential test holds them identical); what is recorded comes from durable-rules.
     result = checker_for(case.jurisdiction).check(case, today, "native")
+    result.notes += normative_document_notes(uow.session, case)
     from engine.core.report import summary
     groups = []
     for st in load_stages():

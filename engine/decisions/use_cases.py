@@ -32,6 +32,7 @@ from engine.decisions.queries import (
     judging_version,
     latest_check_days,
     latest_evidence_version,
+    normative_document_notes,
     trail_events,
 )
 from engine.decisions.record import Case, case_to_document, load_case, parse_case
@@ -80,6 +81,7 @@ def _check(uow: UnitOfWork, case: Case, as_of: date, actor: str) -> tuple[CheckR
     """Check a case, keep the rulebook version that judged it, and return the report."""
     store_rulebook_version(uow.session, case.jurisdiction, actor)
     result = checker_for(case.jurisdiction).check(case, as_of, "durable")
+    result.notes += normative_document_notes(uow.session, case)
     return result, to_json(result)
 
 

@@ -487,3 +487,32 @@ def test_the_secretary_adjusts_a_decided_case_and_the_procedures_to_rerun_are_li
     login_as("official", username="zz_other")
     assert post_form("/cases/NH-2025-003/adjust", {"kind": "stop", "reason": "x", "on": "2026-03-02", "version": "2"},
                      page="/cases/NH-2025-003").status_code == 403
+
+
+def test_the_case_page_says_whether_the_normative_document_it_became_is_in_the_register(
+        client, login_as, uow, make_user):
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from engine.decisions.models import FindingRecord
+    from engine.documents.use_cases import import_documents
+    make_user("official", ["official"])
+    make_user("keeper", ["legality_reviewer"])
+    with uow() as u:
+        import_documents(u, Path(demo_data.__file__).with_name("demo_documents.csv"), "keeper")
+        u.commit()
+    for case_id, number in (("ND-IN", "宁河政规〔2016〕7号"), ("ND-OUT", "宁河政规〔2099〕1号")):
+        document = demo_data.drafted_road_case(case_id, "测试规范性文件")
+        document["normative_document"] = {"number": number}
+        with uow() as u:
+            services.create_case(u, parse_case(LoadedYaml(document), "test"), "official", as_of=date(2025, 4, 20))
+            u.commit()
+    login_as("official", username="official")
+    inside = client.get("/cases/ND-IN").get_data(as_text=True)
+    assert "宁河政规〔2016〕7号 在规范性文件登记表中" in inside and "宁河区集贸市场管理暂行规定" in inside
+    outside = client.get("/cases/ND-OUT").get_data(as_text=True)
+    assert "规范性文件登记表中没有文号 宁河政规〔2099〕1号" in outside
+    with uow(read_only=True) as u:                   # the stored check carries the note too
+        report = u.session.scalars(select(FindingRecord).where(FindingRecord.case_id == "ND-OUT")).first().report
+    assert any("宁河政规〔2099〕1号" in n for n in report["notes"])

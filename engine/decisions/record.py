@@ -15,6 +15,7 @@ from typing import Annotated, Any, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -156,7 +157,9 @@ def _consultation_shape(value: Any) -> str:
     return ROUNDS if isinstance(value, (list, tuple)) else SINGLE
 
 
-ConsultationRounds = Annotated[List[Consultation], Field(min_length=1)]
+# the bound before the list conversion, so that the JSON Schema says minItems (not minLength)
+ConsultationRounds = Annotated[tuple[Consultation, ...], Field(min_length=1),
+                               BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v)]
 ConsultationField = Annotated[
     Annotated[Consultation, Tag(SINGLE)] | Annotated[ConsultationRounds, Tag(ROUNDS)],
     Discriminator(_consultation_shape),

@@ -195,3 +195,15 @@ def test_a_bad_addition_is_refused_naming_the_file_and_field(change, path):
         parse_case(LoadedYaml(doc), "case.yaml")
     assert str(refused.value).startswith("case.yaml") and f" {path}: " in str(refused.value)
     assert "~" not in str(refused.value)
+
+
+def test_the_json_schema_describes_the_additions():
+    from engine.decisions.record import case_json_schema
+    schema = case_json_schema()
+    defs = schema["$defs"]
+    shapes = defs["PublicParticipation"]["properties"]["consultation"]["anyOf"][0]["oneOf"]
+    assert {"$ref": "#/$defs/Consultation"} in shapes
+    assert {"items": {"$ref": "#/$defs/Consultation"}, "minItems": 1, "type": "array"} in shapes
+    assert {"approval", "normative_document"} <= set(schema["properties"])
+    assert "organiser" in defs["Hearing"]["properties"]
+    assert defs["NormativeDocument"]["required"] == ["number"]

@@ -11,7 +11,7 @@ from engine.core.calendar import WorkingCalendar
 from engine.rulebook.book import Rulebook, RuleDef
 from engine.rulebook.compile import CompiledRule, due_fact
 
-HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law"}
+HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law", "approval.required"}   # derived or v1: not shown
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:@-]+)\}")
 
 

@@ -329,7 +329,7 @@ def _stage_page(case_id: str, stage: str, values: dict | None = None, errors: di
     recorded = get_section(record.document, stage)
     submitted = values is not None
     if values is None:
-        values = forms.form_values(specs, recorded if isinstance(recorded, dict) else None)
+        values = forms.form_values(specs, forms.with_extra(stage, recorded, record.document))
     attachments = [a for a in attachments_of(uow, case_id) if a.stage == stage]
     return render_template("cases/stage.html", record=record, stage=stage, specs=specs, values=values,
                            gate_closed=_stage_gate(record, stage) if _can_record(stage) else [],
@@ -355,7 +355,7 @@ def record(case_id: str, stage: str) -> Any:
     version = _version()
     uow = get_uow()
     specs = forms.stage_fields(stage)
-    section = forms.parse_fields(specs, request.form.getlist)
+    section, extra = forms.split_extra(stage, forms.parse_fields(specs, request.form.getlist))
     current = get_case(uow.session, case_id)
     if stage == "public_participation":        # the hearing has its own page: keep it
         hearing = get_section(current.document, "hearing")
@@ -363,7 +363,7 @@ def record(case_id: str, stage: str) -> Any:
             section["hearing"] = hearing
     try:
         services.record_evidence(uow, case_id, stage, section, current_user.username,
-                                 expected_version=version, as_of=_today(), source=FORM_SOURCE)
+                                 expected_version=version, as_of=_today(), source=FORM_SOURCE, extra=extra)
     except ConflictError as changed:
         uow.rollback()
         return _stage_page(case_id, stage, values=_submitted(), conflict=changed, status=409)

@@ -250,7 +250,11 @@ SKIP = {"public_participation": ("hearing",)}
 HEADER_SKIP = ("initiation", "public_participation", "expert_review", "risk_assessment", "fair_competition_review",
                "legality_review", "collective_decision", "party_report", "publication", "archive", "execution",
                "post_evaluation", "adjustments",
-               "special_procedure_law")       # v1 field: refused with a value, so never offered
+               "special_procedure_law",       # v1 field: refused with a value, so never offered
+               "approval", "normative_document")    # recorded with the publication (STAGE_EXTRA)
+# Top-level sections recorded on a stage's page with the stage's own section: the approval by a
+# higher body and the normative document the decision became come with its publication.
+STAGE_EXTRA: dict[str, tuple[str, ...]] = {"publication": ("approval", "normative_document")}
 EDITABLE_STAGES = ("initiation", "public_participation", "hearing", "expert_review", "risk_assessment",
                    "fair_competition_review", "legality_review", "collective_decision", "party_report",
                    "publication", "archiving", "execution", "post_evaluation")
@@ -275,7 +279,23 @@ def stage_fields(stage: str) -> tuple[FieldSpec, ...]:
     path = section_path(stage)
     if stage not in EDITABLE_STAGES:
         raise KeyError(stage)
-    return model_fields(_model_at(path), ".".join(path), SKIP.get(stage, ()))
+    extra = STAGE_EXTRA.get(stage, ())
+    others = tuple(k for k in models.Case.model_fields if k not in extra)
+    return model_fields(_model_at(path), ".".join(path), SKIP.get(stage, ())) + model_fields(models.Case, skip=others)
+
+
+def split_extra(stage: str, section: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A stage form's parsed values → (the stage's section, its top-level sections: None = none)."""
+    section = dict(section)
+    return section, {key: section.pop(key, None) for key in STAGE_EXTRA.get(stage, ())}
+
+
+def with_extra(stage: str, section: Any, document: dict[str, Any]) -> dict[str, Any] | None:
+    """The stage's recorded section with its top-level sections beside it, for the form's values."""
+    extra = {key: document[key] for key in STAGE_EXTRA.get(stage, ()) if key in document}
+    if not extra:
+        return section if isinstance(section, dict) else None
+    return {**(section if isinstance(section, dict) else {}), **extra}
 
 
 # ---------------------------------------------------------------- form values ↔ document

@@ -516,3 +516,27 @@ def test_the_case_page_says_whether_the_normative_document_it_became_is_in_the_r
     with uow(read_only=True) as u:                   # the stored check carries the note too
         report = u.session.scalars(select(FindingRecord).where(FindingRecord.case_id == "ND-OUT")).first().report
     assert any("宁河政规〔2099〕1号" in n for n in report["notes"])
+
+
+def test_the_publication_page_records_the_approval_and_the_normative_document_with_it(
+        client, login_as, post_form, uow, road_case):
+    login_as("secretary", username="secretary")
+    page = f"/cases/{CASE}/stages/publication"
+    html = client.get(page).get_data(as_text=True)
+    assert 'name="approval.body.name"' in html and 'name="normative_document.number"' in html
+    version = version_in(html)
+    response = post_form(page, {"version": version,
+                                "approval.body.name": "宁河区人民政府", "approval.body.level": "county",
+                                "approval.requested_on": "2025-05-06",
+                                "normative_document.number": "宁河政规〔2025〕3号"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    document = stored(uow).document
+    assert document["approval"] == {"body": {"name": "宁河区人民政府", "level": "county"}, "requested_on": "2025-05-06"}
+    assert document["normative_document"] == {"number": "宁河政规〔2025〕3号"}
+    html = client.get(page).get_data(as_text=True)
+    assert 'value="宁河政规〔2025〕3号"' in html
+    # cleared on the page: removed from the case
+    response = post_form(page, {"version": version_in(html), "approval.body.name": "宁河区人民政府"})
+    assert response.status_code == 302
+    document = stored(uow).document
+    assert document["approval"] == {"body": {"name": "宁河区人民政府"}} and "normative_document" not in document

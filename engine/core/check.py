@@ -63,6 +63,7 @@ class Checker:
         self.domain = domain_named(domain)
         self.context = self.domain.context(self.book, root)
         self.cache_key = cache_key
+        self.round_rules = _round_rules(self.book, self.compiled, self.domain.round_section)
         self._evaluators: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -111,9 +112,46 @@ class Checker:
         """Judge the record (a case, a register row) as of `as_of` with every rule of its domain."""
         facts, branches = self.verdicts(record, as_of, engine)
         findings = self.findings(facts, branches)
+        variants = self.domain.variants(record) if self.round_rules else []
+        if variants:
+            findings = self._judge_rounds(findings, variants, as_of, engine)
         stage = current_stage(facts) if self.domain.name == DECISION else None
         return CheckResult(self.domain.record_id(record), as_of, self.book.jurisdiction, self.book.version,
                            stage, findings, _notes(self.domain.name, record))
+
+
+    def _judge_rounds(self, findings: list[Finding], variants: list, as_of: date, engine: str) -> list[Finding]:
+        """Judge the rules that read the round section once per round; each keeps the finding of its
+        worst round (violated, missing, pending, satisfied, not applicable; the earliest on a tie),
+        which names that round."""
+        per_round = [self.verdicts(v, as_of, engine) for v in variants]
+        out = list(findings)
+        for i in self.round_rules:
+            candidates = [(ROUND_RANK[self.plans[i].cr.branches[b[i]].verdict], n, facts, b[i])
+                          for n, (facts, b) in enumerate(per_round, start=1)]
+            _, n, facts, branch = min(candidates, key=lambda c: (c[0], c[1]))
+            out[i] = self.plans[i].build(branch, facts, self.calendar, round_no=n, rounds=len(variants))
+        return out
+
+
+ROUND_RANK = {"violated": 0, "missing": 1, "pending": 2, "satisfied": 3, "not_applicable": 4}
+
+
+def _round_rules(book: Rulebook, compiled: list[CompiledRule], section: str | None) -> frozenset[int]:
+    """The rules that read a fact of the round section (directly or through a period)."""
+    if section is None:
+        return frozenset()
+    prefix = section + "."
+
+    def reads(fact: str) -> bool:
+        if fact.startswith("period:"):
+            period = book.periods.get(fact[7:].split("@")[0])
+            return period is not None and (period.from_.startswith(prefix) or period.to.startswith(prefix))
+        return fact.startswith(prefix)
+
+    return frozenset(i for i, cr in enumerate(compiled)
+                     if any(reads(f) for b in cr.branches for f in facts_of(b.guard))
+                     or (cr.rule.rule.judged_on or "").startswith(prefix))
 
 
 def _notes(domain: str, record) -> list[dict[str, str]]:

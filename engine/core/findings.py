@@ -14,18 +14,21 @@ from engine.core.calendar import WorkingCalendar
 from engine.rulebook.book import Rulebook, RuleDef
 from engine.rulebook.compile import CompiledRule, due_fact
 
-HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law"}
+HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law", "approval.required"}   # derived or v1: not shown
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:@-]+)\}")
 
 
 class Finding:
     """One rule's verdict on one case. Built cheaply; its facts and message are worked out on first use."""
 
-    __slots__ = ("plan", "branch", "case_facts", "calendar", "_facts", "_message")
+    __slots__ = ("plan", "branch", "case_facts", "calendar", "round_no", "rounds", "_facts", "_message")
 
-    def __init__(self, plan: "FindingPlan", branch_index: int, case_facts: dict, calendar: WorkingCalendar):
+    def __init__(self, plan: "FindingPlan", branch_index: int, case_facts: dict, calendar: WorkingCalendar,
+                 round_no: int | None = None, rounds: int | None = None):
         self.plan, self.branch = plan, plan.cr.branches[branch_index]
         self.case_facts, self.calendar = case_facts, calendar
+        # judged per round (a consultation recorded as rounds): the round it comes from, of how many
+        self.round_no, self.rounds = round_no, rounds
         self._facts: dict | None = None
         self._message: Any = False
 
@@ -49,6 +52,8 @@ class Finding:
         """The facts the rule read, as the report shows them (dates in ISO)."""
         if self._facts is None:
             self._facts = self.plan.shown_facts(self.case_facts, self.calendar)
+            if self.round_no is not None:
+                self._facts.update({"round": self.round_no, "rounds": self.rounds})
         return self._facts
 
     @property
@@ -56,6 +61,8 @@ class Finding:
         """{"zh": …, "en": …} for a violated or missing rule (or an unknown calendar), else None."""
         if self._message is False:
             self._message = self.plan.message(self.branch, self.case_facts, self.calendar)
+            if self._message is not None and self.round_no is not None:
+                self._message = RoundMessage(self._message, self.round_no)
         return self._message
 
     def json_text(self, lang: str = "zh") -> str:
@@ -127,11 +134,12 @@ class FindingPlan:
         return (f'{{"rule": {json_value(rd.id)}, "verdict": {json_value(branch.verdict)}, '
                 f'"severity": {json_value(rd.severity)}, "citation": {json_dumps(rd.citation)}')
 
-    def build(self, branch_index: int, facts: dict, calendar: WorkingCalendar) -> Finding:
-        """Turn the branch an evaluator chose into a finding."""
+    def build(self, branch_index: int, facts: dict, calendar: WorkingCalendar,
+              round_no: int | None = None, rounds: int | None = None) -> Finding:
+        """Turn the branch an evaluator chose into a finding (of one round, for a rule judged per round)."""
         if branch_index < 0:
             raise RuntimeError(f"no verdict for {self.rd.id}: the compiled branches are not exhaustive")
-        return Finding(self, branch_index, facts, calendar)
+        return Finding(self, branch_index, facts, calendar, round_no, rounds)
 
     def shown_facts(self, facts: dict, calendar: WorkingCalendar) -> dict:
         shown = {name: _show(facts[k], is_date) for k, name, is_date in self.shown if k in facts}
@@ -244,6 +252,28 @@ class Message(Mapping):
             text = self.texts[lang] = render(getattr(self.template, lang), self.given.in_language(lang),
                                              self.MISSING[lang])
         return text
+
+    def __iter__(self):
+        return iter(("zh", "en"))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class RoundMessage(Mapping):
+    """A message of a rule judged per round, headed by the round: 第2轮公开征求意见：…"""
+
+    __slots__ = ("inner", "round_no")
+    HEAD = {"zh": "第{n}轮公开征求意见：", "en": "Round {n} of the open consultation: "}
+
+    def __init__(self, inner: Mapping[str, str], round_no: int):
+        self.inner, self.round_no = inner, round_no
+
+    def __getitem__(self, lang: str) -> str:
+        return self.HEAD[lang].format(n=self.round_no) + self.inner[lang]
 
     def __iter__(self):
         return iter(("zh", "en"))

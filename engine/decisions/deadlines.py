@@ -84,6 +84,16 @@ def rule_deadlines(findings: Iterable[Any]) -> list[tuple[Any, date]]:
     return out
 
 
+def _last_close(document: dict) -> date | None:
+    """The closing day of the open consultation (of its last round, when recorded as rounds)."""
+    participation = document.get("public_participation")
+    rounds = participation.get("consultation") if isinstance(participation, dict) else None
+    if isinstance(rounds, list):
+        days = [d for r in rounds if isinstance(r, dict) and (d := as_date(r.get("closes_on"))) is not None]
+        return max(days, default=None)
+    return _day(document, "public_participation", "consultation", "closes_on")
+
+
 class _Book:
     """What the deadlines need from a jurisdiction's rulebook: its checker and parameter values."""
 
@@ -134,7 +144,7 @@ def case_deadlines(case_id: str, title: str, document: dict, today: date, book: 
     held = _day(document, "collective_decision", "held_on")
     decided = held is not None and (document.get("collective_decision") or {}).get("decision") in DECIDED
 
-    closes = _day(document, "public_participation", "consultation", "closes_on")
+    closes = _last_close(document)
     if closes is not None and closes >= today and held is None:
         add("comment_period", closes, "《条例》第十五条")
 

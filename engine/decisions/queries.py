@@ -260,3 +260,18 @@ def cases_of(session: Session, jurisdictions: list[str] | None = None) -> list[C
     if jurisdictions is not None:
         query = query.where(CaseRecord.jurisdiction.in_(jurisdictions))
     return list(session.scalars(query))
+
+
+def normative_document_notes(session: Session, case: Any) -> list[dict[str, str]]:
+    """Where the instance keeps the normative-document register: whether the register number the
+    decision became (CASE_FORMAT §1 `normative_document`) is in it (MAD-ND-01's note)."""
+    recorded = getattr(case, "normative_document", None)
+    if recorded is None:
+        return []
+    from engine.documents.queries import document_by_number
+    found = document_by_number(session, recorded.number)
+    if found is not None:
+        return [{"zh": f"决策形成的规范性文件 {recorded.number} 在规范性文件登记表中：《{found.title}》",
+                 "en": f"The normative document {recorded.number} the decision became is in the register: {found.title}"}]
+    return [{"zh": f"规范性文件登记表中没有文号 {recorded.number}：请核对文号，或在登记表中登记该文件（统一登记、统一编号）",
+             "en": f"The normative-document register has no number {recorded.number}: check the number, or register the document"}]

@@ -38,6 +38,7 @@ from engine.decisions.queries import (
     judging_version,
     latest_check_days,
     latest_evidence_version,
+    normative_document_notes,
     trail_events,
 )
 from engine.decisions.record import Case, case_to_document, load_case, parse_case
@@ -86,6 +87,7 @@ def _check(uow: UnitOfWork, case: Case, as_of: date, actor: str) -> tuple[CheckR
     """Check a case, keep the rulebook version that judged it, and return the report."""
     store_rulebook_version(uow.session, case.jurisdiction, actor)
     result = checker_for(case.jurisdiction).check(case, as_of, "durable")
+    result.notes += normative_document_notes(uow.session, case)
     return result, to_json(result)
 
 
@@ -145,9 +147,11 @@ def _add_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor
 
 def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor: str,
                     expected_version: int | None = None, as_of: date | None = None,
-                    source: str = "<evidence>") -> Outcome:
+                    source: str = "<evidence>", extra: dict[str, Any] | None = None) -> Outcome:
     """Record or amend one stage's evidence; the whole case is re-validated and re-checked.
 
+    `extra`: top-level sections recorded with the stage (forms.STAGE_EXTRA: the approval and the
+    normative document with the publication), each set, or removed when None.
     Evidence that dates the act of a stage not yet entered enters it: refused (GateClosedError, the
     refusal kept in the trail) exactly as `advance_stage` is while that stage's gate is closed.
     """
@@ -155,6 +159,11 @@ def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, act
     require_recorder(uow.session, actor, stage, record)
     before = get_section(record.document, stage)
     document = with_section(record.document, stage, section)
+    for key, value in (extra or {}).items():
+        if value is None:
+            document.pop(key, None)
+        else:
+            document[key] = value
     as_of = as_of or clock.today()
     case = _parse(document, source, as_of)
     result, report = _check(uow, case, as_of, actor)
@@ -166,6 +175,8 @@ def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, act
     action = "evidence.amended" if before is not None else "evidence.recorded"
     what = {"stage": stage, "revision": revision, "evidence": section, "evidence_sha256": _sha(section),
             "previous_sha256": _sha(before) if before is not None else None}
+    if extra:
+        what["sections"] = extra
     event = append_event(uow.session, case_id, actor, action, _event_payload(what, document, report, record.version))
     return Outcome(case_id, record.version, record.stage, report, event.seq)
 

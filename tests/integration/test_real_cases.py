@@ -1,4 +1,4 @@
-"""Real cases (tests/fixtures/real/): decisions and normative documents encoded from public government
+"""Real cases (tests/fixtures/real/): decisions, normative documents and penalties encoded from public government
 pages, each file headed by its source and what had to be assumed (sources of the registers:
 tests/fixtures/real/SOURCES.md).
 
@@ -10,12 +10,17 @@ starts passing, and so fails, the day the format learns to say it.
 """
 from __future__ import annotations
 
+import io
+import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from engine.core.check import check_case
+from engine.credit.scan import CreditScanner
+from engine.credit.scan import write_json as write_credit_json
+from engine.credit.use_cases import read_penalties
 from engine.decisions.record import load_case
 from engine.documents.scan import DocumentScanner
 from engine.documents.use_cases import read_documents
@@ -212,3 +217,42 @@ def test_a_legality_review_the_page_does_not_mention_is_unrecorded_not_absent():
     found = document_verdicts(date(2026, 12, 1))
     # Neither page says whether a legality review preceded issue: a reviewer writes 未见记录.
     assert found["高政发〔2021〕1号"]["NDOC-LEG-02"] == MISSING
+
+
+# ── Administrative penalties (CASE_FORMAT §4 register, §6 scan) ──
+
+def credit_report(as_of: date) -> dict[str, dict]:
+    rows = read_penalties(REAL / "penalties.csv")
+    assert all(not row.problems for row in rows), [row.problems for row in rows if row.problems]
+    scanner = CreditScanner(as_of)
+    out = io.StringIO()
+    write_credit_json(scanner, scanner.scan(row.record for row in rows), out)
+    return {r["case_number"]: r for r in json.loads(out.getvalue())["records"]}
+
+
+def test_every_published_credit_code_passes_its_check_characters():
+    # The codes are copied whole from the decisions as published: each must pass GB 32100-2015's two
+    # check characters, or the page (or the copy) carries a typo — the register refuses such a row.
+    rows = read_penalties(REAL / "penalties.csv")
+    assert len(rows) >= 6 and all(not row.problems for row in rows)
+    sources = (REAL / "SOURCES.md").read_text(encoding="utf-8")
+    for row in rows:
+        assert row.cells["case_number"] in sources and row.cells["credit_code"] in sources, row.cells
+
+
+@pytest.mark.parametrize("number", ["0482环罚决字〔2025〕14号", "0482环罚决字〔2025〕16号",
+                                    "豫0721环罚决字〔2026〕6号", "益环罚〔2024〕3003号"])
+def test_decisions_between_may_2023_and_april_2026_are_published_under_order_58(number):
+    # The page dates the investigation and the publication; the decision lies between them, and the
+    # whole window falls in Order 58's time (2023-05-01 to 2026-03-31): its periods govern, whatever
+    # the exact day.
+    assert credit_report(date(2026, 12, 1))[number]["regime"] == "order58-2023"
+
+
+@pytest.mark.xfail(strict=True, reason="the register reads an empty fulfilled_on as not yet paid "
+                   "(CASE_FORMAT §4); a published decision does not say: docs/real-cases.md")
+def test_a_fine_the_page_does_not_say_was_paid_is_unrecorded_not_unpaid():
+    findings = {f["rule"]: f["verdict"]
+                for f in credit_report(date(2026, 12, 1))["益环罚〔2024〕3003号"]["findings"]}
+    # The decision as published cannot show payment, which comes later: a reviewer writes 未见记录.
+    assert findings["CRED-NO-02"] == MISSING

@@ -110,7 +110,8 @@ def test_a_hearing_notice_alone_proves_the_notice_and_leaves_the_rest_unrecorded
     assert verdict(found, "MAD-HEAR-04") == MISSING
     # Nothing on the page about the record being signed (Art. 17).
     assert verdict(found, "MAD-HEAR-05") == MISSING
-    # A hearing was held although the law makes none mandatory: no duty to breach.
+    # No hearing_required_by is recorded: the notices invoke provincial or city hearing rules without
+    # saying that they make this hearing mandatory — and a hearing was held, so nothing is breached.
     assert verdict(found, "MAD-HEAR-06") == NOT_APPLICABLE
     assert not [r for r, (v, _) in found.items() if v == VIOLATED]
 
@@ -145,6 +146,9 @@ def test_a_hearing_under_a_departmental_rule_is_still_judged_by_the_decree():
     # rules stay. Materials delivery and the signed record are nowhere on the page.
     assert verdict(found, "MAD-HEAR-04") == MISSING
     assert verdict(found, "MAD-HEAR-05") == MISSING
+    # …and the report says why the rule the notice invokes did not displace the Decree.
+    result = check_case(load_case(REAL / "shaoyang-transit-plan-2025.yaml"), date(2025, 7, 10), engine="native")
+    assert any("自然资源听证规定" in note["zh"] for note in result.notes), result.notes
 
 
 @pytest.mark.xfail(strict=True, reason="a notice dated by month only (2025-06) cannot be recorded: "

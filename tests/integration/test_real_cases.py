@@ -246,7 +246,7 @@ def test_every_published_credit_code_passes_its_check_characters():
 
 @pytest.mark.parametrize("number", ["0482环罚决字〔2025〕14号", "0482环罚决字〔2025〕16号",
                                     "豫0721环罚决字〔2026〕6号", "益环罚〔2024〕3003号",
-                                    "通01环罚﹝2025﹞33号"])
+                                    "通01环罚﹝2025﹞33号", "豫0721环罚决字〔2024〕5号"])
 def test_decisions_between_may_2023_and_april_2026_are_published_under_order_58(number):
     # The page dates the investigation and the publication; the decision lies between them, and the
     # whole window falls in Order 58's time (2023-05-01 to 2026-03-31): its periods govern, whatever

@@ -175,8 +175,8 @@ def _put_regime(facts: dict, record: Any, as_of: date, regimes: tuple, regime_da
 
 def _regime_basis(periods: Any, repair: Any) -> tuple[str, str]:
     """Which regime governed what, for messages: said only where the two differ (CASE_FORMAT §6 v2).
-    A regime is named by its document number (《…》 title and number in the rule file), never by its
-    CASE_FORMAT §6 code in a Chinese message."""
+    In Chinese a regime is named by its document number (the rule file's `instrument.number`), never
+    by its CASE_FORMAT §6 code; the English keeps the code."""
     if periods.id == repair.id:
         return "", ""
     return (f"（公示期限按处罚决定日所处的{_regime_zh(periods)}，修复条件、材料和办理按修复申请日所处的"

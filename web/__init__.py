@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit,
         auth,
         cases,
+        catalogue,
         cli,
         credit,
         dashboard,
@@ -48,7 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    for blueprint in (home.bp, cases.bp, audit.bp, rulebook.bp, dashboard.bp, documents.bp, credit.bp, api.bp,
+    for blueprint in (home.bp, cases.bp, audit.bp, rulebook.bp, dashboard.bp, documents.bp, credit.bp, catalogue.bp, api.bp,
                       admin.bp):
         app.register_blueprint(blueprint)
     app.add_template_global(nav_links)

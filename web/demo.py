@@ -7,8 +7,10 @@ reviewer through engine.documents.use_cases.import_documents, and one document i
 invalid in a clean-up review, so both are in the documents' trails. The penalty register
 (web/demo_penalties.csv, 31 penalties of 岳龙镇 and 宁河区 authorities, 2017–2026, under every
 credit-repair regime) is imported by the official through engine.credit.use_cases.import_penalties,
-so each penalty's trail holds its import. Seeding again changes nothing: users, cases, documents and
-penalties that exist are left alone.
+so each penalty's trail holds its import. The town's 2025 decision catalogue (web/demo_catalogue.csv:
+two items carried out by demo cases, one with no case, one adjusted) is imported by the official through
+engine.catalogue.use_cases.import_catalogue. Seeding again changes nothing: users, cases, documents,
+penalties and catalogue items that exist are left alone.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_FILES = ("ninghe-county-road-2025.yaml", "yuelong-sewage-2024.yaml")
 DOCUMENTS = Path(__file__).resolve().parent / "demo_documents.csv"
 PENALTIES = Path(__file__).resolve().parent / "demo_penalties.csv"
+CATALOGUE = Path(__file__).resolve().parent / "demo_catalogue.csv"
 # the clean-up review the demo records: a township's provisional rules that set a penalty and a fee
 REVIEWED_DOCUMENT = ("岳龙政发〔2018〕12号", "declared_invalid",
                      "乡镇人民政府无权在规范性文件中设定行政处罚和收费事项；该暂行规定有效期已于2020年4月30日届满，宣布失效。",
@@ -74,7 +77,8 @@ def seed_demo(engine: Engine, today: date | None = None) -> list[str]:
         if not _case_exists(engine, case_id):
             build(engine)
             added.append(case_id)
-    return added + _import_examples(engine) + _seed_documents(engine) + _seed_penalties(engine)
+    return (added + _import_examples(engine) + _seed_documents(engine) + _seed_penalties(engine)
+            + _seed_catalogue(engine))
 
 
 def _seed_users(engine: Engine) -> list[str]:
@@ -213,6 +217,18 @@ def _seed_penalties(engine: Engine) -> list[str]:
         return []
     imported = _step(engine, import_penalties, PENALTIES, OFFICIAL).imported
     return [f"行政处罚 {len(imported)} 条 / {len(imported)} penalties"] if imported else []
+
+
+def _seed_catalogue(engine: Engine) -> list[str]:
+    """The town's demo catalogue, imported by the official when any of its items is missing."""
+    from engine.catalogue.queries import items_by_key
+    from engine.catalogue.use_cases import import_catalogue, read_catalogue
+    keys = [r.record.key for r in read_catalogue(CATALOGUE) if r.record is not None]
+    with UnitOfWork(engine, read_only=True) as uow:
+        if len(items_by_key(uow.session, keys)) == len(keys):
+            return []
+    imported = _step(engine, import_catalogue, CATALOGUE, OFFICIAL).imported
+    return [f"决策事项目录事项 {len(imported)} 项 / {len(imported)} catalogue items"] if imported else []
 
 
 def _padded(text: str, width: int) -> str:

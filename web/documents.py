@@ -74,6 +74,8 @@ from engine.documents.use_cases import (
     COLUMN_ZH,
     COLUMNS,
     EDITOR_ROLES,
+    PROCESS_COLUMN_ZH,
+    PROCESS_COLUMNS,
     from_record,
     import_documents,
 )
@@ -121,6 +123,10 @@ COLUMN_EN = {"number": "Number", "title": "Title", "issuer": "Issuing organ", "i
              "legality_reviewed_on": "Legality review", "published_on": "Published on", "filed_on": "Filed on",
              "basis": "Basis", "sets": "Prohibited contents", "status": "Status",
              "last_reviewed_on": "Last clean-up review"}
+# the optional drafting-process columns (CASE_FORMAT §3, extended)
+PROCESS_COLUMN_EN = {"deliberated_on": "Collective deliberation", "comment_opened_on": "Public comment opened",
+                     "comment_closes_on": "Public comment closes", "market_related": "Market-related",
+                     "fair_competition_reviewed_on": "Fair-competition review"}
 OUTCOME_EN = {"kept": "Kept in force", "amended": "Amended", "repealed": "Repealed",
               "declared_invalid": "Declared invalid"}
 ACTION_NAMES = {"document.imported": ("导入登记表", "Imported"), "document.updated": ("登记信息更新", "Updated"),
@@ -132,7 +138,8 @@ FIELD_NAMES = {"outcome": ("评估结论", "Outcome"), "reason": ("理由", "Rea
 
 def column_name(column: str) -> str:
     """A §3 column's name in the request's language."""
-    return t(COLUMN_ZH.get(column, column), COLUMN_EN.get(column, column))
+    zh = COLUMN_ZH.get(column) or PROCESS_COLUMN_ZH.get(column, column)
+    return t(zh, COLUMN_EN.get(column) or PROCESS_COLUMN_EN.get(column, column))
 
 
 # ---------------------------------------------------------------- the list
@@ -305,7 +312,8 @@ def scan_json() -> Any:
 
 
 # ---------------------------------------------------------------- the import
-IMPORT = RegisterImport(import_documents, "documents/import.html", COLUMNS, "document-imports", "rejected_imports")
+IMPORT = RegisterImport(import_documents, "documents/import.html", COLUMNS + PROCESS_COLUMNS, "document-imports",
+                        "rejected_imports")
 
 
 @bp.route("/import", methods=["GET", "POST"])

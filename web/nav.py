@@ -29,6 +29,7 @@ NAV = (
     NavLink("documents.index", "/documents", "规范性文件", "Normative documents", ROLES),
     NavLink("documents.scan", "/documents/scan", "清理扫描", "Clean-up scan", ROLES),
     NavLink("credit.index", "/credit", "信用修复", "Credit repair", ROLES),
+    NavLink("catalogue.index", "/catalogue", "决策事项目录", "Decision catalogue", ROLES),
     NavLink("rules.index", "/rules", "规则库", "Rulebook", ROLES),
     NavLink("dashboard.index", "/dashboard", "仪表盘", "Dashboard",
             ("official", "legality_reviewer", "secretary", "auditor", "admin")),

@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, type=Path, metavar="FILE.svg")
     g.set_defaults(run=cmd_rules_graph)
     from engine.cli import case as cli_case
+    from engine.cli import catalogue as cli_catalogue
     from engine.cli import credit as cli_credit
     from engine.cli import docs as cli_docs
     from engine.cli import store as cli_store
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_case.register(sub)
     cli_docs.register(sub)
     cli_credit.register(sub)
+    cli_catalogue.register(sub)
     _register_web(sub)
     return p
 

@@ -8,6 +8,7 @@ compiler, both evaluators, findings and reports — is shared.
     major_decision      a decision case file (CASE_FORMAT §1)        engine/decisions/facts.py
     normative_document  a row of the document register (§3)         engine/documents/facts.py
     credit_repair       a row of the penalty register (§4)          engine/credit/facts.py
+    decision_catalogue  a catalogue, its item, or a case naming one   engine/catalogue/facts.py
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from engine.decisions.facts import FactType
 DECISION = "major_decision"
 DOCUMENT = "normative_document"
 CREDIT = "credit_repair"
+CATALOGUE = "decision_catalogue"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class Domain:
     # depends on it is `missing`. A register's empty cell says "not done" (§§3–4): two-valued.
     three_valued: bool = False
     none_when_absent: frozenset = frozenset()    # fields whose null means "none" (CASE_FORMAT §1)
+    # a two-valued register's optional columns whose empty cell means "not recorded" (unknown, so
+    # `missing`), e.g. the drafting-process columns of the document register (CASE_FORMAT §3)
+    unknown_when_absent: frozenset = frozenset()
     # a fact path → its label (zh, en), for the messages of `missing` findings
     label: Callable[[str], tuple[str, str]] = lambda path: (path, path)
     # an enumeration word → its name (zh, en): a message names a recorded word by it, never by the code
@@ -123,7 +128,12 @@ def _credit_domain() -> Domain:
     return DOMAIN
 
 
-_LOADERS: dict[str, Callable[[], Domain]] = {DECISION: _decision_domain, DOCUMENT: _document_domain,
-                                            CREDIT: _credit_domain}
+def _catalogue_domain() -> Domain:
+    from engine.catalogue.facts import DOMAIN
+    return DOMAIN
 
-__all__ = ["CREDIT", "DECISION", "DOCUMENT", "Domain", "Topic", "domain"]
+
+_LOADERS: dict[str, Callable[[], Domain]] = {DECISION: _decision_domain, DOCUMENT: _document_domain,
+                                            CREDIT: _credit_domain, CATALOGUE: _catalogue_domain}
+
+__all__ = ["CATALOGUE", "CREDIT", "DECISION", "DOCUMENT", "Domain", "Topic", "domain"]

@@ -6,8 +6,9 @@ carries a digest says what the record must be now:
     decision case   chain `<case id>`        payload `document_sha256` = sha256(canonical(cases.document))
     normative doc   chain `doc:<number>`     payload `sha256` = the row's sha256 (its `row_sha256` column)
     penalty         chain `penalty:<number>` payload `sha256` = the row's sha256 (its `row_sha256` column)
+    catalogue item  chain `cat:<year>/<unit>/<item>` payload `sha256` = the row's sha256 (likewise)
 
-A document or penalty row's digest is recomputed from its columns, so a row edited without its
+A document, penalty or catalogue row's digest is recomputed from its columns, so a row edited without its
 `row_sha256` is caught as well as one edited with it.
 """
 from __future__ import annotations
@@ -25,8 +26,10 @@ from engine.store.models import TrailEvent
 from engine.trail import canonical
 
 DOC_PREFIX, PENALTY_PREFIX = "doc:", "penalty:"  # engine.documents / engine.credit CHAIN_PREFIX
-KIND_ZH = {"case": "案卷", "document": "规范性文件", "penalty": "行政处罚记录"}
-KIND_EN = {"case": "case file", "document": "normative document", "penalty": "penalty record"}
+CAT_PREFIX = "cat:"                               # engine.catalogue CHAIN_PREFIX
+KIND_ZH = {"case": "案卷", "document": "规范性文件", "penalty": "行政处罚记录", "catalogue": "决策事项目录事项"}
+KIND_EN = {"case": "case file", "document": "normative document", "penalty": "penalty record",
+           "catalogue": "catalogue item"}
 _BATCH = 2000
 
 
@@ -55,7 +58,7 @@ class Finding:
 
 def digest_key(chain: str) -> str:
     """The payload key that holds a chain's record digest."""
-    return "sha256" if chain.startswith((DOC_PREFIX, PENALTY_PREFIX)) else "document_sha256"
+    return "sha256" if chain.startswith((DOC_PREFIX, PENALTY_PREFIX, CAT_PREFIX)) else "document_sha256"
 
 
 def _cases(session: Session, chain: str | None) -> Iterator[Record]:
@@ -87,14 +90,29 @@ def _penalties(session: Session, chain: str | None) -> Iterator[Record]:
         yield Record(PENALTY_PREFIX + row.case_number, "penalty", from_record(row).sha256(), row.row_sha256)
 
 
+def _catalogue_items(session: Session, chain: str | None) -> Iterator[Record]:
+    from engine.catalogue.models import CatalogueItemRecord as Row
+    from engine.catalogue.use_cases import from_record
+    stmt = select(Row).order_by(Row.id)
+    if chain is not None:
+        year, _, rest = chain.removeprefix(CAT_PREFIX).partition("/")
+        unit, _, item = rest.rpartition("/")
+        stmt = stmt.where(Row.year == (int(year) if year.isdigit() else -1), Row.unit == unit, Row.item == item)
+    for row in session.scalars(stmt.execution_options(yield_per=_BATCH)):
+        record = from_record(row)
+        yield Record(CAT_PREFIX + record.key, "catalogue", record.sha256(), row.row_sha256)
+
+
 def stored_records(session: Session, chain: str | None = None) -> dict[str, Record]:
-    """Every stored case, document and penalty (or the one of a chain), by chain."""
+    """Every stored case, document, penalty and catalogue item (or the one of a chain), by chain."""
     if chain is None:
-        readers: Any = (_cases, _documents, _penalties)
+        readers: Any = (_cases, _documents, _penalties, _catalogue_items)
     elif chain.startswith(DOC_PREFIX):
         readers = (_documents,)
     elif chain.startswith(PENALTY_PREFIX):
         readers = (_penalties,)
+    elif chain.startswith(CAT_PREFIX):
+        readers = (_catalogue_items,)
     else:
         readers = (_cases,)
     return {r.chain: r for read in readers for r in read(session, chain)}

@@ -6,6 +6,7 @@ environment and the test that compares the migrations with the mappings — impo
 from __future__ import annotations
 
 import engine.accounts.models  # noqa: F401
+import engine.catalogue.models  # noqa: F401
 import engine.credit.models  # noqa: F401
 import engine.decisions.models  # noqa: F401
 import engine.documents.models  # noqa: F401

@@ -72,11 +72,26 @@ class SpecialProcedure(_Record):
     governs: EnumList[Stage] = Field(min_length=1)
 
 
+def _catalogue_name(value: str) -> str:
+    year, slash, unit = value.partition("/")
+    if not (slash and len(year) == 4 and year.isdigit() and unit.strip() and "/" not in unit):
+        raise PydanticCustomError("yifa_catalogue", "目录应写作“年度/单位”，如 2022/岳龙镇人民政府 / "
+                                  "a catalogue is written year/unit, e.g. 2022/岳龙镇人民政府")
+    return value
+
+
 class LawRef(_Record):
     """A law and article, e.g. the law that makes a hearing mandatory (Art. 16(1), v2)."""
 
     law: Text
     article: ArticleNo | None = None
+
+
+class CatalogueRef(_Record):
+    """The decision catalogue item this case carries out (Decree 713 Art. 3(3)): `{catalogue: 2022/岳龙镇人民政府, item: "3"}`."""
+
+    catalogue: Annotated[Text, AfterValidator(_catalogue_name)]
+    item: Text
 
 
 def _refuse_v1_special_procedure_law(value: str | None) -> None:
@@ -300,6 +315,7 @@ class Case(_Record):
     exclusion: Exclusion | None = None
     special_procedure: List[SpecialProcedure] | None = None
     hearing_required_by: LawRef | None = None
+    in_catalogue: CatalogueRef | None = None     # Art. 3(3): the catalogue item it carries out
     # v1 field: read when null, refused with the migration hint otherwise (CASE_FORMAT §1)
     special_procedure_law: Annotated[str | None, AfterValidator(_refuse_v1_special_procedure_law)] = None
     flags: Flags | None = None

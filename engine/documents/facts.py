@@ -12,6 +12,13 @@
       basis.unknown                        titles the law register does not know (changes undetectable)
     cleanup_clock_on                       the last clean-up evaluation, else the issue date: the day
                                            the periodic clean-up interval counts from
+    deliberated_on · comment_opened_on ·   the optional drafting-process columns (§3, extended): dates,
+    comment_closes_on ·                    and market_related (bool). Unlike the other columns an
+    fair_competition_reviewed_on ·         empty cell is *unknown* ("not recorded"), so a rule that
+    market_related                         needs one is `missing`, never `violated` (UNKNOWN below)
+    process_recorded                       the row fills at least one of them: a row that fills none
+                                           is a register that does not keep the process, and the
+                                           process rules leave it alone
     as_of                                  the day the scan looks from
 
 What was known on `as_of`: a document not yet issued is only its number, title and issuer (the
@@ -34,9 +41,14 @@ from engine.documents.vocab import KINDS, SETS, STATUSES, word_label
 
 STATED = ("effective_from", "expires_on")                 # written in the document: known from its issue
 ACTS = ("legality_reviewed_on", "published_on", "filed_on", "last_reviewed_on")
+PROCESS_ACTS = ("deliberated_on", "comment_opened_on", "fair_competition_reviewed_on")
+PROCESS = PROCESS_ACTS + ("comment_closes_on", "market_related")
+# an empty process cell is "not recorded" (CASE_FORMAT §3, extended): unknown, not "not done"
+UNKNOWN = frozenset(PROCESS)
 
 TOPICS = (
     Topic("content", "内容合法", "Lawful content"),
+    Topic("drafting", "制定程序", "Drafting procedure"),
     Topic("legality_review", "合法性审核", "Legality review"),
     Topic("publication", "统一登记与公布", "Registration and publication"),
     Topic("filing", "备案", "Filing"),
@@ -51,8 +63,11 @@ def catalogue() -> dict[str, FactType]:
     out: dict[str, FactType] = {"as_of": FactType("date")}
     for name in ("number", "title", "issuer", "basis.changes", "basis.unknown"):
         out[name] = FactType("text")
-    for name in ("issued_on",) + STATED + ACTS + ("basis.changed_on", "cleanup_clock_on"):
+    for name in ("issued_on",) + STATED + ACTS + ("basis.changed_on", "cleanup_clock_on") + PROCESS_ACTS:
         out[name] = FactType("date")
+    out["comment_closes_on"] = FactType("date")
+    out["market_related"] = FactType("bool")
+    out["process_recorded"] = FactType("bool")
     out["kind"] = FactType("enum", KINDS)
     out["status"] = FactType("enum", STATUSES)
     out["sets"] = FactType("list")
@@ -82,9 +97,26 @@ def flatten(doc: Any, as_of: date, laws: LawRegister | None = None) -> dict[str,
         if value is not None and value <= as_of:
             facts[name] = value.toordinal()
     facts["cleanup_clock_on"] = facts.get("last_reviewed_on", facts["issued_on"])
+    _put_process(facts, doc, as_of)
     _put_sets(facts, doc.sets)
     _put_basis(facts, doc, as_of, laws or laws_for_rules())
     return facts
+
+
+def _put_process(facts: dict, doc: Any, as_of: date) -> None:
+    """The drafting-process columns as known on `as_of`: the acts once dated on or before it, the
+    comment's closing day with its opening (the notice states both), the market flag as stated."""
+    values: dict[str, Any] = {name: getattr(doc, name, None) for name in PROCESS}
+    facts["process_recorded"] = any(v is not None for v in values.values())
+    for name in PROCESS_ACTS:
+        day = values[name]
+        if day is not None and day <= as_of:
+            facts[name] = day.toordinal()
+    closes = values["comment_closes_on"]
+    if "comment_opened_on" in facts and closes is not None:
+        facts["comment_closes_on"] = closes.toordinal()
+    if values["market_related"] is not None:
+        facts["market_related"] = values["market_related"]
 
 
 def _put_sets(facts: dict, sets: tuple[str, ...]) -> None:
@@ -142,9 +174,9 @@ def topics() -> tuple[Topic, ...]:
 
 def parse_test_record(case: dict, label: str) -> Any:
     """A rule file's test case (§3 columns; lists for `sets` and `basis`) as a register row."""
-    from engine.documents.use_cases import COLUMNS, row_validator
+    from engine.documents.use_cases import ALL_COLUMNS, row_validator
     from engine.registers.csvio import record_from_mapping
-    return record_from_mapping(case, label, COLUMNS, row_validator(laws_for_rules()))
+    return record_from_mapping(case, label, ALL_COLUMNS, row_validator(laws_for_rules()))
 
 
 def test_skeleton(jurisdiction: str, test_id: str) -> dict:
@@ -155,4 +187,4 @@ def test_skeleton(jurisdiction: str, test_id: str) -> dict:
 
 
 DOMAIN = Domain(DOCUMENT, catalogue, flatten, topics, parse_test_record, test_skeleton, lambda doc: doc.number,
-                flatten_context, value_label=word_label)
+                flatten_context, value_label=word_label, unknown_when_absent=UNKNOWN)

@@ -1,5 +1,5 @@
 """The normative-document register's table (行政规范性文件, CASE_FORMAT §3); created by migration
-0003, the list's indexes by 0005."""
+0003, the list's indexes by 0005, the optional drafting-process columns by 0008."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -41,6 +41,12 @@ class NormativeDocumentRecord(Base):
     sets: Mapped[list[Any]] = mapped_column(JSON)   # SETS values, as written
     status: Mapped[str] = mapped_column(String(16))
     last_reviewed_on: Mapped[date | None]
+    # the optional drafting-process columns (0008); null: not recorded
+    deliberated_on: Mapped[date | None]
+    comment_opened_on: Mapped[date | None]
+    comment_closes_on: Mapped[date | None]
+    market_related: Mapped[bool | None]
+    fair_competition_reviewed_on: Mapped[date | None]
     row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §3 row
     updated_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -83,11 +83,14 @@ def all_documents(session: Session) -> list[NormativeDocument]:
 
 
 def export_documents(session: Session, stream: TextIO, bom: bool = True) -> int:
-    """Write the register in exactly the §3 format (UTF-8 with BOM); gives the number of rows."""
-    from engine.documents.use_cases import COLUMNS
-    documents = all_documents(session)
-    write_register((d.to_row() for d in documents), COLUMNS, stream, bom=bom)
-    return len(documents)
+    """Write the register in exactly the §3 format (UTF-8 with BOM); gives the number of rows. The
+    optional process columns follow the §3 columns when any document records one of them, so a
+    register that does not keep the process exports as it always did."""
+    from engine.documents.use_cases import COLUMNS, PROCESS_COLUMNS
+    rows = [d.to_row() for d in all_documents(session)]
+    process = any(name in row for row in rows for name in PROCESS_COLUMNS)
+    write_register(rows, COLUMNS + PROCESS_COLUMNS if process else COLUMNS, stream, bom=bom)
+    return len(rows)
 
 
 def register_state(session: Session, chain_prefix: str) -> tuple[int, int]:

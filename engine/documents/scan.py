@@ -51,6 +51,14 @@ class DocumentScan:
         acts = self.scanner.acts
         return any(acts[i][0][b] for i, b in enumerate(self.branches))
 
+    def gaps(self) -> list[Finding]:
+        """The `missing` findings of severity warning or above (a process column not recorded: CASE_FORMAT
+        §3, extended), most severe first. They do not make the document need action (§5), but a
+        blocker or error among them makes the scan's exit status 1 (§2)."""
+        gaps = self.scanner.gaps
+        hits = [f for i, (f, b) in enumerate(zip(self.findings, self.branches)) if gaps[i][b]]
+        return sorted(hits, key=lambda f: -SEVERITY_RANK[f.severity])
+
     def actions(self) -> list[Finding]:
         """The violated findings of severity warning or above, most severe first."""
         acts = self.scanner.acts
@@ -68,10 +76,15 @@ class Summary:
     needing_action: int = 0
     by_rule: Counter = field(default_factory=Counter)
     by_issuer: Counter = field(default_factory=Counter)
-    blocking: bool = False            # a blocker or error is violated (exit status 1, as in §2)
+    blocking: bool = False            # a blocker or error is violated or missing (exit status 1, as in §2)
+    unrecorded: int = 0               # documents with a `missing` finding (text report only; not in §5's JSON)
 
     def add(self, scan: DocumentScan) -> None:
         self.documents += 1
+        gaps = scan.gaps() if scan.scanner.can_miss else []
+        if gaps:
+            self.unrecorded += 1
+            self.blocking = self.blocking or any(f.severity in ("blocker", "error") for f in gaps)
         rules = scan.action_rules()
         if not rules:
             return
@@ -98,6 +111,10 @@ class DocumentScanner:
         self.acts = [(tuple(b.verdict == "violated" and SEVERITY_RANK[cr.rule.severity] >= ACTION_RANK
                             for b in cr.branches), cr.rule.id) for cr in self.checker.compiled]
         self.blocking_rule = {cr.rule.id: cr.rule.severity in ("blocker", "error") for cr in self.checker.compiled}
+        # per rule: for each branch, is it a `missing` finding of severity warning or above?
+        self.gaps = [tuple(b.verdict == "missing" and SEVERITY_RANK[cr.rule.severity] >= ACTION_RANK
+                           for b in cr.branches) for cr in self.checker.compiled]
+        self.can_miss = any(any(g) for g in self.gaps)
 
     @property
     def rulebook(self) -> dict[str, str]:
@@ -155,13 +172,17 @@ def write_table(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: Te
     for scan in scans:
         summary.add(scan)
         actions = scan.actions()
-        if not actions:
+        gaps = scan.gaps() if scanner.can_miss else []
+        if not actions and not gaps:
             continue
         d = scan.document
         out.write(f"■ {d.number}　{d.title}（{d.issuer}）\n")
         for f in actions:
             flag = "" if f.verified else ("　〔含未核实参数或条文〕" if zh else "  [unverified]")
             out.write(f"  {_severity(f.severity, zh)} {f.rule} {_article(f.citation, lang)}：{f.message[lang]}{flag}\n")
+        for f in gaps:
+            out.write(f"  {'【未见记录】' if zh else '[not recorded]'}{_severity(f.severity, zh)} {f.rule} "
+                      f"{_article(f.citation, lang)}：{f.message[lang]}\n")
         out.write("\n")
     out.write(_summary_text(summary, zh))
     return summary
@@ -170,6 +191,9 @@ def write_table(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: Te
 def _summary_text(summary: Summary, zh: bool) -> str:
     lines = [f"共 {summary.documents} 件，需处理 {summary.needing_action} 件" if zh else
              f"{summary.documents} documents, {summary.needing_action} needing action"]
+    if summary.unrecorded:
+        lines.append(f"制定程序未见记录 {summary.unrecorded} 件（须补充登记，不计入需处理）" if zh else
+                     f"{summary.unrecorded} with drafting steps not recorded (to be completed; not counted as needing action)")
     if summary.by_issuer:
         lines.append("按制定机关：" if zh else "By issuer:")
         lines += [f"  {issuer}　{n}" for issuer, n in summary.to_json()["by_issuer"].items()]

@@ -16,6 +16,9 @@ Decisions (documented for the lead and for users):
 - **Refusals:** empty required field (number, title, issuer, issued_on, effective_from, kind,
   status), an impossible date, a value outside an enumeration, a malformed basis entry,
   `expires_on` before `effective_from`, a duplicate number in the file.
+- **The optional process columns** (`PROCESS_COLUMNS`, README "Optional drafting-process columns"):
+  a file may carry all, some or none; `market_related` other than yes/no and a comment closing
+  before it opens are refused, a deliberation, review or comment dated after the issue is warned.
 - Dates are written YYYY-MM-DD; YYYY/M/D and YYYY-M-D (what Excel makes of dates) are accepted
   and exported back as YYYY-MM-DD.
 - Every stored change is an event on the chain `doc:<number>` (action `document.imported` or
@@ -60,6 +63,21 @@ COLUMN_ZH = {"number": "文号", "title": "标题", "issuer": "制定机关", "i
              "effective_from": "施行日期", "expires_on": "有效期至", "kind": "类型",
              "legality_reviewed_on": "合法性审核日期", "published_on": "公布日期", "filed_on": "备案日期",
              "basis": "制定依据", "sets": "设定事项", "status": "状态", "last_reviewed_on": "最近清理评估日期"}
+
+# Optional columns (CASE_FORMAT §3, extended): the drafting process. A file may leave them all out, and
+# an empty cell says "not recorded" (the process rules find such a document `missing`, never
+# `violated`). A row that fills none of them is a register that does not keep the process: the process
+# rules leave it alone (engine/documents/facts.py `process_recorded`). `market_related` is yes | no.
+PROCESS_COLUMNS = ("deliberated_on", "comment_opened_on", "comment_closes_on", "market_related",
+                   "fair_competition_reviewed_on")
+PROCESS_COLUMN_ZH = {"deliberated_on": "集体审议日期", "comment_opened_on": "征求意见开始日期",
+                     "comment_closes_on": "征求意见截止日期", "market_related": "涉及市场主体",
+                     "fair_competition_reviewed_on": "公平竞争审查日期"}
+PROCESS_DATES = ("deliberated_on", "comment_opened_on", "comment_closes_on", "fair_competition_reviewed_on")
+YES_NO = ("yes", "no")
+ALL_COLUMNS = COLUMNS + PROCESS_COLUMNS
+ALL_COLUMN_ZH = {**COLUMN_ZH, **PROCESS_COLUMN_ZH}
+
 EDITOR_ROLES = ("official", "legality_reviewer", "admin")
 CHAIN_PREFIX = "doc:"
 
@@ -91,9 +109,17 @@ class NormativeDocument:
     sets: tuple[str, ...]
     status: str
     last_reviewed_on: date | None
+    # the optional process columns (PROCESS_COLUMNS); None: not recorded
+    deliberated_on: date | None = None
+    comment_opened_on: date | None = None
+    comment_closes_on: date | None = None
+    market_related: bool | None = None
+    fair_competition_reviewed_on: date | None = None
 
     def to_row(self) -> dict[str, str]:
-        """The CSV cells of this document, canonical (ISO dates, `;` without spaces)."""
+        """The CSV cells of this document, canonical (ISO dates, `;` without spaces). A process column
+        is in the row only when recorded, so a document without them keeps the row and sha256 it had
+        before they existed."""
         row: dict[str, str] = {}
         for name in COLUMNS:
             value = getattr(self, name)
@@ -105,6 +131,12 @@ class NormativeDocument:
                 row[name] = value.isoformat()
             else:
                 row[name] = "" if value is None else str(value)
+        for name in PROCESS_COLUMNS:
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                row[name] = YES_NO[0] if value else YES_NO[1]
+            elif value is not None:
+                row[name] = value.isoformat()
         return row
 
     def sha256(self) -> str:
@@ -123,12 +155,12 @@ def row_validator(laws: LawRegister):
         warnings: list[Problem] = []
 
         def bad(column: str, zh: str, en: str) -> None:
-            problems.append(Problem(file, where(n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
+            problems.append(Problem(file, where(n, column), f"{ALL_COLUMN_ZH[column]}：{zh} / {en}"))
 
         def warn(column: str, zh: str, en: str) -> None:
-            warnings.append(Problem(file, where(n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
+            warnings.append(Problem(file, where(n, column), f"{ALL_COLUMN_ZH[column]}：{zh} / {en}"))
 
-        v = {k: (cells.get(k) or "").strip() for k in COLUMNS}
+        v = {k: (cells.get(k) or "").strip() for k in ALL_COLUMNS}
         for column in REQUIRED:
             if not v[column]:
                 bad(column, "必填，不得为空", "required, must not be empty")
@@ -139,7 +171,7 @@ def row_validator(laws: LawRegister):
             if formula:
                 bad(column, *formula)
         dates: dict[str, date | None] = {}
-        for column in DATE_COLUMNS:
+        for column in DATE_COLUMNS + PROCESS_DATES:
             dates[column] = None
             if v[column]:
                 dates[column] = parse_date(v[column])
@@ -187,6 +219,7 @@ def row_validator(laws: LawRegister):
         if effective and dates["expires_on"] and dates["expires_on"] < effective:
             bad("expires_on", f"有效期届满日 {dates['expires_on']} 早于施行日期 {effective}",
                 f"expires ({dates['expires_on']}) before it takes effect ({effective})")
+        process = _process_checks(v, dates, bad, warn)
         if problems:
             return None, problems, warnings
         record = NormativeDocument(
@@ -194,27 +227,55 @@ def row_validator(laws: LawRegister):
             effective_from=effective, expires_on=dates["expires_on"], kind=v["kind"],  # type: ignore[arg-type]
             legality_reviewed_on=dates["legality_reviewed_on"], published_on=dates["published_on"],
             filed_on=dates["filed_on"], basis=tuple(basis), sets=tuple(sets), status=v["status"],
-            last_reviewed_on=dates["last_reviewed_on"])
+            last_reviewed_on=dates["last_reviewed_on"], **process)
         return record, [], warnings
 
     return validate
 
 
+def _process_checks(v: dict[str, str], dates: dict[str, date | None], bad, warn) -> dict[str, Any]:
+    """The optional process columns of a row (dates already parsed): refused when `market_related` is
+    not yes/no or the comment closes before it opens; warned when an act is dated after the issue."""
+    market: bool | None = None
+    if v["market_related"]:
+        if v["market_related"] not in YES_NO:
+            bad("market_related", f"取值无效 {v['market_related']!r}，应为 yes（是）或 no（否），不记录的留空",
+                f"invalid value {v['market_related']!r}, expected yes or no (empty: not recorded)")
+        market = v["market_related"] == "yes"
+    opened, closes = dates["comment_opened_on"], dates["comment_closes_on"]
+    if opened and closes and closes < opened:
+        bad("comment_closes_on", f"征求意见截止日期 {closes} 早于开始日期 {opened}",
+            f"the comment period closes ({closes}) before it opens ({opened})")
+    issued = dates["issued_on"]
+    for column, zh, en in (("deliberated_on", "集体审议", "deliberated"),
+                           ("fair_competition_reviewed_on", "公平竞争审查", "reviewed for fair competition"),
+                           ("comment_opened_on", "征求意见开始", "put to public comment")):
+        day = dates[column]
+        if issued and day and day > issued:
+            warn(column, f"{zh}日期 {day} 晚于印发日期 {issued}", f"{en} ({day}) after it was issued ({issued})")
+    out: dict[str, Any] = {name: dates[name] for name in PROCESS_DATES}
+    out["market_related"] = market
+    return out
+
+
 def read_documents(path: Path | str, encoding: str | None = None,
                    laws: LawRegister | None = None) -> list[Row[NormativeDocument]]:
     """Read and validate a register file, duplicate numbers within it included."""
-    rows = read_rows(path, COLUMNS, row_validator(laws or default_laws()), encoding)
+    rows = read_rows(path, COLUMNS, row_validator(laws or default_laws()), encoding, optional=PROCESS_COLUMNS)
     mark_duplicates(rows, "number", ("文号", "number"), str(path))
     return rows
 
 
 def write_rejected(rows: Iterable[Row[Any]], target: Path | str | TextIO) -> None:
-    """The rejected rows as a register file: the §3 columns as given, plus `reason`."""
-    write_rejected_rows(rows, COLUMNS, target)
+    """The rejected rows as a register file: the §3 columns (and the process columns the file had,
+    if any) as given, plus `reason`."""
+    rows = list(rows)
+    given = [c for c in PROCESS_COLUMNS if any(c in r.cells for r in rows)]
+    write_rejected_rows(rows, COLUMNS + tuple(given), target)
 
 
 def _apply(record: NormativeDocumentRecord, doc: NormativeDocument, actor: str) -> None:
-    for name in COLUMNS:
+    for name in ALL_COLUMNS:
         if name == "basis":
             record.basis = [{"title": b.title, "version": b.version.isoformat()} for b in doc.basis]
         elif name == "sets":
@@ -233,7 +294,10 @@ def from_record(record: NormativeDocumentRecord) -> NormativeDocument:
         legality_reviewed_on=record.legality_reviewed_on, published_on=record.published_on,
         filed_on=record.filed_on,
         basis=tuple(Basis(b["title"], date.fromisoformat(b["version"])) for b in record.basis or []),
-        sets=tuple(record.sets or []), status=record.status, last_reviewed_on=record.last_reviewed_on)
+        sets=tuple(record.sets or []), status=record.status, last_reviewed_on=record.last_reviewed_on,
+        deliberated_on=record.deliberated_on, comment_opened_on=record.comment_opened_on,
+        comment_closes_on=record.comment_closes_on, market_related=record.market_related,
+        fair_competition_reviewed_on=record.fair_competition_reviewed_on)
 
 
 def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,

@@ -21,7 +21,7 @@ import json
 import os
 import threading
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 from engine.core.errors import DurableEngineError, DurableUnavailableError
 from engine.rulebook.compile import CompiledRule, facts_read
@@ -249,7 +249,7 @@ def split_for_budget(cond: Cond, limit: int | None = None) -> list[Cond] | None:
     return out if split(cond) else None
 
 
-def _over_budget(cr: CompiledRule) -> None:
+def _over_budget(cr: CompiledRule) -> NoReturn:
     from engine.core.errors import Problem, RulebookError
     from engine.rulebook.budget import MAX_BRANCHES
     rd = cr.rule

@@ -133,18 +133,21 @@ def _refused(file: str, zh: str, en: str) -> InputError:
                                    f" / unreadable encoding: {en}; expected UTF-8 (with or without BOM) or GB18030")
 
 
-def check_header(header: Sequence[str], columns: Sequence[str], file: str) -> list[Problem]:
-    """Problems of a header row against the exact column list: missing, unknown, duplicate columns."""
+def check_header(header: Sequence[str], columns: Sequence[str], file: str,
+                 optional: Sequence[str] = ()) -> list[Problem]:
+    """Problems of a header row against the exact column list (plus the `optional` columns a file may
+    have or leave out): missing, unknown, duplicate columns."""
     problems: list[Problem] = []
+    known = tuple(columns) + tuple(optional)
     seen: set[str] = set()
     for name in header:
         if name in seen:
             problems.append(Problem(file, "row 1", f"列 {name!r} 重复 / duplicate column {name!r}"))
         seen.add(name)
     for name in header:
-        if name not in columns:
-            problems.append(Problem(file, "row 1", f"未知列 {name!r}，应为：{', '.join(columns)}"
-                                                   f" / unknown column {name!r}; expected: {', '.join(columns)}"))
+        if name not in known:
+            problems.append(Problem(file, "row 1", f"未知列 {name!r}，应为：{', '.join(known)}"
+                                                   f" / unknown column {name!r}; expected: {', '.join(known)}"))
     for name in columns:
         if name not in seen:
             problems.append(Problem(file, "row 1", f"缺少列 {name!r} / missing column {name!r}"))
@@ -152,11 +155,11 @@ def check_header(header: Sequence[str], columns: Sequence[str], file: str) -> li
 
 
 def read_rows(path: Path | str, columns: Sequence[str], validate_row: Validator,
-              encoding: str | None = None) -> list[Row[Any]]:
+              encoding: str | None = None, optional: Sequence[str] = ()) -> list[Row[Any]]:
     """Read and validate every row; raises InputError only for the file as a whole
     (unreadable, too large, bad encoding, malformed CSV, bad header). Row problems are left on the rows."""
     with without_cyclic_gc():
-        return list(iter_rows(path, columns, validate_row, encoding))
+        return list(iter_rows(path, columns, validate_row, encoding, optional))
 
 
 @contextlib.contextmanager
@@ -175,7 +178,7 @@ def without_cyclic_gc() -> Iterator[None]:
 
 
 def iter_rows(path: Path | str, columns: Sequence[str], validate_row: Validator,
-              encoding: str | None = None) -> Iterator[Row[Any]]:
+              encoding: str | None = None, optional: Sequence[str] = ()) -> Iterator[Row[Any]]:
     """Read and validate the rows one at a time (a register of any size is never held as rows).
     The file as a whole (size, encoding, header) is checked before the first row is given; a
     malformed CSV record raises InputError naming its row when the reading reaches it."""
@@ -189,7 +192,7 @@ def iter_rows(path: Path | str, columns: Sequence[str], validate_row: Validator,
     if first is None or not any(cell.strip() for cell in first):
         raise InputError.single(file, "文件为空或缺少表头行 / empty file or no header row", "row 1")
     header = [cell.strip() for cell in first]
-    problems = check_header(header, columns, file)
+    problems = check_header(header, columns, file, optional)
     if problems:
         raise InputError(problems)
     return _validated(records, header, validate_row, file)

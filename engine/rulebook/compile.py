@@ -80,7 +80,7 @@ def compile_rule(rd: RuleDef, book: Rulebook) -> CompiledRule:
     applies = resolve(rd.applies_when) if rd.applies_when is not None else TRUE
     requires = resolve(rd.requires) if rd.requires is not None else TRUE
     head = _scope_branches(rd, act) + [Branch("not_applicable", "condition_not_met", negate(applies))]
-    outcomes = _outcomes(rd, requires, act)
+    outcomes = _outcomes(rd, requires, act, book)
     if rd.rule.deadline is None:
         tail = _act_branches(rd, act, outcomes, book)
     else:
@@ -102,30 +102,39 @@ def _absent_facts(cond: Cond) -> list[str]:
     return []
 
 
-def _outcomes(rd: RuleDef, requires: Cond, act: str) -> list[Branch]:
+def _outcomes(rd: RuleDef, requires: Cond, act: str, book: Rulebook) -> list[Branch]:
     """The verdicts once the act is judged (CASE_FORMAT §2): the requirement known to hold →
     satisfied, known to fail → violated, undecidable for an unrecorded fact → missing. A 可以
     provision (modality `may`) is never breached: the option not taken is not_applicable."""
     from engine.core.domains import domain
     kind = domain(rd.instrument.domain)
-    if not kind.three_valued:
-        holds, fails = requires, TRUE
+    known_absent = _known_absent(kind, act, book)
+    if not kind.three_valued and all(isinstance(known_absent(f), Absent) for f in facts_of(requires)):
+        holds, fails = requires, TRUE            # a register's rule that reads no optional column
     else:
-        holds, fails = kleene(requires, _known_absent(kind, act))
+        holds, fails = kleene(requires, known_absent)
     if rd.rule.modality == "may":
         return [Branch("satisfied", None, holds), Branch("not_applicable", "discretionary", TRUE)]
     out = [Branch("satisfied", None, holds), Branch("violated", None, fails)]
     return out + [Branch("missing", None, TRUE)] if fails != TRUE else out
 
 
-def _known_absent(kind, act: str):
+def _known_absent(kind, act: str, book: Rulebook):
     """When a fact is known to be absent: the act's date and as_of are always known; a field whose
-    null means "none" when null; a list when recorded empty; any other fact never (unknown)."""
+    null means "none" when null; a list when recorded empty; any other fact never (unknown).
+    In a two-valued register every empty cell is known ("not done") except its optional columns
+    (`unknown_when_absent`) and the periods that count from or to one of them."""
     catalogue = kind.catalogue()
+    unknown = kind.unknown_when_absent
 
     def known_absent(fact: str) -> Cond:
         if fact in (act, AS_OF) or fact in kind.none_when_absent:
             return Absent(fact)
+        if not kind.three_valued:
+            if fact.startswith("period:") and fact[7:] in book.periods:
+                period = book.periods[fact[7:]]
+                return FALSE if unknown & {period.from_, period.to} else Absent(fact)
+            return FALSE if fact in unknown else Absent(fact)
         kind_of = catalogue.get(fact)
         if kind_of is not None and kind_of.kind == "list" and f"{fact}.count" in catalogue:
             return Cmp(f"{fact}.count", "eq", 0)

@@ -92,7 +92,7 @@ class Instrument(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     title: str = Field(min_length=1)
     number: str | None = None
-    domain: Literal["major_decision", "normative_document", "credit_repair"]
+    domain: Literal["major_decision", "normative_document", "credit_repair", "decision_catalogue"]
     in_force: InForce
     articles: int | None = Field(default=None, ge=1)
     source: str | None = None

@@ -16,7 +16,7 @@ from engine.decisions.queries import get_case
 from engine.store.db import current_revision, database_url, head_revision, normalize_url, upgrade
 from engine.store.models import RulebookVersion
 
-TABLES = {"cases", "stage_evidence", "attachments", "findings", "rulebook_versions", "users",
+TABLES = {"cases", "catalogue_items", "stage_evidence", "attachments", "findings", "rulebook_versions", "users",
           "user_roles", "api_tokens", "trail_events", "trail_heads", "alembic_version"}
 
 

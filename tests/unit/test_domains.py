@@ -103,4 +103,5 @@ def test_the_domains_offer_their_own_catalogues():
     assert domain(DECISION).fact_type("legality_review.opinion_on").kind == "date"
     assert domain(DOCUMENT).fact_type("legality_review.opinion_on") is None
     assert domain(DOCUMENT).fact_type("sets.has.licence").kind == "bool"
-    assert domain(DOCUMENT).topic_ids() == ["content", "legality_review", "publication", "filing", "validity", "cleanup"]
+    assert domain(DOCUMENT).topic_ids() == ["content", "drafting", "legality_review", "publication", "filing",
+                                            "validity", "cleanup"]

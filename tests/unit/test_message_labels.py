@@ -116,6 +116,7 @@ def test_no_rule_test_renders_an_enumeration_code_in_a_chinese_message():
 
 # ---------------------------------------------------------------- every word of every domain
 JURISDICTIONS = ("CN", "CN-12", "CN-12/ninghe", "CN-12/ninghe/yuelong")
+DOMAINS = ["major_decision", "normative_document", "credit_repair", "decision_catalogue"]
 CODE = r"[A-Za-z0-9_-]+"
 
 
@@ -130,7 +131,7 @@ def _words(name: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
-@pytest.mark.parametrize("name", ["major_decision", "normative_document", "credit_repair"])
+@pytest.mark.parametrize("name", DOMAINS)
 def test_every_enumeration_word_has_a_chinese_label(name):
     from engine.core.domains import domain
     label = domain(name).value_label
@@ -172,7 +173,7 @@ def _synthetic_facts(checker, cr, words: dict, i: int) -> dict:
     return facts
 
 
-@pytest.mark.parametrize("name", ["major_decision", "normative_document", "credit_repair"])
+@pytest.mark.parametrize("name", DOMAINS)
 def test_every_rule_message_names_every_enumeration_word_by_its_chinese_label(name):
     """Each message of each rule (violated, overdue, missing), rendered over every word of every
     enumeration its domain has (and, for credit, every pair of regimes): no code in the Chinese."""

@@ -658,3 +658,26 @@ def test_every_role_opens_the_scan_from_the_register_and_the_top_bar(client, log
             assert client.get(download).status_code == 200, (role, download)
     english = client.get("/documents/scan?lang=en").get_data(as_text=True)
     assert "Clean-up scan" in english and "Needing action" in english and "By issuing organ" in english
+
+
+def test_the_page_shows_the_drafting_procedure_and_says_when_none_is_recorded(app, client, login_as, make_user,
+                                                                              register, tmp_path, uow):
+    """The optional process columns (README, extending CASE_FORMAT §3) under 制定程序, an empty one as
+    未记录; a row that records none of them says so."""
+    lines = DEMO_CSV.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0] + ",deliberated_on,comment_opened_on,comment_closes_on,market_related,fair_competition_reviewed_on"
+    row = lines[1].replace("宁河政规〔2015〕4号", "宁河政规〔2022〕9号") + ",,2022-01-05,2022-02-10,yes,2022-02-11"
+    path = tmp_path / "process.csv"
+    path.write_text(header + "\n" + row + "\n", encoding="utf-8")
+    with uow() as u:
+        import_documents(u, path, "keeper")
+        u.commit()
+    login_as("auditor")
+    html = client.get(doc_url(app, "宁河政规〔2022〕9号") + "?as_of=2024-06-01").get_data(as_text=True)
+    section = html[html.index('id="process"'):html.index('id="basis"')]
+    for text in ("集体审议日期", "未记录", "征求意见开始日期", "2022-01-05", "2022-02-10", "涉及市场主体", "是",
+                 "公平竞争审查日期", "2022-02-11"):
+        assert text in section, text
+    assert "可选列均为空" not in section
+    old = client.get(doc_url(app, "宁河政规〔2018〕5号")).get_data(as_text=True)
+    assert "可选列均为空" in old[old.index('id="process"'):old.index('id="basis"')]

@@ -107,6 +107,13 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/cases/<case_id>/stages/<stage>/attachments"):       {OFFICIAL, REVIEWER, SECRETARY},
     ("GET", "/cases/new"):                                         {OFFICIAL, ADMIN},
     ("POST", "/cases/new"):                                        {OFFICIAL, ADMIN},
+    ("GET", "/catalogue"):                                         EVERYONE,
+    ("GET", "/catalogue/export.csv"):                              EVERYONE,
+    ("GET", "/catalogue/import"):                                  {OFFICIAL, ADMIN},
+    ("POST", "/catalogue/import"):                                 {OFFICIAL, ADMIN},
+    ("GET", "/catalogue/import/rejected/<rejected_id>"):           {OFFICIAL, ADMIN},
+    ("GET", "/catalogue/scan"):                                    EVERYONE,
+    ("GET", "/catalogue/scan.json"):                               EVERYONE,
     ("GET", "/credit"):                                            EVERYONE,
     ("GET", "/credit/<path:case_number>"):                         EVERYONE,
     ("GET", "/credit/export.csv"):                                 EVERYONE,
@@ -424,4 +431,17 @@ def test_the_credit_pages_are_in_the_matrix_read_by_every_role_imported_by_the_k
                      "credit.scan_json", "credit.show"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
     for endpoint in ("credit.import_register", "credit.rejected_csv"):
+        assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)
+
+
+def test_the_catalogue_pages_are_in_the_matrix_read_by_every_role_imported_by_its_keepers(demo_app):
+    """Every signed-in role (the auditor, the reviewer) reads the decision catalogue and its scan; its keepers import."""
+    from engine.catalogue.use_cases import EDITOR_ROLES
+    pages = {(r[0], r[2]) for r in ROUTES if r[1].startswith("catalogue.")}
+    assert pages == {("/catalogue", "GET"), ("/catalogue/export.csv", "GET"), ("/catalogue/import", "GET"),
+                     ("/catalogue/import", "POST"), ("/catalogue/import/rejected/<rejected_id>", "GET"),
+                     ("/catalogue/scan", "GET"), ("/catalogue/scan.json", "GET")}
+    for endpoint in ("catalogue.index", "catalogue.export_csv", "catalogue.scan", "catalogue.scan_json"):
+        assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
+    for endpoint in ("catalogue.import_register", "catalogue.rejected_csv"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)

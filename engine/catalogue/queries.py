@@ -1,0 +1,109 @@
+"""Reads of the decision catalogue: one page of the list, the units and years, items by key, every
+item in register order (and the CSV export of them), and the stored cases the scan matches them
+against. Each takes the session and plain values."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterator, TextIO
+
+from sqlalchemy import or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from engine.catalogue.models import CatalogueItemRecord
+from engine.registers.csvio import write_register
+from engine.registers.listing import (
+    IN_CHUNK,
+    Page,
+    distinct_values,
+    list_page,
+    stored_count,
+    stored_in_order,
+)
+
+if TYPE_CHECKING:
+    from engine.catalogue.record import CatalogueItem
+
+# sort key → (column, descending); the default first. Ties keep register order (id).
+SORTS = {"-year": ("year", True), "year": ("year", False), "unit": ("unit", False), "-unit": ("unit", True),
+         "item": ("item", False), "-item": ("item", True), "planned": ("planned", False),
+         "-planned": ("planned", True)}
+DEFAULT_SORT = "-year"
+
+
+def item_filters(unit: str = "", year: int | None = None, category: str = "", q: str = "") -> list[Any]:
+    """The WHERE clauses of the list's filters (empty: any); `q` is contained in the item or title."""
+    c = CatalogueItemRecord
+    where: list[Any] = []
+    if unit:
+        where.append(c.unit == unit)
+    if year is not None:
+        where.append(c.year == year)
+    if category:
+        where.append(c.category == category)
+    if q:
+        where.append(or_(c.item.icontains(q, autoescape=True), c.title.icontains(q, autoescape=True)))
+    return where
+
+
+def item_page(session: Session, filters: list[Any], sort: str, page: int, per_page: int) -> Page:
+    """One page of the catalogue, filtered and sorted in SQL."""
+    return list_page(session, CatalogueItemRecord, filters, SORTS[sort], page, per_page)
+
+
+def catalogue_units(session: Session, limit: int) -> list[str]:
+    """The distinct units, alphabetical, at most `limit`."""
+    return distinct_values(session, CatalogueItemRecord.unit, limit)
+
+
+def catalogue_years(session: Session, limit: int) -> list[int]:
+    """The distinct years, at most `limit`."""
+    return [int(y) for y in distinct_values(session, CatalogueItemRecord.year, limit)]
+
+
+def item_count(session: Session) -> int:
+    """How many items the catalogue register holds."""
+    return stored_count(session, CatalogueItemRecord)
+
+
+def items_by_key(session: Session, keys: list[str]) -> dict[str, CatalogueItemRecord]:
+    """The stored items with these keys (`year/unit/item`), by key (a key not stored is left out)."""
+    triples = []
+    for key in keys:
+        year, _, rest = key.partition("/")
+        unit, _, item = rest.rpartition("/")
+        triples.append((int(year), unit, item))
+    c = CatalogueItemRecord
+    out: dict[str, CatalogueItemRecord] = {}
+    for i in range(0, len(triples), IN_CHUNK):
+        chunk = triples[i:i + IN_CHUNK]
+        for r in session.scalars(select(c).where(tuple_(c.year, c.unit, c.item).in_(chunk))):
+            out[f"{r.year}/{r.unit}/{r.item}"] = r
+    return out
+
+
+def iter_items(session: Session, batch: int = 2000) -> Iterator[CatalogueItem]:
+    """Every stored item in register order, read in batches."""
+    from engine.catalogue.use_cases import from_record  # the record's use cases import these reads
+    return (from_record(r) for r in stored_in_order(session, CatalogueItemRecord, batch))
+
+
+def all_items(session: Session) -> list[CatalogueItem]:
+    """Every stored item, in register order."""
+    return list(iter_items(session))
+
+
+def export_catalogue(session: Session, stream: TextIO, bom: bool = True) -> int:
+    """Write the catalogue in its file format (UTF-8 with BOM); gives the number of rows."""
+    from engine.catalogue.record import COLUMNS
+    items = all_items(session)
+    write_register((i.to_row() for i in items), COLUMNS, stream, bom=bom)
+    return len(items)
+
+
+def stored_cases(session: Session) -> list[tuple[str, dict]]:
+    """(id, case file) of every stored decision case: what the scan matches the items with."""
+    from engine.decisions.queries import case_documents
+    return [(case_id, document) for case_id, _, _, document in case_documents(session)]
+
+
+__all__ = ["DEFAULT_SORT", "SORTS", "all_items", "catalogue_units", "catalogue_years", "export_catalogue",
+           "item_count", "item_filters", "item_page", "items_by_key", "iter_items", "stored_cases"]

@@ -1,0 +1,76 @@
+"""`yifa catalogue import|export|scan`: the decision catalogue (决策事项目录, Decree 713 Art. 3(3)).
+
+Import and export as the other registers (engine/cli/registers.py: all or nothing, exit 2 with
+every bad row). `scan` judges the stored catalogue (or a file) against the stored decision cases
+(and case files given with `--case`) as of a day, and exits as `yifa docs scan` does: 0 when no
+blocker or error is violated, 1 when one is, 2 on unreadable input.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.cli.registers import (
+    EXIT_ERROR,
+    EXIT_FOUND,
+    EXIT_OK,
+    Register,
+    add_import_export,
+    add_scan_options,
+    unit,
+)
+from engine.core import clock
+
+
+def _register() -> Register:
+    from engine.catalogue import queries, use_cases
+    return Register("目录事项", "项", "catalogue items", use_cases.import_catalogue, queries.export_catalogue,
+                    use_cases.read_catalogue, queries.iter_items, queries.item_count)
+
+
+def register(subparsers: Any) -> None:
+    """Add `catalogue` to the `yifa` parser."""
+    cat = subparsers.add_parser("catalogue", help="决策事项目录 / the decision catalogue")
+    actions = cat.add_subparsers(metavar="ACTION")
+    add_import_export(actions, _register, "目录")
+    scan = actions.add_parser("scan", help="按日期扫描目录及其案件 / scan the catalogue and its cases as of a day")
+    add_scan_options(scan)
+    scan.add_argument("--case", dest="cases", type=Path, action="append", default=[], metavar="CASE.yaml",
+                      help="另加案卷文件（可重复）/ also match this case file (repeatable)")
+    scan.set_defaults(run=cmd_scan)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """Scan the catalogue with the cases and print the report in the chosen format."""
+    from engine.catalogue.scan import CatalogueScanner, entries, write_csv, write_json, write_table
+    from engine.core.errors import InputError
+    try:
+        scanner = CatalogueScanner(args.as_of or clock.today(), args.jurisdiction, args.engine)
+        found = _entries(args, entries)
+    except InputError as e:
+        print(f"yifa: 无法扫描 / cannot scan — {len(e.problems)} 个问题 / problem(s):\n{e}", file=sys.stderr)
+        return EXIT_ERROR
+    writers = {"json": lambda s, out: write_json(scanner, s, out, args.lang),
+               "csv": lambda s, out: write_csv(s, out, args.lang),
+               "table": lambda s, out: write_table(scanner, s, out, args.lang)}
+    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        summary = writers[args.format](scanner.scan(found), out)
+    finally:
+        if args.out:
+            out.close()
+    return EXIT_FOUND if summary.blocking else EXIT_OK
+
+
+def _entries(args: argparse.Namespace, entries: Any) -> list:
+    from engine.catalogue.queries import iter_items, stored_cases
+    from engine.cli.registers import records_in_file
+    from engine.decisions.record import case_to_document, load_case
+    files = [(case.id, case_to_document(case)) for case in (load_case(p) for p in args.cases)]
+    with unit(read_only=True) as uow:
+        items = records_in_file(_register(), args.file, args.encoding) if args.file else list(iter_items(uow.session))
+        stored = stored_cases(uow.session)
+    named = {case_id for case_id, _ in files}
+    return entries(items, [c for c in stored if c[0] not in named] + files)

@@ -1,0 +1,210 @@
+"""Blueprint `catalogue` (/catalogue): the decision catalogue (决策事项目录, Decree 713 Art. 3(3)).
+
+    GET       /catalogue                         the items: filters (unit, year, category, text), sort, pages
+    GET       /catalogue/export.csv              the catalogue file (= `yifa catalogue export --out`)
+    GET       /catalogue/scan                    the scan of every catalogue, item and related case as of a day
+    GET       /catalogue/scan.json               its report (= `yifa catalogue scan --format json`)
+    GET|POST  /catalogue/import                  upload a catalogue CSV (all or nothing, or skip the bad rows)
+    GET       /catalogue/import/rejected/<id>    the rows an import skipped, with their reasons (CSV)
+
+Roles: every signed-in role reads the catalogue and its scan (the auditor and the legality
+reviewer included); importing is for the roles that keep it (engine.catalogue.use_cases.EDITOR_ROLES:
+official, admin), checked again by the domain function. The scan takes `as_of` (default today)
+and `jurisdiction` (default CN) from the query string; an unreadable one is a 400 naming the field.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
+
+from engine.catalogue.queries import (
+    DEFAULT_SORT,
+    SORTS,
+    catalogue_units,
+    catalogue_years,
+    export_catalogue,
+    item_count,
+    item_filters,
+    item_page,
+    iter_items,
+    stored_cases,
+)
+from engine.catalogue.record import CATEGORIES, COLUMN_ZH, COLUMNS
+from engine.catalogue.scan import CatalogueScanner, entries, entry_label, write_json
+from engine.catalogue.use_cases import EDITOR_ROLES, import_catalogue
+from engine.core.domains import CATALOGUE
+from engine.core.report import SEVERITY_ZH
+from engine.decisions.enums import choice_label
+from engine.rulebook.loader import known_jurisdictions
+from web.auth import EVERYONE, role_required
+from web.db import get_uow
+from web.document_scan import ScanParams, scan_params
+from web.errors import refuse
+from web.i18n import current_lang, t
+from web.register_imports import RegisterImport
+from web.register_list import (
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZES,
+    TEXT_MAX,
+    choice,
+    named,
+    paging,
+    shown_args,
+    sort_toggle,
+    url_with,
+)
+
+bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+
+READERS = EVERYONE
+IMPORTERS = EDITOR_ROLES
+MAX_CHOICES = 500
+COLUMN_EN = {"year": "Year", "unit": "Unit", "item": "Item", "title": "Title", "category": "Category",
+             "planned": "Planned", "published_on": "Published on", "party_consent_on": "Party consent",
+             "case_id": "Case", "adjusted_reason": "Reason for adjustment"}
+FIELD_NAMES = {"file": ("文件", "File"), "encoding": ("编码", "Encoding")}
+CATEGORY_NAMES = {c: choice_label(c) for c in CATEGORIES}
+
+
+def column_name(column: str) -> str:
+    """A column's name in the request's language."""
+    return t(COLUMN_ZH.get(column, column), COLUMN_EN.get(column, column))
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    unit: str
+    year: str
+    category: str
+    q: str
+    sort: str
+    page: int
+    per_page: int
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        values = {"unit": self.unit, "year": self.year, "category": self.category, "q": self.q, "sort": self.sort,
+                  "page": self.page, "per_page": self.per_page} | changes
+        return shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE})
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.unit or self.year or self.category or self.q)
+
+
+def _list_query() -> tuple[ListQuery, list[str]]:
+    raw = {k: request.args.get(k, "").strip() for k in ("unit", "year", "category", "q", "sort", "page", "per_page")}
+    problems: list[str] = []
+    category = choice(raw["category"], CATEGORIES, "未知的类别", "Unknown category", problems)
+    sort = choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
+    year = raw["year"]
+    if year and not (year.isdigit() and len(year) == 4):
+        problems.append(t(f"年度应为四位数字：{year[:20]}", f"The year must be four digits: {year[:20]}"))
+        year = ""
+    page, per_page = paging(raw["page"], raw["per_page"], problems)
+    return ListQuery(raw["unit"][:TEXT_MAX], year, category, raw["q"][:TEXT_MAX], sort, page, per_page), problems
+
+
+def _list_url(query: ListQuery, **changes: Any) -> str:
+    return url_with("catalogue.index", query.args(**changes))
+
+
+def _sort_url(query: ListQuery, column: str) -> str:
+    return _list_url(query, sort=sort_toggle(query.sort, column, column in ("year", "planned")), page=1)
+
+
+@bp.get("")
+@role_required(*READERS)
+def index() -> Any:
+    """The catalogue's items, filtered, sorted, one page at a time."""
+    db = get_uow().session
+    query, problems = _list_query()
+    page = item_page(db, item_filters(query.unit, int(query.year) if query.year else None, query.category, query.q),
+                     query.sort, query.page, query.per_page)
+    return render_template("catalogue/index.html", page=page, query=query, problems=problems,
+                           units=catalogue_units(db, MAX_CHOICES), years=[str(y) for y in catalogue_years(db, MAX_CHOICES)],
+                           categories=CATEGORIES, register_total=item_count(db), filtered=query.filtered,
+                           can_import=current_user.has_role(*IMPORTERS))
+
+
+@bp.get("/export.csv")
+@role_required(*READERS)
+def export_csv() -> Response:
+    """The whole catalogue as a file: UTF-8 with BOM, CRLF — the bytes of `yifa catalogue export --out`."""
+    stream = io.StringIO(newline="")
+    export_catalogue(get_uow().session, stream)
+    response = Response(stream.getvalue().encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="decision-catalogue.csv"'
+    return response
+
+
+def _scanned(params: ScanParams) -> tuple[CatalogueScanner, list]:
+    from engine.core.check import checker_for
+    db = get_uow().session
+    scanner = CatalogueScanner(params.as_of, params.jurisdiction,
+                               checker=checker_for(params.jurisdiction, domain=CATALOGUE))
+    return scanner, list(scanner.scan(entries(list(iter_items(db)), stored_cases(db))))
+
+
+@bp.get("/scan")
+@role_required(*READERS)
+def scan() -> Any:
+    """Every catalogue, item and related case judged as of a day; those needing action first listed."""
+    params, scan_problems = scan_params(request.args)
+    form = {"as_of": request.args.get("as_of", "").strip()[:20] or params.as_of.isoformat(),
+            "jurisdiction": params.jurisdiction}
+    context: dict[str, Any] = {"params": params, "scan_problems": scan_problems, "scan_form": form,
+                               "jurisdictions": known_jurisdictions(), "scans": None}
+    if scan_problems:
+        return render_template("catalogue/scan.html", **context), 400
+    scanner, scans = _scanned(params)
+    todo = [s for s in scans if s.actions()]
+    counts = {kind: sum(1 for s in scans if s.entry.kind == kind) for kind in ("catalogue", "item", "case")}
+    return render_template("catalogue/scan.html", **context | {"scans": scans, "todo": todo, "counts": counts,
+                                                               "rulebook": scanner.rulebook})
+
+
+@bp.get("/scan.json")
+@role_required(*READERS)
+def scan_json() -> Any:
+    """The scan's report (write_json = `yifa catalogue scan --format json`)."""
+    params, scan_problems = scan_params(request.args)
+    if scan_problems:
+        said = "；".join(m for ms in scan_problems.values() for m in ms)
+        refuse(400, said, said)
+    scanner, scans = _scanned(params)
+    out = io.StringIO()
+    write_json(scanner, scans, out, current_lang())
+    response = Response(out.getvalue().encode("utf-8"), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="catalogue-scan-{params.as_of.isoformat()}.json"'
+    return response
+
+
+IMPORT = RegisterImport(import_catalogue, "catalogue/import.html", COLUMNS, "catalogue-imports",
+                        "rejected_catalogue_imports")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*IMPORTERS)
+def import_register() -> Any:
+    """Upload a catalogue CSV: refused whole with every bad row listed, or (skip-invalid) the good rows stored."""
+    return IMPORT.handle()
+
+
+@bp.get("/import/rejected/<rejected_id>")
+@role_required(*IMPORTERS)
+def rejected_csv(rejected_id: str) -> Any:
+    """The rows an import of this session skipped: the columns as given, plus `reason`."""
+    return IMPORT.rejected_file(rejected_id)
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"column_name": column_name, "category_name": lambda v: named(CATEGORY_NAMES, v),
+            "field_name": lambda v: named(FIELD_NAMES, v), "list_url": _list_url, "sort_url": _sort_url,
+            "page_sizes": PAGE_SIZES, "severity_zh": SEVERITY_ZH,
+            "entry_label": lambda e: entry_label(e, current_lang() == "zh")}

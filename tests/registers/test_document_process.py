@@ -1,6 +1,6 @@
 """The document register's optional drafting-process columns (CASE_FORMAT §3, extended): a file with
 or without them, what an empty cell means (`missing`, never `violated`), the rules that read them
-(NDOC-LEG-02-D, NDOC-PROC-03, -05, -07, -08), and the migration that stores them (0008)."""
+(NDOC-LEG-02-D, NDOC-PROC-03, -05, -07, -08), and the migration that stores them (0009)."""
 from __future__ import annotations
 
 import csv
@@ -255,10 +255,10 @@ def test_a_late_process_act_needs_action_and_its_message_gives_the_dates(judged)
     assert "20日" in message["NDOC-PROC-03"] and "30日" in message["NDOC-PROC-03"]
 
 
-# ---------------------------------------------------------------- migration 0008
+# ---------------------------------------------------------------- migration 0009
 
-def test_migration_0008_adds_the_columns_empty_and_the_downgrade_removes_them(db_url):
-    """A register stored before 0008 keeps its rows, now with every process column null (not recorded);
+def test_migration_0009_adds_the_columns_empty_and_the_downgrade_removes_them(db_url):
+    """A register stored before 0009 keeps its rows, now with every process column null (not recorded);
     the downgrade drops the columns and keeps the rows (on SQLite and PostgreSQL)."""
     from alembic import command
 
@@ -266,7 +266,7 @@ def test_migration_0008_adds_the_columns_empty_and_the_downgrade_removes_them(db
     from engine.documents.use_cases import from_record
     from engine.store.uow import UnitOfWork
 
-    assert upgrade(db_url, "0007") == "0007"
+    assert upgrade(db_url, "0008") == "0008"
     engine = make_engine(db_url)
     try:
         with engine.begin() as connection:
@@ -286,7 +286,7 @@ def test_migration_0008_adds_the_columns_empty_and_the_downgrade_removes_them(db
         found = verdicts([document], date(2024, 6, 1))[document.number]
         assert all(found[r][0] == "not_applicable" for r in PROCESS_RULES)
         with engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "0007")
+            command.downgrade(alembic_config(connection), "0008")
         columns = {c["name"] for c in inspect(engine).get_columns("normative_documents")}
         assert not set(PROCESS_COLUMNS) & columns
         with engine.connect() as connection:

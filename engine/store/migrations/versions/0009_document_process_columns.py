@@ -4,15 +4,15 @@ entities, and the fair-competition review. All nullable: null is "not recorded",
 document stored before this revision is, so its findings stay as they were. The downgrade drops
 them (and what they held).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,13 @@
 """Findings: the verdict of one rule on one case, with its citation, message and the facts it used."""
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
+from json.encoder import encode_basestring  # type: ignore[attr-defined]   # the C one when built
 from typing import Any
 
 from engine.core.calendar import WorkingCalendar
@@ -56,6 +59,31 @@ class Finding:
             self._message = self.plan.message(self.branch, self.case_facts, self.calendar)
         return self._message
 
+    def json_text(self, lang: str = "zh") -> str:
+        """`to_json(lang)` as `json.dumps(…, ensure_ascii=False)` writes it, without building the
+        dict: the parts fixed by the rule and the branch are written once per compiled rulebook."""
+        plan, branch, facts = self.plan, self.branch, self.case_facts
+        head = plan.heads.get(id(branch))
+        if head is None:
+            head = plan.heads[id(branch)] = plan.json_head(branch)
+        out = [head]
+        message = self.message
+        if message is not None:
+            out.append(', "message": ' + json_value(message[lang]))
+        out.append(', "verified": true' if plan.verified(facts) else ', "verified": false')
+        out.append(', "facts": ' + json_object(self.facts))
+        if branch.reason is not None:
+            out.append(', "reason": ' + json_value(branch.reason))
+        if branch.verdict != "not_applicable" and by_analogy(plan.rd, facts):
+            out.append(', "by_analogy": true')
+        due = plan.due_on(facts)
+        if due is not None:
+            out.append(', "due_on": ' + json_value(due))
+        if branch.overdue:
+            out.append(', "overdue": true')
+        out.append("}")
+        return "".join(out)
+
     def to_json(self, lang: str = "zh") -> dict:
         """The finding in the public report shape (CASE_FORMAT §2)."""
         out: dict[str, Any] = {"rule": self.rule, "verdict": self.verdict, "severity": self.severity,
@@ -86,7 +114,19 @@ class FindingPlan:
         self.params = params_of(cr.rule)
         self.dates = _date_facts(cr.rule.instrument.domain)
         self.shown = [(k, k[7:] if k.startswith("period:") else k, k in self.dates) for k in _shown_keys(cr)]
+        # a period still running is shown by its value up to as_of (engine/core/check.add_periods)
+        self.running = [(k + "@run", name) for k, name, _ in self.shown if k.startswith("period:")]
         self.title = cr.rule.rule.title.model_dump()
+        self.heads: dict[int, str] = {}      # id(branch) → the start of its findings' JSON (json_text)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "heads": {}}         # keyed by identity: not kept across processes
+
+    def json_head(self, branch) -> str:
+        """The JSON of a finding up to its citation: what the rule and the branch fix."""
+        rd = self.rd
+        return (f'{{"rule": {json_value(rd.id)}, "verdict": {json_value(branch.verdict)}, '
+                f'"severity": {json_value(rd.severity)}, "citation": {json_dumps(rd.citation)}')
 
     def build(self, branch_index: int, facts: dict, calendar: WorkingCalendar) -> Finding:
         """Turn the branch an evaluator chose into a finding."""
@@ -96,9 +136,9 @@ class FindingPlan:
 
     def shown_facts(self, facts: dict, calendar: WorkingCalendar) -> dict:
         shown = {name: _show(facts[k], is_date) for k, name, is_date in self.shown if k in facts}
-        for k, name, _ in self.shown:
-            if k.startswith("period:") and k + "@run" in facts:
-                shown[name] = facts[k + "@run"]
+        for running, name in self.running:
+            if running in facts:
+                shown[name] = facts[running]
         due = self.due_on(facts)
         if due:
             shown["due_on"] = due
@@ -289,6 +329,44 @@ def _word_list_facts(domain: str) -> frozenset[str]:
 def _value_label(domain: str):
     from engine.core.domains import domain as domain_named
     return domain_named(domain).value_label
+
+
+json_dumps = functools.partial(json.dumps, ensure_ascii=False)
+_KEYS: dict[str, str] = {}
+
+
+def json_value(value: Any) -> str:
+    """A value as `json.dumps(value, ensure_ascii=False)` writes it (plain values without its overhead)."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    return json_dumps(value)
+
+
+def json_object(values: dict) -> str:
+    """A dict as `json.dumps(values, ensure_ascii=False)` writes it (its quoted keys remembered)."""
+    if not values:
+        return "{}"
+    keys = _KEYS
+    parts = []
+    for key, value in values.items():
+        quoted = keys.get(key)
+        if quoted is None:
+            if type(key) is not str:
+                return json_dumps(values)
+            quoted = encode_basestring(key) + ": "
+            if len(keys) < 65536:
+                keys[key] = quoted
+        parts.append(quoted + json_value(value))
+    return "{" + ", ".join(parts) + "}"
 
 
 def _show(value: Any, is_date: bool) -> Any:

@@ -71,23 +71,9 @@ Procedure = Literal[
 ]
 # Art. 3(2): only a law or an administrative regulation may set its own procedure (v2).
 LawLevel = Literal["law", "administrative_regulation", "local_regulation", "rule"]
-# The stages of rules/workflow.yaml that a special procedure may govern (v2).
-Stage = Literal[
-    "initiation",
-    "public_participation",
-    "hearing",
-    "expert_review",
-    "risk_assessment",
-    "fair_competition_review",
-    "legality_review",
-    "collective_decision",
-    "party_report",
-    "publication",
-    "archiving",
-    "execution",
-    "post_evaluation",
-    "adjustment",
-]
+# The stages of rules/workflow.yaml that a special procedure may govern (v2): every procedure, and
+# the stages after the publication.
+Stage = Literal[Procedure, "archiving", "execution", "post_evaluation", "adjustment"]
 
 
 # The Chinese name of every enumeration word: forms show it, and a Chinese message names a

@@ -15,6 +15,7 @@ from engine.rulebook.book import Rulebook, RuleDef
 from engine.rulebook.compile import CompiledRule, due_fact
 
 HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law", "approval.required"}   # derived or v1: not shown
+LIST_SEPARATOR = "、"                  # how a flattened list of words is held (engine/decisions/facts.py)
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:@-]+)\}")
 
 
@@ -322,6 +323,8 @@ class _Values:
         if name in self.plan.book.periods:
             return facts.get(f"period:{name}", facts.get(f"period:{name}@run"))
         value = _show(facts.get(name), name in self.plan.dates)
+        if name in _word_list_facts(rd.instrument.domain) and isinstance(value, str):
+            return _param_text([self._word(w) for w in value.split(LIST_SEPARATOR)], self.lang)
         return self._word(value) if name in _enum_facts(rd.instrument.domain) else value
 
     def __getitem__(self, name: str) -> Any:
@@ -340,6 +343,17 @@ def _enum_facts(domain: str) -> frozenset[str]:
     """The enumeration facts of one kind of record (named by their label in a message)."""
     from engine.core.domains import domain as domain_named
     return frozenset(k for k, t in domain_named(domain).catalogue().items() if t.kind == "enum")
+
+
+@lru_cache(maxsize=None)
+def _word_list_facts(domain: str) -> frozenset[str]:
+    """The lists of enumeration words of one kind of record (a fact `P` with `P.has.<word>`: the
+    channels of a publication, the sets of a document, what a credit repair still lacks), held
+    joined by 「、」 and named word by word in a message."""
+    from engine.core.domains import domain as domain_named
+    catalogue = domain_named(domain).catalogue()
+    heads = {k.partition(".has.")[0] for k in catalogue if ".has." in k}
+    return frozenset(h for h in heads if h in catalogue and catalogue[h].kind == "list")
 
 
 def _value_label(domain: str):

@@ -29,6 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_evaluators.py
 	$(BIN)/python bench/bench_cold_check.py
+	$(BIN)/python bench/bench_check_batch.py
 	$(BIN)/python bench/bench_trail.py
 	$(BIN)/python bench/bench_services.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/bench_web.py

@@ -14,6 +14,7 @@ ANCHORS = [date(2019, 6, 20), date(2019, 8, 25), date(2020, 11, 20), date(2021, 
 LEVELS = ["province", "city", "county", "township", "department"]
 CATEGORIES = ["public_policy", "development_plan", "resources", "public_construction", "other_major"]
 MEETINGS = ["executive", "plenary", "office", "circulation", "other"]
+PARTY_MEETINGS = ["party_government_joint", "party_group"]
 VIEWS = ["approve", "reject", "amend", "defer"]
 FLAGS = ["technical", "stability_risk", "direct_interest", "significant_disagreement", "specific_group",
          "market_related", "withheld", "exploratory_reform", "wide_public_concern"]
@@ -87,6 +88,13 @@ def _participation(g: _Gen, doc: dict) -> None:
         pp["hearing"] = {"notice_published_on": g.step(0, 3), "selection_method_published_on": g.step(0, 2),
                          "participants_published_on": g.step(0, 3), "materials_delivered_on": g.step(0, 3),
                          "held_on": g.step(3, 12), "record_signed": g.tri()}
+        if g.maybe(0.3):
+            pp["hearing"]["organiser"] = "某规划委员会办公室"          # organised by another unit
+    if g.maybe(0.25):                                                   # a second round (a list of rounds)
+        pp["consultation"] = [pp["consultation"], {
+            "opened_on": g.step(1, 20), "closes_on": g.step(5, 40),
+            "channels": g.subset(["government_website", "notice_board"]),
+            "shortened_reason": "修改部分较少" if g.maybe(0.4) else None, "reason_stated_in_notice": g.tri()}]
     doc["public_participation"] = pp
 
 
@@ -122,14 +130,23 @@ def _decision(g: _Gen, doc: dict) -> None:
                                   "materials": g.subset(MATERIALS), "head_spoke_last": g.tri(),
                                   "majority_view": g.r.choice(VIEWS), "decision": g.r.choice(VIEWS),
                                   "head_reasons_recorded": g.tri(), "dissent_recorded": g.tri()}
+    if g.maybe(0.15):
+        doc["collective_decision"]["meeting_type"] = g.r.choice(PARTY_MEETINGS)
 
 
 def _after(g: _Gen, doc: dict) -> None:
     if g.maybe():
         doc["party_report"] = {"reported_on": g.step(0, 10)}
+    if g.maybe(0.2):                                                    # approved by a higher body
+        doc["approval"] = {"body": {"name": "某区人民政府", "level": g.r.choice(["city", "county"])},
+                           "requested_on": g.step(0, 10)}
+        if g.maybe():
+            doc["approval"]["approved_on"] = g.step(0, 30)
     if g.maybe():
         doc["publication"] = {"published_on": g.step(0, 40), "channels": g.subset(["gazette", "government_website", "newspaper"]),
                               "interpretation": g.tri()}
+    if g.maybe(0.2):
+        doc["normative_document"] = {"number": "某政发〔2024〕1号"}
     if g.maybe():
         doc["archive"] = {"archived_on": g.step(0, 30), "complete": g.tri()}
     if g.maybe(0.5):

@@ -1,7 +1,8 @@
 """Fixtures every test directory shares (a conftest never imports another conftest's fixtures).
 
     frozen_today      (autouse, session) YIFA_TODAY = tests.days.TODAY: the app in this process and
-                      every `yifa` the tests start take that day as today, on any machine's date
+                      every `yifa` the tests start take that day as today, on any machine's date;
+                      and YIFA_CACHE = a folder of the session (compiled rulebooks, never the user's)
     postgresql_server the PostgreSQL server of the tests (127.0.0.1:5432), or a skip saying why
     db_url            a fresh, empty database: SQLite, then PostgreSQL (each test runs on both)
     engine            an engine on a database at the newest revision: a copy of a template migrated
@@ -30,10 +31,12 @@ CLI_USERS = (("zhang", "official"), ("li", "legality_reviewer"), ("wang", "secre
 
 
 @pytest.fixture(scope="session", autouse=True)
-def frozen_today() -> Iterator[None]:
-    """Every test, and every process a test starts, takes tests.days.TODAY as today."""
+def frozen_today(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test, and every process a test starts, takes tests.days.TODAY as today and keeps its
+    compiled rulebooks in a folder of the session."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("YIFA_TODAY", TODAY.isoformat())
+        patch.setenv("YIFA_CACHE", str(tmp_path_factory.mktemp("yifa-cache")))
         yield
 
 

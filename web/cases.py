@@ -32,7 +32,12 @@ from engine.decisions import forms
 from engine.decisions import use_cases as services
 from engine.decisions.attachments import attachments_of, stored_file, upload_attachment
 from engine.decisions.models import Attachment
-from engine.decisions.queries import case_summaries, find_attachment, get_case
+from engine.decisions.queries import (
+    case_summaries,
+    find_attachment,
+    get_case,
+    normative_document_notes,
+)
 from engine.decisions.record import parse_case
 from engine.decisions.sections import SECTION_OF, get_section
 from web.auth import EVERYONE, role_required
@@ -53,12 +58,17 @@ def _today() -> date:
     return clock.today()
 
 
-def _problems_by_field(problems: tuple[Problem, ...] | list[Problem], names: set[str]) -> tuple[dict, list]:
-    """Each problem next to its field (or its nearest enclosing field); the rest for the top of the form."""
+def _problems_by_field(problems: tuple[Problem, ...] | list[Problem], names: set[str],
+                       rows: dict[str, str] | None = None) -> tuple[dict, list]:
+    """Each problem next to its field (or its nearest enclosing field); the rest for the top of the form.
+    `rows`: path prefixes of an object shown as a table's first row (forms.row_paths)."""
     by_field: dict[str, list[str]] = defaultdict(list)
     rest: list[Problem] = []
     for p in problems:
         path = p.path
+        for prefix, row in (rows or {}).items():
+            if path.startswith(prefix):
+                path = row + path[len(prefix):]
         while path and path not in names:
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
@@ -177,6 +187,7 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
     # A page view is a read: the fast native evaluator gives the same findings as durable-rules
     # (the differential test holds them identical); what is recorded comes from durable-rules.
     result = checker_for(case.jurisdiction).check(case, today, "native")
+    result.notes += normative_document_notes(uow.session, case)
     from engine.core.report import summary
     groups = []
     for st in load_stages():
@@ -318,7 +329,7 @@ def _stage_page(case_id: str, stage: str, values: dict | None = None, errors: di
     recorded = get_section(record.document, stage)
     submitted = values is not None
     if values is None:
-        values = forms.form_values(specs, recorded if isinstance(recorded, dict) else None)
+        values = forms.form_values(specs, forms.with_extra(stage, recorded, record.document))
     attachments = [a for a in attachments_of(uow, case_id) if a.stage == stage]
     return render_template("cases/stage.html", record=record, stage=stage, specs=specs, values=values,
                            gate_closed=_stage_gate(record, stage) if _can_record(stage) else [],
@@ -344,7 +355,7 @@ def record(case_id: str, stage: str) -> Any:
     version = _version()
     uow = get_uow()
     specs = forms.stage_fields(stage)
-    section = forms.parse_fields(specs, request.form.getlist)
+    section, extra = forms.split_extra(stage, forms.parse_fields(specs, request.form.getlist))
     current = get_case(uow.session, case_id)
     if stage == "public_participation":        # the hearing has its own page: keep it
         hearing = get_section(current.document, "hearing")
@@ -352,7 +363,7 @@ def record(case_id: str, stage: str) -> Any:
             section["hearing"] = hearing
     try:
         services.record_evidence(uow, case_id, stage, section, current_user.username,
-                                 expected_version=version, as_of=_today(), source=FORM_SOURCE)
+                                 expected_version=version, as_of=_today(), source=FORM_SOURCE, extra=extra)
     except ConflictError as changed:
         uow.rollback()
         return _stage_page(case_id, stage, values=_submitted(), conflict=changed, status=409)
@@ -365,7 +376,7 @@ def record(case_id: str, stage: str) -> Any:
         return _case_page(case_id, order_error=str(wrong), refused_stage=stage, status=409)
     except InputError as refused:
         uow.rollback()
-        errors, general = _problems_by_field(refused.problems, _field_names(specs))
+        errors, general = _problems_by_field(refused.problems, _field_names(specs), forms.row_paths(specs))
         return _stage_page(case_id, stage, values=_submitted(), errors=errors, general=general, status=400)
     uow.commit()
     flash(both("已保存本阶段材料", "The stage's evidence is saved"), "success")

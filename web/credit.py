@@ -27,7 +27,6 @@ keeps a number containing "/" reachable. A number spelled exactly "import", "exp
 from __future__ import annotations
 
 import io
-import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -94,7 +93,6 @@ READERS = EVERYONE
 IMPORTERS = EDITOR_ROLES
 MAX_AUTHORITIES = 500
 EXPORT_NAME = "penalties"
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # ---------------------------------------------------------------- names, both languages
 COLUMN_EN = {"case_number": "Decision number", "party": "Party", "credit_code": "Credit code",
@@ -134,9 +132,7 @@ def _as_of() -> date:
     if not raw:
         return clock.today()
     try:
-        if not ISO_DAY.fullmatch(raw):
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
+        return clock.parse_day(raw)
     except ValueError:
         refuse(400, f"as_of（查看日期）：日期无效 {raw[:20]!r}，应为 YYYY-MM-DD",
                f"as_of: invalid date {raw[:20]!r}, expected YYYY-MM-DD")
@@ -191,11 +187,10 @@ class ListQuery:
 def _day_filter(raw: str, zh: str, en: str, problems: list[str]) -> str:
     if not raw:
         return ""
-    if ISO_DAY.fullmatch(raw):
-        try:
-            return date.fromisoformat(raw).isoformat()
-        except ValueError:
-            pass
+    try:
+        return clock.parse_day(raw).isoformat()
+    except ValueError:
+        pass
     problems.append(t(f"{zh}不是有效日期：{raw[:20]}", f"{en} is not a valid date: {raw[:20]}"))
     return ""
 

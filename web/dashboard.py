@@ -2,7 +2,8 @@
 
 The chart is drawn server-side with presentation attributes only (the CSP allows no inline
 style or script) and every text in it is escaped by Jinja. Deadlines come from
-engine/decisions/deadlines.py (comment periods, the legality-review floor, publication and archiving).
+engine/decisions/deadlines.py (comment periods, the legality-review floor, publication and archiving),
+worked out with each case's status from its one check (CaseStatus.deadlines).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from flask import Blueprint, render_template
 
 from engine.core import clock
 from engine.decisions.deadlines import WINDOW_DAYS, upcoming
-from engine.decisions.queries import case_documents, case_summaries
+from engine.decisions.queries import case_summaries
 from web.auth import role_required
 from web.db import get_uow
 from web.i18n import stage_names
@@ -45,7 +46,7 @@ def index() -> Any:
     session = get_uow().session
     today = clock.today()
     summaries = case_summaries(session, as_of=today)
-    deadlines = upcoming(case_documents(session), today)
+    deadlines = upcoming((d for c in summaries for d in c.deadlines), today)
     bars = stage_bars([c.stage for c in summaries])
     chart = {"bars": bars, "height": len(bars) * (BAR_HEIGHT + BAR_GAP), "label_width": LABEL_WIDTH,
              "bar_height": BAR_HEIGHT, "width": LABEL_WIDTH + BAR_AREA + 50}

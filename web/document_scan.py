@@ -21,7 +21,6 @@ scans once for itself.
 from __future__ import annotations
 
 import io
-import re
 import tempfile
 import threading
 import time
@@ -46,7 +45,6 @@ from web.i18n import both
 DEFAULT_JURISDICTION = "CN"
 SEVERITIES = ("blocker", "error", "warning", "info")          # most severe first
 VERDICT_ORDER = ("violated", "pending", "satisfied", "not_applicable")
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_SCANS = 4                    # whole-register scans kept (≈ 6.5 MB for 35,000 documents needing action)
 DOWNLOAD_NAME = "normative-documents-scan-{as_of}.{ext}"
 SPOOL_BYTES = 8 * 2**20          # a download is built in memory up to this size, then in a temporary file
@@ -77,9 +75,7 @@ def scan_params(args: Mapping[str, str]) -> tuple[ScanParams, dict[str, list[str
     as_of = clock.today()
     if raw_day:
         try:
-            if not ISO_DAY.fullmatch(raw_day):
-                raise ValueError(raw_day)
-            as_of = date.fromisoformat(raw_day)
+            as_of = clock.parse_day(raw_day)
         except ValueError:
             problems["as_of"] = [both(f"as_of：日期无效 {raw_day[:20]!r}，应为 YYYY-MM-DD",
                                       f"as_of: invalid date {raw_day[:20]!r}, expected YYYY-MM-DD")]

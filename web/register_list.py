@@ -9,7 +9,7 @@ filters from the query string, naming what cannot be read, and building the list
     named(names, value)                             → a code's name in the request's language
 
 The queries themselves are the domains' (engine/documents/queries.py, engine/credit/queries.py,
-both over engine/registers/listing.list_page).
+both over engine/registers/queries.list_page).
 """
 from __future__ import annotations
 

@@ -36,6 +36,10 @@ from engine.core.errors import InputError, Problem
 from engine.decisions.facts import FactType
 
 KINDS = ("catalogue", "item", "case")
+# word → (Chinese, English): a Chinese message names a word by its label, never by the code
+# (engine/core/findings.py); a category is a decision category (engine/decisions/enums.py)
+KIND_NAMES = {"catalogue": ("目录", "catalogue"), "item": ("目录事项", "catalogue item"),
+              "case": ("决策案件", "decision case")}
 DATES = ("published_on", "party_consent_on")
 
 TOPICS = (
@@ -152,4 +156,13 @@ def test_skeleton(jurisdiction: str, test_id: str) -> dict:
     return {"year": 2022, "unit": "测试县人民政府"}
 
 
-DOMAIN = Domain(CATALOGUE, catalogue, flatten, topics, parse_test_record, test_skeleton, lambda e: e.key)
+def word_label(word: str) -> tuple[str, str]:
+    """An entry kind's or a category's name (Chinese, English); an unknown word is shown as it is."""
+    if word in KIND_NAMES:
+        return KIND_NAMES[word]
+    from engine.decisions.enums import choice_label
+    return choice_label(word)
+
+
+DOMAIN = Domain(CATALOGUE, catalogue, flatten, topics, parse_test_record, test_skeleton, lambda e: e.key,
+                value_label=word_label)

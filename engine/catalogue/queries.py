@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.models import CatalogueItemRecord
 from engine.registers.csvio import write_table
-from engine.registers.listing import (
+from engine.registers.listing import Page
+from engine.registers.queries import (
     IN_CHUNK,
-    Page,
     distinct_values,
     list_page,
     stored_count,
@@ -102,9 +102,24 @@ def export_catalogue(session: Session, stream: Any, bom: bool = True, headers: s
 
 def stored_cases(session: Session) -> list[tuple[str, dict]]:
     """(id, case file) of every stored decision case: what the scan matches the items with."""
-    from engine.decisions.queries import case_documents
-    return [(case_id, document) for case_id, _, _, document in case_documents(session)]
+    from engine.decisions.queries import case_files
+    return list(case_files(session))
 
 
-__all__ = ["DEFAULT_SORT", "SORTS", "all_items", "catalogue_units", "catalogue_years", "export_catalogue",
+def catalogue_digests(session: Session, key: str | None = None) -> Iterator[tuple[str, str, str | None]]:
+    """(key, the digest of the stored item, its row_sha256 column) of every item in register order, or of
+    the one with this key (`year/unit/item`). The digest is recomputed from the columns."""
+    from engine.catalogue.use_cases import from_record  # the record's use cases import these reads
+    c = CatalogueItemRecord
+    where: tuple[Any, ...] = ()
+    if key is not None:
+        year, _, rest = key.partition("/")
+        unit, _, item = rest.rpartition("/")
+        where = (c.year == (int(year) if year.isdigit() else -1), c.unit == unit, c.item == item)
+    for row in stored_in_order(session, c, 2000, *where):
+        record = from_record(row)
+        yield record.key, record.sha256(), row.row_sha256
+
+
+__all__ = ["DEFAULT_SORT", "SORTS", "all_items", "catalogue_digests", "catalogue_units", "catalogue_years", "export_catalogue",
            "item_count", "item_filters", "item_page", "items_by_key", "iter_items", "stored_cases"]

@@ -30,11 +30,11 @@ from engine.catalogue.record import (
     catalogue_disagreements,
     validate_row,
 )
-from engine.core.errors import InputError, Problem
+from engine.core.errors import Problem
 from engine.registers.csvio import ImportResult, Row, read_rows, where
 from engine.registers.csvio import write_rejected as write_rejected_rows
+from engine.registers.imports import Register, import_rows
 from engine.store.uow import UnitOfWork
-from engine.trail import append_event
 
 EDITOR_ROLES = ("official", "admin")
 CHAIN_PREFIX = "cat:"
@@ -80,50 +80,18 @@ def from_record(record: Any) -> CatalogueItem:
     return CatalogueItem(**{name: getattr(record, name) for name in COLUMNS})
 
 
+REGISTER = Register("key", items_by_key, CatalogueItemRecord, _apply,
+                    CHAIN_PREFIX, "catalogue", write_rejected)
+
+
 def import_catalogue(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
                      rejected_out: Path | str | TextIO | None = None, encoding: str | None = None) -> ImportResult:
-    """Import a catalogue file in the caller's unit of work (the caller commits).
+    """Import a catalogue file in the caller's unit of work (the caller commits), all or nothing as
+    engine/registers/imports.py says; each stored change is an event of the chain `cat:<key>`.
 
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the catalogue.
     """
-    session = uow.session
-    require_role(session, actor, EDITOR_ROLES)
+    require_role(uow.session, actor, EDITOR_ROLES)
     rows = read_catalogue(path, encoding)
-    bad = [r for r in rows if not r.ok]
-    result = ImportResult(rejected=[p for r in bad for p in r.problems],
-                          warnings=[w for r in rows if r.ok for w in r.warnings])
-    if bad and not skip_invalid:
-        raise InputError(result.rejected)
-    if rejected_out is not None and bad:
-        write_rejected(bad, rejected_out)
-    good = [r for r in rows if r.ok]
-    existing = items_by_key(session, [r.record.key for r in good if r.record is not None])
-    for row in good:
-        if row.record is not None:
-            _store(session, row, existing.get(row.record.key), actor, result)
-    return result
-
-
-def _store(session: Any, row: Row[CatalogueItem], record: CatalogueItemRecord | None, actor: str,
-           result: ImportResult) -> None:
-    item: CatalogueItem = row.record  # type: ignore[assignment]
-    digest = item.sha256()
-    payload: dict[str, Any] = {"row": item.to_row(), "sha256": digest, "source_row": row.number}
-    if row.warnings:
-        payload["warnings"] = [f"{w.path}: {w.message}" for w in row.warnings]
-    if record is not None and record.row_sha256 == digest:
-        result.unchanged.append(item.key)
-        return
-    action = "catalogue.imported"
-    if record is None:
-        record = CatalogueItemRecord()
-        session.add(record)
-        result.imported.append(item.key)
-    else:
-        payload["previous_sha256"] = record.row_sha256
-        action = "catalogue.updated"
-        result.updated.append(item.key)
-    _apply(record, item, actor)
-    session.flush()
-    append_event(session, CHAIN_PREFIX + item.key, actor, action, payload)
+    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out)

@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 from engine.cli.errors import answer
-from engine.core import clock
 from engine.core.errors import EXIT_INPUT, InputError
 
 
@@ -40,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--engine", choices=("durable", "native"), default="durable")
     c.add_argument("--lang", choices=("zh", "en"), default="zh")
+    c.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="并行进程数（默认：400 个文件以上用全部 CPU）/ worker processes "
+                        "(default: every CPU from 400 files on); output keeps the order of the files")
     c.set_defaults(run=cmd_check)
     s = sub.add_parser("schema", help="打印公开格式的 JSON Schema / print a format's JSON Schema")
     s.add_argument("which", choices=("case",))
@@ -87,6 +89,16 @@ def _register_web(sub) -> None:
     web_cli.register(sub)
 
 
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text!r} / expected a positive whole number")
+    return n
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -95,34 +107,9 @@ def _iso_date(text: str) -> date:
 
 
 def cmd_check(args) -> int:
-    from engine.core.report import exit_status, to_json, to_text
-    from engine.decisions.record import load_case
-    engine = _engine_or_fallback(args.engine)
-    worst = 0
-    for path in args.cases:
-        try:
-            case = load_case(path, args.as_of or clock.today())
-            result = _check_one(case, path, args, engine)
-        except InputError as e:          # this file is unreadable: say so, and go on with the others
-            print(str(e), file=sys.stderr)
-            worst = EXIT_INPUT
-            continue
-        if args.format == "json":
-            print(json.dumps(to_json(result, args.lang), ensure_ascii=False))
-        else:
-            print(to_text(result, case.title, args.lang))
-        worst = max(worst, exit_status(result))
-    return worst
-
-
-def _check_one(case, path: Path, args, engine: str):
-    from engine.core.check import check_case
-    try:
-        return check_case(case, args.as_of, args.jurisdiction, engine)
-    except InputError as e:
-        if args.jurisdiction is None and any(p.path == "jurisdiction" for p in e.problems):
-            raise InputError.single(str(path), e.problems[0].message, "jurisdiction") from None
-        raise
+    from engine.cli.check import CheckOptions, run
+    options = CheckOptions(args.as_of, args.jurisdiction, args.format, _engine_or_fallback(args.engine), args.lang)
+    return run(args.cases, options, args.jobs)
 
 
 def _engine_or_fallback(engine: str) -> str:

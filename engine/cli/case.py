@@ -89,8 +89,13 @@ def _unit(read_only: bool = False):
     return UnitOfWork(ready_engine(), read_only=read_only)
 
 
-def _committed(use_case):
-    """Run `use_case(uow)` in a unit of work, commit it and return what it returned."""
+def _committed(use_case, case_id: str | None = None):
+    """Run `use_case(uow)` in a unit of work, commit it and return what it returned; for a write
+    to a stored case, first build its checker outside the write (use_cases.prepare_write)."""
+    if case_id is not None:
+        from engine.decisions.use_cases import prepare_write
+        with _unit(read_only=True) as uow:
+            prepare_write(uow, case_id)
     with _unit() as uow:
         outcome = use_case(uow)
         uow.commit()
@@ -130,7 +135,8 @@ def cmd_record(args) -> int:
     from engine.decisions.use_cases import record_evidence
     section = load_document(args.file).data
     outcome = _committed(lambda uow: record_evidence(uow, args.case_id, args.stage, section, args.actor,
-                                                     args.expect_version, as_of=args.as_of, source=str(args.file)))
+                                                     args.expect_version, as_of=args.as_of, source=str(args.file)),
+                         args.case_id)
     _say(outcome, f"已记录 recorded {args.stage}")
     return EXIT_OK
 
@@ -138,7 +144,8 @@ def cmd_record(args) -> int:
 def cmd_advance(args) -> int:
     from engine.decisions.use_cases import advance_stage
     outcome = _committed(lambda uow: advance_stage(uow, args.case_id, args.stage, args.actor,
-                                                   args.on or clock.today(), args.expect_version))
+                                                   args.on or clock.today(), args.expect_version),
+                         args.case_id)
     _say(outcome, f"已进入 entered {args.stage}")
     return EXIT_OK
 
@@ -146,7 +153,8 @@ def cmd_advance(args) -> int:
 def cmd_adjust(args) -> int:
     from engine.decisions.use_cases import adjust_decision
     outcome = _committed(lambda uow: adjust_decision(uow, args.case_id, args.kind, args.reason, args.actor,
-                                                     args.on or clock.today(), args.urgent, args.expect_version))
+                                                     args.on or clock.today(), args.urgent, args.expect_version),
+                         args.case_id)
     _say(outcome, f"已{ {'suspend': '中止', 'change': '变更', 'stop': '停止'}[args.kind] }执行 adjusted ({args.kind})；"
                   f"需重新履行 re-run: {', '.join(outcome.extra.get('reopened', [])) or '无 none'}")
     return EXIT_OK

@@ -17,6 +17,7 @@ from engine.core.domains import domain as domain_named
 from engine.core.due import add_due_dates
 from engine.core.errors import CalendarUnknownError, Problem, RulebookError
 from engine.core.findings import PLACEHOLDER, Finding, FindingPlan
+from engine.rulebook import cache
 from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.compile import CompiledRule, compile_rulebook
 from engine.rulebook.conditions import facts_of
@@ -39,18 +40,36 @@ class Checker:
     """The rules of one kind of record (a domain) of a rulebook, compiled once, with its evaluators
     created on first use."""
 
+    # what a checker compiles, kept on disk by engine/rulebook/cache.py
+    COMPILED = ("book", "calendar", "compiled", "periods", "deadlines", "plans")
+
     def __init__(self, book: Rulebook, calendar: WorkingCalendar, domain: str = DECISION,
-                 root: Path | None = None):
-        self.book = book
-        self.calendar = calendar
+                 root: Path | None = None, *, cache_key: tuple[str, ...] | None = None,
+                 compiled: dict[str, Any] | None = None):
+        """Compile the rules of `domain` — or take them as a former checker compiled them
+        (`compiled`, from `compiled_parts()`); `cache_key` names them on disk."""
+        if compiled is None:
+            compiled_rules = compile_rulebook(book, domain)
+            compiled = {"book": book, "calendar": calendar, "compiled": compiled_rules,
+                        "periods": _periods_read(book, compiled_rules),
+                        "deadlines": [cr.rule for cr in compiled_rules if cr.rule.rule.deadline is not None],
+                        "plans": [FindingPlan(cr, book) for cr in compiled_rules]}
+        self.book: Rulebook = compiled["book"]
+        self.calendar: WorkingCalendar = compiled["calendar"]
+        self.compiled: list[CompiledRule] = compiled["compiled"]
+        self.periods = compiled["periods"]
+        self.deadlines = compiled["deadlines"]
+        self.plans: list[FindingPlan] = compiled["plans"]
         self.domain = domain_named(domain)
-        self.context = self.domain.context(book, root)
-        self.compiled: list[CompiledRule] = compile_rulebook(book, domain)
-        self.periods = _periods_read(book, self.compiled)
-        self.deadlines = [cr.rule for cr in self.compiled if cr.rule.rule.deadline is not None]
-        self.plans = [FindingPlan(cr, book) for cr in self.compiled]
+        self.context = self.domain.context(self.book, root)
+        self.cache_key = cache_key
+        self.round_rules = _round_rules(self.book, self.compiled, self.domain.round_section)
         self._evaluators: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    def compiled_parts(self) -> dict[str, Any]:
+        """What this checker compiled, to be kept on disk and given back to a new Checker."""
+        return {name: getattr(self, name) for name in self.COMPILED}
 
     def evaluator(self, engine: str):
         """The named evaluator (`durable` or `native`), built once."""
@@ -61,7 +80,7 @@ class Checker:
         if engine not in self._evaluators:
             if engine == "durable":
                 from engine.evaluate.durable import DurableEvaluator
-                self._evaluators[engine] = DurableEvaluator(self.compiled)
+                self._evaluators[engine] = DurableEvaluator(self.compiled, self.cache_key)
             else:
                 from engine.evaluate.native import NativeEvaluator
                 self._evaluators[engine] = NativeEvaluator(self.compiled)
@@ -93,9 +112,46 @@ class Checker:
         """Judge the record (a case, a register row) as of `as_of` with every rule of its domain."""
         facts, branches = self.verdicts(record, as_of, engine)
         findings = self.findings(facts, branches)
+        variants = self.domain.variants(record) if self.round_rules else []
+        if variants:
+            findings = self._judge_rounds(findings, variants, as_of, engine)
         stage = current_stage(facts) if self.domain.name == DECISION else None
         return CheckResult(self.domain.record_id(record), as_of, self.book.jurisdiction, self.book.version,
                            stage, findings, _notes(self.domain.name, record))
+
+
+    def _judge_rounds(self, findings: list[Finding], variants: list, as_of: date, engine: str) -> list[Finding]:
+        """Judge the rules that read the round section once per round; each keeps the finding of its
+        worst round (violated, missing, pending, satisfied, not applicable; the earliest on a tie),
+        which names that round."""
+        per_round = [self.verdicts(v, as_of, engine) for v in variants]
+        out = list(findings)
+        for i in self.round_rules:
+            candidates = [(ROUND_RANK[self.plans[i].cr.branches[b[i]].verdict], n, facts, b[i])
+                          for n, (facts, b) in enumerate(per_round, start=1)]
+            _, n, facts, branch = min(candidates, key=lambda c: (c[0], c[1]))
+            out[i] = self.plans[i].build(branch, facts, self.calendar, round_no=n, rounds=len(variants))
+        return out
+
+
+ROUND_RANK = {"violated": 0, "missing": 1, "pending": 2, "satisfied": 3, "not_applicable": 4}
+
+
+def _round_rules(book: Rulebook, compiled: list[CompiledRule], section: str | None) -> frozenset[int]:
+    """The rules that read a fact of the round section (directly or through a period)."""
+    if section is None:
+        return frozenset()
+    prefix = section + "."
+
+    def reads(fact: str) -> bool:
+        if fact.startswith("period:"):
+            period = book.periods.get(fact[7:].split("@")[0])
+            return period is not None and (period.from_.startswith(prefix) or period.to.startswith(prefix))
+        return fact.startswith(prefix)
+
+    return frozenset(i for i, cr in enumerate(compiled)
+                     if any(reads(f) for b in cr.branches for f in facts_of(b.guard))
+                     or (cr.rule.rule.judged_on or "").startswith(prefix))
 
 
 def _notes(domain: str, record) -> list[dict[str, str]]:
@@ -165,7 +221,7 @@ def _checker(jurisdiction: str, root: str, digest: str, domain: str) -> Checker:
         known = _CHECKERS.get(key)
         if known is not None and known[0] == digest:
             return known[1]
-        checker = _build_checker(jurisdiction, root, domain)
+        checker = _build_checker(jurisdiction, root, domain, digest)
         _CHECKERS.pop(key, None)
         _CHECKERS[key] = (digest, checker)
         retired = [known[1]] if known is not None else []
@@ -176,12 +232,20 @@ def _checker(jurisdiction: str, root: str, digest: str, domain: str) -> Checker:
     return checker
 
 
-def _build_checker(jurisdiction: str, root: str, domain: str) -> Checker:
+def _build_checker(jurisdiction: str, root: str, domain: str, digest: str) -> Checker:
+    """Compile the checker, or take it from the cache on disk when this version was compiled before."""
+    key = (root, jurisdiction, domain, digest)
+    parts = cache.load(("checker", *key))
+    if parts is not None and parts.get("book") is not None and parts["book"].version == digest:
+        return Checker(parts["book"], parts["calendar"], domain, Path(root), cache_key=key, compiled=parts)
     raw = read_rulebook(jurisdiction, Path(root))
     book = build_rulebook(raw)
     if book.problems:
         raise RulebookError(book.problems)
-    return Checker(book, default_calendar(Path(root) / "calendars"), domain, Path(root))
+    checker = Checker(book, default_calendar(Path(root) / "calendars"), domain, Path(root), cache_key=key)
+    if book.version == digest:        # the files did not change while they were read
+        cache.store(("checker", *key), checker.compiled_parts())
+    return checker
 
 
 def checker_for(jurisdiction: str, root: Path | None = None, domain: str = DECISION) -> Checker:

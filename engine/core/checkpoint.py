@@ -210,12 +210,8 @@ class ChainNow:
 
 
 def _chains_now(session: Session, wanted: dict[str, int]) -> dict[str, ChainNow]:
-    from sqlalchemy import select
-
-    from engine.store.models import TrailEvent as E
     now: dict[str, ChainNow] = {}
-    stmt = select(E.case_id, E.seq, E.hash, E.at).order_by(E.case_id, E.seq)
-    for chain, seq, hash_, at in session.execute(stmt.execution_options(yield_per=20_000)):
+    for chain, seq, hash_, at in trail_rows.event_seals(session):
         state = now.setdefault(chain, ChainNow())
         state.last_seq = max(state.last_seq, seq)
         if wanted.get(chain) == seq:

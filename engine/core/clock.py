@@ -20,15 +20,20 @@ VARIABLE = "YIFA_TODAY"
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def parse_day(text: str) -> date:
+    """A day written exactly YYYY-MM-DD (ISO 8601's calendar date); ValueError for anything else."""
+    if not ISO_DAY.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
 def today() -> date:
     """The day in `$YIFA_TODAY` (ISO date), else the machine's day; a bad value names the variable."""
     configured = os.environ.get(VARIABLE, "").strip()
     if not configured:
         return date.today()
     try:
-        if not ISO_DAY.fullmatch(configured):
-            raise ValueError(configured)
-        return date.fromisoformat(configured)
+        return parse_day(configured)
     except ValueError:
         raise InputError.single(
             "environment",

@@ -57,6 +57,11 @@ class Domain:
     label: Callable[[str], tuple[str, str]] = lambda path: (path, path)
     # an enumeration word → its name (zh, en): a message names a recorded word by it, never by the code
     value_label: Callable[[str], tuple[str, str]] = lambda word: (word, word)
+    # A section recorded as a list of rounds (a decision's consultation): the rules that read it are
+    # judged once per round on `variants(record)` (the record with that round alone), and the
+    # finding names the round it comes from (engine/core/check.py).
+    round_section: str | None = None
+    variants: Callable[[Any], list[Any]] = lambda record: []
 
     def fact_type(self, path: str | None) -> FactType | None:
         """The type of a fact path, None if this domain's rules may not use it."""
@@ -89,7 +94,8 @@ def _decision_domain() -> Domain:
     return Domain(DECISION, facts.catalogue, facts.flatten, _decision_stages, _parse_decision,
                   _decision_skeleton, lambda case: case.id, three_valued=True,
                   none_when_absent=facts.NONE_WHEN_ABSENT, label=_decision_label,
-                  value_label=_decision_value_label)
+                  value_label=_decision_value_label, round_section=facts.ROUND_SECTION,
+                  variants=facts.round_variants)
 
 
 def _decision_label(path: str) -> tuple[str, str]:

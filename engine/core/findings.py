@@ -1,28 +1,35 @@
 """Findings: the verdict of one rule on one case, with its citation, message and the facts it used."""
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
+from json.encoder import encode_basestring  # type: ignore[attr-defined]   # the C one when built
 from typing import Any
 
 from engine.core.calendar import WorkingCalendar
 from engine.rulebook.book import Rulebook, RuleDef
 from engine.rulebook.compile import CompiledRule, due_fact
 
-HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law"}
+HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law", "approval.required"}   # derived or v1: not shown
+LIST_SEPARATOR = "、"                  # how a flattened list of words is held (engine/decisions/facts.py)
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:@-]+)\}")
 
 
 class Finding:
     """One rule's verdict on one case. Built cheaply; its facts and message are worked out on first use."""
 
-    __slots__ = ("plan", "branch", "case_facts", "calendar", "_facts", "_message")
+    __slots__ = ("plan", "branch", "case_facts", "calendar", "round_no", "rounds", "_facts", "_message")
 
-    def __init__(self, plan: "FindingPlan", branch_index: int, case_facts: dict, calendar: WorkingCalendar):
+    def __init__(self, plan: "FindingPlan", branch_index: int, case_facts: dict, calendar: WorkingCalendar,
+                 round_no: int | None = None, rounds: int | None = None):
         self.plan, self.branch = plan, plan.cr.branches[branch_index]
         self.case_facts, self.calendar = case_facts, calendar
+        # judged per round (a consultation recorded as rounds): the round it comes from, of how many
+        self.round_no, self.rounds = round_no, rounds
         self._facts: dict | None = None
         self._message: Any = False
 
@@ -46,6 +53,8 @@ class Finding:
         """The facts the rule read, as the report shows them (dates in ISO)."""
         if self._facts is None:
             self._facts = self.plan.shown_facts(self.case_facts, self.calendar)
+            if self.round_no is not None:
+                self._facts.update({"round": self.round_no, "rounds": self.rounds})
         return self._facts
 
     @property
@@ -53,7 +62,34 @@ class Finding:
         """{"zh": …, "en": …} for a violated or missing rule (or an unknown calendar), else None."""
         if self._message is False:
             self._message = self.plan.message(self.branch, self.case_facts, self.calendar)
+            if self._message is not None and self.round_no is not None:
+                self._message = RoundMessage(self._message, self.round_no)
         return self._message
+
+    def json_text(self, lang: str = "zh") -> str:
+        """`to_json(lang)` as `json.dumps(…, ensure_ascii=False)` writes it, without building the
+        dict: the parts fixed by the rule and the branch are written once per compiled rulebook."""
+        plan, branch, facts = self.plan, self.branch, self.case_facts
+        head = plan.heads.get(id(branch))
+        if head is None:
+            head = plan.heads[id(branch)] = plan.json_head(branch)
+        out = [head]
+        message = self.message
+        if message is not None:
+            out.append(', "message": ' + json_value(message[lang]))
+        out.append(', "verified": true' if plan.verified(facts) else ', "verified": false')
+        out.append(', "facts": ' + json_object(self.facts))
+        if branch.reason is not None:
+            out.append(', "reason": ' + json_value(branch.reason))
+        if branch.verdict != "not_applicable" and by_analogy(plan.rd, facts):
+            out.append(', "by_analogy": true')
+        due = plan.due_on(facts)
+        if due is not None:
+            out.append(', "due_on": ' + json_value(due))
+        if branch.overdue:
+            out.append(', "overdue": true')
+        out.append("}")
+        return "".join(out)
 
     def to_json(self, lang: str = "zh") -> dict:
         """The finding in the public report shape (CASE_FORMAT §2)."""
@@ -85,19 +121,32 @@ class FindingPlan:
         self.params = params_of(cr.rule)
         self.dates = _date_facts(cr.rule.instrument.domain)
         self.shown = [(k, k[7:] if k.startswith("period:") else k, k in self.dates) for k in _shown_keys(cr)]
+        # a period still running is shown by its value up to as_of (engine/core/check.add_periods)
+        self.running = [(k + "@run", name) for k, name, _ in self.shown if k.startswith("period:")]
         self.title = cr.rule.rule.title.model_dump()
+        self.heads: dict[int, str] = {}      # id(branch) → the start of its findings' JSON (json_text)
 
-    def build(self, branch_index: int, facts: dict, calendar: WorkingCalendar) -> Finding:
-        """Turn the branch an evaluator chose into a finding."""
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "heads": {}}         # keyed by identity: not kept across processes
+
+    def json_head(self, branch) -> str:
+        """The JSON of a finding up to its citation: what the rule and the branch fix."""
+        rd = self.rd
+        return (f'{{"rule": {json_value(rd.id)}, "verdict": {json_value(branch.verdict)}, '
+                f'"severity": {json_value(rd.severity)}, "citation": {json_dumps(rd.citation)}')
+
+    def build(self, branch_index: int, facts: dict, calendar: WorkingCalendar,
+              round_no: int | None = None, rounds: int | None = None) -> Finding:
+        """Turn the branch an evaluator chose into a finding (of one round, for a rule judged per round)."""
         if branch_index < 0:
             raise RuntimeError(f"no verdict for {self.rd.id}: the compiled branches are not exhaustive")
-        return Finding(self, branch_index, facts, calendar)
+        return Finding(self, branch_index, facts, calendar, round_no, rounds)
 
     def shown_facts(self, facts: dict, calendar: WorkingCalendar) -> dict:
         shown = {name: _show(facts[k], is_date) for k, name, is_date in self.shown if k in facts}
-        for k, name, _ in self.shown:
-            if k.startswith("period:") and k + "@run" in facts:
-                shown[name] = facts[k + "@run"]
+        for running, name in self.running:
+            if running in facts:
+                shown[name] = facts[running]
         due = self.due_on(facts)
         if due:
             shown["due_on"] = due
@@ -215,6 +264,28 @@ class Message(Mapping):
         return repr(dict(self))
 
 
+class RoundMessage(Mapping):
+    """A message of a rule judged per round, headed by the round: 第2轮公开征求意见：…"""
+
+    __slots__ = ("inner", "round_no")
+    HEAD = {"zh": "第{n}轮公开征求意见：", "en": "Round {n} of the open consultation: "}
+
+    def __init__(self, inner: Mapping[str, str], round_no: int):
+        self.inner, self.round_no = inner, round_no
+
+    def __getitem__(self, lang: str) -> str:
+        return self.HEAD[lang].format(n=self.round_no) + self.inner[lang]
+
+    def __iter__(self):
+        return iter(("zh", "en"))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 def _values(plan: FindingPlan, facts: dict, calendar: WorkingCalendar) -> "_Values":
     """Every value a message may name: facts (dates in ISO), periods, parameters, the due date."""
     return _Values(plan, facts, calendar)
@@ -252,6 +323,8 @@ class _Values:
         if name in self.plan.book.periods:
             return facts.get(f"period:{name}", facts.get(f"period:{name}@run"))
         value = _show(facts.get(name), name in self.plan.dates)
+        if name in _word_list_facts(rd.instrument.domain) and isinstance(value, str):
+            return _param_text([self._word(w) for w in value.split(LIST_SEPARATOR)], self.lang)
         return self._word(value) if name in _enum_facts(rd.instrument.domain) else value
 
     def __getitem__(self, name: str) -> Any:
@@ -272,9 +345,58 @@ def _enum_facts(domain: str) -> frozenset[str]:
     return frozenset(k for k, t in domain_named(domain).catalogue().items() if t.kind == "enum")
 
 
+@lru_cache(maxsize=None)
+def _word_list_facts(domain: str) -> frozenset[str]:
+    """The lists of enumeration words of one kind of record (a fact `P` with `P.has.<word>`: the
+    channels of a publication, the sets of a document, what a credit repair still lacks), held
+    joined by 「、」 and named word by word in a message."""
+    from engine.core.domains import domain as domain_named
+    catalogue = domain_named(domain).catalogue()
+    heads = {k.partition(".has.")[0] for k in catalogue if ".has." in k}
+    return frozenset(h for h in heads if h in catalogue and catalogue[h].kind == "list")
+
+
 def _value_label(domain: str):
     from engine.core.domains import domain as domain_named
     return domain_named(domain).value_label
+
+
+json_dumps = functools.partial(json.dumps, ensure_ascii=False)
+_KEYS: dict[str, str] = {}
+
+
+def json_value(value: Any) -> str:
+    """A value as `json.dumps(value, ensure_ascii=False)` writes it (plain values without its overhead)."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    return json_dumps(value)
+
+
+def json_object(values: dict) -> str:
+    """A dict as `json.dumps(values, ensure_ascii=False)` writes it (its quoted keys remembered)."""
+    if not values:
+        return "{}"
+    keys = _KEYS
+    parts = []
+    for key, value in values.items():
+        quoted = keys.get(key)
+        if quoted is None:
+            if type(key) is not str:
+                return json_dumps(values)
+            quoted = encode_basestring(key) + ": "
+            if len(keys) < 65536:
+                keys[key] = quoted
+        parts.append(quoted + json_value(value))
+    return "{" + ", ".join(parts) + "}"
 
 
 def _show(value: Any, is_date: bool) -> Any:

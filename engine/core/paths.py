@@ -5,6 +5,8 @@ output folder must not be `-` (stdout is not a folder) and not an existing file.
 """
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from engine.core.errors import InputError
@@ -12,7 +14,11 @@ from engine.core.errors import InputError
 
 def refuse_special_file(path: Path, name: str) -> None:
     """Raise InputError when the path exists and is neither a regular file nor a folder."""
-    if path.exists() and not path.is_dir() and not path.is_file():
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):       # absent or unreadable: the read that follows says so
+        return
+    if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
         raise InputError.single(name, "不是普通文件（如管道、设备） / not a regular file (a pipe or a device)")
 
 

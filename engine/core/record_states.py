@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.store.models import TrailEvent
+from engine.store import trail_rows
 from engine.trail import canonical
 
 DOC_PREFIX, PENALTY_PREFIX = "doc:", "penalty:"  # engine.documents / engine.credit CHAIN_PREFIX
@@ -62,45 +61,31 @@ def digest_key(chain: str) -> str:
 
 
 def _cases(session: Session, chain: str | None) -> Iterator[Record]:
-    from engine.decisions.models import CaseRecord
-    stmt = select(CaseRecord.id, CaseRecord.document).order_by(CaseRecord.id)
-    if chain is not None:
-        stmt = stmt.where(CaseRecord.id == chain)
-    for case_id, document in session.execute(stmt.execution_options(yield_per=_BATCH)):
+    from engine.decisions.queries import case_files
+    for case_id, document in case_files(session, chain, _BATCH):
         yield Record(case_id, "case", hashlib.sha256(canonical(document).encode()).hexdigest())
 
 
+def _register(prefix: str, kind: str, digests: Callable[..., Iterator[tuple[str, str, str | None]]],
+              session: Session, chain: str | None) -> Iterator[Record]:
+    number = None if chain is None else chain.removeprefix(prefix)
+    for key, digest, column in digests(session, number):
+        yield Record(prefix + key, kind, digest, column)
+
+
 def _documents(session: Session, chain: str | None) -> Iterator[Record]:
-    from engine.documents.models import NormativeDocumentRecord as Row
-    from engine.documents.use_cases import from_record
-    stmt = select(Row).order_by(Row.id)
-    if chain is not None:
-        stmt = stmt.where(Row.number == chain.removeprefix(DOC_PREFIX))
-    for row in session.scalars(stmt.execution_options(yield_per=_BATCH)):
-        yield Record(DOC_PREFIX + row.number, "document", from_record(row).sha256(), row.row_sha256)
+    from engine.documents.queries import document_digests
+    return _register(DOC_PREFIX, "document", document_digests, session, chain)
 
 
 def _penalties(session: Session, chain: str | None) -> Iterator[Record]:
-    from engine.credit.models import PenaltyRecordRow as Row
-    from engine.credit.use_cases import from_record
-    stmt = select(Row).order_by(Row.id)
-    if chain is not None:
-        stmt = stmt.where(Row.case_number == chain.removeprefix(PENALTY_PREFIX))
-    for row in session.scalars(stmt.execution_options(yield_per=_BATCH)):
-        yield Record(PENALTY_PREFIX + row.case_number, "penalty", from_record(row).sha256(), row.row_sha256)
+    from engine.credit.queries import penalty_digests
+    return _register(PENALTY_PREFIX, "penalty", penalty_digests, session, chain)
 
 
 def _catalogue_items(session: Session, chain: str | None) -> Iterator[Record]:
-    from engine.catalogue.models import CatalogueItemRecord as Row
-    from engine.catalogue.use_cases import from_record
-    stmt = select(Row).order_by(Row.id)
-    if chain is not None:
-        year, _, rest = chain.removeprefix(CAT_PREFIX).partition("/")
-        unit, _, item = rest.rpartition("/")
-        stmt = stmt.where(Row.year == (int(year) if year.isdigit() else -1), Row.unit == unit, Row.item == item)
-    for row in session.scalars(stmt.execution_options(yield_per=_BATCH)):
-        record = from_record(row)
-        yield Record(CAT_PREFIX + record.key, "catalogue", record.sha256(), row.row_sha256)
+    from engine.catalogue.queries import catalogue_digests
+    return _register(CAT_PREFIX, "catalogue", catalogue_digests, session, chain)
 
 
 def stored_records(session: Session, chain: str | None = None) -> dict[str, Record]:
@@ -130,20 +115,14 @@ def _digest_in(payload: str, key: str) -> str | None:
 def last_states(session: Session, wanted: set[str], chain: str | None = None) -> dict[str, str]:
     """The record digest each chain last recorded (for chains whose newest event carries none — a case
     whose last event is an upload — the chains in `wanted` are read back until one does)."""
-    e = TrailEvent
-    newest = select(e.case_id, func.max(e.seq).label("seq")).group_by(e.case_id)
-    if chain is not None:
-        newest = newest.where(e.case_id == chain)
-    last = newest.subquery()
-    rows = session.execute(select(e.case_id, e.payload).join(
-        last, (e.case_id == last.c.case_id) & (e.seq == last.c.seq)))
+    rows = trail_rows.last_payloads(session, chain)
     states: dict[str, str] = {}
     for case_id, payload in rows:
         digest = _digest_in(payload, digest_key(case_id))
         if digest is not None:
             states[case_id] = digest
     for case_id in sorted(wanted - set(states)):
-        for (payload,) in session.execute(select(e.payload).where(e.case_id == case_id).order_by(e.seq.desc())):
+        for payload in trail_rows.payloads_newest_first(session, case_id):
             digest = _digest_in(payload, digest_key(case_id))
             if digest is not None:
                 states[case_id] = digest
@@ -178,7 +157,4 @@ def check_records(session: Session, chain: str | None = None) -> list[Finding]:
     """Every stored record (or one chain's) against the last state of its chain."""
     records = stored_records(session, chain)
     states = last_states(session, set(records), chain)
-    chains_stmt = select(TrailEvent.case_id).distinct()
-    if chain is not None:
-        chains_stmt = chains_stmt.where(TrailEvent.case_id == chain)
-    return against_chains(records, states, set(session.scalars(chains_stmt)))
+    return against_chains(records, states, trail_rows.chain_ids(session, chain))

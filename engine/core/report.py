@@ -1,12 +1,14 @@
 """The check report: the public JSON of CASE_FORMAT §2 and the text an official reads (Chinese first)."""
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from engine.core.check import CheckResult
-from engine.core.findings import Finding
+from engine.core.findings import Finding, json_object, json_value
 from engine.rulebook.stages import load_stages
 
 VERDICTS = ("violated", "missing", "satisfied", "not_applicable", "pending")
@@ -44,6 +46,18 @@ def to_json(result: CheckResult, lang: str = "zh") -> dict[str, Any]:
     }
 
 
+def to_json_text(result: CheckResult, lang: str = "zh") -> str:
+    """The report as one line of JSON, non-ASCII text as is (what `yifa check --format json` prints):
+    the bytes of `json.dumps(to_json(result, lang), ensure_ascii=False)`, written in one pass."""
+    text = (f'{{"case": {json_value(result.case_id)}, "as_of": {json_value(result.as_of.isoformat())}, '
+            f'"rulebook": {{"jurisdiction": {json_value(result.jurisdiction)}, "version": {json_value(result.version)}}}, '
+            f'"stage": {json_value(result.stage)}, "findings": [{", ".join(f.json_text(lang) for f in result.findings)}], '
+            f'"summary": {json_object(summary(result.findings))}')
+    if result.notes:
+        text += f', "notes": {json.dumps([n[lang] for n in result.notes], ensure_ascii=False)}'
+    return text + "}"
+
+
 def to_text(result: CheckResult, title: str = "", lang: str = "zh") -> str:
     """The report for an official: by stage, what is violated with its article, what is still needed."""
     zh = lang == "zh"
@@ -59,10 +73,12 @@ def to_text(result: CheckResult, title: str = "", lang: str = "zh") -> str:
             lines.append("本案所列规则均不适用（排除事项、特别程序或条件不具备）。" if zh
                          else "No rule applies to this case (excluded matter, special procedure or conditions not met).")
     lines += [f"※ {n['zh' if zh else 'en']}" for n in result.notes] + ([""] if result.notes else [])
+    by_stage: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_stage.setdefault(f.stage, []).append(f)
     for stage in load_stages():
-        block = _stage_block([f for f in result.findings if f.stage == stage.id], stage_names[stage.id], zh)
-        lines += block
-    unverified = [f.rule for f in result.findings if not f.verified and f.verdict != "not_applicable"]
+        lines += _stage_block(by_stage.get(stage.id, []), stage_names[stage.id], zh)
+    unverified = [f.rule for f in result.findings if f.verdict != "not_applicable" and not f.verified]
     if unverified:
         lines.append(("※ 未经核实的规则或参数（仅供参考）：" if zh else "※ Unverified rules or parameters (for reference): ")
                      + "、".join(unverified))
@@ -91,15 +107,21 @@ def _summary_line(s: dict, zh: bool) -> str:
 def _stage_block(findings: list[Finding], name: str, zh: bool) -> list[str]:
     """A stage's lines: violations (✗), absent records (？), advice (建议, the `info` findings,
     never among the violations) and what is still needed (○)."""
-    order = ("blocker", "error", "warning", "info").index
-    violated = sorted((f for f in findings if f.verdict == "violated" and f.severity != "info"),
-                      key=lambda f: order(f.severity))
-    missing = sorted((f for f in findings if f.verdict == "missing" and f.severity != "info"),
-                     key=lambda f: order(f.severity))
-    advice = [f for f in findings if f.verdict in BREACHES and f.severity == "info"]
-    pending = [f for f in findings if f.verdict == "pending"]
+    violated: list[Finding] = []
+    missing: list[Finding] = []
+    advice: list[Finding] = []
+    pending: list[Finding] = []
+    for f in findings:              # one pass, in the order of the rules
+        verdict = f.verdict
+        if verdict in BREACHES:
+            (advice if f.severity == "info" else violated if verdict == "violated" else missing).append(f)
+        elif verdict == "pending":
+            pending.append(f)
     if not violated and not missing and not advice and not pending:
         return []
+    order = ("blocker", "error", "warning", "info").index
+    violated.sort(key=lambda f: order(f.severity))          # stable: by severity, then rule order
+    missing.sort(key=lambda f: order(f.severity))
     lines = [f"【{name}】"]
     lang = "zh" if zh else "en"
     for f in violated:
@@ -148,6 +170,7 @@ def cite(citation: dict, zh: bool = True) -> str:
     return text
 
 
+@lru_cache(maxsize=256)
 def chinese_number(n: int) -> str:
     """Write 1–99 as Chinese numerals (26 → 二十六), as articles are cited."""
     digits = "零一二三四五六七八九"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ class LoadedYaml:
     """A loaded document: plain data plus the 1-based line of each key or list item."""
 
     data: Any
-    lines: dict[Path_, int] = field(default_factory=dict, repr=False, compare=False)
+    lines: Mapping[Path_, int] = field(default_factory=dict, repr=False, compare=False)
 
     def line_of(self, path: tuple[Any, ...]) -> int | None:
         """Give the line of the key (or list item) at `path`, e.g. ("experts", 0, "name")."""
@@ -304,13 +304,40 @@ def _unpair(value: Any, path: Path_, problems: list[Problem], filename: str) -> 
     return result
 
 
-def _json_lines(text: str, data: Any) -> dict[Path_, int]:
+def _json_lines(text: str, data: Any) -> Mapping[Path_, int]:
     """Find lines by reading the JSON as YAML (a superset); give up quietly if that disagrees."""
     try:
         loaded = load_yaml(text, "")
     except (InputError, RecursionError):
         return {}
     return loaded.lines if loaded.data == data else {}
+
+
+class _JsonLines(Mapping):  # type: ignore[type-arg]
+    """The lines of a JSON document's keys and items, found only when first asked for: a valid
+    file never needs them, a file with a problem re-reads its text once to name the lines."""
+
+    __slots__ = ("_text", "_data", "_lines")
+
+    def __init__(self, text: str, data: Any) -> None:
+        self._text: str | None = text
+        self._data = data
+        self._lines: Mapping[Path_, int] | None = None
+
+    def _found(self) -> Mapping[Path_, int]:
+        if self._lines is None:
+            self._lines = _json_lines(self._text or "", self._data)
+            self._text = self._data = None
+        return self._lines
+
+    def __getitem__(self, path: Path_) -> int:
+        return self._found()[path]
+
+    def __iter__(self) -> Iterator[Path_]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
 
 
 def _refuse_surrogates(value: Any, path: Path_, problems: list[Problem], filename: str) -> None:
@@ -330,9 +357,51 @@ def _refuse_surrogates(value: Any, path: Path_, problems: list[Problem], filenam
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")     # "\ud800": a surrogate written as an escape
+
+
+def _may_hold_surrogate(text: str) -> bool:
+    """Whether a string of the document can hold a lone surrogate: only through an escape
+    (`\\ud800`), or a surrogate in the text itself (which UTF-8 cannot encode)."""
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class _Repeated(Exception):
+    """A key repeats in an object: the file is read again to name every such key with its path."""
+
+
+def _dict_unless_repeated(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Repeated
+    return result
+
+
 def load_json(text: str, filename: str) -> LoadedYaml:
-    """Parse JSON text, refusing duplicate keys and NaN/Infinity; lines are given where found."""
+    """Parse JSON text, refusing duplicate keys and NaN/Infinity; lines are given where found.
+
+    A file without a repeated key or a surrogate escape is read once by `json.loads`; a file with
+    a problem is read again to name each problem with its path.
+    """
     text = text.removeprefix("\ufeff")
+    try:
+        data = json.loads(text, object_pairs_hook=_dict_unless_repeated, parse_constant=_refuse_constant,
+                          parse_int=_bounded_int)
+    except (_Repeated, json.JSONDecodeError, RecursionError, ValueError):
+        return _load_json_checked(text, filename)
+    if _may_hold_surrogate(text):
+        return _load_json_checked(text, filename)
+    return LoadedYaml(data, _JsonLines(text, data))
+
+
+def _load_json_checked(text: str, filename: str) -> LoadedYaml:
+    """Read JSON keeping every object's pairs, and name each problem with its path."""
     problems: list[Problem] = []
     try:
         raw = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_refuse_constant, parse_int=_bounded_int)
@@ -347,7 +416,7 @@ def load_json(text: str, filename: str) -> LoadedYaml:
         raise InputError.single(filename, str(exc)) from None
     if problems:
         raise InputError(problems)
-    return LoadedYaml(data, _json_lines(text, data))
+    return LoadedYaml(data, _JsonLines(text, data))
 
 
 # ---------------------------------------------------------------- files

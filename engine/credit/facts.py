@@ -38,10 +38,16 @@ from typing import Any
 
 from engine.core.calendar import add_months
 from engine.core.domains import CREDIT, Domain, Topic
-from engine.credit.vocab import CATEGORIES, MISSING, REGIME_DATES, REPAIR_RESULTS
+from engine.credit.vocab import (
+    CATEGORIES,
+    MISSING,
+    REGIME_DATES,
+    REGIMES,
+    REPAIR_RESULTS,
+    word_label,
+)
 from engine.decisions.facts import FactType
 
-REGIMES = ("1171-2017", "527-2019", "order58-2023", "order36-2025")   # CASE_FORMAT §6
 DATES = ("decided_on", "published_on", "fulfilled_on", "commitment_on", "training_on", "credit_report_on",
          "repair_applied_on", "repair_decided_on", "revoked_on", "withdrawn_on")
 MATERIAL_DATE = {"fulfilment": "fulfilled_on", "commitment": "commitment_on", "training": "training_on",
@@ -145,7 +151,7 @@ def _put_regime(facts: dict, record: Any, as_of: date, regimes: tuple, regime_da
     facts["repair_regime_date"] = rday.toordinal()
     facts["repair_regime"] = repair.id
     facts["regimes_differ"] = differ
-    zh, en = _regime_basis(regime.id, repair.id)
+    zh, en = _regime_basis(regime, repair)
     facts["regime_basis.zh"], facts["regime_basis.en"] = zh, en
     period_facts, min_end, unverified = _period_facts(regime, record.category, record.decided_on,
                                                       getattr(record, "sector", None))
@@ -171,14 +177,20 @@ def _put_regime(facts: dict, record: Any, as_of: date, regimes: tuple, regime_da
         facts["@unverified"] = marked
 
 
-def _regime_basis(periods: str, repair: str) -> tuple[str, str]:
-    """Which regime governed what, for messages: said only where the two differ (CASE_FORMAT §6 v2)."""
-    if periods == repair:
+def _regime_basis(periods: Any, repair: Any) -> tuple[str, str]:
+    """Which regime governed what, for messages: said only where the two differ (CASE_FORMAT §6 v2).
+    In Chinese a regime is named by its document number (the rule file's `instrument.number`), never
+    by its CASE_FORMAT §6 code; the English keeps the code."""
+    if periods.id == repair.id:
         return "", ""
-    return (f"（公示期限按处罚决定日所处的 {periods}，修复条件、材料和办理按修复申请日所处的 {repair}；"
-            "两项选择均未核实）",
-            f" (publication periods under {periods}, in force on the decision date; repair conditions, "
-            f"materials and handling under {repair}, in force on the application date; both choices unverified)")
+    return (f"（公示期限按处罚决定日所处的{_regime_zh(periods)}，修复条件、材料和办理按修复申请日所处的"
+            f"{_regime_zh(repair)}；两项选择均未核实）",
+            f" (publication periods under {periods.id}, in force on the decision date; repair conditions, "
+            f"materials and handling under {repair.id}, in force on the application date; both choices unverified)")
+
+
+def _regime_zh(regime: Any) -> str:
+    return getattr(regime, "number", None) or word_label(regime.id)[0]
 
 
 UNVERIFIED = frozenset(DERIVED)
@@ -254,4 +266,4 @@ def test_skeleton(jurisdiction: str, test_id: str) -> dict:
 
 
 DOMAIN = Domain(CREDIT, catalogue, flatten, topics, parse_test_record, test_skeleton,
-                lambda record: record.case_number, regime_context)
+                lambda record: record.case_number, regime_context, value_label=word_label)

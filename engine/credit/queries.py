@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from engine.credit.models import PenaltyRecordRow
 from engine.registers.csvio import write_table
-from engine.registers.listing import (
-    Page,
+from engine.registers.listing import Page
+from engine.registers.queries import (
     distinct_values,
     list_page,
     rows_by_key,
     stored_count,
+    stored_digests,
     stored_in_order,
 )
 
@@ -80,6 +81,13 @@ def iter_penalties(session: Session, batch: int = 2000, authority: str | None = 
     from engine.credit.use_cases import from_record  # the record type imports these reads
     where = [PenaltyRecordRow.authority == authority] if authority is not None else []
     return (from_record(r) for r in stored_in_order(session, PenaltyRecordRow, batch, *where))
+
+
+def penalty_digests(session: Session, case_number: str | None = None) -> Iterator[tuple[str, str, str | None]]:
+    """(decision number, the digest of the stored penalty, its row_sha256 column) of every penalty in
+    register order, or of the one with this number."""
+    from engine.credit.use_cases import from_record
+    return stored_digests(session, PenaltyRecordRow, "case_number", from_record, case_number)
 
 
 def all_penalties(session: Session) -> list[PenaltyRecord]:

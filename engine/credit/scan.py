@@ -25,6 +25,7 @@ from engine.core.errors import CalendarUnknownError
 from engine.core.findings import Finding, judged_date
 from engine.credit.vocab import MISSING
 from engine.registers.csvio import safe_writer
+from engine.registers.scanned import Scanned
 
 PROCESSING_PARAM = "repair_processing_working_days"
 # the act each follow-up asks for is still not done
@@ -68,18 +69,14 @@ class FollowUp:
                 "overdue": self.overdue, "message": self.message[lang]}
 
 
-class RecordScan:
+class RecordScan(Scanned):
     """One penalty record on the scan date: its facts, findings and follow-ups."""
 
-    def __init__(self, record: Any, scanner: "CreditScanner", facts: dict, branches: list[int]):
-        self.record, self.scanner, self.facts, self.branches = record, scanner, facts, branches
-        self._findings: list[Finding] | None = None
+    scanner: "CreditScanner"
 
-    @property
-    def findings(self) -> list[Finding]:
-        if self._findings is None:
-            self._findings = self.scanner.checker.findings(self.facts, self.branches)
-        return self._findings
+    def __init__(self, record: Any, scanner: "CreditScanner", facts: dict, branches: list[int]):
+        super().__init__(scanner, facts, branches)
+        self.record = record
 
     def follow_ups(self) -> list[FollowUp]:
         """One follow-up per action (the first rule, in rulebook order, that raises it): a record past

@@ -59,10 +59,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy.orm import Session
-
 from engine.accounts.access import require_role
-from engine.core.errors import InputError, Problem
+from engine.core.errors import Problem
 from engine.credit.credit_code import credit_code_problems, is_masked
 from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, SECTOR_MAX, PenaltyRecordRow
 from engine.credit.queries import penalties_by_number
@@ -78,9 +76,10 @@ from engine.registers.csvio import (
     where,
     write_rejected,
 )
+from engine.registers.imports import Register, import_rows
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
-from engine.trail import append_event, canonical
+from engine.trail import canonical
 
 # the register's columns, CASE_FORMAT §4: English name · 中文列名 (· optional) — the one table of them.
 # `sector` (行业领域, optional): the field of the penalty, for the regimes whose periods differ by
@@ -304,6 +303,16 @@ def from_record(record: PenaltyRecordRow) -> PenaltyRecord:
     return PenaltyRecord(**{f.name: getattr(record, f.name) for f in fields(PenaltyRecord)})
 
 
+def _write_rejected(rows: list[Row[Any]], target: Path | str | TextIO) -> None:
+    """The rejected rows: the columns as given (an optional one when the file had it), plus `reason`."""
+    given = [c.name for c in TABLE if not c.optional or any(c.name in r.cells for r in rows)]
+    write_rejected(rows, given, target)
+
+
+REGISTER = Register("case_number", penalties_by_number, PenaltyRecordRow, _apply, CHAIN_PREFIX, "penalty",
+                    _write_rejected)
+
+
 def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
                      rejected_out: Path | str | TextIO | None = None,
                      encoding: str | None = None) -> ImportResult:
@@ -312,45 +321,6 @@ def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
     """
-    session = uow.session
-    require_role(session, actor, EDITOR_ROLES)
+    require_role(uow.session, actor, EDITOR_ROLES)
     rows = read_penalties(path, encoding)
-    bad = [r for r in rows if not r.ok]
-    result = ImportResult(rejected=[p for r in bad for p in r.problems],
-                          warnings=[w for r in rows if r.ok for w in r.warnings])
-    if bad and not skip_invalid:
-        raise InputError(result.rejected)
-    if rejected_out is not None and bad:
-        given = [c.name for c in TABLE if not c.optional or any(c.name in r.cells for r in bad)]
-        write_rejected(bad, given, rejected_out)   # the columns as given (the optional ones the file had)
-    good = [r for r in rows if r.ok]
-    existing = penalties_by_number(session, [r.record.case_number for r in good])
-    for row in good:
-        _store_row(session, row, existing.get(row.record.case_number), actor, result)
-    return result
-
-
-def _store_row(session: Session, row: Row[PenaltyRecord], record: PenaltyRecordRow | None, actor: str,
-               result: ImportResult) -> None:
-    """Insert, update or leave one penalty, with its trail event."""
-    penalty = row.record
-    digest = penalty.sha256()
-    payload: dict[str, Any] = {"row": penalty.to_row(), "sha256": digest, "source_row": row.number}
-    if row.warnings:
-        payload["warnings"] = [f"{w.path}: {w.message}" for w in row.warnings]
-    chain = CHAIN_PREFIX + penalty.case_number
-    if record is None:
-        record = PenaltyRecordRow()
-        _apply(record, penalty, actor)
-        session.add(record)
-        session.flush()
-        append_event(session, chain, actor, "penalty.imported", payload)
-        result.imported.append(penalty.case_number)
-    elif record.row_sha256 == digest:
-        result.unchanged.append(penalty.case_number)
-    else:
-        payload["previous_sha256"] = record.row_sha256
-        _apply(record, penalty, actor)
-        session.flush()
-        append_event(session, chain, actor, "penalty.updated", payload)
-        result.updated.append(penalty.case_number)
+    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out)

@@ -3,7 +3,7 @@
 The duties with a deadline are the rulebook's: every deadline finding of the case's check on the
 day (CASE_FORMAT §2, v2) that is still running or overdue gives one, with its `due_on` and its
 citation, so the dashboard says what the case page, the audit list and the API say
-(engine/decisions/queries.case_status). Two dates that are not duties are added:
+(engine/decisions/queries.case_status, which carries them from the one check it makes). Two dates that are not duties are added:
 
     comment_period     public_participation.consultation.closes_on, while it is still open
     legality_floor     the earliest day the collective meeting may be held: at least 7 (the
@@ -74,17 +74,38 @@ def _day(document: dict, *path: str) -> date | None:
     return as_date(node)
 
 
+def rule_deadlines(findings: Iterable[Any]) -> list[tuple[Any, date]]:
+    """(finding, due day) of every deadline of a check still running or overdue on its day."""
+    out = []
+    for f in findings:
+        running = f.verdict == "pending" and f.reason == "running"
+        if (running or (f.verdict == "violated" and f.overdue)) and f.due_on:
+            out.append((f, date.fromisoformat(f.due_on)))
+    return out
+
+
+def _last_close(document: dict) -> date | None:
+    """The closing day of the open consultation (of its last round, when recorded as rounds)."""
+    participation = document.get("public_participation")
+    rounds = participation.get("consultation") if isinstance(participation, dict) else None
+    if isinstance(rounds, list):
+        days = [d for r in rounds if isinstance(r, dict) and (d := as_date(r.get("closes_on"))) is not None]
+        return max(days, default=None)
+    return _day(document, "public_participation", "consultation", "closes_on")
+
+
 class _Book:
     """What the deadlines need from a jurisdiction's rulebook: its checker and parameter values."""
 
-    def __init__(self, jurisdiction: str):
-        self.checker: Any = None
+    def __init__(self, jurisdiction: str, checker: Any = None):
+        self.checker: Any = checker
         self.params: dict = {}
-        try:
-            from engine.core.check import checker_for
-            self.checker = checker_for(jurisdiction)
-        except InputError:  # an unknown jurisdiction or a broken rulebook: no rule deadlines
-            return
+        if checker is None:
+            try:
+                from engine.core.check import checker_for
+                self.checker = checker_for(jurisdiction)
+            except InputError:  # an unknown jurisdiction or a broken rulebook: no rule deadlines
+                return
         self.params = self.checker.book.params
 
     def value(self, name: str, on: date) -> int:
@@ -103,18 +124,17 @@ class _Book:
             findings = self.checker.check(case, today, "native").findings
         except InputError:      # a stored file the current model cannot read: no rule deadlines
             return []
-        out = []
-        for f in findings:
-            running = f.verdict == "pending" and f.reason == "running"
-            if (running or (f.verdict == "violated" and f.overdue)) and f.due_on:
-                out.append((f, date.fromisoformat(f.due_on)))
-        return out
+        return rule_deadlines(findings)
 
 
 def case_deadlines(case_id: str, title: str, document: dict, today: date, book: Any = None,
-                   calendar: WorkingCalendar | None = None, jurisdiction: str = "CN") -> list[Deadline]:
-    """Every deadline of one case, dated or not, whatever how far away (the caller filters)."""
-    book = book or _Book(jurisdiction)
+                   calendar: WorkingCalendar | None = None, jurisdiction: str = "CN",
+                   findings: Iterable[Any] | None = None, checker: Any = None) -> list[Deadline]:
+    """Every deadline of one case, dated or not, whatever how far away (the caller filters).
+
+    `findings`: the case's check on `today` when the caller has made it (by `checker`, the case's
+    jurisdiction's); without them the case is checked here."""
+    book = book or _Book(jurisdiction, checker)
     cal = calendar or default_calendar()
     out: list[Deadline] = []
 
@@ -124,7 +144,7 @@ def case_deadlines(case_id: str, title: str, document: dict, today: date, book: 
     held = _day(document, "collective_decision", "held_on")
     decided = held is not None and (document.get("collective_decision") or {}).get("decision") in DECIDED
 
-    closes = _day(document, "public_participation", "consultation", "closes_on")
+    closes = _last_close(document)
     if closes is not None and closes >= today and held is None:
         add("comment_period", closes, "《条例》第十五条")
 
@@ -139,7 +159,8 @@ def case_deadlines(case_id: str, title: str, document: dict, today: date, book: 
             add("legality_floor", floor, "《条例》第二十六条")
 
     from engine.core.report import cite
-    for finding, due in book.rule_deadlines(case_id, document, today):
+    running = book.rule_deadlines(case_id, document, today) if findings is None else rule_deadlines(findings)
+    for finding, due in running:
         out.append(Deadline(case_id, title, KIND_OF_RULE.get(finding.rule, "rule_deadline"), due,
                             (due - today).days, cite(finding.citation), finding.rule))
 
@@ -149,15 +170,9 @@ def case_deadlines(case_id: str, title: str, document: dict, today: date, book: 
     return out
 
 
-def upcoming(cases: Iterable[tuple[str, str, str, dict]], today: date,
-             within: int = WINDOW_DAYS) -> list[Deadline]:
-    """Deadlines of (id, title, jurisdiction, document) cases due within `within` days or overdue;
-    undated ones ("not archived") last. Sorted by due day."""
-    books: dict[str, _Book] = {}
+def upcoming(deadlines: Iterable[Deadline], today: date, within: int = WINDOW_DAYS) -> list[Deadline]:
+    """The deadlines due within `within` days or overdue, sorted by due day; undated ones ("not
+    archived") last."""
     horizon = today + timedelta(days=within)
-    found: list[Deadline] = []
-    for case_id, title, jurisdiction, document in cases:
-        book = books.setdefault(jurisdiction, _Book(jurisdiction))
-        found += [d for d in case_deadlines(case_id, title, document, today, book, jurisdiction=jurisdiction)
-                  if d.due is None or d.due <= horizon]
+    found = [d for d in deadlines if d.due is None or d.due <= horizon]
     return sorted(found, key=lambda d: (d.due is None, d.due or today, d.case_id))

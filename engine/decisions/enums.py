@@ -15,6 +15,8 @@ from pydantic_core import PydanticCustomError
 from engine.core.errors import describe
 
 Level = Literal["province", "city", "county", "township", "department"]  # Arts. 2, 42
+# The body that approves a decision: a higher government, or a people's congress standing committee.
+ApprovalLevel = Literal["province", "city", "county", "congress_standing_committee"]
 Category = Literal[
     "public_policy", "development_plan", "resources", "public_construction", "other_major"
 ]  # Art. 3(1)
@@ -42,7 +44,9 @@ FairCompetitionConclusion = Literal["compliant", "non_compliant", "exception"]
 PackageItem = Literal["draft", "legal_basis", "procedure_explanation", "other"]  # Art. 26(1)
 LegalityConclusion = Literal["legal", "legal_with_changes", "illegal"]
 ReviewScope = Literal["authority", "procedure", "content"]  # Art. 27 (1)–(3)
-MeetingType = Literal["executive", "plenary", "office", "circulation", "other"]  # Art. 30
+# Art. 30; party_government_joint (党政联席会议) and party_group (党组会议): whether they count for a
+# township or a department is the jurisdiction's parameter analogy_meeting_types (Art. 42).
+MeetingType = Literal["executive", "plenary", "office", "circulation", "party_government_joint", "party_group", "other"]
 Material = Literal[  # Art. 29
     "draft",
     "public_comment_handling",
@@ -71,29 +75,16 @@ Procedure = Literal[
 ]
 # Art. 3(2): only a law or an administrative regulation may set its own procedure (v2).
 LawLevel = Literal["law", "administrative_regulation", "local_regulation", "rule"]
-# The stages of rules/workflow.yaml that a special procedure may govern (v2).
-Stage = Literal[
-    "initiation",
-    "public_participation",
-    "hearing",
-    "expert_review",
-    "risk_assessment",
-    "fair_competition_review",
-    "legality_review",
-    "collective_decision",
-    "party_report",
-    "publication",
-    "archiving",
-    "execution",
-    "post_evaluation",
-    "adjustment",
-]
+# The stages of rules/workflow.yaml that a special procedure may govern (v2): every procedure, and
+# the stages after the publication.
+Stage = Literal[Procedure, "archiving", "execution", "post_evaluation", "adjustment"]
 
 
 # The Chinese name of every enumeration word: forms show it, and a Chinese message names a
 # recorded word by it (engine/core/findings.py).
 CHOICES_ZH: dict[str, str] = {
-    "province": "省级", "city": "设区的市级", "county": "县级", "township": "乡镇", "department": "部门",
+    "province": "省级", "city": "设区的市级", "county": "县级",
+    "congress_standing_committee": "人大常委会", "township": "乡镇", "department": "部门",
     "public_policy": "公共政策措施", "development_plan": "发展规划", "resources": "资源开发利用",
     "public_construction": "重大公共建设项目", "other_major": "其他重大事项",
     "macro_control": "宏观调控", "legislation": "立法", "emergency": "突发事件应急处置",
@@ -111,6 +102,7 @@ CHOICES_ZH: dict[str, str] = {
     "legal": "合法", "legal_with_changes": "修改后合法", "illegal": "不合法",
     "authority": "决策权限", "procedure": "决策程序", "content": "决策内容",
     "executive": "常务会议", "plenary": "全体会议", "office": "办公会议", "circulation": "传阅",
+    "party_government_joint": "党政联席会议", "party_group": "党组会议",
     "public_comment_handling": "公众意见采纳情况", "expert_opinion_handling": "专家意见采纳情况",
     "risk_report": "风险评估报告", "legality_opinion": "合法性审查意见", "fair_competition_review": "公平竞争审查意见",
     "approve": "通过", "reject": "不通过", "amend": "修改后通过", "defer": "暂缓",

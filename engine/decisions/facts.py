@@ -120,6 +120,9 @@ def special_procedure_notes(case: Any) -> list[dict[str, str]]:
 LAW_LEVEL_ZH = {"law": "法律", "administrative_regulation": "行政法规", "local_regulation": "地方性法规",
                 "rule": "规章"}
 DERIVED = {"collective_decision.decision_differs_from_majority": FactType("bool"),
+           # the file records an approval by a higher body (any of its fields, whatever its dates):
+           # the decision is published after the approval (MAD-APPR-03), not from the meeting
+           "approval.required": FactType("bool"),
            "as_of": FactType("date")}
 
 
@@ -147,10 +150,14 @@ def _enum_words(tp: Any) -> tuple[str, ...] | None:
 
 
 def _walk(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, Any]]:
-    """Yield (path, shape, type) for every field: shape is scalar | model | list."""
+    """Yield (path, shape, type) for every field: shape is scalar | model | list. A field that is
+    one object or a list of them (the consultation's rounds) has the object's facts: each round is
+    judged on its own (ROUND_SECTION)."""
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         tp = _unwrap(field.annotation)
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            tp = case_model._model_in(tp) or tp
         if typing.get_origin(tp) in (list, tuple):
             yield path, "list", _unwrap(typing.get_args(tp)[0])
         elif isinstance(tp, type) and issubclass(tp, BaseModel):
@@ -197,12 +204,44 @@ def fact_type(path: str) -> FactType | None:
     return catalogue().get(path)
 
 
+# The section that may be a list of rounds (CASE_FORMAT §1, public_participation.consultation):
+# the rules that read it judge each round (engine/core/check.py), and the case's own fact holds
+# the rounds known on as_of merged — opened with the first, closing with the last.
+ROUND_SECTION = "public_participation.consultation"
+
+
+def round_variants(case: Any) -> list[Any]:
+    """The case once per consultation round (that round as its only consultation), when the file
+    records the consultation as a list of rounds; else no variant."""
+    participation = getattr(case, "public_participation", None)
+    rounds = getattr(participation, "consultation", None)
+    if participation is None or not isinstance(rounds, tuple):
+        return []
+    return [case.model_copy(update={"public_participation": participation.model_copy(update={"consultation": r})})
+            for r in rounds]
+
+
+def _merged_rounds(case: Any, as_of: date) -> Any:
+    """The case with its rounds known on as_of merged into one consultation (for the facts that are
+    not judged per round: the stage reached, what the forms and comments are dated by)."""
+    participation = case.public_participation
+    rounds = participation.consultation
+    known = [r for r in rounds if r.opened_on is None or r.opened_on <= as_of] or list(rounds[:1])
+    closes = [r.closes_on for r in known if r.closes_on is not None]
+    merged = known[0].model_copy(update={"closes_on": max(closes)} if closes else {})
+    return case.model_copy(update={"public_participation": participation.model_copy(update={"consultation": merged})})
+
+
 def flatten(case: BaseModel, as_of: date) -> dict[str, Any]:
     """Return the case as one flat fact, as known on `as_of` (dates as day ordinals)."""
+    if isinstance(getattr(getattr(case, "public_participation", None), "consultation", None), tuple):
+        case = _merged_rounds(case, as_of)
     raw: dict[str, Any] = {}
     first_date: dict[str, str] = {}
     _collect_raw(case, "", raw, first_date)
-    facts: dict[str, Any] = {"as_of": as_of.toordinal()}
+    approval = getattr(case, "approval", None)
+    facts: dict[str, Any] = {"as_of": as_of.toordinal(),
+                             "approval.required": approval is not None and bool(approval.model_fields_set)}
     for path, value in raw.items():
         if _known(path, value, raw, first_date, as_of):
             _put(facts, path, value, as_of)

@@ -69,7 +69,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "initiation.disputes_reported": ("争议已报请协调", "Disputes reported for coordination", "第十三条"),
     # public participation
     "public_participation.forms": ("公众参与方式", "Forms of participation", "第十四条"),
-    "public_participation.consultation": ("公开征求意见", "Open consultation", "第十五条"),
+    "public_participation.consultation": ("公开征求意见（多轮的，每轮一行）", "Open consultation (one row per round)", "第十五条"),
     "public_participation.consultation.opened_on": ("征求意见开始日期", "Opened on", "第十五条"),
     "public_participation.consultation.closes_on": ("征求意见截止日期", "Closes on", "第十五条第二款"),
     "public_participation.consultation.channels": ("公布渠道", "Channels", "第十五条第一款"),
@@ -78,6 +78,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "public_participation.comments_received": ("收到意见条数", "Comments received", "第十五条"),
     "public_participation.comment_handling_report": ("意见采纳情况说明", "Comment handling report", "第十五条第三款"),
     "public_participation.group_consulted": ("已专门听取特定群体意见", "Specific group consulted", "第十四条第三款"),
+    "public_participation.hearing.organiser": ("听证组织单位（非承办单位时）", "Organised by (when not the sponsor)", "第十六条"),
     "public_participation.hearing.notice_published_on": ("听证公告日期", "Notice published on", "第十七条第一项"),
     "public_participation.hearing.selection_method_published_on": ("遴选办法公布日期", "Selection method published on", "第十七条第二项"),
     "public_participation.hearing.participants_published_on": ("参加人名单公布日期", "Participants published on", "第十七条第二项"),
@@ -118,6 +119,14 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "legality_review.legal_risk_statement": ("法律风险说明", "Legal risk statement", "第二十五条第二款"),
     # collective decision
     "collective_decision.meeting_type": ("会议类型", "Meeting", "第三十条"),
+    "approval": ("上级批准（报批）", "Approval by a higher body", "第三十条、第三十二条"),
+    "approval.body": ("批准机关", "Approving body", ""),
+    "approval.body.name": ("批准机关名称", "Approving body", ""),
+    "approval.body.level": ("批准机关层级", "Level of the approving body", ""),
+    "approval.requested_on": ("报请批准日期", "Requested on", "第三十条"),
+    "approval.approved_on": ("批准日期", "Approved on", "第三十二条"),
+    "normative_document": ("形成的规范性文件", "Normative document it became", ""),
+    "normative_document.number": ("文号", "Register number (文号)", ""),
     "collective_decision.held_on": ("会议日期", "Held on", "第三十条"),
     "collective_decision.materials": ("提交会议的材料", "Materials", "第二十九条"),
     "collective_decision.head_spoke_last": ("行政首长最后发表意见", "Head spoke last", "第三十条第二款"),
@@ -153,6 +162,8 @@ class FieldSpec:
     children: tuple[FieldSpec, ...] = ()     # group / table columns
     required: bool = False
     nullable_none: bool = False                # an enum whose explicit null means "none"
+    # a table whose one row is written as the object itself (the consultation: one object or rounds)
+    one_or_rows: bool = False
 
     @property
     def label_key(self) -> str:
@@ -219,6 +230,9 @@ def model_fields(model: type[BaseModel], prefix: str = "", skip: tuple[str, ...]
             continue
         name = f"{prefix}.{key}" if prefix else key
         tp, _ = _unwrap(info.annotation)
+        one_or_rows = get_origin(tp) in (Union, types.UnionType)     # one object, or a list of them
+        if one_or_rows:
+            tp = next(a for a in (_unwrap(arg)[0] for arg in get_args(tp)) if get_origin(a) is tuple)
         kind, choices, nested = _kind(tp)
         zh, en, article = _label(name.replace("[#]", ""), key)
         children: tuple[FieldSpec, ...] = ()
@@ -227,7 +241,7 @@ def model_fields(model: type[BaseModel], prefix: str = "", skip: tuple[str, ...]
         elif kind == "table":
             children = model_fields(nested, name + "[#]")
         out.append(FieldSpec(name, key, kind, zh, en, article, choices, children, info.is_required(),
-                             nullable_none=(name == "exclusion")))
+                             nullable_none=(name == "exclusion"), one_or_rows=one_or_rows))
     return tuple(out)
 
 
@@ -236,7 +250,11 @@ SKIP = {"public_participation": ("hearing",)}
 HEADER_SKIP = ("initiation", "public_participation", "expert_review", "risk_assessment", "fair_competition_review",
                "legality_review", "collective_decision", "party_report", "publication", "archive", "execution",
                "post_evaluation", "adjustments",
-               "special_procedure_law")       # v1 field: refused with a value, so never offered
+               "special_procedure_law",       # v1 field: refused with a value, so never offered
+               "approval", "normative_document")    # recorded with the publication (STAGE_EXTRA)
+# Top-level sections recorded on a stage's page with the stage's own section: the approval by a
+# higher body and the normative document the decision became come with its publication.
+STAGE_EXTRA: dict[str, tuple[str, ...]] = {"publication": ("approval", "normative_document")}
 EDITABLE_STAGES = ("initiation", "public_participation", "hearing", "expert_review", "risk_assessment",
                    "fair_competition_review", "legality_review", "collective_decision", "party_report",
                    "publication", "archiving", "execution", "post_evaluation")
@@ -261,7 +279,23 @@ def stage_fields(stage: str) -> tuple[FieldSpec, ...]:
     path = section_path(stage)
     if stage not in EDITABLE_STAGES:
         raise KeyError(stage)
-    return model_fields(_model_at(path), ".".join(path), SKIP.get(stage, ()))
+    extra = STAGE_EXTRA.get(stage, ())
+    others = tuple(k for k in models.Case.model_fields if k not in extra)
+    return model_fields(_model_at(path), ".".join(path), SKIP.get(stage, ())) + model_fields(models.Case, skip=others)
+
+
+def split_extra(stage: str, section: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A stage form's parsed values → (the stage's section, its top-level sections: None = none)."""
+    section = dict(section)
+    return section, {key: section.pop(key, None) for key in STAGE_EXTRA.get(stage, ())}
+
+
+def with_extra(stage: str, section: Any, document: dict[str, Any]) -> dict[str, Any] | None:
+    """The stage's recorded section with its top-level sections beside it, for the form's values."""
+    extra = {key: document[key] for key in STAGE_EXTRA.get(stage, ()) if key in document}
+    if not extra:
+        return section if isinstance(section, dict) else None
+    return {**(section if isinstance(section, dict) else {}), **extra}
 
 
 # ---------------------------------------------------------------- form values ↔ document
@@ -311,6 +345,8 @@ def _parse_one(spec: FieldSpec, name: str, getlist: Getter) -> Any:
                     row[col.key] = v
             if row:
                 rows.append(row)
+        if spec.one_or_rows and len(rows) == 1:
+            return rows[0]          # one round: the single object of the v2 format
         return rows if rows else _ABSENT
     if spec.kind == "enumlist":
         values = [v for v in getlist(name) if v]
@@ -346,6 +382,8 @@ def _values_of(spec: FieldSpec, name: str, document: dict, out: dict) -> None:
     if spec.kind == "group" and isinstance(value, dict):
         for child in spec.children:
             _values_of(child, child.name, value, out)
+    elif spec.kind == "table" and spec.one_or_rows and isinstance(value, dict):
+        _values_of(spec, name, {spec.key: [value]}, out)
     elif spec.kind == "table" and isinstance(value, list):
         out[name + "#rows"] = [str(len(value))]
         for i, row in enumerate(value):
@@ -362,6 +400,19 @@ def _values_of(spec: FieldSpec, name: str, document: dict, out: dict) -> None:
         out[name] = [NONE]
     elif value is not None:
         out[name] = [str(value)]
+
+
+def row_paths(specs: tuple[FieldSpec, ...]) -> dict[str, str]:
+    """For a table written as its object when it has one row: the object's path prefix → the first
+    row's (`public_participation.consultation.` → `public_participation.consultation[0].`), so that
+    a problem with the object lands next to its field in the form."""
+    out: dict[str, str] = {}
+    for spec in specs:
+        if spec.kind == "table" and spec.one_or_rows:
+            out[spec.name + "."] = spec.name + "[0]."
+        elif spec.kind == "group":
+            out.update(row_paths(spec.children))
+    return out
 
 
 def table_rows(spec: FieldSpec, values: dict[str, list[str]], blank: int = TABLE_ROWS) -> int:

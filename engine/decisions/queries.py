@@ -20,6 +20,7 @@ shows at once.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 from engine.core import clock
 from engine.core.calendar import as_date
 from engine.core.errors import ConflictError, InputError, UnknownCaseError
+from engine.decisions.deadlines import Deadline, case_deadlines
 from engine.decisions.models import Attachment, CaseRecord, FindingRecord, StageEvidence
 from engine.store.models import TrailEvent
 
@@ -52,6 +54,7 @@ class CaseStatus:
     blocking_rules: tuple[str, ...]     # the rules that close it
     overdue: tuple[Overdue, ...]
     next_due: date | None
+    deadlines: tuple[Deadline, ...] = ()    # every deadline of the case on the day (engine/decisions/deadlines.py)
 
     @property
     def blocked(self) -> bool:
@@ -72,6 +75,7 @@ class CaseSummary:
     blocking: bool                   # a violated rule of severity blocker or error at the latest check
     overdue: tuple[Overdue, ...] = ()
     next_due: date | None = None
+    deadlines: tuple[Deadline, ...] = ()
 
     @property
     def blocked(self) -> bool:
@@ -85,15 +89,19 @@ def case_status(session: Session, record: CaseRecord, as_of: date) -> CaseStatus
     from engine.decisions.record import parse_case
     try:
         case = parse_case(LoadedYaml(record.document), record.id)
-        result = checker_for(case.jurisdiction).check(case, as_of, "native")
+        checker = checker_for(case.jurisdiction)
+        result = checker.check(case, as_of, "native")
     except InputError:       # a stored file the current model or rulebook cannot read: as it was stored
-        return CaseStatus(record.stage, None, (), (), None)
+        return CaseStatus(record.stage, None, (), (), None, tuple(case_deadlines(
+            record.id, record.title, record.document, as_of, jurisdiction=record.jurisdiction, findings=())))
     blocked_at, rules = _blocked(record.document, case, result.findings, as_of)
     deadlines = [(f, due) for f in result.findings if (due := _due_on(f)) is not None and f.verdict in OPEN]
     overdue = tuple(Overdue(f.rule, due.isoformat(), f.verdict) for f, due in deadlines
                     if due < as_of and (f.verdict != "violated" or f.overdue))
     upcoming = [due for f, due in deadlines if due >= as_of and f.verdict != "violated"]
-    return CaseStatus(result.stage, blocked_at, rules, overdue, min(upcoming, default=None))
+    dated = case_deadlines(record.id, record.title, record.document, as_of, jurisdiction=case.jurisdiction,
+                           findings=result.findings, checker=checker)
+    return CaseStatus(result.stage, blocked_at, rules, overdue, min(upcoming, default=None), tuple(dated))
 
 
 def _due_on(finding: Any) -> date | None:
@@ -144,12 +152,25 @@ def _summary(row, status: CaseStatus) -> CaseSummary:
     record = row.CaseRecord
     return CaseSummary(record.id, record.title, record.jurisdiction, status.stage, record.created_by,
                        record.updated_at, status.blocked_at, status.blocking_rules, row.violated or 0,
-                       bool(row.blocking), status.overdue, status.next_due)
+                       bool(row.blocking), status.overdue, status.next_due, status.deadlines)
 
 
-def get_case(session: Session, case_id: str, expected_version: int | None = None) -> CaseRecord:
-    """Load a case; refuse when it is unknown, or no longer at the version the editor read."""
-    case = session.get(CaseRecord, case_id)
+def get_case(session: Session, case_id: str, expected_version: int | None = None,
+             for_update: bool = False) -> CaseRecord:
+    """Load a case; refuse when it is unknown, or no longer at the version the editor read.
+
+    `for_update` (a use case about to change the case): the case's row stays locked until the
+    transaction ends, so concurrent writers of one case take turns and each reads the version its
+    predecessor left — on PostgreSQL by SELECT … FOR UPDATE (read afresh, even when the session
+    holds an older copy); on SQLite a writer already holds the database's write lock from BEGIN
+    IMMEDIATE (engine.store.db). Either way, a writer with an expected version that was overtaken
+    meanwhile is refused here (ConflictError), and one without waits its turn and succeeds.
+    """
+    if for_update:  # lock first, then (re)load: an older copy in the session is overwritten, not compared
+        session.execute(select(CaseRecord.id).where(CaseRecord.id == case_id).with_for_update())
+        case = session.get(CaseRecord, case_id, populate_existing=True)
+    else:
+        case = session.get(CaseRecord, case_id)
     if case is None:
         raise UnknownCaseError(case_id)
     if expected_version is not None and case.version != expected_version:
@@ -201,10 +222,12 @@ def latest_evidence_version(session: Session, case_id: str, stage: str) -> int:
                           .where(StageEvidence.case_id == case_id, StageEvidence.stage == stage)) or 0
 
 
-def case_documents(session: Session) -> list[tuple[str, str, str, dict]]:
-    """(id, title, jurisdiction, case file) of every stored case."""
-    return [(r.id, r.title, r.jurisdiction, r.document) for r in
-            session.execute(select(CaseRecord.id, CaseRecord.title, CaseRecord.jurisdiction, CaseRecord.document))]
+def case_files(session: Session, case_id: str | None = None, batch: int = 2000) -> Iterator[tuple[str, dict]]:
+    """(id, case file) of every stored case by id, or of one, read in batches."""
+    stmt = select(CaseRecord.id, CaseRecord.document).order_by(CaseRecord.id)
+    if case_id is not None:
+        stmt = stmt.where(CaseRecord.id == case_id)
+    return iter(session.execute(stmt.execution_options(yield_per=batch)).tuples())
 
 
 def latest_check_days(session: Session) -> dict[str, date]:
@@ -212,12 +235,6 @@ def latest_check_days(session: Session) -> dict[str, date]:
     return dict(session.execute(
         select(FindingRecord.case_id, FindingRecord.as_of)
         .where(FindingRecord.id.in_(select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)))).all())
-
-
-def cases_in(session: Session, jurisdictions: list[str]) -> list[CaseRecord]:
-    """The stored cases of these jurisdictions, by id."""
-    return list(session.scalars(select(CaseRecord).where(CaseRecord.jurisdiction.in_(jurisdictions))
-                                .order_by(CaseRecord.id)))
 
 
 def judging_version(session: Session, case_id: str) -> str | None:
@@ -238,7 +255,23 @@ def judging_version(session: Session, case_id: str) -> str | None:
 
 
 def cases_of(session: Session, jurisdictions: list[str] | None = None) -> list[CaseRecord]:
-    """Every stored case (of the jurisdictions given), by id."""
+    """Every stored case (or those of the jurisdictions given), by id."""
+    query = select(CaseRecord).order_by(CaseRecord.id)
     if jurisdictions is not None:
-        return cases_in(session, jurisdictions)
-    return list(session.scalars(select(CaseRecord).order_by(CaseRecord.id)))
+        query = query.where(CaseRecord.jurisdiction.in_(jurisdictions))
+    return list(session.scalars(query))
+
+
+def normative_document_notes(session: Session, case: Any) -> list[dict[str, str]]:
+    """Where the instance keeps the normative-document register: whether the register number the
+    decision became (CASE_FORMAT §1 `normative_document`) is in it (MAD-ND-01's note)."""
+    recorded = getattr(case, "normative_document", None)
+    if recorded is None:
+        return []
+    from engine.documents.queries import document_by_number
+    found = document_by_number(session, recorded.number)
+    if found is not None:
+        return [{"zh": f"决策形成的规范性文件 {recorded.number} 在规范性文件登记表中：《{found.title}》",
+                 "en": f"The normative document {recorded.number} the decision became is in the register: {found.title}"}]
+    return [{"zh": f"规范性文件登记表中没有文号 {recorded.number}：请核对文号，或在登记表中登记该文件（统一登记、统一编号）",
+             "en": f"The normative-document register has no number {recorded.number}: check the number, or register the document"}]

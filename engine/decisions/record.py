@@ -12,7 +12,17 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from engine.core.errors import InputError, problems_from_errors
@@ -20,6 +30,7 @@ from engine.core.yamlio import LoadedYaml, load_document
 from engine.decisions.date_order import impossible_orders
 from engine.decisions.enums import (
     AdjustmentKind,
+    ApprovalLevel,
     ArticleNo,
     CaseId,
     Category,
@@ -152,9 +163,36 @@ class Consultation(_Record):
         "opened_on", "征求意见截止日期不得早于开始日期", "the consultation cannot close before it opens"))
 
 
+# A consultation is one object (format v1/v2) or a list of rounds, each judged by Art. 15. The tags
+# pick the shape without showing in an error's path (parse_case drops them).
+SINGLE, ROUNDS = "~object", "~rounds"
+
+
+def _consultation_shape(value: Any) -> str:
+    return ROUNDS if isinstance(value, (list, tuple)) else SINGLE
+
+
+# the bound before the list conversion, so that the JSON Schema says minItems (not minLength)
+ConsultationRounds = Annotated[tuple[Consultation, ...], Field(min_length=1),
+                               BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v)]
+ConsultationField = Annotated[
+    Annotated[Consultation, Tag(SINGLE)] | Annotated[ConsultationRounds, Tag(ROUNDS)],
+    Discriminator(_consultation_shape),
+]
+
+
+def consultation_rounds(participation: "PublicParticipation | None") -> tuple[Consultation, ...]:
+    """The rounds of open consultation recorded: one for the single object, none when absent."""
+    value = participation.consultation if participation is not None else None
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (value,)
+
+
 class Hearing(_Record):
     """听证会 (Arts. 16–17)."""
 
+    organiser: Text | None = None      # the unit that organised it, when not the sponsor (free text)
     notice_published_on: IsoDate | None = None
     selection_method_published_on: IsoDate | None = None
     participants_published_on: IsoDate | None = None
@@ -167,7 +205,7 @@ class PublicParticipation(_Record):
     """公众参与 (Arts. 14–18)."""
 
     forms: EnumList[ParticipationForm] | None = None
-    consultation: Consultation | None = None
+    consultation: ConsultationField | None = None
     comments_received: Count | None = None
     comment_handling_report: bool | None = None
     group_consulted: bool | None = None
@@ -248,6 +286,34 @@ class CollectiveDecision(_Record):
     dissent_recorded: bool | None = None
 
 
+class ApprovalBody(_Record):
+    """The higher body that approves (批准) the decision, e.g. the district government."""
+
+    name: Text | None = None
+    level: ApprovalLevel | None = None
+
+
+class Approval(_Record):
+    """报批: the decision, once adopted by the decision body, approved by a higher body.
+
+    The approval does not replace the decision body's own procedure (Arts. 30, 42): that body is
+    still judged by the Decree.
+    """
+
+    body: ApprovalBody | None = None
+    requested_on: IsoDate | None = None
+    approved_on: IsoDate | None = None
+
+    _approved_after_request = field_validator("approved_on")(not_before(
+        "requested_on", "批准日期不得早于报请批准日期", "the approval cannot precede the request for it"))
+
+
+class NormativeDocument(_Record):
+    """The normative document the decision became: its register number (文号)."""
+
+    number: Text
+
+
 class PartyReport(_Record):
     """Report to the same-level Party committee (Art. 31)."""
 
@@ -326,7 +392,9 @@ class Case(_Record):
     fair_competition_review: FairCompetitionReview | None = None
     legality_review: LegalityReview | None = None
     collective_decision: CollectiveDecision | None = None
+    approval: Approval | None = None
     party_report: PartyReport | None = None
+    normative_document: NormativeDocument | None = None
     publication: Publication | None = None
     archive: Archive | None = None
     execution: Execution | None = None
@@ -354,6 +422,14 @@ def _unknown_field(loc: tuple[Any, ...]) -> str | None:
     return f'未知字段（是否应为 "{close[0]}"？）/ unknown field (did you mean "{close[0]}"?)'
 
 
+def _without_shape_tags(error: Any) -> Any:
+    """An error's path without the tags that pick the consultation's shape (one object or rounds)."""
+    loc = tuple(error["loc"])
+    if SINGLE in loc or ROUNDS in loc:
+        return {**error, "loc": tuple(p for p in loc if p not in (SINGLE, ROUNDS))}
+    return error
+
+
 def parse_case(loaded: LoadedYaml, filename: str, as_of: date | None = None) -> Case:
     """Validate loaded data as a case file; raise one InputError listing every problem.
 
@@ -363,7 +439,7 @@ def parse_case(loaded: LoadedYaml, filename: str, as_of: date | None = None) -> 
     try:
         case = Case.model_validate(loaded.data, context={"as_of": as_of})
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
+        errors = [_without_shape_tags(e) for e in exc.errors(include_url=False)]
     else:
         if not (errors := impossible_orders(case)):
             return case

@@ -20,7 +20,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.accounts.access import require_recorder, require_role
 from engine.core import clock
 from engine.core.check import CheckResult, checker_for
-from engine.core.errors import ConflictError, GateClosedError, InputError, StageOrderError
+from engine.core.errors import (
+    ConflictError,
+    GateClosedError,
+    InputError,
+    StageOrderError,
+    YifaError,
+)
 from engine.core.report import to_json
 from engine.core.yamlio import LoadedYaml
 from engine.decisions import gates
@@ -32,6 +38,7 @@ from engine.decisions.queries import (
     judging_version,
     latest_check_days,
     latest_evidence_version,
+    normative_document_notes,
     trail_events,
 )
 from engine.decisions.record import Case, case_to_document, load_case, parse_case
@@ -80,6 +87,7 @@ def _check(uow: UnitOfWork, case: Case, as_of: date, actor: str) -> tuple[CheckR
     """Check a case, keep the rulebook version that judged it, and return the report."""
     store_rulebook_version(uow.session, case.jurisdiction, actor)
     result = checker_for(case.jurisdiction).check(case, as_of, "durable")
+    result.notes += normative_document_notes(uow.session, case)
     return result, to_json(result)
 
 
@@ -139,9 +147,11 @@ def _add_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor
 
 def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, actor: str,
                     expected_version: int | None = None, as_of: date | None = None,
-                    source: str = "<evidence>") -> Outcome:
+                    source: str = "<evidence>", extra: dict[str, Any] | None = None) -> Outcome:
     """Record or amend one stage's evidence; the whole case is re-validated and re-checked.
 
+    `extra`: top-level sections recorded with the stage (forms.STAGE_EXTRA: the approval and the
+    normative document with the publication), each set, or removed when None.
     Evidence that dates the act of a stage not yet entered enters it: refused (GateClosedError, the
     refusal kept in the trail) exactly as `advance_stage` is while that stage's gate is closed.
     """
@@ -149,17 +159,24 @@ def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, act
     require_recorder(uow.session, actor, stage, record)
     before = get_section(record.document, stage)
     document = with_section(record.document, stage, section)
+    for key, value in (extra or {}).items():
+        if value is None:
+            document.pop(key, None)
+        else:
+            document[key] = value
     as_of = as_of or clock.today()
     case = _parse(document, source, as_of)
     result, report = _check(uow, case, as_of, actor)
     _guard_entries(uow, record, case, document, (result, report), as_of, actor,
                    {"evidence_for": stage, "evidence_sha256": _sha(section)})
-    _store(uow, record, document, result.stage)  # the case row first: a concurrent writer gets a conflict
+    _store(uow, record, document, result.stage)  # the case row first, while its lock (_load) is held
     revision = _add_evidence(uow, case_id, stage, section, actor)
     _save_findings(uow, case_id, result, report)
     action = "evidence.amended" if before is not None else "evidence.recorded"
     what = {"stage": stage, "revision": revision, "evidence": section, "evidence_sha256": _sha(section),
             "previous_sha256": _sha(before) if before is not None else None}
+    if extra:
+        what["sections"] = extra
     event = append_event(uow.session, case_id, actor, action, _event_payload(what, document, report, record.version))
     return Outcome(case_id, record.version, record.stage, report, event.seq)
 
@@ -183,9 +200,26 @@ def _guard_entries(uow: UnitOfWork, record: CaseRecord, case: Case, document: di
                                   f"case {record.id} cannot enter {stage} on {on}: it follows {', '.join(before)}")
 
 
+def prepare_write(uow: UnitOfWork, case_id: str) -> None:
+    """Build, before a write to the case takes its lock, what checking it will need: its
+    jurisdiction's compiled rules and the workflow (both cached in the process). The lock is then
+    held for the check alone — on SQLite it is the whole database's write lock, and a writer that
+    waits for it longer than the busy timeout (engine.store.db) fails. An unknown case or rulebook
+    is left for the write to refuse."""
+    from engine.decisions.workflow import load_workflow
+    record = find_case(uow.session, case_id)
+    if record is None:
+        return
+    try:
+        checker_for(record.jurisdiction).evaluator("durable")
+        load_workflow()
+    except YifaError:
+        return
+
+
 def _load(uow: UnitOfWork, case_id: str, expected_version: int | None) -> CaseRecord:
     try:
-        return get_case(uow.session, case_id, expected_version)
+        return get_case(uow.session, case_id, expected_version, for_update=True)
     except ConflictError as e:
         raise _conflict(uow, e) from None
 
@@ -207,7 +241,8 @@ def _changes_since(uow: UnitOfWork, case_id: str, version: int) -> list[str]:
 
 
 def _store(uow: UnitOfWork, record: CaseRecord, document: dict, stage: str | None) -> None:
-    """Write the new document; the version check makes a concurrent writer fail, not overwrite."""
+    """Write the new document. The row is locked since `_load`; the version check stays as the
+    backstop: a writer that changed the case without that lock fails (ConflictError), never overwrites."""
     read = record.version  # the rollback below expires the record: keep the version this writer read
     record.document, record.stage = document, stage
     try:

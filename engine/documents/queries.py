@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from engine.documents.models import NormativeDocumentRecord
 from engine.registers.csvio import write_table
-from engine.registers.listing import (
-    Page,
+from engine.registers.listing import Page
+from engine.registers.queries import (
     distinct_values,
     list_page,
     rows_by_key,
     stored_count,
+    stored_digests,
     stored_in_order,
 )
 from engine.store.models import TrailHead
@@ -75,6 +76,13 @@ def iter_documents(session: Session, batch: int = 2000) -> Iterator[NormativeDoc
     """Every stored row in register order, read in batches (a register of any size)."""
     from engine.documents.use_cases import from_record  # the record type imports these reads
     return (from_record(r) for r in stored_in_order(session, NormativeDocumentRecord, batch))
+
+
+def document_digests(session: Session, number: str | None = None) -> Iterator[tuple[str, str, str | None]]:
+    """(number, the digest of the stored document, its row_sha256 column) of every document in register
+    order, or of the one with this number."""
+    from engine.documents.use_cases import from_record
+    return stored_digests(session, NormativeDocumentRecord, "number", from_record, number)
 
 
 def all_documents(session: Session) -> list[NormativeDocument]:

@@ -21,25 +21,21 @@ from engine.core.check import Checker, checker_for
 from engine.core.domains import DOCUMENT
 from engine.core.findings import Finding
 from engine.registers.csvio import safe_writer
+from engine.registers.scanned import Scanned
 from engine.rulebook.model import SEVERITY_RANK
 
 ACTION_RANK = SEVERITY_RANK["warning"]
 
 
-class DocumentScan:
+class DocumentScan(Scanned):
     """One document's verdicts on the scan date; its findings are built when first asked for."""
 
-    __slots__ = ("document", "scanner", "facts", "branches", "_findings")
+    __slots__ = ("document",)
+    scanner: "DocumentScanner"
 
     def __init__(self, document: Any, scanner: "DocumentScanner", facts: dict, branches: list[int]):
-        self.document, self.scanner, self.facts, self.branches = document, scanner, facts, branches
-        self._findings: list[Finding] | None = None
-
-    @property
-    def findings(self) -> list[Finding]:
-        if self._findings is None:
-            self._findings = self.scanner.checker.findings(self.facts, self.branches)
-        return self._findings
+        super().__init__(scanner, facts, branches)
+        self.document = document
 
     def action_rules(self) -> list[str]:
         """The rules violated with severity warning or above (what needs action), in rulebook order."""
@@ -144,6 +140,11 @@ def write_json(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: Tex
     return summary
 
 
+def _said(finding: Any, lang: str) -> str:
+    """A finding's message in the language asked (every judged finding has one)."""
+    return finding.message[lang] if finding.message else ""
+
+
 CSV_COLUMNS = ("number", "title", "issuer", "rule", "severity", "verified", "instrument", "article", "message")
 
 
@@ -157,7 +158,7 @@ def write_csv(scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> S
         d = scan.document
         for f in scan.actions():
             writer.writerow([d.number, d.title, d.issuer, f.rule, f.severity, str(f.verified).lower(),
-                             f.citation["instrument"], _article(f.citation, lang), f.message[lang]])
+                             f.citation["instrument"], _article(f.citation, lang), _said(f, lang)])
     return summary
 
 
@@ -179,10 +180,10 @@ def write_table(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: Te
         out.write(f"■ {d.number}　{d.title}（{d.issuer}）\n")
         for f in actions:
             flag = "" if f.verified else ("　〔含未核实参数或条文〕" if zh else "  [unverified]")
-            out.write(f"  {_severity(f.severity, zh)} {f.rule} {_article(f.citation, lang)}：{f.message[lang]}{flag}\n")
+            out.write(f"  {_severity(f.severity, zh)} {f.rule} {_article(f.citation, lang)}：{_said(f, lang)}{flag}\n")
         for f in gaps:
             out.write(f"  {'【未见记录】' if zh else '[not recorded]'}{_severity(f.severity, zh)} {f.rule} "
-                      f"{_article(f.citation, lang)}：{f.message[lang]}\n")
+                      f"{_article(f.citation, lang)}：{_said(f, lang)}\n")
         out.write("\n")
     out.write(_summary_text(summary, zh))
     return summary

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine.accounts.access import require_role
-from engine.core.errors import InputError, Problem
+from engine.core.errors import Problem
 from engine.documents.laws import LawRegister, default_laws
 from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
 from engine.documents.queries import documents_by_number
@@ -50,9 +50,10 @@ from engine.registers.csvio import (
     where,
 )
 from engine.registers.csvio import write_rejected as write_rejected_rows
+from engine.registers.imports import Register, import_rows
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
-from engine.trail import append_event, canonical
+from engine.trail import canonical
 
 # the register's columns, CASE_FORMAT §3: English name · 中文列名 (· optional) — the one table of them
 TABLE = (
@@ -362,6 +363,10 @@ def from_record(record: NormativeDocumentRecord) -> NormativeDocument:
         fair_competition_reviewed_on=record.fair_competition_reviewed_on)
 
 
+REGISTER = Register("number", documents_by_number, NormativeDocumentRecord, _apply, CHAIN_PREFIX, "document",
+                    write_rejected)
+
+
 def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
                      rejected_out: Path | str | TextIO | None = None, encoding: str | None = None,
                      laws: LawRegister | None = None) -> ImportResult:
@@ -370,39 +375,6 @@ def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
     """
-    session = uow.session
-    require_role(session, actor, EDITOR_ROLES)
+    require_role(uow.session, actor, EDITOR_ROLES)
     rows = read_documents(path, encoding, laws)
-    bad = [r for r in rows if not r.ok]
-    result = ImportResult(rejected=[p for r in bad for p in r.problems],
-                          warnings=[w for r in rows if r.ok for w in r.warnings])
-    if bad and not skip_invalid:
-        raise InputError(result.rejected)
-    if rejected_out is not None and bad:
-        write_rejected(bad, rejected_out)
-    good = [r for r in rows if r.ok]
-    existing = documents_by_number(session, [r.record.number for r in good])
-    for row in good:
-        doc: NormativeDocument = row.record
-        digest = doc.sha256()
-        warnings = [f"{w.path}: {w.message}" for w in row.warnings]
-        payload: dict[str, Any] = {"row": doc.to_row(), "sha256": digest, "source_row": row.number}
-        if warnings:
-            payload["warnings"] = warnings
-        record = existing.get(doc.number)
-        if record is None:
-            record = NormativeDocumentRecord()
-            _apply(record, doc, actor)
-            session.add(record)
-            session.flush()
-            append_event(session, CHAIN_PREFIX + doc.number, actor, "document.imported", payload)
-            result.imported.append(doc.number)
-        elif record.row_sha256 == digest:
-            result.unchanged.append(doc.number)
-        else:
-            payload["previous_sha256"] = record.row_sha256
-            _apply(record, doc, actor)
-            session.flush()
-            append_event(session, CHAIN_PREFIX + doc.number, actor, "document.updated", payload)
-            result.updated.append(doc.number)
-    return result
+    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out)

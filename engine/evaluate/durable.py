@@ -15,7 +15,6 @@
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ import uuid
 from typing import Any, NoReturn
 
 from engine.core.errors import DurableEngineError, DurableUnavailableError
+from engine.rulebook import cache
 from engine.rulebook.compile import CompiledRule, facts_read
 from engine.rulebook.conditions import Absent, All, Cmp, CmpFact, Cond, Const, Present, all_of
 from engine.rulebook.conditions import Any as AnyC
@@ -83,33 +83,49 @@ class DurableEvaluator:
 
     name = "durable"
 
-    def __init__(self, compiled: list[CompiledRule]):
+    def __init__(self, compiled: list[CompiledRule], cache_key: tuple[str, ...] | None = None):
+        """Translate the compiled rules into engine rulesets — or take the translation kept on disk
+        under `cache_key` (the checker's rulebook version, engine/rulebook/cache.py) — and register them."""
         reason = durable_available()
         if reason is not None:
             raise DurableUnavailableError(reason)
         self.compiled = compiled
-        self.keys = _fact_keys(compiled)
-        rules, self.branch_of = _ruleset(compiled, self.keys)
-        self.rulesets = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
+        kept = cache.load(("durable", *cache_key)) if cache_key is not None else None
+        if kept is not None and kept["rules"] == len(compiled):
+            self.keys, self.branch_of, self.rulesets = kept["keys"], kept["branch_of"], kept["rulesets"]
+            self.fields = kept["fields"]
+        else:
+            self.keys = _fact_keys(compiled)
+            rules, self.branch_of = _ruleset(compiled, self.keys)
+            self.rulesets = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
+            self.fields = [_fields_read(definition) for _, definition in self.rulesets]
+            if cache_key is not None:
+                cache.store(("durable", *cache_key), {"keys": self.keys, "branch_of": self.branch_of,
+                                                      "rulesets": self.rulesets, "fields": self.fields,
+                                                      "rules": len(compiled)})
+        self._registered: int | None = None      # the process id the rulesets are registered in
         self._register()
 
     def _register(self) -> None:
-        """Register this evaluator's rulesets; a ruleset shared with another evaluator is counted, not copied."""
+        """Register this evaluator's rulesets; a ruleset shared with another evaluator is counted, not copied.
+
+        `Ruleset.__init__` deletes the `run` key of each rule it is given, so each rule is copied
+        (the rest of the definition is only read, by `json.dumps`)."""
         with _LOCK:
             host = _host()
             for name, definition in self.rulesets:
                 if name not in host._ruleset_directory:
-                    host.register_rulesets({name: copy.deepcopy(definition)})
+                    host.register_rulesets({name: {rule: dict(body) for rule, body in definition.items()}})
                 _USERS[name] = _USERS.get(name, 0) + 1
-            self._registered = True
+            self._registered = os.getpid()
 
     def release(self) -> None:
         """Free the engine's copy of these rulesets (a superseded rulebook version) once nobody uses them."""
         from durable import engine
         with _LOCK:
-            if not getattr(self, "_registered", False):
+            if getattr(self, "_registered", None) != os.getpid():     # never, or in the parent of a fork
                 return
-            self._registered = False
+            self._registered = None
             host = _host()
             for name, _ in self.rulesets:
                 _USERS[name] = _USERS.get(name, 1) - 1
@@ -125,13 +141,16 @@ class DurableEvaluator:
         """Return, per compiled rule, the index of the branch that fired (-1 if none did)."""
         fact = {self.keys[k]: v for k, v in facts.items() if k in self.keys}
         fact.update(t="c", sid=uuid.uuid4().hex, id=uuid.uuid4().hex)
-        text = json.dumps(fact, ensure_ascii=False)
+        # each ruleset is given the fields its rules read (a field no rule of it names cannot change
+        # what fires): less JSON for the engine to parse and to copy into every fired action
+        texts = [json.dumps({k: v for k, v in fact.items() if k in fields}, ensure_ascii=False)
+                 for fields in self.fields]
         fired: list[str] = []
         with _LOCK:
-            if not self._registered:         # released while a caller still held it: register again
-                self._register()
+            if self._registered != os.getpid():     # released while a caller still held it, or a
+                self._register()                     # forked worker (its Host is its own): register again
             host = _host()
-            for name, _ in self.rulesets:
+            for (name, _), text in zip(self.rulesets, texts):
                 fired += _fire(host._ruleset_directory[name]._handle, text, fact["sid"])
         out = [-1] * len(self.compiled)
         for name in fired:
@@ -186,6 +205,27 @@ def _chunks(rules: dict[str, dict], size: int) -> list[dict[str, dict]]:
     sentinel = {"all": [{"m": {"t": "c"}}], "run": SENTINEL_RULE}
     return [{SENTINEL_RULE: sentinel, **{n: rules[n] for n in names[i:i + size]}}
             for i in range(0, len(names), size)] or [{SENTINEL_RULE: sentinel}]
+
+
+def _fields_read(definition: dict) -> frozenset[str]:
+    """The fact fields a ruleset's rules name (compared, tested for presence, or `$m` operands),
+    with the fact's `sid` and `id`."""
+    fields = {"sid", "id"}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$m":
+                    fields.add(value)
+                elif not key.startswith("$") and key not in ("all", "any", "m", "run"):
+                    fields.add(key)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    for rule in definition.values():
+        walk(rule["all"])
+    return frozenset(fields)
 
 
 def _named(definition: dict) -> tuple[str, dict]:

@@ -188,12 +188,12 @@ def impact_preview(session, rel_path: str, new_text: str, as_of: date | None = N
 
 def _stored_cases(session, jurisdictions: list[str], as_of: date | None) -> list[tuple]:
     """(id, title, document, day) of every stored case of the jurisdictions: what _impact judges."""
-    from engine.decisions.queries import cases_in, latest_check_days
+    from engine.decisions.queries import cases_of, latest_check_days
     if not jurisdictions:
         return []
     latest = latest_check_days(session)
     return [(r.id, r.title, r.document, as_of or latest.get(r.id) or clock.today())
-            for r in cases_in(session, jurisdictions)]
+            for r in cases_of(session, jurisdictions)]
 
 
 def _impact(stored: list[tuple], root: Path, tree: Path) -> list[dict]:

@@ -87,6 +87,38 @@ def chain_events(session: Session, case_id: str, after: int = 0) -> list[EventRo
     return list(_rows(session.connection().execute(stmt), convert))
 
 
+def last_payloads(session: Session, case_id: str | None = None) -> list[tuple[str, str]]:
+    """(chain, payload) of the newest event of every chain, or of one."""
+    e = TrailEvent
+    newest = select(e.case_id, func.max(e.seq).label("seq")).group_by(e.case_id)
+    if case_id is not None:
+        newest = newest.where(e.case_id == case_id)
+    last = newest.subquery()
+    return list(session.execute(select(e.case_id, e.payload).join(
+        last, (e.case_id == last.c.case_id) & (e.seq == last.c.seq))).tuples())
+
+
+def payloads_newest_first(session: Session, case_id: str) -> Iterator[str]:
+    """The payloads of one chain's events, the newest first."""
+    return iter(session.scalars(select(TrailEvent.payload).where(TrailEvent.case_id == case_id)
+                                .order_by(TrailEvent.seq.desc())))
+
+
+def chain_ids(session: Session, case_id: str | None = None) -> set[str]:
+    """Every chain that has an event (or the one asked for, if it has)."""
+    stmt = select(TrailEvent.case_id).distinct()
+    if case_id is not None:
+        stmt = stmt.where(TrailEvent.case_id == case_id)
+    return set(session.scalars(stmt))
+
+
+def event_seals(session: Session) -> Iterator[tuple[str, int, str, Any]]:
+    """(chain, seq, hash, at) of every event, by chain and seq, read in batches."""
+    e = TrailEvent
+    stmt = select(e.case_id, e.seq, e.hash, e.at).order_by(e.case_id, e.seq)
+    return iter(session.execute(stmt.execution_options(yield_per=STREAM_BATCH)).tuples())
+
+
 def chain_heads(session: Session, case_id: str | None = None) -> dict[str, tuple[int, str]]:
     """The recorded head (seq, hash) of every chain, or of one."""
     stmt = select(_heads.c.case_id, _heads.c.seq, _heads.c.hash)

@@ -42,3 +42,15 @@ def test_the_text_names_file_id_and_reason():
     assert "rules/CN/normative-documents.yaml:" in out and "doc_publication_working_days" in out
     assert "理由 / reason: 工程默认值" in out
     assert "MAD-PP-04" not in out
+
+
+def test_the_rules_whose_words_or_number_are_not_in_the_text_say_why():
+    # Decree 713 Arts. 36(2), 31, 16(3): the article is right, the rule reads more than it says;
+    # the Ninghe rule cited an article its report does not have
+    rows = json.loads(yifa("rules", "list", "--unverified", "--format", "json",
+                           "--jurisdiction", "CN-12/ninghe").stdout)
+    note = {r["id"]: r["note"] for r in rows}
+    assert "委托的第三方" in note["MAD-EVAL-02"]
+    assert "出台" in note["MAD-COL-07"] and "公布日" in note["MAD-COL-07"]
+    assert "需要遴选听证参加人的" in note["MAD-HEAR-03"]
+    assert "第一条" in note["LOC-NH-RULE-OF-LAW-01"] and "县级以上" in note["LOC-NH-RULE-OF-LAW-01"]

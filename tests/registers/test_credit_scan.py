@@ -255,6 +255,10 @@ def test_repair_follows_the_regime_of_the_application_and_the_periods_that_of_th
     by_rule = {f.rule: f for f in scan.findings}
     assert by_rule["CRED-TIME-01-58"].verdict == "satisfied" and by_rule["CRED-TIME-01"].reason == "not_in_force"
     late = {f.rule: f for f in CreditScanner(date(2023, 11, 30)).scan_one(rec).findings}["CRED-TIME-01-58"]
-    assert late.verdict == "violated" and "修复条件、材料和办理按修复申请日所处的 order58-2023" in late.message["zh"]
+    assert late.verdict == "violated"
+    # the Chinese names each regime by its document number, never by its §6 code
+    assert "公示期限按处罚决定日所处的发改办财金〔2019〕527号" in late.message["zh"]
+    assert "修复条件、材料和办理按修复申请日所处的国家发展和改革委员会令2023年第58号" in late.message["zh"]
+    assert "order58-2023" not in late.message["zh"] and "under order58-2023" in late.message["en"]
     before = CreditScanner(date(2023, 5, 2)).scan_one(record(decided_on=date(2023, 4, 20), category="severe"))
     assert before.facts["repair_regime"] == "order58-2023"        # before an application: the regime on as_of

@@ -1,4 +1,4 @@
-"""The one list/filter/sort/page helper both registers' list pages use (engine/registers/listing.py),
+"""The one list/filter/sort/page helper both registers' list pages use (engine/registers/listing.py and queries.py),
 through each domain's queries."""
 from __future__ import annotations
 

@@ -373,7 +373,7 @@ def test_every_import_leaves_a_verifiable_trail_one_chain_per_penalty(uow, clerk
 
 
 def test_a_failure_half_way_stores_nothing(uow, clerk, fixtures, monkeypatch):
-    import engine.credit.use_cases as penalties
+    import engine.registers.imports as imports
     calls = []
 
     def failing_append(*args, **kwargs):
@@ -382,20 +382,16 @@ def test_a_failure_half_way_stores_nothing(uow, clerk, fixtures, monkeypatch):
             raise RuntimeError("the database went away")
         return real(*args, **kwargs)
 
-    real = penalties.append_event
-    monkeypatch.setattr(penalties, "append_event", failing_append)
+    real = imports.append_event
+    monkeypatch.setattr(imports, "append_event", failing_append)
     with pytest.raises(RuntimeError):
         do_import(uow, fixtures / REGISTER, clerk)
     assert count(uow) == 0 and count(uow, TrailEvent) == 0
 
 
-def test_only_a_register_keeper_may_import(uow, fixtures):
-    from engine.accounts.use_cases import create_user
-    with uow() as u:
-        create_user(u.session, "auditor1", "审计", ["auditor"])
-        u.commit()
+def test_only_a_register_keeper_may_import(uow, fixtures, auditor):
     with pytest.raises(PermissionDeniedError):
-        do_import(uow, fixtures / REGISTER, "auditor1")
+        do_import(uow, fixtures / REGISTER, auditor)
     assert count(uow) == 0
 
 

@@ -1,6 +1,9 @@
 """Choosing the database, migrating it, and the unit of work."""
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -75,7 +78,9 @@ def test_an_editor_who_read_an_older_version_gets_a_conflict_naming_both_version
         get_case(u.session, "B")
 
 
-def test_two_transactions_updating_one_case_at_once_the_second_is_refused(uow, engine):
+def test_two_transactions_updating_one_case_without_its_lock_the_second_is_refused(uow, engine):
+    """The version column is the backstop behind the row lock (get_case(for_update=True)): a writer
+    that changed the case without taking the lock fails, it never overwrites."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite writers hold the write lock from BEGIN IMMEDIATE: they cannot interleave")
     with uow() as u:
@@ -91,6 +96,50 @@ def test_two_transactions_updating_one_case_at_once_the_second_is_refused(uow, e
     with uow(read_only=True) as u:
         case = u.session.get(CaseRecord, "A")
         assert (case.title, case.version) == ("第一人修改", 2)
+
+
+@pytest.mark.parametrize("expected", [None, 1], ids=["without-version", "read-at-version-1"])
+def test_two_writers_loading_one_case_for_update_take_turns_on_both_databases(uow, expected):
+    """The second writer waits for the first (PostgreSQL: the row lock; SQLite: BEGIN IMMEDIATE), then
+    reads what the first left: without an expected version it writes on top, with one it is refused."""
+    with uow() as u:
+        u.session.add(CaseRecord(id="A", title="原标题", jurisdiction="CN", document={"id": "A"}))
+        u.commit()
+    first_loaded, first_may_commit = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with uow() as u:
+            get_case(u.session, "A", 1, for_update=True).title = "第一人修改"
+            u.session.flush()
+            first_loaded.set()
+            first_may_commit.wait(10)
+            u.commit()
+
+    def second() -> int:
+        assert first_loaded.wait(10)
+        with uow() as u:
+            case = u.session.get(CaseRecord, "A")       # an older copy in the session does not hide the change
+            case = get_case(u.session, "A", expected, for_update=True)
+            case.title += "，第二人再改"
+            u.commit()
+            return case.version
+
+    with ThreadPoolExecutor(2) as pool:
+        done_first, done_second = pool.submit(first), pool.submit(second)
+        assert first_loaded.wait(10)
+        time.sleep(0.3)
+        assert not done_second.done()           # waiting for the first writer's lock
+        first_may_commit.set()
+        done_first.result(10)
+        if expected is None:
+            assert done_second.result(35) == 3
+        else:
+            with pytest.raises(ConflictError, match="version 1, now 2"):
+                done_second.result(35)
+    with uow(read_only=True) as u:
+        case = u.session.get(CaseRecord, "A")
+        title = "第一人修改" + ("，第二人再改" if expected is None else "")
+        assert (case.title, case.version) == (title, 3 if expected is None else 2)
 
 
 def test_a_finding_keeps_the_rulebook_version_that_produced_it(uow):

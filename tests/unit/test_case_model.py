@@ -193,9 +193,9 @@ def test_a_case_cannot_be_changed_after_parsing():
             "meeting_type: cabinet",
             "collective_decision.meeting_type",
             (
-                "取值无效，应为 executive | plenary | office | circulation | other 之一，"
-                '实际为 "cabinet" / invalid value, expected one of executive | plenary | office'
-                ' | circulation | other, got "cabinet"'
+                "取值无效，应为 executive | plenary | office | circulation | party_government_joint"
+                ' | party_group | other 之一，实际为 "cabinet" / invalid value, expected one of executive'
+                ' | plenary | office | circulation | party_government_joint | party_group | other, got "cabinet"'
             ),
         ),
         (
@@ -357,7 +357,8 @@ def test_the_json_schema_describes_dates_ids_and_closed_sections():
     held_on = schema["$defs"]["CollectiveDecision"]["properties"]["held_on"]["anyOf"][0]
     assert held_on == {"type": "string", "format": "date"}
     meeting = schema["$defs"]["CollectiveDecision"]["properties"]["meeting_type"]["anyOf"][0]
-    assert meeting["enum"] == ["executive", "plenary", "office", "circulation", "other"]
+    assert meeting["enum"] == ["executive", "plenary", "office", "circulation", "party_government_joint",
+                               "party_group", "other"]
     assert all(d["additionalProperties"] is False for d in schema["$defs"].values())
     json.dumps(schema)
 

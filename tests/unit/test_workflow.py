@@ -237,6 +237,24 @@ def test_only_a_violated_blocker_or_error_closes_a_gate():
     assert wf.stage_states(case_facts, [finding("pending", "error")])["publication"] == "required"
 
 
+def test_a_market_related_decision_issued_before_2024_08_01_without_the_review_blocks_publication():
+    # 公平竞争审查制度实施细则 (2021) Art. 2: 未经公平竞争审查的，不得出台 (MAD-COL-08-2021); from
+    # 2024-08-01 the Regulation's Art. 18 (MAD-COL-08) takes over the same gate
+    wf = load_workflow(CN_RULES)
+    assert "MAD-COL-08-2021" in wf.gates("publication")
+    sections = {"jurisdiction": "CN", "decision_body": {"name": "测试县人民政府", "level": "county"},
+                "category": "public_policy", "flags": {"market_related": True},
+                "collective_decision": {"held_on": "2022-09-20", "decision": "approve"},
+                "party_report": {"reported_on": "2022-09-25"},
+                "publication": {"published_on": "2022-10-14", "channels": ["government_website"]},
+                "fair_competition_review": {"completed_on": "2022-10-20", "conclusion": "compliant"}}
+    case = parse_case(load_json(json.dumps({"id": "T-FCR", "title": "测试", **sections}), "t.json"), "t.json")
+    findings = checker_for("CN").check(case, date(2022, 11, 1), "native").findings
+    verdicts = {f.rule: f.verdict for f in findings}
+    assert verdicts["MAD-COL-08-2021"] == "violated" and verdicts["MAD-COL-08"] == "not_applicable"
+    assert wf.stage_states(flatten(case, date(2022, 11, 1)), findings)["publication"] == "blocked"
+
+
 # ---------------------------------------------------------------- the drawing
 def test_the_svg_is_well_formed_and_names_every_stage():
     wf = load_workflow(CN_RULES)

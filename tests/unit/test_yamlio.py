@@ -168,6 +168,31 @@ def test_json_gives_plain_data_and_lines_where_it_can():
     assert loaded.line_of(("a", 1, "b")) == 2 and loaded.line_of(("c",)) == 3
 
 
+def test_a_valid_json_file_is_read_once_and_its_lines_only_when_asked(monkeypatch):
+    import engine.core.yamlio as yamlio
+    read_as_yaml = []
+    real = yamlio.load_yaml
+    monkeypatch.setattr(yamlio, "load_yaml", lambda text, name: read_as_yaml.append(1) or real(text, name))
+    loaded = load_json('{\n  "a": {"b": [1, 2]},\n  "c": "是"\n}', "f.json")
+    assert loaded.data == {"a": {"b": [1, 2]}, "c": "是"} and read_as_yaml == []
+    assert loaded.line_of(("c",)) == 3 and loaded.line_of(("a", "b", 1)) == 2 and read_as_yaml == [1]
+    assert loaded.line_of(("a",)) == 2 and read_as_yaml == [1]          # found once, kept
+
+
+def test_an_escaped_surrogate_pair_is_one_character():
+    assert load_json('{"c": "\\ud83d\\ude00"}', "f.json").data == {"c": "\U0001f600"}
+
+
+@pytest.mark.parametrize("text", ['{"a": {"b": 1, "b": 2}}', '[{"k": 1}, {"k": 1, "k": 1}]'])
+def test_a_repeated_key_anywhere_is_refused_with_its_path(text):
+    assert 'duplicate key "' in refusal(load_json, text, "f.json")
+
+
+@pytest.mark.parametrize("text", ['{"a": "\\ud800"}', '{"a": ["x", "\\uDFFF"]}', '{"a": "\ud800"}'])
+def test_a_lone_surrogate_escaped_or_raw_is_refused_with_its_path(text):
+    assert "f.json: a" in refusal(load_json, text, "f.json")
+
+
 def test_json_with_tabs_still_loads_even_without_lines():
     assert load_json('{"a":\t1}', "f.json").data == {"a": 1}
 

@@ -19,6 +19,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import event
 
 import engine.accounts.use_cases
 from engine.store.db import upgrade
@@ -63,6 +64,25 @@ def app(tmp_path, monkeypatch, migrated_sqlite) -> Iterator[Flask]:
 def get_engine_of(app: Flask) -> Any:
     with app.app_context():
         return get_engine()
+
+
+@pytest.fixture
+def sql_seen(app) -> Callable[[Callable[[], Any]], tuple[Any, list[str]]]:
+    """Run a request (any call) and give its result and every SQL statement the app's database ran for it."""
+
+    def run(call: Callable[[], Any]) -> tuple[Any, list[str]]:
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        engine = get_engine_of(app)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            return call(), statements
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    return run
 
 
 @pytest.fixture

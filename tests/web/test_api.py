@@ -221,3 +221,19 @@ def test_hostile_json_is_refused_with_400_and_its_reason_never_500(client, token
     response = client.post("/api/check", data=body, headers={**bearer(token), "Content-Type": "application/json"})
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
     assert words in json.dumps(response.get_json(), ensure_ascii=False)
+
+
+def test_the_township_case_with_rounds_and_an_approval_is_created_through_the_api(client, token_of):
+    """CASE_FORMAT §1 additions through the API: no blocker, and a breach names its round."""
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "case_township_rounds.yaml"
+    document = case_to_document(load_case(fixture))
+    document["public_participation"]["consultation"][1]["reason_stated_in_notice"] = False
+    created = client.post("/api/cases?as_of=2023-08-01", json=document, headers=bearer(token_of("official")))
+    assert created.status_code == 201, created.get_json()
+    report = created.get_json()["report"]
+    assert report["summary"]["blocking"] is False
+    found = next(f for f in report["findings"] if f["rule"] == "MAD-PP-04")
+    assert found["verdict"] == "violated" and found["facts"]["round"] == 2
+    stored = client.get("/api/cases/YL-2023-PLAN", headers=bearer(token_of("auditor"))).get_json()
+    assert len(stored["document"]["public_participation"]["consultation"]) == 2
+    assert stored["document"]["approval"]["body"]["name"] == "宁河区人民政府"

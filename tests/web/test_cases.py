@@ -164,13 +164,35 @@ def test_saving_participation_keeps_the_hearing_recorded_on_its_own_page(client,
     page = f"/cases/{CASE}/stages/public_participation"
     version = version_in(client.get(page).get_data(as_text=True))
     response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation", "hearing"],
-                                "public_participation.consultation.opened_on": "2025-03-03",
-                                "public_participation.consultation.closes_on": "2025-04-07",
+                                "public_participation.consultation#rows": "3",
+                                "public_participation.consultation[0].opened_on": "2025-03-03",
+                                "public_participation.consultation[0].closes_on": "2025-04-07",
                                 "public_participation.comments_received": "23"})
     assert response.status_code == 302
     section = stored(uow).document["public_participation"]
     assert section["hearing"]["held_on"] == "2025-03-28" and section["comments_received"] == 23
     assert section["forms"] == ["open_consultation", "hearing"]
+    # one round is kept in the v2 shape, a single object
+    assert section["consultation"] == {"opened_on": "2025-03-03", "closes_on": "2025-04-07"}
+
+
+def test_two_consultation_rounds_are_recorded_as_rows_and_shown_again(client, login_as, post_form, uow, road_case):
+    login_as("official", username="official")
+    page = f"/cases/{CASE}/stages/public_participation"
+    version = version_in(client.get(page).get_data(as_text=True))
+    response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation"],
+                                "public_participation.consultation#rows": "3",
+                                "public_participation.consultation[0].opened_on": "2025-01-06",
+                                "public_participation.consultation[0].closes_on": "2025-02-10",
+                                "public_participation.consultation[1].opened_on": "2025-03-03",
+                                "public_participation.consultation[1].closes_on": "2025-03-18",
+                                "public_participation.consultation[1].channels": ["government_website"]})
+    assert response.status_code == 302
+    rounds = stored(uow).document["public_participation"]["consultation"]
+    assert rounds == [{"opened_on": "2025-01-06", "closes_on": "2025-02-10"},
+                      {"opened_on": "2025-03-03", "closes_on": "2025-03-18", "channels": ["government_website"]}]
+    html = client.get(page).get_data(as_text=True)
+    assert 'name="public_participation.consultation[1].closes_on" value="2025-03-18"' in html
 
 
 @pytest.mark.parametrize("typed", ["²", "١٢", "9" * 31, "-3"])
@@ -203,11 +225,12 @@ def test_a_consultation_closing_before_it_opens_is_refused_at_its_field_and_noth
     page = f"/cases/{CASE}/stages/public_participation"
     version = version_in(client.get(page).get_data(as_text=True))
     response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation"],
-                                "public_participation.consultation.opened_on": "2025-03-03",
-                                "public_participation.consultation.closes_on": "2025-02-01"})
+                                "public_participation.consultation#rows": "3",
+                                "public_participation.consultation[0].opened_on": "2025-03-03",
+                                "public_participation.consultation[0].closes_on": "2025-02-01"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert re.search(r'id="f-public_participation-consultation-closes_on-error"[^>]*>[^<]*早于开始日期', html)
+    assert re.search(r'id="f-public_participation-consultation-0-closes_on-error"[^>]*>[^<]*早于开始日期', html)
     after = stored(uow)
     assert (after.version, after.document) == (before.version, before.document)
 
@@ -464,3 +487,56 @@ def test_the_secretary_adjusts_a_decided_case_and_the_procedures_to_rerun_are_li
     login_as("official", username="zz_other")
     assert post_form("/cases/NH-2025-003/adjust", {"kind": "stop", "reason": "x", "on": "2026-03-02", "version": "2"},
                      page="/cases/NH-2025-003").status_code == 403
+
+
+def test_the_case_page_says_whether_the_normative_document_it_became_is_in_the_register(
+        client, login_as, uow, make_user):
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from engine.decisions.models import FindingRecord
+    from engine.documents.use_cases import import_documents
+    make_user("official", ["official"])
+    make_user("keeper", ["legality_reviewer"])
+    with uow() as u:
+        import_documents(u, Path(demo_data.__file__).with_name("demo_documents.csv"), "keeper")
+        u.commit()
+    for case_id, number in (("ND-IN", "宁河政规〔2016〕7号"), ("ND-OUT", "宁河政规〔2099〕1号")):
+        document = demo_data.drafted_road_case(case_id, "测试规范性文件")
+        document["normative_document"] = {"number": number}
+        with uow() as u:
+            services.create_case(u, parse_case(LoadedYaml(document), "test"), "official", as_of=date(2025, 4, 20))
+            u.commit()
+    login_as("official", username="official")
+    inside = client.get("/cases/ND-IN").get_data(as_text=True)
+    assert "宁河政规〔2016〕7号 在规范性文件登记表中" in inside and "宁河区集贸市场管理暂行规定" in inside
+    outside = client.get("/cases/ND-OUT").get_data(as_text=True)
+    assert "规范性文件登记表中没有文号 宁河政规〔2099〕1号" in outside
+    with uow(read_only=True) as u:                   # the stored check carries the note too
+        report = u.session.scalars(select(FindingRecord).where(FindingRecord.case_id == "ND-OUT")).first().report
+    assert any("宁河政规〔2099〕1号" in n for n in report["notes"])
+
+
+def test_the_publication_page_records_the_approval_and_the_normative_document_with_it(
+        client, login_as, post_form, uow, road_case):
+    login_as("secretary", username="secretary")
+    page = f"/cases/{CASE}/stages/publication"
+    html = client.get(page).get_data(as_text=True)
+    assert 'name="approval.body.name"' in html and 'name="normative_document.number"' in html
+    version = version_in(html)
+    response = post_form(page, {"version": version,
+                                "approval.body.name": "宁河区人民政府", "approval.body.level": "county",
+                                "approval.requested_on": "2025-05-06",
+                                "normative_document.number": "宁河政规〔2025〕3号"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    document = stored(uow).document
+    assert document["approval"] == {"body": {"name": "宁河区人民政府", "level": "county"}, "requested_on": "2025-05-06"}
+    assert document["normative_document"] == {"number": "宁河政规〔2025〕3号"}
+    html = client.get(page).get_data(as_text=True)
+    assert 'value="宁河政规〔2025〕3号"' in html
+    # cleared on the page: removed from the case
+    response = post_form(page, {"version": version_in(html), "approval.body.name": "宁河区人民政府"})
+    assert response.status_code == 302
+    document = stored(uow).document
+    assert document["approval"] == {"body": {"name": "宁河区人民政府"}} and "normative_document" not in document

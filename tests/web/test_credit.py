@@ -4,17 +4,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from engine.credit.models import PenaltyRecordRow
 from engine.credit.queries import iter_penalties
@@ -23,6 +20,7 @@ from engine.credit.use_cases import import_penalties
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from tests.days import TODAY
+from tests.yifa_cli import run_yifa_on
 from web import credit_followups
 from web.db import get_engine
 from web.demo import seed_demo
@@ -149,19 +147,9 @@ def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, reg
     assert "未知的排序：colour" in html and "页码应为正整数" in html and len(listed(html)) == DEMO_COUNT
 
 
-def test_pages_are_cut_in_sql_and_link_to_each_other(app, client, login_as, register):
+def test_pages_are_cut_in_sql_and_link_to_each_other(client, login_as, register, sql_seen):
     login_as("official")
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = engine_of(app)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        first = client.get("/credit?per_page=25").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    first, statements = sql_seen(lambda: client.get("/credit?per_page=25").get_data(as_text=True))
     rows = [s for s in statements if "FROM penalty_records" in s and "count(" not in s.lower() and "DISTINCT" not in s.upper()]
     assert rows and all("LIMIT" in s.upper() for s in rows), rows          # never every row
     assert len(listed(first)) == 25 and "第 1–25 条，共 31 条" in first
@@ -501,9 +489,7 @@ def test_the_export_is_byte_for_byte_the_cli_export(app, client, login_as, regis
     body = response.get_data()
     response.close()
     out = tmp_path / "cli.csv"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": app.config["DATABASE_URL"]}
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "credit", "export", "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    proc = run_yifa_on(app.config["DATABASE_URL"], "credit", "export", "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert body == out.read_bytes()
     assert body.startswith(b"\xef\xbb\xbfcase_number,party,") and b"\r\n" in body

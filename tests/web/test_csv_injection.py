@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from engine.credit.models import PenaltyRecordRow
 from engine.credit.use_cases import import_penalties
 from engine.documents.models import NormativeDocumentRecord
 from engine.documents.use_cases import import_documents
+from tests.yifa_cli import run_yifa_on
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULAS = ['=HYPERLINK("http://example.invalid","点击")', "+1+1", "@SUM(A1)", "-1+2"]
@@ -89,9 +87,7 @@ def test_a_stored_formula_is_downloaded_and_exported_defused(app, client, login_
     downloaded = {r[register["key"]]: r[register["column"]] for r in _export(client, name)}
     assert [downloaded[k] for k in keys] == ["'" + f for f in FORMULAS]
     out = tmp_path / "cli.csv"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": app.config["DATABASE_URL"]}
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", register["cli"], "export", "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    proc = run_yifa_on(app.config["DATABASE_URL"], register["cli"], "export", "--out", out)
     assert proc.returncode == 0, proc.stderr
     with open(out, encoding="utf-8-sig", newline="") as stream:
         exported = {r[register["key"]]: r[register["column"]] for r in csv.DictReader(stream)}

@@ -52,7 +52,8 @@ def test_text_in_the_chart_is_escaped(client, login_as, uow):
 
 def test_deadlines_from_a_case_file():
     today = date(2024, 9, 20)
-    floor = upcoming([("X", "t", "CN-12/ninghe/yuelong", {"legality_review": {"submitted_on": "2024-09-27"}})], today)
+    floor = upcoming(case_deadlines("X", "t", {"legality_review": {"submitted_on": "2024-09-27"}}, today,
+                                    jurisdiction="CN-12/ninghe/yuelong"), today)
     # 7 working days strictly between submission and meeting, over National Day 2024 (9-29 and 10-12 worked)
     assert [(d.kind, d.due) for d in floor] == [("legality_floor", date(2024, 10, 13))]
     def decided(level: str, jurisdiction: str = "CN-12/ninghe") -> dict:
@@ -94,3 +95,26 @@ def test_an_overdue_deadline_is_marked(client, login_as, uow):
         u.commit()
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'class="overdue"' in html and "已逾期" in html
+
+
+def test_the_dashboard_checks_each_case_once_and_lists_the_deadlines_of_its_status(client, login_as, seeded,
+                                                                                  monkeypatch):
+    from engine.core.check import Checker
+    from engine.decisions.queries import case_summaries
+    calls: list[str] = []
+    check = Checker.check
+
+    def counted(self, record, as_of, engine="durable"):
+        calls.append(record.id)
+        return check(self, record, as_of, engine)
+
+    login_as("secretary", username="t-secretary")
+    monkeypatch.setattr(Checker, "check", counted)
+    html = client.get("/dashboard").get_data(as_text=True)
+    page_calls, calls[:] = sorted(calls), []
+    with client.application.app_context():
+        from web.db import get_uow
+        summaries = case_summaries(get_uow().session, as_of=TODAY)
+    assert page_calls and page_calls == sorted(calls)     # the statuses' checks, none made again for deadlines
+    comment = [d for s in summaries for d in s.deadlines if d.kind == "comment_period"]
+    assert [d.case_id for d in comment] == ["YL-DEMO-01"] and comment[0].due.isoformat() in html

@@ -4,22 +4,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from engine.documents.models import NormativeDocumentRecord
 from engine.documents.use_cases import import_documents
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
+from tests.yifa_cli import run_yifa_on
 from web.db import get_engine
 from web.demo import REVIEWED_DOCUMENT, seed_demo
 
@@ -128,19 +127,9 @@ def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, reg
     assert "页码应为正整数" in html and len(listed(html)) == DEMO_COUNT
 
 
-def test_pages_are_cut_in_sql_and_link_to_each_other(app, client, login_as, register):
+def test_pages_are_cut_in_sql_and_link_to_each_other(client, login_as, register, sql_seen):
     login_as("official")
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = get_engine_of(app)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        first = client.get("/documents?per_page=25").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    first, statements = sql_seen(lambda: client.get("/documents?per_page=25").get_data(as_text=True))
     rows = [s for s in statements if "FROM normative_documents" in s and "count(" not in s.lower()
             and "DISTINCT" not in s.upper()]
     assert rows and all("LIMIT" in s.upper() for s in rows), rows   # never every row
@@ -406,9 +395,7 @@ def test_the_export_is_byte_for_byte_the_cli_export(app, client, login_as, post_
     assert 'filename="normative-documents.csv"' in response.headers["Content-Disposition"]
     body = response.get_data()
     out = tmp_path / "cli.csv"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": app.config["DATABASE_URL"]}
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "docs", "export", "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    proc = cli(app, "docs", "export", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert body == out.read_bytes()
     assert body.startswith(b"\xef\xbb\xbfnumber,title,") and b"\r\n" in body
@@ -451,9 +438,7 @@ def action_count(cell: str) -> int:
 
 
 def cli(app, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": app.config["DATABASE_URL"]}
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env, check=False)
+    return run_yifa_on(app.config["DATABASE_URL"], *args)
 
 
 def test_the_needs_action_column_counts_a_documents_actions_and_names_the_worst_as_of_a_day(client, login_as,

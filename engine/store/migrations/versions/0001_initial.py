@@ -7,17 +7,14 @@ Create Date: 2025-01-01
 import sqlalchemy as sa
 from alembic import op
 
+from engine.store.migrations.columns import moment
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
 ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
-
-
-def moment() -> sa.types.TypeEngine:
-    """A UTC moment: timestamptz on PostgreSQL, ISO 8601 text on SQLite (see models.UTCDateTime)."""
-    return sa.DateTime(timezone=True).with_variant(sa.Text(), "sqlite")
 
 
 def upgrade() -> None:

@@ -7,6 +7,8 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
+from engine.store.migrations.columns import moment, one_of
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -14,15 +16,6 @@ depends_on = None
 
 KINDS = ("regular", "provisional", "trial")
 STATUSES = ("in_force", "amended", "repealed", "expired")
-
-
-def moment() -> sa.types.TypeEngine:
-    """A UTC moment: timestamptz on PostgreSQL, ISO 8601 text on SQLite (see models.UTCDateTime)."""
-    return sa.DateTime(timezone=True).with_variant(sa.Text(), "sqlite")
-
-
-def _in(column: str, values: tuple) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def upgrade() -> None:
@@ -47,8 +40,8 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(64), nullable=False),
         sa.Column("created_at", moment(), nullable=False),
         sa.Column("updated_at", moment(), nullable=False),
-        sa.CheckConstraint(_in("kind", KINDS), name="ck_normative_documents_kind"),
-        sa.CheckConstraint(_in("status", STATUSES), name="ck_normative_documents_status"),
+        sa.CheckConstraint(one_of("kind", KINDS), name="ck_normative_documents_kind"),
+        sa.CheckConstraint(one_of("status", STATUSES), name="ck_normative_documents_status"),
         sa.PrimaryKeyConstraint("id", name="pk_normative_documents"),
         sa.UniqueConstraint("number", name="uq_normative_documents_number"),
     )

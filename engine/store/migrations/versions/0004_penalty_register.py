@@ -7,6 +7,8 @@ Create Date: 2026-12-15
 import sqlalchemy as sa
 from alembic import op
 
+from engine.store.migrations.columns import moment, one_of
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -14,15 +16,6 @@ depends_on = None
 
 CATEGORIES = ("minor", "general", "severe", "specified_severe")
 REPAIR_RESULTS = ("granted", "refused")
-
-
-def moment() -> sa.types.TypeEngine:
-    """A UTC moment: timestamptz on PostgreSQL, ISO 8601 text on SQLite (see models.UTCDateTime)."""
-    return sa.DateTime(timezone=True).with_variant(sa.Text(), "sqlite")
-
-
-def _in(column: str, values: tuple) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def upgrade() -> None:
@@ -49,8 +42,8 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(64), nullable=False),
         sa.Column("created_at", moment(), nullable=False),
         sa.Column("updated_at", moment(), nullable=False),
-        sa.CheckConstraint(_in("category", CATEGORIES), name="ck_penalty_records_category"),
-        sa.CheckConstraint("repair_result IS NULL OR " + _in("repair_result", REPAIR_RESULTS),
+        sa.CheckConstraint(one_of("category", CATEGORIES), name="ck_penalty_records_category"),
+        sa.CheckConstraint("repair_result IS NULL OR " + one_of("repair_result", REPAIR_RESULTS),
                            name="ck_penalty_records_repair_result"),
         sa.PrimaryKeyConstraint("id", name="pk_penalty_records"),
         sa.UniqueConstraint("case_number", name="uq_penalty_records_case_number"),

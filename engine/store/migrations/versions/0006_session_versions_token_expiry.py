@@ -9,6 +9,8 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
+from engine.store.migrations.columns import moment
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -19,9 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
     with op.batch_alter_table("api_tokens") as batch:
-        # a UTC moment as in 0001: timestamptz on PostgreSQL, ISO 8601 text on SQLite
-        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True).with_variant(sa.Text(), "sqlite"),
-                                   nullable=True))
+        batch.add_column(sa.Column("expires_at", moment(), nullable=True))
 
 
 def downgrade() -> None:

@@ -1,0 +1,79 @@
+"""The one all-or-nothing import both registers share (CASE_FORMAT §3, §4): read rows in, every row
+stored or none, each stored change an event of the row's chain in the same transaction.
+
+A file with a bad row is refused whole (InputError, nothing stored) unless the caller skips the
+bad rows, which are then written to `rejected_out`. A good row whose record is not stored yet is
+inserted (`<kind>.imported`), one that differs from the stored record updates it
+(`<kind>.updated`, with the digest before), one that is the same is left as it is. The payload is
+`{"row": {column: text}, "sha256": …, "source_row": n}` and the row's warnings, if any.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy.orm import Session
+
+from engine.core.errors import InputError
+from engine.registers.csvio import ImportResult, Row
+from engine.trail import append_event
+
+
+@dataclass(frozen=True)
+class Register:
+    """What the import needs of one register: the record's key, its table's rows, its chain and events."""
+
+    key: str                                                   # the record's number field
+    stored: Callable[[Session, list[str]], dict[str, Any]]     # stored rows by number
+    new_row: Callable[[], Any]                                 # an empty stored row
+    apply: Callable[[Any, Any, str], None]                     # (stored row, record, actor): copy it in
+    chain_prefix: str                                          # "doc:", "penalty:"
+    kind: str                                                  # "document", "penalty": the events' names
+    write_rejected: Callable[[list[Row[Any]], Path | str | TextIO], None]
+
+
+def import_rows(session: Session, register: Register, rows: list[Row[Any]], actor: str, skip_invalid: bool,
+                rejected_out: Path | str | TextIO | None) -> ImportResult:
+    """Store the read rows all or nothing (the module says how); the caller commits."""
+    bad = [r for r in rows if not r.ok]
+    result = ImportResult(rejected=[p for r in bad for p in r.problems],
+                          warnings=[w for r in rows if r.ok for w in r.warnings])
+    if bad and not skip_invalid:
+        raise InputError(result.rejected)
+    if rejected_out is not None and bad:
+        register.write_rejected(bad, rejected_out)
+    good = [r for r in rows if r.ok]
+    existing = register.stored(session, [getattr(r.record, register.key) for r in good])
+    for row in good:
+        _store_row(session, register, row, existing.get(getattr(row.record, register.key)), actor, result)
+    return result
+
+
+def _store_row(session: Session, register: Register, row: Row[Any], stored: Any, actor: str,
+               result: ImportResult) -> None:
+    """Insert, update or leave one record, with its trail event."""
+    record = row.record
+    assert record is not None            # a good row holds its record
+    number = getattr(record, register.key)
+    digest = record.sha256()
+    payload: dict[str, Any] = {"row": record.to_row(), "sha256": digest, "source_row": row.number}
+    if row.warnings:
+        payload["warnings"] = [f"{w.path}: {w.message}" for w in row.warnings]
+    chain = register.chain_prefix + number
+    if stored is None:
+        stored = register.new_row()
+        register.apply(stored, record, actor)
+        session.add(stored)
+        session.flush()
+        append_event(session, chain, actor, f"{register.kind}.imported", payload)
+        result.imported.append(number)
+    elif stored.row_sha256 == digest:
+        result.unchanged.append(number)
+    else:
+        payload["previous_sha256"] = stored.row_sha256
+        register.apply(stored, record, actor)
+        session.flush()
+        append_event(session, chain, actor, f"{register.kind}.updated", payload)
+        result.updated.append(number)

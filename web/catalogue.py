@@ -1,10 +1,12 @@
 """Blueprint `catalogue` (/catalogue): the decision catalogue (决策事项目录, Decree 713 Art. 3(3)).
 
     GET       /catalogue                         the items: filters (unit, year, category, text), sort, pages
-    GET       /catalogue/export.csv              the catalogue file (= `yifa catalogue export --out`)
+    GET       /catalogue/export.csv | export.xlsx  the catalogue file (= `yifa catalogue export --out`);
+                                                 `?headers=zh` for the Chinese column names
     GET       /catalogue/scan                    the scan of every catalogue, item and related case as of a day
     GET       /catalogue/scan.json               its report (= `yifa catalogue scan --format json`)
-    GET|POST  /catalogue/import                  upload a catalogue CSV (all or nothing, or skip the bad rows)
+    GET|POST  /catalogue/import                  upload a catalogue CSV or .xlsx (all or nothing, or skip the bad rows)
+    GET       /catalogue/import/template.csv | .xlsx  the template: header row (Chinese; `?headers=en`), one example row
     GET       /catalogue/import/rejected/<id>    the rows an import skipped, with their reasons (CSV)
 
 Roles: every signed-in role reads the catalogue and its scan (the auditor and the legality
@@ -33,7 +35,7 @@ from engine.catalogue.queries import (
     iter_items,
     stored_cases,
 )
-from engine.catalogue.record import CATEGORIES, COLUMN_ZH, COLUMNS
+from engine.catalogue.record import CATEGORIES, COLUMN_ZH, COLUMNS, EXAMPLE, TABLE
 from engine.catalogue.scan import CatalogueScanner, entries, entry_label, write_json
 from engine.catalogue.use_cases import EDITOR_ROLES, import_catalogue
 from engine.core.domains import CATALOGUE
@@ -45,7 +47,7 @@ from web.db import get_uow
 from web.document_scan import ScanParams, scan_params
 from web.errors import refuse
 from web.i18n import current_lang, t
-from web.register_imports import RegisterImport
+from web.register_imports import RegisterImport, file_headers, register_file
 from web.register_list import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
@@ -130,16 +132,15 @@ def index() -> Any:
                            can_import=current_user.has_role(*IMPORTERS))
 
 
-@bp.get("/export.csv")
+@bp.get("/export.csv", defaults={"fmt": "csv"})
+@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
 @role_required(*READERS)
-def export_csv() -> Response:
-    """The whole catalogue as a file: UTF-8 with BOM, CRLF — the bytes of `yifa catalogue export --out`."""
-    stream = io.StringIO(newline="")
-    export_catalogue(get_uow().session, stream)
-    response = Response(stream.getvalue().encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="decision-catalogue.csv"'
-    return response
+def export_csv(fmt: str) -> Response:
+    """The whole catalogue as a file: CSV (UTF-8 with BOM, CRLF — the bytes of `yifa catalogue export
+    --out`) or .xlsx; English column names unless `?headers=zh`."""
+    db = get_uow().session
+    return register_file(lambda out, f, headers: export_catalogue(db, out, headers=headers, fmt=f),
+                         fmt, "decision-catalogue", file_headers("en"), in_memory=True)
 
 
 def _scanned(params: ScanParams) -> tuple[CatalogueScanner, list]:
@@ -185,7 +186,7 @@ def scan_json() -> Any:
 
 
 IMPORT = RegisterImport(import_catalogue, "catalogue/import.html", COLUMNS, "catalogue-imports",
-                        "rejected_catalogue_imports")
+                        "rejected_catalogue_imports", TABLE, EXAMPLE, "decision-catalogue")
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -193,6 +194,14 @@ IMPORT = RegisterImport(import_catalogue, "catalogue/import.html", COLUMNS, "cat
 def import_register() -> Any:
     """Upload a catalogue CSV: refused whole with every bad row listed, or (skip-invalid) the good rows stored."""
     return IMPORT.handle()
+
+
+@bp.get("/import/template.csv", defaults={"fmt": "csv"})
+@bp.get("/import/template.xlsx", defaults={"fmt": "xlsx"})
+@role_required(*IMPORTERS)
+def import_template(fmt: str) -> Any:
+    """The catalogue's template (CSV or .xlsx): the header row and one example row."""
+    return IMPORT.template_file(fmt)
 
 
 @bp.get("/import/rejected/<rejected_id>")

@@ -1,8 +1,10 @@
 """Blueprint `credit` (/credit): the administrative-penalty register (CASE_FORMAT §4) and credit repair (§6, SPEC §C).
 
     GET       /credit                           the register: filters, sort, pages (paginated in SQL)
-    GET       /credit/export.csv                the register in exactly §4 format (= `yifa credit export --out`)
-    GET|POST  /credit/import                    upload a register CSV (all or nothing, or skip the bad rows)
+    GET       /credit/export.csv | export.xlsx  the register in the §4 format (= `yifa credit export --out`);
+                                                `?headers=zh` for the Chinese column names
+    GET|POST  /credit/import                    upload a register CSV or .xlsx (all or nothing, or skip the bad rows)
+    GET       /credit/import/template.csv | .xlsx  the template: header row (Chinese; `?headers=en`), one example row
     GET       /credit/import/rejected/<id>      the rows an import skipped, with their reasons (CSV)
     GET       /credit/follow-ups                the authorities' follow-ups as of a day, grouped by authority
     GET       /credit/follow-ups.csv            the same list as CSV (= `yifa credit scan --format csv`)
@@ -59,6 +61,8 @@ from engine.credit.use_cases import (
     COLUMN_ZH,
     COLUMNS,
     EDITOR_ROLES,
+    EXAMPLE,
+    TABLE,
     from_record,
     import_penalties,
 )
@@ -70,7 +74,7 @@ from web.credit_record import record_view
 from web.db import get_uow
 from web.errors import refuse
 from web.i18n import current_lang, t
-from web.register_imports import RegisterImport
+from web.register_imports import RegisterImport, file_headers, register_file
 from web.register_list import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
@@ -88,7 +92,7 @@ bp = Blueprint("credit", __name__, url_prefix="/credit")
 READERS = EVERYONE
 IMPORTERS = EDITOR_ROLES
 MAX_AUTHORITIES = 500
-EXPORT_NAME = "penalties.csv"
+EXPORT_NAME = "penalties"
 
 # ---------------------------------------------------------------- names, both languages
 COLUMN_EN = {"case_number": "Decision number", "party": "Party", "credit_code": "Credit code",
@@ -96,7 +100,7 @@ COLUMN_EN = {"case_number": "Decision number", "party": "Party", "credit_code": 
              "published_on": "Published on", "fulfilled_on": "Performed on", "commitment_on": "Commitment",
              "training_on": "Training", "credit_report_on": "Credit report", "repair_applied_on": "Repair applied",
              "repair_decided_on": "Repair decided", "repair_result": "Repair result", "revoked_on": "Revoked on",
-             "withdrawn_on": "Withdrawn on"}
+             "withdrawn_on": "Withdrawn on", "sector": "Sector"}
 CATEGORY_NAMES = {"minor": ("轻微失信", "Minor"), "general": ("一般失信", "General"), "severe": ("严重失信", "Severe"),
                   "specified_severe": ("特定严重失信", "Specified severe")}
 ACTION_NAMES = {a: (ACTION_ZH[a], en) for a, en in (
@@ -248,12 +252,15 @@ def _download(raw: Any, mimetype: str, name: str) -> Response:
     return response
 
 
-@bp.get("/export.csv")
+@bp.get("/export.csv", defaults={"fmt": "csv"})
+@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
 @role_required(*READERS)
-def export_csv() -> Response:
-    """The whole register in exactly the §4 format: UTF-8 with BOM, CRLF — the bytes of `yifa credit export --out`."""
+def export_csv(fmt: str) -> Response:
+    """The whole register in the §4 format: CSV (UTF-8 with BOM, CRLF — the bytes of `yifa credit export
+    --out`) or .xlsx; English column names unless `?headers=zh`."""
     db = get_uow().session
-    return _download(_spooled(lambda out: export_penalties(db, out)), "text/csv", EXPORT_NAME)
+    return register_file(lambda out, f, headers: export_penalties(db, out, headers=headers, fmt=f),
+                         fmt, EXPORT_NAME, file_headers("en"))
 
 
 class _OneAction:
@@ -350,7 +357,8 @@ def follow_ups() -> Any:
 
 
 # ---------------------------------------------------------------- the import
-IMPORT = RegisterImport(import_penalties, "credit/import.html", COLUMNS, "penalty-imports", "rejected_penalty_imports")
+IMPORT = RegisterImport(import_penalties, "credit/import.html", COLUMNS, "penalty-imports", "rejected_penalty_imports",
+                        TABLE, EXAMPLE, "penalties")
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -358,6 +366,14 @@ IMPORT = RegisterImport(import_penalties, "credit/import.html", COLUMNS, "penalt
 def import_register() -> Any:
     """Upload a register CSV: refused whole with every bad row listed, or (skip-invalid) the good rows stored."""
     return IMPORT.handle()
+
+
+@bp.get("/import/template.csv", defaults={"fmt": "csv"})
+@bp.get("/import/template.xlsx", defaults={"fmt": "xlsx"})
+@role_required(*IMPORTERS)
+def import_template(fmt: str) -> Any:
+    """The register's template (CSV or .xlsx): the header row and one example row."""
+    return IMPORT.template_file(fmt)
 
 
 @bp.get("/import/rejected/<rejected_id>")

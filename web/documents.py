@@ -1,10 +1,12 @@
 """Blueprint `documents` (/documents): the normative-document register (行政规范性文件登记表, CASE_FORMAT §3).
 
     GET       /documents                         the register: filters, sort, pages (paginated in SQL); 需处理 per row
-    GET       /documents/export.csv              the register in exactly §3 format (= `yifa docs export --out`)
+    GET       /documents/export.csv | export.xlsx  the register in the §3 format (= `yifa docs export --out`);
+                                                 `?headers=zh` for the Chinese column names
+    GET       /documents/import/template.csv | .xlsx  the template: header row (Chinese; `?headers=en`), one example row
     GET       /documents/scan                    the clean-up scan of the whole register as of a day (kept per process)
     GET       /documents/scan.csv | scan.json    its downloads: the worklist CSV, CASE_FORMAT §5 JSON (= `yifa docs scan`)
-    GET|POST  /documents/import                  upload a register CSV (all or nothing, or skip the bad rows)
+    GET|POST  /documents/import                  upload a register CSV or .xlsx (all or nothing, or skip the bad rows)
     GET       /documents/import/rejected/<id>    the rows an import skipped, with their reasons (CSV)
     GET       /documents/<number>                one document: every §3 field, its basis laws, its findings, its trail
     POST      /documents/<number>/review         record a clean-up review (kept · amended · repealed · declared invalid)
@@ -17,7 +19,7 @@ them again, server-side.
 
 Document numbers contain Chinese and 〔〕 (宁河政规〔2019〕3号): URLs are built with url_for,
 which percent-encodes them; `<path:number>` keeps a number containing "/" reachable too. A number
-spelled exactly "import", "export.csv", "scan", "scan.csv" or "scan.json" cannot have a page of
+spelled exactly "import", "export.csv", "export.xlsx", "scan", "scan.csv" or "scan.json" cannot have a page of
 its own (those paths are the register's); every other number can.
 
 The scan (SPEC §B rules over the register, engine/documents/scan.py) is shaped for the pages in
@@ -28,7 +30,6 @@ string; an unreadable one is a 400 naming the field.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -74,8 +75,10 @@ from engine.documents.use_cases import (
     COLUMN_ZH,
     COLUMNS,
     EDITOR_ROLES,
+    EXAMPLE,
     PROCESS_COLUMN_ZH,
     PROCESS_COLUMNS,
+    TABLE,
     from_record,
     import_documents,
 )
@@ -97,7 +100,7 @@ from web.document_scan import (
 )
 from web.errors import refuse
 from web.i18n import both, current_lang, t
-from web.register_imports import RegisterImport
+from web.register_imports import RegisterImport, file_headers, register_file
 from web.register_list import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
@@ -115,7 +118,7 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 READERS = EVERYONE
 IMPORTERS = EDITOR_ROLES
 MAX_ISSUERS = 500                 # the issuer filter's choices (distinct issuers, alphabetical)
-EXPORT_NAME = "normative-documents.csv"
+EXPORT_NAME = "normative-documents"
 
 # ---------------------------------------------------------------- names, both languages
 COLUMN_EN = {"number": "Number", "title": "Title", "issuer": "Issuing organ", "issued_on": "Issued on",
@@ -215,16 +218,15 @@ def _sort_url(query: ListQuery, column: str) -> str:
 
 
 # ---------------------------------------------------------------- the export
-@bp.get("/export.csv")
+@bp.get("/export.csv", defaults={"fmt": "csv"})
+@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
 @role_required(*READERS)
-def export_csv() -> Response:
-    """The whole register in exactly the §3 format: UTF-8 with BOM, CRLF — the bytes of `yifa docs export --out`."""
-    stream = io.StringIO(newline="")
-    export_documents(get_uow().session, stream)
-    response = Response(stream.getvalue().encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{EXPORT_NAME}"'
-    return response
+def export_csv(fmt: str) -> Response:
+    """The whole register in the §3 format: CSV (UTF-8 with BOM, CRLF — the bytes of `yifa docs export
+    --out`) or .xlsx; English column names unless `?headers=zh`."""
+    db = get_uow().session
+    return register_file(lambda out, f, headers: export_documents(db, out, headers=headers, fmt=f),
+                         fmt, EXPORT_NAME, file_headers("en"), in_memory=True)
 
 
 # ---------------------------------------------------------------- the scan of the whole register
@@ -313,7 +315,7 @@ def scan_json() -> Any:
 
 # ---------------------------------------------------------------- the import
 IMPORT = RegisterImport(import_documents, "documents/import.html", COLUMNS + PROCESS_COLUMNS, "document-imports",
-                        "rejected_imports")
+                        "rejected_imports", TABLE, EXAMPLE, "normative-documents")
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -321,6 +323,14 @@ IMPORT = RegisterImport(import_documents, "documents/import.html", COLUMNS + PRO
 def import_register() -> Any:
     """Upload a register CSV: refused whole with every bad row listed, or (skip-invalid) the good rows stored."""
     return IMPORT.handle()
+
+
+@bp.get("/import/template.csv", defaults={"fmt": "csv"})
+@bp.get("/import/template.xlsx", defaults={"fmt": "xlsx"})
+@role_required(*IMPORTERS)
+def import_template(fmt: str) -> Any:
+    """The register's template (CSV or .xlsx): the header row and one example row."""
+    return IMPORT.template_file(fmt)
 
 
 @bp.get("/import/rejected/<rejected_id>")

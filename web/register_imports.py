@@ -1,6 +1,9 @@
-"""Uploading a register CSV in the browser — the same flow for the document register (§3) and the
+"""Uploading a register file in the browser — the same flow for the document register (§3) and the
 penalty register (§4): the form, the all-or-nothing import through the engine, every refused row
 shown as (row, column, reason), and the skipped rows kept a day for the importer to download.
+A file is CSV or an .xlsx workbook (its first sheet), with English or Chinese headers (CASE_FORMAT
+v2); the page offers the register's template (header row and one example row) in either format
+and language, and the register's export takes the same choices (`register_file`).
 """
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from flask import current_app, render_template, request, send_file, session
+from flask import Response, current_app, render_template, request, send_file, session
 from flask_login import current_user
 
 from engine.core.errors import InputError, Problem
+from engine.registers.csvio import Column, write_table
 from web.db import get_uow
 from web.errors import refuse
 from web.i18n import both
@@ -26,6 +30,49 @@ ROW_PATH = re.compile(r"row (\d+)(?:, (.+))?")
 KEEP_SECONDS = 24 * 3600
 PER_SESSION = 10
 REJECTED_ID = re.compile(r"[A-Za-z0-9_-]{10,64}")
+FORMATS = ("csv", "xlsx")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_headers(default: str = "zh") -> str:
+    """The `headers` query argument of a download: zh or en (400 naming it otherwise)."""
+    wanted = request.args.get("headers", "").strip()
+    if wanted in ("zh", "en"):
+        return wanted
+    if wanted:
+        refuse(400, f"headers（表头）：取值无效 {wanted[:20]!r}，应为 zh 或 en",
+               f"headers: invalid value {wanted[:20]!r}, expected zh or en")
+    return default
+
+
+def register_file(write: Callable[[Any, str, str], Any], fmt: str, stem: str, headers: str,
+                  in_memory: bool = False) -> Response:
+    """A register file to download: `write(stream, fmt, headers)` writes CSV (UTF-8 with BOM, CRLF)
+    to a text stream or an .xlsx workbook to a binary one, spooled in a temporary file (a register
+    of any size), or sent from memory (`in_memory`: a township's document register, a template)."""
+    if fmt not in FORMATS:
+        refuse(404, "没有这种文件格式（应为 csv 或 xlsx）", "No such file format (csv or xlsx)")
+    raw = tempfile.TemporaryFile()
+    if fmt == "xlsx":
+        write(raw, fmt, headers)
+    else:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        write(text, fmt, headers)
+        text.flush()
+        text.detach()
+    raw.seek(0)
+    mimetype = XLSX_TYPE if fmt == "xlsx" else "text/csv"
+    if in_memory:
+        with raw:
+            response = Response(raw.read(), mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+        if fmt == "csv":
+            response.headers["Content-Type"] = "text/csv; charset=utf-8"
+        return response
+    response = send_file(raw, mimetype=mimetype, as_attachment=True, download_name=f"{stem}.{fmt}", max_age=0)
+    if fmt == "csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    return response
 
 
 @dataclass(frozen=True)
@@ -43,6 +90,16 @@ class RegisterImport:
     columns: Sequence[str]
     folder: str                              # under the instance folder: where skipped rows are kept
     session_key: str                         # the session's list of its downloadable rejected files
+    table: Sequence[Column] = ()             # the register's columns, for its template
+    example: dict[str, str] | None = None    # the template's example row
+    stem: str = "register"                   # the template's file name: <stem>-template.csv|xlsx
+
+    def template_file(self, fmt: str) -> Any:
+        """The register's template: the header row (Chinese by default, `?headers=en`) and one example row."""
+        example = self.example or {}
+        return register_file(lambda out, f, headers: write_table([example], self.table, out, f, headers,
+                                                                         every_column=True),
+                             fmt, f"{self.stem}-template", file_headers(), in_memory=True)
 
     def row_problems(self, problems: Sequence[Problem]) -> list[RowProblem]:
         """Each problem as (row, column, reason), sorted by row; the temporary file's path is never shown."""
@@ -71,7 +128,7 @@ class RegisterImport:
             errors["encoding"] = both("编码应为自动识别、utf-8 或 gb18030", "The encoding must be automatic, utf-8 or gb18030")
         raw = upload.read() if upload is not None and upload.filename else b""
         if upload is None or not upload.filename:
-            errors["file"] = both("请选择要导入的 CSV 文件", "Choose the CSV file to import")
+            errors["file"] = both("请选择要导入的 CSV 或 .xlsx 文件", "Choose the CSV or .xlsx file to import")
         elif not raw:
             errors["file"] = both("文件为空", "The file is empty")
         if errors:
@@ -80,7 +137,9 @@ class RegisterImport:
         uow = get_uow()
         rejected = io.StringIO(newline="")
         with tempfile.TemporaryDirectory(prefix=f"yifa-{self.folder}-") as folder:
-            path = Path(folder) / "upload.csv"
+            # the reading goes by the file's bytes; the name only says what a bad file claimed to be
+            suffix = Path(filename).suffix.lower()
+            path = Path(folder) / ("upload" + (suffix if suffix in (".csv", ".xlsx", ".xls", ".xlsm") else ".csv"))
             path.write_bytes(raw)
             try:
                 result = self.import_file(uow, path, current_user.username, skip_invalid=skip_invalid,

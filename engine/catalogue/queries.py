@@ -3,13 +3,13 @@ item in register order (and the CSV export of them), and the stored cases the sc
 against. Each takes the session and plain values."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Iterator
 
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.catalogue.models import CatalogueItemRecord
-from engine.registers.csvio import write_register
+from engine.registers.csvio import write_table
 from engine.registers.listing import Page
 from engine.registers.queries import (
     IN_CHUNK,
@@ -91,12 +91,13 @@ def all_items(session: Session) -> list[CatalogueItem]:
     return list(iter_items(session))
 
 
-def export_catalogue(session: Session, stream: TextIO, bom: bool = True) -> int:
-    """Write the catalogue in its file format (UTF-8 with BOM); gives the number of rows."""
-    from engine.catalogue.record import COLUMNS
-    items = all_items(session)
-    write_register((i.to_row() for i in items), COLUMNS, stream, bom=bom)
-    return len(items)
+def export_catalogue(session: Session, stream: Any, bom: bool = True, headers: str = "en",
+                     fmt: str = "csv") -> int:
+    """Write the catalogue in its file format: CSV (UTF-8 with BOM unless `bom=False`, to a text
+    stream) or .xlsx (to a binary stream), English or Chinese headers; gives the number of rows."""
+    from engine.catalogue.record import TABLE
+    rows = [i.to_row() for i in all_items(session)]
+    return write_table(rows, TABLE, stream, fmt, headers, bom, title="决策事项目录", every_column=True)
 
 
 def stored_cases(session: Session) -> list[tuple[str, dict]]:

@@ -21,7 +21,7 @@ from typing import Any, get_args
 
 from engine.core.errors import Problem
 from engine.decisions.enums import Category
-from engine.registers.csvio import formula_problem, parse_date, where
+from engine.registers.csvio import Column, formula_problem, parse_date, where
 from engine.trail import canonical
 
 COLUMNS = ("year", "unit", "item", "title", "category", "planned", "published_on", "party_consent_on",
@@ -32,6 +32,12 @@ DATE_COLUMNS = ("published_on", "party_consent_on")
 COLUMN_ZH = {"year": "年度", "unit": "单位", "item": "事项编号", "title": "事项名称", "category": "类别",
              "planned": "计划完成时间", "published_on": "目录公布日期", "party_consent_on": "党委同意日期",
              "case_id": "案件编号", "adjusted_reason": "调整理由"}
+# the columns with their Chinese names, as the registers read them (CSV or .xlsx, either header language)
+TABLE = tuple(Column(name, COLUMN_ZH[name]) for name in COLUMNS)
+# the template's example row (`yifa catalogue template`)
+EXAMPLE = {"year": "2025", "unit": "天津市宁河区岳龙镇人民政府", "item": "1", "title": "岳龙镇村级道路提升改造工程",
+           "category": "public_construction", "planned": "2025-06", "published_on": "2025-03-20",
+           "party_consent_on": "2025-03-10", "case_id": "", "adjusted_reason": ""}
 CATEGORIES: tuple[str, ...] = get_args(Category)
 UNIT_MAX, ITEM_MAX, TITLE_MAX = 200, 32, 200
 YEARS = (2000, 2100)

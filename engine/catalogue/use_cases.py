@@ -25,6 +25,7 @@ from engine.catalogue.queries import items_by_key
 from engine.catalogue.record import (
     COLUMN_ZH,
     COLUMNS,
+    TABLE,
     CatalogueItem,
     catalogue_disagreements,
     validate_row,
@@ -41,7 +42,7 @@ CHAIN_PREFIX = "cat:"
 
 def read_catalogue(path: Path | str, encoding: str | None = None) -> list[Row[CatalogueItem]]:
     """Read and validate a catalogue file: each row, a key twice, a catalogue's dates disagreeing."""
-    rows = read_rows(path, COLUMNS, validate_row, encoding)
+    rows = read_rows(path, TABLE, validate_row, encoding)
     _mark_duplicate_keys(rows, str(path))
     catalogue_disagreements(rows, str(path))
     return rows

@@ -26,8 +26,9 @@ from engine.core import clock
 
 def _register() -> Register:
     from engine.catalogue import queries, use_cases
+    from engine.catalogue.record import EXAMPLE, TABLE
     return Register("目录事项", "项", "catalogue items", use_cases.import_catalogue, queries.export_catalogue,
-                    use_cases.read_catalogue, queries.iter_items, queries.item_count)
+                    use_cases.read_catalogue, queries.iter_items, queries.item_count, TABLE, EXAMPLE, "catalogue")
 
 
 def register(subparsers: Any) -> None:

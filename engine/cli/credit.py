@@ -1,5 +1,5 @@
-"""`yifa credit import|export|scan`: the administrative-penalty register (CASE_FORMAT §4) and the
-credit scan (§6).
+"""`yifa credit import|export|template|scan`: the administrative-penalty register (CASE_FORMAT §4:
+CSV or .xlsx, English or Chinese headers) and the credit scan (§6).
 
 Exit codes: import/export 0 done, 2 refused (a bad file, bad rows — each listed: row, column,
 reason; nothing stored — an unknown user or a missing role). `scan` 0 when no follow-up is
@@ -29,7 +29,8 @@ PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs 
 def _register() -> Register:
     from engine.credit import queries, use_cases
     return Register("处罚记录", "条", "penalties", use_cases.import_penalties, queries.export_penalties,
-                    use_cases.read_penalties, queries.iter_penalties, queries.penalty_count)
+                    use_cases.read_penalties, queries.iter_penalties, queries.penalty_count,
+                    use_cases.TABLE, use_cases.EXAMPLE, "penalties")
 
 
 def register(subparsers: Any) -> None:
@@ -71,6 +72,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def _jobs(args: argparse.Namespace) -> int:
     from engine.credit.parallel import default_jobs
+    try:
+        with open(args.file, "rb") as probe:
+            if probe.read(4) == b"PK\x03\x04":     # a workbook: one process reads its sheet
+                return 1
+    except OSError:
+        return 1                                    # the reading will say what is wrong
     if args.jobs is not None:
         return max(1, args.jobs)
     try:

@@ -1,4 +1,5 @@
-"""`yifa docs import|export`: the normative-document register (CASE_FORMAT §3) as CSV.
+"""`yifa docs import|export|template`: the normative-document register (CASE_FORMAT §3) as CSV or
+.xlsx, English or Chinese headers (`--headers zh|en`, `--format csv|xlsx`).
 
 Exit codes: 0 imported (warnings printed on stderr) or exported; 2 refused — a bad file, bad
 rows (each listed: row, column, reason; nothing stored), an unknown user or a missing role.
@@ -28,7 +29,8 @@ from engine.core import clock
 def _register() -> Register:
     from engine.documents import queries, use_cases
     return Register("文件", "件", "documents", use_cases.import_documents, queries.export_documents,
-                    use_cases.read_documents, queries.iter_documents, queries.document_count)
+                    use_cases.read_documents, queries.iter_documents, queries.document_count,
+                    use_cases.TABLE, use_cases.EXAMPLE, "normative-documents")
 
 
 def register(subparsers: Any) -> None:

@@ -1,4 +1,6 @@
-"""What `yifa docs` and `yifa credit` share: importing, exporting and scanning a CSV register.
+"""What `yifa docs` and `yifa credit` share: importing, exporting and scanning a register file
+(CSV or the first sheet of an .xlsx workbook, English or Chinese headers: CASE_FORMAT v2 §3–§4),
+and printing its template (the header row and one example row).
 
 Each register command says what differs (`Register`: its import/export/read/iterate functions,
 its scanner and its report writers); the argument parsing, the messages and the exit codes are
@@ -23,10 +25,13 @@ class Register:
     measure: str                                   # 件 / 条
     noun_en: str
     import_file: Callable[..., Any]                # (uow, path, actor, skip_invalid, rejected_out, encoding)
-    export: Callable[..., int]                     # (session, stream, bom) → rows written
+    export: Callable[..., int]                     # (session, stream, bom, headers, fmt) → rows written
     read_file: Callable[..., list]                 # (path, encoding) → rows (csvio.Row)
     iterate: Callable[[Any], Any]                  # (session) → records, streamed
     count: Callable[[Any], int]
+    table: tuple = ()                              # the register's Columns (csvio.Column)
+    example: dict | None = None                    # the template's example row
+    file_stem: str = "register"                    # the template's file name
 
 
 def iso_day(text: str) -> date:
@@ -38,7 +43,7 @@ def iso_day(text: str) -> date:
 
 
 def add_import_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE.csv")
+    parser.add_argument("file", type=Path, metavar="FILE.csv|FILE.xlsx")
     parser.add_argument("--skip-invalid", action="store_true",
                         help="导入有效行，无效行写入 --rejected / import the good rows, write the bad ones to --rejected")
     parser.add_argument("--rejected", type=Path, default=None, metavar="OUT.csv",
@@ -50,13 +55,29 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
 
 def add_import_export(actions: Any, register: Callable[[], Register], what_zh: str) -> None:
     """The `import` and `export` actions every register has (all-or-nothing import; CSV export)."""
-    imp = actions.add_parser("import", help=f"导入{what_zh} CSV（有错误行则整体拒绝）/ import a register CSV, all or nothing")
+    imp = actions.add_parser("import", help=f"导入{what_zh} CSV 或 .xlsx（有错误行则整体拒绝）"
+                                            "/ import a register CSV or .xlsx, all or nothing")
     add_import_options(imp)
     imp.set_defaults(run=lambda args: run_import(register(), args))
-    exp = actions.add_parser("export", help=f"导出{what_zh} CSV（UTF-8 带 BOM）/ export the register (UTF-8 with BOM)")
-    exp.add_argument("-o", "--out", type=Path, default=None, metavar="FILE.csv",
-                     help="默认输出到标准输出（不带 BOM）/ default: stdout (without BOM)")
+    exp = actions.add_parser("export", help=f"导出{what_zh}（CSV 为 UTF-8 带 BOM，或 .xlsx）"
+                                            "/ export the register (CSV in UTF-8 with BOM, or .xlsx)")
+    exp.add_argument("-o", "--out", type=Path, default=None, metavar="FILE",
+                     help="默认输出到标准输出（CSV 不带 BOM）/ default: stdout (CSV without BOM)")
+    add_file_options(exp)
     exp.set_defaults(run=lambda args: run_export(register(), args))
+    tpl = actions.add_parser("template", help=f"输出{what_zh}模板：表头行和一行示例 / print the register's template: "
+                                              "the header row and one example row")
+    tpl.add_argument("-o", "--out", type=Path, default=None, metavar="FILE",
+                     help="默认输出到标准输出 / default: stdout")
+    add_file_options(tpl)
+    tpl.set_defaults(run=lambda args: run_template(register(), args))
+
+
+def add_file_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--headers", choices=("zh", "en"), default="en",
+                        help="表头用中文列名或英文列名（默认 en）/ Chinese or English column names (default en)")
+    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv",
+                        help="CSV 或 .xlsx 工作簿（默认 csv）/ CSV or an .xlsx workbook (default csv)")
 
 
 def add_scan_options(parser: argparse.ArgumentParser) -> None:
@@ -65,8 +86,8 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jurisdiction", default="CN", help="规则集（默认 CN）/ the rulebook (default CN)")
     parser.add_argument("--engine", choices=("native", "durable"), default="native",
                         help="求值器（默认 native，与 durable-rules 差分测试一致）/ evaluator")
-    parser.add_argument("--file", type=Path, default=None, metavar="FILE.csv",
-                        help="直接扫描 CSV 文件而不导入 / scan a CSV file without importing it")
+    parser.add_argument("--file", type=Path, default=None, metavar="FILE.csv|FILE.xlsx",
+                        help="直接扫描 CSV 或 .xlsx 文件而不导入 / scan a CSV or .xlsx file without importing it")
     parser.add_argument("--encoding", choices=("utf-8", "gb18030"), default=None)
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="默认输出到标准输出 / default: stdout")
@@ -112,17 +133,40 @@ def _print_import(result: Any, rejected_file: Path | None) -> None:
 
 
 def run_export(register: Register, args: argparse.Namespace) -> int:
-    """Write the register: to a file (UTF-8 with BOM, for Excel) or to stdout (without BOM)."""
+    """Write the register: to a file (CSV in UTF-8 with BOM, for Excel; or .xlsx) or to stdout (CSV
+    without BOM; an .xlsx's bytes)."""
     with unit(read_only=True) as uow:
-        if args.out is None:
-            if hasattr(sys.stdout, "reconfigure"):  # the CSV's CRLF as written, in UTF-8
-                sys.stdout.reconfigure(newline="", encoding="utf-8")
-            count = register.export(uow.session, sys.stdout, bom=False)
-        else:
-            with open(args.out, "w", encoding="utf-8", newline="") as stream:
-                count = register.export(uow.session, stream)
+        count = _write_file(args, lambda stream, bom: register.export(uow.session, stream, bom=bom,
+                                                                      headers=args.headers, fmt=args.format))
     print(f"已导出 exported {count} {register.measure} {register.noun_en}", file=sys.stderr)
     return EXIT_OK
+
+
+def run_template(register: Register, args: argparse.Namespace) -> int:
+    """Write the register's template: the header row (English or Chinese) and one example row."""
+    from engine.registers.csvio import write_table
+    _write_file(args, lambda stream, bom: write_table([register.example or {}], register.table, stream,
+                                                      args.format, args.headers, bom, title=register.noun_zh,
+                                                      every_column=True))
+    return EXIT_OK
+
+
+def _write_file(args: argparse.Namespace, write: Callable[[Any, bool], int]) -> int:
+    """Write a register file to `--out` (a CSV with a BOM) or to stdout (a CSV without; an .xlsx's bytes)."""
+    if args.out is not None:
+        if args.format == "xlsx":
+            with open(args.out, "wb") as binary:
+                return write(binary, True)
+        with open(args.out, "w", encoding="utf-8", newline="") as stream:
+            return write(stream, True)
+    if args.format == "xlsx":
+        sys.stdout.flush()
+        count = write(sys.stdout.buffer, False)
+        sys.stdout.buffer.flush()
+        return count
+    if hasattr(sys.stdout, "reconfigure"):  # the CSV's CRLF as written, in UTF-8
+        sys.stdout.reconfigure(newline="", encoding="utf-8")
+    return write(sys.stdout, False)
 
 
 def run_scan(register: Register, args: argparse.Namespace, scanner: Any,

@@ -24,6 +24,10 @@ Decisions:
 - Lower-case letters are refused with a message saying so, never silently upper-cased: the
   register is a legal record and a corrected code must be corrected at its source. The other
   checks still run on the upper-cased text, so every problem is reported at once.
+- A masked code (脱敏: public records replace some characters with `*`, e.g. `9141010*********8X`)
+  is accepted as masked: 18 characters, every one shown in the charset (or `*`), positions 3–8
+  digits where shown. Its check characters are never computed (the masked characters are
+  unknown: a code is never validated as if whole), and nothing here ever fills a `*` in.
 - Every problem is one bilingual sentence (Chinese first); a wrong check character names the
   computed one, so a clerk can tell a typo in the check character from one elsewhere.
 """
@@ -38,6 +42,7 @@ ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)               # GB 11714-1997
 LENGTH = 18
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # GB 11714 values: digit, or A=10 … Z=35
 _FORBIDDEN_LETTERS = "IOZSV"
+MASK = "*"
 
 
 def check_character(first17: str) -> str:
@@ -65,6 +70,11 @@ def with_check_characters(stem16: str) -> str:
     return first17 + check_character(first17)
 
 
+def is_masked(code: str) -> bool:
+    """Whether a code is masked: some of its characters shown as `*`."""
+    return MASK in code
+
+
 def credit_code_problems(code: str) -> list[str]:
     """What is wrong with a unified social credit code (empty list: well formed, both checks right)."""
     return list(_problems(code))
@@ -83,14 +93,16 @@ def _find_problems(code: str) -> list[str]:
                 f" / a unified social credit code has {LENGTH} characters, got {len(code)}"]
     problems = _lower_case(code)
     upper = "".join(ch.upper() if ch.isascii() else ch for ch in code)  # keeps the length
+    masked = is_masked(upper)
     bad = _bad_characters(upper)
     problems += bad
     region = upper[2:8]
-    if not region.isascii() or not region.isdigit():
+    shown = region.replace(MASK, "") if masked else region
+    if shown and (not shown.isascii() or not shown.isdigit()):
         problems.append(f"统一社会信用代码第 3–8 位（行政区划码）应为数字，实际为 {region!r}"
                         f" / positions 3–8 (administrative division code) must be digits, got {region!r}")
-    if bad:
-        return problems  # the check characters of an impossible code mean nothing
+    if bad or masked:
+        return problems  # the check characters of an impossible or a masked code mean nothing
     expected_org = org_check_character(upper[8:16])
     if upper[16] != expected_org:
         problems.append(f"统一社会信用代码第 9–17 位（组织机构代码）的校验码应为 {expected_org}，实际为 {upper[16]}"
@@ -121,7 +133,7 @@ def _lower_case(code: str) -> list[str]:
 def _bad_characters(upper: str) -> list[str]:
     problems = []
     for i, ch in enumerate(upper, start=1):
-        if ch in VALUES:
+        if ch in VALUES or ch == MASK:
             continue
         shown = repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
         if ch in _FORBIDDEN_LETTERS:

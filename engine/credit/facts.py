@@ -1,6 +1,7 @@
 """A penalty record (CASE_FORMAT §4) as the flat fact the credit-repair rules read (SPEC §C).
 
     case_number · party · credit_code · authority      text
+    sector                                             text, when the register gives it
     decided_on … withdrawn_on                          dates known on `as_of` (day ordinals)
     category · repair_result                           enumerations
     derived from the regime that governs the record (the rule files' `regime:` tables):
@@ -71,7 +72,7 @@ def catalogue() -> dict[str, FactType]:
     """Every fact path a credit-repair rule may use, with its type."""
     out: dict[str, FactType] = {"as_of": FactType("date"), "regime_date": FactType("date"),
                                 "repair_regime_date": FactType("date")}
-    for name in ("case_number", "party", "credit_code", "authority", "next_step.zh", "next_step.en",
+    for name in ("case_number", "party", "credit_code", "authority", "sector", "next_step.zh", "next_step.en",
                  "regime_basis.zh", "regime_basis.en"):
         out[name] = FactType("text")
     for name in DATES + ("min_period_ends_on", "max_period_ends_on"):
@@ -94,6 +95,8 @@ def flatten(record: Any, as_of: date, regimes: tuple = (), regime_date: str = "d
     """The record as one flat fact, as known on `as_of` (dates as day ordinals)."""
     facts: dict[str, Any] = {"as_of": as_of.toordinal(), "case_number": record.case_number,
                              "party": record.party, "credit_code": record.credit_code, "authority": record.authority}
+    if getattr(record, "sector", None):
+        facts["sector"] = record.sector
     if record.decided_on > as_of:
         return facts
     facts["category"] = record.category
@@ -150,7 +153,8 @@ def _put_regime(facts: dict, record: Any, as_of: date, regimes: tuple, regime_da
     facts["regimes_differ"] = differ
     zh, en = _regime_basis(regime, repair)
     facts["regime_basis.zh"], facts["regime_basis.en"] = zh, en
-    period_facts, min_end, unverified = _period_facts(regime, record.category, record.decided_on)
+    period_facts, min_end, unverified = _period_facts(regime, record.category, record.decided_on,
+                                                      getattr(record, "sector", None))
     repair_facts, needs, repair_unverified = _repair_facts(repair, record.category)
     facts.update(period_facts)
     facts.update(repair_facts)
@@ -211,10 +215,10 @@ def _next_step(missing: list[str]) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=65536)           # records decided on the same day in the same category share them
-def _period_facts(regime: Any, category: str, decided: date) -> tuple[dict, date, bool]:
-    """The publication periods a regime gives a category decided on a day, and their last days."""
+def _period_facts(regime: Any, category: str, decided: date, sector: str | None = None) -> tuple[dict, date, bool]:
+    """The publication periods a regime gives a category of a sector decided on a day, and their last days."""
     table = regime.regime
-    period = table.periods_on(decided)[category]
+    period = table.periods_for(decided, sector)[category]
     min_end = add_months(decided, period.min_months)
     max_end = add_months(decided, period.max_months)
     facts = {"regime": regime.id, "min_months": period.min_months, "max_months": period.max_months,

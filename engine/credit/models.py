@@ -1,4 +1,4 @@
-"""The administrative-penalty register's table (行政处罚, CASE_FORMAT §4); created by migration 0004."""
+"""The administrative-penalty register's table (行政处罚, CASE_FORMAT §4); created by migration 0004 (`sector`: 0010)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -13,6 +13,7 @@ from engine.store.models import Base, utcnow
 
 NAME_MAX = 200          # a party's or an authority's name
 CREDIT_CODE_LENGTH = 18
+SECTOR_MAX = 100        # a sector's name (行业领域)
 
 
 class PenaltyRecordRow(Base):
@@ -47,6 +48,7 @@ class PenaltyRecordRow(Base):
     repair_result: Mapped[str | None] = mapped_column(String(16))
     revoked_on: Mapped[date | None]
     withdrawn_on: Mapped[date | None]
+    sector: Mapped[str | None] = mapped_column(String(SECTOR_MAX))      # optional (migration 0010)
     row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §4 row
     updated_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

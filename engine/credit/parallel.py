@@ -9,7 +9,8 @@
 The output is byte for byte what the one-process scan writes (a test compares them). A part
 boundary is a line end outside quotes (an even number of `"` before it), so a quoted cell that
 spans lines is never cut. Workers are forked, so they share the parent's loaded rulebook and the
-file's text without copying it through a pipe.
+file's text without copying it through a pipe. A workbook (.xlsx) is scanned by one process
+(engine/cli/credit.py): its rows cannot be cut as text.
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from engine.registers.csvio import (
     _read_bytes,
     _records,
     _validated,
-    check_header,
     decode,
+    english_header,
     safe_writer,
     where,
 )
@@ -67,16 +68,13 @@ def scan_file(path: str, encoding: str | None, options: dict[str, Any], fmt: str
     """Scan a register file on `jobs` processes; gives (the report text, the summary) or raises
     InputError with every bad row (numbered as a spreadsheet numbers them)."""
     global _TEXT, _PARTS
-    from engine.credit.use_cases import COLUMNS
+    from engine.credit.use_cases import TABLE
     text, _ = decode(_read_bytes(_as_path(path), path), path, encoding)
     header_end = _header_end(text)
     header = next(_records(text[:header_end], path), None)
     if header is None or not any(c.strip() for c in header):
         raise InputError.single(path, "文件为空或缺少表头行 / empty file or no header row", "row 1")
-    header = [c.strip() for c in header]
-    problems = check_header(header, COLUMNS, path)
-    if problems:
-        raise InputError(problems)
+    header = english_header([c.strip() for c in header], TABLE, path)   # English or Chinese names
     _TEXT = text[header_end:]
     del text
     _PARTS = split_points(_TEXT, jobs)

@@ -4,13 +4,13 @@ of them), the register's state. Each takes the session and plain values."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Iterator
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.credit.models import PenaltyRecordRow
-from engine.registers.csvio import write_register
+from engine.registers.csvio import write_table
 from engine.registers.listing import Page
 from engine.registers.queries import (
     distinct_values,
@@ -95,12 +95,13 @@ def all_penalties(session: Session) -> list[PenaltyRecord]:
     return list(iter_penalties(session))
 
 
-def export_penalties(session: Session, stream: TextIO, bom: bool = True) -> int:
-    """Write the register in exactly the §4 format (UTF-8 with BOM); gives the number of rows."""
-    from engine.credit.use_cases import COLUMNS
-    penalties = all_penalties(session)
-    write_register((p.to_row() for p in penalties), COLUMNS, stream, bom=bom)
-    return len(penalties)
+def export_penalties(session: Session, stream: Any, bom: bool = True, headers: str = "en",
+                     fmt: str = "csv") -> int:
+    """Write the register in the §4 format: CSV (UTF-8 with BOM unless `bom=False`, to a text
+    stream) or .xlsx (to a binary stream), English or Chinese headers; gives the number of rows."""
+    from engine.credit.use_cases import TABLE
+    rows = [p.to_row() for p in iter_penalties(session)]
+    return write_table(rows, TABLE, stream, fmt, headers, bom, title="行政处罚登记表")
 
 
 def register_state(session: Session) -> tuple[int, int | None, datetime | None]:

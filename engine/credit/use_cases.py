@@ -61,14 +61,16 @@ from typing import Any, TextIO
 
 from engine.accounts.access import require_role
 from engine.core.errors import Problem
-from engine.credit.credit_code import credit_code_problems
-from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, PenaltyRecordRow
+from engine.credit.credit_code import credit_code_problems, is_masked
+from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, SECTOR_MAX, PenaltyRecordRow
 from engine.credit.queries import penalties_by_number
 from engine.registers.csvio import (
+    Column,
     ImportResult,
     Row,
     formula_problem,
     mark_duplicates,
+    names,
     parse_date,
     read_rows,
     where,
@@ -79,9 +81,38 @@ from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import canonical
 
-COLUMNS = ("case_number", "party", "credit_code", "authority", "decided_on", "category",
-           "published_on", "fulfilled_on", "commitment_on", "training_on", "credit_report_on",
-           "repair_applied_on", "repair_decided_on", "repair_result", "revoked_on", "withdrawn_on")
+# the register's columns, CASE_FORMAT §4: English name · 中文列名 (· optional) — the one table of them.
+# `sector` (行业领域, optional): the field of the penalty, for the regimes whose periods differ by
+# sector (the rule files' `sector_periods`); a file without it is read as before.
+TABLE = (
+    Column("case_number", "处罚决定书文号"),
+    Column("party", "当事人"),
+    Column("credit_code", "统一社会信用代码"),
+    Column("authority", "处罚机关"),
+    Column("decided_on", "处罚决定日期"),
+    Column("category", "失信程度"),
+    Column("published_on", "公示日期"),
+    Column("fulfilled_on", "履行完毕日期"),
+    Column("commitment_on", "信用承诺日期"),
+    Column("training_on", "信用修复培训日期"),
+    Column("credit_report_on", "信用报告日期"),
+    Column("repair_applied_on", "修复申请日期"),
+    Column("repair_decided_on", "修复决定日期"),
+    Column("repair_result", "修复结果"),
+    Column("revoked_on", "撤销或变更日期"),
+    Column("withdrawn_on", "撤下公示日期"),
+    Column("sector", "行业领域", optional=True),
+)
+COLUMNS = names(TABLE)
+COLUMN_ZH = {c.name: c.zh for c in TABLE}
+OPTIONAL = tuple(c.name for c in TABLE if c.optional)
+# the template's example row (`yifa credit template`, the import page's template download)
+EXAMPLE = {"case_number": "宁河综执罚〔2021〕12号", "party": "天津市宁河区某某商贸有限公司",
+           "credit_code": "91120221MA05T6XX64", "authority": "天津市宁河区岳龙镇人民政府",
+           "decided_on": "2021-05-10", "category": "general", "published_on": "2021-05-17",
+           "fulfilled_on": "2021-06-01", "commitment_on": "", "training_on": "", "credit_report_on": "",
+           "repair_applied_on": "", "repair_decided_on": "", "repair_result": "", "revoked_on": "",
+           "withdrawn_on": "", "sector": "市场监管"}
 REQUIRED = ("case_number", "party", "credit_code", "authority", "decided_on", "category")
 DATE_COLUMNS = ("decided_on", "published_on", "fulfilled_on", "commitment_on", "training_on",
                 "credit_report_on", "repair_applied_on", "repair_decided_on", "revoked_on", "withdrawn_on")
@@ -90,13 +121,7 @@ AFTER_DECISION = ("published_on", "fulfilled_on", "repair_applied_on", "repair_d
                   "revoked_on", "withdrawn_on")
 # the party's repair materials: may predate this penalty (warned)
 MATERIALS = ("commitment_on", "training_on", "credit_report_on")
-TEXT_LIMITS = {"case_number": NUMBER_MAX, "party": NAME_MAX, "authority": NAME_MAX}
-COLUMN_ZH = {"case_number": "处罚决定书文号", "party": "当事人", "credit_code": "统一社会信用代码",
-             "authority": "处罚机关", "decided_on": "处罚决定日期", "category": "失信类别",
-             "published_on": "公示日期", "fulfilled_on": "履行完毕日期", "commitment_on": "信用承诺日期",
-             "training_on": "信用修复培训日期", "credit_report_on": "信用报告日期",
-             "repair_applied_on": "修复申请日期", "repair_decided_on": "修复决定日期",
-             "repair_result": "修复结果", "revoked_on": "撤销或变更日期", "withdrawn_on": "撤下公示日期"}
+TEXT_LIMITS = {"case_number": NUMBER_MAX, "party": NAME_MAX, "authority": NAME_MAX, "sector": SECTOR_MAX}
 EDITOR_ROLES = ("official", "legality_reviewer", "admin")
 CHAIN_PREFIX = "penalty:"
 
@@ -121,6 +146,12 @@ class PenaltyRecord:
     repair_result: str | None
     revoked_on: date | None
     withdrawn_on: date | None
+    sector: str | None = None
+
+    @property
+    def masked(self) -> bool:
+        """Whether the credit code is masked as public records show it (9141010*********8X)."""
+        return is_masked(self.credit_code)
 
     def to_row(self) -> dict[str, str]:
         """The CSV cells of this penalty, canonical (ISO dates, empty for none)."""
@@ -131,7 +162,10 @@ class PenaltyRecord:
         return row
 
     def sha256(self) -> str:
-        return hashlib.sha256(canonical(self.to_row()).encode()).hexdigest()
+        """The row's digest; an empty optional column is left out, so a row stored before the
+        column existed keeps its digest (and is "unchanged" when imported again)."""
+        row = {k: v for k, v in self.to_row().items() if v or k not in OPTIONAL}
+        return hashlib.sha256(canonical(row).encode()).hexdigest()
 
 
 class _RowCheck:
@@ -157,6 +191,9 @@ def validate_row(cells: dict[str, str], n: int, file: str):
     _check_texts(v, check)
     for message in (credit_code_problems(v["credit_code"]) if v["credit_code"] else []):
         check.problems.append(Problem(file, where(n, "credit_code"), message))
+    if v["credit_code"] and is_masked(v["credit_code"]) and not credit_code_problems(v["credit_code"]):
+        check.warn("credit_code", "已脱敏（含 *），按脱敏代码登记，校验位无法核对",
+                   "masked (contains *): registered as masked; its check characters cannot be verified")
     dates = _parse_dates(v, check)
     _check_enums(v, check)
     _check_order(dates, check)
@@ -167,6 +204,7 @@ def validate_row(cells: dict[str, str], n: int, file: str):
         case_number=v["case_number"], party=v["party"], credit_code=sys.intern(v["credit_code"]),
         authority=sys.intern(v["authority"]), category=sys.intern(v["category"]),
         repair_result=sys.intern(v["repair_result"]) if v["repair_result"] else None,
+        sector=sys.intern(v["sector"]) if v["sector"] else None,
         **dates)  # type: ignore[arg-type]
     return record, [], check.warnings
 
@@ -248,7 +286,7 @@ def _check_repair(v: dict[str, str], dates: dict[str, date | None], check: _RowC
 
 def read_penalties(path: Path | str, encoding: str | None = None) -> list[Row[PenaltyRecord]]:
     """Read and validate a register file, duplicate case numbers within it included."""
-    rows = read_rows(path, COLUMNS, validate_row, encoding)
+    rows = read_rows(path, TABLE, validate_row, encoding)
     mark_duplicates(rows, "case_number", (COLUMN_ZH["case_number"], "case number"), str(path))
     return rows
 
@@ -266,7 +304,9 @@ def from_record(record: PenaltyRecordRow) -> PenaltyRecord:
 
 
 def _write_rejected(rows: list[Row[Any]], target: Path | str | TextIO) -> None:
-    write_rejected(rows, COLUMNS, target)
+    """The rejected rows: the columns as given (an optional one when the file had it), plus `reason`."""
+    given = [c.name for c in TABLE if not c.optional or any(c.name in r.cells for r in rows)]
+    write_rejected(rows, given, target)
 
 
 REGISTER = Register("case_number", penalties_by_number, PenaltyRecordRow, _apply, CHAIN_PREFIX, "penalty",

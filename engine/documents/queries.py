@@ -3,13 +3,13 @@ one document, documents by number, every document in register order (and the CSV
 the register's state. Each takes the session and plain values."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Iterator
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.documents.models import NormativeDocumentRecord
-from engine.registers.csvio import write_register
+from engine.registers.csvio import write_table
 from engine.registers.listing import Page
 from engine.registers.queries import (
     distinct_values,
@@ -90,15 +90,17 @@ def all_documents(session: Session) -> list[NormativeDocument]:
     return list(iter_documents(session))
 
 
-def export_documents(session: Session, stream: TextIO, bom: bool = True) -> int:
-    """Write the register in exactly the §3 format (UTF-8 with BOM); gives the number of rows. The
-    optional process columns follow the §3 columns when any document records one of them, so a
-    register that does not keep the process exports as it always did."""
-    from engine.documents.use_cases import COLUMNS, PROCESS_COLUMNS
-    rows = [d.to_row() for d in all_documents(session)]
+def export_documents(session: Session, stream: Any, bom: bool = True, headers: str = "en",
+                     fmt: str = "csv") -> int:
+    """Write the register in the §3 format: CSV (UTF-8 with BOM unless `bom=False`, to a text
+    stream) or .xlsx (to a binary stream), English or Chinese headers; gives the number of rows.
+    The optional process columns follow the §3 columns, all five, when any document records one of
+    them, so a register that does not keep the process exports as it always did."""
+    from engine.documents.use_cases import PROCESS_COLUMNS, TABLE
+    rows = [d.to_row() for d in iter_documents(session)]
     process = any(name in row for row in rows for name in PROCESS_COLUMNS)
-    write_register(rows, COLUMNS + PROCESS_COLUMNS if process else COLUMNS, stream, bom=bom)
-    return len(rows)
+    columns = tuple(c for c in TABLE if process or not c.optional)
+    return write_table(rows, columns, stream, fmt, headers, bom, title="规范性文件登记表", every_column=True)
 
 
 def register_state(session: Session, chain_prefix: str) -> tuple[int, int]:

@@ -39,10 +39,12 @@ from engine.documents.laws import LawRegister, default_laws
 from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
 from engine.documents.queries import documents_by_number
 from engine.registers.csvio import (
+    Column,
     ImportResult,
     Row,
     formula_problem,
     mark_duplicates,
+    names,
     parse_date,
     read_rows,
     where,
@@ -53,31 +55,55 @@ from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import canonical
 
-COLUMNS = ("number", "title", "issuer", "issued_on", "effective_from", "expires_on", "kind",
-           "legality_reviewed_on", "published_on", "filed_on", "basis", "sets", "status",
-           "last_reviewed_on")
-REQUIRED = ("number", "title", "issuer", "issued_on", "effective_from", "kind", "status")
+# the register's columns, CASE_FORMAT §3: English name · 中文列名 (· optional) — the one table of them
+TABLE = (
+    Column("number", "文号"),
+    Column("title", "标题"),
+    Column("issuer", "制定机关"),
+    Column("issued_on", "印发日期"),
+    Column("effective_from", "施行日期"),
+    Column("expires_on", "有效期至"),
+    Column("kind", "类型"),
+    Column("legality_reviewed_on", "合法性审核日期"),
+    Column("published_on", "公布日期"),
+    Column("filed_on", "备案日期"),
+    Column("basis", "制定依据"),
+    Column("sets", "设定事项"),
+    Column("status", "状态"),
+    Column("last_reviewed_on", "最近评估日期"),
+    Column("deliberated_on", "集体审议日期", optional=True),
+    Column("comment_opened_on", "征求意见开始日期", optional=True),
+    Column("comment_closes_on", "征求意见截止日期", optional=True),
+    Column("market_related", "涉及市场主体", optional=True),
+    Column("fair_competition_reviewed_on", "公平竞争审查日期", optional=True),
+)
+COLUMNS = tuple(c.name for c in TABLE if not c.optional)          # the fourteen columns every file has
+COLUMN_ZH = {c.name: c.zh for c in TABLE if not c.optional}
+# the template's example row (`yifa docs template`, the import page's template download)
+EXAMPLE = {"number": "宁河政规〔2019〕3号", "title": "宁河区农村人居环境整治管理办法", "issuer": "天津市宁河区人民政府",
+           "issued_on": "2019-03-01", "effective_from": "2019-04-01", "expires_on": "2024-03-31", "kind": "regular",
+           "legality_reviewed_on": "2019-02-20", "published_on": "2019-03-05", "filed_on": "2019-03-20",
+           "basis": "中华人民共和国环境保护法@2014-04-24", "sets": "", "status": "in_force",
+           "last_reviewed_on": "2021-12-15", "deliberated_on": "2019-02-25", "comment_opened_on": "2019-01-10",
+           "comment_closes_on": "2019-02-10", "market_related": "no", "fair_competition_reviewed_on": ""}
+REQUIRED = ("title", "issuer", "issued_on", "effective_from", "kind", "status")    # number: see KEY_PREFIX
+# A document without a number (文号) is registered under a key of its own: this prefix and the first
+# 16 hex digits of sha256(issuer, title, issued_on) — the same row imported again gets the same key.
+KEY_PREFIX = "无文号-"
 FREE_TEXT = ("number", "title", "issuer", "basis")       # refused when a spreadsheet would run them
 DATE_COLUMNS = ("issued_on", "effective_from", "expires_on", "legality_reviewed_on", "published_on",
                 "filed_on", "last_reviewed_on")
-COLUMN_ZH = {"number": "文号", "title": "标题", "issuer": "制定机关", "issued_on": "印发日期",
-             "effective_from": "施行日期", "expires_on": "有效期至", "kind": "类型",
-             "legality_reviewed_on": "合法性审核日期", "published_on": "公布日期", "filed_on": "备案日期",
-             "basis": "制定依据", "sets": "设定事项", "status": "状态", "last_reviewed_on": "最近清理评估日期"}
-
-# Optional columns (CASE_FORMAT §3, extended): the drafting process. A file may leave them all out, and
-# an empty cell says "not recorded" (the process rules find such a document `missing`, never
-# `violated`). A row that fills none of them is a register that does not keep the process: the process
-# rules leave it alone (engine/documents/facts.py `process_recorded`). `market_related` is yes | no.
-PROCESS_COLUMNS = ("deliberated_on", "comment_opened_on", "comment_closes_on", "market_related",
-                   "fair_competition_reviewed_on")
-PROCESS_COLUMN_ZH = {"deliberated_on": "集体审议日期", "comment_opened_on": "征求意见开始日期",
-                     "comment_closes_on": "征求意见截止日期", "market_related": "涉及市场主体",
-                     "fair_competition_reviewed_on": "公平竞争审查日期"}
+# The optional drafting-process columns (CASE_FORMAT §3, extended; in TABLE above). A file may leave
+# them all out, and an empty cell says "not recorded" (the process rules find such a document
+# `missing`, never `violated`). A row that fills none of them is a register that does not keep the
+# process: the process rules leave it alone (engine/documents/facts.py `process_recorded`).
+# `market_related` is yes | no.
+PROCESS_COLUMNS = tuple(c.name for c in TABLE if c.optional)
+PROCESS_COLUMN_ZH = {c.name: c.zh for c in TABLE if c.optional}
 PROCESS_DATES = ("deliberated_on", "comment_opened_on", "comment_closes_on", "fair_competition_reviewed_on")
 YES_NO = ("yes", "no")
-ALL_COLUMNS = COLUMNS + PROCESS_COLUMNS
-ALL_COLUMN_ZH = {**COLUMN_ZH, **PROCESS_COLUMN_ZH}
+ALL_COLUMNS = names(TABLE)
+ALL_COLUMN_ZH = {c.name: c.zh for c in TABLE}
 
 EDITOR_ROLES = ("official", "legality_reviewer", "admin")
 CHAIN_PREFIX = "doc:"
@@ -117,14 +143,22 @@ class NormativeDocument:
     market_related: bool | None = None
     fair_competition_reviewed_on: date | None = None
 
+    @property
+    def numbered(self) -> bool:
+        """Whether the document has a number (文号), rather than a key of its own (KEY_PREFIX)."""
+        return not self.number.startswith(KEY_PREFIX)
+
     def to_row(self) -> dict[str, str]:
-        """The CSV cells of this document, canonical (ISO dates, `;` without spaces). A process column
-        is in the row only when recorded, so a document without them keeps the row and sha256 it had
-        before they existed."""
+        """The CSV cells of this document, canonical (ISO dates, `;` without spaces); a document
+        without a number has its number cell empty (its key is made again from the row). A process
+        column is in the row only when recorded, so a document without them keeps the row and sha256
+        it had before they existed."""
         row: dict[str, str] = {}
         for name in COLUMNS:
             value = getattr(self, name)
-            if name == "basis":
+            if name == "number" and not self.numbered:
+                row[name] = ""
+            elif name == "basis":
                 row[name] = ";".join(str(b) for b in value)
             elif name == "sets":
                 row[name] = ";".join(value)
@@ -165,6 +199,9 @@ def row_validator(laws: LawRegister):
         for column in REQUIRED:
             if not v[column]:
                 bad(column, "必填，不得为空", "required, must not be empty")
+        if v["number"].startswith(KEY_PREFIX):
+            bad("number", f"文号不得以“{KEY_PREFIX}”开头（留作无文号文件的登记键）",
+                f"a number must not begin with “{KEY_PREFIX}” (kept for the keys of documents without one)")
         if len(v["number"]) > NUMBER_MAX:
             bad("number", f"文号过长（超过 {NUMBER_MAX} 字）", f"number too long (over {NUMBER_MAX} characters)")
         for column in FREE_TEXT:            # what a spreadsheet would run as a formula (CSV injection)
@@ -223,8 +260,14 @@ def row_validator(laws: LawRegister):
         process = _process_checks(v, dates, bad, warn)
         if problems:
             return None, problems, warnings
+        number = v["number"]
+        if not number:
+            number = document_key(v["issuer"], v["title"], issued)  # type: ignore[arg-type]
+            warn("number", f"未填写文号，以 {number} 作为登记键（由制定机关、标题、印发日期计算，重新导入同一行得到同一键）",
+                 f"no document number: registered under the key {number} (made from issuer, title and "
+                 "issued_on: the same row imported again gets the same key)")
         record = NormativeDocument(
-            number=v["number"], title=v["title"], issuer=v["issuer"], issued_on=issued,  # type: ignore[arg-type]
+            number=number, title=v["title"], issuer=v["issuer"], issued_on=issued,  # type: ignore[arg-type]
             effective_from=effective, expires_on=dates["expires_on"], kind=v["kind"],  # type: ignore[arg-type]
             legality_reviewed_on=dates["legality_reviewed_on"], published_on=dates["published_on"],
             filed_on=dates["filed_on"], basis=tuple(basis), sets=tuple(sets), status=v["status"],
@@ -259,11 +302,30 @@ def _process_checks(v: dict[str, str], dates: dict[str, date | None], bad, warn)
     return out
 
 
+def document_key(issuer: str, title: str, issued_on: date) -> str:
+    """The register key of a document without a number: KEY_PREFIX and 16 hex digits of the sha256
+    of its issuer, title and issue date (stable across re-imports of the same row)."""
+    digest = hashlib.sha256("\x1f".join((issuer.strip(), title.strip(), issued_on.isoformat())).encode()).hexdigest()
+    return KEY_PREFIX + digest[:16]
+
+
 def read_documents(path: Path | str, encoding: str | None = None,
                    laws: LawRegister | None = None) -> list[Row[NormativeDocument]]:
-    """Read and validate a register file, duplicate numbers within it included."""
-    rows = read_rows(path, COLUMNS, row_validator(laws or default_laws()), encoding, optional=PROCESS_COLUMNS)
+    """Read and validate a register file, duplicate numbers (and keys) within it included."""
+    rows = read_rows(path, TABLE, row_validator(laws or default_laws()), encoding)
     mark_duplicates(rows, "number", ("文号", "number"), str(path))
+    first: dict[str, int] = {}
+    for row in rows:                 # two rows without a number, same issuer, title and date
+        doc = row.record if row.ok else None
+        if doc is not None and not doc.numbered:
+            key = doc.number
+            if key in first:
+                row.problems.append(Problem(str(path), where(row.number, "number"),
+                                            f"文号：未填写文号，且制定机关、标题、印发日期与第 {first[key]} 行相同"
+                                            f" / no number, and the same issuer, title and issued_on as row {first[key]}"))
+                row.record = None
+            else:
+                first[key] = row.number
     return rows
 
 

@@ -13,7 +13,7 @@ Rows are numbered as a spreadsheet shows them: the header is row 1, the first re
 
 Hostile files end in an InputError naming the file (and the row and column where there is one),
 never in a traceback: a file over MAX_FILE_BYTES is refused before it is read; NUL bytes in the
-header line mean UTF-16/UTF-32 or a binary file (an .xlsx saved under a .csv name) and refuse the
+header line mean UTF-16/UTF-32 or a binary file (a workbook is read as one, whatever its name) and refuse the
 file, while a stray NUL or other control character in a cell (PostgreSQL cannot even store a NUL)
 and a cell over MAX_CELL_CHARS are problems of that row and column; a row with too few or too
 many cells names the first missing column or the first extra position. Cells beginning with
@@ -23,6 +23,13 @@ refuses them in each register's free-text columns; on export `safe_writer` prefi
 
 Shared by both registers: `parse_date` (YYYY-MM-DD, and YYYY/M/D or YYYY-M-D as Excel writes
 dates), `mark_duplicates` (a key twice in one file), `ImportResult`, `write_rejected`.
+
+Columns (CASE_FORMAT v2 §3–§4): each register has one table of `Column`s — the English name,
+the Chinese name (中文列名) and whether the column is optional (a file may leave it out: older
+files stay valid). The header row uses the English names or the Chinese ones, never a mix (a
+mixed header is refused naming the file and the columns of each language); the rows are then
+read by the English names. A first sheet of an `.xlsx` workbook is read like a CSV file
+(engine/registers/xlsxio.py); which one a file is, its bytes say.
 
 Export: UTF-8 **with** a BOM and CRLF line ends — Excel opens that correctly as Unicode (without
 the BOM it guesses the ANSI code page and garbles Chinese), and both encodings are accepted back
@@ -59,6 +66,55 @@ csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
 R = TypeVar("R")
 # validate_row(cells, row_number, file) -> (record | None, problems) or (record | None, problems, warnings)
 Validator = Callable[[dict[str, str], int, str], tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a register: its English name, its Chinese name (CASE_FORMAT v2 §3–§4), and
+    whether a file may leave it out."""
+
+    name: str
+    zh: str
+    optional: bool = False
+
+
+def names(table: Sequence[Column]) -> tuple[str, ...]:
+    """The English column names of a register, in its order."""
+    return tuple(c.name for c in table)
+
+
+def header_labels(table: Sequence[Column], headers: str = "en") -> tuple[str, ...]:
+    """The header row a register file is written with: English (`en`) or Chinese (`zh`) names."""
+    if headers not in ("en", "zh"):
+        raise ValueError(f"headers must be en or zh, not {headers!r}")
+    return tuple(c.zh if headers == "zh" else c.name for c in table)
+
+
+def english_header(header: Sequence[str], table: Sequence[Column | str], file: str) -> list[str]:
+    """The header row read by English names: Chinese names are translated, a header that mixes the
+    two is refused naming the columns of each language; then every missing, unknown or duplicate
+    column is refused (an optional column may be missing). A table of plain names reads English only."""
+    cols: list[Column] = [Column(c, c) if isinstance(c, str) else c for c in table]
+    by_zh = {c.zh: c.name for c in cols if c.zh != c.name}
+    english = [h for h in header if h in {c.name for c in cols}]
+    chinese = [h for h in header if h in by_zh]
+    if english and chinese:
+        raise InputError([Problem(file, "row 1",
+                                  f"表头混用中文列名（{'、'.join(chinese)}）和英文列名（{'、'.join(english)}），"
+                                  "一个文件只能用一种 / the header mixes Chinese column names "
+                                  f"({', '.join(chinese)}) and English ones ({', '.join(english)}); "
+                                  "use one or the other")])
+    if chinese:
+        translated = [by_zh.get(h, h) for h in header]
+        problems = check_header(translated, [c.name for c in cols], file,
+                                optional=[c.name for c in cols if c.optional], shown={c.name: c.zh for c in cols})
+    else:
+        translated = list(header)
+        problems = check_header(translated, [c.name for c in cols], file,
+                                optional=[c.name for c in cols if c.optional])
+    if problems:
+        raise InputError(problems)
+    return translated
 
 
 @dataclass
@@ -133,33 +189,35 @@ def _refused(file: str, zh: str, en: str) -> InputError:
                                    f" / unreadable encoding: {en}; expected UTF-8 (with or without BOM) or GB18030")
 
 
-def check_header(header: Sequence[str], columns: Sequence[str], file: str,
-                 optional: Sequence[str] = ()) -> list[Problem]:
-    """Problems of a header row against the exact column list (plus the `optional` columns a file may
-    have or leave out): missing, unknown, duplicate columns."""
+def check_header(header: Sequence[str], columns: Sequence[str], file: str, optional: Sequence[str] = (),
+                 shown: Mapping[str, str] | None = None) -> list[Problem]:
+    """Problems of a header row against the column list: missing (unless optional), unknown,
+    duplicate columns. `shown` names the columns as the file does (the Chinese names)."""
+    def say(name: str) -> str:
+        return (shown or {}).get(name, name)
+    expected = ", ".join(say(c) for c in columns)
     problems: list[Problem] = []
-    known = tuple(columns) + tuple(optional)
     seen: set[str] = set()
     for name in header:
         if name in seen:
-            problems.append(Problem(file, "row 1", f"列 {name!r} 重复 / duplicate column {name!r}"))
+            problems.append(Problem(file, "row 1", f"列 {say(name)!r} 重复 / duplicate column {say(name)!r}"))
         seen.add(name)
     for name in header:
-        if name not in known:
-            problems.append(Problem(file, "row 1", f"未知列 {name!r}，应为：{', '.join(known)}"
-                                                   f" / unknown column {name!r}; expected: {', '.join(known)}"))
+        if name not in columns:
+            problems.append(Problem(file, "row 1", f"未知列 {say(name)!r}，应为：{expected}"
+                                                   f" / unknown column {say(name)!r}; expected: {expected}"))
     for name in columns:
-        if name not in seen:
-            problems.append(Problem(file, "row 1", f"缺少列 {name!r} / missing column {name!r}"))
+        if name not in seen and name not in optional:
+            problems.append(Problem(file, "row 1", f"缺少列 {say(name)!r} / missing column {say(name)!r}"))
     return problems
 
 
-def read_rows(path: Path | str, columns: Sequence[str], validate_row: Validator,
-              encoding: str | None = None, optional: Sequence[str] = ()) -> list[Row[Any]]:
+def read_rows(path: Path | str, columns: Sequence[Column | str], validate_row: Validator,
+              encoding: str | None = None) -> list[Row[Any]]:
     """Read and validate every row; raises InputError only for the file as a whole
     (unreadable, too large, bad encoding, malformed CSV, bad header). Row problems are left on the rows."""
     with without_cyclic_gc():
-        return list(iter_rows(path, columns, validate_row, encoding, optional))
+        return list(iter_rows(path, columns, validate_row, encoding))
 
 
 @contextlib.contextmanager
@@ -177,25 +235,41 @@ def without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def iter_rows(path: Path | str, columns: Sequence[str], validate_row: Validator,
-              encoding: str | None = None, optional: Sequence[str] = ()) -> Iterator[Row[Any]]:
+def iter_rows(path: Path | str, columns: Sequence[Column | str], validate_row: Validator,
+              encoding: str | None = None) -> Iterator[Row[Any]]:
     """Read and validate the rows one at a time (a register of any size is never held as rows).
     The file as a whole (size, encoding, header) is checked before the first row is given; a
-    malformed CSV record raises InputError naming its row when the reading reaches it."""
+    malformed CSV record raises InputError naming its row when the reading reaches it. A workbook
+    (.xlsx) is read from its first sheet; `encoding` is then not used."""
+    from engine.registers import xlsxio
     path = Path(path)
     file = str(path)
     raw = _read_bytes(path, file)
+    if xlsxio.is_workbook(raw, file):
+        sheet_header, sheet = xlsxio.sheet_rows(raw, file)
+        del raw
+        header = english_header(sheet_header, columns, file)
+        return _validated(_fitted(sheet, len(header)), header, validate_row, file)
     text, _ = decode(raw, file, encoding)
     del raw
     records = _records(text, file)
     first = next(records, None)
     if first is None or not any(cell.strip() for cell in first):
         raise InputError.single(file, "文件为空或缺少表头行 / empty file or no header row", "row 1")
-    header = [cell.strip() for cell in first]
-    problems = check_header(header, columns, file, optional)
-    if problems:
-        raise InputError(problems)
+    header = english_header([cell.strip() for cell in first], columns, file)
     return _validated(records, header, validate_row, file)
+
+
+def _fitted(rows: Iterator[list[str]], width: int) -> Iterator[list[str]]:
+    """A sheet's rows to the header's width: a spreadsheet leaves out empty cells at a row's end
+    (filled in) and may keep empty cells past the last column (dropped); text there stays, and
+    the row is refused as too long."""
+    for cells in rows:
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells)) if cells else cells
+        elif len(cells) > width and not any(c.strip() for c in cells[width:]):
+            cells = cells[:width]
+        yield cells
 
 
 def _validated(records: Iterator[list[str]], header: list[str], validate_row: Validator,
@@ -391,7 +465,7 @@ def write_rejected(rows: Iterable[Row[Any]], columns: Sequence[str], target: Pat
         write_register(records, tuple(columns) + ("reason",), target)
 
 
-def read_register(path: Path | str, columns: Sequence[str], validate_row: Validator,
+def read_register(path: Path | str, columns: Sequence[Column], validate_row: Validator,
                   encoding: str | None = None) -> tuple[list[Any], list[Problem], list[Problem]]:
     """Read a register: (records of the good rows, problems of the bad rows, warnings)."""
     rows = read_rows(path, columns, validate_row, encoding)
@@ -400,15 +474,39 @@ def read_register(path: Path | str, columns: Sequence[str], validate_row: Valida
 
 
 def write_register(records: Iterable[Mapping[str, Any]], columns: Sequence[str], stream: TextIO,
-                   bom: bool = True) -> None:
-    """Write rows (mappings of column → text) as CSV with the header row, to a text stream opened
-    with `newline=""` (UTF-8 when it is a file). A BOM is written first unless `bom=False`."""
+                   bom: bool = True, labels: Sequence[str] | None = None) -> None:
+    """Write rows (mappings of column → text) as CSV with the header row (`labels`, default the
+    column names), to a text stream opened with `newline=""` (UTF-8 when it is a file). A BOM is
+    written first unless `bom=False`."""
     if bom:
         stream.write("\ufeff")
     writer = safe_writer(stream)
-    writer.writerow(columns)
+    writer.writerow(labels or columns)
     for record in records:
         writer.writerow(["" if record.get(c) is None else str(record.get(c)) for c in columns])
+
+
+def shown_columns(table: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> tuple[Column, ...]:
+    """The columns a register file is written with: every required one, and an optional one when a
+    row has it (a register that never used it is written exactly as before the column existed)."""
+    return tuple(c for c in table if not c.optional or any(r.get(c.name) for r in rows))
+
+
+def write_table(rows: Sequence[Mapping[str, Any]], table: Sequence[Column], stream: Any, fmt: str = "csv",
+                headers: str = "en", bom: bool = True, title: str = "register", every_column: bool = False) -> int:
+    """Write a register's rows as CSV (to a text stream opened with `newline=""`) or as an .xlsx
+    workbook (to a binary stream), with English or Chinese headers; gives the number of rows. The
+    columns are `shown_columns` (an optional one when a row has it), or every one of `table`."""
+    from engine.registers.xlsxio import write_sheet
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f"format must be csv or xlsx, not {fmt!r}")
+    columns = tuple(table) if every_column else shown_columns(table, rows)
+    labels = header_labels(columns, headers)
+    if fmt == "xlsx":
+        write_sheet(rows, names(columns), labels, stream, title)
+    else:
+        write_register(rows, names(columns), stream, bom=bom, labels=labels)
+    return len(rows)
 
 
 class safe_writer:  # noqa: N801 - used like csv.writer

@@ -222,12 +222,24 @@ class PeriodVersion(Strict):
     note: str | Text | None = None
 
 
+class SectorPeriods(Strict):
+    """Publication periods for penalties of some sectors (the register's optional `sector`, CASE_FORMAT
+    v2 §4), replacing the regime's own for the categories listed, for decisions made up to `to`
+    (when given). `sectors` are the names a register writes (Chinese, English): matched exactly."""
+    sectors: list[str] = Field(min_length=1)
+    source: str = Field(min_length=1)
+    to: IsoDate | None = None
+    periods: dict[Category, PublicationPeriod]
+    note: str | Text | None = None
+
+
 class Regime(Strict):
     """A credit-repair regime (SPEC §C.2–C.4): publication periods, materials, unrepairable categories.
     The instrument's `in_force` window says which records it governs (CASE_FORMAT §6 `regime` = the
     instrument id); `period_versions` are later periods within that window, by decision date."""
     periods: dict[Category, PublicationPeriod]
     period_versions: list[PeriodVersion] = []
+    sector_periods: list[SectorPeriods] = []
     materials: dict[Category, list[Material]]
     unrepairable: list[Category] = []
     verified: Verified
@@ -253,6 +265,15 @@ class Regime(Strict):
         for version in self.period_versions:
             if version.from_ <= decided:
                 table = version.periods
+        return table
+
+    def periods_for(self, decided: "date", sector: str | None) -> dict:
+        """The periods for a penalty of a sector decided on a day: `periods_on`, with the first
+        `sector_periods` entry that names the sector (and covers the day) over them."""
+        table = self.periods_on(decided)
+        for entry in self.sector_periods if sector else ():
+            if sector in entry.sectors and (entry.to is None or decided <= entry.to):
+                return {**table, **entry.periods}
         return table
 
 

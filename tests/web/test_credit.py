@@ -109,7 +109,7 @@ def test_every_role_reads_the_register_newest_first_and_finds_it_in_the_top_bar(
     assert len(numbers) == DEMO_COUNT
     assert numbers[0] == "岳龙综执罚〔2026〕21号"            # decided 2026-10-26, the newest
     assert numbers[-1] == "岳龙综执罚〔2017〕9号"             # decided 2017-11-13, the oldest
-    for header in ("处罚决定书文号", "当事人", "统一社会信用代码", "处罚机关", "失信类别", "处罚决定日期", "公示日期"):
+    for header in ("处罚决定书文号", "当事人", "统一社会信用代码", "处罚机关", "失信程度", "处罚决定日期", "公示日期"):
         assert header in html, header
     assert "共 31 条" in html and "特定严重失信" in html and "未履行" in html and "已申请，待办结" in html
 

@@ -88,7 +88,7 @@ def test_every_role_reads_the_register_newest_first_and_finds_it_in_the_top_bar(
     assert len(numbers) == DEMO_COUNT                         # one page of 50
     assert numbers[0] == "岳龙政规〔2025〕1号"                  # issued 2025-03-10, the newest
     assert numbers[-1] == "宁河政规〔2015〕4号"                 # issued 2015-10-08, the oldest
-    for header in ("文号", "标题", "制定机关", "类型", "状态", "印发日期", "有效期至", "最近清理评估日期", "需处理"):
+    for header in ("文号", "标题", "制定机关", "类型", "状态", "印发日期", "有效期至", "最近评估日期", "需处理"):
         assert header in html, header
     assert "共 31 件" in html and "未扫描" not in html           # every row of the page was scanned
 
@@ -375,7 +375,7 @@ def test_an_import_without_a_file_names_the_field(client, login_as, post_form):
     response = post_form("/documents/import", {"encoding": "latin-1"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "<strong>文件</strong>" in html and "请选择要导入的 CSV 文件" in html and "<strong>编码</strong>" in html
+    assert "<strong>文件</strong>" in html and "请选择要导入的 CSV 或 .xlsx 文件" in html and "<strong>编码</strong>" in html
 
 
 @pytest.mark.parametrize("role", ["legal_advisor", "secretary", "auditor"])

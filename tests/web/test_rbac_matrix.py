@@ -109,28 +109,37 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/cases/new"):                                        {OFFICIAL, ADMIN},
     ("GET", "/catalogue"):                                         EVERYONE,
     ("GET", "/catalogue/export.csv"):                              EVERYONE,
+    ("GET", "/catalogue/export.xlsx"):                             EVERYONE,
     ("GET", "/catalogue/import"):                                  {OFFICIAL, ADMIN},
     ("POST", "/catalogue/import"):                                 {OFFICIAL, ADMIN},
     ("GET", "/catalogue/import/rejected/<rejected_id>"):           {OFFICIAL, ADMIN},
+    ("GET", "/catalogue/import/template.csv"):                     {OFFICIAL, ADMIN},
+    ("GET", "/catalogue/import/template.xlsx"):                    {OFFICIAL, ADMIN},
     ("GET", "/catalogue/scan"):                                    EVERYONE,
     ("GET", "/catalogue/scan.json"):                               EVERYONE,
     ("GET", "/credit"):                                            EVERYONE,
     ("GET", "/credit/<path:case_number>"):                         EVERYONE,
     ("GET", "/credit/export.csv"):                                 EVERYONE,
+    ("GET", "/credit/export.xlsx"):                                EVERYONE,
     ("GET", "/credit/follow-ups"):                                 EVERYONE,
     ("GET", "/credit/follow-ups.csv"):                             EVERYONE,
     ("GET", "/credit/import"):                                     {OFFICIAL, REVIEWER, ADMIN},
     ("POST", "/credit/import"):                                    {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import/rejected/<rejected_id>"):              {OFFICIAL, REVIEWER, ADMIN},
+    ("GET", "/credit/import/template.csv"):                        {OFFICIAL, REVIEWER, ADMIN},
+    ("GET", "/credit/import/template.xlsx"):                       {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/scan.json"):                                  EVERYONE,
     ("GET", "/dashboard"):                                         {OFFICIAL, REVIEWER, SECRETARY, AUDITOR, ADMIN},
     ("GET", "/documents"):                                         EVERYONE,
     ("GET", "/documents/<path:number>"):                           EVERYONE,
     ("POST", "/documents/<path:number>/review"):                   {REVIEWER, ADVISOR, ADMIN},
     ("GET", "/documents/export.csv"):                              EVERYONE,
+    ("GET", "/documents/export.xlsx"):                             EVERYONE,
     ("GET", "/documents/import"):                                  {OFFICIAL, REVIEWER, ADMIN},
     ("POST", "/documents/import"):                                 {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/documents/import/rejected/<rejected_id>"):           {OFFICIAL, REVIEWER, ADMIN},
+    ("GET", "/documents/import/template.csv"):                     {OFFICIAL, REVIEWER, ADMIN},
+    ("GET", "/documents/import/template.xlsx"):                    {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/documents/scan"):                                    EVERYONE,
     ("GET", "/documents/scan.csv"):                                EVERYONE,
     ("GET", "/documents/scan.json"):                               EVERYONE,
@@ -363,7 +372,7 @@ def test_a_role_gets_403_exactly_when_the_view_excludes_it(route, role, demo_app
     _sign_in(client, role)
     url = _url(rule, ids, role)
     response = _request(client, method, url, endpoint, role)
-    status, text = response.status_code, response.get_data(as_text=True)
+    status, text = response.status_code, response.get_data().decode("utf-8", "replace")   # .xlsx: bytes
     response.close()                  # a download holds its file open until closed
     expected = "not 403" if _may(rule, method, role) else "403"
     where = f"{method} {url} ({endpoint}) as {role}: got {status}, expected {expected}"
@@ -423,14 +432,16 @@ def test_the_credit_pages_are_in_the_matrix_read_by_every_role_imported_by_the_k
     """Every signed-in role reads the penalty register and its follow-ups; the keepers import."""
     from engine.credit.use_cases import EDITOR_ROLES
     credit = {(r[0], r[2]) for r in ROUTES if r[1].startswith("credit.")}
-    assert credit == {("/credit", "GET"), ("/credit/export.csv", "GET"), ("/credit/import", "GET"),
-                      ("/credit/import", "POST"), ("/credit/import/rejected/<rejected_id>", "GET"),
+    assert credit == {("/credit", "GET"), ("/credit/export.csv", "GET"), ("/credit/export.xlsx", "GET"),
+                      ("/credit/import", "GET"), ("/credit/import", "POST"),
+                      ("/credit/import/template.csv", "GET"), ("/credit/import/template.xlsx", "GET"),
+                      ("/credit/import/rejected/<rejected_id>", "GET"),
                       ("/credit/follow-ups", "GET"), ("/credit/follow-ups.csv", "GET"), ("/credit/scan.json", "GET"),
                       ("/credit/<path:case_number>", "GET")}
     for endpoint in ("credit.index", "credit.export_csv", "credit.follow_ups", "credit.follow_ups_csv",
                      "credit.scan_json", "credit.show"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
-    for endpoint in ("credit.import_register", "credit.rejected_csv"):
+    for endpoint in ("credit.import_register", "credit.rejected_csv", "credit.import_template"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)
 
 
@@ -438,10 +449,12 @@ def test_the_catalogue_pages_are_in_the_matrix_read_by_every_role_imported_by_it
     """Every signed-in role (the auditor, the reviewer) reads the decision catalogue and its scan; its keepers import."""
     from engine.catalogue.use_cases import EDITOR_ROLES
     pages = {(r[0], r[2]) for r in ROUTES if r[1].startswith("catalogue.")}
-    assert pages == {("/catalogue", "GET"), ("/catalogue/export.csv", "GET"), ("/catalogue/import", "GET"),
-                     ("/catalogue/import", "POST"), ("/catalogue/import/rejected/<rejected_id>", "GET"),
+    assert pages == {("/catalogue", "GET"), ("/catalogue/export.csv", "GET"), ("/catalogue/export.xlsx", "GET"),
+                     ("/catalogue/import", "GET"), ("/catalogue/import", "POST"),
+                     ("/catalogue/import/template.csv", "GET"), ("/catalogue/import/template.xlsx", "GET"),
+                     ("/catalogue/import/rejected/<rejected_id>", "GET"),
                      ("/catalogue/scan", "GET"), ("/catalogue/scan.json", "GET")}
     for endpoint in ("catalogue.index", "catalogue.export_csv", "catalogue.scan", "catalogue.scan_json"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
-    for endpoint in ("catalogue.import_register", "catalogue.rejected_csv"):
+    for endpoint in ("catalogue.import_register", "catalogue.rejected_csv", "catalogue.import_template"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)

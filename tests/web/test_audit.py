@@ -337,3 +337,21 @@ def test_the_audit_pages_use_no_inline_script_or_style(client, login_as, cases):
     response = client.get("/audit")
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
     assert "/static/audit.css" in response.get_data(as_text=True)
+
+
+def test_a_blocked_case_page_draws_its_stop_mark_rather_than_an_emoji(client, login_as, make_user, uow, tmp_path):
+    """The ⛔ emoji has no glyph in the CJK font officials (and the browser tests) use: it showed as a
+    box. The blocked badge draws its mark in CSS instead."""
+    doc = case_to_document(load_case(EXAMPLES[0]))
+    doc.pop("legality_review")          # decided without a legality review: MAD-LEG-02, a blocker, violated
+    path = tmp_path / "blocked.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
+    make_user("zhang", ["official"])
+    with uow() as u:
+        import_cases(u, [path], "zhang", as_of=date(2025, 7, 1))
+        u.commit()
+    login_as("auditor")
+    page = client.get(f"/cases/{doc['id']}").get_data(as_text=True)
+    assert "badge-stop" in page and "程序不得继续" in page
+    assert "⛔" not in page
+    assert ".badge-stop::before" in (ROOT / "web" / "static" / "yifa.css").read_text(encoding="utf-8")

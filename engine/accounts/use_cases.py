@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
 from engine.accounts.models import ROLES, ApiToken, User, UserRole
+from engine.accounts.passwords import password_problem
 from engine.accounts.queries import (
     role_names,
     role_rows,
@@ -31,7 +32,6 @@ from engine.core import clock
 from engine.core.errors import InputError, PermissionDeniedError
 from engine.trail import append_event
 
-MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "yifa_"
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 # the trail chain of user administration: "@" keeps it apart from every case id ([A-Za-z0-9._-]);
@@ -81,11 +81,11 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     return wanted
 
 
-def hash_password(password: str) -> str:
-    """Hash a password with argon2id, refusing one that is too short."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise _refuse("password", f"密码至少{MIN_PASSWORD_LENGTH}个字符 / "
-                                  f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+def hash_password(password: str, username: str | None = None) -> str:
+    """Hash a password with argon2id, refusing one that passwords.password_problem refuses."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise _refuse("password", f"密码：{problem[0]} / password: {problem[1]}")
     return hasher().hash(password)
 
 
@@ -96,7 +96,7 @@ def create_user(session: Session, username: str, display_name: str, roles: Itera
     wanted = _check_roles(roles)
     if user_by_name(session, username) is not None:
         raise _refuse("username", f"用户 {username} 已存在 / user {username} already exists")
-    password_hash = hash_password(password) if password is not None else None
+    password_hash = hash_password(password, username) if password is not None else None
     session.add(User(username=username, display_name=display_name or username,
                      password_hash=password_hash, active=active))
     session.flush()
@@ -151,7 +151,7 @@ def set_password(session: Session, username: str, password: str) -> None:
     user = user_by_name(session, username)
     if user is None:
         raise _refuse("username", f"未知用户 {username} / unknown user {username}")
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, username)
     _bump(user)
     session.flush()
 

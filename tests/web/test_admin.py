@@ -40,6 +40,24 @@ def test_bad_input_is_refused_with_the_field(client, login_as, post_form):
     assert bad_name.status_code == 400
 
 
+@pytest.mark.parametrize("password, why", [
+    ("1234567890", "连续的字符"), ("qwertyuiop", "连续的字符"), ("aaaaaaaaaa", "重复的字符"),
+    ("woaini1314", "过于常见"), ("Password123", "过于常见"), ("li-si-zhang", "与用户名相同"),
+])
+def test_a_guessable_password_is_refused_naming_the_field_and_why(client, login_as, post_form, password, why):
+    """NIST SP 800-63B: a common, sequential or repeated password, or the username, is refused."""
+    login_as("admin")
+    answer = post_form("/admin/users", {"username": "li-si-zhang", "roles": ["official"], "password": password})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "密码" in page and why in page
+
+
+def test_a_long_unusual_password_is_accepted(client, login_as, post_form):
+    login_as("admin")
+    answer = post_form("/admin/users", {"username": "li", "roles": ["official"], "password": "七里海 湿地 2025 春"})
+    assert answer.status_code == 302
+
+
 @pytest.mark.parametrize("role", ["official", "legality_reviewer", "legal_advisor", "secretary", "auditor"])
 def test_a_non_admin_gets_403(client, login_as, role):
     login_as(role)

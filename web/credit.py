@@ -361,26 +361,7 @@ IMPORT = RegisterImport(import_penalties, "credit/import.html", COLUMNS, "penalt
                         TABLE, EXAMPLE, "penalties")
 
 
-@bp.route("/import", methods=["GET", "POST"])
-@role_required(*IMPORTERS)
-def import_register() -> Any:
-    """Upload a register CSV: refused whole with every bad row listed, or (skip-invalid) the good rows stored."""
-    return IMPORT.handle()
-
-
-@bp.get("/import/template.csv", defaults={"fmt": "csv"})
-@bp.get("/import/template.xlsx", defaults={"fmt": "xlsx"})
-@role_required(*IMPORTERS)
-def import_template(fmt: str) -> Any:
-    """The register's template (CSV or .xlsx): the header row and one example row."""
-    return IMPORT.template_file(fmt)
-
-
-@bp.get("/import/rejected/<rejected_id>")
-@role_required(*IMPORTERS)
-def rejected_csv(rejected_id: str) -> Any:
-    """The rows an import of this session skipped: the §4 columns as given, plus `reason`."""
-    return IMPORT.rejected_file(rejected_id)
+IMPORT.add_routes(bp, IMPORTERS, "a penalty register file (CASE_FORMAT §4)")
 
 
 # ---------------------------------------------------------------- one penalty

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from flask import Response, current_app, render_template, request, send_file, session
+from flask import Blueprint, Response, current_app, render_template, request, send_file, session
 from flask_login import current_user
 
 from engine.core.errors import InputError, Problem
 from engine.registers.csvio import Column, write_table
+from web.auth import role_required
 from web.db import get_uow
 from web.errors import refuse
 from web.i18n import both
@@ -93,6 +94,29 @@ class RegisterImport:
     table: Sequence[Column] = ()             # the register's columns, for its template
     example: dict[str, str] | None = None    # the template's example row
     stem: str = "register"                   # the template's file name: <stem>-template.csv|xlsx
+
+    def add_routes(self, bp: Blueprint, roles: Sequence[str], what: str) -> None:
+        """The import's three pages on a register's blueprint, for `roles`: the upload (`import_register`),
+        its template (`import_template`, CSV or .xlsx) and the rows it skipped (`rejected_csv`)."""
+        def import_register() -> Any:
+            return self.handle()
+
+        def import_template(fmt: str) -> Any:
+            return self.template_file(fmt)
+
+        def rejected_csv(rejected_id: str) -> Any:
+            return self.rejected_file(rejected_id)
+
+        import_register.__doc__ = (f"Upload {what}: refused whole with every bad row listed, or (skip-invalid) the "
+                                   "good rows stored.")
+        import_template.__doc__ = f"The template of {what} (CSV or .xlsx): the header row and one example row."
+        rejected_csv.__doc__ = "The rows an import of this session skipped: the columns as given, plus `reason`."
+        guard = role_required(*roles)
+        bp.add_url_rule("/import", "import_register", guard(import_register), methods=["GET", "POST"])
+        template_view = guard(import_template)
+        for fmt in ("csv", "xlsx"):
+            bp.add_url_rule(f"/import/template.{fmt}", "import_template", template_view, defaults={"fmt": fmt})
+        bp.add_url_rule("/import/rejected/<rejected_id>", "rejected_csv", guard(rejected_csv))
 
     def template_file(self, fmt: str) -> Any:
         """The register's template: the header row (Chinese by default, `?headers=en`) and one example row."""

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from engine.core.errors import InputError, YifaError
+from web.config import MAX_UPLOAD_BYTES
 from web.i18n import current_lang
 
 # status: (code, Chinese, English)
@@ -27,7 +29,8 @@ MESSAGES = {
     404: ("not_found", "页面不存在", "Page not found"),
     405: ("method_not_allowed", "不支持此请求方法", "Method not allowed"),
     409: ("conflict", "操作与案件当前状态冲突", "This conflicts with the current state of the case"),
-    413: ("too_large", "上传内容过大（上限 20 MB）", "The upload is too large (limit 20 MB)"),
+    413: ("too_large", f"上传内容过大：文件不能超过 {MAX_UPLOAD_BYTES // 2**20} MB，请拆分或压缩后重新上传",
+          f"The upload is too large: a file may be at most {MAX_UPLOAD_BYTES // 2**20} MB; split or shrink it and upload again"),
     429: ("too_many_requests", "尝试次数过多，请稍后再试", "Too many attempts; please try again later"),
     500: ("internal_error", "服务器内部错误，已记录，请稍后再试", "Internal error; it has been logged, please try again later"),
 }
@@ -75,10 +78,23 @@ def respond(info: ErrorInfo, headers: dict[str, str] | None = None) -> Response:
     return response
 
 
+def back_url() -> str | None:
+    """Where a refused request came from, to go back to: the referring page of this site (path and
+    query only, never another host), else — for a refused form — the form's own address; None when
+    neither is known (the page then offers the home page alone)."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if request.method == "POST" and not wants_json():
+        return request.path
+    return None
+
+
 def _page(info: ErrorInfo) -> str:
     try:
+        back = back_url() if 400 <= info.status < 500 and info.status not in (401, 403) else None
         return render_template("errors/error.html", error=info, title=MESSAGES.get(info.status, MESSAGES[500]),
-                               messages=_in_language_order(info))
+                               messages=_in_language_order(info), back=back)
     except Exception:  # the page itself failed (e.g. the database is down): a plain page, still no traceback
         current_app.logger.exception("rendering the error page failed")
         return (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{info.status}</title>"

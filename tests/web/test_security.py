@@ -221,3 +221,22 @@ def test_an_upload_over_20_mb_is_refused_with_413(client):
     client.get("/login")
     response = client.post("/login", data={"f": "x" * (20 * 1024 * 1024 + 1)})
     assert response.status_code == 413 and "上传内容过大" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("referrer, back", [
+    ("http://localhost/documents/import?x=1", "/documents/import?x=1"),   # this site's page: go back to it
+    ("https://evil.example/phish", "/documents/import"),                   # another host: never, the form's own page
+    (None, "/documents/import"),
+])
+def test_a_too_large_upload_names_the_limit_and_links_back_to_its_page(app, client, login_as, referrer, back):
+    """A 413 is no dead end: it says the limit and how to go on, and links back to the upload's page
+    (this site only: a foreign Referer is never a link target)."""
+    login_as("official")
+    app.config["MAX_CONTENT_LENGTH"] = 2000        # the real limit is 20 MB; a small one keeps the test fast
+    headers = {"Referer": referrer} if referrer else {}
+    response = client.post("/documents/import", data={"file": "x" * 5000}, headers=headers)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "不能超过 20 MB" in page and "返回上一页" in page
+    assert f'href="{back}"' in page.replace("&amp;", "&")
+    assert "evil.example" not in page

@@ -126,16 +126,21 @@ def _jurisdiction() -> str:
     return current_app.config.get("CREDIT_JURISDICTION", "CN")
 
 
-def _as_of() -> date:
-    """The `as_of` parameter (default today); 400 naming the field when it is not a date."""
+def _as_of(problems: list[str] | None = None) -> date:
+    """The `as_of` parameter (default today). One that is not a date is named: on a page (`problems`
+    given) beside its field, the page shown as of today; on a download, refused with 400."""
     raw = request.args.get("as_of", "").strip()
     if not raw:
         return clock.today()
     try:
         return clock.parse_day(raw)
     except ValueError:
-        refuse(400, f"as_of（查看日期）：日期无效 {raw[:20]!r}，应为 YYYY-MM-DD",
-               f"as_of: invalid date {raw[:20]!r}, expected YYYY-MM-DD")
+        if problems is None:
+            refuse(400, f"as_of（查看日期）：日期无效 {raw[:20]!r}，应为 YYYY-MM-DD",
+                   f"as_of: invalid date {raw[:20]!r}, expected YYYY-MM-DD")
+        problems.append(t(f"查看日期不是有效日期：{raw[:20]}（应为 YYYY-MM-DD），已按今天显示",
+                          f"As of is not a valid date: {raw[:20]} (expected YYYY-MM-DD); shown as of today"))
+        return clock.today()
 
 
 def _action() -> str:
@@ -336,7 +341,7 @@ def follow_ups() -> Any:
     overdue first; the scan of the whole register is kept while nothing changes, the page cut after."""
     db = get_uow().session
     problems: list[str] = []
-    as_of, action = _as_of(), _action()
+    as_of, action = _as_of(problems), _action()
     authority = request.args.get("authority", "").strip()[:TEXT_MAX]
     page, per_page = _page_args(problems)
     query = FollowUpQuery(as_of, authority, action, page, per_page)
@@ -370,7 +375,8 @@ IMPORT.add_routes(bp, IMPORTERS, "a penalty register file (CASE_FORMAT §4)")
 def show(case_number: str) -> Any:
     """One penalty as of a day: the §4 fields, the governing regime, the periods, what is missing,
     the findings by topic, the open follow-ups, and its timeline (dates, due dates, trail events)."""
-    as_of = _as_of()
+    problems: list[str] = []
+    as_of = _as_of(problems)
     db = get_uow().session
     row = penalty_by_number(db, case_number)
     if row is None:
@@ -378,7 +384,7 @@ def show(case_number: str) -> Any:
                f"No penalty numbered {case_number[:TEXT_MAX]}")
     scanner = followups.scanner_for(as_of, _jurisdiction())
     view = record_view(db, scanner, from_record(row))
-    return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=clock.today(),
+    return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=clock.today(), problems=problems,
                            regime_date=scanner.checker.context["regime_date"])
 
 

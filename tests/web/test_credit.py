@@ -239,9 +239,18 @@ def test_the_findings_are_grouped_by_topic_with_their_articles(app, client, logi
 
 
 @pytest.mark.parametrize("bad", ["2022-13-01", "yesterday", "2022-1-1", "20220110"])
-def test_an_unreadable_as_of_is_a_400_naming_the_field(app, client, login_as, register, bad):
+def test_an_unreadable_as_of_is_named_beside_its_field_on_a_page_and_refused_on_a_download(app, client, login_as,
+                                                                                       register, bad):
+    """A page is no dead end: it shows as of today, naming the day it could not read; a download
+    (CSV, JSON) for another system is refused with 400 naming the field."""
     login_as("official")
-    for url in (record_url(app, "岳龙综执罚〔2022〕4号"), "/credit/follow-ups", "/credit/follow-ups.csv", "/credit/scan.json"):
+    for url in (record_url(app, "岳龙综执罚〔2022〕4号"), "/credit/follow-ups"):
+        page = client.get(url, query_string={"as_of": bad})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, url
+        assert "查看日期不是有效日期" in html and "已按今天显示" in html, url
+        assert f'value="{TODAY.isoformat()}"' in html, url
+    for url in ("/credit/follow-ups.csv", "/credit/scan.json"):
         page = client.get(url, query_string={"as_of": bad})
         assert page.status_code == 400, url
         assert "as_of" in page.get_data(as_text=True) and "查看日期" in page.get_data(as_text=True)

@@ -96,3 +96,17 @@ def test_an_admin_cannot_lock_themselves_out(client, login_as, post_form):
     assert post_form(f"{page}/roles", {"roles": ["auditor"]}, page=page).status_code == 400
     assert post_form(f"{page}/active", {"active": "0"}, page=page).status_code == 400
     assert client.get("/admin/users/nobody").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["/admin/users", "/admin/users/zhao"])
+def test_each_role_checkbox_sits_in_its_own_label_in_a_fieldset(client, login_as, make_user, page):
+    """One role per line, the box inside the label of its own name (never beside the previous one)."""
+    import re
+    make_user("zhao", ["official"])
+    login_as("admin")
+    html = client.get(page).get_data(as_text=True)
+    fieldset = html[html.index('<fieldset class="checks">'):html.index("</fieldset>")]
+    boxes = re.findall(r'<label class="check"><input type="checkbox" name="roles" value="([a-z_]+)"[^>]*> <span>[^<]+</span></label>',
+                       fieldset)
+    assert "<legend>" in fieldset
+    assert len(boxes) == fieldset.count('type="checkbox"') == 6

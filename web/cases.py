@@ -24,7 +24,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from engine.accounts.access import recorder_roles
+from engine.accounts.access import own_proposal_conflict, recorder_roles
 from engine.core import clock
 from engine.core.errors import ConflictError, GateClosedError, InputError, Problem, StageOrderError
 from engine.core.yamlio import LoadedYaml
@@ -331,10 +331,13 @@ def _stage_page(case_id: str, stage: str, values: dict | None = None, errors: di
     if values is None:
         values = forms.form_values(specs, forms.with_extra(stage, recorded, record.document))
     attachments = [a for a in attachments_of(uow, case_id) if a.stage == stage]
+    own_proposal = own_proposal_conflict(current_user.username, stage, record) if _can_record(stage) else None
+    can_record = _can_record(stage) and own_proposal is None
     return render_template("cases/stage.html", record=record, stage=stage, specs=specs, values=values,
-                           gate_closed=_stage_gate(record, stage) if _can_record(stage) else [],
+                           gate_closed=_stage_gate(record, stage) if can_record else [],
                            errors=errors or {}, general=general or [], recorded=recorded is not None,
-                           can_record=_can_record(stage), recorders=recorder_roles(stage), conflict=conflict,
+                           can_record=can_record, own_proposal=own_proposal, recorders=recorder_roles(stage),
+                           conflict=conflict,
                            attachments=attachments, upload_error=upload_error, submitted=submitted), status
 
 

@@ -1,7 +1,7 @@
 """Who may do what: roles, and which role records each stage (checked server-side for every caller)."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from sqlalchemy.orm import Session
 
@@ -47,6 +47,16 @@ def require_recorder(session: Session, username: str, stage: str, case: CaseReco
     from engine.decisions.sections import section_path
     section_path(stage)                      # an unknown stage is an input error first
     require_role(session, username, recorder_roles(stage))
+    conflict = own_proposal_conflict(username, stage, case)
+    if conflict is not None:
+        raise conflict
+
+
+def own_proposal_conflict(username: str, stage: str, case: Any) -> PermissionDeniedError | None:
+    """The refusal due to a user reviewing the legality of the case they proposed (Decree 713 Art. 25
+    gives the review to the body responsible for legality review, not to the sponsor), or None.
+    A page asks this before showing a form, so that nobody fills in a review they may not save."""
     if stage == "legality_review" and username == case.created_by:
-        raise PermissionDeniedError(f"用户 {username} 提出了本案，不得审查其合法性",
-                                    f"{username} proposed this case and may not review its legality")
+        return PermissionDeniedError(f"用户 {username} 提出了本案，不得审查其合法性",
+                                     f"{username} proposed this case and may not review its legality")
+    return None

@@ -386,6 +386,28 @@ def test_the_reviewer_of_their_own_proposal_is_refused_with_the_services_reason(
     assert "不得审查其合法性" in response.get_data(as_text=True)
 
 
+def test_the_proposer_is_told_before_filling_in_the_review_form(client, login_as, post_form):
+    """A user who proposed the case sees, on opening the review page, that they may not review it: the
+    form is shown read-only, with no save button, instead of being refused after it is filled in."""
+    login_as("official", username="both", roles=["official", "legality_reviewer"])
+    post_form("/cases/new", {"id": "OWN-2", "title": "自审测试", "jurisdiction": "CN"})
+    html = client.get("/cases/OWN-2/stages/legality_review").get_data(as_text=True)
+    notice = html[html.index('id="own-proposal"'):]
+    assert "不得审查其合法性" in notice[:400] and "第二十五条" in notice[:600]
+    form = html[html.index('class="stacked stage-form"'):html.index("</form>", html.index('class="stacked stage-form"'))]
+    assert 'type="submit"' not in form and "disabled" in form
+
+
+def test_another_reviewer_gets_the_review_form_to_fill_in(client, login_as, post_form, make_user, app):
+    login_as("official", username="zhang", roles=["official"])
+    post_form("/cases/new", {"id": "OWN-3", "title": "他审测试", "jurisdiction": "CN"})
+    login_as("legality_reviewer", username="li")
+    html = client.get("/cases/OWN-3/stages/legality_review").get_data(as_text=True)
+    assert 'id="own-proposal"' not in html and "不得审查其合法性" not in html
+    form = html[html.index('class="stacked stage-form"'):html.index("</form>", html.index('class="stacked stage-form"'))]
+    assert "disabled" not in form          # the fields are open (the gate may still hold the save back)
+
+
 # ---------------------------------------------------------------- attachments
 def upload(post_form, name: str, data: bytes, stage: str = "expert_review"):
     import io

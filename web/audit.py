@@ -20,7 +20,7 @@ import json
 import shutil
 import subprocess
 import tempfile
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +54,25 @@ PDF_TIMEOUT = 60
 YES_NO = {"yes": True, "no": False, "": None}
 
 
+def _aware(moment: datetime) -> datetime:
+    """A stored moment with its zone: SQLite gives naive datetimes back, and every stored one is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 @bp.app_template_filter("audit_beijing")
 def _beijing(moment: Any) -> str:
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    return _aware(moment).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+@bp.app_template_filter("beijing_minute")
+def _beijing_minute(moment: Any) -> str:
+    """A moment as users read it everywhere: Beijing time, to the minute (the audit pages add seconds)."""
+    return _aware(moment).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 @bp.app_template_filter("audit_utc")
 def _utc(moment: Any) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    return _aware(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
 @bp.app_template_filter("audit_json")

@@ -562,3 +562,19 @@ def test_the_publication_page_records_the_approval_and_the_normative_document_wi
     assert response.status_code == 302
     document = stored(uow).document
     assert document["approval"] == {"body": {"name": "宁河区人民政府"}} and "normative_document" not in document
+
+
+def test_the_home_page_shows_times_in_beijing_time_like_the_audit_pages(client, login_as, post_form, uow):
+    """Every page shows a moment in Beijing time (the audit pages did, the home page showed UTC)."""
+    from datetime import UTC, timedelta
+
+    from engine.decisions.models import CaseRecord
+    login_as("official", username="zhang")
+    post_form("/cases/new", {"id": "TZ-1", "title": "时区测试", "jurisdiction": "CN"})
+    with uow(read_only=True) as u:
+        stored = u.session.get(CaseRecord, "TZ-1").updated_at
+    moment = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+    beijing = (moment.astimezone(UTC) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    html = client.get("/").get_data(as_text=True)
+    row = html[html.index("TZ-1"):]
+    assert beijing in row[:2000]

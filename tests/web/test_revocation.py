@@ -153,7 +153,7 @@ def test_the_tokens_page_shows_the_expiry(client, login_as, post_form):
     login_as("official", username="wei")
     post_form(PAGE, {"label": "laptop", "days": "30"})
     html = client.get(PAGE).get_data(as_text=True)
-    assert "到期（UTC）" in html and "laptop" in html
+    assert "到期（北京时间）" in html and "laptop" in html
 
 
 # ---------------------------------------------------------------- an admin on their own account

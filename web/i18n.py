@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(t)
     app.add_template_global(role_name)
     app.add_template_global(stage_name)
+    app.add_template_global(jurisdiction_name)
     app.add_template_global(lang_url)
     app.add_template_global(cite)
     app.context_processor(lambda: {"lang": current_lang()})
@@ -86,6 +87,18 @@ def stage_names() -> dict[str, tuple[str, str]]:
     """Each stage's name (rules/workflow.yaml), Chinese and English; read once per process."""
     from engine.decisions.workflow import load_workflow
     return {s.id: (s.name.zh, s.name.en) for s in load_workflow().stages.values()}
+
+
+def jurisdiction_name(code: str | None) -> str:
+    """A jurisdiction's name (its rules/<code>/jurisdiction.yaml) in the language of the request, e.g.
+    CN-12/ninghe/yuelong → 天津市宁河区岳龙镇; the code itself when the rulebook does not know it."""
+    if not code:
+        return ""
+    from engine.rulebook.edits import browse
+    for j in browse():
+        if j["jurisdiction"] == code:
+            return t(j["name"].zh, j["name"].en)
+    return code
 
 
 def stage_name(stage: str | None) -> str:

@@ -578,3 +578,15 @@ def test_the_home_page_shows_times_in_beijing_time_like_the_audit_pages(client, 
     html = client.get("/").get_data(as_text=True)
     row = html[html.index("TZ-1"):]
     assert beijing in row[:2000]
+
+
+def test_a_case_page_names_its_jurisdiction_not_only_its_code(client, login_as, post_form):
+    """CN-12/ninghe/yuelong is 天津市宁河区岳龙镇 to an official: the name, the code beside it."""
+    login_as("official", username="zhang")
+    post_form("/cases/new", {"id": "JN-1", "title": "法域名称", "jurisdiction": "CN-12/ninghe/yuelong"})
+    html = client.get("/cases/JN-1").get_data(as_text=True)
+    assert "天津市宁河区岳龙镇" in html and "CN-12/ninghe/yuelong" in html
+    english = client.get("/cases/JN-1?lang=en").get_data(as_text=True)
+    from engine.rulebook.loader import read_rulebook
+    name_en = next(c for c in read_rulebook("CN-12/ninghe/yuelong").chain if c.folder == "CN-12/ninghe/yuelong").meta.name.en
+    assert name_en in english

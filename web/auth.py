@@ -30,6 +30,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -186,6 +187,21 @@ def expire_old_sessions() -> None:
         session.clear()
 
 
+def person(username: str | None) -> str:
+    """Who did something, as people read it: 「张三（zhang）」 — the display name with the username
+    (the trail keeps the username); the username alone for an account without a name, or for an
+    actor that is no account (a system job). Looked up once per request."""
+    if not username:
+        return ""
+    names: dict[str, str | None] = g.setdefault("person_names", {})
+    if username not in names:
+        from engine.accounts.queries import user_by_name
+        user = user_by_name(get_uow().session, username)
+        names[username] = user.display_name if user is not None and user.display_name else None
+    name = names[username]
+    return f"{name}（{username}）" if name and name != username else username
+
+
 def init_app(app: Flask) -> None:
     """Install Flask-Login, the session-age and read-only checks, and the blueprint."""
     login_manager.init_app(app)
@@ -195,6 +211,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None
     from engine.accounts.use_cases import is_expired
     app.add_template_global(is_expired, "token_expired")
+    app.add_template_global(person)
     app.before_request(expire_old_sessions)
     app.before_request(readers_change_nothing)
     app.register_blueprint(bp)

@@ -355,3 +355,13 @@ def test_a_blocked_case_page_draws_its_stop_mark_rather_than_an_emoji(client, lo
     assert "badge-stop" in page and "程序不得继续" in page
     assert "⛔" not in page
     assert ".badge-stop::before" in (ROOT / "web" / "static" / "yifa.css").read_text(encoding="utf-8")
+
+
+def test_the_timeline_names_each_actor_with_the_username_beside(client, login_as, uow, cases):
+    """People read names: 「测试zhang（zhang）」, the username the trail keeps beside it; an actor who is
+    no account (here a tampered 'mallory' would be) stays as written."""
+    login_as("auditor")
+    html = page(client, f"/audit/cases/{BLOCKED}")
+    assert '<dd class="actor">测试zhang（zhang）</dd>' in html
+    assert '<dd class="actor">测试wang（wang）</dd>' in html
+    assert '<dd class="actor">zhang</dd>' not in html

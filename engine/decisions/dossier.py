@@ -57,7 +57,19 @@ def build_dossier(session: Session, case_id: str) -> dict[str, Any]:
         "evidence": [_attachment(a) for a in case_attachments(session, case_id)],
         "stage_evidence": [_stage(s) for s in stage_evidence_of(session, case_id)],
         "findings": [_finding(f) for f in case_findings(session, case_id)],
+        "people": _people(session, {e.actor for e in events}),
     }
+
+
+def _people(session: Session, usernames: set[str]) -> dict[str, str]:
+    """The display name of each actor that is an account (username → name), for the printed record."""
+    from engine.accounts.queries import user_by_name
+    names = {}
+    for username in sorted(usernames):
+        user = user_by_name(session, username)
+        if user is not None and user.display_name:
+            names[username] = user.display_name
+    return names
 
 
 def _case(case: CaseRecord) -> dict[str, Any]:
@@ -158,6 +170,14 @@ def _beijing(text: str) -> str:
     return datetime.fromisoformat(text).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def stage_of(payload: Any) -> str | None:
+    """The stage an advance entered or was refused (the trail payload's stage_entered / stage_refused)."""
+    if not isinstance(payload, dict):
+        return None
+    stage = payload.get("stage_entered") or payload.get("stage_refused")
+    return stage if isinstance(stage, str) else None
+
+
 def _stage_name(stage: Any) -> str:
     """A stage in Chinese with its id: 合法性审查 (legality_review)."""
     from engine.rulebook.stages import load_stages
@@ -171,8 +191,11 @@ def render_html(dossier: dict[str, Any]) -> str:
 
     env = Environment(loader=PackageLoader("engine.decisions", "templates"), autoescape=select_autoescape(["html"]))
     env.filters.update(beijing=_beijing, short=lambda h, n=12: (h or "")[:n], stage=_stage_name)
-    rows = [{"event": e, "action_zh": ACTION_ZH.get(e["action"], ""), "digests": digests(e["payload"]),
-             "rulebook": rulebook_of(e["payload"]), "verdicts": verdicts_of(e["payload"])}
+    people = dossier.get("people", {})
+    rows = [{"event": e, "action_zh": ACTION_ZH.get(e["action"], ""), "stage": stage_of(e["payload"]),
+             "person": f"{people[e['actor']]}（{e['actor']}）" if people.get(e["actor"]) else e["actor"],
+             "digests": digests(e["payload"]), "rulebook": rulebook_of(e["payload"]),
+             "verdicts": verdicts_of(e["payload"])}
             for e in dossier["events"]]
     return env.get_template("dossier.html").render(d=dossier, rows=rows, kind_zh=KIND_ZH)
 

@@ -271,6 +271,19 @@ def test_the_dossier_is_printable_html_with_its_own_style_policy(client, login_a
     assert "style-src 'unsafe-inline'" in policy and "script-src 'self'" in policy
 
 
+def test_the_dossier_names_the_stage_people_and_whole_hashes(client, login_as, uow, cases):
+    """The printed record says which stage an advance was refused at, who acted by name, and every
+    hash whole (an auditor compares them with the JSON and the chain)."""
+    from engine.store.models import TrailEvent
+    login_as("auditor")
+    html = client.get(f"/audit/cases/{BLOCKED}/dossier").get_data(as_text=True)
+    assert "进入环节被拒绝：集体讨论决定（collective_decision）" in html
+    assert "测试zhang（zhang）" in html and "测试wang（wang）" in html
+    with uow(read_only=True) as u:
+        hashes = u.session.scalars(select(TrailEvent.hash).where(TrailEvent.case_id == BLOCKED)).all()
+    assert hashes and all(f'<code class="hash">{h}</code>' in html for h in hashes)
+
+
 def test_the_json_export_downloads_the_dossier(client, login_as, cases):
     login_as("auditor")
     response = client.get(f"/audit/cases/{BLOCKED}/export.json")

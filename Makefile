@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v p
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PORT   ?= 5000
 
 .PHONY: run examples test bench screenshots lint clean
 
@@ -12,9 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: serve http://127.0.0.1:5000 on SQLite (./instance) with the demo township and demo accounts
+## run: serve http://127.0.0.1:$(PORT) on SQLite (./instance) with the demo township and demo accounts
 run: $(STAMP)
-	$(BIN)/yifa web run --demo
+	$(BIN)/yifa web run --demo --port $(PORT)
 
 ## examples: check the example cases and print their reports
 examples: $(STAMP)

@@ -171,10 +171,11 @@ def _beijing(text: str) -> str:
 
 
 def stage_of(payload: Any) -> str | None:
-    """The stage an advance entered or was refused (the trail payload's stage_entered / stage_refused)."""
+    """The stage an event is about: the one an advance entered or was refused, or whose evidence was
+    recorded (the trail payload's stage_entered / stage_refused / evidence_stage)."""
     if not isinstance(payload, dict):
         return None
-    stage = payload.get("stage_entered") or payload.get("stage_refused")
+    stage = payload.get("stage_entered") or payload.get("stage_refused") or payload.get("evidence_stage")
     return stage if isinstance(stage, str) else None
 
 

@@ -173,7 +173,9 @@ def record_evidence(uow: UnitOfWork, case_id: str, stage: str, section: Any, act
     revision = _add_evidence(uow, case_id, stage, section, actor)
     _save_findings(uow, case_id, result, report)
     action = "evidence.amended" if before is not None else "evidence.recorded"
-    what = {"stage": stage, "revision": revision, "evidence": section, "evidence_sha256": _sha(section),
+    # `stage` in every payload is the case's stage after the event (_event_payload); the stage whose
+    # evidence this is is kept apart, so the trail says what was recorded even at a later stage
+    what = {"evidence_stage": stage, "revision": revision, "evidence": section, "evidence_sha256": _sha(section),
             "previous_sha256": _sha(before) if before is not None else None}
     if extra:
         what["sections"] = extra
@@ -236,7 +238,7 @@ def _changes_since(uow: UnitOfWork, case_id: str, version: int) -> list[str]:
         data = json.loads(event.payload)
         if data.get("case_version", 0) > version:
             out.append(f"{event.actor} 于 {event.at:%Y-%m-%d %H:%M} {event.action}"
-                       + (f"（{data['stage']}）" if data.get("stage") else ""))
+                       + (f"（{data.get('evidence_stage') or data['stage']}）" if data.get("stage") else ""))
     return out
 
 

@@ -191,3 +191,32 @@ def test_a_replay_uses_the_rulebook_version_that_judged_the_case(uow, people, tm
     assert then["MAD-PP-04"] == "violated" and now["MAD-PP-04"] == "satisfied"
     assert {"rule": "MAD-PP-04", "then": ("violated", None), "now": ("satisfied", None)} in replay.differences
     assert replay.then["rulebook"]["version"] != replay.now["rulebook"]["version"]
+
+
+def test_an_evidence_event_keeps_the_stage_whose_evidence_it_is(uow, people):
+    """`stage` in a trail payload is the case's stage after the event; recording the legality review's
+    evidence while the case is at another stage keeps that stage as `evidence_stage` (and the dossier
+    names it), so the trail says what was recorded."""
+    import json
+
+    from engine.decisions.dossier import stage_of
+    from engine.decisions.models import CaseRecord
+    from engine.decisions.queries import trail_events
+    with uow() as u:
+        create_case(u, draft_case(), "zhang", as_of=date(2025, 4, 20))
+        u.commit()
+    with uow() as u:
+        record_evidence(u, "NH-2025-003", "legality_review",
+                        {"submitted_on": "2025-04-22", "reviewer": "宁河区司法局",
+                         "package": ["draft", "legal_basis", "procedure_explanation"], "opinion_on": "2025-05-09",
+                         "conclusion": "legal", "scope": ["authority", "procedure", "content"],
+                         "legal_adviser_opinion": True, "replaced_by_consultation": False}, "li", as_of=date(2025, 5, 9))
+        u.commit()
+    with uow(read_only=True) as u:
+        event = trail_events(u.session, "NH-2025-003")[-1]
+        case_stage = u.session.get(CaseRecord, "NH-2025-003").stage
+    payload = json.loads(event.payload)
+    assert event.action == "evidence.recorded"
+    assert payload["evidence_stage"] == "legality_review"
+    assert payload["stage"] == case_stage          # the case's stage after the event, as in every payload
+    assert stage_of(payload) == "legality_review"

@@ -36,6 +36,7 @@ bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_docs_scan.py
 	$(BIN)/python bench/bench_credit_scan.py
+	$(BIN)/python bench/bench_reminders.py
 
 ## screenshots: refresh docs/screenshots/ from the browser tests
 screenshots: $(STAMP)

@@ -258,6 +258,7 @@ def _attempt(form: LoginForm) -> Any:
     uow = get_uow()
     acct = verify_password(uow.session, form.username.data.strip().lower(), form.password.data)
     if acct is None:
+        uow.rollback()       # nothing to keep, and the throttle writes in its own transaction (SQLite: one writer)
         login_throttle().record_failure(key)
         return _login_page(form, GENERIC_FAILURE)
     uow.commit()  # a password hash upgraded to today's parameters, if any

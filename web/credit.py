@@ -56,7 +56,7 @@ from engine.credit.queries import (
     penalty_filters,
     penalty_page,
 )
-from engine.credit.scan import ACTION_ZH, write_follow_ups_csv, write_json
+from engine.credit.scan import write_follow_ups_csv, write_json
 from engine.credit.use_cases import (
     COLUMN_ZH,
     COLUMNS,
@@ -66,7 +66,7 @@ from engine.credit.use_cases import (
     from_record,
     import_penalties,
 )
-from engine.credit.vocab import ACTIONS, MISSING
+from engine.credit.vocab import ACTION_NAMES, ACTIONS, MISSING
 from engine.registers.listing import Page
 from web import credit_followups as followups
 from web.auth import EVERYONE, role_required
@@ -103,10 +103,6 @@ COLUMN_EN = {"case_number": "Decision number", "party": "Party", "credit_code": 
              "withdrawn_on": "Withdrawn on", "sector": "Sector"}
 CATEGORY_NAMES = {"minor": ("轻微失信", "Minor"), "general": ("一般失信", "General"), "severe": ("严重失信", "Severe"),
                   "specified_severe": ("特定严重失信", "Specified severe")}
-ACTION_NAMES = {a: (ACTION_ZH[a], en) for a, en in (
-    ("chase_fulfilment", "Chase performance"), ("notify_party", "Tell the party it may apply"),
-    ("process_application", "Decide the application"), ("withdraw_publication", "Withdraw the publication"),
-    ("take_down", "Take the publication down"))}
 MISSING_NAMES = {"min_period": ("最短公示期未满", "minimum period not yet served"),
                  "fulfilment": ("处罚义务未履行完毕", "penalty not yet performed"),
                  "commitment": ("未作出信用承诺", "no credit commitment"),

@@ -1,7 +1,6 @@
-"""The landing page: what the signed-in user's role works on, as a list of cases."""
+"""The landing page: the signed-in user's 待办 (web/reminders.py), then what their role works on, as a list of cases."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,15 +8,14 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from engine.accounts.models import ROLES
+from engine.core import clock
+from engine.decisions.concerns import concerns
 from engine.decisions.queries import CaseSummary, case_summaries
 from web.auth import role_required
 from web.db import get_uow
+from web.reminders import HOME_ROWS, my_todos
 
 bp = Blueprint("home", __name__)
-
-BEFORE_DECISION = ("initiation", "public_participation", "hearing", "expert_review", "risk_assessment",
-                   "fair_competition_review", "legality_review")
-AROUND_DECISION = ("legality_review", "collective_decision", "party_report", "publication")
 
 
 @dataclass(frozen=True)
@@ -25,32 +23,30 @@ class Landing:
     heading: tuple[str, str]
     intro: tuple[str, str]
     links: tuple[tuple[str, str, str], ...]          # (href, zh, en)
-    selects: Callable[[CaseSummary, str], bool]
 
 
 LANDINGS = {
     "official": Landing(("我提出的决策", "Decisions I proposed"),
                         ("记录各阶段材料，推进到下一阶段，或查看为何不能推进。",
                          "Record each stage's evidence, advance to the next stage, or see why not."),
-                        (("/cases/new", "新建决策", "New proposal"),),
-                        lambda c, me: c.created_by == me),
+                        (("/cases/new", "新建决策", "New proposal"),)),
     "legality_reviewer": Landing(("待合法性审查的决策", "Decisions awaiting legality review"),
                                  ("本人提出的决策不在此列：不得审查自己的提案。",
                                   "Your own proposals are not listed: nobody reviews their own proposal."),
-                                 (), lambda c, me: c.stage in BEFORE_DECISION and c.created_by != me),
+                                 ()),
     "legal_advisor": Landing(("规则库与案件", "The rulebook and the cases"),
                              ("维护规则文件；修改前可预览对已存案件的影响。",
                               "Maintain the rule files; preview the impact on stored cases before saving."),
-                             (("/rules", "规则库", "Rulebook"),), lambda c, me: True),
+                             (("/rules", "规则库", "Rulebook"),)),
     "secretary": Landing(("待集体讨论、报告与公布的决策", "Decisions awaiting decision, report and publication"),
                          ("记录集体讨论决定、向党委请示报告、决策公布与归档。",
                           "Record the collective decision, the Party report, publication and archiving."),
-                         (), lambda c, me: c.stage in AROUND_DECISION or c.blocked),
+                         ()),
     "auditor": Landing(("全部决策（受阻的在前）", "All decisions (blocked first)"),
                        ("查阅审计链、校验其完整性、导出卷宗。", "Read the trails, verify them, export the dossiers."),
-                       (("/audit", "审计", "Audit"),), lambda c, me: True),
+                       (("/audit", "审计", "Audit"),)),
     "admin": Landing(("全部决策", "All decisions"), ("管理用户及其角色。", "Manage users and their roles."),
-                     (("/admin/users", "用户管理", "Users"),), lambda c, me: True),
+                     (("/admin/users", "用户管理", "Users"),)),
 }
 
 
@@ -69,7 +65,11 @@ def index() -> Any:
     """Show the user's landing: their role's work and the cases it concerns."""
     role = landing_role(current_user.roles)
     landing = LANDINGS[role]
-    cases = [c for c in case_summaries(get_uow().session) if landing.selects(c, current_user.username)]
+    session, today = get_uow().session, clock.today()
+    every = case_summaries(session, as_of=today)
+    todos = my_todos(session, today, every)
+    cases = [c for c in every if concerns(role, c, current_user.username)]
     if role == "auditor":
         cases = _blocked_first(cases)
-    return render_template("home/index.html", landing=landing, role=role, cases=cases)
+    return render_template("home/index.html", landing=landing, role=role, cases=cases, today=today,
+                           todos=todos[:HOME_ROWS], more_todos=len(todos) - HOME_ROWS)

@@ -8,22 +8,19 @@
 - CSRF (Flask-WTF) on every unsafe request, except a `/api/…` call that carries
   `Authorization: Bearer …`: such a call is authenticated by its token alone (a browser never
   adds that header by itself, so no forged cross-site request can carry it).
-- The login rate limit is kept in process memory (a lock around a dict): at most
-  LOGIN_MAX_FAILURES failures per username and client address in LOGIN_WINDOW_SECONDS. Each
-  gunicorn worker keeps its own count, so N workers allow at most N × 5 tries per window.
+- The login rate limit: at most LOGIN_MAX_FAILURES failures per username and client address in
+  LOGIN_WINDOW_SECONDS, counted where every app server sees them — the instance's database, or
+  Redis when REDIS_URL is set (engine/accounts/throttle.py).
 """
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engine.accounts.throttle import DatabaseThrottle, RedisThrottle, Throttle
 from web.db import SAFE_METHODS
 
 csrf = CSRFProtect()
@@ -54,8 +51,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(csrf_guard)
     app.after_request(add_security_headers)
-    app.extensions["yifa.login_throttle"] = LoginThrottle(app.config["LOGIN_MAX_FAILURES"],
-                                                          app.config["LOGIN_WINDOW_SECONDS"])
+    app.extensions["yifa.login_throttle"] = make_throttle(app)
     if app.config.get("PROXIES"):
         n = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -105,56 +101,17 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
 
 
 # ---------------------------------------------------------------- the login rate limit
-class LoginThrottle:
-    """Failed sign-ins per (username, client address) in a sliding window, in process memory."""
-
-    MAX_KEYS = 50_000  # beyond this, stale keys are pruned (a spray of names cannot fill memory)
-
-    def __init__(self, max_failures: int, window_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_failures, self.window, self.clock = max_failures, window_seconds, clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
-
-    def retry_after(self, key: tuple[str, str]) -> int:
-        """Seconds until another try is allowed; 0 when one is allowed now."""
-        with self._lock:
-            now = self.clock()
-            times = self._recent(key, now)
-            if len(times) < self.max_failures:
-                return 0
-            return max(1, int(times[-self.max_failures] + self.window - now) + 1)
-
-    def record_failure(self, key: tuple[str, str]) -> None:
-        """Count one failed sign-in."""
-        with self._lock:
-            now = self.clock()
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures[key] = times
-            if len(self._failures) > self.MAX_KEYS:
-                self._prune(now)
-
-    def clear(self, key: tuple[str, str]) -> None:
-        """Forget the failures of a key (after a successful sign-in)."""
-        with self._lock:
-            self._failures.pop(key, None)
-
-    def _prune(self, now: float) -> None:
-        stale = [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]
-        for k in stale:
-            del self._failures[k]
-        while len(self._failures) > self.MAX_KEYS:  # still full: the oldest keys go first
-            del self._failures[next(iter(self._failures))]
+def make_throttle(app: Flask) -> Throttle:
+    """The login throttle every server of the instance shares: on Redis when REDIS_URL is set, else
+    in the instance's database (engine/accounts/throttle.py)."""
+    most, window = app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_SECONDS"]
+    if app.config.get("REDIS_URL"):
+        return RedisThrottle(app.config["REDIS_URL"], most, window)
+    from web.db import EXTENSION
+    return DatabaseThrottle(lambda: app.extensions[EXTENSION], most, window)
 
 
-def login_throttle() -> LoginThrottle:
+def login_throttle() -> Throttle:
     """The app's login throttle."""
     return current_app.extensions["yifa.login_throttle"]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.models import Base, utcnow
@@ -24,6 +24,7 @@ class User(Base):
     # bumped on sign-out, password change, role change and deactivation: a session cookie signed
     # for an older version no longer signs anyone in (engine/accounts/use_cases.end_sessions)
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email: Mapped[str | None] = mapped_column(String(254))   # where the daily digest goes (none: no mail)
 
 
 class UserRole(Base):
@@ -50,3 +51,14 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]          # refused from then on (set for every token since 0007)
+
+
+class LoginFailure(Base):
+    """A failed sign-in, counted by the login rate limit (engine/accounts/throttle.py): the SHA-256
+    of (username, client address) and when, in seconds since the epoch; kept for the window only."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[float] = mapped_column(Float, index=True)

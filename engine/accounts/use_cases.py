@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -146,6 +147,22 @@ def set_active(session: Session, username: str, active: bool, actor: str) -> Non
                  {"username": username})
 
 
+EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+
+
+def set_email(session: Session, username: str, email: str | None, actor: str) -> None:
+    """Set (or, with None or "", clear) where a user's daily digest goes; the user or an admin may."""
+    require_owner_or_admin(session, actor, username, ("电子邮件地址", "e-mail address"))
+    user = user_by_name(session, username)
+    if user is None:
+        raise _refuse("username", f"未知用户 {username} / unknown user {username}")
+    address = (email or "").strip()
+    if address and (len(address) > 254 or not EMAIL.fullmatch(address)):
+        raise _refuse("email", f"电子邮件地址无效：{address!r} / not an e-mail address: {address!r}")
+    user.email = address or None
+    session.flush()
+
+
 def set_password(session: Session, username: str, password: str) -> None:
     """Replace a user's password; every session of the user ends."""
     user = user_by_name(session, username)
@@ -198,11 +215,13 @@ def token_digest(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
 
 
-def _may_manage_tokens_of(session: Session, actor: str, owner: str) -> None:
+def require_owner_or_admin(session: Session, actor: str, owner: str,
+                          what: tuple[str, str] = ("令牌", "tokens")) -> None:
+    """Refuse unless the actor is the owner or an admin (`what`: what is managed, for the message)."""
     from engine.accounts.access import roles_of
     if actor != owner and "admin" not in roles_of(session, actor):
-        raise PermissionDeniedError(f"用户 {actor} 不能管理 {owner} 的令牌（仅本人或管理员）",
-                                    f"{actor} may not manage {owner}'s tokens (only the owner or an admin)")
+        raise PermissionDeniedError(f"用户 {actor} 不能管理 {owner} 的{what[0]}（仅本人或管理员）",
+                                    f"{actor} may not manage {owner}'s {what[1]} (only the owner or an admin)")
 
 
 TOKEN_DAYS, MAX_TOKEN_DAYS = 90, 365
@@ -212,7 +231,7 @@ def issue_token(session: Session, username: str, label: str, actor: str | None =
                 days: int = TOKEN_DAYS) -> str:
     """Issue a bearer token for a user, valid `days` days (1–365, default 90); the plaintext is
     returned now and never again."""
-    _may_manage_tokens_of(session, actor or username, username)
+    require_owner_or_admin(session, actor or username, username)
     if account(session, username) is None:
         raise _refuse("username", f"未知或已停用的用户 {username} / unknown or inactive user {username}")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
@@ -230,7 +249,7 @@ def revoke_token(session: Session, token_id: int, actor: str) -> None:
     token = token_by_id(session, token_id)
     if token is None:
         raise _refuse("token", f"未知令牌 {token_id} / unknown token {token_id}")
-    _may_manage_tokens_of(session, actor, token.username)
+    require_owner_or_admin(session, actor, token.username)
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         session.flush()

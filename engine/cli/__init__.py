@@ -70,12 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli import catalogue as cli_catalogue
     from engine.cli import credit as cli_credit
     from engine.cli import docs as cli_docs
+    from engine.cli import reminders as cli_reminders
     from engine.cli import store as cli_store
     cli_store.register(sub)
     cli_case.register(sub)
     cli_docs.register(sub)
     cli_credit.register(sub)
     cli_catalogue.register(sub)
+    cli_reminders.register(sub)
     _register_web(sub)
     return p
 

@@ -69,6 +69,11 @@ def register(subparsers: Any) -> None:
     roles.add_argument("--role", action="append", required=True, dest="roles")
     roles.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作的管理员 / the admin doing it")
     roles.set_defaults(run=cmd_user_roles)
+    email = uactions.add_parser("email", help="设置待办摘要的电子邮件地址（空则清除）/ set where the daily digest goes ("" clears)")
+    email.add_argument("username")
+    email.add_argument("address")
+    email.add_argument("--as", dest="actor", required=True, metavar="USER", help="本人或管理员 / the user or an admin")
+    email.set_defaults(run=cmd_user_email)
 
 
 def _actor(p: argparse.ArgumentParser) -> None:
@@ -184,6 +189,15 @@ def cmd_user_roles(args) -> int:
         before, after = set_roles(uow.session, args.username, args.roles, args.actor)
         uow.commit()
     print(f"已更新角色 roles set for {args.username}：{', '.join(before) or '（无）'} → {', '.join(after)}")
+    return EXIT_OK
+
+
+def cmd_user_email(args) -> int:
+    from engine.accounts.use_cases import set_email
+    with _unit() as uow:
+        set_email(uow.session, args.username, args.address, args.actor)
+        uow.commit()
+    print(f"已设置 set {args.username} 的电子邮件 e-mail：{args.address.strip() or '（已清除 cleared）'}")
     return EXIT_OK
 
 

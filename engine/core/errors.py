@@ -304,3 +304,15 @@ class DurableEngineError(YifaError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class MailError(YifaError):
+    """The mail server (YIFA_SMTP_HOST) could not be reached or refused to send."""
+
+    status, code = 503, "mail_unavailable"
+    zh = "无法通过邮件服务器 {server} 发送：{reason}"
+    en = "cannot send through the mail server {server}: {reason}"
+
+    def __init__(self, server: str, reason: str) -> None:
+        self.server, self.reason = server, reason
+        super().__init__(server, reason)

@@ -10,6 +10,7 @@ import engine.catalogue.models  # noqa: F401
 import engine.credit.models  # noqa: F401
 import engine.decisions.models  # noqa: F401
 import engine.documents.models  # noqa: F401
+import engine.reminders.models  # noqa: F401
 from engine.store.models import Base
 
 metadata = Base.metadata

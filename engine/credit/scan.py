@@ -23,7 +23,7 @@ from engine.core.check import Checker, checker_for
 from engine.core.domains import CREDIT
 from engine.core.errors import CalendarUnknownError
 from engine.core.findings import Finding, judged_date
-from engine.credit.vocab import MISSING
+from engine.credit.vocab import ACTION_NAMES, MISSING
 from engine.registers.csvio import safe_writer
 from engine.registers.scanned import Scanned
 
@@ -45,8 +45,7 @@ DUTY_ARISEN: dict[str, Callable[[dict], bool]] = {
     # the publication may stay up to the maximum period's last day: due on that day
     "take_down": lambda facts: "max_period_ends_on" in facts and facts["as_of"] >= facts["max_period_ends_on"],
 }
-ACTION_ZH = {"chase_fulfilment": "督促履行", "notify_party": "告知可申请修复", "process_application": "办理修复申请",
-             "withdraw_publication": "撤回公示信息", "take_down": "撤下公示信息"}
+ACTION_ZH = {action: names[0] for action, names in ACTION_NAMES.items()}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,12 @@ REPAIR_RESULTS = ("granted", "refused")
 MISSING = ("min_period", "fulfilment", "commitment", "training", "credit_report")
 MATERIALS = ("fulfilment", "commitment", "training", "credit_report")
 ACTIONS = ("chase_fulfilment", "notify_party", "process_application", "withdraw_publication", "take_down")
+ACTION_NAMES = {  # a follow-up action (CASE_FORMAT §6): (Chinese, English)
+    "chase_fulfilment": ("督促履行", "Chase performance"),
+    "notify_party": ("告知可申请修复", "Tell the party it may apply"),
+    "process_application": ("办理修复申请", "Decide the application"),
+    "withdraw_publication": ("撤回公示信息", "Withdraw the publication"),
+    "take_down": ("撤下公示信息", "Take the publication down")}
 REGIME_DATES = ("decided_on", "repair_applied_on")
 REGIMES = ("1171-2017", "527-2019", "order58-2023", "order36-2025")   # CASE_FORMAT §6
 

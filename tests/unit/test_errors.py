@@ -41,6 +41,7 @@ SAMPLES = {
     errors.DatabaseNotReadyError: lambda: errors.DatabaseNotReadyError("sqlite:///x.db"),
     errors.DurableUnavailableError: lambda: errors.DurableUnavailableError("ImportError: no module"),
     errors.DurableEngineError: lambda: errors.DurableEngineError("two verdicts fired for R-1"),
+    errors.MailError: lambda: errors.MailError("127.0.0.1:25", "Connection refused"),
 }
 REFUSED_BY_THE_PROCEDURE = {errors.GateClosedError, errors.StageOrderError, errors.ConflictError,
                              errors.EditConflictError}    # a version conflict is refused like a gate

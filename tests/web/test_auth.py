@@ -73,9 +73,11 @@ def test_the_rate_limit_counts_per_username_and_address(app, client, make_user, 
 
 
 def test_the_window_slides_failures_older_than_ten_minutes_no_longer_count(app):
-    from web.security import LoginThrottle
+    from engine.accounts.throttle import DatabaseThrottle
+    from web.db import get_engine
     now = [1000.0]
-    throttle = LoginThrottle(5, 600, clock=lambda: now[0])
+    with app.app_context():
+        throttle = DatabaseThrottle(get_engine(), 5, 600, clock=lambda: now[0])
     key = ("zhang", "127.0.0.1")
     for _ in range(5):
         throttle.record_failure(key)

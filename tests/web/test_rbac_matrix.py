@@ -37,7 +37,8 @@ from tests.web.conftest import read_csrf_token
 ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
 USER_OF = {"official": "official", "legality_reviewer": "reviewer", "legal_advisor": "advisor",
            "secretary": "secretary", "auditor": "auditor", "admin": "admin"}     # web/demo.py DEMO_USERS
-EXEMPT_PATHS = {"/health", "/login", "/logout", "/api/openapi.json"}
+EXEMPT_PATHS = {"/health", "/login", "/logout", "/api/openapi.json",
+                "/calendar/<secret>.ics"}     # the calendar feed: its secret is the key (tests/web/test_reminders.py)
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 CASE = "YL-DEMO-01"            # created by `official`, in public participation
@@ -66,6 +67,10 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/account/tokens"):                                   EVERYONE,
     ("GET", "/account/tokens"):                                    EVERYONE,
     ("POST", "/account/tokens/<int:token_id>/revoke"):             EVERYONE,
+    ("GET", "/account/reminders"):                                 EVERYONE,
+    ("POST", "/account/reminders/email"):                          EVERYONE,
+    ("POST", "/account/reminders/feed"):                           EVERYONE,
+    ("POST", "/account/reminders/feed/revoke"):                    EVERYONE,
     ("POST", "/admin/users"):                                      {ADMIN},
     ("GET", "/admin/users"):                                       {ADMIN},
     ("GET", "/admin/users/<username>"):                            {ADMIN},
@@ -418,6 +423,7 @@ def test_the_exempt_routes_are_the_public_ones(demo_app):
     assert client.get("/login").status_code == 200
     assert client.get("/api/openapi.json").status_code == 200
     assert client.get("/logout").status_code == 302          # signed out: off to the sign-in page
+    assert client.get("/calendar/yifa_cal_not-a-feed.ics").status_code == 404   # only a live secret opens it
 
 
 def test_the_document_scan_and_its_downloads_are_in_the_matrix_for_every_role(demo_app):

@@ -1,0 +1,100 @@
+"""`yifa reminders`: each user's 待办 — listed (text, JSON or iCalendar) and sent as the daily digest.
+
+    yifa reminders list --user U [--as-of D] [--format text|json|ics]
+    yifa reminders send [--as-of D] [--dry-run]      run once a day (cron, or the job worker)
+
+The digest goes through the SMTP server of engine/reminders/digest.py's settings; without
+YIFA_SMTP_HOST, `send` says so and exits 2 (`--dry-run` prints the messages instead).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from engine.cli.case import EXIT_OK, _iso, _unit
+from engine.core.errors import EXIT_INPUT, InputError
+
+
+def register(subparsers: Any) -> None:
+    """Add `reminders` and its actions to the `yifa` parser."""
+    reminders = subparsers.add_parser("reminders", help="待办提醒：列出、发送每日摘要 / to-dos: list, send the daily digest")
+    actions = reminders.add_subparsers(metavar="ACTION")
+    listing = actions.add_parser("list", help="列出一位用户的待办 / list one user's to-dos")
+    listing.add_argument("--user", required=True, metavar="USER")
+    listing.add_argument("--as-of", type=_iso, default=None, help="日期 YYYY-MM-DD（默认今天）/ the day (default today)")
+    listing.add_argument("--format", choices=("text", "json", "ics"), default="text")
+    _jurisdictions(listing)
+    listing.set_defaults(run=cmd_list)
+    send = actions.add_parser("send", help="向有电子邮件地址的用户发送待办摘要 / mail each user their digest")
+    send.add_argument("--as-of", type=_iso, default=None)
+    send.add_argument("--dry-run", action="store_true", help="只打印，不发送 / print the messages, send nothing")
+    _jurisdictions(send)
+    send.set_defaults(run=cmd_send)
+    reminders.set_defaults(run=lambda args: (reminders.print_help(), EXIT_INPUT)[1])
+
+
+def _jurisdictions(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--credit-jurisdiction", default="CN", metavar="CODE",
+                   help="判断处罚登记表所用的规则库（默认 CN）/ the rulebook judging the penalty register")
+    p.add_argument("--document-jurisdiction", default="CN", metavar="CODE",
+                   help="判断规范性文件所用的规则库（默认 CN）/ the rulebook judging the document register")
+
+
+def _register(session: Any, args: argparse.Namespace):
+    from engine.core import clock
+    from engine.reminders.queries import read_register
+    return read_register(session, args.as_of or clock.today(), args.credit_jurisdiction, args.document_jurisdiction)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from engine.accounts.use_cases import account
+    from engine.reminders import ical
+    from engine.reminders.todo import todos_for
+    with _unit(read_only=True) as uow:
+        person = account(uow.session, args.user)
+        if person is None:
+            raise InputError.single("<command line>", f"未知或已停用的用户 {args.user} / unknown or inactive user {args.user}", "--user")
+        register = _register(uow.session, args)
+    todos = todos_for(register, person.username, person.roles)
+    if args.format == "json":
+        print(json.dumps({"user": person.username, "as_of": register.today.isoformat(),
+                          "todos": [t.to_json() for t in todos]}, ensure_ascii=False, indent=2))
+    elif args.format == "ics":
+        sys.stdout.buffer.write(ical.calendar(todos, register.today, f"依法 yifa — {person.display_name}"))
+    else:
+        print(f"{person.display_name}（{person.username}）截至 {register.today.isoformat()} 的待办 "
+              f"to-dos as of {register.today.isoformat()}：{len(todos)} 项")
+        for t in todos:
+            due = t.due.isoformat() if t.due else "无期限 undated"
+            late = "  已逾期 overdue" if t.overdue else ""
+            print(f"  {due}  {t.label[0]}：{t.subject}{late}" + (f"  （{t.article}）" if t.article else ""))
+    return EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from engine.reminders.digest import MailSettings, digests, send
+    from engine.reminders.queries import people_to_remind
+    settings = MailSettings.from_env()
+    if settings is None and not args.dry_run:
+        print("yifa: 未配置邮件服务器（YIFA_SMTP_HOST），未发送 / no mail server configured (YIFA_SMTP_HOST): "
+              "nothing sent; --dry-run prints the messages", file=sys.stderr)
+        return EXIT_INPUT
+    settings = settings or MailSettings(host="(dry run)")
+    with _unit(read_only=True) as uow:
+        register = _register(uow.session, args)
+        mails = digests(register, people_to_remind(uow.session), settings)
+    if args.dry_run:
+        for _, mail in mails:
+            if mail is not None:
+                print(mail.as_string(), end="\n\n")
+        print(f"演练：{sum(m is not None for _, m in mails)} 封待发 / dry run: "
+              f"{sum(m is not None for _, m in mails)} to send", file=sys.stderr)
+        return EXIT_OK
+    outcome = send(mails, settings)
+    print(f"已发送 sent {len(outcome.sent)}；无待办 nothing due {len(outcome.nothing_due)}；"
+          f"被拒 refused {len(outcome.refused)}")
+    for username, why in outcome.refused:
+        print(f"  {username}：{why}", file=sys.stderr)
+    return EXIT_OK if not outcome.refused else EXIT_INPUT

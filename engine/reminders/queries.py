@@ -1,0 +1,47 @@
+"""What the reminders read: the registers of one day (`read_register`, once for every user), the
+people to remind, and the calendar feeds."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.accounts.models import User
+from engine.accounts.queries import role_names
+from engine.credit.queries import iter_penalties
+from engine.credit.scan import CreditScanner
+from engine.decisions.queries import case_summaries
+from engine.documents.queries import iter_documents
+from engine.documents.scan import DocumentScanner
+from engine.reminders.models import CalendarFeed
+from engine.reminders.todo import Register
+
+
+def read_register(session: Session, today: date, credit_jurisdiction: str = "CN",
+                  document_jurisdiction: str = "CN") -> Register:
+    """Every case with its deadlines on `today`, every open follow-up of the penalty register and the
+    number of normative documents needing action (each judged by its jurisdiction's rulebook)."""
+    cases = tuple(case_summaries(session, as_of=today))
+    credit = CreditScanner(today, credit_jurisdiction)
+    follow_ups = tuple(f for scan in credit.scan(iter_penalties(session)) for f in scan.follow_ups())
+    documents = DocumentScanner(today, document_jurisdiction)
+    needing = sum(1 for scan in documents.scan(iter_documents(session)) if scan.needs_action)
+    return Register(today, cases, follow_ups, needing)
+
+
+def people_to_remind(session: Session) -> list[tuple[User, set[str]]]:
+    """Every active user with an e-mail address, with their roles."""
+    users = session.scalars(select(User).where(User.active.is_(True), User.email.is_not(None))
+                            .order_by(User.username))
+    return [(u, role_names(session, u.username)) for u in users if u.email]
+
+
+def feed_by_digest(session: Session, digest: str) -> CalendarFeed | None:
+    return session.scalars(select(CalendarFeed).where(CalendarFeed.token_hash == digest)).first()
+
+
+def live_feed_of(session: Session, username: str) -> CalendarFeed | None:
+    """The user's calendar feed that has not been revoked, if any."""
+    return session.scalars(select(CalendarFeed).where(CalendarFeed.username == username,
+                                                      CalendarFeed.revoked_at.is_(None))).first()

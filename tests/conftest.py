@@ -32,11 +32,12 @@ CLI_USERS = (("zhang", "official"), ("li", "legality_reviewer"), ("wang", "secre
 
 @pytest.fixture(scope="session", autouse=True)
 def frozen_today(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Every test, and every process a test starts, takes tests.days.TODAY as today and keeps its
-    compiled rulebooks in a folder of the session."""
+    """Every test, and every process a test starts, takes tests.days.TODAY as today, keeps its
+    compiled rulebooks in a folder of the session and runs its jobs at once."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("YIFA_TODAY", TODAY.isoformat())
         patch.setenv("YIFA_CACHE", str(tmp_path_factory.mktemp("yifa-cache")))
+        patch.setenv("YIFA_JOBS", "immediate")      # a job runs in the request (tests/web/test_jobs.py runs a worker)
         yield
 
 

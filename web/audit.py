@@ -5,7 +5,8 @@
     GET  /audit/cases/<id>                   the trail as a timeline (evidence digests, rulebook versions, verdicts)
     POST /audit/cases/<id>/verify            the timeline with the chain verified now
     GET  /audit/cases/<id>/dossier           the printable dossier (HTML, its own print CSS)
-    GET  /audit/cases/<id>/dossier.pdf       the dossier as PDF (headless chromium; 501 without it)
+    GET  /audit/cases/<id>/dossier.pdf       the dossier as PDF: kept per trail head, else printed by a job
+                                             (headless chromium; 202 while it is made, 501 without chromium)
     GET  /audit/cases/<id>/export.json       the dossier as JSON (download)
     GET  /audit/cases/<id>/case.yaml         the stored case file (download)
 
@@ -17,14 +18,11 @@ prefetch should not start it). What *overdue* and *year* mean: engine/decisions/
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from engine.core import clock
 from engine.core.yamlio import dump_yaml
@@ -38,6 +36,7 @@ from engine.decisions.audit_queries import (
     timeline,
 )
 from engine.decisions.dossier import BEIJING, build_dossier, render_html
+from engine.decisions.pdf import PdfCache, chromium_path, dossier_key
 from engine.decisions.queries import find_case
 from engine.store.models import RULEBOOK_CHAIN
 from engine.trail import KIND_ZH, ChainStatus, verify_all
@@ -45,12 +44,13 @@ from web.auth import role_required, safe_for_readers
 from web.db import get_uow
 from web.errors import refuse
 from web.i18n import stage_names, t
+from web.jobs import job_queue
 from web.security import content_security_policy
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 AUDITORS = ("auditor", "admin")
-PDF_TIMEOUT = 60
+PDF_POLL_SECONDS = 2       # the waiting page asks again after this
 YES_NO = {"yes": True, "no": False, "": None}
 
 
@@ -144,7 +144,7 @@ def _case_page(case_id: str, status: ChainStatus | None = None) -> str:
                f"No case {case_id}")
     broken_seq = status.broken.seq if status is not None and status.broken is not None else None
     return render_template("audit/case.html", case_id=case_id, case=case, events=events, status=status,
-                           broken_seq=broken_seq, kind_zh=KIND_ZH, pdf=shutil.which("chromium") is not None,
+                           broken_seq=broken_seq, kind_zh=KIND_ZH, pdf=chromium_path() is not None,
                            refused=sum(1 for e in events if e.refused), digest_labels=DIGEST_LABELS)
 
 
@@ -202,32 +202,26 @@ def case_yaml(case_id: str) -> Any:
 @bp.get("/cases/<case_id>/dossier.pdf")
 @role_required(*AUDITORS)
 def dossier_pdf(case_id: str) -> Any:
-    """The dossier as PDF, printed by headless chromium; without chromium, say to print from the browser."""
-    html = render_html(_dossier(case_id))
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        return render_template("audit/no_pdf.html", case_id=case_id), 501
-    pdf = _print_pdf(chromium, html)
+    """The dossier as PDF: kept per trail head (instant when the trail has not moved), else printed by
+    headless chromium as a job (a page that refreshes itself until it is ready); without chromium,
+    say to print from the browser."""
+    session = get_uow().session
+    if find_case(session, case_id) is None:
+        refuse(404, f"未知案件 {case_id}", f"Unknown case {case_id}")
+    key = dossier_key(session, case_id)
+    cache = PdfCache(Path(current_app.instance_path) / "pdf-cache")
+    pdf = cache.get(key)
     if pdf is None:
-        return render_template("audit/no_pdf.html", case_id=case_id, failed=True), 503
+        if chromium_path() is None:
+            return render_template("audit/no_pdf.html", case_id=case_id), 501
+        tasks = job_queue().tasks
+        if tasks.failed(key) and not request.args.get("retry"):
+            return render_template("audit/no_pdf.html", case_id=case_id, failed=True), 503
+        tasks.queue_dossier_pdf(current_app.config["DATABASE_URL"], case_id, key, cache.folder)
+        pdf = cache.get(key)                 # a queue that runs jobs at once has made it
+        if pdf is None and tasks.failed(key):
+            return render_template("audit/no_pdf.html", case_id=case_id, failed=True), 503
+    if pdf is None:
+        return render_template("audit/pdf_pending.html", case_id=case_id), 202, {"Retry-After": str(PDF_POLL_SECONDS)}
     return _download(pdf, "application/pdf", f"{case_id}-dossier.pdf")
-
-
-def _print_pdf(chromium: str, html: str) -> bytes | None:
-    """Print the HTML to PDF in a fresh temporary folder; None when chromium fails or takes too long."""
-    with tempfile.TemporaryDirectory(prefix="yifa-pdf-") as folder:
-        source, out = Path(folder) / "dossier.html", Path(folder) / "dossier.pdf"
-        source.write_text(html, encoding="utf-8")
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                   "--disable-component-update", "--disable-sync", "--no-pdf-header-footer",
-                   f"--user-data-dir={Path(folder) / 'profile'}", f"--print-to-pdf={out}", source.as_uri()]
-        try:
-            subprocess.run(command, cwd=folder, env={"HOME": folder, "PATH": "/usr/bin:/bin"},
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=PDF_TIMEOUT, check=False)
-        except (subprocess.TimeoutExpired, OSError):
-            return None
-        if not out.is_file() or out.stat().st_size == 0:
-            return None
-        return out.read_bytes()
 

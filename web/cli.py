@@ -1,6 +1,7 @@
 """`yifa web run [--host H] [--port P] [--demo]`, `yifa web seed-demo`, `yifa web passwd USER`.
 
-`run` serves the app with Werkzeug's threaded server (for trying it out and for `make run`);
+`run` serves the app with Werkzeug's threaded server and a job worker beside it (for trying it out and
+for `make run`);
 in production run gunicorn: `gunicorn -w 2 -b 127.0.0.1:8000 'web:create_app()'`.
 """
 from __future__ import annotations
@@ -43,8 +44,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.demo:
         _seed(app)
     print(f"yifa 依法：http://{args.host}:{args.port}/  （Ctrl-C 停止 / to stop）", flush=True)
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    worker = None if app.config.get("JOBS_IMMEDIATE") else _start_worker(app)
+    try:
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
     return 0
+
+
+def _start_worker(app: Any) -> Any:
+    """The job worker beside the development server (`yifa jobs worker`, its own process, the same
+    instance and database), so `make run` needs nothing but Python; stopped with the server."""
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "YIFA_INSTANCE": app.instance_path, "DATABASE_URL": app.config["DATABASE_URL"]}
+    return subprocess.Popen([sys.executable, "-m", "engine.cli", "jobs", "worker", "--workers", "1",
+                             "--log-level", "warning"], env=env,
+                            stdout=subprocess.DEVNULL)
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:

@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli import catalogue as cli_catalogue
     from engine.cli import credit as cli_credit
     from engine.cli import docs as cli_docs
+    from engine.cli import jobs as cli_jobs
     from engine.cli import reminders as cli_reminders
     from engine.cli import store as cli_store
     cli_store.register(sub)
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_credit.register(sub)
     cli_catalogue.register(sub)
     cli_reminders.register(sub)
+    cli_jobs.register(sub)
     _register_web(sub)
     return p
 

@@ -304,7 +304,7 @@ def test_the_case_file_downloads_as_yaml(client, login_as, cases):
 
 def test_without_chromium_the_pdf_says_to_print_from_the_browser(client, login_as, cases, monkeypatch):
     import web.audit
-    monkeypatch.setattr(web.audit.shutil, "which", lambda name: None)
+    monkeypatch.setattr(web.audit, "chromium_path", lambda: None)
     login_as("auditor")
     response = client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")
     assert response.status_code == 501

@@ -270,9 +270,9 @@ def demo_app(demo_template, tmp_path, monkeypatch) -> Any:
     monkeypatch.setenv("YIFA_INSTANCE", str(folder))
     # the PDF route would start chromium for every auditor/admin cell: the role check is what is tested,
     # so chromium is stood in for, and the cell runs the same with or without it installed (no 501)
-    which = shutil.which
-    monkeypatch.setattr(web.audit.shutil, "which", lambda name: "/usr/bin/chromium" if name == "chromium" else which(name))
-    monkeypatch.setattr(web.audit, "_print_pdf", lambda chromium, html: b"%PDF-1.7\n%%EOF\n")
+    import engine.decisions.pdf
+    monkeypatch.setattr(web.audit, "chromium_path", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(engine.decisions.pdf, "print_pdf", lambda html: b"%PDF-1.7\n%%EOF\n")
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(folder),
                       "DATABASE_URL": f"sqlite:///{folder / 'yifa.sqlite3'}"})
     yield app

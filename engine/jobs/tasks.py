@@ -1,0 +1,95 @@
+"""The tasks the queue runs. Each takes plain values (the database's URL, ids, folders), opens what it
+needs itself, and works the same in the worker process and, in immediate mode, in the caller.
+
+    dossier_pdf(database_url, case_id, key, folder)   print the dossier and keep it in the PDF cache
+    daily_digest()                                     every day at 07:30 Beijing time: the to-do mail
+                                                       (engine/reminders/digest.py), when a mail server is set
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, crontab
+
+log = logging.getLogger("yifa.jobs")
+BEIJING = timezone(timedelta(hours=8))
+PENDING, FAILED = "pdf-pending:", "pdf-failed:"
+_engines: dict[str, Any] = {}
+
+
+def engine_for(database_url: str) -> Any:
+    """One engine per database per process (a worker serves many jobs)."""
+    if database_url not in _engines:
+        from engine.store.db import make_engine
+        _engines[database_url] = make_engine(database_url)
+    return _engines[database_url]
+
+
+def print_dossier(database_url: str, case_id: str, key: str, folder: str) -> str:
+    """Build the case's dossier now, print it and keep it under `key`; give the file's path."""
+    from engine.decisions.dossier import build_dossier, render_html
+    from engine.decisions.pdf import PdfCache, print_pdf
+    from engine.store.uow import UnitOfWork
+    with UnitOfWork(engine_for(database_url), read_only=True) as uow:
+        html = render_html(build_dossier(uow.session, case_id))
+    pdf = print_pdf(html)
+    if pdf is None:
+        raise RuntimeError(f"chromium could not print the dossier of {case_id}")
+    return str(PdfCache(Path(folder)).put(key, pdf))
+
+
+class Tasks:
+    """The tasks, registered on one queue."""
+
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+
+        @huey.task(name="yifa.dossier_pdf")
+        def dossier_pdf(database_url: str, case_id: str, key: str, folder: str) -> str:
+            try:
+                return print_dossier(database_url, case_id, key, folder)
+            except Exception:
+                huey.put(FAILED + key, datetime.now(BEIJING).isoformat())
+                raise
+            finally:
+                huey.get(PENDING + key)          # taken off: a later request may queue it again
+
+        @huey.periodic_task(crontab(minute="30", hour="23"), name="yifa.daily_digest")   # 07:30 Beijing
+        def daily_digest() -> str:
+            return send_daily_digest()
+
+        self.dossier_pdf, self.daily_digest = dossier_pdf, daily_digest
+
+    def queue_dossier_pdf(self, database_url: str, case_id: str, key: str, folder: Path) -> bool:
+        """Queue the PDF of `key` unless it is queued already; True when this call queued it."""
+        if not self.huey.put_if_empty(PENDING + key, "1"):
+            return False
+        self.huey.get(FAILED + key)              # a new try forgets an old failure
+        self.dossier_pdf(database_url, case_id, key, str(folder))
+        return True
+
+    def failed(self, key: str) -> bool:
+        """Whether the last try at `key` failed (and nothing is queued for it now)."""
+        return self.huey.get(FAILED + key, peek=True) is not None and \
+            self.huey.get(PENDING + key, peek=True) is None
+
+
+def send_daily_digest() -> str:
+    """Mail each person their to-dos of today, through the configured server; say what was done."""
+    from engine.core import clock
+    from engine.reminders.digest import MailSettings, digests, send
+    from engine.reminders.queries import people_to_remind, read_register
+    from engine.store.db import database_url
+    from engine.store.uow import UnitOfWork
+    settings = MailSettings.from_env()
+    if settings is None:
+        log.info("daily digest: no mail server (YIFA_SMTP_HOST), nothing sent")
+        return "no mail server"
+    with UnitOfWork(engine_for(database_url()), read_only=True) as uow:
+        register = read_register(uow.session, clock.today())
+        mails = digests(register, people_to_remind(uow.session), settings)
+    outcome = send(mails, settings)
+    return f"sent {len(outcome.sent)}, nothing due {len(outcome.nothing_due)}, refused {len(outcome.refused)}"

@@ -1,0 +1,104 @@
+"""The dossier PDF as a job: kept per trail head (a second request prints nothing), printed again once
+the trail moves, queued on a real queue (a SQLite file, a worker thread) with a page that waits for it,
+and a failure said as one, with a way to try again. Chromium is stood in for: what is tested is the
+queue and the cache (tests/web/test_audit.py prints a real PDF with chromium)."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import engine.decisions.pdf
+import web.audit
+from engine.decisions.use_cases import record_evidence
+from tests.web.test_audit import BLOCKED, cases  # noqa: F401  (the fixture)
+from tests.yifa_cli import run_yifa, start_yifa
+
+PDF = b"%PDF-1.7\n% a dossier\n%%EOF\n"
+
+
+@pytest.fixture
+def printer(monkeypatch):
+    """A stand-in for chromium that counts what it prints (and can be made to fail)."""
+    state = {"printed": 0, "fail": False}
+
+    def print_pdf(html: str) -> bytes | None:
+        assert "审计链" in html or "卷宗" in html
+        state["printed"] += 1
+        return None if state["fail"] else PDF
+    monkeypatch.setattr(web.audit, "chromium_path", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(engine.decisions.pdf, "print_pdf", print_pdf)
+    return state
+
+
+def test_a_pdf_is_printed_once_per_trail_head_and_again_when_the_trail_moves(client, login_as, cases, printer, uow):  # noqa: F811
+    login_as("auditor")
+    first = client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")
+    assert first.status_code == 200 and first.data == PDF and printer["printed"] == 1
+    again = client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")
+    assert again.status_code == 200 and again.data == PDF and printer["printed"] == 1     # kept
+    from engine.accounts.use_cases import create_user
+    with uow() as u:
+        create_user(u.session, "li", "李", ["legality_reviewer"])
+        u.commit()
+    with uow() as u:
+        record_evidence(u, BLOCKED, "legality_review", {"submitted_on": "2025-04-22", "opinion_on": "2025-04-30",
+                                                        "conclusion": "legal"}, "li", as_of=date(2025, 5, 2))
+        u.commit()
+    moved = client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")
+    assert moved.status_code == 200 and printer["printed"] == 2                             # a new head
+
+
+def test_a_failed_print_is_said_and_can_be_tried_again(client, login_as, cases, printer):  # noqa: F811
+    login_as("auditor")
+    printer["fail"] = True
+    failed = client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")
+    assert failed.status_code == 503 and "失败" in failed.get_data(as_text=True)
+    assert client.get(f"/audit/cases/{BLOCKED}/dossier.pdf").status_code == 503 and printer["printed"] == 1
+    printer["fail"] = False
+    retried = client.get(f"/audit/cases/{BLOCKED}/dossier.pdf?retry=1")
+    assert retried.status_code == 200 and retried.data == PDF and printer["printed"] == 2
+
+
+FAKE_CHROMIUM = """#!/bin/sh
+# a stand-in for chromium: writes a small PDF where --print-to-pdf= says
+for arg in "$@"; do
+  case "$arg" in --print-to-pdf=*) printf '%%PDF-1.7\\n%% printed by the worker\\n%%%%EOF\\n' > "${arg#--print-to-pdf=}";; esac
+done
+"""
+
+
+def test_on_a_real_queue_the_request_waits_on_a_page_until_the_worker_has_printed_it(app, client, login_as, cases,  # noqa: F811
+                                                                                   monkeypatch, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "chromium").write_text(FAKE_CHROMIUM)
+    (bin_dir / "chromium").chmod(0o755)
+    monkeypatch.setattr(web.audit, "chromium_path", lambda: str(bin_dir / "chromium"))
+    app.config["JOBS_IMMEDIATE"] = False                  # the instance folder's SQLite queue
+    login_as("auditor")
+    waiting = client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")
+    assert waiting.status_code == 202 and waiting.headers["Retry-After"] == "2"
+    html = waiting.get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in html and "正在生成卷宗 PDF" in html
+    assert client.get(f"/audit/cases/{BLOCKED}/dossier.pdf").status_code == 202      # queued once, not twice
+    instance = Path(app.instance_path)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.delenv("YIFA_JOBS")
+    status = run_yifa(instance, "jobs", "status", database_url=app.config["DATABASE_URL"])
+    assert "等待 pending: 1" in status.stdout, status.stdout + status.stderr
+    worker = start_yifa(instance, "jobs", "worker", "--workers", "1", database_url=app.config["DATABASE_URL"])
+    try:
+        deadline = time.monotonic() + 60
+        while (answer := client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")).status_code == 202:
+            assert worker.poll() is None, worker.communicate()
+            assert time.monotonic() < deadline, "the worker did not print the PDF in 60 s"
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.communicate(timeout=30)
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF-1.7") and b"printed by the worker" in answer.data

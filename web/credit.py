@@ -36,14 +36,18 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    flash,
+    redirect,
     render_template,
     request,
     send_file,
+    url_for,
 )
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from engine.core import clock
+from engine.core.errors import InputError
 from engine.credit.models import CATEGORIES
 from engine.credit.queries import (
     DEFAULT_SORT,
@@ -62,9 +66,11 @@ from engine.credit.use_cases import (
     COLUMNS,
     EDITOR_ROLES,
     EXAMPLE,
+    FOLLOW_UPS,
     TABLE,
     from_record,
     import_penalties,
+    record_follow_up,
 )
 from engine.credit.vocab import ACTION_NAMES, ACTIONS, MISSING
 from engine.registers.listing import Page
@@ -73,7 +79,7 @@ from web.auth import EVERYONE, role_required
 from web.credit_record import record_view
 from web.db import get_uow
 from web.errors import refuse
-from web.i18n import current_lang, t
+from web.i18n import both, current_lang, t
 from web.register_imports import RegisterImport, file_headers, register_file
 from web.register_list import (
     DEFAULT_PAGE_SIZE,
@@ -88,6 +94,9 @@ from web.register_list import (
 )
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
+# an open follow-up (engine/credit/scan.FollowUp.action) → the form on the page that records it done
+FORM_OF_ACTION = {"chase_fulfilment": "fulfilment", "process_application": "repair",
+                  "withdraw_publication": "withdrawal", "take_down": "withdrawal"}
 
 READERS = EVERYONE
 IMPORTERS = EDITOR_ROLES
@@ -366,11 +375,43 @@ IMPORT.add_routes(bp, IMPORTERS, "a penalty register file (CASE_FORMAT §4)")
 
 
 # ---------------------------------------------------------------- one penalty
+@bp.post("/follow-up")
+@role_required(*IMPORTERS)
+def record_follow_up_form() -> Any:
+    """Record a done follow-up (fulfilment, commitment, repair decision, withdrawal) from the penalty's
+    page: stored with its trail event, or the page again with the problem beside the form, what was
+    typed kept (400)."""
+    case_number = request.form.get("case_number", "")
+    kind = request.form.get("kind", "")
+    values = {k: v for k, v in request.form.items() if k not in ("case_number", "kind", "csrf_token")}
+    uow = get_uow()
+    try:
+        done = record_follow_up(uow, case_number, kind, values, current_user.username)
+    except InputError as refused:
+        uow.rollback()
+        if penalty_by_number(uow.session, case_number) is None or kind not in FOLLOW_UPS:
+            raise
+        return _record_page(case_number, follow_up_problems={kind: [p.message for p in refused.problems]},
+                            typed={kind: values}), 400
+    uow.commit()
+    name = FOLLOW_UPS[kind][2]
+    flash(both(f"已登记：{name[0]}", f"Recorded: {name[1]}") if done.changed
+          else both(f"登记表已载明：{name[0]}，未作修改", f"The register already says so: {name[1]}; nothing changed"),
+          "success")
+    return redirect(url_for("credit.show", case_number=case_number) + "#follow-ups")
+
+
 @bp.get("/<path:case_number>")
 @role_required(*READERS)
 def show(case_number: str) -> Any:
     """One penalty as of a day: the §4 fields, the governing regime, the periods, what is missing,
-    the findings by topic, the open follow-ups, and its timeline (dates, due dates, trail events)."""
+    the findings by topic, the open follow-ups (with forms to record them done), and its timeline
+    (dates, due dates, trail events)."""
+    return _record_page(case_number)
+
+
+def _record_page(case_number: str, follow_up_problems: dict[str, list[str]] | None = None,
+                 typed: dict[str, dict[str, str]] | None = None) -> Any:
     problems: list[str] = []
     as_of = _as_of(problems)
     db = get_uow().session
@@ -381,7 +422,10 @@ def show(case_number: str) -> Any:
     scanner = followups.scanner_for(as_of, _jurisdiction())
     view = record_view(db, scanner, from_record(row))
     return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=clock.today(), problems=problems,
-                           regime_date=scanner.checker.context["regime_date"])
+                           regime_date=scanner.checker.context["regime_date"],
+                           can_record=current_user.has_role(*IMPORTERS), follow_up_forms=FOLLOW_UPS,
+                           follow_up_problems=follow_up_problems or {}, typed=typed or {},
+                           form_of_action=FORM_OF_ACTION)
 
 
 @bp.context_processor

@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine.accounts.access import require_role
-from engine.core.errors import Problem
+from engine.core.errors import InputError, Problem
 from engine.credit.credit_code import credit_code_problems, is_masked
 from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, SECTOR_MAX, PenaltyRecordRow
 from engine.credit.queries import penalties_by_number
@@ -79,7 +79,7 @@ from engine.registers.csvio import (
 from engine.registers.imports import Register, import_rows
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
-from engine.trail import canonical
+from engine.trail import append_event, canonical
 
 # the register's columns, CASE_FORMAT §4: English name · 中文列名 (· optional) — the one table of them.
 # `sector` (行业领域, optional): the field of the penalty, for the regimes whose periods differ by
@@ -324,3 +324,61 @@ def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     require_role(uow.session, actor, EDITOR_ROLES)
     rows = read_penalties(path, encoding)
     return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out)
+
+
+# ---------------------------------------------------------------- a follow-up recorded by hand
+# what an official records on a penalty's page when a follow-up is done (CASE_FORMAT §6 `follow_ups`):
+# the §4 columns it fills, those that must be filled, and its name (Chinese, English)
+FOLLOW_UPS = {
+    "fulfilment": (("fulfilled_on",), ("fulfilled_on",), ("履行完毕", "Penalty performed")),
+    "commitment": (("commitment_on",), ("commitment_on",), ("信用承诺", "Credit commitment")),
+    "repair": (("repair_applied_on", "repair_decided_on", "repair_result"), ("repair_decided_on", "repair_result"),
+               ("信用修复决定", "Repair decision")),
+    "withdrawal": (("withdrawn_on",), ("withdrawn_on",), ("撤下公示信息", "Publication taken down")),
+}
+FORM_FILE = "<表单 form>"
+
+
+@dataclass(frozen=True)
+class FollowUpRecorded:
+    case_number: str
+    kind: str
+    changed: bool            # False: the record already said so (no event written)
+    warnings: tuple[Problem, ...] = ()
+
+
+def record_follow_up(uow: UnitOfWork, case_number: str, kind: str, values: dict[str, str],
+                     actor: str) -> FollowUpRecorded:
+    """Record a done follow-up on a stored penalty (the caller commits): the columns of `kind` take
+    `values`, the whole row is checked as an import checks it, and the change is a `penalty.updated`
+    event of the penalty's chain (its payload names the follow-up and the form). Raises InputError
+    naming the column, PermissionDeniedError for a role that may not edit the register."""
+    require_role(uow.session, actor, EDITOR_ROLES)
+    if kind not in FOLLOW_UPS:
+        raise InputError.single(FORM_FILE, f"未知的跟进事项 {kind!r}，应为 {' | '.join(FOLLOW_UPS)} / "
+                                f"unknown follow-up {kind!r}, expected one of {' | '.join(FOLLOW_UPS)}", "kind")
+    stored = penalties_by_number(uow.session, [case_number]).get(case_number)
+    if stored is None:
+        raise InputError.single(FORM_FILE, f"登记表中没有文号为 {case_number} 的处罚决定 / no penalty numbered "
+                                f"{case_number}", "case_number")
+    columns, required, _ = FOLLOW_UPS[kind]
+    cells = from_record(stored).to_row()
+    typed = {c: (values.get(c) or "").strip() for c in columns}
+    missing = [Problem(FORM_FILE, c, f"{COLUMN_ZH[c]}：必填 / required") for c in required if not typed[c]]
+    if missing:
+        raise InputError(missing)
+    cells.update(typed)
+    record, problems, warnings = validate_row(cells, 1, FORM_FILE)
+    if record is None:
+        raise InputError([Problem(p.file, p.path.removeprefix("row 1, "), p.message) for p in problems])
+    digest = record.sha256()
+    if digest == stored.row_sha256:
+        return FollowUpRecorded(case_number, kind, False)
+    payload: dict[str, Any] = {"row": record.to_row(), "sha256": digest, "previous_sha256": stored.row_sha256,
+                               "follow_up": kind, "source": "form"}
+    if warnings:
+        payload["warnings"] = [f"{w.path.removeprefix('row 1, ')}: {w.message}" for w in warnings]
+    _apply(stored, record, actor)
+    uow.session.flush()
+    append_event(uow.session, CHAIN_PREFIX + case_number, actor, "penalty.updated", payload)
+    return FollowUpRecorded(case_number, kind, True, tuple(warnings))

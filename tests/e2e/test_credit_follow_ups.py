@@ -62,3 +62,24 @@ def test_an_official_follows_up_the_townships_overdue_penalties_and_downloads_th
     assert any(r["case_number"] == PENDING and r["action"] == "process_application" and r["overdue"] == "true"
                for r in rows)
     assert len(rows) == page.locator("tr.follow-up").count()
+
+
+def test_an_official_records_a_repair_decision_and_it_leaves_the_follow_ups(page):
+    """From the follow-up list to the recorded decision: 3 clicks and one form (runs after the test above,
+    which reads PENDING as still open)."""
+    sign_in(page, "official", "yifa-demo-official")
+    page.goto("/credit/follow-ups")
+    row = page.locator("tr.follow-up", has_text=PENDING).filter(has_text="办理修复申请")
+    expect(row).to_have_count(1)
+    row.get_by_role("link", name=PENDING).click()                                      # click 1
+    page.locator(".follow-up-list li", has_text="办理修复申请").get_by_role("link", name="登记办结 ↓").click()  # click 2
+    form = page.locator("#record-repair")
+    expect(form).to_be_in_viewport()
+    form.get_by_label("修复决定日期").fill("2025-02-20")
+    form.get_by_label("修复结果").select_option("granted")
+    form.get_by_role("button", name="登记").click()                                    # click 3
+    expect(page.locator(".flash, [role=status], .messages").first).to_contain_text("已登记：信用修复决定")
+    expect(page.locator("ol.credit-timeline")).to_contain_text("登记信息更新")
+    expect(page.locator(".follow-up-list li", has_text="办理修复申请")).to_have_count(0)
+    page.goto("/credit/follow-ups")
+    expect(page.locator("tr.follow-up", has_text=PENDING).filter(has_text="办理修复申请")).to_have_count(0)

@@ -128,6 +128,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/credit/export.xlsx"):                                EVERYONE,
     ("GET", "/credit/follow-ups"):                                 EVERYONE,
     ("GET", "/credit/follow-ups.csv"):                             EVERYONE,
+    ("POST", "/credit/follow-up"):                                 {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import"):                                     {OFFICIAL, REVIEWER, ADMIN},
     ("POST", "/credit/import"):                                    {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import/rejected/<rejected_id>"):              {OFFICIAL, REVIEWER, ADMIN},
@@ -322,6 +323,7 @@ def _body(endpoint: str, role: str | None) -> dict[str, Any]:
     return {
         "cases.advance": {"stage": stage, "on": today, "version": "1"},
         "cases.record": {"version": "1"},
+        "credit.record_follow_up_form": {"case_number": PENALTY, "kind": "fulfilment", "fulfilled_on": today},
         "cases.new": {"id": "RBAC-1", "title": "权限矩阵测试", "jurisdiction": "CN-12/ninghe/yuelong"},
         "rules.preview": {"file": "CN/decree-713.yaml", "text": "not: [a rule file"},
         "rules.save": {"file": "CN/decree-713.yaml", "text": "not: [a rule file", "reason": "rbac"},
@@ -443,11 +445,12 @@ def test_the_credit_pages_are_in_the_matrix_read_by_every_role_imported_by_the_k
                       ("/credit/import/template.csv", "GET"), ("/credit/import/template.xlsx", "GET"),
                       ("/credit/import/rejected/<rejected_id>", "GET"),
                       ("/credit/follow-ups", "GET"), ("/credit/follow-ups.csv", "GET"), ("/credit/scan.json", "GET"),
-                      ("/credit/<path:case_number>", "GET")}
+                      ("/credit/<path:case_number>", "GET"), ("/credit/follow-up", "POST")}
     for endpoint in ("credit.index", "credit.export_csv", "credit.follow_ups", "credit.follow_ups_csv",
                      "credit.scan_json", "credit.show"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
-    for endpoint in ("credit.import_register", "credit.rejected_csv", "credit.import_template"):
+    for endpoint in ("credit.import_register", "credit.rejected_csv", "credit.import_template",
+                     "credit.record_follow_up_form"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -209,7 +208,7 @@ def dossier_pdf(case_id: str) -> Any:
     if find_case(session, case_id) is None:
         refuse(404, f"未知案件 {case_id}", f"Unknown case {case_id}")
     key = dossier_key(session, case_id)
-    cache = PdfCache(Path(current_app.instance_path) / "pdf-cache")
+    cache = PdfCache()
     pdf = cache.get(key)
     if pdf is None:
         if chromium_path() is None:
@@ -217,7 +216,7 @@ def dossier_pdf(case_id: str) -> Any:
         tasks = job_queue().tasks
         if tasks.failed(key) and not request.args.get("retry"):
             return render_template("audit/no_pdf.html", case_id=case_id, failed=True), 503
-        tasks.queue_dossier_pdf(current_app.config["DATABASE_URL"], case_id, key, cache.folder)
+        tasks.queue_dossier_pdf(current_app.config["DATABASE_URL"], case_id, key)
         pdf = cache.get(key)                 # a queue that runs jobs at once has made it
         if pdf is None and tasks.failed(key):
             return render_template("audit/no_pdf.html", case_id=case_id, failed=True), 503

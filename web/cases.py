@@ -6,6 +6,7 @@ the views read the form, call them with the signed-in user as the actor, and ren
 """
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -30,7 +31,7 @@ from engine.core.errors import ConflictError, GateClosedError, InputError, Probl
 from engine.core.yamlio import LoadedYaml
 from engine.decisions import forms
 from engine.decisions import use_cases as services
-from engine.decisions.attachments import attachments_of, stored_file, upload_attachment
+from engine.decisions.attachments import attachment_bytes, attachments_of, upload_attachment
 from engine.decisions.models import Attachment
 from engine.decisions.queries import (
     case_summaries,
@@ -415,11 +416,11 @@ def download(case_id: str, att_id: str) -> Response:
     attachment = find_attachment(get_uow().session, att_id)
     if attachment is None or attachment.case_id != case_id:
         abort(404)
-    path = stored_file(attachment)
-    if not path.is_file():
+    data = attachment_bytes(attachment)
+    if data is None:
         refuse(404, "附件文件缺失",
                "The attachment's file is missing")
-    response = send_file(path.resolve(), mimetype=attachment.media_type, as_attachment=True,
+    response = send_file(io.BytesIO(data), mimetype=attachment.media_type, as_attachment=True,
                          download_name=attachment.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

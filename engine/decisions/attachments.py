@@ -3,23 +3,23 @@
     upload_attachment(uow, case_id, stage, filename, data, actor) → Attachment
 
 One transaction: the Attachment row and the trail event `attachment.uploaded` (filename, size,
-sha256, stage). The file is written under `<instance>/attachments/<case>/<sha256>` (content
-addressed: the same bytes are stored once; a file left by a rolled-back upload is harmless).
+sha256, stage). The file is stored under the key `attachments/<case>/<sha256>` of the blob store
+(engine/store/blobs.py: the instance folder, or an object store) — content addressed: the same
+bytes are stored once; a file left by a rolled-back upload is harmless.
 Only the recorder of the stage may attach to it (engine.accounts.access.require_recorder).
 No Flask here.
 """
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from engine.accounts.access import require_recorder
 from engine.core.errors import InputError
 from engine.decisions.models import Attachment
 from engine.decisions.queries import get_case
-from engine.store.db import instance_dir
+from engine.store.blobs import blob_store
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event
 
@@ -75,9 +75,9 @@ def check_file(filename: str, data: bytes) -> tuple[str, str]:
     return name, media_type
 
 
-def stored_file(attachment: Attachment) -> Path:
-    """Where an attachment's bytes are, in the instance folder."""
-    return instance_dir() / Path(*PurePosixPath(attachment.stored_path).parts)
+def attachment_bytes(attachment: Attachment) -> bytes | None:
+    """An attachment's bytes, from the blob store; None when they are missing."""
+    return blob_store().get(str(PurePosixPath(attachment.stored_path)))
 
 
 def upload_attachment(uow: UnitOfWork, case_id: str, stage: str, filename: str, data: bytes,
@@ -88,12 +88,9 @@ def upload_attachment(uow: UnitOfWork, case_id: str, stage: str, filename: str, 
     name, media_type = check_file(filename, data)
     digest = hashlib.sha256(data).hexdigest()
     relative = PurePosixPath("attachments", case_id, digest)
-    target = instance_dir() / Path(*relative.parts)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{digest}.{uuid.uuid4().hex}.part")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+    store = blob_store()
+    if not store.exists(str(relative)):
+        store.put(str(relative), data)
     attachment = Attachment(id=uuid.uuid4().hex, case_id=case_id, stage=stage, filename=name,
                             media_type=media_type, size=len(data), sha256=digest,
                             stored_path=str(relative), uploaded_by=actor)

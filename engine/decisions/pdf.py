@@ -1,8 +1,9 @@
 """The dossier as PDF: printed by headless chromium from the dossier's HTML, and kept per trail head.
 
     print_pdf(html)            the PDF's bytes, or None when chromium fails or is missing
-    PdfCache(folder)           PDFs by (case, trail head, language): a new trail event makes a new
-                               key, so a kept PDF is never stale; written whole (rename) or not at all
+    PdfCache(store)            PDFs by (case, trail head, language) in the blob store (key
+                               `pdf-cache/…`): a new trail event makes a new key, so a kept PDF is
+                               never stale; written whole or not at all
     dossier_key(session, id)   the case's current key (its chain head: seq and hash)
 
 The PDF says when its trail was verified: a PDF kept for a head says the verification of the time it
@@ -10,7 +11,6 @@ was printed. Nothing here imports Flask.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from engine.store.blobs import BlobStore, blob_store
 from engine.store.trail_rows import chain_heads
 
 PDF_TIMEOUT = 60
@@ -60,27 +61,21 @@ def dossier_key(session: Session, case_id: str, lang: str = "zh") -> str:
 
 
 class PdfCache:
-    """Dossier PDFs in a folder, one file per key (the key's parts, made safe for a file name)."""
+    """Dossier PDFs in the blob store (engine/store/blobs.py), one object per key."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
+    def __init__(self, store: BlobStore | None = None) -> None:
+        self.store = store or blob_store()
 
-    def path(self, key: str) -> Path:
+    @staticmethod
+    def name(key: str) -> str:
+        """The object's key: the cache key's parts, made safe for a file name."""
         case_id, seq, digest, lang = key.split("|")
         safe = re.sub(r"[^0-9A-Za-z._-]", "_", case_id)
-        return self.folder / f"{safe}-{seq}-{digest[:32]}-{lang}.pdf"
+        return f"pdf-cache/{safe}-{seq}-{digest[:32]}-{lang}.pdf"
 
     def get(self, key: str) -> bytes | None:
-        try:
-            return self.path(key).read_bytes()
-        except FileNotFoundError:
-            return None
+        return self.store.get(self.name(key))
 
-    def put(self, key: str, pdf: bytes) -> Path:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        with os.fdopen(handle, "wb") as out:
-            out.write(pdf)
-        os.replace(temporary, target)
-        return target
+    def put(self, key: str, pdf: bytes) -> str:
+        self.store.put(self.name(key), pdf)
+        return self.name(key)

@@ -1,7 +1,7 @@
 """The tasks the queue runs. Each takes plain values (the database's URL, ids, folders), opens what it
 needs itself, and works the same in the worker process and, in immediate mode, in the caller.
 
-    dossier_pdf(database_url, case_id, key, folder)   print the dossier and keep it in the PDF cache
+    dossier_pdf(database_url, case_id, key)    print the dossier and keep it in the PDF cache (the blob store)
     daily_digest()                                     every day at 07:30 Beijing time: the to-do mail
                                                        (engine/reminders/digest.py), when a mail server is set
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from huey import Huey, crontab
@@ -28,8 +27,8 @@ def engine_for(database_url: str) -> Any:
     return _engines[database_url]
 
 
-def print_dossier(database_url: str, case_id: str, key: str, folder: str) -> str:
-    """Build the case's dossier now, print it and keep it under `key`; give the file's path."""
+def print_dossier(database_url: str, case_id: str, key: str) -> str:
+    """Build the case's dossier now, print it and keep it under `key`; give the object's key."""
     from engine.decisions.dossier import build_dossier, render_html
     from engine.decisions.pdf import PdfCache, print_pdf
     from engine.store.uow import UnitOfWork
@@ -38,7 +37,7 @@ def print_dossier(database_url: str, case_id: str, key: str, folder: str) -> str
     pdf = print_pdf(html)
     if pdf is None:
         raise RuntimeError(f"chromium could not print the dossier of {case_id}")
-    return str(PdfCache(Path(folder)).put(key, pdf))
+    return PdfCache().put(key, pdf)
 
 
 class Tasks:
@@ -48,9 +47,9 @@ class Tasks:
         self.huey = huey
 
         @huey.task(name="yifa.dossier_pdf")
-        def dossier_pdf(database_url: str, case_id: str, key: str, folder: str) -> str:
+        def dossier_pdf(database_url: str, case_id: str, key: str) -> str:
             try:
-                return print_dossier(database_url, case_id, key, folder)
+                return print_dossier(database_url, case_id, key)
             except Exception:
                 huey.put(FAILED + key, datetime.now(BEIJING).isoformat())
                 raise
@@ -63,12 +62,12 @@ class Tasks:
 
         self.dossier_pdf, self.daily_digest = dossier_pdf, daily_digest
 
-    def queue_dossier_pdf(self, database_url: str, case_id: str, key: str, folder: Path) -> bool:
+    def queue_dossier_pdf(self, database_url: str, case_id: str, key: str) -> bool:
         """Queue the PDF of `key` unless it is queued already; True when this call queued it."""
         if not self.huey.put_if_empty(PENDING + key, "1"):
             return False
         self.huey.get(FAILED + key)              # a new try forgets an old failure
-        self.dossier_pdf(database_url, case_id, key, str(folder))
+        self.dossier_pdf(database_url, case_id, key)
         return True
 
     def failed(self, key: str) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from datetime import date
 
 import pytest
@@ -590,3 +591,44 @@ def test_a_case_page_names_its_jurisdiction_not_only_its_code(client, login_as, 
     from engine.rulebook.loader import read_rulebook
     name_en = next(c for c in read_rulebook("CN-12/ninghe/yuelong").chain if c.folder == "CN-12/ninghe/yuelong").meta.name.en
     assert name_en in english
+
+
+def test_with_an_object_store_an_upload_is_an_object_and_downloads_from_it(client, login_as, post_form, app,
+                                                                           road_case, monkeypatch):
+    """YIFA_STORAGE_URL on an S3-compatible store (moto's server, on this machine): the upload is an
+    object there, nothing in the instance folder, and any server with the same settings serves it."""
+    server, endpoint = s3_server()
+    try:
+        bucket = f"yifa-{uuid.uuid4().hex[:12]}"
+        for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"),
+                            ("AWS_DEFAULT_REGION", "us-east-1"), ("YIFA_S3_ENDPOINT", endpoint),
+                            ("YIFA_STORAGE_URL", f"s3://{bucket}/yifa")):
+            monkeypatch.setenv(name, value)
+        from engine.store.blobs import blob_store
+        blob_store().fs.mkdir(bucket)
+        login_as("official", username="official")
+        assert upload(post_form, "专家论证意见.pdf", PDF).status_code == 302
+        digest = hashlib.sha256(PDF).hexdigest()
+        assert blob_store().get(f"attachments/{CASE}/{digest}") == PDF
+        from pathlib import Path
+        assert not (Path(app.config["INSTANCE_PATH"]) / "attachments").exists()
+        with app.app_context():
+            from web.db import get_uow
+            att_id = get_uow().session.query(Attachment).one().id
+        login_as("auditor")
+        download = client.get(f"/cases/{CASE}/attachments/{att_id}")
+        assert download.status_code == 200 and download.data == PDF
+    finally:
+        server.stop()
+
+
+def s3_server():
+    """moto's S3 server on a free port of this machine (skips when moto is not installed)."""
+    moto_server = pytest.importorskip("moto.server")
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://127.0.0.1:{port}"

@@ -107,6 +107,14 @@ class DurableEvaluator:
                 _USERS[name] = _USERS.get(name, 0) + 1
             self._registered = os.getpid()
 
+    def _held(self) -> list[frozenset[int]]:
+        """The compiled rules (indices) each ruleset holds a part of, worked out on first use."""
+        held = self.__dict__.get("held")
+        if held is None:
+            held = self.held = [frozenset(self.branch_of[rule][0] for rule in definition if rule != SENTINEL_RULE)
+                                for _, definition in self.rulesets]
+        return held
+
     def release(self) -> None:
         """Free the engine's copy of these rulesets (a superseded rulebook version) once nobody uses them."""
         from durable import engine
@@ -125,21 +133,23 @@ class DurableEvaluator:
                     host._ruleset_list.remove(ruleset)
                     engine.durable_rules_engine.delete_ruleset(ruleset._handle)
 
-    def evaluate(self, facts: dict) -> list[int]:
-        """Return, per compiled rule, the index of the branch that fired (-1 if none did)."""
+    def evaluate(self, facts: dict, rules: frozenset[int] | None = None) -> list[int]:
+        """Return, per compiled rule, the index of the branch that fired (-1 if none did); with
+        `rules` (indices), only the rulesets holding one of them are asked (the others give -1)."""
         fact = {self.keys[k]: v for k, v in facts.items() if k in self.keys}
         fact.update(t="c", sid=uuid.uuid4().hex, id=uuid.uuid4().hex)
+        asked = [i for i, held in enumerate(self._held()) if rules is None or not held.isdisjoint(rules)]
         # each ruleset is given the fields its rules read (a field no rule of it names cannot change
         # what fires): less JSON for the engine to parse and to copy into every fired action
-        texts = [json.dumps({k: v for k, v in fact.items() if k in fields}, ensure_ascii=False)
-                 for fields in self.fields]
+        texts = [json.dumps({k: v for k, v in fact.items() if k in self.fields[i]}, ensure_ascii=False)
+                 for i in asked]
         fired: list[str] = []
         with _LOCK:
             if self._registered != os.getpid():     # released while a caller still held it, or a
                 self._register()                     # forked worker (its Host is its own): register again
             host = _host()
-            for (name, _), text in zip(self.rulesets, texts):
-                fired += _fire(host._ruleset_directory[name]._handle, text, fact["sid"])
+            for i, text in zip(asked, texts):
+                fired += _fire(host._ruleset_directory[self.rulesets[i][0]]._handle, text, fact["sid"])
         out = [-1] * len(self.compiled)
         for name in fired:
             if name == SENTINEL_RULE:

@@ -130,6 +130,7 @@ class FindingPlan:
         self.heads: dict[int, str] = {}      # id(branch) → the start of its findings' JSON (json_text)
         # what `verified` and `by_analogy` can depend on, worked out once: whether the instrument is
         # applied by analogy at all, and whether every version of every parameter used is verified
+        self.due_key = due_fact(cr.rule.id) if cr.rule.rule.deadline is not None else None
         inst = cr.rule.instrument
         self.analogy = inst.binds is not None and inst.applies_by_analogy is not None
         self.params_verified = all(v.verified for p in self.params for v in book.params[p].versions)
@@ -173,8 +174,18 @@ class FindingPlan:
         or None where a value would replace another under the same name (then the dict is built)."""
         if self.shown_quoted is None:
             return None
-        parts = [quoted + json_value(_show(facts[k], is_date)) for k, quoted, is_date in self.shown_quoted
-                 if k in facts]
+        parts = []
+        for k, quoted, is_date in self.shown_quoted:
+            if k in facts:
+                value = facts[k]
+                kind = type(value)
+                if kind is int:         # most shown facts: a day ordinal or a count
+                    parts.append(quoted + (f'"{date.fromordinal(value).isoformat()}"' if is_date
+                                           else int.__repr__(value)))
+                elif kind is str:
+                    parts.append(quoted + encode_basestring(value))
+                else:
+                    parts.append(quoted + json_value(_show(value, is_date)))
         for k, running, quoted in self.running_quoted:
             if running in facts:
                 if k in facts:
@@ -186,9 +197,9 @@ class FindingPlan:
 
     def due_on(self, facts: dict) -> str | None:
         """The deadline's last allowed day (ISO), computed before evaluation (engine/core/due.py)."""
-        if self.rd.rule.deadline is None:
+        if self.due_key is None:
             return None
-        due = facts.get(due_fact(self.rd.id))
+        due = facts.get(self.due_key)
         return date.fromordinal(due).isoformat() if due is not None else None
 
     def message(self, branch, facts: dict, calendar: WorkingCalendar) -> Mapping[str, str] | None:

@@ -87,13 +87,18 @@ class DurableEvaluator:
         else:
             self.keys = _fact_keys(compiled)
             rules, self.branch_of = _ruleset(compiled, self.keys)
-            self.rulesets = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
-            self.fields = [_fields_read(definition) for _, definition in self.rulesets]
-            self.texts = [_engine_text(definition) for _, definition in self.rulesets]
+            named = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
+            self.fields = [_fields_read(definition) for _, definition in named]
+            self.texts = [_engine_text(definition) for _, definition in named]
+            # past this point a ruleset is its name and its rules' names (the engine has the rest)
+            self.rulesets = [(name, tuple(definition)) for name, definition in named]
             if cache_key is not None:
                 cache.store(("durable", *cache_key), {"keys": self.keys, "branch_of": self.branch_of,
                                                       "rulesets": self.rulesets, "fields": self.fields,
                                                       "texts": self.texts, "rules": len(compiled)})
+        # the compiled rules (indices) each ruleset holds a part of
+        self.held = [frozenset(self.branch_of[rule][0] for rule in rules if rule != SENTINEL_RULE)
+                     for _, rules in self.rulesets]
         self._registered: int | None = None      # the process id the rulesets are registered in
         self._register()
 
@@ -106,14 +111,6 @@ class DurableEvaluator:
                     _add_ruleset(host, name, text)
                 _USERS[name] = _USERS.get(name, 0) + 1
             self._registered = os.getpid()
-
-    def _held(self) -> list[frozenset[int]]:
-        """The compiled rules (indices) each ruleset holds a part of, worked out on first use."""
-        held = self.__dict__.get("held")
-        if held is None:
-            held = self.held = [frozenset(self.branch_of[rule][0] for rule in definition if rule != SENTINEL_RULE)
-                                for _, definition in self.rulesets]
-        return held
 
     def release(self) -> None:
         """Free the engine's copy of these rulesets (a superseded rulebook version) once nobody uses them."""
@@ -138,7 +135,7 @@ class DurableEvaluator:
         `rules` (indices), only the rulesets holding one of them are asked (the others give -1)."""
         fact = {self.keys[k]: v for k, v in facts.items() if k in self.keys}
         fact.update(t="c", sid=uuid.uuid4().hex, id=uuid.uuid4().hex)
-        asked = [i for i, held in enumerate(self._held()) if rules is None or not held.isdisjoint(rules)]
+        asked = [i for i, held in enumerate(self.held) if rules is None or not held.isdisjoint(rules)]
         # each ruleset is given the fields its rules read (a field no rule of it names cannot change
         # what fires): less JSON for the engine to parse and to copy into every fired action
         texts = [json.dumps({k: v for k, v in fact.items() if k in self.fields[i]}, ensure_ascii=False)

@@ -4,9 +4,10 @@
 
 A file that cannot be read is said on stderr and the others go on (exit 2); otherwise the exit
 status is 1 when any report has a blocker or error violated or missing (CASE_FORMAT §2), else 0.
-Many files are checked by worker processes (`--jobs`): each worker checks whole files and hands
-back their finished text, and the parent writes it in the order of the files, so the output is
-the same bytes as one process gives.
+Many files are checked by worker processes (`--jobs`): the parent checks the first file (so the
+checker is compiled once, before the fork), each worker checks whole files and hands back their
+finished text, and the parent writes it in the order of the files, so the output is the same
+bytes as one process gives.
 """
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from typing import NamedTuple
 from engine.core import clock
 from engine.core.errors import EXIT_INPUT, InputError
 
-# Below this many files one process is quicker than starting workers (each worker reads the
-# compiled rulebook again; a durable-rules worker registers its rulesets again, ~0.1 s).
+# Below this many files one process is quicker than starting workers (a worker is forked with the
+# parent's checker, but a durable-rules worker registers its rulesets again, ~0.1 s).
 AUTO_JOBS_FROM = 400
 
 

@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q engine web
 	touch $(STAMP)
 
 ## run: serve http://127.0.0.1:$(PORT) on SQLite (./instance) with the demo township and demo accounts
@@ -28,6 +29,7 @@ test: $(STAMP)
 
 ## bench: print the benchmark figures (not a test; bench_web.py needs `ab` from apache2-utils)
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q engine web
 	$(BIN)/python bench/bench_evaluators.py
 	$(BIN)/python bench/bench_cold_check.py
 	$(BIN)/python bench/bench_check_batch.py

@@ -14,7 +14,8 @@ from engine.core.errors import EXIT_INPUT, InputError
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; never let a traceback reach the user."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
@@ -29,7 +30,13 @@ def main(argv: list[str] | None = None) -> int:
         return answer(e)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The commands defined here; `yifa check …` (the one a batch job starts, cold, per run) does not
+# import the modules of the other commands only to describe them.
+OWN_COMMANDS = ("check", "schema", "rules")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of this module's own when `command` is one of them."""
     p = argparse.ArgumentParser(prog="yifa", description="依法 yifa — 重大行政决策合规检查 / compliance checks for major administrative decisions")
     sub = p.add_subparsers(metavar="COMMAND")
     c = sub.add_parser("check", help="检查决策案卷 / check decision case files")
@@ -66,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jurisdiction", default=None)
     g.add_argument("--out", required=True, type=Path, metavar="FILE.svg")
     g.set_defaults(run=cmd_rules_graph)
+    if command not in OWN_COMMANDS:
+        _register_others(sub)
+    return p
+
+
+def _register_others(sub) -> None:
+    """Add the commands defined by the other modules of engine/cli (and web/cli.py)."""
     from engine.cli import case as cli_case
     from engine.cli import catalogue as cli_catalogue
     from engine.cli import credit as cli_credit
@@ -81,7 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
     cli_reminders.register(sub)
     cli_jobs.register(sub)
     _register_web(sub)
-    return p
 
 
 def _register_web(sub) -> None:

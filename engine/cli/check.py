@@ -4,9 +4,10 @@
 
 A file that cannot be read is said on stderr and the others go on (exit 2); otherwise the exit
 status is 1 when any report has a blocker or error violated or missing (CASE_FORMAT §2), else 0.
-Many files are checked by worker processes (`--jobs`): each worker checks whole files and hands
-back their finished text, and the parent writes it in the order of the files, so the output is
-the same bytes as one process gives.
+Many files are checked by worker processes (`--jobs`): the parent checks the first file (so the
+checker is compiled once, before the fork), each worker checks whole files and hands back their
+finished text, and the parent writes it in the order of the files, so the output is the same
+bytes as one process gives.
 """
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from typing import NamedTuple
 from engine.core import clock
 from engine.core.errors import EXIT_INPUT, InputError
 
-# Below this many files one process is quicker than starting workers (each worker reads the
-# compiled rulebook again; a durable-rules worker registers its rulesets again, ~0.1 s).
+# Below this many files one process is quicker than starting workers (a worker is forked with the
+# parent's checker, but a durable-rules worker registers its rulesets again, ~0.1 s).
 AUTO_JOBS_FROM = 400
 
 
@@ -140,9 +141,11 @@ _WORKER: tuple[CheckOptions, _Checkers] | None = None
 _ENCODING: tuple[str, str] | None = None       # the parent's stdout (encoding, errors), when it has bytes
 
 
-def _start_worker(options: CheckOptions, encoding: tuple[str, str] | None) -> None:
+def _start_worker(options: CheckOptions, encoding: tuple[str, str] | None, checkers: _Checkers | None) -> None:
+    """A worker's state: the options, and the parent's checkers when it was forked (compiled once,
+    shared copy-on-write), else its own."""
     global _WORKER, _ENCODING
-    _WORKER, _ENCODING = (options, _Checkers()), encoding
+    _WORKER, _ENCODING = (options, checkers or _Checkers()), encoding
 
 
 def _check_in_worker(path: Path) -> Outcome:
@@ -164,20 +167,33 @@ def _check_in_worker(path: Path) -> Outcome:
 
 
 def _run_parallel(paths: list[Path], options: CheckOptions, jobs: int) -> int:
+    import gc
     import multiprocessing
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    forked = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if forked else None)
+    # the first file is checked here: its jurisdiction's checker (and evaluator) is then compiled
+    # once, before the fork, and every worker starts with it
+    checkers = _Checkers()
+    first = check_file(paths[0], options, checkers)
+    _write(first)
     sys.stdout.flush()
     sys.stderr.flush()
-    chunk = max(1, min(32, len(paths) // (jobs * 8)))
-    worst = 0
+    rest = paths[1:]
+    chunk = max(1, min(64, len(rest) // (jobs * 8)))
+    worst = first.status
     binary = getattr(sys.stdout, "buffer", None) is not None and os.linesep == "\n"
     encoding = (sys.stdout.encoding, sys.stdout.errors or "strict") if binary else None
-    with context.Pool(jobs, initializer=_start_worker, initargs=(options, encoding)) as pool:
-        for outcome in pool.imap(_check_in_worker, paths, chunksize=chunk):
-            _write(outcome)
-            if outcome.stop:
-                return outcome.status
-            worst = max(worst, outcome.status)
+    if forked:
+        gc.freeze()         # the parent's objects stay out of the workers' collections: pages stay shared
+    initargs = (options, encoding, checkers if forked else None)
+    try:
+        with context.Pool(jobs, initializer=_start_worker, initargs=initargs) as pool:
+            for outcome in pool.imap(_check_in_worker, rest, chunksize=chunk):
+                _write(outcome)
+                if outcome.stop:
+                    return outcome.status
+                worst = max(worst, outcome.status)
+    finally:
+        if forked:
+            gc.unfreeze()
     return worst
-

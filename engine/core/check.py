@@ -99,10 +99,12 @@ class Checker:
         add_due_dates(facts, self.deadlines, self.book, self.calendar)
         return facts
 
-    def verdicts(self, record, as_of: date, engine: str = "durable") -> tuple[dict[str, Any], list[int]]:
-        """The record's facts on `as_of` and the branch each rule chose (no findings built yet)."""
+    def verdicts(self, record, as_of: date, engine: str = "durable",
+                 rules: frozenset[int] | None = None) -> tuple[dict[str, Any], list[int]]:
+        """The record's facts on `as_of` and the branch each rule chose (no findings built yet);
+        with `rules`, only those rules' branches are sure to be given."""
         facts = self.facts(record, as_of)
-        return facts, self.evaluator(engine).evaluate(facts)
+        return facts, self.evaluator(engine).evaluate(facts, rules)
 
     def findings(self, facts: dict[str, Any], branches: list[int]) -> list[Finding]:
         """The findings of the branches `verdicts` gave."""
@@ -124,7 +126,7 @@ class Checker:
         """Judge the rules that read the round section once per round; each keeps the finding of its
         worst round (violated, missing, pending, satisfied, not applicable; the earliest on a tie),
         which names that round."""
-        per_round = [self.verdicts(v, as_of, engine) for v in variants]
+        per_round = [self.verdicts(v, as_of, engine, self.round_rules) for v in variants]
         out = list(findings)
         for i in self.round_rules:
             candidates = [(ROUND_RANK[self.plans[i].cr.branches[b[i]].verdict], n, facts, b[i])

@@ -17,6 +17,7 @@ from engine.rulebook.compile import CompiledRule, due_fact
 HIDDEN_FACTS = {"as_of", "exclusion", "special_procedure_law", "approval.required"}   # derived or v1: not shown
 LIST_SEPARATOR = "、"                  # how a flattened list of words is held (engine/decisions/facts.py)
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.:@-]+)\}")
+SAID = ("violated", "missing")          # the verdicts whose findings carry a message
 
 
 class Finding:
@@ -74,16 +75,18 @@ class Finding:
         if head is None:
             head = plan.heads[id(branch)] = plan.json_head(branch)
         out = [head]
-        message = self.message
-        if message is not None:
-            out.append(', "message": ' + json_value(message[lang]))
+        if branch.verdict in SAID or branch.reason == "calendar_unknown":
+            message = self.message
+            if message is not None:
+                out.append(', "message": ' + json_value(message[lang]))
         out.append(', "verified": true' if plan.verified(facts) else ', "verified": false')
-        out.append(', "facts": ' + json_object(self.facts))
+        due = plan.due_on(facts)
+        shown = plan.shown_json(facts, due) if self.round_no is None else None
+        out.append(', "facts": ' + (shown if shown is not None else json_object(self.facts)))
         if branch.reason is not None:
             out.append(', "reason": ' + json_value(branch.reason))
-        if branch.verdict != "not_applicable" and by_analogy(plan.rd, facts):
+        if plan.analogy and branch.verdict != "not_applicable" and by_analogy(plan.rd, facts):
             out.append(', "by_analogy": true')
-        due = plan.due_on(facts)
         if due is not None:
             out.append(', "due_on": ' + json_value(due))
         if branch.overdue:
@@ -125,6 +128,20 @@ class FindingPlan:
         self.running = [(k + "@run", name) for k, name, _ in self.shown if k.startswith("period:")]
         self.title = cr.rule.rule.title.model_dump()
         self.heads: dict[int, str] = {}      # id(branch) → the start of its findings' JSON (json_text)
+        # what `verified` and `by_analogy` can depend on, worked out once: whether the instrument is
+        # applied by analogy at all, and whether every version of every parameter used is verified
+        self.due_key = due_fact(cr.rule.id) if cr.rule.rule.deadline is not None else None
+        inst = cr.rule.instrument
+        self.analogy = inst.binds is not None and inst.applies_by_analogy is not None
+        self.params_verified = all(v.verified for p in self.params for v in book.params[p].versions)
+        # for shown_json, the names quoted once: (fact key, '"name": ', is a date), and per period
+        # (its key, its running key, '"name": '); None when two values could share a name
+        names = [name for _, name, _ in self.shown]
+        unique = len(set(names)) == len(names) and "due_on" not in names
+        self.shown_quoted = [(k, encode_basestring(name) + ": ", is_date)
+                             for k, name, is_date in self.shown] if unique else None
+        self.running_quoted = [(k, k + "@run", encode_basestring(name) + ": ")
+                               for k, name, _ in self.shown if k.startswith("period:")]
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "heads": {}}         # keyed by identity: not kept across processes
@@ -152,11 +169,37 @@ class FindingPlan:
             shown["due_on"] = due
         return shown
 
+    def shown_json(self, facts: dict, due: str | None) -> str | None:
+        """`json_object(self.shown_facts(facts, …))` written in one pass (`due` is `due_on(facts)`),
+        or None where a value would replace another under the same name (then the dict is built)."""
+        if self.shown_quoted is None:
+            return None
+        parts = []
+        for k, quoted, is_date in self.shown_quoted:
+            if k in facts:
+                value = facts[k]
+                kind = type(value)
+                if kind is int:         # most shown facts: a day ordinal or a count
+                    parts.append(quoted + (f'"{date.fromordinal(value).isoformat()}"' if is_date
+                                           else int.__repr__(value)))
+                elif kind is str:
+                    parts.append(quoted + encode_basestring(value))
+                else:
+                    parts.append(quoted + json_value(_show(value, is_date)))
+        for k, running, quoted in self.running_quoted:
+            if running in facts:
+                if k in facts:
+                    return None
+                parts.append(quoted + json_value(facts[running]))
+        if due:
+            parts.append('"due_on": ' + json_value(due))
+        return "{" + ", ".join(parts) + "}"
+
     def due_on(self, facts: dict) -> str | None:
         """The deadline's last allowed day (ISO), computed before evaluation (engine/core/due.py)."""
-        if self.rd.rule.deadline is None:
+        if self.due_key is None:
             return None
-        due = facts.get(due_fact(self.rd.id))
+        due = facts.get(self.due_key)
         return date.fromordinal(due).isoformat() if due is not None else None
 
     def message(self, branch, facts: dict, calendar: WorkingCalendar) -> Mapping[str, str] | None:
@@ -204,12 +247,12 @@ class FindingPlan:
         read was derived from an unverified table (a record's `@unverified` facts)."""
         if self.rd.rule.verified is False:
             return False
-        if by_analogy(self.rd, facts) and self.rd.instrument.applies_by_analogy.source is None:
+        if self.analogy and by_analogy(self.rd, facts) and self.rd.instrument.applies_by_analogy.source is None:
             return False        # an analogy no source states (CASE_FORMAT §2, v2)
         unverified = facts.get("@unverified")
         if unverified and not unverified.isdisjoint(self.cr.facts):
             return False
-        if not self.params:
+        if self.params_verified:        # no parameter, or every version of each is verified
             return True
         day = judged_date(self.rd, facts)
         return all(v is None or v.verified for v in (self.book.params[p].version_on(day) for p in self.params))

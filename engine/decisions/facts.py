@@ -250,17 +250,28 @@ def flatten(case: BaseModel, as_of: date) -> dict[str, Any]:
 
 
 def _collect_raw(obj: BaseModel, prefix: str, raw: dict, first_date: dict) -> None:
-    for name in type(obj).model_fields:
+    for name in _field_names(type(obj)):
         value = getattr(obj, name)
-        path = prefix + name
         if value is None:
             continue
+        path = prefix + name
         if isinstance(value, BaseModel):
             _collect_raw(value, path + ".", raw, first_date)
             continue
         if isinstance(value, date):
             first_date.setdefault(prefix, path)
         raw[path] = value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
+    """A model's field names, read from pydantic once per class (every case reads them)."""
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        names = _FIELD_NAMES[model] = tuple(model.model_fields)
+    return names
 
 
 def _known(path: str, value: Any, raw: dict, first_date: dict, as_of: date) -> bool:

@@ -7,7 +7,8 @@
 - one flattened fact per case (no cross-fact joins), normalised (no None, dates as day ordinals,
   validated types), with a unique `id` and a type tag `t`, so that the engine's own state fact
   (which carries only `sid`/`id`) can never match a rule about absent fields and loop forever;
-- rulesets registered under a content-hash name and freed when superseded;
+- rulesets registered under a content-hash name (their engine JSON written once, kept on disk with
+  the translation) and freed when superseded;
 - the engine's limits respected: at most 32 expressions per rule (conditions are split) and a
   64-node walk stack per fact (rules are spread over several rulesets);
 - the fired rules are collected through the engine's C API directly: our actions run no Python
@@ -58,19 +59,8 @@ def _host():
         from durable import engine
 
         class QuietHost(engine.Host):
-            def __init__(self):
-                self.fired: list[str] = []
-                super().__init__()
-
             def _run(self):  # no background threads: they crash the interpreter
                 pass
-
-            def get_action(self, action_name):
-                fired = self.fired
-
-                def action(c):
-                    fired.append(action_name)
-                return action
 
         _HOST.clear()
         _USERS.clear()
@@ -93,29 +83,32 @@ class DurableEvaluator:
         kept = cache.load(("durable", *cache_key)) if cache_key is not None else None
         if kept is not None and kept["rules"] == len(compiled):
             self.keys, self.branch_of, self.rulesets = kept["keys"], kept["branch_of"], kept["rulesets"]
-            self.fields = kept["fields"]
+            self.fields, self.texts = kept["fields"], kept["texts"]
         else:
             self.keys = _fact_keys(compiled)
             rules, self.branch_of = _ruleset(compiled, self.keys)
-            self.rulesets = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
-            self.fields = [_fields_read(definition) for _, definition in self.rulesets]
+            named = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
+            self.fields = [_fields_read(definition) for _, definition in named]
+            self.texts = [_engine_text(definition) for _, definition in named]
+            # past this point a ruleset is its name and its rules' names (the engine has the rest)
+            self.rulesets = [(name, tuple(definition)) for name, definition in named]
             if cache_key is not None:
                 cache.store(("durable", *cache_key), {"keys": self.keys, "branch_of": self.branch_of,
                                                       "rulesets": self.rulesets, "fields": self.fields,
-                                                      "rules": len(compiled)})
+                                                      "texts": self.texts, "rules": len(compiled)})
+        # the compiled rules (indices) each ruleset holds a part of
+        self.held = [frozenset(self.branch_of[rule][0] for rule in rules if rule != SENTINEL_RULE)
+                     for _, rules in self.rulesets]
         self._registered: int | None = None      # the process id the rulesets are registered in
         self._register()
 
     def _register(self) -> None:
-        """Register this evaluator's rulesets; a ruleset shared with another evaluator is counted, not copied.
-
-        `Ruleset.__init__` deletes the `run` key of each rule it is given, so each rule is copied
-        (the rest of the definition is only read, by `json.dumps`)."""
+        """Register this evaluator's rulesets; a ruleset shared with another evaluator is counted, not copied."""
         with _LOCK:
             host = _host()
-            for name, definition in self.rulesets:
+            for (name, _), text in zip(self.rulesets, self.texts):
                 if name not in host._ruleset_directory:
-                    host.register_rulesets({name: {rule: dict(body) for rule, body in definition.items()}})
+                    _add_ruleset(host, name, text)
                 _USERS[name] = _USERS.get(name, 0) + 1
             self._registered = os.getpid()
 
@@ -137,21 +130,23 @@ class DurableEvaluator:
                     host._ruleset_list.remove(ruleset)
                     engine.durable_rules_engine.delete_ruleset(ruleset._handle)
 
-    def evaluate(self, facts: dict) -> list[int]:
-        """Return, per compiled rule, the index of the branch that fired (-1 if none did)."""
+    def evaluate(self, facts: dict, rules: frozenset[int] | None = None) -> list[int]:
+        """Return, per compiled rule, the index of the branch that fired (-1 if none did); with
+        `rules` (indices), only the rulesets holding one of them are asked (the others give -1)."""
         fact = {self.keys[k]: v for k, v in facts.items() if k in self.keys}
         fact.update(t="c", sid=uuid.uuid4().hex, id=uuid.uuid4().hex)
+        asked = [i for i, held in enumerate(self.held) if rules is None or not held.isdisjoint(rules)]
         # each ruleset is given the fields its rules read (a field no rule of it names cannot change
         # what fires): less JSON for the engine to parse and to copy into every fired action
-        texts = [json.dumps({k: v for k, v in fact.items() if k in fields}, ensure_ascii=False)
-                 for fields in self.fields]
+        texts = [json.dumps({k: v for k, v in fact.items() if k in self.fields[i]}, ensure_ascii=False)
+                 for i in asked]
         fired: list[str] = []
         with _LOCK:
             if self._registered != os.getpid():     # released while a caller still held it, or a
                 self._register()                     # forked worker (its Host is its own): register again
             host = _host()
-            for (name, _), text in zip(self.rulesets, texts):
-                fired += _fire(host._ruleset_directory[name]._handle, text, fact["sid"])
+            for i, text in zip(asked, texts):
+                fired += _fire(host._ruleset_directory[self.rulesets[i][0]]._handle, text, fact["sid"])
         out = [-1] * len(self.compiled)
         for name in fired:
             if name == SENTINEL_RULE:
@@ -161,6 +156,25 @@ class DurableEvaluator:
                 raise DurableEngineError(f"two verdicts fired for {self.compiled[rule_index].rule.id}")
             out[rule_index] = branch_index
         return out
+
+
+def _engine_text(definition: dict) -> str:
+    """The JSON the engine is given for a ruleset: its rules without their `run` keys, as
+    `durable.engine.Ruleset.__init__` writes it (kept on disk with the translation)."""
+    return json.dumps({rule: {k: v for k, v in body.items() if k != "run"} for rule, body in definition.items()},
+                      ensure_ascii=False)
+
+
+def _add_ruleset(host, name: str, text: str) -> None:
+    """Register a plain ruleset in the Host as `Host.register_rulesets` does, from its engine JSON:
+    what that adds besides the engine's ruleset is the Python action of each rule, which we never
+    run (the fired rules are collected by name, `_fire`), and callbacks our Host does not set."""
+    from durable import engine
+    ruleset = engine.Ruleset.__new__(engine.Ruleset)
+    ruleset._name, ruleset._host, ruleset._actions, ruleset._definition = name, host, {}, None
+    ruleset._handle = engine.durable_rules_engine.create_ruleset(name, text)
+    host._ruleset_directory[name] = ruleset
+    host._ruleset_list.append(ruleset)
 
 
 def _fire(handle: int, fact_json: str, sid: str) -> list[str]:

@@ -25,8 +25,9 @@ class NativeEvaluator:
         exec(compile(self.source, "<yifa-native-rulebook>", "exec"), namespace)  # generated, literals only
         self._fn: Callable[[dict], list[int]] = namespace["evaluate"]
 
-    def evaluate(self, facts: dict) -> list[int]:
-        """Return, per compiled rule, the index of the branch that decides its verdict."""
+    def evaluate(self, facts: dict, rules: frozenset[int] | None = None) -> list[int]:
+        """Return, per compiled rule, the index of the branch that decides its verdict (every rule,
+        even when `rules` names those the caller will read: one generated function judges all)."""
         return self._fn(facts)
 
 

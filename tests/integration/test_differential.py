@@ -97,3 +97,22 @@ def test_exactly_one_durable_rule_fires_per_rulebook_rule():
     facts = checker.facts(case, as_of)
     branches = checker.evaluator("durable").evaluate(facts)
     assert len(branches) == len(checker.compiled) and -1 not in branches
+
+
+@pytest.mark.parametrize("seed", range(0, 400, 7))
+def test_durable_asked_for_some_rules_gives_their_branches_as_when_asked_for_all(seed):
+    """A consultation's rounds are judged by the rules that read them: durable-rules is then asked
+    only the rulesets holding those rules, and must give them the branches a whole evaluation gives."""
+    rnd = random.Random(seed)
+    doc = random_case_document(rnd, seed)
+    doc["jurisdiction"] = rnd.choice(JURISDICTIONS)
+    case = parse_case(LoadedYaml(doc), f"generated-{seed}")
+    checker = checker_for(case.jurisdiction)
+    evaluator = checker.evaluator("durable")
+    rules = checker.round_rules
+    assert rules and len(rules) < len(checker.compiled)
+    for record in [case, *checker.domain.variants(case)]:
+        facts = checker.facts(record, random_as_of(rnd, doc))
+        whole, part = evaluator.evaluate(facts), evaluator.evaluate(facts, rules)
+        assert [part[i] for i in sorted(rules)] == [whole[i] for i in sorted(rules)]
+        assert -1 not in [part[i] for i in rules]

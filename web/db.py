@@ -10,6 +10,8 @@ one. Whatever was not committed is rolled back when the request ends, error or n
 """
 from __future__ import annotations
 
+import time
+
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine
 
@@ -24,6 +26,26 @@ def init_app(app: Flask) -> None:
     """Bring the database schema up to date and keep the engine for the app's lifetime."""
     app.extensions[EXTENSION] = ready_engine(app.config["DATABASE_URL"])
     app.teardown_appcontext(close_uow)
+    app.before_request(sync_rules)
+
+
+RULE_SYNC_SECONDS = 2.0          # a rule edit saved on another server is judged by here within this
+_last_sync: dict[str, float] = {}
+
+
+def sync_rules() -> None:
+    """Bring this server's copy of the edited rule files in line with the database (at most every
+    RULE_SYNC_SECONDS per process; engine/rulebook/shared.py)."""
+    if request.endpoint == "static":
+        return
+    key = current_app.config["DATABASE_URL"]
+    now = time.monotonic()
+    if now - _last_sync.get(key, -RULE_SYNC_SECONDS) < RULE_SYNC_SECONDS:
+        return
+    _last_sync[key] = now
+    from engine.rulebook.shared import sync_overlay
+    with UnitOfWork(get_engine(), read_only=True) as uow:
+        sync_overlay(uow.session)
 
 
 def get_engine() -> Engine:

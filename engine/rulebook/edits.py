@@ -6,8 +6,9 @@
     revert_edit(uow, rel_path, actor, reason)       back to the shipped file (the instance copy removed)
     browse(root=None)                               the rulebook by jurisdiction, instrument and article
 
-Edits live in `$YIFA_INSTANCE/rules/` (same relative paths as the shipped files) and are laid over
-the shipped rules by `engine.rulebook.loader.rules_dir()`; the installed package is never written.
+Edits are kept in the database (`edited_rule_files`, engine/rulebook/shared.py) and copied into
+`$YIFA_INSTANCE/rules/` (same relative paths as the shipped files) of every server, where they are
+laid over the shipped rules by `engine.rulebook.loader.rules_dir()`; the installed package is never written.
 A rule file is YAML data only: it is parsed by engine.core.yamlio (no tags, no anchors) and never executed.
 Each save or revert is an event of the rulebook's own trail chain (`rulebook`), and the rulebook
 version of every jurisdiction whose chain holds the file moves (store_rulebook_version).
@@ -285,9 +286,12 @@ def _change(uow, rel_path: str, new_text: str, actor: str, reason: str, expected
     payload = {"file": rel, "reason": reason.strip(), "old_sha256": old_sha, "new_sha256": new_sha,
                "new_version": versions.get(folder), "versions": versions}
     event = append_event(session, RULEBOOK_CHAIN, actor, action, payload)
-    if action == "rulebook.reverted":
+    from engine.rulebook.shared import record_edit, record_revert
+    if action == "rulebook.reverted":          # the database first (every server follows it), then this copy
+        record_revert(session, rel)
         (overlay_dir() / rel).unlink()
     else:
+        record_edit(session, rel, text, actor)
         _write_atomically(overlay_dir() / rel, text)
     from engine.decisions.use_cases import recheck_stored_cases
     recheck_stored_cases(uow, as_of or clock.today(), actor, jurisdictions)

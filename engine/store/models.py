@@ -91,6 +91,20 @@ class RulebookVersion(Base):
     files: Mapped[dict[str, Any]]  # {path relative to the rules folder: text}
 
 
+class EditedRuleFile(Base):
+    """A rule file as a legal advisor saved it (engine/rulebook/edits.py): the truth every server's
+    `$YIFA_INSTANCE/rules/` copy is brought in line with (engine/rulebook/shared.py). A reverted file
+    has no row: the shipped text is in force."""
+
+    __tablename__ = "edited_rule_files"
+
+    rel_path: Mapped[str] = mapped_column(String(300), primary_key=True)   # as under rules/: "CN/decree-713.yaml"
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    saved_by: Mapped[str] = mapped_column(String(64))
+
+
 class TrailEvent(Base):
     """One event of a case's hash chain — CASE_FORMAT §7, a public contract: append-only."""
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from flask import current_app
 
-from engine.jobs.queue import Jobs, JobSettings, jobs_for
+from engine.jobs.queue import QUEUE_NAME, Jobs, JobSettings, jobs_for
 
 
 def job_settings() -> JobSettings:
     config = current_app.config
     return JobSettings(Path(current_app.instance_path).resolve(), config.get("REDIS_URL", ""),
-                       bool(config.get("JOBS_IMMEDIATE")))
+                       bool(config.get("JOBS_IMMEDIATE")), config.get("QUEUE_NAME") or QUEUE_NAME)
 
 
 def job_queue() -> Jobs:

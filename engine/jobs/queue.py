@@ -24,12 +24,14 @@ class JobSettings:
     instance: Path
     redis_url: str = ""
     immediate: bool = False
+    name: str = QUEUE_NAME               # YIFA_QUEUE_NAME: instances sharing one Redis keep apart
 
     @classmethod
     def from_env(cls, instance: Path | None = None) -> "JobSettings":
         from engine.store.db import instance_dir
         return cls(Path(instance or instance_dir()).resolve(), os.environ.get("REDIS_URL", "").strip(),
-                   os.environ.get("YIFA_JOBS", "").strip() == "immediate")
+                   os.environ.get("YIFA_JOBS", "").strip() == "immediate",
+                   os.environ.get("YIFA_QUEUE_NAME", "").strip() or QUEUE_NAME)
 
     @property
     def where(self) -> str:
@@ -57,11 +59,11 @@ class Jobs:
 
 def _huey(settings: JobSettings) -> Huey:
     if settings.immediate:
-        return Huey(QUEUE_NAME, immediate=True)
+        return Huey(settings.name, immediate=True)
     if settings.redis_url:
-        return RedisHuey(QUEUE_NAME, url=settings.redis_url)
+        return RedisHuey(settings.name, url=settings.redis_url)
     settings.instance.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(QUEUE_NAME, filename=str(settings.instance / "jobs.sqlite3"))
+    return SqliteHuey(settings.name, filename=str(settings.instance / "jobs.sqlite3"))
 
 
 _made: dict[JobSettings, Jobs] = {}

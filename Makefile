@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_docs_scan.py
 	$(BIN)/python bench/bench_credit_scan.py
 	$(BIN)/python bench/bench_reminders.py
+	$(BIN)/python bench/bench_import.py
 
 ## screenshots: refresh docs/screenshots/ from the browser tests
 screenshots: $(STAMP)

@@ -30,7 +30,7 @@ Kind = Literal["altered", "missing", "reordered"]
 KIND_ZH = {"altered": "被篡改", "missing": "缺失", "reordered": "顺序被改动"}
 _SEALED_SEARCH = 1000  # how far from its stored seq an event's sealed seq is looked for
 
-__all__ = ["GENESIS", "RULEBOOK_CHAIN", "Break", "ChainStatus", "append_event", "canonical",
+__all__ = ["GENESIS", "RULEBOOK_CHAIN", "Break", "ChainStatus", "append_event", "append_events", "canonical",
            "event_hash", "header", "seal", "verify_all", "verify_chain"]
 
 
@@ -92,6 +92,33 @@ def append_event(session: Session, case_id: str, actor: str, action: str, payloa
     session.flush()  # the event first: the database lets a head move only onto an existing event
     trail_rows.advance_head(session, case_id, event.seq, event.hash)
     return event
+
+
+def append_events(session: Session, items: Sequence[tuple[str, str, str, Any]], at: datetime | None = None) -> int:
+    """Append many events — (chain, actor, action, payload) each, in order — in the caller's
+    transaction, in a few statements: the existing heads locked at once, the events sealed here and
+    inserted in chunks, the new chains' heads inserted onto their last event, the others advanced
+    one event at a time (the database lets a head move by one only). Gives the number appended.
+
+    A chain that has no head yet is new: two writers creating the same chain at once both insert its
+    event 1, and the primary key (case_id, seq) refuses the second — its whole transaction fails."""
+    at = at or utcnow()
+    chains = list(dict.fromkeys(item[0] for item in items))
+    heads = trail_rows.lock_heads(session, chains)
+    state = dict(heads)
+    rows: list[dict[str, Any]] = []
+    for chain, actor, action, payload in items:
+        seq, prev = state.get(chain, (0, GENESIS))
+        row = seal(chain, seq + 1, at, actor, action, payload, prev)
+        rows.append(row)
+        state[chain] = (seq + 1, row["hash"])
+    trail_rows.insert_events(session, rows)
+    trail_rows.insert_heads(session, [{"case_id": c, "seq": state[c][0], "hash": state[c][1]}
+                                      for c in chains if c not in heads])
+    for row in rows:
+        if row["case_id"] in heads:
+            trail_rows.advance_head(session, row["case_id"], row["seq"], row["hash"])
+    return len(rows)
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ def message_for(error: BaseException) -> str:
         return f"yifa: {error.strerror or error}：{getattr(error, 'filename', '') or ''} / cannot read or write a file"
     if isinstance(error, _database_errors()):
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        return (f"yifa: 数据库错误 / database error: {reason}"
-                "（数据库 DATABASE_URL 是否可用？/ is the database reachable?）")
+        if _unreachable(error):
+            return (f"yifa: 数据库无法连接 / cannot reach the database: {reason}"
+                    "（数据库 DATABASE_URL 是否可用？/ is the database reachable?）")
+        return f"yifa: 数据库拒绝了此操作 / the database refused: {type(getattr(error, 'orig', error)).__name__}: {reason}"
     first = (str(error).strip().splitlines() or [""])[0]
     return (f"yifa: 内部错误 / internal error: {type(error).__name__}: {first}"
             f"（设 {DEBUG_VARIABLE}=1 显示详情 / set {DEBUG_VARIABLE}=1 for the traceback）")
@@ -51,6 +53,15 @@ def answer(error: BaseException, stream: TextIO | None = None) -> int:
         traceback.print_exception(type(error), error, error.__traceback__, file=stream)
     print(message_for(error), file=stream)
     return exit_code_for(error)
+
+
+def _unreachable(error: BaseException) -> bool:
+    """Whether a database error says the server could not be reached (not that it refused a statement)."""
+    module = sys.modules.get("sqlalchemy.exc")
+    if module is None or not isinstance(error, (module.OperationalError, module.InterfaceError)):
+        return False
+    text = str(getattr(error, "orig", None) or error).lower()
+    return any(w in text for w in ("connect", "connection", "could not translate host", "timeout", "unable to open"))
 
 
 def _database_errors() -> tuple[type[BaseException], ...]:

@@ -4,7 +4,9 @@ stored or none, each stored change an event of the row's chain in the same trans
 A file with a bad row is refused whole (InputError, nothing stored) unless the caller skips the
 bad rows, which are then written to `rejected_out`. A good row whose record is not stored yet is
 inserted (`<kind>.imported`), one that differs from the stored record updates it
-(`<kind>.updated`, with the digest before), one that is the same is left as it is. The payload is
+(`<kind>.updated`, with the digest before), one that is the same is left as it is. The writes are
+batched: new records and all the events go in by executemany, a thousand rows a statement, and the
+stored records are looked up a thousand keys a query (no statement has a parameter per row of a file). The payload is
 `{"row": {column: text}, "sha256": …, "source_row": n}` and the row's warnings, if any.
 """
 from __future__ import annotations
@@ -14,11 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
 from engine.core.errors import InputError
 from engine.registers.csvio import ImportResult, Row
-from engine.trail import append_event
+from engine.trail import append_events
+
+INSERT_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -46,14 +51,21 @@ def import_rows(session: Session, register: Register, rows: list[Row[Any]], acto
         register.write_rejected(bad, rejected_out)
     good = [r for r in rows if r.ok]
     existing = register.stored(session, [getattr(r.record, register.key) for r in good])
+    inserts: list[Any] = []
+    events: list[tuple[str, str, str, Any]] = []
     for row in good:
-        _store_row(session, register, row, existing.get(getattr(row.record, register.key)), actor, result)
+        _store_row(session, register, row, existing.get(getattr(row.record, register.key)), actor, result,
+                   inserts, events)
+    if inserts:
+        _insert_rows(session, inserts)
+    session.flush()                                  # the updated rows
+    append_events(session, events)
     return result
 
 
 def _store_row(session: Session, register: Register, row: Row[Any], stored: Any, actor: str,
-               result: ImportResult) -> None:
-    """Insert, update or leave one record, with its trail event."""
+               result: ImportResult, inserts: list[Any], events: list[tuple[str, str, str, Any]]) -> None:
+    """Insert (queued in `inserts`), update or leave one record; its trail event queued in `events`."""
     record = row.record
     assert record is not None            # a good row holds its record
     number = getattr(record, register.key)
@@ -65,15 +77,31 @@ def _store_row(session: Session, register: Register, row: Row[Any], stored: Any,
     if stored is None:
         stored = register.new_row()
         register.apply(stored, record, actor)
-        session.add(stored)
-        session.flush()
-        append_event(session, chain, actor, f"{register.kind}.imported", payload)
+        inserts.append(stored)
+        events.append((chain, actor, f"{register.kind}.imported", payload))
         result.imported.append(number)
     elif stored.row_sha256 == digest:
         result.unchanged.append(number)
     else:
         payload["previous_sha256"] = stored.row_sha256
         register.apply(stored, record, actor)
-        session.flush()
-        append_event(session, chain, actor, f"{register.kind}.updated", payload)
+        events.append((chain, actor, f"{register.kind}.updated", payload))
         result.updated.append(number)
+
+
+def _insert_rows(session: Session, rows: list[Any]) -> None:
+    """Insert new records in chunks (executemany), not one ORM flush each: their columns as set by
+    `apply`, the columns' defaults (created_at, …) filled by the insert."""
+    model = type(rows[0])
+    table = model.__table__
+    attrs = [(a.key, a.columns[0].name) for a in inspect(model).column_attrs]
+    filled = {name for name, column in table.columns.items()            # left to the insert when unset
+              if column.default is not None or column.server_default is not None or column.autoincrement is True}
+    values = [{key: value for key, name in attrs
+               if (value := getattr(r, key, None)) is not None or name not in filled} for r in rows]
+    by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for v in values:                               # executemany needs the same columns in each row
+        by_keys.setdefault(tuple(sorted(v)), []).append(v)
+    for group in by_keys.values():
+        for i in range(0, len(group), INSERT_CHUNK):
+            session.execute(insert(table), group[i:i + INSERT_CHUNK])

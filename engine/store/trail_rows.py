@@ -151,3 +151,30 @@ def lock_head(session: Session, case_id: str, genesis: str) -> tuple[int, str]:
 def advance_head(session: Session, case_id: str, seq: int, hash_: str) -> None:
     """Move a chain's head onto its newest event (the database refuses any other move)."""
     session.execute(update(_heads).where(_heads.c.case_id == case_id).values(seq=seq, hash=hash_))
+
+
+# ---------------------------------------------------------------- many events at once (a register import)
+WRITE_CHUNK = 1000          # rows per executemany, and heads per IN (…) when they are locked
+
+
+def lock_heads(session: Session, chains: list[str]) -> dict[str, tuple[int, str]]:
+    """Lock the heads of those chains that have one (SELECT … FOR UPDATE, in chunks) and read them;
+    a chain without a head has no event yet (its head is inserted with its first events)."""
+    found: dict[str, tuple[int, str]] = {}
+    for i in range(0, len(chains), WRITE_CHUNK):
+        query = (select(_heads.c.case_id, _heads.c.seq, _heads.c.hash)
+                 .where(_heads.c.case_id.in_(chains[i:i + WRITE_CHUNK])).with_for_update())
+        found.update((c, (s, h)) for c, s, h in session.execute(query))
+    return found
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert sealed events (engine.trail.seal), a chunk per executemany."""
+    for i in range(0, len(rows), WRITE_CHUNK):
+        session.execute(insert(_events), rows[i:i + WRITE_CHUNK])
+
+
+def insert_heads(session: Session, heads: list[dict[str, Any]]) -> None:
+    """Insert the heads of new chains, each onto its last inserted event."""
+    for i in range(0, len(heads), WRITE_CHUNK):
+        session.execute(insert(_heads), heads[i:i + WRITE_CHUNK])

@@ -149,3 +149,13 @@ def test_a_domain_error_exits_with_its_own_status(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith("yifa: 案件 C-1 不得进入「集体讨论决定」阶段 / case C-1") and "MAD-LEG-01" in err
     assert "Traceback" not in err
+
+
+def test_a_database_error_is_said_as_what_it_is():
+    """A refused statement is not a database that cannot be reached: only the latter asks about DATABASE_URL."""
+    import sqlalchemy.exc
+    refused = sqlalchemy.exc.IntegrityError("INSERT …", {}, Exception('duplicate key value violates unique constraint "pk_x"'))
+    said = message_for(refused)
+    assert "the database refused" in said and "duplicate key" in said and "reachable" not in said
+    gone = sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("connection to server at 127.0.0.1 failed: Connection refused"))
+    assert "is the database reachable" in message_for(gone) and "cannot reach the database" in message_for(gone)

@@ -91,7 +91,7 @@ def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_WINDOW_SECONDS": 600,
         "REDIS_URL": os.environ.get("REDIS_URL", "").strip(),   # shared state of several servers (else the database)
         "JOBS_IMMEDIATE": os.environ.get("YIFA_JOBS", "").strip() == "immediate",   # web/jobs.py
-        "QUEUE_NAME": os.environ.get("YIFA_QUEUE_NAME", "").strip(),
+        "REDIS_PREFIX": os.environ.get("YIFA_REDIS_PREFIX", "").strip(),   # instances sharing one Redis keep apart
         "TRAIL_KEY": os.environ.get("YIFA_TRAIL_KEY", "").strip(),
         "CHECKPOINT_MINUTES": overrides.get("CHECKPOINT_MINUTES") or checkpoint_minutes(),
     }

@@ -12,7 +12,7 @@ from engine.jobs.queue import QUEUE_NAME, Jobs, JobSettings, jobs_for
 def job_settings() -> JobSettings:
     config = current_app.config
     return JobSettings(Path(current_app.instance_path).resolve(), config.get("REDIS_URL", ""),
-                       bool(config.get("JOBS_IMMEDIATE")), config.get("QUEUE_NAME") or QUEUE_NAME)
+                       bool(config.get("JOBS_IMMEDIATE")), config.get("REDIS_PREFIX") or QUEUE_NAME)
 
 
 def job_queue() -> Jobs:

@@ -106,7 +106,7 @@ def make_throttle(app: Flask) -> Throttle:
     in the instance's database (engine/accounts/throttle.py)."""
     most, window = app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_SECONDS"]
     if app.config.get("REDIS_URL"):
-        return RedisThrottle(app.config["REDIS_URL"], most, window)
+        return RedisThrottle(app.config["REDIS_URL"], most, window, f"{app.config.get('REDIS_PREFIX') or 'yifa'}-login")
     from web.db import EXTENSION
     return DatabaseThrottle(lambda: app.extensions[EXTENSION], most, window)
 

@@ -24,14 +24,14 @@ class JobSettings:
     instance: Path
     redis_url: str = ""
     immediate: bool = False
-    name: str = QUEUE_NAME               # YIFA_QUEUE_NAME: instances sharing one Redis keep apart
+    name: str = QUEUE_NAME               # YIFA_REDIS_PREFIX: instances sharing one Redis keep apart (also the login limit's)
 
     @classmethod
     def from_env(cls, instance: Path | None = None) -> "JobSettings":
         from engine.store.db import instance_dir
         return cls(Path(instance or instance_dir()).resolve(), os.environ.get("REDIS_URL", "").strip(),
                    os.environ.get("YIFA_JOBS", "").strip() == "immediate",
-                   os.environ.get("YIFA_QUEUE_NAME", "").strip() or QUEUE_NAME)
+                   os.environ.get("YIFA_REDIS_PREFIX", "").strip() or QUEUE_NAME)
 
     @property
     def where(self) -> str:

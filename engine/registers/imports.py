@@ -24,6 +24,7 @@ from engine.registers.csvio import ImportResult, Row
 from engine.trail import append_events
 
 INSERT_CHUNK = 1000
+WRITE_BATCH = 5000           # rows written (and their events sealed) at a time
 
 
 @dataclass(frozen=True)
@@ -50,16 +51,18 @@ def import_rows(session: Session, register: Register, rows: list[Row[Any]], acto
     if rejected_out is not None and bad:
         register.write_rejected(bad, rejected_out)
     good = [r for r in rows if r.ok]
-    existing = register.stored(session, [getattr(r.record, register.key) for r in good])
-    inserts: list[Any] = []
-    events: list[tuple[str, str, str, Any]] = []
-    for row in good:
-        _store_row(session, register, row, existing.get(getattr(row.record, register.key)), actor, result,
-                   inserts, events)
-    if inserts:
-        _insert_rows(session, inserts)
-    session.flush()                                  # the updated rows
-    append_events(session, events)
+    for start in range(0, len(good), WRITE_BATCH):   # a batch at a time: what is written is let go
+        batch = good[start:start + WRITE_BATCH]
+        existing = register.stored(session, [getattr(r.record, register.key) for r in batch])
+        inserts: list[Any] = []
+        events: list[tuple[str, str, str, Any]] = []
+        for row in batch:
+            _store_row(session, register, row, existing.get(getattr(row.record, register.key)), actor, result,
+                       inserts, events)
+        if inserts:
+            _insert_rows(session, inserts)
+        session.flush()                              # the updated rows
+        append_events(session, events)           # the session keeps flushed rows weakly: they go
     return result
 
 

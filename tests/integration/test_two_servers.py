@@ -56,7 +56,7 @@ def district(postgresql_server, tmp_path):
     (bin_dir / "chromium").chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k not in ("YIFA_JOBS", "YIFA_RULES")}
     env.update(DATABASE_URL=url, REDIS_URL=REDIS_URL, YIFA_SECRET_KEY=secrets.token_hex(32),
-               YIFA_STORAGE_URL=str(tmp_path / "shared-store"), YIFA_QUEUE_NAME=f"yifa-test-{uuid.uuid4().hex}",
+               YIFA_STORAGE_URL=str(tmp_path / "shared-store"), YIFA_REDIS_PREFIX=f"yifa-test-{uuid.uuid4().hex}",
                PYTHONPATH=str(ROOT), PATH=f"{bin_dir}:{os.environ['PATH']}")
     procs: list[subprocess.Popen] = []
     try:

@@ -1,0 +1,51 @@
+"""The clean-up scan page fits (web/templates/documents/scan.html): one line per document needing action,
+its problems folded, long titles cut with the whole title on hover, the long title of a cited
+instrument (国办发〔2018〕37号) named once per page, not once per item."""
+from __future__ import annotations
+
+import re
+
+from tests.web.test_documents import register  # noqa: F401
+
+FULL_37 = "国务院办公厅关于加强行政规范性文件制定和监督管理工作的通知"
+BYTES_PER_DOCUMENT = 4_000          # a row of the demo register: 3,173 bytes at most (5 problems), 2,000 on average
+AVERAGE_BYTES = 2_500
+LINES_PER_DOCUMENT = 20             # 18 at most (the source lines; on screen each row is one line, folded)
+ROW = re.compile(r'<tr class="todo-row" data-number="([^"]+)">(.*?)</tr>', re.S)
+
+
+def scan_page(client, per_page: int = 200) -> str:
+    response = client.get(f"/documents/scan?per_page={per_page}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_each_document_needing_action_is_one_row_of_bounded_size(client, login_as, register):  # noqa: F811
+    login_as("auditor")
+    html = scan_page(client)
+    rows = ROW.findall(html)
+    needing = int(re.search(r'class="n-needing">(\d+)<', html).group(1))
+    assert rows and len(rows) == needing
+    numbers = [n for n, _ in rows]
+    assert len(set(numbers)) == len(numbers)                      # each document once
+    assert sum(len(b.encode()) for _, b in rows) / len(rows) <= AVERAGE_BYTES
+    for number, body in rows:
+        assert len(body.encode()) <= BYTES_PER_DOCUMENT, (number, len(body.encode()))
+        assert body.count("\n") <= LINES_PER_DOCUMENT, (number, body.count("\n"))
+        assert "<details>" in body and "<summary>" in body        # its problems folded
+        assert html.count(f'data-number="{number}"') == 1
+
+
+def test_the_long_title_of_a_cited_instrument_is_named_once(client, login_as, register):  # noqa: F811
+    login_as("auditor")
+    html = scan_page(client)
+    assert html.count("国办发〔2018〕37号") > 3                     # cited by number in the items
+    assert html.count(FULL_37) <= 2                                 # the legend under each table
+
+
+def test_a_long_title_is_cut_with_the_whole_title_on_hover(client, login_as, register):  # noqa: F811
+    login_as("auditor")
+    html = scan_page(client)
+    cut = re.findall(r'<span class="cut" title="([^"]+)">([^<]+)…</span>', html)
+    assert cut
+    assert all(full.startswith(shown) and len(shown) < len(full) for full, shown in cut)

@@ -50,6 +50,7 @@ SEVERITIES = ("blocker", "error", "warning", "info")          # most severe firs
 VERDICT_ORDER = ("violated", "pending", "satisfied", "not_applicable")
 MAX_SCANS = 4                    # whole-register scans kept (≈ 6.5 MB for 35,000 documents needing action)
 DOWNLOAD_NAME = "normative-documents-scan-{as_of}.{ext}"
+LONG_TITLE = 16                  # characters: a longer instrument title is named once a page, cited by number
 SPOOL_BYTES = 8 * 2**20          # a download is built in memory up to this size, then in a temporary file
 
 
@@ -99,9 +100,12 @@ def scanner_for(params: ScanParams) -> DocumentScanner:
 
 # ---------------------------------------------------------------- citations, each long title once a page
 def instrument_numbers(params: ScanParams) -> dict[str, str]:
-    """The full title of each numbered instrument of the rulebook → its number (国办发〔2018〕37号)."""
+    """The full title of each instrument of the rulebook with a document number (国办发〔2018〕37号, 第58号)
+    → that number, for the titles too long to repeat in every item (a short title, 《公平竞争审查条例》, is
+    cited as it is); a law's `number` that is its revision (2021年1月22日修订) names no document."""
     book = scanner_for(params).checker.book
-    return {r.instrument.title: r.instrument.number for r in book.rules if r.instrument.number}
+    return {r.instrument.title: r.instrument.number for r in book.rules
+            if r.instrument.number and r.instrument.number.endswith("号") and len(r.instrument.title) > LONG_TITLE}
 
 
 def short_cite(citation: dict, numbers: Mapping[str, str]) -> str:

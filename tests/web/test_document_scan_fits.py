@@ -3,7 +3,10 @@ its problems folded, long titles cut with the whole title on hover, the long tit
 instrument (国办发〔2018〕37号) named once per page, not once per item."""
 from __future__ import annotations
 
+import csv
 import re
+
+import pytest
 
 from tests.web.test_documents import register  # noqa: F401
 
@@ -49,3 +52,38 @@ def test_a_long_title_is_cut_with_the_whole_title_on_hover(client, login_as, reg
     cut = re.findall(r'<span class="cut" title="([^"]+)">([^<]+)…</span>', html)
     assert cut
     assert all(full.startswith(shown) and len(shown) < len(full) for full, shown in cut)
+
+
+LONG_TITLE = "宁河区人民政府关于进一步加强和规范农村集体经济组织资产、资源和资金管理若干问题的实施意见"
+
+
+@pytest.fixture
+def long_titled(uow, register, tmp_path) -> str:  # noqa: F811
+    """The demo register and one more document needing action, its title 45 characters long (the demo's: 21 at most)."""
+    from engine.documents.use_cases import import_documents
+    from tests.web.test_documents import DEMO_CSV
+    with open(DEMO_CSV, encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    needing = next(r for r in rows if r["number"] == "宁河政规〔2018〕5号")      # overdue for its clean-up
+    row = needing | {"number": "宁河政规〔2019〕99号", "title": LONG_TITLE}
+    path = tmp_path / "long.csv"
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerow(row)
+    with uow() as u:
+        import_documents(u, path, "keeper")
+        u.commit()
+    return row["number"]
+
+
+@pytest.mark.parametrize("page", ["/documents?per_page=200", "/documents/scan?per_page=200"])
+def test_the_register_and_the_scan_cut_long_titles_and_keep_them_whole_on_hover(client, login_as, long_titled, page):
+    login_as("auditor")
+    html = client.get(page).get_data(as_text=True)
+    titles = re.findall(r'<td class="title">(.*?)</td>', html)
+    assert titles
+    for cell in titles:
+        shown = re.sub(r"<[^>]+>", "", cell)
+        assert len(shown) <= 24, shown
+    assert f'<span class="cut" title="{LONG_TITLE}">{LONG_TITLE[:23]}…</span>' in html

@@ -17,6 +17,7 @@ UNPERFORMED = "岳龙综执罚〔2021〕6号"     # demo register: decided 2021-
 NO_COMMITMENT = "岳龙综执罚〔2025〕6号"   # performed 2025-06-30, no commitment
 PENDING = "岳龙综执罚〔2024〕12号"        # applied 2025-02-10, never decided, still shown
 NEVER_PUBLISHED = "岳龙综执罚〔2026〕14号"
+STILL_SHOWN = "岳龙综执罚〔2018〕11号"     # published 2018-09-07, its longest period long over, never taken down
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def post(client, post_form, app, number: str, kind: str, data: dict) -> object:
      "chase_fulfilment"),
     (PENDING, "repair_decision", {"repair_decided_on": "2025-02-20", "repair_result": "refused"}, "repair_decided_on",
      "penalty.repair_decided", "process_application"),
-    (PENDING, "withdrawal", {"withdrawn_on": "2026-11-20"}, "withdrawn_on", "penalty.withdrawn", None),
+    (STILL_SHOWN, "withdrawal", {"withdrawn_on": "2026-11-20"}, "withdrawn_on", "penalty.withdrawn", "take_down"),
     (NO_COMMITMENT, "commitment", {"commitment_on": "2026-11-20"}, "commitment_on", "penalty.commitment_recorded",
      None),
 ])

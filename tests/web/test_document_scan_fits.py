@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.registers.test_penalties_import import write_csv
 from tests.web.test_documents import register  # noqa: F401
 
 FULL_37 = "国务院办公厅关于加强行政规范性文件制定和监督管理工作的通知"
@@ -66,11 +67,7 @@ def long_titled(uow, register, tmp_path) -> str:  # noqa: F811
         rows = list(csv.DictReader(stream))
     needing = next(r for r in rows if r["number"] == "宁河政规〔2018〕5号")      # overdue for its clean-up
     row = needing | {"number": "宁河政规〔2019〕99号", "title": LONG_TITLE}
-    path = tmp_path / "long.csv"
-    with open(path, "w", encoding="utf-8", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerow(row)
+    path = write_csv(tmp_path / "long.csv", [row], list(rows[0]))
     with uow() as u:
         import_documents(u, path, "keeper")
         u.commit()

@@ -58,20 +58,22 @@ def test_a_long_title_is_cut_with_the_whole_title_on_hover(client, login_as, reg
 LONG_TITLE = "宁河区人民政府关于进一步加强和规范农村集体经济组织资产、资源和资金管理若干问题的实施意见"
 
 
-@pytest.fixture
-def long_titled(uow, register, tmp_path) -> str:  # noqa: F811
-    """The demo register and one more document needing action, its title 45 characters long (the demo's: 21 at most)."""
+def add_needing(uow, tmp_path, changes: list[dict[str, str]]) -> None:
+    """Import more documents needing action: a demo row overdue for its clean-up, each with `changes`."""
     from engine.documents.use_cases import import_documents
     from tests.web.test_documents import DEMO_CSV
     with open(DEMO_CSV, encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.DictReader(stream))
-    needing = next(r for r in rows if r["number"] == "宁河政规〔2018〕5号")      # overdue for its clean-up
-    row = needing | {"number": "宁河政规〔2019〕99号", "title": LONG_TITLE}
-    path = write_csv(tmp_path / "long.csv", [row], list(rows[0]))
+    needing = next(r for r in rows if r["number"] == "宁河政规〔2018〕5号")
     with uow() as u:
-        import_documents(u, path, "keeper")
+        import_documents(u, write_csv(tmp_path / "more.csv", [needing | c for c in changes], list(rows[0])), "keeper")
         u.commit()
-    return row["number"]
+
+
+@pytest.fixture
+def long_titled(uow, register, tmp_path) -> None:  # noqa: F811
+    """The demo register and one more document needing action, its title 45 characters long (the demo's: 21 at most)."""
+    add_needing(uow, tmp_path, [{"number": "宁河政规〔2019〕99号", "title": LONG_TITLE}])
 
 
 @pytest.mark.parametrize("page", ["/documents?per_page=200", "/documents/scan?per_page=200"])
@@ -84,3 +86,12 @@ def test_the_register_and_the_scan_cut_long_titles_and_keep_them_whole_on_hover(
         shown = re.sub(r"<[^>]+>", "", cell)
         assert len(shown) <= 24, shown
     assert f'<span class="cut" title="{LONG_TITLE}">{LONG_TITLE[:23]}…</span>' in html
+
+
+def test_beyond_ten_issuers_the_others_are_folded(client, login_as, uow, register, tmp_path):  # noqa: F811
+    add_needing(uow, tmp_path, [{"number": f"测试政规〔2018〕{n}号", "issuer": f"测试第{n}委员会"} for n in range(1, 13)])
+    login_as("auditor")
+    html = client.get("/documents/scan").get_data(as_text=True)
+    table = html[html.index('<table class="by-issuer">'):html.index("</table>", html.index('<table class="by-issuer">'))]
+    assert table.count("<tr>") == 1 + 10                                      # the header and the first ten
+    assert "其余 6 个制定机关" in html                                          # 4 demo issuers + 12 more

@@ -124,3 +124,10 @@ def test_a_withdrawal_is_offered_only_for_a_published_penalty(app, client, login
     login_as("official")
     html = client.get(record_url(app, NEVER_PUBLISHED)).get_data(as_text=True)
     assert 'id="form-withdrawal"' not in html and 'id="form-commitment"' in html
+
+
+def test_the_forms_in_english(app, client, login_as, register):
+    login_as("official")
+    html = client.get(record_url(app, PENDING, lang="en")).get_data(as_text=True)
+    assert "Record what was done" in html and "Record the decision" in html and "Record the withdrawal" in html
+    assert 'id="form-fulfilment"' not in html                  # performed on 2024-11-05: nothing to record

@@ -10,9 +10,11 @@
     GET       /credit/follow-ups.csv            the same list as CSV (= `yifa credit scan --format csv`)
     GET       /credit/scan.json                 the scan, exactly §6 (= `yifa credit scan --format json`)
     GET       /credit/<case_number>             one penalty: regime, periods, eligibility, findings, timeline
+    POST      /credit/<case_number>/record/<kind>  record a follow-up done: fulfilment, commitment,
+                                                repair_decision, withdrawal (engine.credit.use_cases)
 
 Roles: every signed-in role reads (the register, the follow-ups, a record, the exports). Importing
-is for the roles that keep the register (engine.credit.use_cases.EDITOR_ROLES: official,
+and recording a follow-up (the record page's forms, shown only to them) are for the roles that keep the register (engine.credit.use_cases.EDITOR_ROLES: official,
 legality reviewer, admin); `import_penalties` checks them again.
 
 The judging is the engine's (`CreditScanner`); the follow-up list of the whole register is kept per
@@ -66,11 +68,14 @@ from engine.credit.use_cases import (
     COLUMNS,
     EDITOR_ROLES,
     EXAMPLE,
-    FOLLOW_UPS,
+    FOLLOW_UP_COLUMNS,
     TABLE,
     from_record,
     import_penalties,
-    record_follow_up,
+    record_commitment,
+    record_fulfilment,
+    record_repair_decision,
+    record_withdrawal,
 )
 from engine.credit.vocab import ACTION_NAMES, ACTIONS, MISSING
 from engine.registers.listing import Page
@@ -94,9 +99,6 @@ from web.register_list import (
 )
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
-# an open follow-up (engine/credit/scan.FollowUp.action) → the form on the page that records it done
-FORM_OF_ACTION = {"chase_fulfilment": "fulfilment", "process_application": "repair",
-                  "withdraw_publication": "withdrawal", "take_down": "withdrawal"}
 
 READERS = EVERYONE
 IMPORTERS = EDITOR_ROLES
@@ -120,7 +122,16 @@ MISSING_NAMES = {"min_period": ("最短公示期未满", "minimum period not yet
 RESULT_NAMES = {"granted": ("准予修复", "Granted"), "refused": ("不予修复", "Refused")}
 FIELD_NAMES = {"file": ("文件", "File"), "encoding": ("编码", "Encoding"), "as_of": ("查看日期", "As of"),
                "action": ("跟进事项", "Action")}
-TRAIL_ACTIONS = {"penalty.imported": ("导入登记表", "Imported"), "penalty.updated": ("登记信息更新", "Updated")}
+TRAIL_ACTIONS = {"penalty.imported": ("导入登记表", "Imported"), "penalty.updated": ("登记信息更新", "Updated"),
+                 "penalty.fulfilment_recorded": ("登记履行完毕", "Performance recorded"),
+                 "penalty.commitment_recorded": ("登记信用承诺", "Credit commitment recorded"),
+                 "penalty.repair_decided": ("登记信用修复决定", "Repair decision recorded"),
+                 "penalty.withdrawn": ("登记撤下公示", "Withdrawal recorded")}
+# the record page's follow-up forms: kind → (title, button), both languages
+FOLLOW_UP_FORMS = {"fulfilment": (("履行完毕", "Obligations performed"), ("登记履行完毕", "Record performance")),
+                   "commitment": (("信用承诺", "Credit commitment"), ("登记信用承诺", "Record the commitment")),
+                   "repair_decision": (("信用修复决定", "Repair decision"), ("登记修复决定", "Record the decision")),
+                   "withdrawal": (("撤下公示", "Publication withdrawn"), ("登记撤下公示", "Record the withdrawal"))}
 
 def column_name(column: str) -> str:
     """A §4 column's name in the request's language."""
@@ -375,43 +386,17 @@ IMPORT.add_routes(bp, IMPORTERS, "a penalty register file (CASE_FORMAT §4)")
 
 
 # ---------------------------------------------------------------- one penalty
-@bp.post("/follow-up")
-@role_required(*IMPORTERS)
-def record_follow_up_form() -> Any:
-    """Record a done follow-up (fulfilment, commitment, repair decision, withdrawal) from the penalty's
-    page: stored with its trail event, or the page again with the problem beside the form, what was
-    typed kept (400)."""
-    case_number = request.form.get("case_number", "")
-    kind = request.form.get("kind", "")
-    values = {k: v for k, v in request.form.items() if k not in ("case_number", "kind", "csrf_token")}
-    uow = get_uow()
-    try:
-        done = record_follow_up(uow, case_number, kind, values, current_user.username)
-    except InputError as refused:
-        uow.rollback()
-        if penalty_by_number(uow.session, case_number) is None or kind not in FOLLOW_UPS:
-            raise
-        return _record_page(case_number, follow_up_problems={kind: [p.message for p in refused.problems]},
-                            typed={kind: values}), 400
-    uow.commit()
-    name = FOLLOW_UPS[kind][2]
-    flash(both(f"已登记：{name[0]}", f"Recorded: {name[1]}") if done.changed
-          else both(f"登记表已载明：{name[0]}，未作修改", f"The register already says so: {name[1]}; nothing changed"),
-          "success")
-    return redirect(url_for("credit.show", case_number=case_number) + "#follow-ups")
-
-
 @bp.get("/<path:case_number>")
 @role_required(*READERS)
 def show(case_number: str) -> Any:
     """One penalty as of a day: the §4 fields, the governing regime, the periods, what is missing,
-    the findings by topic, the open follow-ups (with forms to record them done), and its timeline
-    (dates, due dates, trail events)."""
+    the findings by topic, the open follow-ups, and its timeline (dates, due dates, trail events)."""
     return _record_page(case_number)
 
 
-def _record_page(case_number: str, follow_up_problems: dict[str, list[str]] | None = None,
-                 typed: dict[str, dict[str, str]] | None = None) -> Any:
+def _record_page(case_number: str, kind: str = "", errors: dict[str, list[str]] | None = None,
+                 values: dict[str, str] | None = None, status: int = 200) -> Any:
+    """The record's page; after a refused follow-up form, that form with its errors and the values typed."""
     problems: list[str] = []
     as_of = _as_of(problems)
     db = get_uow().session
@@ -423,9 +408,49 @@ def _record_page(case_number: str, follow_up_problems: dict[str, list[str]] | No
     view = record_view(db, scanner, from_record(row))
     return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=clock.today(), problems=problems,
                            regime_date=scanner.checker.context["regime_date"],
-                           can_record=current_user.has_role(*IMPORTERS), follow_up_forms=FOLLOW_UPS,
-                           follow_up_problems=follow_up_problems or {}, typed=typed or {},
-                           form_of_action=FORM_OF_ACTION)
+                           forms=_open_forms(row, kind) if current_user.has_role(*IMPORTERS) else [],
+                           form_kind=kind, errors=errors or {}, values=values or {}), status
+
+
+def _open_forms(row: Any, refused: str = "") -> list[str]:
+    """The follow-ups that can still be recorded on this penalty: their columns are empty (a withdrawal: once
+    published); and the form just refused, shown again with its errors."""
+    return [kind for kind, columns in FOLLOW_UP_COLUMNS.items()
+            if kind == refused or (all(getattr(row, c) is None for c in columns)
+                                   and (kind != "withdrawal" or row.published_on))]
+
+
+RECORDERS = {"fulfilment": lambda uow, n, v, who, today: record_fulfilment(uow, n, v["fulfilled_on"], who, today),
+             "commitment": lambda uow, n, v, who, today: record_commitment(uow, n, v["commitment_on"], who, today),
+             "repair_decision": lambda uow, n, v, who, today: record_repair_decision(
+                 uow, n, v["repair_decided_on"], v["repair_result"], who, today),
+             "withdrawal": lambda uow, n, v, who, today: record_withdrawal(uow, n, v["withdrawn_on"], who, today)}
+
+
+@bp.post("/<path:case_number>/record/<kind>")
+@role_required(*IMPORTERS)
+def record_follow_up(case_number: str, kind: str) -> Any:
+    """Record a follow-up done (engine.credit.use_cases): refused, the page again with the form's errors
+    beside their fields and what was typed; recorded, the page with the event in its timeline."""
+    if kind not in FOLLOW_UP_COLUMNS:
+        refuse(404, f"没有名为 {kind[:40]} 的跟进登记", f"No follow-up form named {kind[:40]}")
+    values = {c: request.form.get(c, "")[:TEXT_MAX] for c in FOLLOW_UP_COLUMNS[kind]}
+    uow = get_uow()
+    try:
+        RECORDERS[kind](uow, case_number, values, current_user.username, clock.today())
+    except InputError as refused:
+        uow.rollback()
+        if any(p.path == "case_number" for p in refused.problems):
+            refuse(404, f"登记表中没有文号为 {case_number[:TEXT_MAX]} 的处罚决定",
+                   f"No penalty numbered {case_number[:TEXT_MAX]}")
+        errors: dict[str, list[str]] = {}
+        for p in refused.problems:
+            errors.setdefault(p.path, []).append(p.message)
+        return _record_page(case_number, kind, errors, values, 400)
+    uow.commit()
+    title = FOLLOW_UP_FORMS[kind][0]
+    flash(both(f"已登记：{title[0]}（{case_number}）", f"Recorded: {title[1]} ({case_number})"), "success")
+    return redirect(url_for("credit.show", case_number=case_number, _anchor="follow-ups"))
 
 
 @bp.context_processor
@@ -435,5 +460,5 @@ def _helpers() -> dict[str, Any]:
             "action_name": lambda v: named(ACTION_NAMES, v), "missing_name": lambda v: named(MISSING_NAMES, v),
             "result_name": lambda v: named(RESULT_NAMES, v), "field_name": lambda v: named(FIELD_NAMES, v),
             "trail_action_name": lambda v: named(TRAIL_ACTIONS, v), "categories": CATEGORIES, "missing_words": MISSING,
-            "list_url": _list_url, "sort_url": _sort_url, "follow_url": _follow_url, "page_sizes": PAGE_SIZES,
+            "follow_up_forms": FOLLOW_UP_FORMS, "list_url": _list_url, "sort_url": _sort_url, "follow_url": _follow_url, "page_sizes": PAGE_SIZES,
             "severity_zh": SEVERITY_ZH, "reason_zh": REASON_ZH}

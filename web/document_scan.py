@@ -6,6 +6,9 @@
     register_scan(session, params)      the whole register judged once per register state, date,
                                         jurisdiction and rulebook version, and kept in this process
     download(params, ext, write)        a report of the whole register (CSV, §5 JSON) as a download
+    instrument_numbers(params)          each cited instrument's full title → its number, so that a page
+                                        names a long title once (`cited_instruments`) and cites by number
+                                        (`short_cite`) in each item
 
 The engine judges; this module only shapes its findings for the templates and remembers the
 whole-register scan so that paging through its results and reloading do not scan again.
@@ -40,13 +43,14 @@ from engine.documents.queries import documents_by_number, iter_documents
 from engine.documents.queries import register_state as document_register_state
 from engine.documents.scan import DocumentScanner, Summary
 from engine.documents.use_cases import CHAIN_PREFIX, from_record
-from web.i18n import both
+from web.i18n import both, cite
 
 DEFAULT_JURISDICTION = "CN"
 SEVERITIES = ("blocker", "error", "warning", "info")          # most severe first
 VERDICT_ORDER = ("violated", "pending", "satisfied", "not_applicable")
 MAX_SCANS = 4                    # whole-register scans kept (≈ 6.5 MB for 35,000 documents needing action)
 DOWNLOAD_NAME = "normative-documents-scan-{as_of}.{ext}"
+LONG_TITLE = 16                  # characters: a longer instrument title is named once a page, cited by number
 SPOOL_BYTES = 8 * 2**20          # a download is built in memory up to this size, then in a temporary file
 
 
@@ -92,6 +96,31 @@ def scan_params(args: Mapping[str, str]) -> tuple[ScanParams, dict[str, list[str
 def scanner_for(params: ScanParams) -> DocumentScanner:
     """The scanner of that day under that jurisdiction's rulebook (compiled once per version)."""
     return DocumentScanner(params.as_of, params.jurisdiction, "native")
+
+
+# ---------------------------------------------------------------- citations, each long title once a page
+def instrument_numbers(params: ScanParams) -> dict[str, str]:
+    """The full title of each instrument of the rulebook with a document number (国办发〔2018〕37号, 第58号)
+    → that number, for the titles too long to repeat in every item (a short title, 《公平竞争审查条例》, is
+    cited as it is); a law's `number` that is its revision (2021年1月22日修订) names no document."""
+    book = scanner_for(params).checker.book
+    return {r.instrument.title: r.instrument.number for r in book.rules
+            if r.instrument.number and r.instrument.number.endswith("号") and len(r.instrument.title) > LONG_TITLE}
+
+
+def short_cite(citation: dict, numbers: Mapping[str, str]) -> str:
+    """A citation naming a numbered instrument by its number (第（十）部分 of 国办发〔2018〕37号), the
+    page naming its full title once (`cited_instruments`); any other citation as `cite` writes it."""
+    number = numbers.get((citation or {}).get("instrument", ""))
+    if not number:
+        return cite(citation)
+    return cite({**citation, "instrument": number}).replace(f"《{number}》", number + " ")
+
+
+def cited_instruments(citations: Iterable[dict], numbers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(number, full title) of each numbered instrument these citations name, in order of first citation."""
+    found = dict.fromkeys(c["instrument"] for c in citations if c and c.get("instrument") in numbers)
+    return [(numbers[title], title) for title in found]
 
 
 # ---------------------------------------------------------------- findings, as the templates read them

@@ -90,12 +90,15 @@ from web.db import get_uow
 from web.document_scan import (
     ScanParams,
     by_topic,
+    cited_instruments,
     download,
+    instrument_numbers,
     needs_action,
     register_scan,
     scan_params,
     scan_records,
     scanner_for,
+    short_cite,
     worst,
 )
 from web.errors import refuse
@@ -281,8 +284,11 @@ def scan() -> Any:
     shown = [records[n] for n in wanted if n in records]
     # the kept scan holds rule ids only: the documents shown are judged again for their messages
     actions = scan_records(shown, params, actions_only=True)
+    numbers = instrument_numbers(params)
+    citations = [rule.citation for rule, _ in result.by_rule()] + [f["citation"] for fs in actions.values() for f in fs]
     return render_template("documents/scan.html", **context | {
-        "result": result, "kept": kept, "actions": actions, "page": replace(pages, rows=shown)})
+        "result": result, "kept": kept, "actions": actions, "page": replace(pages, rows=shown),
+        "cited": cited_instruments(citations, numbers), "short_cite": lambda c: short_cite(c, numbers)})
 
 
 def _download_params() -> ScanParams:

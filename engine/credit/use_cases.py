@@ -49,6 +49,15 @@ Decisions (documented for the lead and for users):
 - Every stored change is an event on the chain `penalty:<case_number>` (action
   `penalty.imported` or `penalty.updated`; payload `{"row": {column: text},
   "sha256": sha256(canonical row), "source_row": n, …}`).
+- **A follow-up recorded one at a time** (the record page's forms): fulfilment (`fulfilled_on`),
+  credit commitment (`commitment_on`), repair decision (`repair_decided_on` with `repair_result`),
+  withdrawal of the publication (`withdrawn_on`) — SPEC §C, the columns of §4. Each fills columns
+  still empty (a stored date is corrected by importing the register again, where the change is
+  seen whole), never a day after `today`, and the whole row is then checked exactly as an
+  imported row is (`validate_row`: a fulfilment before the decision, a repair decided before its
+  application, a withdrawal of what was never published are refused the same way). Same roles
+  as the import; the event is `penalty.<kind>` (FOLLOW_UP_EVENTS) with the columns filled, the
+  row and its digests before and after.
 """
 from __future__ import annotations
 
@@ -63,7 +72,7 @@ from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
 from engine.credit.credit_code import credit_code_problems, is_masked
 from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, SECTOR_MAX, PenaltyRecordRow
-from engine.credit.queries import penalties_by_number
+from engine.credit.queries import penalties_by_number, penalty_by_number
 from engine.registers.csvio import (
     Column,
     ImportResult,
@@ -326,59 +335,90 @@ def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out)
 
 
-# ---------------------------------------------------------------- a follow-up recorded by hand
-# what an official records on a penalty's page when a follow-up is done (CASE_FORMAT §6 `follow_ups`):
-# the §4 columns it fills, those that must be filled, and its name (Chinese, English)
-FOLLOW_UPS = {
-    "fulfilment": (("fulfilled_on",), ("fulfilled_on",), ("履行完毕", "Penalty performed")),
-    "commitment": (("commitment_on",), ("commitment_on",), ("信用承诺", "Credit commitment")),
-    "repair": (("repair_applied_on", "repair_decided_on", "repair_result"), ("repair_decided_on", "repair_result"),
-               ("信用修复决定", "Repair decision")),
-    "withdrawal": (("withdrawn_on",), ("withdrawn_on",), ("撤下公示信息", "Publication taken down")),
-}
-FORM_FILE = "<表单 form>"
+# a follow-up recorded on the record page → the §4 columns it fills, and its trail event
+FOLLOW_UP_COLUMNS = {"fulfilment": ("fulfilled_on",), "commitment": ("commitment_on",),
+                     "repair_decision": ("repair_decided_on", "repair_result"), "withdrawal": ("withdrawn_on",)}
+FOLLOW_UP_EVENTS = {"fulfilment": "penalty.fulfilment_recorded", "commitment": "penalty.commitment_recorded",
+                    "repair_decision": "penalty.repair_decided", "withdrawal": "penalty.withdrawn"}
 
 
-@dataclass(frozen=True)
-class FollowUpRecorded:
-    case_number: str
-    kind: str
-    changed: bool            # False: the record already said so (no event written)
-    warnings: tuple[Problem, ...] = ()
+def record_fulfilment(uow: UnitOfWork, case_number: str, fulfilled_on: str, actor: str,
+                      today: date) -> PenaltyRecordRow:
+    """Record that the party performed the penalty's obligations (履行完毕, SPEC §C)."""
+    return _record_follow_up(uow, case_number, "fulfilment", {"fulfilled_on": fulfilled_on}, actor, today)
 
 
-def record_follow_up(uow: UnitOfWork, case_number: str, kind: str, values: dict[str, str],
-                     actor: str) -> FollowUpRecorded:
-    """Record a done follow-up on a stored penalty (the caller commits): the columns of `kind` take
-    `values`, the whole row is checked as an import checks it, and the change is a `penalty.updated`
-    event of the penalty's chain (its payload names the follow-up and the form). Raises InputError
-    naming the column, PermissionDeniedError for a role that may not edit the register."""
+def record_commitment(uow: UnitOfWork, case_number: str, commitment_on: str, actor: str,
+                      today: date) -> PenaltyRecordRow:
+    """Record the party's credit commitment (信用承诺, SPEC §C)."""
+    return _record_follow_up(uow, case_number, "commitment", {"commitment_on": commitment_on}, actor, today)
+
+
+def record_repair_decision(uow: UnitOfWork, case_number: str, repair_decided_on: str, repair_result: str,
+                           actor: str, today: date) -> PenaltyRecordRow:
+    """Record the decision on a credit-repair application (信用修复决定): its day and result."""
+    return _record_follow_up(uow, case_number, "repair_decision",
+                             {"repair_decided_on": repair_decided_on, "repair_result": repair_result}, actor, today)
+
+
+def record_withdrawal(uow: UnitOfWork, case_number: str, withdrawn_on: str, actor: str,
+                      today: date) -> PenaltyRecordRow:
+    """Record that the publication was taken down or withdrawn (撤下公示)."""
+    return _record_follow_up(uow, case_number, "withdrawal", {"withdrawn_on": withdrawn_on}, actor, today)
+
+
+def _record_follow_up(uow: UnitOfWork, case_number: str, kind: str, given: dict[str, str], actor: str,
+                      today: date) -> PenaltyRecordRow:
+    """Fill the follow-up's columns of one stored penalty and append its event (flushed, not committed).
+
+    InputError names each refused column (`Problem.path` is the column) — nothing is stored then.
+    """
     require_role(uow.session, actor, EDITOR_ROLES)
-    if kind not in FOLLOW_UPS:
-        raise InputError.single(FORM_FILE, f"未知的跟进事项 {kind!r}，应为 {' | '.join(FOLLOW_UPS)} / "
-                                f"unknown follow-up {kind!r}, expected one of {' | '.join(FOLLOW_UPS)}", "kind")
-    stored = penalties_by_number(uow.session, [case_number]).get(case_number)
+    chain = CHAIN_PREFIX + case_number
+    stored = penalty_by_number(uow.session, case_number)
     if stored is None:
-        raise InputError.single(FORM_FILE, f"登记表中没有文号为 {case_number} 的处罚决定 / no penalty numbered "
-                                f"{case_number}", "case_number")
-    columns, required, _ = FOLLOW_UPS[kind]
-    cells = from_record(stored).to_row()
-    typed = {c: (values.get(c) or "").strip() for c in columns}
-    missing = [Problem(FORM_FILE, c, f"{COLUMN_ZH[c]}：必填 / required") for c in required if not typed[c]]
-    if missing:
-        raise InputError(missing)
-    cells.update(typed)
-    record, problems, warnings = validate_row(cells, 1, FORM_FILE)
-    if record is None:
-        raise InputError([Problem(p.file, p.path.removeprefix("row 1, "), p.message) for p in problems])
-    digest = record.sha256()
-    if digest == stored.row_sha256:
-        return FollowUpRecorded(case_number, kind, False)
-    payload: dict[str, Any] = {"row": record.to_row(), "sha256": digest, "previous_sha256": stored.row_sha256,
-                               "follow_up": kind, "source": "form"}
-    if warnings:
-        payload["warnings"] = [f"{w.path.removeprefix('row 1, ')}: {w.message}" for w in warnings]
+        raise InputError.single(chain, f"登记表中没有文号为 {case_number[:NUMBER_MAX]} 的处罚决定 / "
+                                       f"no penalty numbered {case_number[:NUMBER_MAX]}", "case_number")
+    before = from_record(stored)
+    values = {k: v.strip() for k, v in given.items()}
+    problems = _follow_up_problems(chain, before, values, today)
+    record = None
+    if not problems:
+        record, found, _ = validate_row(before.to_row() | values, 1, chain)
+        problems = [Problem(chain, _column_of(p.path, tuple(values)), p.message) for p in found]
+    if problems or record is None:
+        raise InputError(problems)
+    previous = stored.row_sha256
     _apply(stored, record, actor)
     uow.session.flush()
-    append_event(uow.session, CHAIN_PREFIX + case_number, actor, "penalty.updated", payload)
-    return FollowUpRecorded(case_number, kind, True, tuple(warnings))
+    append_event(uow.session, chain, actor, FOLLOW_UP_EVENTS[kind],
+                 {"recorded": values, "row": record.to_row(), "sha256": stored.row_sha256,
+                  "previous_sha256": previous})
+    return stored
+
+
+def _follow_up_problems(chain: str, before: PenaltyRecord, values: dict[str, str], today: date) -> list[Problem]:
+    """What a follow-up form is refused for before the row is checked: empty, already recorded, in the future."""
+    problems: list[Problem] = []
+
+    def bad(column: str, zh: str, en: str) -> None:
+        problems.append(Problem(chain, column, f"{COLUMN_ZH[column]}：{zh} / {en}"))
+
+    for column, text in values.items():
+        current = getattr(before, column)
+        if not text:
+            bad(column, "必填，不得为空", "required, must not be empty")
+        elif current is not None:
+            shown = current.isoformat() if isinstance(current, date) else current
+            bad(column, f"已登记为 {shown}；如需更正，请重新导入登记表",
+                f"already recorded as {shown}; to correct it, import the register again")
+        elif column in DATE_COLUMNS and (day := parse_date(text)) is not None and day > today:
+            bad(column, f"{day} 晚于今天（{today}），不能登记尚未发生的事",
+                f"{day} is after today ({today}): what has not happened cannot be recorded")
+    return problems
+
+
+def _column_of(path: str, columns: tuple[str, ...]) -> str:
+    """The column a row problem names ("row 1, withdrawn_on"), or the form's first column."""
+    column = path.rpartition(", ")[2]
+    return column if column in columns else columns[0]

@@ -64,22 +64,31 @@ def test_an_official_follows_up_the_townships_overdue_penalties_and_downloads_th
     assert len(rows) == page.locator("tr.follow-up").count()
 
 
-def test_an_official_records_a_repair_decision_and_it_leaves_the_follow_ups(page):
-    """From the follow-up list to the recorded decision: 3 clicks and one form (runs after the test above,
-    which reads PENDING as still open)."""
+UNPERFORMED = "岳龙综执罚〔2021〕6号"     # web/demo_penalties.csv: decided 2021-03-22, never performed
+
+
+def test_an_official_records_a_performance_and_the_follow_up_leaves_the_list(page):
+    """3 clicks from the authority's follow-ups: the record, 登记履行完毕, back to the follow-ups."""
     sign_in(page, "official", "yifa-demo-official")
-    page.goto("/credit/follow-ups")
-    row = page.locator("tr.follow-up", has_text=PENDING).filter(has_text="办理修复申请")
+    page.goto("/credit/follow-ups?authority=" + quote(AUTHORITY) + "&per_page=200")
+    before = int(page.locator("#totals .follow-ups").inner_text())
+    row = page.locator("tr.follow-up", has_text=UNPERFORMED).filter(has_text="督促履行")
     expect(row).to_have_count(1)
-    row.get_by_role("link", name=PENDING).click()                                      # click 1
-    page.locator(".follow-up-list li", has_text="办理修复申请").get_by_role("link", name="登记办结 ↓").click()  # click 2
-    form = page.locator("#record-repair")
-    expect(form).to_be_in_viewport()
-    form.get_by_label("修复决定日期").fill("2025-02-20")
-    form.get_by_label("修复结果").select_option("granted")
-    form.get_by_role("button", name="登记").click()                                    # click 3
-    expect(page.locator(".flash, [role=status], .messages").first).to_contain_text("已登记：信用修复决定")
-    expect(page.locator("ol.credit-timeline")).to_contain_text("登记信息更新")
-    expect(page.locator(".follow-up-list li", has_text="办理修复申请")).to_have_count(0)
-    page.goto("/credit/follow-ups")
-    expect(page.locator("tr.follow-up", has_text=PENDING).filter(has_text="办理修复申请")).to_have_count(0)
+    row.get_by_role("link", name=UNPERFORMED).click()                                  # click 1
+    expect(page.locator("#penalty-title")).to_have_text(UNPERFORMED)
+    form = page.locator("#form-fulfilment")
+    expect(form).to_be_in_viewport()                        # among the open follow-ups, not below the fold
+    form.get_by_label("履行完毕日期").fill("2026-11-20")
+    form.get_by_role("button", name="登记履行完毕").click()                               # click 2
+    expect(page.locator(".flash-success, .flash.success").first).to_contain_text("已登记")
+    expect(page.locator(".follow-up-list li[data-action=chase_fulfilment]")).to_have_count(0)
+    expect(page.locator("#form-fulfilment")).to_have_count(0)
+    timeline = page.locator("ol.credit-timeline")
+    expect(timeline).to_contain_text("登记履行完毕")                                      # its trail event
+    expect(timeline).to_contain_text("penalty.fulfilment_recorded")
+    shot(page, "credit-follow-up-recorded")
+    page.get_by_role("link", name="本机关的跟进事项").click()                              # click 3
+    expect(page.locator("#totals")).to_contain_text(AUTHORITY)
+    expect(page.locator("#totals .follow-ups")).to_have_text(str(before - 1))
+    page.goto("/credit/follow-ups?authority=" + quote(AUTHORITY) + "&per_page=200")
+    expect(page.locator("tr.follow-up", has_text=UNPERFORMED).filter(has_text="督促履行")).to_have_count(0)

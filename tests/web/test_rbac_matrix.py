@@ -128,9 +128,9 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/credit/export.xlsx"):                                EVERYONE,
     ("GET", "/credit/follow-ups"):                                 EVERYONE,
     ("GET", "/credit/follow-ups.csv"):                             EVERYONE,
-    ("POST", "/credit/follow-up"):                                 {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import"):                                     {OFFICIAL, REVIEWER, ADMIN},
     ("POST", "/credit/import"):                                    {OFFICIAL, REVIEWER, ADMIN},
+    ("POST", "/credit/<path:case_number>/record/<kind>"):         {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import/rejected/<rejected_id>"):              {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import/template.csv"):                        {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import/template.xlsx"):                       {OFFICIAL, REVIEWER, ADMIN},
@@ -256,6 +256,7 @@ def ids(demo_template) -> dict[str, str]:
     db.dispose()
     return {"case_id": CASE, "att_id": str(att), "username": TARGET_USER, "token_id": str(token),
             "rel": "CN/decree-713.yaml", "number": quote(DOCUMENT), "case_number": quote(PENALTY),
+            "kind": "fulfilment",                   # a follow-up form of the penalty page
             "rejected_id": "no-such-rejected-file"}   # a download of this session's rejected rows: 404 for the allowed
 
 
@@ -323,7 +324,6 @@ def _body(endpoint: str, role: str | None) -> dict[str, Any]:
     return {
         "cases.advance": {"stage": stage, "on": today, "version": "1"},
         "cases.record": {"version": "1"},
-        "credit.record_follow_up_form": {"case_number": PENALTY, "kind": "fulfilment", "fulfilled_on": today},
         "cases.new": {"id": "RBAC-1", "title": "权限矩阵测试", "jurisdiction": "CN-12/ninghe/yuelong"},
         "rules.preview": {"file": "CN/decree-713.yaml", "text": "not: [a rule file"},
         "rules.save": {"file": "CN/decree-713.yaml", "text": "not: [a rule file", "reason": "rbac"},
@@ -445,12 +445,11 @@ def test_the_credit_pages_are_in_the_matrix_read_by_every_role_imported_by_the_k
                       ("/credit/import/template.csv", "GET"), ("/credit/import/template.xlsx", "GET"),
                       ("/credit/import/rejected/<rejected_id>", "GET"),
                       ("/credit/follow-ups", "GET"), ("/credit/follow-ups.csv", "GET"), ("/credit/scan.json", "GET"),
-                      ("/credit/<path:case_number>", "GET"), ("/credit/follow-up", "POST")}
+                      ("/credit/<path:case_number>", "GET"), ("/credit/<path:case_number>/record/<kind>", "POST")}
     for endpoint in ("credit.index", "credit.export_csv", "credit.follow_ups", "credit.follow_ups_csv",
                      "credit.scan_json", "credit.show"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
-    for endpoint in ("credit.import_register", "credit.rejected_csv", "credit.import_template",
-                     "credit.record_follow_up_form"):
+    for endpoint in ("credit.import_register", "credit.rejected_csv", "credit.import_template", "credit.record_follow_up"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)
 
 

@@ -7,6 +7,7 @@ in the same run — a plain executemany of the same rows into a table of the sam
 Usage: python bench/bench_import.py [ROWS …]      (default: 10000 100000)
 """
 import json
+import os
 import sys
 import tempfile
 import time
@@ -56,7 +57,7 @@ def main() -> None:
         phase(int(sys.argv[2]), sys.argv[3], sys.argv[4])
         return
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
-    print(machine_line())
+    print(machine_line(), "· load average %.2f %.2f %.2f" % os.getloadavg())
     from tests.credgen import write_csv
     with tempfile.TemporaryDirectory() as folder:
         for rows in sizes:

@@ -1,0 +1,49 @@
+"""`yifa report annual`: the annual rule-of-law report (法治政府建设年度报告) from the registers.
+
+Exit codes: 0 written, 2 bad input (a register file with bad rows, each listed)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.cli.registers import iso_day
+
+
+def register(subparsers: Any) -> None:
+    """Add `report annual` to the `yifa` parser."""
+    report = subparsers.add_parser("report", help="法治政府建设年度报告 / the annual rule-of-law report")
+    actions = report.add_subparsers(metavar="ACTION")
+    a = actions.add_parser("annual", help="按年度生成报告 / the report of one year")
+    a.add_argument("--year", type=int, required=True)
+    a.add_argument("--unit", default=None, help="单位：制定机关/处罚机关名称前缀（单位体系建立前的临时做法）"
+                                                 " / unit: a prefix of the issuer/authority name, until units exist")
+    a.add_argument("--format", choices=("json", "html"), default="json")
+    a.add_argument("--as-of", type=iso_day, default=None, help="计算日 YYYY-MM-DD（默认今天）")
+    a.add_argument("--rulebook-version", default="current", help="报告所依据的规则库版本 / the rulebook version stated")
+    a.add_argument("--documents", type=Path, default=None, help="规范性文件登记表文件（默认：数据库）")
+    a.add_argument("--penalties", type=Path, default=None, help="处罚登记表文件（默认：数据库）")
+    a.set_defaults(run=cmd_annual)
+    report.set_defaults(run=lambda args: report.print_help() or 2)
+
+
+def _records(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    from engine.cli.credit import _register as penalty_register
+    from engine.cli.docs import _register as document_register
+    from engine.cli.registers import records_in_file, unit
+    if args.documents is not None and args.penalties is not None:
+        return (records_in_file(document_register(), args.documents, None),
+                records_in_file(penalty_register(), args.penalties, None))
+    from engine.report.queries import stored_records
+    with unit(read_only=True) as uow:
+        return stored_records(uow.session)
+
+
+def cmd_annual(args: argparse.Namespace) -> int:
+    from engine.core import clock
+    from engine.report import figures, render
+    documents, penalties = _records(args)
+    data = figures.report(args.year, args.unit, args.as_of or clock.today(), args.rulebook_version, documents, penalties)
+    sys.stdout.write((render.as_json if args.format == "json" else render.as_html)(data) + "\n")
+    return 0

@@ -1,0 +1,104 @@
+"""The report's figures: pure functions over register records (no database, no clock).
+
+A figure is the list of the record keys it counts; its number is the list's length, so every
+number can be traced to its records (the report's appendix, the HTML links).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+PLACEHOLDER = "【由单位填写：{}】"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One counted figure: its key, its Chinese and English label, the keys of the records it counts."""
+    key: str
+    zh: str
+    en: str
+    records: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "zh": self.zh, "en": self.en, "count": self.count, "records": list(self.records)}
+
+
+def _in_year(day: date | None, year: int) -> bool:
+    return day is not None and day.year == year
+
+
+def _keys(records: Iterable[Any], key: str, keep: Any) -> tuple[str, ...]:
+    return tuple(getattr(r, key) for r in records if keep(r))
+
+
+def document_figures(documents: Iterable[Any], year: int) -> list[Figure]:
+    """Normative documents: issued in the year and, of those, reviewed before issue, published and filed;
+    evaluated (last reviewed) in the year and the outcome of that clean-up, by status."""
+    docs = list(documents)
+    issued = [d for d in docs if d.issued_on.year == year]
+    evaluated = [d for d in docs if _in_year(d.last_reviewed_on, year)]
+    k = "number"
+    return [
+        Figure("documents.issued", "制发规范性文件", "documents issued", _keys(issued, k, lambda d: True)),
+        Figure("documents.reviewed_before_issue", "印发前经合法性审核", "legality-reviewed before issue",
+               _keys(issued, k, lambda d: d.legality_reviewed_on is not None and d.legality_reviewed_on <= d.issued_on)),
+        Figure("documents.published", "向社会公开", "published", _keys(issued, k, lambda d: d.published_on is not None)),
+        Figure("documents.filed", "报送备案", "filed", _keys(issued, k, lambda d: d.filed_on is not None)),
+        Figure("documents.evaluated", "开展评估清理", "evaluated", _keys(evaluated, k, lambda d: True)),
+        Figure("documents.kept", "清理后继续有效", "kept", _keys(evaluated, k, lambda d: d.status == "in_force")),
+        Figure("documents.amended", "清理后修改", "amended", _keys(evaluated, k, lambda d: d.status == "amended")),
+        Figure("documents.repealed", "清理后废止", "repealed", _keys(evaluated, k, lambda d: d.status == "repealed")),
+        Figure("documents.declared_invalid", "宣布失效", "declared invalid",
+               _keys(evaluated, k, lambda d: d.status == "expired")),
+    ]
+
+
+def penalty_figures(penalties: Iterable[Any], year: int) -> list[Figure]:
+    """Administrative penalties and credit repair: published, repair granted/refused, withdrawn in the year."""
+    rows = list(penalties)
+    k = "case_number"
+    return [
+        Figure("penalties.decided", "作出行政处罚决定", "penalties decided", _keys(rows, k, lambda p: p.decided_on.year == year)),
+        Figure("penalties.published", "公示行政处罚信息", "published", _keys(rows, k, lambda p: _in_year(p.published_on, year))),
+        Figure("penalties.repaired", "准予信用修复", "credit repaired",
+               _keys(rows, k, lambda p: _in_year(p.repair_decided_on, year) and p.repair_result == "granted")),
+        Figure("penalties.repair_refused", "不予信用修复", "repair refused",
+               _keys(rows, k, lambda p: _in_year(p.repair_decided_on, year) and p.repair_result == "refused")),
+        Figure("penalties.withdrawn", "撤下公示", "withdrawn from publication",
+               _keys(rows, k, lambda p: _in_year(p.withdrawn_on, year))),
+    ]
+
+
+def open_problems(documents: Iterable[Any], year: int) -> list[dict[str, str]]:
+    """The 整改清单 the registers alone can show: a document issued in the year without a legality review
+    before issue, publication or filing. Its responsible unit is the issuer; the due date is for the unit
+    to write (no rule in the registers sets one)."""
+    items = []
+    for d in documents:
+        if d.issued_on.year != year:
+            continue
+        for missing, zh in (("legality_reviewed_on", "未经合法性审核"), ("published_on", "未向社会公开"),
+                            ("filed_on", "未报送备案")):
+            if getattr(d, missing) is None:
+                items.append({"record": d.number, "problem": zh, "unit": d.issuer,
+                              "due": PLACEHOLDER.format("整改期限")})
+    return items
+
+
+def report(year: int, unit: str | None, as_of: date, rulebook_version: str,
+           documents: Iterable[Any], penalties: Iterable[Any]) -> dict[str, Any]:
+    """The whole report as data: the figures of each section, the 整改清单, and what it was computed from."""
+    docs = [d for d in documents if unit is None or d.issuer.startswith(unit)]
+    pens = [p for p in penalties if unit is None or p.authority.startswith(unit)]
+    return {"year": year, "unit": unit, "as_of": as_of.isoformat(), "rulebook_version": rulebook_version,
+            "sections": {"documents": [f.as_json() for f in document_figures(docs, year)],
+                         "penalties": [f.as_json() for f in penalty_figures(pens, year)]},
+            "corrections": open_problems(docs, year),
+            "narrative": {"overview": PLACEHOLDER.format("年度法治政府建设总体情况"),
+                          "plans": PLACEHOLDER.format("下一年度工作计划")}}

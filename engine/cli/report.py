@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
     a.add_argument("--year", type=int, required=True)
     a.add_argument("--unit", default=None, help="单位：制定机关/处罚机关名称前缀（单位体系建立前的临时做法）"
                                                  " / unit: a prefix of the issuer/authority name, until units exist")
-    a.add_argument("--format", choices=("json", "html"), default="json")
+    a.add_argument("--format", choices=("json", "html", "docx"), default="json")
+    a.add_argument("--output", "-o", type=Path, default=None, help="写入文件（docx 必填）/ write to this file (docx: required)")
     a.add_argument("--as-of", type=iso_day, default=None, help="计算日 YYYY-MM-DD（默认今天）")
     a.add_argument("--rulebook-version", default="current", help="报告所依据的规则库版本 / the rulebook version stated")
     a.add_argument("--documents", type=Path, default=None, help="规范性文件登记表文件（默认：数据库）")
@@ -45,5 +46,20 @@ def cmd_annual(args: argparse.Namespace) -> int:
     from engine.report import figures, render
     documents, penalties = _records(args)
     data = figures.report(args.year, args.unit, args.as_of or clock.today(), args.rulebook_version, documents, penalties)
-    sys.stdout.write((render.as_json if args.format == "json" else render.as_html)(data) + "\n")
+    if args.format == "docx":
+        return _write_docx(args, data)
+    text = (render.as_json if args.format == "json" else render.as_html)(data) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+def _write_docx(args: argparse.Namespace, data: dict[str, Any]) -> int:
+    from engine.report.docx import as_docx
+    if args.output is None:
+        print("yifa: --format docx 需要 --output 文件 / --format docx needs --output FILE", file=sys.stderr)
+        return 2
+    args.output.write_bytes(as_docx(data))
     return 0

@@ -22,7 +22,6 @@ def register(subparsers: Any) -> None:
     a.add_argument("--format", choices=("json", "html", "docx"), default="json")
     a.add_argument("--output", "-o", type=Path, default=None, help="写入文件（docx 必填）/ write to this file (docx: required)")
     a.add_argument("--as-of", type=iso_day, default=None, help="计算日 YYYY-MM-DD（默认今天）")
-    a.add_argument("--rulebook-version", default="current", help="报告所依据的规则库版本 / the rulebook version stated")
     a.add_argument("--documents", type=Path, default=None, help="规范性文件登记表文件（默认：数据库）")
     a.add_argument("--penalties", type=Path, default=None, help="处罚登记表文件（默认：数据库）")
     a.set_defaults(run=cmd_annual)
@@ -43,9 +42,11 @@ def _records(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
 
 def cmd_annual(args: argparse.Namespace) -> int:
     from engine.core import clock
-    from engine.report import figures, render
+    from engine.report import figures, followups, render
     documents, penalties = _records(args)
-    data = figures.report(args.year, args.unit, args.as_of or clock.today(), args.rulebook_version, documents, penalties)
+    as_of = args.as_of or clock.today()
+    data = figures.report(args.year, args.unit, as_of, followups.rulebook_version(), documents, penalties,
+                          followups.done_in_year(penalties, args.year), followups.open_on(penalties, as_of))
     if args.format == "docx":
         return _write_docx(args, data)
     text = (render.as_json if args.format == "json" else render.as_html)(data) + "\n"

@@ -75,6 +75,23 @@ def penalty_figures(penalties: Iterable[Any], year: int) -> list[Figure]:
     ]
 
 
+def follow_up_figures(done: Iterable[Any]) -> list[Figure]:
+    """The credit follow-ups done in the year (followups.Done), in time and late against their due date."""
+    rows = list(done)
+    return [
+        Figure("penalties.follow_ups_in_time", "按期完成的信用跟进事项", "follow-ups done in time",
+               tuple(d.case_number for d in rows if not d.late)),
+        Figure("penalties.follow_ups_late", "逾期完成的信用跟进事项", "follow-ups done late",
+               tuple(d.case_number for d in rows if d.late)),
+    ]
+
+
+def open_follow_ups(follow_ups: Iterable[Any]) -> list[dict[str, str]]:
+    """The 整改清单's credit part: each follow-up still open, its authority responsible, its due date."""
+    return [{"record": f.case_number, "problem": f.message["zh"], "rule": f.rule, "unit": f.authority,
+             "due": f.due_on.isoformat() if f.due_on else PLACEHOLDER.format("整改期限")} for f in follow_ups]
+
+
 def open_problems(documents: Iterable[Any], year: int) -> list[dict[str, str]]:
     """The 整改清单 the registers alone can show: a document issued in the year without a legality review
     before issue, publication or filing. Its responsible unit is the issuer; the due date is for the unit
@@ -86,19 +103,23 @@ def open_problems(documents: Iterable[Any], year: int) -> list[dict[str, str]]:
         for missing, zh in (("legality_reviewed_on", "未经合法性审核"), ("published_on", "未向社会公开"),
                             ("filed_on", "未报送备案")):
             if getattr(d, missing) is None:
-                items.append({"record": d.number, "problem": zh, "unit": d.issuer,
+                items.append({"record": d.number, "problem": zh, "rule": "", "unit": d.issuer,
                               "due": PLACEHOLDER.format("整改期限")})
     return items
 
 
 def report(year: int, unit: str | None, as_of: date, rulebook_version: str,
-           documents: Iterable[Any], penalties: Iterable[Any]) -> dict[str, Any]:
-    """The whole report as data: the figures of each section, the 整改清单, and what it was computed from."""
+           documents: Iterable[Any], penalties: Iterable[Any], done: Iterable[Any] = (),
+           still_open: Iterable[Any] = ()) -> dict[str, Any]:
+    """The whole report as data: the figures of each section, the 整改清单, and what it was computed from.
+    `done` and `still_open` are the credit follow-ups (engine/report/followups.py) of these penalties."""
     docs = [d for d in documents if unit is None or d.issuer.startswith(unit)]
     pens = [p for p in penalties if unit is None or p.authority.startswith(unit)]
+    kept = {p.case_number for p in pens}
     return {"year": year, "unit": unit, "as_of": as_of.isoformat(), "rulebook_version": rulebook_version,
             "sections": {"documents": [f.as_json() for f in document_figures(docs, year)],
-                         "penalties": [f.as_json() for f in penalty_figures(pens, year)]},
-            "corrections": open_problems(docs, year),
+                         "penalties": [f.as_json() for f in penalty_figures(pens, year) + follow_up_figures(
+                             d for d in done if d.case_number in kept)]},
+            "corrections": open_problems(docs, year) + open_follow_ups(f for f in still_open if f.case_number in kept),
             "narrative": {"overview": PLACEHOLDER.format("年度法治政府建设总体情况"),
                           "plans": PLACEHOLDER.format("下一年度工作计划")}}

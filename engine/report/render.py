@@ -16,7 +16,12 @@ def as_json(report: dict[str, Any]) -> str:
 
 
 def as_html(report: dict[str, Any]) -> str:
-    """A standalone page: the figures, each linked to its records; the 整改清单; the places to write."""
+    """A standalone page (the PDF is printed from it)."""
+    return "<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><body>" + html_body(report) + "</body></html>"
+
+
+def html_body(report: dict[str, Any]) -> str:
+    """The report's body: the figures, each linked to its records; the 整改清单; the places to write."""
     out = [f"<h1>{report['year']}年度法治政府建设情况报告</h1>",
            f"<p>规则库版本 / rulebook: {escape(report['rulebook_version'])}；计算日 / computed on: {report['as_of']}"
            f"；单位 / unit: {escape(report['unit'] or '全部 / all')}</p>",
@@ -31,4 +36,4 @@ def as_html(report: dict[str, Any]) -> str:
     for c in report["corrections"]:
         out.append("<tr>" + "".join(f"<td>{escape(c[k])}</td>" for k in ("record", "problem", "unit", "due")) + "</tr>")
     out.append(f"</table><p>{escape(report['narrative']['plans'])}</p>")
-    return "<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><body>" + "\n".join(out) + "</body></html>"
+    return "\n".join(out)

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, render_template, request
 
 from engine.core import clock
 from engine.report import figures, followups, render
-from engine.report.queries import stored_records
+from engine.report.queries import stored_decisions, stored_records
 from web.auth import role_required
 from web.db import get_uow
 from web.errors import refuse
@@ -34,7 +34,8 @@ def _report(year: int, unit: str | None) -> dict[str, Any]:
     documents, penalties = stored_records(get_uow().session)
     as_of = clock.today()
     return figures.report(year, unit, as_of, followups.rulebook_version(), documents, penalties,
-                          followups.done_in_year(penalties, year), followups.open_on(penalties, as_of))
+                          followups.done_in_year(penalties, year), followups.open_on(penalties, as_of),
+                          stored_decisions(get_uow().session))
 
 
 def _download(body: str | bytes, mimetype: str, filename: str) -> Response:

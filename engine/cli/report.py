@@ -17,36 +17,39 @@ def register(subparsers: Any) -> None:
     actions = report.add_subparsers(metavar="ACTION")
     a = actions.add_parser("annual", help="按年度生成报告 / the report of one year")
     a.add_argument("--year", type=int, required=True)
-    a.add_argument("--unit", default=None, help="单位：制定机关/处罚机关名称前缀（单位体系建立前的临时做法）"
-                                                 " / unit: a prefix of the issuer/authority name, until units exist")
+    a.add_argument("--unit", default=None, help="单位（单位体系建立前的临时做法）：决策的法域路径或决策机关名称前缀，如 CN-12/ninghe/yuelong；"
+                                                 "文件的制定机关、处罚机关名称前缀 / unit, until units exist: a prefix of a decision's "
+                                                 "jurisdiction path or body name, of a document's issuer, of a penalty's authority")
     a.add_argument("--format", choices=("json", "html", "docx"), default="json")
     a.add_argument("--output", "-o", type=Path, default=None, help="写入文件（docx 必填）/ write to this file (docx: required)")
     a.add_argument("--as-of", type=iso_day, default=None, help="计算日 YYYY-MM-DD（默认今天）")
-    a.add_argument("--documents", type=Path, default=None, help="规范性文件登记表文件（默认：数据库）")
+    a.add_argument("--documents", type=Path, default=None, help="规范性文件登记表文件（与 --penalties 同给时不读数据库，不含决策）/ register file (with --penalties: no database, no decisions)")
     a.add_argument("--penalties", type=Path, default=None, help="处罚登记表文件（默认：数据库）")
     a.set_defaults(run=cmd_annual)
     report.set_defaults(run=lambda args: report.print_help() or 2)
 
 
-def _records(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+def _records(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
+    """(documents, penalties, decisions): from the two register files when both are given (no decisions
+    then: their case files are in the database), else everything stored."""
     from engine.cli.credit import _register as penalty_register
     from engine.cli.docs import _register as document_register
     from engine.cli.registers import records_in_file, unit
     if args.documents is not None and args.penalties is not None:
         return (records_in_file(document_register(), args.documents, None),
-                records_in_file(penalty_register(), args.penalties, None))
-    from engine.report.queries import stored_records
+                records_in_file(penalty_register(), args.penalties, None), [])
+    from engine.report.queries import stored_decisions, stored_records
     with unit(read_only=True) as uow:
-        return stored_records(uow.session)
+        return (*stored_records(uow.session), stored_decisions(uow.session))
 
 
 def cmd_annual(args: argparse.Namespace) -> int:
     from engine.core import clock
     from engine.report import figures, followups, render
-    documents, penalties = _records(args)
+    documents, penalties, cases = _records(args)
     as_of = args.as_of or clock.today()
     data = figures.report(args.year, args.unit, as_of, followups.rulebook_version(), documents, penalties,
-                          followups.done_in_year(penalties, args.year), followups.open_on(penalties, as_of))
+                          followups.done_in_year(penalties, args.year), followups.open_on(penalties, as_of), cases)
     if args.format == "docx":
         return _write_docx(args, data)
     text = (render.as_json if args.format == "json" else render.as_html)(data) + "\n"

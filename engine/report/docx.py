@@ -64,6 +64,20 @@ def _figure_table(document: Any, figures: list[dict[str, Any]], appendix: dict[s
         row[2].text = f"见附录 {appendix[f['key']]}" if f["records"] else "—"
 
 
+def _problem_table(document: Any, problems: list[dict[str, Any]]) -> None:
+    document.add_heading("决策中发现的问题", level=2)
+    if not problems:
+        document.add_paragraph("记录中的最近一次检查未发现违反规则的情形。")
+        return
+    table = document.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ("规则", "依据", "案件"), strict=True):
+        cell.text = text
+    for p in problems:
+        row = table.add_row().cells
+        row[0].text, row[1].text, row[2].text = p["rule"], str(p["citation"] or ""), "、".join(p["records"])
+
+
 def as_docx(report: dict[str, Any]) -> bytes:
     """The report's bytes as a .docx."""
     from docx import Document
@@ -81,6 +95,7 @@ def as_docx(report: dict[str, Any]) -> bytes:
     for n, (name, figures) in enumerate(report["sections"].items(), start=2):
         document.add_heading(f"{'一二三四五六七八九'[n - 1]}、{SECTION_TITLES[name].split(' / ')[0]}", level=1)
         _figure_table(document, figures, appendix)
+    _problem_table(document, report.get("decision_problems", []))
     document.add_heading("整改清单", level=1)
     table = document.add_table(rows=1, cols=4)
     table.style = "Table Grid"

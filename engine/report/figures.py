@@ -108,18 +108,29 @@ def open_problems(documents: Iterable[Any], year: int) -> list[dict[str, str]]:
     return items
 
 
+def _case_in_unit(document: dict[str, Any], unit: str) -> bool:
+    """Until units exist, a unit is a prefix of the jurisdiction path or of the deciding body's name."""
+    body = document.get("decision_body") or {}
+    return str(document.get("jurisdiction", "")).startswith(unit) or str(body.get("name", "")).startswith(unit)
+
+
 def report(year: int, unit: str | None, as_of: date, rulebook_version: str,
            documents: Iterable[Any], penalties: Iterable[Any], done: Iterable[Any] = (),
-           still_open: Iterable[Any] = ()) -> dict[str, Any]:
+           still_open: Iterable[Any] = (), cases: Iterable[Any] = ()) -> dict[str, Any]:
     """The whole report as data: the figures of each section, the 整改清单, and what it was computed from.
-    `done` and `still_open` are the credit follow-ups (engine/report/followups.py) of these penalties."""
+    `done` and `still_open` are the credit follow-ups (engine/report/followups.py) of these penalties;
+    `cases` the stored decisions (engine/report/queries.py `stored_decisions`)."""
+    from engine.report.decisions import decision_figures, problems_by_rule
+    decisions = [c for c in cases if unit is None or _case_in_unit(c[1], unit)]
     docs = [d for d in documents if unit is None or d.issuer.startswith(unit)]
     pens = [p for p in penalties if unit is None or p.authority.startswith(unit)]
     kept = {p.case_number for p in pens}
     return {"year": year, "unit": unit, "as_of": as_of.isoformat(), "rulebook_version": rulebook_version,
-            "sections": {"documents": [f.as_json() for f in document_figures(docs, year)],
+            "sections": {"decisions": [f.as_json() for f in decision_figures(decisions, year)],
+                         "documents": [f.as_json() for f in document_figures(docs, year)],
                          "penalties": [f.as_json() for f in penalty_figures(pens, year) + follow_up_figures(
                              d for d in done if d.case_number in kept)]},
+            "decision_problems": problems_by_rule(decisions, year),
             "corrections": open_problems(docs, year) + open_follow_ups(f for f in still_open if f.case_number in kept),
             "narrative": {"overview": PLACEHOLDER.format("年度法治政府建设总体情况"),
                           "plans": PLACEHOLDER.format("下一年度工作计划")}}

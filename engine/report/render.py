@@ -6,9 +6,10 @@ import json
 from html import escape
 from typing import Any
 
-SECTION_TITLES = {"documents": "行政规范性文件 / Normative documents",
+SECTION_TITLES = {"decisions": "重大行政决策 / Major decisions",
+                  "documents": "行政规范性文件 / Normative documents",
                   "penalties": "行政处罚与信用修复 / Penalties and credit repair"}
-RECORD_LINKS = {"documents": "/documents/{}", "penalties": "/credit/{}"}
+RECORD_LINKS = {"decisions": "/audit/cases/{}", "documents": "/documents/{}", "penalties": "/credit/{}"}
 
 
 def as_json(report: dict[str, Any]) -> str:
@@ -32,6 +33,11 @@ def html_body(report: dict[str, Any]) -> str:
             links = "、".join(f'<a href="{escape(RECORD_LINKS[name].format(r))}">{escape(r)}</a>' for r in f["records"])
             out.append(f"<tr><th>{escape(f['zh'])}</th><td data-figure=\"{f['key']}\">{f['count']}</td><td>{links}</td></tr>")
         out.append("</table>")
+    out.append("<h3>决策中发现的问题 / Problems found</h3><table><tr><th>规则</th><th>依据</th><th>案件</th></tr>")
+    for p in report.get("decision_problems", []):
+        out.append(f"<tr><td>{escape(p['rule'])}</td><td>{escape(str(p['citation'] or ''))}</td><td>"
+                   + "、".join(f'<a href="/audit/cases/{escape(r)}">{escape(r)}</a>' for r in p["records"]) + "</td></tr>")
+    out.append("</table>")
     out.append("<h2>整改清单 / Corrections</h2><table><tr><th>记录</th><th>问题</th><th>责任单位</th><th>整改期限</th></tr>")
     for c in report["corrections"]:
         out.append("<tr>" + "".join(f"<td>{escape(c[k])}</td>" for k in ("record", "problem", "unit", "due")) + "</tr>")

@@ -39,9 +39,8 @@ def _report(year: int, unit: str | None) -> dict[str, Any]:
 
 
 def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    """The body as an attachment named `filename`."""
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/annual")

@@ -53,15 +53,19 @@ def _page_number_footer(document: Any) -> None:
         run._r.append(element)
 
 
-def _figure_table(document: Any, figures: list[dict[str, Any]], appendix: dict[str, int]) -> None:
-    table = document.add_table(rows=1, cols=3)
+def _table(document: Any, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A bordered table: a header row, then the rows."""
+    table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("项目", "数量", "所计记录"), strict=True):
-        cell.text = text
-    for f in figures:
-        row = table.add_row().cells
-        row[0].text, row[1].text = f["zh"], str(f["count"])
-        row[2].text = f"见附录 {appendix[f['key']]}" if f["records"] else "—"
+    for values in (headers, *rows):
+        cells = table.rows[0].cells if values is headers else table.add_row().cells
+        for cell, text in zip(cells, values, strict=True):
+            cell.text = text
+
+
+def _figure_table(document: Any, figures: list[dict[str, Any]], appendix: dict[str, int]) -> None:
+    _table(document, ("项目", "数量", "所计记录"),
+           [(f["zh"], str(f["count"]), f"见附录 {appendix[f['key']]}" if f["records"] else "—") for f in figures])
 
 
 def _problem_table(document: Any, problems: list[dict[str, Any]]) -> None:
@@ -69,13 +73,8 @@ def _problem_table(document: Any, problems: list[dict[str, Any]]) -> None:
     if not problems:
         document.add_paragraph("记录中的最近一次检查未发现违反规则的情形。")
         return
-    table = document.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("规则", "依据", "案件"), strict=True):
-        cell.text = text
-    for p in problems:
-        row = table.add_row().cells
-        row[0].text, row[1].text, row[2].text = p["rule"], str(p["citation"] or ""), "、".join(p["records"])
+    _table(document, ("规则", "依据", "案件"),
+           [(p["rule"], str(p["citation"] or ""), "、".join(p["records"])) for p in problems])
 
 
 def as_docx(report: dict[str, Any]) -> bytes:
@@ -97,13 +96,8 @@ def as_docx(report: dict[str, Any]) -> bytes:
         _figure_table(document, figures, appendix)
     _problem_table(document, report.get("decision_problems", []))
     document.add_heading("整改清单", level=1)
-    table = document.add_table(rows=1, cols=4)
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("记录", "问题", "责任单位", "整改期限"), strict=True):
-        cell.text = text
-    for c in report["corrections"]:
-        for cell, key in zip(table.add_row().cells, ("record", "problem", "unit", "due"), strict=True):
-            cell.text = c[key]
+    _table(document, ("记录", "问题", "责任单位", "整改期限"),
+           [(c["record"], c["problem"], c["unit"], c["due"]) for c in report["corrections"]])
     document.add_heading("下一年度工作计划", level=1)
     document.add_paragraph(report["narrative"]["plans"])
     document.add_heading("附录：各项数字所计记录", level=1)

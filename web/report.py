@@ -59,8 +59,7 @@ def annual() -> Any:
         return _download(as_docx(data), "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                          f"{name}.docx")
     if fmt == "pdf":
-        from engine.decisions.pdf import chromium_path, print_pdf
-        pdf = print_pdf(render.as_html(data)) if chromium_path() else None
+        pdf = render.as_pdf(data)
         if pdf is None:
             refuse(501, "无法生成 PDF：本机未安装 chromium 或打印失败", "no PDF: chromium is missing or failed")
         return _download(pdf, "application/pdf", f"{name}.pdf")

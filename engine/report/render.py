@@ -43,3 +43,9 @@ def html_body(report: dict[str, Any]) -> str:
         out.append("<tr>" + "".join(f"<td>{escape(c[k])}</td>" for k in ("record", "problem", "unit", "due")) + "</tr>")
     out.append(f"</table><p>{escape(report['narrative']['plans'])}</p>")
     return "\n".join(out)
+
+
+def as_pdf(report: dict[str, Any]) -> bytes | None:
+    """The HTML printed by headless chromium (engine/decisions/pdf.py); None without chromium or on failure."""
+    from engine.decisions.pdf import chromium_path, print_pdf
+    return print_pdf(as_html(report)) if chromium_path() else None

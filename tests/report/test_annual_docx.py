@@ -51,3 +51,12 @@ def test_docx_converts_to_pdf_with_pages(report_docx: Path, tmp_path: Path) -> N
                    check=True, timeout=120, capture_output=True)
     pdf = (tmp_path / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") + pdf.count(b"/Type/Page") >= 1
+
+
+def test_the_pdf_is_the_html_printed_by_chromium(tmp_path: Path) -> None:
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed")
+    out = tmp_path / "report.pdf"
+    assert main(["report", "annual", "--year", "2024", "--as-of", "2026-01-15", "--format", "pdf", "-o", str(out),
+                 "--documents", str(DEMO / "demo_documents.csv"), "--penalties", str(DEMO / "demo_penalties.csv")]) == 0
+    assert out.read_bytes().startswith(b"%PDF")

@@ -64,8 +64,9 @@ def _table(document: Any, headers: tuple[str, ...], rows: list[tuple[str, ...]])
 
 
 def _figure_table(document: Any, figures: list[dict[str, Any]], appendix: dict[str, int]) -> None:
-    _table(document, ("项目", "数量", "所计记录"),
-           [(f["zh"], str(f["count"]), f"见附录 {appendix[f['key']]}" if f["records"] else "—") for f in figures])
+    _table(document, ("项目", "本年", "上年", "所计记录"),
+           [(f["zh"], str(f["count"]), "—" if f.get("previous_year") is None else str(f["previous_year"]),
+             f"见附录 {appendix[f['key']]}" if f["records"] else "—") for f in figures])
 
 
 def _problem_table(document: Any, problems: list[dict[str, Any]]) -> None:

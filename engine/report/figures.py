@@ -125,11 +125,17 @@ def report(year: int, unit: str | None, as_of: date, rulebook_version: str,
     docs = [d for d in documents if unit is None or d.issuer.startswith(unit)]
     pens = [p for p in penalties if unit is None or p.authority.startswith(unit)]
     kept = {p.case_number for p in pens}
+    previous = {f.key: f.count for f in decision_figures(decisions, year - 1) + document_figures(docs, year - 1)
+                + penalty_figures(pens, year - 1)}
+
+    def shown(figs: list[Figure]) -> list[dict[str, Any]]:
+        return [f.as_json() | {"previous_year": previous.get(f.key)} for f in figs]
+
     return {"year": year, "unit": unit, "as_of": as_of.isoformat(), "rulebook_version": rulebook_version,
-            "sections": {"decisions": [f.as_json() for f in decision_figures(decisions, year)],
-                         "documents": [f.as_json() for f in document_figures(docs, year)],
-                         "penalties": [f.as_json() for f in penalty_figures(pens, year) + follow_up_figures(
-                             d for d in done if d.case_number in kept)]},
+            "sections": {"decisions": shown(decision_figures(decisions, year)),
+                         "documents": shown(document_figures(docs, year)),
+                         "penalties": shown(penalty_figures(pens, year) + follow_up_figures(
+                             d for d in done if d.case_number in kept))},
             "decision_problems": problems_by_rule(decisions, year),
             "corrections": open_problems(docs, year) + open_follow_ups(f for f in still_open if f.case_number in kept),
             "narrative": {"overview": PLACEHOLDER.format("年度法治政府建设总体情况"),

@@ -28,10 +28,12 @@ def html_body(report: dict[str, Any]) -> str:
            f"；单位 / unit: {escape(report['unit'] or '全部 / all')}</p>",
            f"<p>{escape(report['narrative']['overview'])}</p>"]
     for name, figures in report["sections"].items():
-        out.append(f"<h2>{SECTION_TITLES[name]}</h2><table>")
+        out.append(f"<h2>{SECTION_TITLES[name]}</h2><table><tr><th></th><th>本年</th><th>上年</th><th>所计记录</th></tr>")
         for f in figures:
             links = "、".join(f'<a href="{escape(RECORD_LINKS[name].format(r))}">{escape(r)}</a>' for r in f["records"])
-            out.append(f"<tr><th>{escape(f['zh'])}</th><td data-figure=\"{f['key']}\">{f['count']}</td><td>{links}</td></tr>")
+            before = "—" if f.get("previous_year") is None else f["previous_year"]
+            out.append(f"<tr><th>{escape(f['zh'])}</th><td data-figure=\"{f['key']}\">{f['count']}</td>"
+                       f"<td>{before}</td><td>{links}</td></tr>")
         out.append("</table>")
     out.append("<h3>决策中发现的问题 / Problems found</h3><table><tr><th>规则</th><th>依据</th><th>案件</th></tr>")
     for p in report.get("decision_problems", []):

@@ -131,3 +131,11 @@ def test_one_overdue_take_down_done_changes_exactly_its_figures() -> None:
     assert {k for k in b if b[k] != a[k]} == {"penalties.withdrawn", "penalties.follow_ups_late"}
     assert a["penalties.follow_ups_late"] == b["penalties.follow_ups_late"] + 1
     assert [c for c in before["corrections"] if c["record"] != number] == after["corrections"]
+
+
+def test_each_figure_carries_the_previous_years_count(capsys: pytest.CaptureFixture[str]) -> None:
+    report = _json_report(2025, capsys)
+    previous = {f["key"]: f["previous_year"] for s in report["sections"].values() for f in s}
+    last_year = _independent(2024)
+    assert {k: previous[k] for k in last_year} == last_year
+    assert previous["penalties.follow_ups_late"] is None     # not worked out for the year before

@@ -1,5 +1,5 @@
 """Blueprint `report` (/report): the annual rule-of-law report (法治政府建设年度报告).
-    GET /report/annual?year=YYYY&unit=PREFIX&format=html|json|docx|pdf
+    GET /report/annual?year=YYYY&unit=PREFIX&as_of=YYYY-MM-DD&format=html|json|docx|pdf
 The unit is a prefix of the issuer's or the authority's name until units exist. The PDF is the
 page printed by headless chromium (engine/decisions/pdf.py); 501 without chromium.
 Roles: auditor, secretary and admin.
@@ -7,6 +7,7 @@ Roles: auditor, secretary and admin.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
@@ -30,9 +31,19 @@ def _year() -> int:
     return int(text)
 
 
+def _as_of() -> date:
+    text = request.args.get("as_of")
+    if not text:
+        return clock.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        refuse(400, f"参数 as_of：“{text}”不是 YYYY-MM-DD 日期", f"parameter as_of: '{text}' is not a YYYY-MM-DD day")
+
+
 def _report(year: int, unit: str | None) -> dict[str, Any]:
     documents, penalties = stored_records(get_uow().session)
-    as_of = clock.today()
+    as_of = _as_of()
     return figures.report(year, unit, as_of, followups.rulebook_version(), documents, penalties,
                           followups.done_in_year(penalties, year), followups.open_on(penalties, as_of),
                           stored_decisions(get_uow().session))

@@ -31,7 +31,8 @@ def test_the_page_shows_the_figures_of_the_stored_demo_registers(client, login_a
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'href="/documents/岳龙政规〔2024〕2号"' in html and "整改清单" in html
-    stored = json.loads(client.get("/report/annual?year=2024&format=json").get_data(as_text=True))
+    stored = json.loads(client.get("/report/annual?year=2024&as_of=2026-01-15&format=json").get_data(as_text=True))
+    assert stored["as_of"] == "2026-01-15"
     assert main(["report", "annual", "--year", "2024", "--as-of", stored["as_of"], "--documents",
                  str(DEMO / "demo_documents.csv"), "--penalties", str(DEMO / "demo_penalties.csv")]) == 0
     from_files = json.loads(capsys.readouterr().out)
@@ -53,6 +54,7 @@ def test_a_bad_year_is_refused_and_officials_are_kept_out(client, login_as) -> N
     assert client.get("/report/annual?year=2024").status_code == 403
     login_as("auditor", username="t-auditor2")
     assert client.get("/report/annual?year=abc").status_code == 400
+    assert client.get("/report/annual?year=2024&as_of=2024-13-01").status_code == 400
 
 
 def test_the_pdf_is_printed_by_chromium(client, login_as, seeded) -> None:

@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         home,
         i18n,
         reminders,
+        report,
         rulebook,
         security,
     )
@@ -51,7 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
     for blueprint in (home.bp, cases.bp, audit.bp, rulebook.bp, dashboard.bp, documents.bp, credit.bp, catalogue.bp, api.bp,
-                      admin.bp, reminders.bp):
+                      admin.bp, reminders.bp, report.bp):
         app.register_blueprint(blueprint)
     app.add_template_global(nav_links)
     app.add_url_rule("/health", "health", health)

@@ -33,6 +33,7 @@ NAV = (
     NavLink("rules.index", "/rules", "规则库", "Rulebook", ROLES),
     NavLink("dashboard.index", "/dashboard", "仪表盘", "Dashboard",
             ("official", "legality_reviewer", "secretary", "auditor", "admin")),
+    NavLink("report.annual", "/report/annual", "年度报告", "Annual report", ("secretary", "auditor", "admin")),
     NavLink("admin.users", "/admin/users", "用户", "Users", ("admin",)),
 )
 

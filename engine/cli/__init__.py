@@ -86,6 +86,7 @@ def _register_others(sub) -> None:
     from engine.cli import docs as cli_docs
     from engine.cli import jobs as cli_jobs
     from engine.cli import reminders as cli_reminders
+    from engine.cli import report as cli_report
     from engine.cli import store as cli_store
     cli_store.register(sub)
     cli_case.register(sub)
@@ -93,6 +94,7 @@ def _register_others(sub) -> None:
     cli_credit.register(sub)
     cli_catalogue.register(sub)
     cli_reminders.register(sub)
+    cli_report.register(sub)
     cli_jobs.register(sub)
     _register_web(sub)
 

@@ -135,6 +135,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/credit/import/template.csv"):                        {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import/template.xlsx"):                       {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/scan.json"):                                  EVERYONE,
+    ("GET", "/report/annual"):                                     {SECRETARY, AUDITOR, ADMIN},
     ("GET", "/dashboard"):                                         {OFFICIAL, REVIEWER, SECRETARY, AUDITOR, ADMIN},
     ("GET", "/documents"):                                         EVERYONE,
     ("GET", "/documents/<path:number>"):                           EVERYONE,

@@ -1,0 +1,55 @@
+"""The report's major-decision figures: pure functions over (case id, case file, latest check report)
+triples (engine/report/queries.py reads them). A decision counts in the year its initiation was
+proposed (else started): the year the audit list files it under."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from engine.decisions.sections import get_section
+from engine.report.figures import Figure
+
+# the procedure steps the report counts: stage (engine/decisions/sections.py) → label
+STEPS = (("public_participation", "公众参与", "public participation"), ("hearing", "听证", "hearing"),
+         ("expert_review", "专家论证", "expert review"), ("risk_assessment", "风险评估", "risk assessment"),
+         ("legality_review", "合法性审查", "legality review"), ("collective_decision", "集体讨论决定", "collective decision"),
+         ("publication", "决策公布", "publication"), ("post_evaluation", "决策后评估", "post-evaluation"))
+
+
+def case_year(document: dict[str, Any]) -> int | None:
+    """The year of the case's proposal (or start), None when the case file has neither."""
+    initiation = document.get("initiation") or {}
+    for key in ("proposed_on", "started_on"):
+        value = str(initiation.get(key) or "")
+        if value[:4].isdigit():
+            return int(value[:4])
+    return None
+
+
+def decision_figures(cases: Iterable[tuple[str, dict[str, Any], Any]], year: int) -> list[Figure]:
+    """How many decisions, by category, and how many went through each procedure step."""
+    of_year = [(case_id, doc) for case_id, doc, _ in cases if case_year(doc) == year]
+    out = [Figure("decisions.total", "重大行政决策事项", "major decisions", tuple(c for c, _ in of_year))]
+    for category in sorted(Counter(str(doc.get("category")) for _, doc in of_year)):
+        out.append(Figure(f"decisions.category.{category}", f"其中类别 {category}", f"category {category}",
+                          tuple(c for c, doc in of_year if str(doc.get("category")) == category)))
+    for stage, zh, en in STEPS:
+        out.append(Figure(f"decisions.{stage}", f"经{zh}", en,
+                          tuple(c for c, doc in of_year if get_section(doc, stage) is not None)))
+    return out
+
+
+def problems_by_rule(cases: Iterable[tuple[str, dict[str, Any], Any]], year: int) -> list[dict[str, Any]]:
+    """The rules the latest check of each decision of the year found violated: rule, citation, cases."""
+    by_rule: dict[str, dict[str, Any]] = {}
+    for case_id, doc, report in cases:
+        if case_year(doc) != year or not isinstance(report, dict):
+            continue
+        for finding in report.get("findings") or ():
+            if isinstance(finding, dict) and finding.get("verdict") == "violated":
+                entry = by_rule.setdefault(str(finding.get("rule")), {"rule": str(finding.get("rule")),
+                                                                      "citation": finding.get("citation"), "records": []})
+                if case_id not in entry["records"]:
+                    entry["records"].append(case_id)
+    return [by_rule[r] for r in sorted(by_rule)]

@@ -105,7 +105,8 @@ def test_an_unreachable_database_exits_2_with_a_sentence(monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
     assert yifa("trail", "verify") == 2
     err = capsys.readouterr().err
-    assert err.startswith("yifa: 数据库错误 / database error:") and "Traceback" not in err
+    assert err.startswith("yifa: 数据库无法连接 / cannot reach the database:") and "Traceback" not in err
+    assert "is the database reachable?" in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_database_without_schema_exits_2_asking_for_db_upgrade(configured, capsys):

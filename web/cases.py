@@ -212,11 +212,16 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
     for a in attachments_of(uow, case_id):
         by_stage[a.stage].append(a)
     closed = _closed_gates(record.document, upcoming, today, result.findings)
+    from engine.decisions.deadlines import case_deadlines
+    from engine.decisions.deadlines import upcoming as within_window
+    deadlines = within_window(case_deadlines(record.id, record.title, record.document, today,
+                                             jurisdiction=case.jurisdiction, findings=result.findings), today)
     evidence = [(s, get_section(record.document, s) is not None, _can_record(s)) for s in forms.EDITABLE_STAGES]
     return render_template("cases/show.html", record=record, case=case, summary=summary(result.findings),
                            result=result, groups=groups, upcoming=upcoming, can_enter=_can_record,
                            evidence=evidence, attachments=by_stage, today=today.isoformat(), closed=closed,
-                           blockers=blockers, refused_stage=refused_stage, order_error=order_error), status
+                           blockers=blockers, refused_stage=refused_stage, order_error=order_error,
+                           deadlines=deadlines, editable=forms.EDITABLE_STAGES), status
 
 
 def _closed_gates(document: dict, upcoming: list[str], on: date, findings: list,

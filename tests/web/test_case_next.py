@@ -1,0 +1,64 @@
+"""The case page starts with what to do next: the case's deadlines, the stages that may be entered,
+and for a closed gate each blocking rule with its article and a link to the form that records what
+is missing (for a user who records that stage)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.db import get_engine
+
+DEMO_PASSWORD = {"official": "yifa-demo-official", "secretary": "yifa-demo-secretary", "reviewer": "yifa-demo-reviewer"}
+BLOCKED = "YL-DEMO-03"           # the demo case blocked at the collective decision: no legality opinion
+
+
+@pytest.fixture
+def seeded(app):
+    from web.demo import seed_demo
+    with app.app_context():
+        seed_demo(get_engine())
+
+
+@pytest.fixture
+def sign_in(client, post_form, seeded):
+    def sign(username: str) -> None:
+        if client.get("/login").status_code == 302:
+            post_form("/logout", {})
+        assert post_form("/login", {"username": username, "password": DEMO_PASSWORD[username]}).status_code == 302
+    return sign
+
+
+def main_of(html: str) -> str:
+    return html[html.index('<article aria-labelledby="case-title">'):]
+
+
+def test_the_next_box_comes_first_and_links_each_blocker_to_its_form(client, sign_in):
+    sign_in("reviewer")
+    html = main_of(client.get(f"/cases/{BLOCKED}").get_data(as_text=True))
+    assert html.index('id="next-title"') < html.index('id="summary-title"') < html.index('id="findings-title"')
+    box = html[html.index('id="next-title"'):html.index('id="summary-title"')]
+    assert "下一步" in box and "MAD-LEG-01" in box and "第二十五条" in box
+    links = re.findall(r'<a class="fix" href="([^"]+)"', box)
+    assert f"/cases/{BLOCKED}/stages/legality_review" in links        # the reviewer records the opinion
+    for link in links:
+        assert client.get(link).status_code == 200
+
+
+def test_a_role_that_does_not_record_the_missing_stage_gets_no_link(client, sign_in):
+    sign_in("secretary")                                                # the opinion is the reviewer's
+    box = main_of(client.get(f"/cases/{BLOCKED}").get_data(as_text=True))
+    box = box[box.index('id="next-title"'):box.index('id="summary-title"')]
+    assert "MAD-LEG-01" in box and f"/cases/{BLOCKED}/stages/legality_review" not in box
+
+
+def test_a_refused_advance_is_said_at_the_top_with_the_rules(client, sign_in, post_form):
+    sign_in("secretary")
+    page = client.get(f"/cases/{BLOCKED}").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    refused = post_form(f"/cases/{BLOCKED}/advance", {"stage": "collective_decision", "on": "2025-05-02",
+                                                      "version": version}, page=f"/cases/{BLOCKED}")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and 'role="alert"' in html and "MAD-LEG-01" in html
+    main = main_of(html)
+    assert main.index('id="next-title"') < main.index('id="blockers-title"') < main.index('id="summary-title"')

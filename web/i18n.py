@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(role_name)
     app.add_template_global(stage_name)
     app.add_template_global(jurisdiction_name)
+    app.add_template_global(choice_name)
     app.add_template_global(lang_url)
     app.add_template_global(cite)
     app.context_processor(lambda: {"lang": current_lang()})
@@ -99,6 +100,12 @@ def jurisdiction_name(code: str | None) -> str:
         if j["jurisdiction"] == code:
             return t(j["name"].zh, j["name"].en)
     return code
+
+
+def choice_name(word: str) -> str:
+    """An enumeration word of the case format (engine/decisions/enums.CHOICES_ZH) as people read it."""
+    from engine.decisions.enums import CHOICES_ZH
+    return t(CHOICES_ZH.get(word, word), str(word).replace("_", " "))
 
 
 def stage_name(stage: str | None) -> str:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from engine.decisions.enums import CHOICES_ZH
 from engine.decisions.sections import get_section
 from engine.report.figures import Figure
 
@@ -32,7 +33,8 @@ def decision_figures(cases: Iterable[tuple[str, dict[str, Any], Any]], year: int
     of_year = [(case_id, doc) for case_id, doc, _ in cases if case_year(doc) == year]
     out = [Figure("decisions.total", "重大行政决策事项", "major decisions", tuple(c for c, _ in of_year))]
     for category in sorted(Counter(str(doc.get("category")) for _, doc in of_year)):
-        out.append(Figure(f"decisions.category.{category}", f"其中类别 {category}", f"category {category}",
+        out.append(Figure(f"decisions.category.{category}", f"其中{CHOICES_ZH.get(category, category)}",
+                          f"category {category.replace('_', ' ')}",
                           tuple(c for c, doc in of_year if str(doc.get("category")) == category)))
     for stage, zh, en in STEPS:
         out.append(Figure(f"decisions.{stage}", f"经{zh}", en,

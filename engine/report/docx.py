@@ -16,7 +16,11 @@ def _font(run: Any, name: str, size_pt: float) -> None:
     from docx.shared import Pt
     run.font.name = name
     run.font.size = Pt(size_pt)
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+        fonts.set(qn(attr), name)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):   # a theme font wins over a named one
+        fonts.attrib.pop(qn(attr), None)
 
 
 def _styles(document: Any) -> None:

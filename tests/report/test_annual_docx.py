@@ -35,6 +35,9 @@ def test_docx_layout_and_sections(report_docx: Path) -> None:
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert _east_asian_font(document.styles["Normal"]) == "仿宋"
     assert _east_asian_font(document.styles["Heading 1"]) == "黑体"
+    for style in ("Normal", "Heading 1", "Heading 2", "Title"):      # a theme font would win over the named one
+        xml = document.styles[style].element.xml
+        assert not any(f"w:{a}=" in xml for a in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")), style
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     for wanted in ("行政规范性文件", "行政处罚与信用修复", "整改清单", "附录"):
         assert any(wanted in h for h in headings), (wanted, headings)

@@ -71,3 +71,20 @@ def test_a_legal_advisor_changes_a_parameter_and_sees_the_impact_preview(page):
     page.goto(f"/rules/{RULE_FILE}")
     expect(page.locator("h1 .badge")).to_have_count(0)                # no "edited (instance folder)"
     assert page.locator("textarea[name=text]").input_value() == original
+
+
+def test_a_reviewer_finds_what_blocks_a_case_on_its_first_screen_and_its_form_in_one_click(page):
+    """The case page starts with 下一步: the blocking rule with its article, and the link to the form
+    that records what is missing, inside the first screen (1280×900) — 1 click to the form."""
+    sign_in(page, "reviewer", "yifa-demo-reviewer")
+    page.goto("/cases/YL-DEMO-03")
+    box = page.locator("section.card.next")
+    expect(box).to_contain_text("MAD-LEG-01")
+    expect(box).to_contain_text("第二十五条")
+    fix = box.get_by_role("link", name="记录「合法性审查」材料 →").first
+    expect(fix).to_be_in_viewport()
+    assert fix.bounding_box()["y"] + fix.bounding_box()["height"] <= 900
+    shot(page, "case-next-step")
+    fix.click()                                                                       # click 1
+    expect(page).to_have_url(re.compile(r"/cases/YL-DEMO-03/stages/legality_review$"))
+    expect(page.locator("form").first).to_be_visible()

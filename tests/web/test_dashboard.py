@@ -118,3 +118,27 @@ def test_the_dashboard_checks_each_case_once_and_lists_the_deadlines_of_its_stat
     assert page_calls and page_calls == sorted(calls)     # the statuses' checks, none made again for deadlines
     comment = [d for s in summaries for d in s.deadlines if d.kind == "comment_period"]
     assert [d.case_id for d in comment] == ["YL-DEMO-01"] and comment[0].due.isoformat() in html
+
+
+def test_the_charts_count_deadlines_by_week_follow_ups_by_authority_and_documents_by_issuer(client, login_as, seeded, app):
+    """Each chart is an SVG with a title and a table giving the same figures (read without the picture),
+    its text at 13 px; the figures equal counts made here from the engine's own lists."""
+    import re
+
+    from web.credit_followups import FollowUpList, follow_up_list
+    from web.db import get_uow
+    login_as("auditor", username="t-auditor")
+    html = client.get("/dashboard").get_data(as_text=True)
+    for chart in ("by-week", "by-authority", "by-issuer"):
+        section = html[html.index(f'id="{chart}"'):]
+        section = section[:section.index("</section>")]
+        assert f'aria-labelledby="{chart}-title"' in section and f'<title id="{chart}-title">' in section
+        assert set(re.findall(r'font-size="(\d+)"', section)) == {"13"}
+        assert "<table>" in section
+    with app.test_request_context():
+        listing = follow_up_list(get_uow().session, TODAY, "CN")
+        counts = {a.authority: a.follow_ups for a in FollowUpList.by_authority(listing.items)}
+    table = html[html.index('id="by-authority"'):]
+    table = table[table.index("<table>"):table.index("</table>")]
+    assert dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', table)) == {a: str(n) for a, n in counts.items()}
+    assert sum(counts.values()) > 0

@@ -62,3 +62,13 @@ def test_a_refused_advance_is_said_at_the_top_with_the_rules(client, sign_in, po
     assert refused.status_code == 409 and 'role="alert"' in html and "MAD-LEG-01" in html
     main = main_of(html)
     assert main.index('id="next-title"') < main.index('id="blockers-title"') < main.index('id="summary-title"')
+
+
+def test_findings_are_folded_by_stage_with_the_current_stage_and_the_problems_open(client, sign_in):
+    sign_in("reviewer")
+    html = client.get(f"/cases/{BLOCKED}").get_data(as_text=True)
+    groups = dict(re.findall(r'<details class="stage-findings card" id="findings-(\w+)"( open)?>', html))
+    assert groups["legality_review"] == " open"                  # the case's stage
+    assert "initiation" in groups and groups["initiation"] == ""   # nothing violated or missing there: folded
+    start = html.index('id="findings-initiation"')
+    assert "违反" not in html[start:html.index("</summary>", start)]

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from bench._machine import machine_line, scratch_postgresql  # noqa: E402
-from engine.accounts.models import User, UserRole  # noqa: E402
+from engine.accounts.models import UnitRole, User  # noqa: E402
 from engine.core.check import checker_for  # noqa: E402
 from engine.core.yamlio import LoadedYaml  # noqa: E402
 from engine.decisions.record import case_to_document, load_case, parse_case  # noqa: E402
@@ -70,7 +70,7 @@ def bench(database: str, url: str, cases: int) -> None:
             for name, role in PEOPLE.items():
                 uow.session.add(User(username=name, display_name=name, active=True))
                 uow.session.flush()
-                uow.session.add(UserRole(username=name, role=role))
+                uow.session.add(UnitRole(username=name, unit_code="root", role=role, subtree=True))
             uow.commit()
         ids = [f"NH-B{n:05d}" for n in range(cases)]
         t = time.perf_counter()

@@ -61,7 +61,22 @@ def get_uow() -> UnitOfWork:
     """The unit of work of this request: read-only for safe methods, writing otherwise."""
     if "uow" not in g:
         g.uow = UnitOfWork(get_engine(), read_only=_reading()).__enter__()
+        _limit_to_user(g.uow)
     return g.uow
+
+
+def _limit_to_user(uow: UnitOfWork) -> None:
+    """A request sees the records of the units the signed-in user's roles cover, nothing else
+    (engine/units/scope.py); signed out, it sees none (a page for nobody reads no record). Outside a
+    request (a `flask` command of the operator's) nothing is limited."""
+    from flask_login import current_user
+
+    from engine.units.scope import NOTHING, limit_to, scope_of
+    if not has_request_context():
+        return
+    limit_to(uow.session, NOTHING)               # until the user is known (loading them reads no record)
+    if current_user.is_authenticated:
+        limit_to(uow.session, scope_of(uow.session, current_user.username))
 
 
 def close_uow(exc: BaseException | None = None) -> None:

@@ -107,10 +107,12 @@ def revoke_my_feed() -> Any:
 def feed(secret: str) -> Response:
     """A user's due dates as iCalendar, for their calendar program; 404 for an unknown or revoked secret."""
     from engine.reminders.use_cases import feed_owner
+    from engine.units.scope import limit_to, scope_of
     session = get_uow().session
     owner = feed_owner(session, secret)
     if owner is None:
         abort(404)
+    limit_to(session, scope_of(session, owner.username))     # the feed shows what its owner may see
     today = clock.today()
     todos = todos_for(register_of(session, today), owner.username, owner.roles)
     body = ical.calendar(todos, today, f"依法 yifa — {owner.display_name}", request.url_root)

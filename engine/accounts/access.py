@@ -28,12 +28,18 @@ def roles_of(session: Session, username: str) -> set[str]:
     return role_names(session, username)
 
 
-def require_role(session: Session, username: str, roles: Iterable[str]) -> set[str]:
-    """Refuse unless the user holds one of the roles."""
+def require_role(session: Session, username: str, roles: Iterable[str], unit: str | None = None) -> set[str]:
+    """Refuse unless the user holds one of the roles — over `unit`, when the act concerns a record
+    of that unit (engine/units/scope.py): an official of one township changes nothing of another's."""
+    from engine.units.scope import holds_role_over
     held, wanted = roles_of(session, username), set(roles)
     if not held & wanted:
         raise PermissionDeniedError(f"用户 {username} 无权进行此操作，需要角色：{'、'.join(sorted(wanted))}",
                                     f"user {username} lacks the role: {', '.join(sorted(wanted))}")
+    if unit is not None and not holds_role_over(session, username, wanted, unit):
+        raise PermissionDeniedError(f"用户 {username} 在该记录所属单位无此角色：{'、'.join(sorted(wanted))}",
+                                    f"user {username} holds none of these roles in the record's unit: "
+                                    f"{', '.join(sorted(wanted))}")
     return held
 
 
@@ -46,7 +52,7 @@ def require_recorder(session: Session, username: str, stage: str, case: CaseReco
     """Refuse unless the user records this stage; nobody reviews the legality of their own proposal."""
     from engine.decisions.sections import section_path
     section_path(stage)                      # an unknown stage is an input error first
-    require_role(session, username, recorder_roles(stage))
+    require_role(session, username, recorder_roles(stage), case.unit_code)
     conflict = own_proposal_conflict(username, stage, case)
     if conflict is not None:
         raise conflict

@@ -1,4 +1,4 @@
-"""The accounts' tables: people who sign in, the roles they hold, their API tokens."""
+"""The accounts' tables: people who sign in, the roles they hold in units, their API tokens."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.models import Base, utcnow
+from engine.units import models as _units  # noqa: F401  (the table `unit_code` refers to)
 
 ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
 
@@ -27,16 +28,19 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))   # where the daily digest goes (none: no mail)
 
 
-class UserRole(Base):
-    """A role held by a user (official, legality_reviewer, legal_advisor, secretary, auditor, admin)."""
+class UnitRole(Base):
+    """A role a user holds in a unit (official, legality_reviewer, legal_advisor, secretary, auditor,
+    admin); with `subtree`, over every unit below it too (engine/units/scope.py)."""
 
-    __tablename__ = "user_roles"
+    __tablename__ = "unit_roles"
     __table_args__ = (
         CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")", name="role"),
     )
 
     username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subtree: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ApiToken(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.accounts.models import ROLES, ApiToken, User, UserRole
+from engine.accounts.models import ROLES, ApiToken, UnitRole, User
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class UserSummary:
     has_password: bool
     created_at: datetime
     roles: list[str]
+    units: list[tuple[str, str, bool]]     # (unit code, role, over its subtree), in the tree's order
 
 
 def user_by_name(session: Session, username: str) -> User | None:
@@ -27,22 +28,26 @@ def user_by_name(session: Session, username: str) -> User | None:
 
 
 def role_names(session: Session, username: str) -> set[str]:
-    """The roles stored for a user (whether or not the user exists or is active)."""
-    return set(session.scalars(select(UserRole.role).where(UserRole.username == username)))
+    """The roles stored for a user in any unit (whether or not the user exists or is active)."""
+    return set(session.scalars(select(UnitRole.role).where(UnitRole.username == username)))
 
 
-def role_rows(session: Session, username: str) -> list[UserRole]:
-    """The stored role rows of a user (to replace them)."""
-    return list(session.scalars(select(UserRole).where(UserRole.username == username)))
+def role_rows(session: Session, username: str, unit_code: str | None = None) -> list[UnitRole]:
+    """The stored role rows of a user (in one unit, when named)."""
+    where = [UnitRole.username == username] + ([UnitRole.unit_code == unit_code] if unit_code else [])
+    return list(session.scalars(select(UnitRole).where(*where)))
 
 
 def user_summaries(session: Session) -> list[UserSummary]:
-    """Every user with their roles, by username."""
-    roles: dict[str, list[str]] = {}
-    for username, role in session.execute(select(UserRole.username, UserRole.role)):
-        roles.setdefault(username, []).append(role)
+    """Every user with their roles (and the units they hold them in), by username."""
+    from engine.units.models import Unit
+    held: dict[str, list[tuple[str, str, bool]]] = {}
+    for row in session.scalars(select(UnitRole).join(Unit, Unit.code == UnitRole.unit_code)
+                               .order_by(Unit.path, UnitRole.role)):
+        held.setdefault(row.username, []).append((row.unit_code, row.role, row.subtree))
     return [UserSummary(u.username, u.display_name, u.active, bool(u.password_hash), u.created_at,
-                        [r for r in ROLES if r in roles.get(u.username, [])])
+                        [r for r in ROLES if any(role == r for _, role, _ in held.get(u.username, []))],
+                        held.get(u.username, []))
             for u in session.scalars(select(User).order_by(User.username))]
 
 

@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
-from engine.accounts.models import ROLES, ApiToken, User, UserRole
+from engine.accounts.models import ROLES, ApiToken, UnitRole, User
 from engine.accounts.passwords import password_problem
 from engine.accounts.queries import (
     role_names,
@@ -91,43 +91,67 @@ def hash_password(password: str, username: str | None = None) -> str:
 
 
 def create_user(session: Session, username: str, display_name: str, roles: Iterable[str],
-                password: str | None = None, active: bool = True) -> Account:
-    """Add a user with their roles (and a password, if given); refuse a taken username."""
+                password: str | None = None, active: bool = True, unit: str | None = None,
+                subtree: bool | None = None) -> Account:
+    """Add a user with their roles in a unit (and a password, if given); refuse a taken username.
+    Without a unit, the roles are held over the whole tree (as everyone's were before units);
+    in a unit named, over that unit alone unless `subtree`."""
     _check_username(username)
     wanted = _check_roles(roles)
     if user_by_name(session, username) is not None:
         raise _refuse("username", f"用户 {username} 已存在 / user {username} already exists")
+    where, over = _placement(session, unit, subtree)
     password_hash = hash_password(password, username) if password is not None else None
     session.add(User(username=username, display_name=display_name or username,
                      password_hash=password_hash, active=active))
     session.flush()
-    session.add_all(UserRole(username=username, role=r) for r in wanted)
+    session.add_all(UnitRole(username=username, unit_code=where, role=r, subtree=over) for r in wanted)
     session.flush()
     return Account(username, display_name or username, frozenset(wanted), active)
 
 
-def set_roles(session: Session, username: str, roles: Iterable[str], actor: str) -> tuple[list[str], list[str]]:
-    """Replace a user's roles (flushed, not committed) and record it in the users chain
-    (`user.roles_changed`, before and after); an admin may, and cannot take the admin role from
-    themselves. Gives (before, after), each sorted."""
+def _placement(session: Session, unit: str | None, subtree: bool | None) -> tuple[str, bool]:
+    """The unit roles go to and whether over its subtree: the top of the tree and all below it
+    when no unit is named."""
+    from engine.units.queries import top_unit, unit_by_code
+    if unit is None:
+        return top_unit(session), True if subtree is None else subtree
+    if unit_by_code(session, unit) is None:
+        raise _refuse("unit", f"未知单位 {unit} / unknown unit {unit}")
+    return unit, bool(subtree)
+
+
+def set_roles(session: Session, username: str, roles: Iterable[str], actor: str, unit: str | None = None,
+              subtree: bool | None = None) -> tuple[list[str], list[str]]:
+    """Replace the roles a user holds in a unit (flushed, not committed) and record it in the users
+    chain (`user.roles_changed`: the unit, before and after); an admin may, and cannot take the admin
+    role from themselves. Without a unit: the unit the user holds roles in first (the top of the tree
+    for a user with none); without `subtree`: as the roles there were held. An empty list of roles
+    takes the user's roles in that unit away, if they keep roles elsewhere. Gives (before, after)."""
+    from engine.units.scope import home_unit
     require_role(session, actor, ("admin",))
     user = user_by_name(session, username)
     if user is None:
         raise _refuse("username", f"未知用户 {username} / unknown user {username}")
-    wanted = _check_roles(roles)
-    if username == actor and "admin" not in wanted:
+    wanted = list(dict.fromkeys(roles))
+    where, placed_over = _placement(session, unit if unit is not None else home_unit(session, username), None)
+    rows = role_rows(session, username, where)
+    over = subtree if subtree is not None else rows[0].subtree if rows else placed_over
+    elsewhere = [r for r in role_rows(session, username) if r.unit_code != where]
+    if wanted or not elsewhere:
+        wanted = _check_roles(wanted)
+    if username == actor and "admin" not in wanted and not any(r.role == "admin" for r in elsewhere):
         raise _refuse("roles", "不能撤销自己的管理员角色 / you cannot remove your own admin role")
-    rows = role_rows(session, username)
     before = sorted(r.role for r in rows)
     for row in rows:
         session.delete(row)
     session.flush()
-    session.add_all(UserRole(username=username, role=r) for r in wanted)
+    session.add_all(UnitRole(username=username, unit_code=where, role=r, subtree=over) for r in wanted)
     _bump(user)        # a session holding the old roles ends
     session.flush()
     after = sorted(wanted)
-    append_event(session, USERS_CHAIN, actor, "user.roles_changed", {"username": username, "before": before,
-                                                                     "after": after})
+    append_event(session, USERS_CHAIN, actor, "user.roles_changed",
+                 {"username": username, "unit": where, "subtree": over, "before": before, "after": after})
     return before, after
 
 

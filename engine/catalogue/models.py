@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.catalogue.record import CATEGORIES, ITEM_MAX, UNIT_MAX
 from engine.registers.listing import in_values
 from engine.store.models import Base, utcnow
+from engine.units.models import BelongsToUnit
 
 
-class CatalogueItemRecord(Base):
+class CatalogueItemRecord(BelongsToUnit, Base):
     """One item of a catalogue; `id` keeps the register's order (an export lists rows as imported)."""
 
     __tablename__ = "catalogue_items"

@@ -35,6 +35,7 @@ from engine.registers.csvio import ImportResult, Row, read_rows, where
 from engine.registers.csvio import write_rejected as write_rejected_rows
 from engine.registers.imports import Register, import_rows
 from engine.store.uow import UnitOfWork
+from engine.units.scope import acting_unit, scope_of
 
 EDITOR_ROLES = ("official", "admin")
 CHAIN_PREFIX = "cat:"
@@ -85,7 +86,8 @@ REGISTER = Register("key", items_by_key, CatalogueItemRecord, _apply,
 
 
 def import_catalogue(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
-                     rejected_out: Path | str | TextIO | None = None, encoding: str | None = None) -> ImportResult:
+                     rejected_out: Path | str | TextIO | None = None, encoding: str | None = None,
+                     unit: str | None = None) -> ImportResult:
     """Import a catalogue file in the caller's unit of work (the caller commits), all or nothing as
     engine/registers/imports.py says; each stored change is an event of the chain `cat:<key>`.
 
@@ -94,4 +96,6 @@ def import_catalogue(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     """
     require_role(uow.session, actor, EDITOR_ROLES)
     rows = read_catalogue(path, encoding)
-    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out)
+    unit = acting_unit(uow.session, actor, EDITOR_ROLES, unit)
+    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out, unit,
+                       scope_of(uow.session, actor, EDITOR_ROLES), str(path))

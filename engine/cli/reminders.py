@@ -42,10 +42,12 @@ def _jurisdictions(p: argparse.ArgumentParser) -> None:
                    help="判断规范性文件所用的规则库（默认 CN）/ the rulebook judging the document register")
 
 
-def _register(session: Any, args: argparse.Namespace):
+def _registers(session: Any, args: argparse.Namespace):
+    """username → the register of that user's units (engine/reminders/queries.registers_by_scope)."""
     from engine.core import clock
-    from engine.reminders.queries import read_register
-    return read_register(session, args.as_of or clock.today(), args.credit_jurisdiction, args.document_jurisdiction)
+    from engine.reminders.queries import registers_by_scope
+    return registers_by_scope(session, args.as_of or clock.today(), args.credit_jurisdiction,
+                              args.document_jurisdiction)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -56,7 +58,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         person = account(uow.session, args.user)
         if person is None:
             raise InputError.single("<command line>", f"未知或已停用的用户 {args.user} / unknown or inactive user {args.user}", "--user")
-        register = _register(uow.session, args)
+        register = _registers(uow.session, args)(person.username)
     todos = todos_for(register, person.username, person.roles)
     if args.format == "json":
         print(json.dumps({"user": person.username, "as_of": register.today.isoformat(),
@@ -83,8 +85,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     settings = settings or MailSettings(host="(dry run)")
     with _unit(read_only=True) as uow:
-        register = _register(uow.session, args)
-        mails = digests(register, people_to_remind(uow.session), settings)
+        mails = digests(_registers(uow.session, args), people_to_remind(uow.session), settings)
     if args.dry_run:
         for _, mail in mails:
             if mail is not None:

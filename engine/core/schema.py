@@ -11,6 +11,7 @@ import engine.credit.models  # noqa: F401
 import engine.decisions.models  # noqa: F401
 import engine.documents.models  # noqa: F401
 import engine.reminders.models  # noqa: F401
+import engine.units.models  # noqa: F401
 from engine.store.models import Base
 
 metadata = Base.metadata

@@ -10,13 +10,14 @@ from engine.credit.vocab import CATEGORIES, REPAIR_RESULTS  # noqa: F401  (share
 from engine.registers.listing import NUMBER_MAX
 from engine.registers.listing import in_values as _in
 from engine.store.models import Base, utcnow
+from engine.units.models import BelongsToUnit
 
 NAME_MAX = 200          # a party's or an authority's name
 CREDIT_CODE_LENGTH = 18
 SECTOR_MAX = 100        # a sector's name (行业领域)
 
 
-class PenaltyRecordRow(Base):
+class PenaltyRecordRow(BelongsToUnit, Base):
     """One administrative penalty of the register (§4); `id` keeps the register's order.
 
     Indexed by authority (each authority follows up its own penalties: 谁处罚、谁负责) and by

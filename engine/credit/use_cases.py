@@ -89,6 +89,7 @@ from engine.registers.imports import Register, import_rows
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
+from engine.units.scope import acting_unit, scope_of
 
 # the register's columns, CASE_FORMAT §4: English name · 中文列名 (· optional) — the one table of them.
 # `sector` (行业领域, optional): the field of the penalty, for the regimes whose periods differ by
@@ -324,15 +325,18 @@ REGISTER = Register("case_number", penalties_by_number, PenaltyRecordRow, _apply
 
 def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
                      rejected_out: Path | str | TextIO | None = None,
-                     encoding: str | None = None) -> ImportResult:
-    """Import a §4 register file in the caller's unit of work (the caller commits).
+                     encoding: str | None = None, unit: str | None = None) -> ImportResult:
+    """Import a §4 register file in the caller's unit of work (the caller commits); new records go to
+    `unit` (default: the importer's own, engine/units/scope.acting_unit).
 
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
     """
     require_role(uow.session, actor, EDITOR_ROLES)
     rows = read_penalties(path, encoding)
-    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out)
+    unit = acting_unit(uow.session, actor, EDITOR_ROLES, unit)
+    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out, unit,
+                       scope_of(uow.session, actor, EDITOR_ROLES), str(path))
 
 
 # a follow-up recorded on the record page → the §4 columns it fills, and its trail event
@@ -379,6 +383,7 @@ def _record_follow_up(uow: UnitOfWork, case_number: str, kind: str, given: dict[
     if stored is None:
         raise InputError.single(chain, f"登记表中没有文号为 {case_number[:NUMBER_MAX]} 的处罚决定 / "
                                        f"no penalty numbered {case_number[:NUMBER_MAX]}", "case_number")
+    require_role(uow.session, actor, EDITOR_ROLES, stored.unit_code)
     before = from_record(stored)
     values = {k: v.strip() for k, v in given.items()}
     problems = _follow_up_problems(chain, before, values, today)

@@ -9,11 +9,12 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.models import RULEBOOK_CHAIN, Base, utcnow
+from engine.units.models import BelongsToUnit
 
 CASE_ID_MAX = 64
 
 
-class CaseRecord(Base):
+class CaseRecord(BelongsToUnit, Base):
     """A decision case: its current case file and where it stands (optimistic lock on `version`)."""
 
     __tablename__ = "cases"

@@ -47,6 +47,7 @@ from engine.rulebook.versions import store_rulebook_version
 from engine.store.models import RULEBOOK_CHAIN
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
+from engine.units.scope import acting_unit
 
 GATE_SEVERITIES = gates.GATE_SEVERITIES
 
@@ -109,16 +110,22 @@ def _parse(document: dict, source: str, as_of: date | None = None) -> Case:
     return parse_case(LoadedYaml(document), source, as_of)
 
 
+CREATORS = ("official", "admin")      # who proposes a case (the sponsoring unit's official)
+
+
 def create_case(uow: UnitOfWork, case: Case, actor: str, as_of: date | None = None,
-                action: str = "case.created") -> Outcome:
-    """Store a new case with its evidence, check it, and open its trail."""
-    require_role(uow.session, actor, ("official", "admin"))
+                action: str = "case.created", unit: str | None = None) -> Outcome:
+    """Store a new case of `unit` (default: the proposer's own) with its evidence, check it, and
+    open its trail."""
+    require_role(uow.session, actor, CREATORS)
+    unit = acting_unit(uow.session, actor, CREATORS, unit)
     if find_case(uow.session, case.id) is not None:
         raise InputError.single(case.id, f"案件 {case.id} 已存在 / case {case.id} already exists", "id")
     document = case_to_document(case)
     result, report = _check(uow, case, as_of or clock.today(), actor)
     record = CaseRecord(id=case.id, title=case.title, jurisdiction=case.jurisdiction, stage=result.stage,
-                        document=document, created_by=actor, workflow={"reopened": [], "suspended": False})
+                        document=document, created_by=actor, workflow={"reopened": [], "suspended": False},
+                        unit_code=unit)
     try:
         with uow.session.begin_nested():   # two people creating the same id at once: one wins
             uow.session.add(record)
@@ -348,7 +355,7 @@ def adjust_decision(uow: UnitOfWork, case_id: str, kind: str, reason: str, actor
     if not reason.strip():
         raise InputError.single("--reason", "须说明调整理由 / a reason is required", "reason")
     record = _load(uow, case_id, expected_version)
-    require_role(uow.session, actor, ("secretary", "admin"))
+    require_role(uow.session, actor, ("secretary", "admin"), record.unit_code)
     decision = get_path(record.document, "collective_decision.decision")
     if decision not in ("approve", "amend"):
         raise StageOrderError(f"案件 {case_id} 尚未作出可执行的决策，无可调整", f"case {case_id} has no decision to adjust")
@@ -371,8 +378,10 @@ def adjust_decision(uow: UnitOfWork, case_id: str, kind: str, reason: str, actor
 
 
 # ---------------------------------------------------------------- import, export, replay
-def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: date | None = None) -> list[Outcome]:
-    """Import case files: every file is validated first, and one bad file refuses them all."""
+def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: date | None = None,
+                 unit: str | None = None) -> list[Outcome]:
+    """Import case files into `unit` (default: the importer's own): every file is validated first,
+    and one bad file refuses them all."""
     cases, problems, seen = [], [], set()
     for path in paths:
         try:
@@ -393,7 +402,7 @@ def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: date | N
         cases.append(case)
     if problems:
         raise InputError(problems)
-    return [create_case(uow, case, actor, as_of, action="case.imported") for case in cases]
+    return [create_case(uow, case, actor, as_of, action="case.imported", unit=unit) for case in cases]
 
 
 def export_case(uow: UnitOfWork, case_id: str) -> dict:

@@ -12,9 +12,10 @@ from engine.documents.vocab import KINDS, SETS, STATUSES  # noqa: F401  (shared 
 from engine.registers.listing import NUMBER_MAX
 from engine.registers.listing import in_values as _in
 from engine.store.models import Base, utcnow
+from engine.units.models import BelongsToUnit
 
 
-class NormativeDocumentRecord(Base):
+class NormativeDocumentRecord(BelongsToUnit, Base):
     """One normative document; `id` keeps the register's order (an export lists rows as imported)."""
 
     __tablename__ = "normative_documents"

@@ -30,6 +30,7 @@ def mark_reviewed(uow: UnitOfWork, number: str, outcome: str, reason: str, actor
     record = document_by_number(uow.session, number)
     if record is None:
         raise UnknownDocumentError(number)
+    require_role(uow.session, actor, REVIEWERS, record.unit_code)
     if on < record.issued_on:
         raise InputError.single("--on", f"评估日期 {on} 早于印发日期 {record.issued_on} / review before issue", "on")
     before = record.status

@@ -54,6 +54,7 @@ from engine.registers.imports import Register, import_rows
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import canonical
+from engine.units.scope import acting_unit, scope_of
 
 # the register's columns, CASE_FORMAT §3: English name · 中文列名 (· optional) — the one table of them
 TABLE = (
@@ -369,12 +370,15 @@ REGISTER = Register("number", documents_by_number, NormativeDocumentRecord, _app
 
 def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
                      rejected_out: Path | str | TextIO | None = None, encoding: str | None = None,
-                     laws: LawRegister | None = None) -> ImportResult:
-    """Import a §3 register file in the caller's unit of work (the caller commits).
+                     laws: LawRegister | None = None, unit: str | None = None) -> ImportResult:
+    """Import a §3 register file in the caller's unit of work (the caller commits); new records go to
+    `unit` (default: the importer's own, engine/units/scope.acting_unit).
 
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
     """
     require_role(uow.session, actor, EDITOR_ROLES)
     rows = read_documents(path, encoding, laws)
-    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out)
+    unit = acting_unit(uow.session, actor, EDITOR_ROLES, unit)
+    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out, unit,
+                       scope_of(uow.session, actor, EDITOR_ROLES), str(path))

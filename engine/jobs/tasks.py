@@ -80,7 +80,7 @@ def send_daily_digest() -> str:
     """Mail each person their to-dos of today, through the configured server; say what was done."""
     from engine.core import clock
     from engine.reminders.digest import MailSettings, digests, send
-    from engine.reminders.queries import people_to_remind, read_register
+    from engine.reminders.queries import people_to_remind, registers_by_scope
     from engine.store.db import database_url
     from engine.store.uow import UnitOfWork
     settings = MailSettings.from_env()
@@ -88,7 +88,6 @@ def send_daily_digest() -> str:
         log.info("daily digest: no mail server (YIFA_SMTP_HOST), nothing sent")
         return "no mail server"
     with UnitOfWork(engine_for(database_url()), read_only=True) as uow:
-        register = read_register(uow.session, clock.today())
-        mails = digests(register, people_to_remind(uow.session), settings)
+        mails = digests(registers_by_scope(uow.session, clock.today()), people_to_remind(uow.session), settings)
     outcome = send(mails, settings)
     return f"sent {len(outcome.sent)}, nothing due {len(outcome.nothing_due)}, refused {len(outcome.refused)}"

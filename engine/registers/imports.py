@@ -19,9 +19,10 @@ from typing import Any, TextIO
 from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
-from engine.core.errors import InputError
-from engine.registers.csvio import ImportResult, Row
+from engine.core.errors import InputError, Problem
+from engine.registers.csvio import ImportResult, Row, where
 from engine.trail import append_events
+from engine.units.scope import EVERYTHING, Scope, unscoped
 
 INSERT_CHUNK = 1000
 WRITE_BATCH = 5000           # rows written (and their events sealed) at a time
@@ -41,8 +42,11 @@ class Register:
 
 
 def import_rows(session: Session, register: Register, rows: list[Row[Any]], actor: str, skip_invalid: bool,
-                rejected_out: Path | str | TextIO | None) -> ImportResult:
-    """Store the read rows all or nothing (the module says how); the caller commits."""
+                rejected_out: Path | str | TextIO | None, unit: str | None = None,
+                scope: Scope = EVERYTHING, file: str = "") -> ImportResult:
+    """Store the read rows all or nothing (the module says how); the caller commits. New records go
+    to `unit`; a row that would change a record of a unit outside `scope` is refused."""
+    _refuse_other_units(session, register, rows, scope, file)
     bad = [r for r in rows if not r.ok]
     result = ImportResult(rejected=[p for r in bad for p in r.problems],
                           warnings=[w for r in rows if r.ok for w in r.warnings])
@@ -58,7 +62,7 @@ def import_rows(session: Session, register: Register, rows: list[Row[Any]], acto
         events: list[tuple[str, str, str, Any]] = []
         for row in batch:
             _store_row(session, register, row, existing.get(getattr(row.record, register.key)), actor, result,
-                       inserts, events)
+                       inserts, events, unit)
         if inserts:
             _insert_rows(session, inserts)
         session.flush()                              # the updated rows
@@ -66,8 +70,29 @@ def import_rows(session: Session, register: Register, rows: list[Row[Any]], acto
     return result
 
 
+def _refuse_other_units(session: Session, register: Register, rows: list[Row[Any]], scope: Scope,
+                        file: str) -> None:
+    """Mark as bad each good row whose record is stored in a unit the importer's roles do not cover."""
+    if scope.units is None:
+        return
+    good = [r for r in rows if r.ok]
+    for start in range(0, len(good), WRITE_BATCH):
+        batch = good[start:start + WRITE_BATCH]
+        with unscoped(session):
+            existing = register.stored(session, [getattr(r.record, register.key) for r in batch])
+        for row in batch:
+            number = getattr(row.record, register.key)
+            stored = existing.get(number)
+            if stored is not None and not scope.covers(stored.unit_code):
+                row.problems.append(Problem(file, where(row.number, register.key),
+                                            f"{number} 已登记在其他单位，本单位无权修改 / "
+                                            f"{number} is registered by another unit: this unit may not change it"))
+                row.record = None
+
+
 def _store_row(session: Session, register: Register, row: Row[Any], stored: Any, actor: str,
-               result: ImportResult, inserts: list[Any], events: list[tuple[str, str, str, Any]]) -> None:
+               result: ImportResult, inserts: list[Any], events: list[tuple[str, str, str, Any]],
+               unit: str | None = None) -> None:
     """Insert (queued in `inserts`), update or leave one record; its trail event queued in `events`."""
     record = row.record
     assert record is not None            # a good row holds its record
@@ -80,6 +105,8 @@ def _store_row(session: Session, register: Register, row: Row[Any], stored: Any,
     if stored is None:
         stored = register.new_row()
         register.apply(stored, record, actor)
+        if unit is not None:
+            stored.unit_code = unit
         inserts.append(stored)
         events.append((chain, actor, f"{register.kind}.imported", payload))
         result.imported.append(number)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -102,11 +102,13 @@ class DigestOutcome:
     refused: list[tuple[str, str]] = field(default_factory=list)   # (username, the server's answer)
 
 
-def digests(register: Register, people: Iterable[tuple[User, set[str]]],
+def digests(register_of: Callable[[str], Register], people: Iterable[tuple[User, set[str]]],
             settings: MailSettings) -> list[tuple[str, EmailMessage | None]]:
-    """(username, message) per person; None for a person with nothing due."""
+    """(username, message) per person, from the register of the units the person's roles cover
+    (engine/reminders/queries.registers_by_scope); None for a person with nothing due."""
     out: list[tuple[str, EmailMessage | None]] = []
     for user, roles in people:
+        register = register_of(user.username)
         todos = todos_for(register, user.username, roles)
         mail = message(todos, user.display_name, user.email or "", register.today, settings) if todos else None
         out.append((user.username, mail))

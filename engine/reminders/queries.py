@@ -2,7 +2,9 @@
 people to remind, and the calendar feeds."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +30,22 @@ def read_register(session: Session, today: date, credit_jurisdiction: str = "CN"
     documents = DocumentScanner(today, document_jurisdiction)
     needing = sum(1 for scan in documents.scan(iter_documents(session)) if scan.needs_action)
     return Register(today, cases, follow_ups, needing)
+
+
+def registers_by_scope(session: Session, today: date, credit_jurisdiction: str = "CN",
+                       document_jurisdiction: str = "CN") -> Callable[[str], Register]:
+    """username → the register of the units that user's roles cover (engine/units/scope.py), read
+    once for each distinct set of units: the users of one township share one read."""
+    from engine.units.scope import scope_of, within
+    read: dict[Any, Register] = {}
+
+    def of(username: str) -> Register:
+        scope = scope_of(session, username)
+        if scope not in read:
+            with within(session, scope):
+                read[scope] = read_register(session, today, credit_jurisdiction, document_jurisdiction)
+        return read[scope]
+    return of
 
 
 def people_to_remind(session: Session) -> list[tuple[User, set[str]]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine.accounts.models import User, UserRole
+from engine.accounts.models import UnitRole, User
 from engine.core.yamlio import dump_yaml
 from engine.decisions.queries import get_case, trail_events
 from engine.decisions.record import case_to_document, load_case
@@ -38,7 +38,7 @@ def stored(engine, db_url, tmp_path) -> str:
         for name, role in (("zhang", "official"), ("li", "legality_reviewer")):
             u.session.add(User(username=name, display_name=name, active=True))
             u.session.flush()
-            u.session.add(UserRole(username=name, role=role))
+            u.session.add(UnitRole(username=name, unit_code="root", role=role, subtree=True))
         u.commit()
     doc = case_to_document(load_case(ROOT / "examples" / "ninghe-county-road-2025.yaml"))
     for key in LATER_STAGES:

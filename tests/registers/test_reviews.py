@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.accounts.models import User, UserRole
+from engine.accounts.models import UnitRole, User
 from engine.core.errors import InputError, PermissionDeniedError, UnknownDocumentError
 from engine.documents.models import NormativeDocumentRecord
 from engine.documents.reviews import mark_reviewed
@@ -20,7 +20,7 @@ def register(uow):
         for name, role in (("zhang", "official"), ("liu", "legal_advisor")):
             u.session.add(User(username=name, display_name=name, active=True))
             u.session.flush()
-            u.session.add(UserRole(username=name, role=role))
+            u.session.add(UnitRole(username=name, unit_code="root", role=role, subtree=True))
         import_documents(u, FIXTURE, "zhang")
         u.commit()
     with uow() as u:

@@ -34,13 +34,13 @@ def tamper(engine) -> Callable[..., None]:
 @pytest.fixture
 def add_users(uow) -> Callable[[dict[str, list[str]]], None]:
     """Create users with their roles: `add_users({"zhang": ["official"], …})`."""
-    from engine.accounts.models import User, UserRole
+    from engine.accounts.models import UnitRole, User
 
     def add(roles_by_user: dict[str, list[str]]) -> None:
         with uow() as u:
             for name, roles in roles_by_user.items():
                 u.session.add(User(username=name, display_name=name, active=True))
                 u.session.flush()
-                u.session.add_all(UserRole(username=name, role=r) for r in roles)
+                u.session.add_all(UnitRole(username=name, unit_code="root", role=r, subtree=True) for r in roles)
             u.commit()
     return add

@@ -20,7 +20,7 @@ from engine.store.db import current_revision, database_url, head_revision, norma
 from engine.store.models import RulebookVersion
 
 TABLES = {"cases", "catalogue_items", "stage_evidence", "attachments", "findings", "rulebook_versions", "users",
-          "user_roles", "api_tokens", "trail_events", "trail_heads", "alembic_version"}
+          "unit_roles", "units", "api_tokens", "trail_events", "trail_heads", "alembic_version"}
 
 
 def test_a_postgresql_url_is_pointed_at_psycopg_3(monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.accounts.models import ApiToken, User, UserRole
+from engine.accounts.models import ApiToken, UnitRole, User
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from web.admin import USERS_CHAIN
@@ -75,7 +75,7 @@ def test_roles_deactivation_password_and_tokens(client, login_as, post_form, mak
     issued = post_form(f"{page}/tokens", {"label": "ci"}, page=page)
     assert issued.status_code == 200 and "yifa_" in issued.get_data(as_text=True)
     with uow(read_only=True) as u:
-        assert set(u.session.scalars(select(UserRole.role).where(UserRole.username == "zhao"))) == {"official", "auditor"}
+        assert set(u.session.scalars(select(UnitRole.role).where(UnitRole.username == "zhao"))) == {"official", "auditor"}
         token = u.session.scalars(select(ApiToken).where(ApiToken.username == "zhao")).one()
     assert post_form(f"{page}/tokens/{token.id}/revoke", {}, page=page).status_code == 302
     assert post_form(f"{page}/active", {"active": "0"}, page=page).status_code == 302

@@ -489,14 +489,14 @@ def test_the_secretary_adjusts_a_decided_case_and_the_procedures_to_rerun_are_li
     from datetime import date
     from pathlib import Path
 
-    from engine.accounts.models import User, UserRole
+    from engine.accounts.models import UnitRole, User
     from engine.decisions.record import load_case
     from engine.decisions.use_cases import create_case
     root = Path(__file__).resolve().parents[2]
     with uow() as u:
         u.session.add(User(username="zz_official", display_name="经办人", active=True))
         u.session.flush()
-        u.session.add(UserRole(username="zz_official", role="official"))
+        u.session.add(UnitRole(username="zz_official", unit_code="root", role="official", subtree=True))
         create_case(u, load_case(root / "examples" / "ninghe-county-road-2025.yaml"), "zz_official", as_of=date(2026, 1, 31))
         u.commit()
     login_as("secretary")

@@ -1,0 +1,137 @@
+"""What a user's roles cover: the units whose records they may see, and whether a role reaches a unit.
+
+A role held in a unit covers that unit; held with `subtree`, every unit below it too. Whoever holds
+a role over the top of the tree covers everything (`Scope.units` is None).
+
+Where it is enforced: `limit_to(session, scope)` — the web does it for every signed-in request
+(web/auth.py) — makes every ORM query of the session on a record that belongs to a unit
+(engine/units/models.BelongsToUnit) add `unit_code IN (…covered…)`: lists, counts, exports, scans,
+reminders, the report and `session.get` alike, so no query can forget it, and a record of another
+unit is "not found" (not shown to exist). A use case that changes a record checks again that the
+actor's role reaches the record's unit (engine/accounts/access.require_role with `unit`).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from engine.accounts.models import UnitRole
+from engine.units.models import BelongsToUnit, Unit
+
+SCOPE_KEY = "yifa.scope"          # where a session keeps the scope it is limited to (Session.info)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units covered (None: all of them)."""
+    units: frozenset[str] | None
+
+    def covers(self, unit_code: str | None) -> bool:
+        return self.units is None or unit_code in self.units
+
+    def where(self, column: Any) -> list[Any]:
+        """The filter to add to a query of records whose unit is `column` (none for everything)."""
+        return [] if self.units is None else [column.in_(sorted(self.units))]
+
+
+EVERYTHING = Scope(None)
+NOTHING = Scope(frozenset())
+
+
+def scope_of(session: Session, username: str, roles: Iterable[str] | None = None) -> Scope:
+    """The units the user's roles (or only the roles named) cover."""
+    wanted = None if roles is None else set(roles)
+    rows = [r for r in session.scalars(select(UnitRole).where(UnitRole.username == username))
+            if wanted is None or r.role in wanted]
+    if not rows:
+        return NOTHING
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    tops = [u for u in units.values() if u.parent_code is None]
+    covered: set[str] = set()
+    for row in rows:
+        unit = units.get(row.unit_code)
+        if unit is None:
+            continue
+        if row.subtree:
+            if unit in tops and len(tops) == 1:
+                return EVERYTHING
+            covered |= {u.code for u in units.values() if u.path.startswith(unit.path)}
+        else:
+            covered.add(unit.code)
+    return EVERYTHING if covered >= set(units) else Scope(frozenset(covered))
+
+
+def holds_role_over(session: Session, username: str, roles: Iterable[str], unit_code: str) -> bool:
+    """Whether the user holds one of the roles in a unit that covers `unit_code`."""
+    return scope_of(session, username, roles).covers(unit_code)
+
+
+def home_unit(session: Session, username: str, roles: Iterable[str] | None = None) -> str | None:
+    """The unit a user acts for when none is named: the first (in the tree's order) in which they
+    hold one of the roles; None when they hold none."""
+    wanted = None if roles is None else set(roles)
+    rows = session.execute(select(UnitRole.unit_code, UnitRole.role).join(Unit, Unit.code == UnitRole.unit_code)
+                           .where(UnitRole.username == username).order_by(Unit.path)).all()
+    return next((code for code, role in rows if wanted is None or role in wanted), None)
+
+
+def acting_unit(session: Session, username: str, roles: Iterable[str], unit: str | None = None) -> str:
+    """The unit a new record of this user goes to: the one named, if one of their roles reaches it,
+    else the first unit they hold one of the roles in (the top of the tree for a user of none)."""
+    from engine.core.errors import InputError, PermissionDeniedError
+    from engine.units.queries import top_unit
+    wanted = tuple(roles)
+    if unit is None:
+        return home_unit(session, username, wanted) or top_unit(session)
+    if session.get(Unit, unit) is None:
+        raise InputError.single("--unit", f"未知单位 {unit} / unknown unit {unit}", "unit")
+    if not holds_role_over(session, username, wanted, unit):
+        raise PermissionDeniedError(f"用户 {username} 在单位 {unit} 无此角色：{'、'.join(wanted)}",
+                                    f"user {username} holds none of these roles in unit {unit}: {', '.join(wanted)}")
+    return unit
+
+
+def limit_to(session: Session, scope: Scope) -> None:
+    """From now on, the session's queries see only records of the units `scope` covers."""
+    session.info[SCOPE_KEY] = scope
+
+
+@contextmanager
+def within(session: Session, scope: Scope) -> Iterator[None]:
+    """Limit the session to `scope` for a moment (a digest read for one user's units)."""
+    held = session.info.get(SCOPE_KEY)
+    session.info[SCOPE_KEY] = scope
+    try:
+        yield
+    finally:
+        if held is None:
+            session.info.pop(SCOPE_KEY, None)
+        else:
+            session.info[SCOPE_KEY] = held
+
+
+@contextmanager
+def unscoped(session: Session) -> Iterator[None]:
+    """Lift the session's limit for a moment (a uniqueness check must see every unit's records)."""
+    held = session.info.pop(SCOPE_KEY, None)
+    try:
+        yield
+    finally:
+        if held is not None:
+            session.info[SCOPE_KEY] = held
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _only_covered_units(state: ORMExecuteState) -> None:
+    scope = state.session.info.get(SCOPE_KEY)
+    if scope is None or scope.units is None or not state.is_select or state.is_column_load \
+            or state.is_relationship_load:
+        return
+    codes = tuple(sorted(scope.units))
+    state.statement = state.statement.options(
+        with_loader_criteria(BelongsToUnit, lambda cls: cls.unit_code.in_(codes), include_aliases=True))

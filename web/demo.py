@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +56,39 @@ class DemoUser:
     password: str
     role: str
     display_name: str
+    unit: str = "yuelong"
+    subtree: bool = False
 
 
+@dataclass(frozen=True)
+class DemoUnit:
+    code: str
+    name: str
+    level: str
+    jurisdiction: str
+    parent: str | None
+
+
+# 宁河区 (the top unit, `root`), its 司法局 (a department that reviews legality for the whole district),
+# and two townships: 岳龙镇, where the demo's records are, and 丰台镇 with one case of its own.
+DEMO_UNITS = (
+    DemoUnit("root", "天津市宁河区人民政府", "county", "CN-12/ninghe", None),
+    DemoUnit("ninghe-sfj", "宁河区司法局", "department", "CN-12/ninghe", "root"),
+    DemoUnit("yuelong", "宁河区岳龙镇人民政府", "township", "CN-12/ninghe/yuelong", "root"),
+    DemoUnit("fengtai", "宁河区丰台镇人民政府", "township", "CN-12/ninghe", "root"),
+)
 DEMO_USERS = (
     DemoUser("official", "yifa-demo-official", "official", "张明（岳龙镇村镇建设办公室）"),
     DemoUser("reviewer", "yifa-demo-reviewer", "legality_reviewer", "李静（岳龙司法所）"),
     DemoUser("advisor", "yifa-demo-advisor", "legal_advisor", "王律（镇政府法律顾问）"),
     DemoUser("secretary", "yifa-demo-secretary", "secretary", "赵敏（镇党政办公室）"),
-    DemoUser("auditor", "yifa-demo-auditor", "auditor", "孙审（宁河区审计局）"),
-    DemoUser("admin", "yifa-demo-admin", "admin", "系统管理员"),
+    DemoUser("auditor", "yifa-demo-auditor", "auditor", "孙审（宁河区审计局）", "root", True),
+    DemoUser("admin", "yifa-demo-admin", "admin", "系统管理员", "root", True),
+    DemoUser("fengtai", "yifa-demo-fengtai", "official", "陈晓（丰台镇综合办公室）", "fengtai"),
+    DemoUser("district-reviewer", "yifa-demo-district", "legality_reviewer", "周法（宁河区司法局）",
+             "ninghe-sfj", False),
 )
-OFFICIAL, REVIEWER, SECRETARY = "official", "reviewer", "secretary"
+OFFICIAL, REVIEWER, SECRETARY, ADMIN = "official", "reviewer", "secretary", "admin"
 
 
 def seed_demo(engine: Engine, today: date | None = None) -> list[str]:
@@ -82,11 +104,26 @@ def seed_demo(engine: Engine, today: date | None = None) -> list[str]:
 
 
 def _seed_users(engine: Engine) -> list[str]:
+    """The admin over the whole district first (adding units takes one), then the units, then the
+    others in their units; the district's reviewer holds the review over every unit of 宁河区."""
+    from engine.units.queries import unit_by_code
+    from engine.units.use_cases import add_unit, change_unit
     added = []
+    admin = next(u for u in DEMO_USERS if u.username == ADMIN)
     with UnitOfWork(engine) as uow:
+        if user_by_name(uow.session, ADMIN) is None:
+            create_user(uow.session, ADMIN, admin.display_name, [admin.role], admin.password)
+            added.append(ADMIN)
+        for unit in DEMO_UNITS:
+            stored = unit_by_code(uow.session, unit.code)
+            if stored is None:
+                add_unit(uow.session, unit.code, unit.name, unit.level, unit.jurisdiction, unit.parent, ADMIN)
+            elif unit.parent is None and stored.name != unit.name:
+                change_unit(uow.session, unit.code, ADMIN, unit.name, unit.level, unit.jurisdiction)
         for u in DEMO_USERS:
             if user_by_name(uow.session, u.username) is None:
-                create_user(uow.session, u.username, u.display_name, [u.role], u.password)
+                create_user(uow.session, u.username, u.display_name, [u.role], u.password,
+                            unit=u.unit, subtree=u.subtree or u.unit == "ninghe-sfj")
                 added.append(u.username)
         uow.commit()
     return added
@@ -114,7 +151,14 @@ def _stories(today: date) -> list[tuple[str, Callable[[Engine], None]]]:
     return [("YL-DEMO-01", lambda e: _in_participation(e, today)),
             ("YL-DEMO-02", lambda e: _in_expert_review(e, today)),
             ("YL-DEMO-03", _blocked_at_decision),
-            ("YL-DEMO-04", _complete)]
+            ("YL-DEMO-04", _complete),
+            ("FT-DEMO-01", lambda e: _other_township(e, today))]
+
+
+def _other_township(engine: Engine, today: date) -> None:
+    """丰台镇's own case, proposed by its official: nobody of 岳龙镇 sees it; the district does."""
+    case = data.fengtai_case(today)
+    _step(engine, create_case, _case(case), "fengtai", as_of=today - timedelta(days=3))
 
 
 def _in_participation(engine: Engine, today: date) -> None:

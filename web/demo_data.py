@@ -99,3 +99,13 @@ MEETING = {"meeting_type": "office", "head_spoke_last": True, "majority_view": "
            "materials": ["draft", "public_comment_handling", "expert_opinion_handling", "risk_report", "legality_opinion"]}
 PUBLICATION = {"channels": ["government_website", "notice_board"], "interpretation": True}
 ARCHIVE = {"complete": True}
+
+
+def fengtai_case(today: date) -> dict[str, Any]:
+    """丰台镇's case: a village road's widening, just proposed (its own township's body and rules)."""
+    proposed = today - timedelta(days=5)
+    case = _header("FT-DEMO-01", "丰台镇村道拓宽工程", "丰台镇综合办公室")
+    case["jurisdiction"] = "CN-12/ninghe"
+    case["decision_body"] = {"name": "天津市宁河区丰台镇人民政府", "level": "township"}
+    case["initiation"] = _initiation(proposed, today - timedelta(days=3), ["《中华人民共和国公路法》"])
+    return case

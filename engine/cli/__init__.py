@@ -88,8 +88,10 @@ def _register_others(sub) -> None:
     from engine.cli import reminders as cli_reminders
     from engine.cli import report as cli_report
     from engine.cli import store as cli_store
+    from engine.cli import units as cli_units
     cli_store.register(sub)
     cli_case.register(sub)
+    cli_units.register(sub)
     cli_docs.register(sub)
     cli_credit.register(sub)
     cli_catalogue.register(sub)

@@ -26,6 +26,8 @@ def register(subparsers: Any) -> None:
     imp = actions.add_parser("import", help="导入案卷（一个文件无效则全部拒绝）/ import case files, all or nothing")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imp.add_argument("--as-of", type=_iso, default=None, help="核查日期 YYYY-MM-DD（默认今天）/ the day to check on")
+    imp.add_argument("--unit", default=None, metavar="CODE",
+                     help="案件所属单位（默认操作人所在单位）/ the unit the cases belong to (default: the actor's)")
     _actor(imp)
     imp.set_defaults(run=cmd_import)
     exp = actions.add_parser("export", help="导出案卷 / export a case file")
@@ -63,17 +65,27 @@ def register(subparsers: Any) -> None:
     add.add_argument("username")
     add.add_argument("--role", action="append", required=True, dest="roles")
     add.add_argument("--name", default=None)
+    _unit_options(add)
     add.set_defaults(run=cmd_user_add)
     roles = uactions.add_parser("roles", help="更改用户的角色（管理员）/ replace a user's roles (an admin)")
     roles.add_argument("username")
     roles.add_argument("--role", action="append", required=True, dest="roles")
     roles.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作的管理员 / the admin doing it")
+    _unit_options(roles)
     roles.set_defaults(run=cmd_user_roles)
     email = uactions.add_parser("email", help="设置待办摘要的电子邮件地址（空则清除）/ set where the daily digest goes ("" clears)")
     email.add_argument("username")
     email.add_argument("address")
     email.add_argument("--as", dest="actor", required=True, metavar="USER", help="本人或管理员 / the user or an admin")
     email.set_defaults(run=cmd_user_email)
+
+
+def _unit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unit", default=None, metavar="CODE",
+                   help="角色所在单位（默认：最上级单位及其全部下级）/ the unit the roles are held in "
+                        "(default: the top unit and everything below it)")
+    p.add_argument("--subtree", action=argparse.BooleanOptionalAction, default=None,
+                   help="角色及于该单位的全部下级单位 / the roles reach every unit below it too")
 
 
 def _actor(p: argparse.ArgumentParser) -> None:
@@ -109,7 +121,7 @@ def _committed(use_case, case_id: str | None = None):
 
 def cmd_import(args) -> int:
     from engine.decisions.use_cases import import_cases
-    outcomes = _committed(lambda uow: import_cases(uow, args.files, args.actor, args.as_of))
+    outcomes = _committed(lambda uow: import_cases(uow, args.files, args.actor, args.as_of, args.unit))
     for o in outcomes:
         print(f"已导入 imported {o.case_id}（阶段 stage {o.stage}，违反 {o.report['summary']['violated']}）")
     return EXIT_OK
@@ -177,16 +189,18 @@ def cmd_user_add(args) -> int:
         if user_by_name(uow.session, args.username) is not None:
             print(f"yifa: 用户 {args.username} 已存在 / user exists", file=sys.stderr)
             return EXIT_ERROR
-        create_user(uow.session, args.username, args.name or args.username, args.roles)
+        create_user(uow.session, args.username, args.name or args.username, args.roles, unit=args.unit,
+                    subtree=args.subtree)
         uow.commit()
-    print(f"已添加用户 added {args.username}（{', '.join(args.roles)}）")
+    where = f"，单位 unit {args.unit}" if args.unit else ""
+    print(f"已添加用户 added {args.username}（{', '.join(args.roles)}{where}）")
     return EXIT_OK
 
 
 def cmd_user_roles(args) -> int:
     from engine.accounts.use_cases import set_roles
     with _unit() as uow:
-        before, after = set_roles(uow.session, args.username, args.roles, args.actor)
+        before, after = set_roles(uow.session, args.username, args.roles, args.actor, args.unit, args.subtree)
         uow.commit()
     print(f"已更新角色 roles set for {args.username}：{', '.join(before) or '（无）'} → {', '.join(after)}")
     return EXIT_OK

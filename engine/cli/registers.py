@@ -51,6 +51,8 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", choices=("utf-8", "gb18030"), default=None,
                         help="文件编码（默认自动识别）/ the file's encoding (detected by default)")
     parser.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作人用户名 / who does it")
+    parser.add_argument("--unit", default=None, metavar="CODE",
+                        help="新记录所属单位（默认操作人所在单位）/ the unit new records belong to (default: the actor's)")
 
 
 def add_import_export(actions: Any, register: Callable[[], Register], what_zh: str) -> None:
@@ -109,7 +111,7 @@ def run_import(register: Register, args: argparse.Namespace) -> int:
     try:
         with unit() as uow:
             result = register.import_file(uow, args.file, args.actor, skip_invalid=args.skip_invalid,
-                                          rejected_out=args.rejected, encoding=args.encoding)
+                                          rejected_out=args.rejected, encoding=args.encoding, unit=args.unit)
             uow.commit()
     except InputError as e:
         print(f"未导入任何{register.noun_zh} / nothing imported — {len(e.problems)} 个问题 / problem(s):", file=sys.stderr)

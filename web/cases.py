@@ -288,8 +288,9 @@ def advance(case_id: str) -> Any:
         refuse(400, f"未知阶段 {stage}",
                f"Unknown stage {stage}")
     _require_recorder(stage)
-    on, version = _date_field("on"), _version()
     uow = get_uow()
+    get_case(uow.session, case_id)           # a case of another unit: not found, whatever was sent
+    on, version = _date_field("on"), _version()
     try:
         services.advance_stage(uow, case_id, stage, current_user.username, on=on, expected_version=version)
     except GateClosedError as refused:      # the refusal is already in the trail
@@ -310,8 +311,9 @@ def advance(case_id: str) -> Any:
 def adjust(case_id: str) -> Any:
     """Suspend, change or stop a decided matter; a change or stop re-opens the procedures to re-run."""
     kind, reason = request.form.get("kind", ""), request.form.get("reason", "")
-    on, version = _date_field("on"), _version()
     uow = get_uow()
+    get_case(uow.session, case_id)           # a case of another unit: not found, whatever was sent
+    on, version = _date_field("on"), _version()
     try:
         outcome = services.adjust_decision(uow, case_id, kind, reason, current_user.username, on,
                                            urgent=request.form.get("urgent") == "yes", expected_version=version)
@@ -361,11 +363,11 @@ def record(case_id: str, stage: str) -> Any:
     """Record or amend a stage's evidence, against the version of the case the form was read at."""
     _editable(stage)
     _require_recorder(stage)
-    version = _version()
     uow = get_uow()
+    current = get_case(uow.session, case_id)           # a case of another unit: not found, whatever was sent
+    version = _version()
     specs = forms.stage_fields(stage)
     section, extra = forms.split_extra(stage, forms.parse_fields(specs, request.form.getlist))
-    current = get_case(uow.session, case_id)
     if stage == "public_participation":        # the hearing has its own page: keep it
         hearing = get_section(current.document, "hearing")
         if hearing is not None:

@@ -85,8 +85,8 @@ DEMO_USERS = (
     DemoUser("auditor", "yifa-demo-auditor", "auditor", "孙审（宁河区审计局）", "root", True),
     DemoUser("admin", "yifa-demo-admin", "admin", "系统管理员", "root", True),
     DemoUser("fengtai", "yifa-demo-fengtai", "official", "陈晓（丰台镇综合办公室）", "fengtai"),
-    DemoUser("district-reviewer", "yifa-demo-district", "legality_reviewer", "周法（宁河区司法局）",
-             "ninghe-sfj", False),
+    # of 宁河区司法局, reviewing legality for every unit of the district: the role over root's subtree
+    DemoUser("district-reviewer", "yifa-demo-district", "legality_reviewer", "周法（宁河区司法局）", "root", True),
 )
 OFFICIAL, REVIEWER, SECRETARY, ADMIN = "official", "reviewer", "secretary", "admin"
 
@@ -123,7 +123,7 @@ def _seed_users(engine: Engine) -> list[str]:
         for u in DEMO_USERS:
             if user_by_name(uow.session, u.username) is None:
                 create_user(uow.session, u.username, u.display_name, [u.role], u.password,
-                            unit=u.unit, subtree=u.subtree or u.unit == "ninghe-sfj")
+                            unit=u.unit, subtree=u.subtree)
                 added.append(u.username)
         uow.commit()
     return added

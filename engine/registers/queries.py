@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from engine.registers.listing import Page
 
@@ -15,8 +15,11 @@ IN_CHUNK = 500          # values per IN (…) query
 
 def stored_in_order(session: Any, model: Any, batch: int = 2000, *where: Any) -> Any:
     """Every stored row of a register table in register order (its id), read in batches as plain
-    rows (attribute access like the model, without the ORM's identity map: 4× faster to read)."""
-    query = select(*model.__table__.columns).where(*where).order_by(model.id).execution_options(yield_per=batch)
+    rows (attribute access like the model, without the ORM's identity map: 4× faster to read). The
+    columns are the model's attributes, so a session limited to some units (engine/units/scope.py)
+    reads only theirs."""
+    columns = [getattr(model, attr.key) for attr in inspect(model).column_attrs]
+    query = select(*columns).where(*where).order_by(model.id).execution_options(yield_per=batch)
     return session.execute(query)
 
 

@@ -57,6 +57,18 @@ def _user(username: str) -> User:
     return user
 
 
+def _units() -> list[Any]:
+    from engine.units.queries import unit_tree
+    return unit_tree(get_uow().session)
+
+
+def _chosen_unit() -> tuple[str | None, bool | None]:
+    """The unit chosen in a roles form (none: as engine/accounts/use_cases decides) and whether the
+    roles reach every unit below it."""
+    unit = request.form.get("unit", "").strip() or None
+    return unit, (request.form.get("subtree") == "yes") if unit else None
+
+
 def _chosen_roles() -> list[str]:
     return request.form.getlist("roles")  # unknown ones are refused by engine.accounts.use_cases
 
@@ -65,7 +77,7 @@ def _chosen_roles() -> list[str]:
 @role_required("admin")
 def users() -> Any:
     """Every user with their roles and whether active; the form to add one."""
-    return render_template("admin/users.html", users=_users(), roles=ROLES, problems=(), form={})
+    return render_template("admin/users.html", users=_users(), roles=ROLES, problems=(), form={}, units=_units())
 
 
 @bp.post("/users")
@@ -79,10 +91,14 @@ def create() -> Any:
     try:
         if not password:
             raise InputError.single("<user>", "须设置初始密码 / an initial password is required", "password")
-        acct = create_user(uow.session, form["username"], form["display_name"], _chosen_roles(), password)
+        unit, subtree = _chosen_unit()
+        acct = create_user(uow.session, form["username"], form["display_name"], _chosen_roles(), password,
+                           unit=unit, subtree=subtree)
     except InputError as e:
         uow.rollback()
-        return render_template("admin/users.html", users=_users(), roles=ROLES, problems=e.problems, form=form), 400
+        form |= {"unit": request.form.get("unit", ""), "subtree": request.form.get("subtree") == "yes"}
+        return render_template("admin/users.html", users=_users(), roles=ROLES, problems=e.problems, form=form,
+                               units=_units()), 400
     _record("user.created", {"username": acct.username, "display_name": acct.display_name,
                              "roles": sorted(acct.roles), "active": True})
     uow.commit()
@@ -102,7 +118,8 @@ def _user_page(username: str, problems: tuple = (), status: int = 200, new_token
     info = next(u for u in _users() if u.username == username)
     tokens = tokens_of(get_uow().session, username)
     return render_template("admin/user.html", u=info, roles=ROLES, tokens=tokens, problems=problems,
-                           new_token=new_token, myself=username == current_user.username), status
+                           new_token=new_token, myself=username == current_user.username, units=_units(),
+                           unit_names={r.code: r.name for r in _units()}), status
 
 
 class _Refused(Exception):
@@ -140,7 +157,7 @@ def _refused(refused: _Refused) -> Any:
 def update_roles(username: str) -> Any:
     """Replace a user's roles (an admin cannot take the admin role from themselves)."""
     before, after = _change(username, lambda db: set_roles(db, username, request.form.getlist("roles"),
-                                                          current_user.username))
+                                                          current_user.username, *_chosen_unit()))
     _log("user.roles_changed", {"username": username, "before": before, "after": after})
     return _done(username, ("角色已更新", "Roles updated"))
 

@@ -202,6 +202,16 @@ def person(username: str | None) -> str:
     return f"{name}（{username}）" if name and name != username else username
 
 
+def unit_label(code: str | None) -> str:
+    """A unit as people read it: its name (the code for a unit no longer there). Read once per request."""
+    if not code:
+        return ""
+    if "unit_names" not in g:
+        from engine.units.queries import unit_names
+        g.unit_names = unit_names(get_uow().session)
+    return g.unit_names.get(code, code)
+
+
 def init_app(app: Flask) -> None:
     """Install Flask-Login, the session-age and read-only checks, and the blueprint."""
     login_manager.init_app(app)
@@ -212,6 +222,7 @@ def init_app(app: Flask) -> None:
     from engine.accounts.use_cases import is_expired
     app.add_template_global(is_expired, "token_expired")
     app.add_template_global(person)
+    app.add_template_global(unit_label)
     app.before_request(expire_old_sessions)
     app.before_request(readers_change_nothing)
     app.register_blueprint(bp)

@@ -166,3 +166,25 @@ def test_an_import_cannot_change_another_units_record(app, district, uow, tmp_pa
         import_penalties(u, path, "fengtai")
     with uow() as u:
         assert penalty_by_number(u.session, YUELONG_PENALTY).party == row["party"]
+
+
+def test_the_admin_gives_a_user_roles_in_a_unit_and_the_pages_say_where(client, district, uow):
+    from engine.accounts.queries import role_rows
+    sign_in(client, "admin")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "宁河区丰台镇人民政府" in page and "天津市宁河区人民政府（含下级）" in page
+    token = read_csrf_token(page)
+    answer = client.post("/admin/users", data={"csrf_token": token, "username": "wang", "display_name": "王",
+                                               "roles": ["official"], "unit": "fengtai",
+                                               "password": "丰台镇王某的密码-2026"})
+    assert answer.status_code == 302
+    with uow() as u:
+        assert [(r.unit_code, r.role, r.subtree) for r in role_rows(u.session, "wang")] == [("fengtai", "official", False)]
+    page = client.get("/admin/users/wang").get_data(as_text=True)
+    assert "宁河区丰台镇人民政府：" in page
+    answer = client.post("/admin/users/wang/roles", data={"csrf_token": read_csrf_token(page), "unit": "root",
+                                                          "subtree": "yes", "roles": ["auditor"]})
+    assert answer.status_code == 302
+    with uow() as u:
+        assert sorted((r.unit_code, r.role, r.subtree) for r in role_rows(u.session, "wang")) == [
+            ("fengtai", "official", False), ("root", "auditor", True)]

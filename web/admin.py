@@ -80,6 +80,38 @@ def users() -> Any:
     return render_template("admin/users.html", users=_users(), roles=ROLES, problems=(), form={}, units=_units())
 
 
+@bp.get("/units")
+@role_required("admin")
+def units() -> Any:
+    """The tree of units (district, departments, townships, streets) and the form to add one."""
+    return _units_page((), {})
+
+
+def _units_page(problems: Any, form: dict, status: int = 200) -> Any:
+    from engine.rulebook.loader import known_jurisdictions
+    from engine.units.models import LEVELS
+    return render_template("admin/units.html", units=_units(), levels=LEVELS, jurisdictions=known_jurisdictions(),
+                           problems=problems, form=form), status
+
+
+@bp.post("/units")
+@role_required("admin")
+def add_unit() -> Any:
+    """Add a unit under another (engine/units/use_cases.add_unit); an event in the users chain."""
+    from engine.units.use_cases import add_unit as add
+    form = {k: request.form.get(k, "").strip() for k in ("code", "name", "level", "jurisdiction", "parent")}
+    uow = get_uow()
+    try:
+        unit = add(uow.session, form["code"], form["name"], form["level"], form["jurisdiction"],
+                   form["parent"] or None, current_user.username)
+    except InputError as e:
+        uow.rollback()
+        return _units_page(e.problems, form, 400)
+    uow.commit()
+    flash(both(f"已添加单位 {unit.name}", f"Unit {unit.name} added"), "success")
+    return redirect(url_for("admin.units"))
+
+
 @bp.post("/users")
 @role_required("admin")
 def create() -> Any:

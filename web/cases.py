@@ -148,24 +148,42 @@ def index() -> Any:
 def _new_form(values: dict, errors: dict, general: list, status: int = 200) -> Any:
     from engine.rulebook.loader import known_jurisdictions
     return render_template("cases/new.html", specs=forms.case_fields(), values=values, errors=errors,
-                           general=general, jurisdictions=known_jurisdictions(), submitted=bool(values)), status
+                           general=general, jurisdictions=known_jurisdictions(), submitted=bool(values),
+                           units=_my_units()), status
+
+
+def _my_units() -> list[Any]:
+    """The units a new case of this user may belong to: those their proposing roles reach."""
+    from engine.units.queries import unit_tree
+    from engine.units.scope import scope_of
+    session = get_uow().session
+    mine = scope_of(session, current_user.username, CREATORS)
+    return [u for u in unit_tree(session) if mine.covers(u.code)]
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*CREATORS)
 def new() -> Any:
-    """Create a proposal: the case's header as a form, every label with its article."""
+    """Create a proposal of one of the user's units: the case's header as a form, every label with its
+    article; the rulebook (jurisdiction) is the unit's unless another is chosen."""
     from engine.rulebook.loader import known_jurisdictions
+    from engine.units.scope import acting_unit
     if request.method == "GET":
-        return _new_form({"jurisdiction": ["CN-12/ninghe/yuelong"]}, {}, [])
+        unit = next((u for u in _my_units() if u.code == acting_unit(get_uow().session, current_user.username,
+                                                                       CREATORS)), None)
+        return _new_form({"jurisdiction": [unit.jurisdiction if unit else "CN"], "unit": [unit.code if unit else ""]},
+                         {}, [])
     specs = forms.case_fields()
     document = forms.parse_fields(specs, request.form.getlist)
     try:
+        unit_code = request.form.get("unit") or None
+        if unit_code is not None and unit_code not in {u.code for u in _my_units()}:
+            raise InputError.single(FORM_SOURCE, "请选择本人可为其提出决策的单位 / choose a unit you propose for", "unit")
         if document.get("jurisdiction") not in known_jurisdictions():
             raise InputError.single(FORM_SOURCE, "请选择已知的管辖区 / choose a known jurisdiction", "jurisdiction")
         case = parse_case(LoadedYaml(document), FORM_SOURCE, _today())
         uow = get_uow()
-        services.create_case(uow, case, current_user.username, as_of=_today())
+        services.create_case(uow, case, current_user.username, as_of=_today(), unit=unit_code)
     except InputError as refused:
         errors, general = _problems_by_field(refused.problems, _field_names(specs))
         return _new_form(_submitted(), errors, general, 400)

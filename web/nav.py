@@ -35,6 +35,7 @@ NAV = (
             ("official", "legality_reviewer", "secretary", "auditor", "admin")),
     NavLink("report.annual", "/report/annual", "年度报告", "Annual report", ("secretary", "auditor", "admin")),
     NavLink("admin.users", "/admin/users", "用户", "Users", ("admin",)),
+    NavLink("admin.units", "/admin/units", "单位", "Units", ("admin",)),
 )
 
 

@@ -73,6 +73,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/account/reminders/feed/revoke"):                    EVERYONE,
     ("POST", "/admin/users"):                                      {ADMIN},
     ("GET", "/admin/users"):                                       {ADMIN},
+    ("GET", "/admin/units"):                                       {ADMIN},
+    ("POST", "/admin/units"):                                      {ADMIN},
     ("GET", "/admin/users/<username>"):                            {ADMIN},
     ("POST", "/admin/users/<username>/active"):                    {ADMIN},
     ("POST", "/admin/users/<username>/password"):                  {ADMIN},

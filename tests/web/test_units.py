@@ -188,3 +188,40 @@ def test_the_admin_gives_a_user_roles_in_a_unit_and_the_pages_say_where(client, 
     with uow() as u:
         assert sorted((r.unit_code, r.role, r.subtree) for r in role_rows(u.session, "wang")) == [
             ("fengtai", "official", False), ("root", "auditor", True)]
+
+
+def test_a_new_case_belongs_to_the_unit_chosen_among_the_users_own_and_takes_its_rulebook(client, district, uow):
+    from engine.decisions.queries import find_case
+    sign_in(client, "fengtai")
+    form = client.get("/cases/new").get_data(as_text=True)
+    assert re.search(r'<option value="fengtai" selected>', form)
+    assert 'value="yuelong"' not in form                       # not a unit of theirs
+    assert re.search(r'<option value="CN-12/ninghe"[^>]*selected', form)     # 丰台镇's rulebook
+    fields = {"csrf_token": read_csrf_token(form), "id": "FT-NEW-01", "title": "丰台镇文化广场", "jurisdiction": "CN-12/ninghe",
+              "decision_body.name": "天津市宁河区丰台镇人民政府", "decision_body.level": "township",
+              "category": "public_construction"}
+    refused = client.post("/cases/new", data=dict(fields, unit="yuelong"))
+    assert refused.status_code == 400 and "请选择本人可为其提出决策的单位" in refused.get_data(as_text=True)
+    answer = client.post("/cases/new", data=dict(fields, unit="fengtai"))
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    with uow() as u:
+        assert find_case(u.session, "FT-NEW-01").unit_code == "fengtai"
+
+
+def test_the_admin_adds_a_unit_on_its_page_and_a_bad_one_is_refused_with_what_was_typed(client, district, uow):
+    from engine.units.queries import unit_by_code
+    sign_in(client, "admin")
+    page = client.get("/admin/units").get_data(as_text=True)
+    assert "宁河区司法局" in page and "部门" in page
+    token = read_csrf_token(page)
+    refused = client.post("/admin/units", data={"csrf_token": token, "code": "Bad Code", "name": "芦台街道",
+                                                "level": "township", "jurisdiction": "CN-12/ninghe", "parent": "root"})
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "单位代码" in text and 'value="芦台街道"' in text
+    answer = client.post("/admin/units", data={"csrf_token": token, "code": "lutai", "name": "芦台街道办事处",
+                                               "level": "township", "jurisdiction": "CN-12/ninghe", "parent": "root"})
+    assert answer.status_code == 302
+    with uow() as u:
+        unit = unit_by_code(u.session, "lutai")
+        assert (unit.name, unit.parent_code, unit.path) == ("芦台街道办事处", "root", "/root/lutai/")

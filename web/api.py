@@ -15,7 +15,7 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from engine.accounts.access import RECORDERS
 from engine.accounts.models import ApiToken
@@ -27,10 +27,9 @@ from engine.core.yamlio import LoadedYaml
 from engine.decisions import use_cases as services
 from engine.decisions.queries import case_summaries, get_case, latest_finding, trail_events
 from engine.decisions.record import parse_case
-from engine.store.uow import UnitOfWork
 from engine.trail import verify_all
 from web.auth import EVERYONE, current_user, role_required, safe_for_readers
-from web.db import get_engine, get_uow
+from web.db import get_uow
 from web.errors import ErrorInfo, refuse, respond
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -45,8 +44,8 @@ READ_ONLY_POSTS = {"api.check", "api.verify_trail"}
 @bp.url_value_preprocessor
 def _read_only_unit_of_work(endpoint: str | None, values: Any) -> None:
     """A read-only unit of work for the POSTs that write nothing (runs before the user is loaded)."""
-    if endpoint in READ_ONLY_POSTS and "uow" not in g:
-        g.uow = UnitOfWork(get_engine(), read_only=True).__enter__()
+    if endpoint in READ_ONLY_POSTS:
+        get_uow(read_only=True)
 
 
 # ---------------------------------------------------------------- request helpers

@@ -134,8 +134,29 @@ def verify_every_chain() -> Any:
 
 
 # ---------------------------------------------------------------- one case
+def _require_visible_chain(session: Any, chain: str) -> None:
+    """404 for the trail of a record the user's units do not cover (engine/units/scope.py): the
+    chain of a case, document, penalty or catalogue item is shown only with its record."""
+    from engine.catalogue.queries import items_by_key
+    from engine.credit.queries import penalty_by_number
+    from engine.documents.queries import document_by_number
+    from engine.units.scope import unscoped
+    for prefix, find in (("doc:", document_by_number), ("penalty:", penalty_by_number),
+                         ("cat:", lambda s, key: items_by_key(s, [key]).get(key)), ("", find_case)):
+        if chain.startswith(prefix) and (prefix or find_case(session, chain) is None):
+            key = chain[len(prefix):]
+            if find(session, key) is not None:
+                return
+            with unscoped(session):
+                hidden = find(session, key) is not None
+            if hidden:
+                refuse(404, f"没有案件 {chain}", f"No case {chain}")
+            return
+
+
 def _case_page(case_id: str, status: ChainStatus | None = None) -> str:
     session = get_uow().session
+    _require_visible_chain(session, case_id)
     case = find_case(session, case_id)
     events = timeline(session, case_id)
     if case is None and not events:
@@ -159,11 +180,13 @@ def case(case_id: str) -> Any:
 @safe_for_readers
 def verify(case_id: str) -> Any:
     """Recompute the case's chain and show its status with the timeline."""
+    _require_visible_chain(get_uow().session, case_id)
     statuses = verify_all(get_uow().session, case_id)
     return _case_page(case_id, statuses[0] if statuses else ChainStatus(case_id, 0, "0" * 64))
 
 
 def _dossier(case_id: str) -> dict[str, Any]:
+    _require_visible_chain(get_uow().session, case_id)
     return build_dossier(get_uow().session, case_id)  # UnknownCaseError → 404
 
 

@@ -438,6 +438,7 @@ def upload(case_id: str, stage: str) -> Any:
 @role_required(*EVERYONE)
 def download(case_id: str, att_id: str) -> Response:
     """An attached document, as a download (never shown inline)."""
+    get_case(get_uow().session, case_id)           # a case of another unit: not found
     attachment = find_attachment(get_uow().session, att_id)
     if attachment is None or attachment.case_id != case_id:
         abort(404)

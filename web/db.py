@@ -57,10 +57,11 @@ def _reading() -> bool:
     return has_request_context() and request.method in SAFE_METHODS
 
 
-def get_uow() -> UnitOfWork:
-    """The unit of work of this request: read-only for safe methods, writing otherwise."""
+def get_uow(read_only: bool | None = None) -> UnitOfWork:
+    """The unit of work of this request: read-only for safe methods (or when asked for, by a POST
+    that writes nothing), writing otherwise; limited to the user's units."""
     if "uow" not in g:
-        g.uow = UnitOfWork(get_engine(), read_only=_reading()).__enter__()
+        g.uow = UnitOfWork(get_engine(), read_only=_reading() if read_only is None else read_only).__enter__()
         _limit_to_user(g.uow)
     return g.uow
 

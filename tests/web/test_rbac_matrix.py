@@ -45,6 +45,10 @@ CASE = "YL-DEMO-01"            # created by `official`, in public participation
 DOCUMENT = "宁河政规〔2020〕1号"  # a demo normative document (web/demo_documents.csv): its number, percent-encoded in URLs
 PENALTY = "岳龙综执罚〔2024〕12号"  # a demo penalty (web/demo_penalties.csv): its case number, percent-encoded in URLs
 TARGET_USER = "rbac-target"    # the admin's routes act on this user, never on a demo user
+OTHER_UNIT = "fengtai"         # a sibling of 岳龙镇, where the demo's records are (web/demo.py DEMO_UNITS)
+OTHER_UNIT_USER = {r: f"rbac-{r.replace('_', '-')}-ft" for r in ("official", "legality_reviewer", "legal_advisor",
+                                                                 "secretary", "auditor", "admin")}
+RECORD_PARAMS = ("<case_id>", "<att_id>", "<path:number>", "<path:case_number>")   # a URL naming one record
 STAGE_OF = {"official": "initiation", "legality_reviewer": "legality_review", "secretary": "collective_decision"}
 ENV = ("YIFA_INSTANCE", "DATABASE_URL", "YIFA_SECRET_KEY", "YIFA_BEHIND_TLS", "YIFA_PROXIES", "YIFA_DEMO")
 
@@ -237,6 +241,9 @@ def demo_template(tmp_path_factory) -> Path:
                 engine.accounts.use_cases.create_user(uow.session, TARGET_USER, "权限矩阵测试用户", ["official"],
                                          "target-password-0123")
                 engine.accounts.use_cases.issue_token(uow.session, TARGET_USER, "rbac", "admin")
+                for role in ROLES:            # each role once more, in the other township (the unit dimension)
+                    engine.accounts.use_cases.create_user(uow.session, OTHER_UNIT_USER[role], f"丰台镇{role}", [role],
+                                                          "other-unit-password-0123", unit=OTHER_UNIT)
                 upload_attachment(uow, CASE, "initiation", "立项报告.txt", "立项报告\n".encode(), "official")
                 uow.commit()
             db.dispose()
@@ -295,16 +302,17 @@ def _url(rule: str, ids: dict[str, str], role: str | None) -> str:
     return re.sub(r"<([^>]+)>", value, rule)
 
 
-def _sign_in(client: Any, role: str) -> None:
-    """A session for the demo user of `role` (the sign-in form itself is tested in test_auth.py)."""
+def _sign_in(client: Any, role: str, username: str | None = None) -> None:
+    """A session for the demo user of `role`, or for `username` (the sign-in form itself is tested
+    in test_auth.py)."""
     from engine.accounts.use_cases import account
     from engine.store.uow import UnitOfWork
     from tests.web.conftest import get_engine_of
     from web.auth import SESSION_VERSION
     with UnitOfWork(get_engine_of(client.application), read_only=True) as u:
-        version = account(u.session, USER_OF[role]).session_version
+        version = account(u.session, username or USER_OF[role]).session_version
     with client.session_transaction() as s:
-        s["_user_id"] = USER_OF[role]
+        s["_user_id"] = username or USER_OF[role]
         s["_fresh"] = True
         s["signed_in_at"] = time.time()
         s[SESSION_VERSION] = version          # as a sign-in records it (web/auth.py)
@@ -388,6 +396,29 @@ def test_a_role_gets_403_exactly_when_the_view_excludes_it(route, role, demo_app
     where = f"{method} {url} ({endpoint}) as {role}: got {status}, expected {expected}"
     assert status < 500, where + "\n" + text[:1500]
     assert (status == 403) == (expected == "403"), where + "\n" + text[:800]
+
+
+def _record_cells() -> list[Any]:
+    return [pytest.param(route, role, id=f"{_id(route)} as {role} of {OTHER_UNIT}")
+            for route in ROUTES if any(p in route[0] for p in RECORD_PARAMS) for role in ROLES]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("route", "role"), _record_cells())
+def test_a_role_of_another_unit_finds_no_record_of_this_one(route, role, demo_app, ids):
+    """The unit dimension: the same role held in a sibling township (丰台镇) is refused the record of
+    岳龙镇 that the URL names — 404 where the role may use the route (the record is not shown to
+    exist), 403 where it may not use it at all; never the record."""
+    rule, endpoint, method = route
+    client = demo_app.test_client()
+    _sign_in(client, role, OTHER_UNIT_USER[role])
+    url = _url(rule, ids, role)
+    response = _request(client, method, url, endpoint, role)
+    status, text = response.status_code, response.get_data().decode("utf-8", "replace")
+    response.close()
+    expected = 404 if _may(rule, method, role) else 403
+    assert status == expected, f"{method} {url} ({endpoint}) as {role} of {OTHER_UNIT}: got {status}, " \
+                               f"expected {expected}\n{text[:800]}"
 
 
 @pytest.mark.slow

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 
 from engine.core import clock
-from engine.report import figures, followups, render
-from engine.report.queries import stored_decisions, stored_records
+from engine.report import render
+from engine.report.queries import report_of
 from web.auth import role_required
 from web.db import get_uow
 from web.errors import refuse
@@ -42,11 +42,7 @@ def _as_of() -> date:
 
 
 def _report(year: int, unit: str | None) -> dict[str, Any]:
-    documents, penalties = stored_records(get_uow().session)
-    as_of = _as_of()
-    return figures.report(year, unit, as_of, followups.rulebook_version(), documents, penalties,
-                          followups.done_in_year(penalties, year), followups.open_on(penalties, as_of),
-                          stored_decisions(get_uow().session))
+    return report_of(get_uow().session, year, unit, _as_of())
 
 
 def _download(body: str | bytes, mimetype: str, filename: str) -> Response:

@@ -33,6 +33,8 @@ def register(subparsers: Any) -> None:
     exp = actions.add_parser("export", help="导出案卷 / export a case file")
     exp.add_argument("case_id", metavar="ID")
     exp.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    from engine.cli.registers import add_reader_option
+    add_reader_option(exp)
     exp.set_defaults(run=cmd_export)
     chk = actions.add_parser("check", help="按当时的规则重新检查 / re-check under the rules that judged it")
     chk.add_argument("case_id", metavar="ID")
@@ -128,8 +130,9 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from engine.cli.registers import reading_as
     from engine.decisions.use_cases import export_case
-    with _unit(read_only=True) as uow:
+    with reading_as(args.reader) as uow:
         document = export_case(uow, args.case_id)
     if args.format == "json":
         print(json.dumps(document, ensure_ascii=False, indent=2))

@@ -19,7 +19,6 @@ from engine.cli.registers import (
     Register,
     add_import_export,
     add_scan_options,
-    unit,
 )
 from engine.core import clock
 
@@ -67,10 +66,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def _entries(args: argparse.Namespace, entries: Any) -> list:
     from engine.catalogue.queries import iter_items, stored_cases
-    from engine.cli.registers import records_in_file
+    from engine.cli.registers import reading_as, records_in_file
     from engine.decisions.record import case_to_document, load_case
     files = [(case.id, case_to_document(case)) for case in (load_case(p) for p in args.cases)]
-    with unit(read_only=True) as uow:
+    with reading_as(args.reader) as uow:
         items = records_in_file(_register(), args.file, args.encoding) if args.file else list(iter_items(uow.session))
         stored = stored_cases(uow.session)
     named = {case_id for case_id, _ in files}

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -66,6 +68,7 @@ def add_import_export(actions: Any, register: Callable[[], Register], what_zh: s
     exp.add_argument("-o", "--out", type=Path, default=None, metavar="FILE",
                      help="默认输出到标准输出（CSV 不带 BOM）/ default: stdout (CSV without BOM)")
     add_file_options(exp)
+    add_reader_option(exp)
     exp.set_defaults(run=lambda args: run_export(register(), args))
     tpl = actions.add_parser("template", help=f"输出{what_zh}模板：表头行和一行示例 / print the register's template: "
                                               "the header row and one example row")
@@ -91,6 +94,7 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file", type=Path, default=None, metavar="FILE.csv|FILE.xlsx",
                         help="直接扫描 CSV 或 .xlsx 文件而不导入 / scan a CSV or .xlsx file without importing it")
     parser.add_argument("--encoding", choices=("utf-8", "gb18030"), default=None)
+    add_reader_option(parser)
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="默认输出到标准输出 / default: stdout")
     parser.add_argument("--progress", action="store_true", help="总是显示进度条 / always show the progress bar")
@@ -100,6 +104,26 @@ def unit(read_only: bool = False):
     from engine.store.db import ready_engine
     from engine.store.uow import UnitOfWork
     return UnitOfWork(ready_engine(), read_only=read_only)
+
+
+def add_reader_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="reader", default=None, metavar="USER",
+                        help="以该用户身份读取：只含其角色所及单位的记录（默认：数据库中的全部记录）/ read as this "
+                             "user: only the records of the units their roles cover (default: every record stored)")
+
+
+@contextmanager
+def reading_as(reader: str | None) -> Iterator[Any]:
+    """A read-only unit of work; with a reader, limited to the units their roles cover
+    (engine/units/scope.py), as the web limits that user's requests. Without one it is the
+    operator's: whoever runs yifa on the server reads the database as a whole."""
+    from engine.accounts.access import roles_of
+    from engine.units.scope import limit_to, scope_of
+    with unit(read_only=True) as uow:
+        if reader is not None:
+            roles_of(uow.session, reader)                 # an unknown or inactive user is refused
+            limit_to(uow.session, scope_of(uow.session, reader))
+        yield uow
 
 
 def run_import(register: Register, args: argparse.Namespace) -> int:
@@ -137,7 +161,7 @@ def _print_import(result: Any, rejected_file: Path | None) -> None:
 def run_export(register: Register, args: argparse.Namespace) -> int:
     """Write the register: to a file (CSV in UTF-8 with BOM, for Excel; or .xlsx) or to stdout (CSV
     without BOM; an .xlsx's bytes)."""
-    with unit(read_only=True) as uow:
+    with reading_as(args.reader) as uow:
         count = _write_file(args, lambda stream, bom: register.export(uow.session, stream, bom=bom,
                                                                       headers=args.headers, fmt=args.format))
     print(f"已导出 exported {count} {register.measure} {register.noun_en}", file=sys.stderr)
@@ -180,7 +204,7 @@ def run_scan(register: Register, args: argparse.Namespace, scanner: Any,
         if args.file is not None:
             records = records_in_file(register, args.file, args.encoding)
             return _write(args, scanner, records, len(records), writers, failed)
-        with unit(read_only=True) as uow:
+        with reading_as(args.reader) as uow:
             return _write(args, scanner, register.iterate(uow.session), register.count(uow.session), writers, failed)
     except InputError as e:
         print(f"yifa: 无法扫描 / cannot scan — {len(e.problems)} 个问题 / problem(s):\n{e}", file=sys.stderr)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.cli.registers import iso_day
+from engine.cli.registers import add_reader_option, iso_day
 
 
 def register(subparsers: Any) -> None:
@@ -17,9 +17,12 @@ def register(subparsers: Any) -> None:
     actions = report.add_subparsers(metavar="ACTION")
     a = actions.add_parser("annual", help="按年度生成报告 / the report of one year")
     a.add_argument("--year", type=int, required=True)
-    a.add_argument("--unit", default=None, help="单位（单位体系建立前的临时做法）：决策的法域路径或决策机关名称前缀，如 CN-12/ninghe/yuelong；"
-                                                 "文件的制定机关、处罚机关名称前缀 / unit, until units exist: a prefix of a decision's "
-                                                 "jurisdiction path or body name, of a document's issuer, of a penalty's authority")
+    a.add_argument("--unit", default=None, help="单位代码（yifa unit list）：该单位及其全部下级单位的记录；不是单位代码时，"
+                                                 "作为决策的法域路径或决策机关名称、文件制定机关、处罚机关名称的前缀 / a unit's code "
+                                                 "(yifa unit list): its records and those of every unit below it; another word is a "
+                                                 "prefix of a decision's jurisdiction path or body name, a document's issuer, a "
+                                                 "penalty's authority")
+    add_reader_option(a)
     a.add_argument("--format", choices=("json", "html", "docx", "pdf"), default="json")
     a.add_argument("--output", "-o", type=Path, default=None, help="写入文件（docx、pdf 必填）/ write to this file (docx, pdf: required)")
     a.add_argument("--as-of", type=iso_day, default=None, help="计算日 YYYY-MM-DD（默认今天）")
@@ -29,27 +32,27 @@ def register(subparsers: Any) -> None:
     report.set_defaults(run=lambda args: report.print_help() or 2)
 
 
-def _records(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
-    """(documents, penalties, decisions): from the two register files when both are given (no decisions
-    then: their case files are in the database), else everything stored."""
+def _report(args: argparse.Namespace, as_of: Any) -> dict[str, Any]:
+    """The figures: from the two register files when both are given (no decisions then: their case
+    files are in the database), else from everything stored (that `--as` may read)."""
     from engine.cli.credit import _register as penalty_register
     from engine.cli.docs import _register as document_register
-    from engine.cli.registers import records_in_file, unit
+    from engine.cli.registers import reading_as, records_in_file
+    from engine.report import figures, followups
+    from engine.report.queries import report_of
     if args.documents is not None and args.penalties is not None:
-        return (records_in_file(document_register(), args.documents, None),
-                records_in_file(penalty_register(), args.penalties, None), [])
-    from engine.report.queries import stored_decisions, stored_records
-    with unit(read_only=True) as uow:
-        return (*stored_records(uow.session), stored_decisions(uow.session))
+        documents = records_in_file(document_register(), args.documents, None)
+        penalties = records_in_file(penalty_register(), args.penalties, None)
+        return figures.report(args.year, args.unit, as_of, followups.rulebook_version(), documents, penalties,
+                              followups.done_in_year(penalties, args.year), followups.open_on(penalties, as_of), [])
+    with reading_as(args.reader) as uow:
+        return report_of(uow.session, args.year, args.unit, as_of)
 
 
 def cmd_annual(args: argparse.Namespace) -> int:
     from engine.core import clock
-    from engine.report import figures, followups, render
-    documents, penalties, cases = _records(args)
-    as_of = args.as_of or clock.today()
-    data = figures.report(args.year, args.unit, as_of, followups.rulebook_version(), documents, penalties,
-                          followups.done_in_year(penalties, args.year), followups.open_on(penalties, as_of), cases)
+    from engine.report import render
+    data = _report(args, args.as_of or clock.today())
     if args.format in ("docx", "pdf"):
         return _write_binary(args, data)
     text = (render.as_json if args.format == "json" else render.as_html)(data) + "\n"

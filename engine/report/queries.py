@@ -21,3 +21,22 @@ def stored_decisions(session: Session) -> list[tuple[str, dict[str, Any], Any]]:
         finding = latest_finding(session, case_id)
         out.append((case_id, document, finding.report if finding is not None else None))
     return out
+
+
+def report_of(session: Any, year: int, unit: str | None, as_of: Any) -> dict[str, Any]:
+    """The annual report's figures from the stored records the session sees. `unit`: a unit's code
+    (engine/units) — its records and those of every unit below it — or, for a word that is no
+    unit's code, a prefix of the names and jurisdiction paths (figures.report)."""
+    from engine.report import figures, followups
+    from engine.units.queries import unit_by_code
+    from engine.units.scope import current_scope, narrowed, within
+    known = unit_by_code(session, unit) if unit else None
+    scope = narrowed(session, current_scope(session), known.code) if known else current_scope(session)
+    with within(session, scope):
+        documents, penalties = stored_records(session)
+        decisions = stored_decisions(session)
+    data = figures.report(year, None if known else unit, as_of, followups.rulebook_version(), documents, penalties,
+                          followups.done_in_year(penalties, year), followups.open_on(penalties, as_of), decisions)
+    if known:
+        data["unit"] = known.name
+    return data

@@ -96,6 +96,18 @@ def acting_unit(session: Session, username: str, roles: Iterable[str], unit: str
     return unit
 
 
+def narrowed(session: Session, scope: Scope, unit_code: str) -> Scope:
+    """`scope` cut down to one unit and every unit below it (a report of a township)."""
+    from engine.units.queries import subtree_codes
+    below = frozenset(subtree_codes(session, unit_code))
+    return Scope(below if scope.units is None else below & scope.units)
+
+
+def current_scope(session: Session) -> Scope:
+    """What the session is limited to now (everything, when it is not)."""
+    return session.info.get(SCOPE_KEY) or EVERYTHING
+
+
 def limit_to(session: Session, scope: Scope) -> None:
     """From now on, the session's queries see only records of the units `scope` covers."""
     session.info[SCOPE_KEY] = scope

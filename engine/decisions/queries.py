@@ -76,6 +76,7 @@ class CaseSummary:
     overdue: tuple[Overdue, ...] = ()
     next_due: date | None = None
     deadlines: tuple[Deadline, ...] = ()
+    unit_code: str = "root"          # the unit the case belongs to (engine/units)
 
     @property
     def blocked(self) -> bool:
@@ -152,7 +153,7 @@ def _summary(row, status: CaseStatus) -> CaseSummary:
     record = row.CaseRecord
     return CaseSummary(record.id, record.title, record.jurisdiction, status.stage, record.created_by,
                        record.updated_at, status.blocked_at, status.blocking_rules, row.violated or 0,
-                       bool(row.blocking), status.overdue, status.next_due, status.deadlines)
+                       bool(row.blocking), status.overdue, status.next_due, status.deadlines, record.unit_code)
 
 
 def get_case(session: Session, case_id: str, expected_version: int | None = None,

@@ -225,3 +225,22 @@ def test_the_admin_adds_a_unit_on_its_page_and_a_bad_one_is_refused_with_what_wa
     with uow() as u:
         unit = unit_by_code(u.session, "lutai")
         assert (unit.name, unit.parent_code, unit.path) == ("芦台街道办事处", "root", "/root/lutai/")
+
+
+def test_the_daily_digest_of_each_user_reads_the_register_of_their_units_once_per_scope(app, district, uow,
+                                                                                         monkeypatch):
+    import engine.reminders.queries as reminder_queries
+    from engine.reminders.todo import todos_for
+    reads: list[int] = []
+    read = reminder_queries.read_register
+    monkeypatch.setattr(reminder_queries, "read_register", lambda *a, **k: reads.append(1) or read(*a, **k))
+    with uow(read_only=True) as u:
+        register_of = reminder_queries.registers_by_scope(u.session, TODAY)
+        fengtai = register_of("fengtai")
+        official = todos_for(register_of("official"), "official", {"official"})
+        register_of("secretary")                                  # 岳龙镇 again: read already
+        district_wide = register_of("auditor")
+    assert {c.id for c in fengtai.cases} == {FENGTAI_CASE}
+    assert official and not any(t.ref == FENGTAI_CASE for t in official)
+    assert {c.id for c in district_wide.cases} >= {FENGTAI_CASE, YUELONG_CASE}
+    assert len(reads) == 3                                        # 丰台镇, 岳龙镇, the district

@@ -112,7 +112,8 @@ def _list_page(statuses: list[ChainStatus] | None = None) -> str:
     by_case = {s.case_id: s for s in statuses} if statuses is not None else None
     return render_template("audit/index.html", rows=shown, total=len(rows), raw=raw, problems=problems,
                            stages=stage_names(), years=years, statuses=by_case,
-                           broken=broken_chains(statuses) if statuses is not None else None,
+                           broken=[b for b in broken_chains(statuses) if not _hidden_chain(get_uow().session, b.case_id)]
+                           if statuses is not None else None,
                            chains=len(statuses) if statuses is not None else 0,
                            rulebook_chain=RULEBOOK_CHAIN, kind_zh=KIND_ZH,
                            query=request.query_string.decode("ascii", "replace"))
@@ -137,21 +138,25 @@ def verify_every_chain() -> Any:
 def _require_visible_chain(session: Any, chain: str) -> None:
     """404 for the trail of a record the user's units do not cover (engine/units/scope.py): the
     chain of a case, document, penalty or catalogue item is shown only with its record."""
+    if _hidden_chain(session, chain):
+        refuse(404, f"没有案件 {chain}", f"No case {chain}")
+
+
+def _hidden_chain(session: Any, chain: str) -> bool:
+    """Whether the chain is a record's that exists in a unit the session may not see."""
     from engine.catalogue.queries import items_by_key
     from engine.credit.queries import penalty_by_number
     from engine.documents.queries import document_by_number
     from engine.units.scope import unscoped
     for prefix, find in (("doc:", document_by_number), ("penalty:", penalty_by_number),
                          ("cat:", lambda s, key: items_by_key(s, [key]).get(key)), ("", find_case)):
-        if chain.startswith(prefix) and (prefix or find_case(session, chain) is None):
+        if chain.startswith(prefix):
             key = chain[len(prefix):]
             if find(session, key) is not None:
-                return
+                return False
             with unscoped(session):
-                hidden = find(session, key) is not None
-            if hidden:
-                refuse(404, f"没有案件 {chain}", f"No case {chain}")
-            return
+                return find(session, key) is not None
+    return False
 
 
 def _case_page(case_id: str, status: ChainStatus | None = None) -> str:

@@ -4,6 +4,9 @@ needs itself, and works the same in the worker process and, in immediate mode, i
     dossier_pdf(database_url, case_id, key)    print the dossier and keep it in the PDF cache (the blob store)
     daily_digest()                                     every day at 07:30 Beijing time: the to-do mail
                                                        (engine/reminders/digest.py), when a mail server is set
+    trail_checkpoint()                                 every hour at :05: a signed checkpoint of the trail
+                                                       (engine/core/checkpoint.py) into `$YIFA_INSTANCE/checkpoints`,
+                                                       when YIFA_TRAIL_KEY names the signing key
 """
 from __future__ import annotations
 
@@ -60,7 +63,11 @@ class Tasks:
         def daily_digest() -> str:
             return send_daily_digest()
 
-        self.dossier_pdf, self.daily_digest = dossier_pdf, daily_digest
+        @huey.periodic_task(crontab(minute="5"), name="yifa.trail_checkpoint")
+        def trail_checkpoint() -> str:
+            return write_trail_checkpoint()
+
+        self.dossier_pdf, self.daily_digest, self.trail_checkpoint = dossier_pdf, daily_digest, trail_checkpoint
 
     def queue_dossier_pdf(self, database_url: str, case_id: str, key: str) -> bool:
         """Queue the PDF of `key` unless it is queued already; True when this call queued it."""
@@ -91,3 +98,29 @@ def send_daily_digest() -> str:
         mails = digests(registers_by_scope(uow.session, clock.today()), people_to_remind(uow.session), settings)
     outcome = send(mails, settings)
     return f"sent {len(outcome.sent)}, nothing due {len(outcome.nothing_due)}, refused {len(outcome.refused)}"
+
+
+def write_trail_checkpoint() -> str:
+    """Sign a checkpoint of every chain and record into the instance's `checkpoints/` folder (the
+    worker's: copy it off the machine, docs/checkpoints.md); none when no key is configured, and
+    none of a store that does not verify (the log and the answer say which chains)."""
+    import os
+    from pathlib import Path
+
+    from engine.core import checkpoint as cp
+    from engine.store.db import database_url, instance_dir
+    from engine.store.models import utcnow
+    from engine.store.uow import UnitOfWork
+    if not os.environ.get(cp.KEY_ENV, "").strip():
+        return "no signing key (YIFA_TRAIL_KEY): no checkpoint"
+    key = cp.load_private_key(cp.key_path())
+    with UnitOfWork(engine_for(database_url()), read_only=True) as uow:
+        taken, broken = cp.checked(uow.session, key, utcnow())
+    if taken is None:
+        log.error("trail checkpoint not written: the store does not verify: %s", "; ".join(broken))
+        return f"not written: {len(broken)} chains or records do not verify"
+    folder = Path(instance_dir()) / "checkpoints"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = cp.write(taken, folder)
+    log.info("trail checkpoint written: %s", path)
+    return f"written {path}"

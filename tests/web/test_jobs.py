@@ -102,3 +102,30 @@ def test_on_a_real_queue_the_request_waits_on_a_page_until_the_worker_has_printe
         worker.send_signal(signal.SIGINT)
         worker.communicate(timeout=30)
     assert answer.status_code == 200 and answer.data.startswith(b"%PDF-1.7") and b"printed by the worker" in answer.data
+
+
+def test_the_hourly_checkpoint_job_signs_the_trail_when_a_key_is_set_and_says_so_when_not(app, uow, tmp_path,
+                                                                                         monkeypatch):
+    from engine.accounts.use_cases import create_user, set_roles
+    from engine.core import checkpoint as cp
+    from engine.jobs.queue import JobSettings, jobs_for
+    from engine.jobs.tasks import write_trail_checkpoint
+    with uow() as u:
+        create_user(u.session, "ck", "检查点", ["admin"])
+        set_roles(u.session, "ck", ["admin", "auditor"], "ck")          # an event in the users chain
+        u.commit()
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("YIFA_INSTANCE", str(tmp_path))
+    monkeypatch.delenv(cp.KEY_ENV, raising=False)
+    assert write_trail_checkpoint().startswith("no signing key")
+    assert not (tmp_path / "checkpoints").exists()
+    key = tmp_path / "trail.key"
+    public = cp.generate_key(key)
+    monkeypatch.setenv(cp.KEY_ENV, str(key))
+    said = write_trail_checkpoint()
+    written = sorted((tmp_path / "checkpoints").glob("checkpoint-*.json"))
+    assert said == f"written {written[0]}" and len(written) == 1
+    taken = cp.read(written[0], cp.load_public_key(public))
+    assert "@users" in taken["chains"]                     # the role change above is in a signed chain
+    periodic = {t.__name__ for t in jobs_for(JobSettings.from_env(tmp_path)).huey._registry._periodic_tasks}
+    assert {"yifa.trail_checkpoint", "yifa.daily_digest"} <= periodic

@@ -15,6 +15,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -273,8 +274,8 @@ def show(case_id: str) -> Any:
     uow = get_uow()
     record = get_case(uow.session, case_id)
     head = chain_heads(uow.session, case_id).get(case_id)
-    if not head or session.get("_flashes"):          # a page with a message for this user: not shared
-        return _case_page(case_id)
+    if not head or session.get("_flashes") or not current_app.config.get("PAGE_CACHE", True):
+        return _case_page(case_id)                    # a page with a message for this user: not shared
     from engine.rulebook.loader import rulebook_digest
     key = ("case", case_id, record.version, head, rulebook_digest(record.jurisdiction), _today(), current_lang(),
            tuple(sorted(current_user.roles)), session.get("csrf_token"))

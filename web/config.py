@@ -12,6 +12,7 @@
     YIFA_CHECKPOINT_MINUTES   at most one such checkpoint per this many minutes (default 60)
     YIFA_EDIT_CPU_SECONDS     CPU seconds the rule editor's check/preview/save child may use (default 10)
     YIFA_EDIT_MEMORY_MB       its memory (address space) in MiB (default 1024); engine/rulebook/sandbox.py
+    YIFA_PAGE_CACHE=0   render every case page afresh (web/page_cache.py; on by default)
 """
 from __future__ import annotations
 
@@ -93,6 +94,7 @@ def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "JOBS_IMMEDIATE": os.environ.get("YIFA_JOBS", "").strip() == "immediate",   # web/jobs.py
         "REDIS_PREFIX": os.environ.get("YIFA_REDIS_PREFIX", "").strip(),   # instances sharing one Redis keep apart
         "TRAIL_KEY": os.environ.get("YIFA_TRAIL_KEY", "").strip(),
+        "PAGE_CACHE": os.environ.get("YIFA_PAGE_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
         "CHECKPOINT_MINUTES": overrides.get("CHECKPOINT_MINUTES") or checkpoint_minutes(),
     }
     config.update(overrides)

@@ -72,3 +72,20 @@ def test_findings_are_folded_by_stage_with_the_current_stage_and_the_problems_op
     assert "initiation" in groups and groups["initiation"] == ""   # nothing violated or missing there: folded
     start = html.index('id="findings-initiation"')
     assert "违反" not in html[start:html.index("</summary>", start)]
+
+
+@pytest.mark.parametrize(("cache", "renders"), [(True, 1), (False, 3)])
+def test_the_case_page_is_rendered_once_while_cached_and_each_time_without_the_cache(app, client, sign_in,
+                                                                                      monkeypatch, cache, renders):
+    import web.cases
+    from web import page_cache
+    page_cache._pages.clear()
+    app.config["PAGE_CACHE"] = cache                 # YIFA_PAGE_CACHE=0 sets it off (web/config.py)
+    calls: list[str] = []
+    render = web.cases._case_page
+    monkeypatch.setattr(web.cases, "_case_page", lambda case_id, *a, **k: calls.append(case_id) or render(case_id, *a, **k))
+    sign_in("reviewer")
+    client.get(f"/cases/{BLOCKED}")                  # shows the sign-in's message: a page of its own
+    calls.clear()
+    pages = {client.get(f"/cases/{BLOCKED}").get_data(as_text=True) for _ in range(3)}
+    assert len(calls) == renders and len(pages) == 1

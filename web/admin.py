@@ -116,7 +116,7 @@ def add_unit() -> Any:
 @role_required("admin")
 def create() -> Any:
     """Add a user: username, display name, roles, initial password (≥ 10 characters)."""
-    form = {"username": request.form.get("username", "").strip().lower(),
+    form: dict[str, Any] = {"username": request.form.get("username", "").strip().lower(),
             "display_name": request.form.get("display_name", "").strip(), "roles": request.form.getlist("roles")}
     password = request.form.get("password", "")
     uow = get_uow()

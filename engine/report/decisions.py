@@ -55,3 +55,34 @@ def problems_by_rule(cases: Iterable[tuple[str, dict[str, Any], Any]], year: int
                 if case_id not in entry["records"]:
                     entry["records"].append(case_id)
     return [by_rule[r] for r in sorted(by_rule)]
+
+
+def problems_to_correct(cases: Iterable[tuple[str, dict[str, Any], Any]], year: int,
+                        placeholder: str) -> list[dict[str, str]]:
+    """The 整改清单's rows of the decisions of the year: each rule their latest check finds violated,
+    with its article, the sponsoring unit (决策承办单位, Art. 11; the decision body when none is
+    named) and a place for the unit to write its due date (no rule sets one)."""
+    rows = []
+    for case_id, doc, report in cases:
+        if case_year(doc) != year or not isinstance(report, dict):
+            continue
+        body = doc.get("decision_body") or {}
+        unit = str(doc.get("sponsor_unit") or body.get("name") or "—")
+        for finding in report.get("findings") or ():
+            if isinstance(finding, dict) and finding.get("verdict") == "violated":
+                rows.append({"record": case_id, "problem": f"{finding.get('message') or ''}（{_article(finding)}）",
+                             "rule": str(finding.get("rule")), "unit": unit, "due": placeholder})
+    return rows
+
+
+def _article(finding: dict[str, Any]) -> str:
+    """「《重大行政决策程序暂行条例》第十五条第一款」 as far as the citation goes (digits kept)."""
+    citation = finding.get("citation") or {}
+    if not isinstance(citation, dict):
+        return str(citation)
+    text = f"《{citation.get('instrument', '')}》" if citation.get("instrument") else ""
+    if citation.get("article"):
+        text += f"第{citation['article']}条"
+    if citation.get("paragraph"):
+        text += f"第{citation['paragraph']}款"
+    return text or str(finding.get("rule"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from engine.report.render import SECTION_TITLES
+from engine.report.render import SECTION_TITLES, section_chart
 
 BODY_FONT, HEADING_FONT = "仿宋", "黑体"
 
@@ -82,6 +82,16 @@ def _problem_table(document: Any, problems: list[dict[str, Any]]) -> None:
            [(p["rule"], str(p["citation"] or ""), "、".join(p["records"])) for p in problems])
 
 
+def _picture(document: Any, chart: Any, number: int) -> None:
+    """The chart across the text width, its caption (图N) under it, centred."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+    document.add_picture(BytesIO(chart.png), width=Cm(15))
+    document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    caption = document.add_paragraph(f"图{number}　{chart.caption}")
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
 def as_docx(report: dict[str, Any]) -> bytes:
     """The report's bytes as a .docx."""
     from docx import Document
@@ -96,9 +106,14 @@ def as_docx(report: dict[str, Any]) -> bytes:
     document.add_paragraph(report["narrative"]["overview"])
     numbered = [f for figures in report["sections"].values() for f in figures if f["records"]]
     appendix = {f["key"]: i for i, f in enumerate(numbered, start=1)}
+    charts = 0
     for n, (name, figures) in enumerate(report["sections"].items(), start=2):
         document.add_heading(f"{'一二三四五六七八九'[n - 1]}、{SECTION_TITLES[name].split(' / ')[0]}", level=1)
         _figure_table(document, figures, appendix)
+        chart = section_chart(name, report)
+        if chart is not None:
+            charts += 1
+            _picture(document, chart, charts)
     _problem_table(document, report.get("decision_problems", []))
     document.add_heading("整改清单", level=1)
     _table(document, ("记录", "问题", "责任单位", "整改期限"),

@@ -120,7 +120,7 @@ def report(year: int, unit: str | None, as_of: date, rulebook_version: str,
     """The whole report as data: the figures of each section, the 整改清单, and what it was computed from.
     `done` and `still_open` are the credit follow-ups (engine/report/followups.py) of these penalties;
     `cases` the stored decisions (engine/report/queries.py `stored_decisions`)."""
-    from engine.report.decisions import decision_figures, problems_by_rule
+    from engine.report.decisions import decision_figures, problems_by_rule, problems_to_correct
     decisions = [c for c in cases if unit is None or _case_in_unit(c[1], unit)]
     docs = [d for d in documents if unit is None or d.issuer.startswith(unit)]
     pens = [p for p in penalties if unit is None or p.authority.startswith(unit)]
@@ -137,6 +137,7 @@ def report(year: int, unit: str | None, as_of: date, rulebook_version: str,
                          "penalties": shown(penalty_figures(pens, year) + follow_up_figures(
                              d for d in done if d.case_number in kept))},
             "decision_problems": problems_by_rule(decisions, year),
-            "corrections": open_problems(docs, year) + open_follow_ups(f for f in still_open if f.case_number in kept),
+            "corrections": problems_to_correct(decisions, year, PLACEHOLDER.format("整改期限"))
+            + open_problems(docs, year) + open_follow_ups(f for f in still_open if f.case_number in kept),
             "narrative": {"overview": PLACEHOLDER.format("年度法治政府建设总体情况"),
                           "plans": PLACEHOLDER.format("下一年度工作计划")}}

@@ -12,6 +12,13 @@ SECTION_TITLES = {"decisions": "重大行政决策 / Major decisions",
 RECORD_LINKS = {"decisions": "/audit/cases/{}", "documents": "/documents/{}", "penalties": "/credit/{}"}
 
 
+def section_chart(name: str, report: dict[str, Any]) -> Any:
+    """The year-on-year chart of one section (engine/report/charts.py), or None."""
+    from engine.report.charts import year_on_year
+    zh, en = SECTION_TITLES[name].split(" / ")
+    return year_on_year(zh, en, report["year"], report["sections"][name])
+
+
 def as_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2)
 
@@ -35,6 +42,10 @@ def html_body(report: dict[str, Any]) -> str:
             out.append(f"<tr><th>{escape(f['zh'])}</th><td data-figure=\"{f['key']}\">{f['count']}</td>"
                        f"<td>{before}</td><td>{links}</td></tr>")
         out.append("</table>")
+        chart = section_chart(name, report)
+        if chart is not None:
+            out.append(f'<figure class="chart" data-chart="{name}"><div role="img" aria-label="{escape(chart.caption)}">'
+                       f"{chart.svg}</div><figcaption>{escape(chart.caption)}</figcaption></figure>")
     out.append("<h3>决策中发现的问题 / Problems found</h3><table><tr><th>规则</th><th>依据</th><th>案件</th></tr>")
     for p in report.get("decision_problems", []):
         out.append(f"<tr><td>{escape(p['rule'])}</td><td>{escape(str(p['citation'] or ''))}</td><td>"

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
                 "Source Han Sans SC", "Source Han Sans CN", "SimHei", "Microsoft YaHei", "PingFang SC")
-THIS_YEAR, LAST_YEAR = "#1f5fa8", "#9db8d9"
+COLOURS = ("#1f5fa8", "#9db8d9", "#d08a2e", "#5a9e6f", "#8e6bb0")     # this year, last year; then by unit
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,28 @@ def year_on_year(title_zh: str, title_en: str, year: int, figures: list[dict[str
     caption = (f"{title_zh}：{year}年与{year - 1}年对比（数字见上表）" if chinese else
                f"{title_zh}：{year}年与{year - 1}年对比（图中标签为英文：本机无中文字体）/ {title_en}, {year} "
                f"against {year - 1}")
-    png, svg = _draw(labels, [f["count"] for f in shown], [f.get("previous_year") or 0 for f in shown],
-                     year, family, caption)
+    png, svg = _draw(labels, [(f"{year}", [f["count"] for f in shown]),
+                              (f"{year - 1}", [f.get("previous_year") or 0 for f in shown])], family, caption)
     return Chart(caption, png, svg, chinese)
 
 
-def _draw(labels: list[str], now: list[int], before: list[int], year: int, family: str | None,
+def by_unit(year: int, rows: list[dict[str, Any]]) -> Chart | None:
+    """The headline figures of the year side by side for each unit (engine/report/queries.units_compared)."""
+    if len(rows) < 2:
+        return None
+    family = cjk_family()
+    chinese = family is not None
+    keys = rows[0]["figures"]
+    caption = (f"{year}年各单位主要数字对比（数字见上表）" if chinese else
+               f"{year}年各单位主要数字对比（图中标签为英文：本机无中文字体）/ the units' main figures, {year}")
+    series = [(f["zh"] if chinese else f["en"], [next(g["count"] for g in r["figures"] if g["key"] == f["key"])
+                                                   for r in rows]) for f in keys]
+    labels = [r["unit"] if chinese else r["code"] for r in rows]
+    png, svg = _draw(labels, series, family, caption)
+    return Chart(caption, png, svg, chinese)
+
+
+def _draw(labels: list[str], series: list[tuple[str, list[int]]], family: str | None,
           caption: str) -> tuple[bytes, str]:
     import matplotlib
     matplotlib.use("Agg", force=False)
@@ -61,23 +77,23 @@ def _draw(labels: list[str], now: list[int], before: list[int], year: int, famil
     if family:
         params["font.family"] = [family, "DejaVu Sans"]
     with matplotlib.rc_context(cast(Any, params)):   # a plain dict: the stubs want literal keys
-        figure = Figure(figsize=(6.3, 0.42 * len(labels) + 1.1), dpi=150)
+        figure = Figure(figsize=(6.3, 0.21 * len(labels) * len(series) + 1.3), dpi=150)
         axes = figure.add_subplot()
         rows = list(range(len(labels)))
-        height = 0.38
-        axes.barh([r - height / 2 for r in rows], now, height, color=THIS_YEAR, label=f"{year}")
-        axes.barh([r + height / 2 for r in rows], before, height, color=LAST_YEAR, label=f"{year - 1}")
-        for r, (a, b) in enumerate(zip(now, before, strict=True)):
-            axes.text(a, r - height / 2, f" {a}", va="center", fontsize=8)
-            axes.text(b, r + height / 2, f" {b}", va="center", fontsize=8)
+        height = 0.76 / len(series)
+        for n, (name, values) in enumerate(series):
+            offset = (n - (len(series) - 1) / 2) * height
+            axes.barh([r + offset for r in rows], values, height, color=COLOURS[n % len(COLOURS)], label=name)
+            for r, value in enumerate(values):
+                axes.text(value, r + offset, f" {value}", va="center", fontsize=8)
         axes.set_yticks(rows, labels)
         axes.invert_yaxis()
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+        axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(series), 2), frameon=False)
         figure.tight_layout()
         png, svg = io.BytesIO(), io.StringIO()
-        figure.savefig(png, format="png", metadata={"Software": None})
-        figure.savefig(svg, format="svg", metadata={"Date": None, "Title": caption})
+        figure.savefig(png, format="png", metadata={"Software": None}, bbox_inches="tight")
+        figure.savefig(svg, format="svg", metadata={"Date": None, "Title": caption}, bbox_inches="tight")
     text = svg.getvalue()
     return png.getvalue(), text[text.index("<svg"):]

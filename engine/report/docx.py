@@ -92,6 +92,21 @@ def _picture(document: Any, chart: Any, number: int) -> None:
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
+def _by_unit(document: Any, report: dict[str, Any], charts: int) -> int:
+    """The comparison by unit (a table, then its chart) when the report covers several units; gives
+    the number of charts so far."""
+    from engine.report.charts import by_unit
+    rows = report.get("by_unit") or []
+    chart = by_unit(report["year"], rows)
+    if chart is None:
+        return charts
+    document.add_heading("各单位对比", level=2)
+    _table(document, ("单位", *(f["zh"] for f in rows[0]["figures"])),
+           [(r["unit"], *(str(f["count"]) for f in r["figures"])) for r in rows])
+    _picture(document, chart, charts + 1)
+    return charts + 1
+
+
 def as_docx(report: dict[str, Any]) -> bytes:
     """The report's bytes as a .docx."""
     from docx import Document
@@ -114,6 +129,7 @@ def as_docx(report: dict[str, Any]) -> bytes:
         if chart is not None:
             charts += 1
             _picture(document, chart, charts)
+    charts = _by_unit(document, report, charts)
     _problem_table(document, report.get("decision_problems", []))
     document.add_heading("整改清单", level=1)
     _table(document, ("记录", "问题", "责任单位", "整改期限"),

@@ -19,6 +19,23 @@ def section_chart(name: str, report: dict[str, Any]) -> Any:
     return year_on_year(zh, en, report["year"], report["sections"][name])
 
 
+def _by_unit_html(report: dict[str, Any]) -> list[str]:
+    """The comparison by unit: a table of the headline figures, then its chart."""
+    from engine.report.charts import by_unit
+    rows = report.get("by_unit") or []
+    chart = by_unit(report["year"], rows)
+    if chart is None:
+        return []
+    heads = "".join(f"<th>{escape(f['zh'])}</th>" for f in rows[0]["figures"])
+    out = [f"<h2>各单位对比 / By unit</h2><table class=\"by-unit\"><tr><th>单位</th>{heads}</tr>"]
+    for row in rows:
+        out.append(f"<tr><th>{escape(row['unit'])}</th>" + "".join(f"<td>{f['count']}</td>" for f in row["figures"])
+                   + "</tr>")
+    out.append(f'</table><figure class="chart" data-chart="by-unit"><div role="img" aria-label="{escape(chart.caption)}">'
+               f"{chart.svg}</div><figcaption>{escape(chart.caption)}</figcaption></figure>")
+    return out
+
+
 def as_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2)
 
@@ -46,6 +63,7 @@ def html_body(report: dict[str, Any]) -> str:
         if chart is not None:
             out.append(f'<figure class="chart" data-chart="{name}"><div role="img" aria-label="{escape(chart.caption)}">'
                        f"{chart.svg}</div><figcaption>{escape(chart.caption)}</figcaption></figure>")
+    out += _by_unit_html(report)
     out.append("<h3>决策中发现的问题 / Problems found</h3><table><tr><th>规则</th><th>依据</th><th>案件</th></tr>")
     for p in report.get("decision_problems", []):
         out.append(f"<tr><td>{escape(p['rule'])}</td><td>{escape(str(p['citation'] or ''))}</td><td>"

@@ -80,7 +80,8 @@ def test_the_html_shows_each_sections_chart_after_its_table(demo):
         table = html.index(render.SECTION_TITLES[name])
         chart = html.index(f'data-chart="{name}"')
         assert table < chart and "<svg" in html[chart:chart + 400]
-    assert html.count("<figcaption>") == 3 and 'role="img"' in html
+    assert html.count("<figcaption>") == 4 and 'role="img"' in html          # and the comparison by unit
+    assert html.index("各单位对比") < html.index('data-chart="by-unit"')
 
 
 def test_the_docx_holds_a_picture_and_caption_per_section_and_opens_in_libreoffice(demo, tmp_path):
@@ -88,7 +89,7 @@ def test_the_docx_holds_a_picture_and_caption_per_section_and_opens_in_libreoffi
     path = report_file(demo, "docx")
     document = docx.Document(str(path))
     captions = [p.text for p in document.paragraphs if p.text.startswith("图")]
-    assert len(document.inline_shapes) == 3 and [c[:2] for c in captions] == ["图1", "图2", "图3"]
+    assert len(document.inline_shapes) == 4 and [c[:2] for c in captions] == ["图1", "图2", "图3", "图4"]
     first_cells = {row.cells[0].text for table in document.tables for row in table.rows}
     assert "NH-2025-003" in first_cells                   # the decision whose latest check violates a rule
     soffice = shutil.which("soffice")
@@ -99,6 +100,19 @@ def test_the_docx_holds_a_picture_and_caption_per_section_and_opens_in_libreoffi
     from pypdf import PdfReader
     pdf = PdfReader(io.BytesIO((tmp_path / "report.pdf").read_bytes()))
     text = "".join(page.extract_text() for page in pdf.pages)
-    for wanted in ("总体情况", "重大行政决策", "行政规范性文件", "整改清单", "图1", "图3", "第 1 页"[:1]):
+    for wanted in ("总体情况", "重大行政决策", "行政规范性文件", "各单位对比", "整改清单", "图1", "图4"):
         assert wanted in text, wanted
-    assert len({image.name for page in pdf.pages for image in page.images}) == 3     # shared by the pages
+    assert len({image.name for page in pdf.pages for image in page.images}) == 4     # shared by the pages
+
+
+def test_the_units_compared_add_up_to_the_whole_report(demo):
+    import json
+    for year in ("2024", "2025"):
+        done = run_yifa(demo, "report", "annual", "--year", year, "--as-of", "2026-01-15")
+        report = json.loads(done.stdout)
+        whole = {f["key"]: f["count"] for section in report["sections"].values() for f in section}
+        rows = report["by_unit"]
+        assert [r["code"] for r in rows] == ["root", "fengtai", "ninghe-sfj", "yuelong"]
+        for key in ("decisions.total", "documents.issued", "documents.evaluated", "penalties.decided"):
+            assert sum(f["count"] for r in rows for f in r["figures"] if f["key"] == key) == whole[key], (year, key)
+        assert any(f["count"] for r in rows for f in r["figures"]), year

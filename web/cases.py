@@ -197,8 +197,6 @@ def new() -> Any:
 def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = "",
                order_error: str = "", status: int = 200) -> Any:
     from engine.core.check import checker_for
-    from engine.decisions.facts import flatten
-    from engine.decisions.workflow import load_workflow
     from engine.rulebook.stages import load_stages
     uow = get_uow()
     record = get_case(uow.session, case_id)
@@ -220,13 +218,7 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
         if mine:
             groups.append({"stage": st.id, "violated": violated, "missing": missing, "pending": pending,
                            "satisfied": satisfied, "not_applicable": na})
-    state = record.workflow or {}
-    if state.get("suspended"):
-        upcoming: list[str] = []
-    else:
-        upcoming = load_workflow().next_stages(flatten(case, today))
-        upcoming += [s for s in state.get("reopened", []) if s not in upcoming]
-    upcoming = [s for s in upcoming if s != "adjustment"]
+    upcoming = _upcoming(record, case)
     by_stage: dict[str, list[Attachment]] = defaultdict(list)
     for a in attachments_of(uow, case_id):
         by_stage[a.stage].append(a)
@@ -241,6 +233,18 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
                            evidence=evidence, attachments=by_stage, today=today.isoformat(), closed=closed,
                            blockers=blockers, refused_stage=refused_stage, order_error=order_error,
                            deadlines=deadlines, editable=forms.EDITABLE_STAGES), status
+
+
+def _upcoming(record: Any, case: Any) -> list[str]:
+    """The stages the case may enter next (none while suspended; re-opened ones too; not the adjustment)."""
+    from engine.decisions.facts import flatten
+    from engine.decisions.workflow import load_workflow
+    state = record.workflow or {}
+    if state.get("suspended"):
+        return []
+    upcoming = load_workflow().next_stages(flatten(case, _today()))
+    upcoming += [s for s in state.get("reopened", []) if s not in upcoming]
+    return [s for s in upcoming if s != "adjustment"]
 
 
 def _closed_gates(document: dict, upcoming: list[str], on: date, findings: list,
@@ -286,12 +290,17 @@ def show(case_id: str) -> Any:
 @role_required(*EVERYONE)
 def graph(case_id: str) -> Response:
     """The workflow picture, each stage coloured by its state for this case."""
+    from engine.core.check import checker_for
     from engine.decisions.workflow import case_stage_states, load_workflow
     from engine.decisions.workflow_svg import render_svg
     from web.security import content_security_policy
     record = get_case(get_uow().session, case_id)
     case = parse_case(LoadedYaml(record.document), case_id)
-    svg = render_svg(load_workflow(), case_stage_states(case, _today()), title=f"{case.id} {case.title}")
+    states = case_stage_states(case, _today())
+    findings = checker_for(case.jurisdiction).check(case, _today(), "native").findings
+    for stage in _closed_gates(record.document, _upcoming(record, case), _today(), findings, only=True):
+        states[stage] = "blocked"          # a stage the 下一步 box says may not be entered, marked the same
+    svg = render_svg(load_workflow(), states, title=f"{case.id} {case.title}")
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = content_security_policy(style_src="'self' 'unsafe-inline'")
     return response

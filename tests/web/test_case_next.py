@@ -89,3 +89,13 @@ def test_the_case_page_is_rendered_once_while_cached_and_each_time_without_the_c
     calls.clear()
     pages = {client.get(f"/cases/{BLOCKED}").get_data(as_text=True) for _ in range(3)}
     assert len(calls) == renders and len(pages) == 1
+
+
+def test_the_next_box_points_to_the_procedure_picture_that_marks_the_current_and_blocked_stages(client, sign_in):
+    sign_in("reviewer")
+    html = main_of(client.get(f"/cases/{BLOCKED}").get_data(as_text=True))
+    box = html[html.index('id="next-title"'):html.index('id="summary-title"')]
+    assert 'href="#graph-title"' in box and 'id="graph-title"' in html
+    svg = client.get(f"/cases/{BLOCKED}/graph.svg").get_data(as_text=True)
+    assert svg.count("受阻 blocked") >= 2                # in the legend, and on the stage the missing review blocks
+    assert "当前 current" in svg

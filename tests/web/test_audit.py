@@ -319,6 +319,14 @@ def test_with_chromium_the_dossier_downloads_as_pdf(client, login_as, cases):
     response = client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    import io
+
+    from pypdf import PdfReader
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    total = len(pages)
+    assert total >= 2                                    # an archive counts its pages
+    for n, page in enumerate(pages, start=1):           # 第 n 页 / 共 N 页 at each page's foot
+        assert f"第{n}页/共{total}页" in "".join(page.extract_text().split()), n
 
 
 # ---------------------------------------------------------------- the auditor changes nothing

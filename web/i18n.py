@@ -11,18 +11,13 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
 
+from engine.accounts.models import ROLE_NAMES
+
 LANGS = ("zh", "en")
 COOKIE = "yifa_lang"
 COOKIE_DAYS = 365
 
-ROLE_NAMES = {
-    "official": ("承办单位经办人", "Official of the sponsoring unit"),
-    "legality_reviewer": ("合法性审查人员", "Legality reviewer"),
-    "legal_advisor": ("法律顾问", "Legal advisor"),
-    "secretary": ("决策机关秘书", "Decision-body secretary"),
-    "auditor": ("审计人员", "Auditor"),
-    "admin": ("系统管理员", "Administrator"),
-}
+
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,14 @@ from engine.store.models import Base, utcnow
 from engine.units import models as _units  # noqa: F401  (the table `unit_code` refers to)
 
 ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
+ROLE_NAMES = {                                   # as people read them (pages, the printed dossier)
+    "official": ("承办单位经办人", "Official of the sponsoring unit"),
+    "legality_reviewer": ("合法性审查人员", "Legality reviewer"),
+    "legal_advisor": ("法律顾问", "Legal advisor"),
+    "secretary": ("决策机关秘书", "Decision-body secretary"),
+    "auditor": ("审计人员", "Auditor"),
+    "admin": ("系统管理员", "Administrator"),
+}
 
 
 class User(Base):

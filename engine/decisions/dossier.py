@@ -58,6 +58,7 @@ def build_dossier(session: Session, case_id: str) -> dict[str, Any]:
         "stage_evidence": [_stage(s) for s in stage_evidence_of(session, case_id)],
         "findings": [_finding(f) for f in case_findings(session, case_id)],
         "people": _people(session, {e.actor for e in events}),
+        "roles": _roles(session, {e.actor for e in events}),
     }
 
 
@@ -70,6 +71,13 @@ def _people(session: Session, usernames: set[str]) -> dict[str, str]:
         if user is not None and user.display_name:
             names[username] = user.display_name
     return names
+
+
+def _roles(session: Session, usernames: set[str]) -> dict[str, list[str]]:
+    """The roles each actor that is an account holds now (username → role ids), for the printed record."""
+    from engine.accounts.models import ROLES
+    from engine.accounts.queries import role_names
+    return {u: [r for r in ROLES if r in held] for u in sorted(usernames) if (held := role_names(session, u))}
 
 
 def _case(case: CaseRecord) -> dict[str, Any]:
@@ -180,10 +188,18 @@ def stage_of(payload: Any) -> str | None:
 
 
 def _stage_name(stage: Any) -> str:
-    """A stage in Chinese with its id: 合法性审查 (legality_review)."""
+    """A stage as people read it, in Chinese with its English name: 合法性审查（Legality review）."""
     from engine.rulebook.stages import load_stages
     found = next((s for s in load_stages() if s.id == stage), None)
-    return f"{found.zh}（{stage}）" if found else str(stage or "")
+    return f"{found.zh}（{found.en}）" if found else str(stage or "")
+
+
+def _person(actor: str, people: dict[str, str], roles: dict[str, list[str]]) -> str:
+    """「赵敏（secretary）· 决策机关秘书」: the display name, the username the trail keeps, the roles."""
+    from engine.accounts.models import ROLE_NAMES
+    who = f"{people[actor]}（{actor}）" if people.get(actor) else actor
+    held = "、".join(ROLE_NAMES[r][0] for r in roles.get(actor, []) if r in ROLE_NAMES)
+    return f"{who} · {held}" if held else who
 
 
 def render_html(dossier: dict[str, Any]) -> str:
@@ -194,7 +210,7 @@ def render_html(dossier: dict[str, Any]) -> str:
     env.filters.update(beijing=_beijing, short=lambda h, n=12: (h or "")[:n], stage=_stage_name)
     people = dossier.get("people", {})
     rows = [{"event": e, "action_zh": ACTION_ZH.get(e["action"], ""), "stage": stage_of(e["payload"]),
-             "person": f"{people[e['actor']]}（{e['actor']}）" if people.get(e["actor"]) else e["actor"],
+             "person": _person(e["actor"], people, dossier.get("roles", {})),
              "digests": digests(e["payload"]), "rulebook": rulebook_of(e["payload"]),
              "verdicts": verdicts_of(e["payload"])}
             for e in dossier["events"]]

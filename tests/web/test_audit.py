@@ -277,7 +277,7 @@ def test_the_dossier_names_the_stage_people_and_whole_hashes(client, login_as, u
     from engine.store.models import TrailEvent
     login_as("auditor")
     html = client.get(f"/audit/cases/{BLOCKED}/dossier").get_data(as_text=True)
-    assert "进入环节被拒绝：集体讨论决定（collective_decision）" in html
+    assert "进入环节被拒绝：集体讨论决定（Collective decision）" in html and "collective_decision" not in html
     assert "测试zhang（zhang）" in html and "测试wang（wang）" in html
     with uow(read_only=True) as u:
         hashes = u.session.scalars(select(TrailEvent.hash).where(TrailEvent.case_id == BLOCKED)).all()

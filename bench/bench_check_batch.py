@@ -118,4 +118,10 @@ def main(n: int = 200, many: int = 10_000) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    import argparse
+    parser = argparse.ArgumentParser(description="Per-case cost of `yifa check` beside the floor.")
+    parser.add_argument("n_cases", nargs="?", type=int, default=200, help="case files timed in one process (200)")
+    parser.add_argument("n_jobs_files", nargs="?", type=int, default=10_000,
+                        help="files for the --jobs 2 run (10,000; 0 leaves it out)")
+    args = parser.parse_args()
+    main(args.n_cases, args.n_jobs_files)

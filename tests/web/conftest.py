@@ -163,3 +163,25 @@ def login_as(client, make_user, post_form) -> Callable[..., str]:
         return name
 
     return login
+
+
+@pytest.fixture
+def seeded(app) -> None:
+    """The demo (web/demo.py: 宁河区 with its units, users, cases and registers) in the app's database."""
+    from web.demo import seed_demo
+    with app.app_context():
+        seed_demo(get_engine())
+
+
+@pytest.fixture
+def sign_in(client, post_form, seeded) -> Callable[[str], None]:
+    """Sign in through the real form as a demo user, by username (web/demo.py DEMO_USERS's password)."""
+    from web.demo import DEMO_USERS
+    passwords = {u.username: u.password for u in DEMO_USERS}
+
+    def sign(username: str) -> None:
+        if client.get("/login").status_code == 302:          # someone is signed in: sign them out first
+            post_form("/logout", {})
+        answer = post_form("/login", {"username": username, "password": passwords[username]})
+        assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    return sign

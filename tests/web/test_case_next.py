@@ -7,26 +7,7 @@ import re
 
 import pytest
 
-from web.db import get_engine
-
-DEMO_PASSWORD = {"official": "yifa-demo-official", "secretary": "yifa-demo-secretary", "reviewer": "yifa-demo-reviewer"}
 BLOCKED = "YL-DEMO-03"           # the demo case blocked at the collective decision: no legality opinion
-
-
-@pytest.fixture
-def seeded(app):
-    from web.demo import seed_demo
-    with app.app_context():
-        seed_demo(get_engine())
-
-
-@pytest.fixture
-def sign_in(client, post_form, seeded):
-    def sign(username: str) -> None:
-        if client.get("/login").status_code == 302:
-            post_form("/logout", {})
-        assert post_form("/login", {"username": username, "password": DEMO_PASSWORD[username]}).status_code == 302
-    return sign
 
 
 def main_of(html: str) -> str:

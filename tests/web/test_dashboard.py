@@ -3,19 +3,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-
 from engine.decisions.deadlines import case_deadlines, upcoming
 from tests.days import TODAY
 from web.dashboard import DASHBOARD_ROLES
-from web.db import get_engine
-
-
-@pytest.fixture
-def seeded(app):
-    from web.demo import seed_demo
-    with app.app_context():
-        seed_demo(get_engine())
 
 
 def test_the_dashboard_shows_the_chart_blocked_cases_and_deadlines_to_each_allowed_role(client, login_as, seeded):

@@ -6,29 +6,8 @@ import re
 from datetime import timedelta
 
 import icalendar
-import pytest
 
 from tests.days import TODAY
-from web.db import get_engine
-
-DEMO_PASSWORD = {"official": "yifa-demo-official", "auditor": "yifa-demo-auditor", "advisor": "yifa-demo-advisor"}
-
-
-@pytest.fixture
-def seeded(app):
-    from web.demo import seed_demo
-    with app.app_context():
-        seed_demo(get_engine())
-
-
-@pytest.fixture
-def sign_in(client, post_form, seeded):
-    def sign(username: str) -> None:
-        if client.get("/login").status_code == 302:
-            post_form("/logout", {})
-        answer = post_form("/login", {"username": username, "password": DEMO_PASSWORD[username]})
-        assert answer.status_code == 302
-    return sign
 
 
 def _todo_box(html: str) -> str:

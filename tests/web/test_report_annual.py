@@ -9,16 +9,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from web.db import get_engine
 
 DEMO = Path(__file__).resolve().parents[2] / "web"
-
-
-@pytest.fixture
-def seeded(app):
-    from web.demo import seed_demo
-    with app.app_context():
-        seed_demo(get_engine())
 
 
 def _counts(report: dict) -> dict[str, int]:

@@ -138,7 +138,10 @@ def set_roles(session: Session, username: str, roles: Iterable[str], actor: str,
     rows = role_rows(session, username, where)
     over = subtree if subtree is not None else rows[0].subtree if rows else placed_over
     elsewhere = [r for r in role_rows(session, username) if r.unit_code != where]
-    if wanted or not elsewhere:
+    if not wanted and not elsewhere:
+        raise _refuse("roles", "用户须至少保留一个角色（不再使用的账户请停用）/ "
+                               "a user keeps at least one role (deactivate an account no longer used)")
+    if wanted:
         wanted = _check_roles(wanted)
     if username == actor and "admin" not in wanted and not any(r.role == "admin" for r in elsewhere):
         raise _refuse("roles", "不能撤销自己的管理员角色 / you cannot remove your own admin role")

@@ -69,9 +69,11 @@ def register(subparsers: Any) -> None:
     add.add_argument("--name", default=None)
     _unit_options(add)
     add.set_defaults(run=cmd_user_add)
-    roles = uactions.add_parser("roles", help="更改用户的角色（管理员）/ replace a user's roles (an admin)")
+    roles = uactions.add_parser("roles", help="更改用户在一个单位的角色（管理员）/ replace a user's roles in a unit (an admin)")
     roles.add_argument("username")
-    roles.add_argument("--role", action="append", required=True, dest="roles")
+    roles.add_argument("--role", action="append", default=[], dest="roles",
+                       help="可重复；不给则撤销该单位的全部角色（须在其他单位仍有角色）/ repeatable; none takes "
+                            "the user's roles in that unit away (they must keep roles elsewhere)")
     roles.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作的管理员 / the admin doing it")
     _unit_options(roles)
     roles.set_defaults(run=cmd_user_roles)

@@ -100,3 +100,13 @@ def test_the_annual_report_of_a_unit_counts_its_records_and_those_below(district
     assert figures(yuelong) == figures(district_wide) == figures(everything)    # every record is 岳龙镇's
     assert yuelong["decision_problems"] and fengtai["decision_problems"] == []
     assert figures(fengtai) != figures(yuelong)
+
+
+def test_roles_held_over_the_whole_tree_are_taken_away_and_the_last_role_is_kept(district):
+    yifa(district, "user", "add", "li", "--role", "official")                       # over root and all below
+    assert len(rows(yifa(district, "credit", "export", "--as", "li").stdout)) > 0
+    yifa(district, "user", "roles", "li", "--role", "official", "--unit", "fengtai", "--as", "boss")
+    yifa(district, "user", "roles", "li", "--unit", "root", "--as", "boss")          # no --role: taken away
+    assert rows(yifa(district, "credit", "export", "--as", "li").stdout) == []      # 丰台镇 has no penalty
+    refused = yifa(district, "user", "roles", "li", "--unit", "fengtai", "--as", "boss", ok=False)
+    assert refused.returncode == 2 and "至少保留一个角色" in refused.stderr

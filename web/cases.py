@@ -228,8 +228,16 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
     deadlines = within_window(case_deadlines(record.id, record.title, record.document, today,
                                              jurisdiction=case.jurisdiction, findings=result.findings), today)
     evidence = [(s, get_section(record.document, s) is not None, _can_record(s)) for s in forms.EDITABLE_STAGES]
+    named = {b["stage"] for found in (*closed.values(), blockers or []) for b in found if b.get("stage")}
+    unsavable = set(_closed_gates(record.document, sorted(named), today, result.findings, only=True))
+
+    def can_fix(stage: str) -> bool:
+        """A link to the form that records a blocker's stage: only where the user records it and the
+        form can save it now (a stage whose own gate is closed refuses its evidence)."""
+        return stage in forms.EDITABLE_STAGES and _can_record(stage) and stage not in unsavable
+
     return render_template("cases/show.html", record=record, case=case, summary=summary(result.findings),
-                           result=result, groups=groups, upcoming=upcoming, can_enter=_can_record,
+                           result=result, groups=groups, upcoming=upcoming, can_enter=_can_record, can_fix=can_fix,
                            evidence=evidence, attachments=by_stage, today=today.isoformat(), closed=closed,
                            blockers=blockers, refused_stage=refused_stage, order_error=order_error,
                            deadlines=deadlines, editable=forms.EDITABLE_STAGES), status

@@ -80,3 +80,14 @@ def test_the_next_box_points_to_the_procedure_picture_that_marks_the_current_and
     svg = client.get(f"/cases/{BLOCKED}/graph.svg").get_data(as_text=True)
     assert svg.count("受阻 blocked") >= 2                # in the legend, and on the stage the missing review blocks
     assert "当前 current" in svg
+
+
+@pytest.mark.parametrize("case_id", ["YL-DEMO-01", "YL-DEMO-02", "YL-DEMO-03"])
+@pytest.mark.parametrize("username", ["official", "reviewer", "secretary"])
+def test_every_form_the_next_box_links_to_can_save_what_it_records(client, sign_in, case_id, username):
+    sign_in(username)
+    html = main_of(client.get(f"/cases/{case_id}").get_data(as_text=True))
+    box = html[html.index('id="next-title"'):html.index('id="summary-title"')]
+    for href in set(re.findall(r'<a class="fix" href="([^"]+)"', box)):
+        form = client.get(href).get_data(as_text=True)
+        assert "本阶段暂不得进入" not in form and 'type="submit"' in form, (username, href)

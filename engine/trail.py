@@ -115,10 +115,25 @@ def append_events(session: Session, items: Sequence[tuple[str, str, str, Any]], 
     trail_rows.insert_events(session, rows)
     trail_rows.insert_heads(session, [{"case_id": c, "seq": state[c][0], "hash": state[c][1]}
                                       for c in chains if c not in heads])
+    for step in _advances(rows, heads):          # one event forward per statement row, as the database allows
+        trail_rows.advance_heads(session, step)
+    return len(rows)
+
+
+def _advances(rows: list[dict[str, Any]], heads: Mapping[str, tuple[int, str]]) -> Iterator[list[dict[str, Any]]]:
+    """The moves of the existing heads onto the new events, in rounds: each round moves each head
+    by one event (a chain with three new events is moved in three rounds)."""
+    pending: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["case_id"] in heads:
-            trail_rows.advance_head(session, row["case_id"], row["seq"], row["hash"])
-    return len(rows)
+            pending.setdefault(row["case_id"], []).append(row)
+    depth = 0
+    while True:
+        step = [chain[depth] for chain in pending.values() if len(chain) > depth]
+        if not step:
+            return
+        yield step
+        depth += 1
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ Shaped like the other registers (engine/documents/use_cases.py):
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -87,7 +87,7 @@ REGISTER = Register("key", items_by_key, CatalogueItemRecord, _apply,
 
 def import_catalogue(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
                      rejected_out: Path | str | TextIO | None = None, encoding: str | None = None,
-                     unit: str | None = None) -> ImportResult:
+                     unit: str | None = None, progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import a catalogue file in the caller's unit of work (the caller commits), all or nothing as
     engine/registers/imports.py says; each stored change is an event of the chain `cat:<key>`.
 
@@ -98,4 +98,4 @@ def import_catalogue(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     rows = read_catalogue(path, encoding)
     unit = acting_unit(uow.session, actor, EDITOR_ROLES, unit)
     return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out, unit,
-                       scope_of(uow.session, actor, EDITOR_ROLES), str(path))
+                       scope_of(uow.session, actor, EDITOR_ROLES), str(path), progress)

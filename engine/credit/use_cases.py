@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -78,11 +79,12 @@ from engine.registers.csvio import (
     ImportResult,
     Row,
     formula_problem,
-    mark_duplicates,
+    iter_rows,
     names,
     parse_date,
-    read_rows,
+    unique_by_column,
     where,
+    without_cyclic_gc,
     write_rejected,
 )
 from engine.registers.imports import Register, import_rows
@@ -296,9 +298,14 @@ def _check_repair(v: dict[str, str], dates: dict[str, date | None], check: _RowC
 
 def read_penalties(path: Path | str, encoding: str | None = None) -> list[Row[PenaltyRecord]]:
     """Read and validate a register file, duplicate case numbers within it included."""
-    rows = read_rows(path, TABLE, validate_row, encoding)
-    mark_duplicates(rows, "case_number", (COLUMN_ZH["case_number"], "case number"), str(path))
-    return rows
+    with without_cyclic_gc():
+        return list(iter_penalties(path, encoding))
+
+
+def iter_penalties(path: Path | str, encoding: str | None = None) -> Iterator[Row[PenaltyRecord]]:
+    """The rows of a register file as `read_penalties` gives them, read one at a time (streamed)."""
+    rows = iter_rows(path, TABLE, validate_row, encoding)
+    return unique_by_column(rows, "case_number", (COLUMN_ZH["case_number"], "case number"), str(path))
 
 
 def _apply(record: PenaltyRecordRow, penalty: PenaltyRecord, actor: str) -> None:
@@ -325,7 +332,8 @@ REGISTER = Register("case_number", penalties_by_number, PenaltyRecordRow, _apply
 
 def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
                      rejected_out: Path | str | TextIO | None = None,
-                     encoding: str | None = None, unit: str | None = None) -> ImportResult:
+                     encoding: str | None = None, unit: str | None = None,
+                     progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import a §4 register file in the caller's unit of work (the caller commits); new records go to
     `unit` (default: the importer's own, engine/units/scope.acting_unit).
 
@@ -333,10 +341,10 @@ def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
     """
     require_role(uow.session, actor, EDITOR_ROLES)
-    rows = read_penalties(path, encoding)
+    rows = iter_penalties(path, encoding)
     unit = acting_unit(uow.session, actor, EDITOR_ROLES, unit)
     return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out, unit,
-                       scope_of(uow.session, actor, EDITOR_ROLES), str(path))
+                       scope_of(uow.session, actor, EDITOR_ROLES), str(path), progress)
 
 
 # a follow-up recorded on the record page → the §4 columns it fills, and its trail event

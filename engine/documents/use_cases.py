@@ -27,7 +27,7 @@ Decisions (documented for the lead and for users):
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,11 +43,12 @@ from engine.registers.csvio import (
     ImportResult,
     Row,
     formula_problem,
-    mark_duplicates,
+    iter_rows,
     names,
     parse_date,
-    read_rows,
+    unique_by_column,
     where,
+    without_cyclic_gc,
 )
 from engine.registers.csvio import write_rejected as write_rejected_rows
 from engine.registers.imports import Register, import_rows
@@ -313,21 +314,32 @@ def document_key(issuer: str, title: str, issued_on: date) -> str:
 def read_documents(path: Path | str, encoding: str | None = None,
                    laws: LawRegister | None = None) -> list[Row[NormativeDocument]]:
     """Read and validate a register file, duplicate numbers (and keys) within it included."""
-    rows = read_rows(path, TABLE, row_validator(laws or default_laws()), encoding)
-    mark_duplicates(rows, "number", ("文号", "number"), str(path))
+    with without_cyclic_gc():
+        return list(iter_documents(path, encoding, laws))
+
+
+def iter_documents(path: Path | str, encoding: str | None = None,
+                   laws: LawRegister | None = None) -> Iterator[Row[NormativeDocument]]:
+    """The rows of a register file as `read_documents` gives them, read one at a time (streamed)."""
+    rows = iter_rows(path, TABLE, row_validator(laws or default_laws()), encoding)
+    return _unique_unnumbered(unique_by_column(rows, "number", ("文号", "number"), str(path)), str(path))
+
+
+def _unique_unnumbered(rows: Iterator[Row[NormativeDocument]], file: str) -> Iterator[Row[NormativeDocument]]:
+    """Refuse a row without a number whose issuer, title and issue date an earlier such row has."""
     first: dict[str, int] = {}
-    for row in rows:                 # two rows without a number, same issuer, title and date
+    for row in rows:
         doc = row.record if row.ok else None
         if doc is not None and not doc.numbered:
             key = doc.number
             if key in first:
-                row.problems.append(Problem(str(path), where(row.number, "number"),
+                row.problems.append(Problem(file, where(row.number, "number"),
                                             f"文号：未填写文号，且制定机关、标题、印发日期与第 {first[key]} 行相同"
                                             f" / no number, and the same issuer, title and issued_on as row {first[key]}"))
                 row.record = None
             else:
                 first[key] = row.number
-    return rows
+        yield row
 
 
 def write_rejected(rows: Iterable[Row[Any]], target: Path | str | TextIO) -> None:
@@ -370,7 +382,8 @@ REGISTER = Register("number", documents_by_number, NormativeDocumentRecord, _app
 
 def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,
                      rejected_out: Path | str | TextIO | None = None, encoding: str | None = None,
-                     laws: LawRegister | None = None, unit: str | None = None) -> ImportResult:
+                     laws: LawRegister | None = None, unit: str | None = None,
+                     progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import a §3 register file in the caller's unit of work (the caller commits); new records go to
     `unit` (default: the importer's own, engine/units/scope.acting_unit).
 
@@ -378,7 +391,7 @@ def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
     """
     require_role(uow.session, actor, EDITOR_ROLES)
-    rows = read_documents(path, encoding, laws)
+    rows = iter_documents(path, encoding, laws)
     unit = acting_unit(uow.session, actor, EDITOR_ROLES, unit)
     return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out, unit,
-                       scope_of(uow.session, actor, EDITOR_ROLES), str(path))
+                       scope_of(uow.session, actor, EDITOR_ROLES), str(path), progress)

@@ -37,14 +37,16 @@ on import, so an exported file round-trips unchanged.
 """
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import functools
 import gc
 import io
+import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -138,43 +140,87 @@ def where(n: int, column: str | None = None) -> str:
 
 
 def decode(raw: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
-    """Decode a register file; gives (text, encoding used) or raises InputError naming the file."""
-    if encoding is not None:
-        wanted = encoding.lower().replace("_", "-")
-        if wanted in ("utf8", "utf-8-sig"):
-            wanted = "utf-8"
-        if wanted not in ENCODINGS:
-            raise InputError.single(file, f"不支持的编码 {encoding!r}，应为 utf-8 或 gb18030"
-                                          f" / unsupported encoding {encoding!r}, expected utf-8 or gb18030")
-        encoding = wanted
+    """Decode a register file held in memory; gives (text, encoding used) or raises InputError naming the file."""
+    codec = detect_encoding(lambda: (raw,), file, encoding)
+    return raw.decode(codec), ENCODING_NAMES[codec]
+
+
+ENCODING_NAMES = {"utf-8-sig": "utf-8", "gb18030": "gb18030"}
+READ_CHUNK = 1 << 20                # bytes read at a time when a file is checked or read
+
+
+def detect_encoding(chunks: Callable[[], Iterable[bytes]], file: str, encoding: str | None = None) -> str:
+    """The codec a register file is read with ("utf-8-sig" or "gb18030"), found by decoding its bytes
+    whole, a chunk at a time, nothing kept (`chunks()` gives them from the start, each call anew);
+    raises InputError naming the file (and the byte where it is) when it is neither."""
+    wanted = _wanted_encoding(encoding, file)
+    with contextlib.closing(_generator(chunks())) as start:
+        first = next(start, b"")
     for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
                       (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
-        if raw.startswith(bom):
+        if first.startswith(bom):
             raise _refused(file, f"{name}（带字节顺序标记）", f"{name} (byte-order mark)")
-    if b"\x00" in raw.split(b"\n", 1)[0]:   # the header is plain column names: NULs there are no text
+    if b"\x00" in first.split(b"\n", 1)[0]:   # the header is plain column names: NULs there are no text
         raise _refused(file, "表头行含空字节，可能是 UTF-16/UTF-32 或二进制文件（如 .xlsx）",
                        "NUL bytes in the header line, probably UTF-16/UTF-32 or a binary file (such as .xlsx)")
-    if encoding in (None, "utf-8"):
-        try:
-            return raw.decode("utf-8-sig"), "utf-8"
-        except UnicodeDecodeError as exc:
-            if encoding == "utf-8":
-                raise _refused(file, f"不是有效的 UTF-8（第 {exc.start + 1} 字节）",
-                               f"not valid UTF-8 (byte {exc.start + 1})") from None
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        if encoding == "gb18030":
-            raise _refused(file, f"不是有效的 GB18030（第 {exc.start + 1} 字节）",
-                           f"not valid GB18030 (byte {exc.start + 1})") from None
-        raise _refused(file, f"既不是 UTF-8 也不是 GB18030（第 {exc.start + 1} 字节无法解码）",
-                       f"neither UTF-8 nor GB18030 (byte {exc.start + 1} cannot be decoded)") from None
-    odd = next((ch for ch in text if _implausible(ch)), None)
-    if odd is not None and encoding is None:
+    if wanted in (None, "utf-8"):
+        bad_byte, _ = _first_undecodable(chunks(), "utf-8-sig", plausible=False)
+        if bad_byte is None:
+            return "utf-8-sig"
+        if wanted == "utf-8":
+            raise _refused(file, f"不是有效的 UTF-8（第 {bad_byte} 字节）", f"not valid UTF-8 (byte {bad_byte})")
+    bad_byte, odd = _first_undecodable(chunks(), "gb18030", plausible=wanted is None)
+    if bad_byte is not None:
+        if wanted == "gb18030":
+            raise _refused(file, f"不是有效的 GB18030（第 {bad_byte} 字节）", f"not valid GB18030 (byte {bad_byte})")
+        raise _refused(file, f"既不是 UTF-8 也不是 GB18030（第 {bad_byte} 字节无法解码）",
+                       f"neither UTF-8 nor GB18030 (byte {bad_byte} cannot be decoded)")
+    if odd is not None:
         raise _refused(file, f"按 GB18030 解码得到异常字符 U+{ord(odd):04X}，可能是 Latin-1 等其他编码",
                        f"decoding as GB18030 gives the unlikely character U+{ord(odd):04X}; "
                        "probably Latin-1 or another code page")
-    return text, "gb18030"
+    return "gb18030"
+
+
+def _wanted_encoding(encoding: str | None, file: str) -> str | None:
+    if encoding is None:
+        return None
+    wanted = encoding.lower().replace("_", "-")
+    if wanted in ("utf8", "utf-8-sig"):
+        wanted = "utf-8"
+    if wanted not in ENCODINGS:
+        raise InputError.single(file, f"不支持的编码 {encoding!r}，应为 utf-8 或 gb18030"
+                                      f" / unsupported encoding {encoding!r}, expected utf-8 or gb18030")
+    return wanted
+
+
+# what every Chinese register is made of: a character outside these is looked at one by one
+_COMMON = re.compile("[^\x00-\x7f\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")
+
+
+def _first_undecodable(chunks: Iterable[bytes], codec: str, plausible: bool) -> tuple[int | None, str | None]:
+    """(the 1-based number of the first byte `codec` cannot decode, None), or (None, the first
+    implausible character when `plausible` is asked for), or (None, None): the bytes are that codec."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    offset = 0
+    with contextlib.closing(_generator(chunks)) as source:
+        for chunk in itertools.chain(source, [b""]):
+            pending = len(decoder.getstate()[0])
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                return offset - pending + exc.start + 1, None
+            offset += len(chunk)
+            if plausible:
+                odd = next((m.group() for m in _COMMON.finditer(text) if _implausible(m.group())), None)
+                if odd is not None:
+                    return None, odd
+    return None, None
+
+
+def _generator(chunks: Iterable[bytes]) -> Generator[bytes, None, None]:
+    """The chunks as a generator, which `contextlib.closing` ends (and so closes the file they come from)."""
+    yield from chunks
 
 
 def _implausible(ch: str) -> bool:
@@ -237,27 +283,55 @@ def without_cyclic_gc() -> Iterator[None]:
 
 def iter_rows(path: Path | str, columns: Sequence[Column | str], validate_row: Validator,
               encoding: str | None = None) -> Iterator[Row[Any]]:
-    """Read and validate the rows one at a time (a register of any size is never held as rows).
-    The file as a whole (size, encoding, header) is checked before the first row is given; a
-    malformed CSV record raises InputError naming its row when the reading reaches it. A workbook
-    (.xlsx) is read from its first sheet; `encoding` is then not used."""
+    """Read and validate the rows one at a time, streaming the file (a register of any size is never
+    held whole: its bytes are decoded once to learn the encoding, then read as rows). The file as a
+    whole (size, encoding, header) is checked before the first row is given; a malformed CSV record
+    raises InputError naming its row when the reading reaches it. A workbook (.xlsx) is read from its
+    first sheet (held in memory; a sheet has at most 1,048,576 rows); `encoding` is then not used."""
     from engine.registers import xlsxio
     path = Path(path)
     file = str(path)
-    raw = _read_bytes(path, file)
-    if xlsxio.is_workbook(raw, file):
+    size = _checked_size(path, file)
+    start = _read_bytes(path, file, limit=64) if size else b""
+    if xlsxio.is_workbook(start, file):
+        raw = _read_bytes(path, file)
         sheet_header, sheet = xlsxio.sheet_rows(raw, file)
         del raw
         header = english_header(sheet_header, columns, file)
         return _validated(_fitted(sheet, len(header)), header, validate_row, file)
-    text, _ = decode(raw, file, encoding)
-    del raw
-    records = _records(text, file)
-    first = next(records, None)
-    if first is None or not any(cell.strip() for cell in first):
-        raise InputError.single(file, "文件为空或缺少表头行 / empty file or no header row", "row 1")
-    header = english_header([cell.strip() for cell in first], columns, file)
+    codec = detect_encoding(lambda: _chunks(path, file), file, encoding)
+    records = _records(_open_text(path, file, codec), file)
+    try:
+        first = next(records, None)
+        if first is None or not any(cell.strip() for cell in first):
+            raise InputError.single(file, "文件为空或缺少表头行 / empty file or no header row", "row 1")
+        header = english_header([cell.strip() for cell in first], columns, file)
+    except InputError:
+        records.close()                  # and the file with it
+        raise
     return _validated(records, header, validate_row, file)
+
+
+def count_lines(path: Path | str) -> int:
+    """The line ends of a file (a register's rows, give or take a cell spanning lines): a progress bar's total."""
+    file = str(path)
+    return sum(chunk.count(b"\n") for chunk in _chunks(Path(path), file))
+
+
+def _chunks(path: Path, file: str) -> Iterator[bytes]:
+    try:
+        with open(path, "rb") as stream:
+            while chunk := stream.read(READ_CHUNK):
+                yield chunk
+    except OSError as exc:
+        raise InputError.single(file, f"无法读取文件 / cannot read the file: {exc.strerror or exc}") from None
+
+
+def _open_text(path: Path, file: str, codec: str) -> TextIO:
+    try:
+        return open(path, encoding=codec, newline="")
+    except OSError as exc:
+        raise InputError.single(file, f"无法读取文件 / cannot read the file: {exc.strerror or exc}") from None
 
 
 def _fitted(rows: Iterator[list[str]], width: int) -> Iterator[list[str]]:
@@ -291,31 +365,47 @@ def _validated(records: Iterator[list[str]], header: list[str], validate_row: Va
         yield row
 
 
-def _read_bytes(path: Path, file: str) -> bytes:
+def _checked_size(path: Path, file: str) -> int:
+    """The file's size; a special file, an unreadable one or one over MAX_FILE_BYTES is refused."""
     refuse_special_file(path, file)
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError.single(file, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES} 字节）"
-                                          f" / file too large ({size} bytes, at most {MAX_FILE_BYTES})")
-        return path.read_bytes()
+    except OSError as exc:
+        raise InputError.single(file, f"无法读取文件 / cannot read the file: {exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES:
+        raise InputError.single(file, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES} 字节）"
+                                      f" / file too large ({size} bytes, at most {MAX_FILE_BYTES})")
+    return size
+
+
+def _read_bytes(path: Path, file: str, limit: int = -1) -> bytes:
+    """The file's bytes (its first `limit` bytes), checked as `_checked_size` says."""
+    _checked_size(path, file)
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(limit)
     except OSError as exc:
         raise InputError.single(file, f"无法读取文件 / cannot read the file: {exc.strerror or exc}") from None
 
 
-def _records(text: str, file: str) -> Iterator[list[str]]:
-    """The CSV records of the text, one at a time; a malformed record is refused naming its row."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    n = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputError.single(file, f"CSV 格式错误 / malformed CSV: {exc}", where(n + 1)) from None
-        n += 1
-        yield record
+def _records(source: TextIO | str, file: str) -> Iterator[list[str]]:
+    """The CSV records of a text stream (closed at the end) or of a text, one at a time; a
+    malformed record is refused naming its row."""
+    stream = io.StringIO(source, newline="") if isinstance(source, str) else source
+    with stream:
+        reader = csv.reader(stream)
+        n = 0
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError.single(file, f"CSV 格式错误 / malformed CSV: {exc}", where(n + 1)) from None
+            except UnicodeDecodeError as exc:      # the file changed after its encoding was checked
+                raise _refused(file, str(exc), str(exc)) from None
+            n += 1
+            yield record
 
 
 def _ragged(cells: Sequence[str], header: Sequence[str], n: int, file: str) -> list[Problem]:
@@ -419,19 +509,26 @@ def parse_date(text: str) -> date | None:
 
 def mark_duplicates(rows: Iterable[Row[Any]], column: str, label: tuple[str, str], file: str) -> None:
     """Refuse every row whose `column` repeats an earlier row's (the first one stays good)."""
+    for _ in unique_by_column(rows, column, label, file):
+        pass
+
+
+def unique_by_column(rows: Iterable[Row[Any]], column: str, label: tuple[str, str],
+                     file: str) -> Iterator[Row[Any]]:
+    """The rows as they are read, each whose `column` repeats an earlier row's refused (the first
+    one stays good): what `mark_duplicates` does, for a register streamed row by row."""
     first: dict[str, int] = {}
     zh, en = label
     for row in rows:
         key = (row.cells.get(column) or "").strip()
-        if not key:
-            continue
         if key in first:
             row.problems.append(Problem(file, where(row.number, column),
                                         f"{zh}：{key} 与第 {first[key]} 行重复 / duplicate {en} {key}, "
                                         f"already on row {first[key]}"))
             row.record = None
-        else:
+        elif key:
             first[key] = row.number
+        yield row
 
 
 @dataclass

@@ -8,11 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, Text, func, insert, select, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from engine.store.bulk import insert_many
 from engine.store.models import TrailEvent, TrailHead, iso_utc
 
 EventRow = tuple[str, int, str, str, str, str, str, str, str]
@@ -169,12 +180,19 @@ def lock_heads(session: Session, chains: list[str]) -> dict[str, tuple[int, str]
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert sealed events (engine.trail.seal), a chunk per executemany."""
-    for i in range(0, len(rows), WRITE_CHUNK):
-        session.execute(insert(_events), rows[i:i + WRITE_CHUNK])
+    """Insert sealed events (engine.trail.seal): COPY on PostgreSQL, executemany elsewhere."""
+    insert_many(session, _events, rows)
 
 
 def insert_heads(session: Session, heads: list[dict[str, Any]]) -> None:
     """Insert the heads of new chains, each onto its last inserted event."""
-    for i in range(0, len(heads), WRITE_CHUNK):
-        session.execute(insert(_heads), heads[i:i + WRITE_CHUNK])
+    insert_many(session, _heads, heads)
+
+
+def advance_heads(session: Session, heads: list[dict[str, Any]]) -> None:
+    """Move chains' heads one event forward each ({case_id, seq, hash}), an executemany."""
+    if heads:
+        stmt = (update(_heads).where(_heads.c.case_id == bindparam("head_case_id"))
+                .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
+        session.connection().execute(stmt, [{"head_case_id": h["case_id"], "head_seq": h["seq"],
+                                             "head_hash": h["hash"]} for h in heads])

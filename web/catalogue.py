@@ -186,7 +186,7 @@ def scan_json() -> Any:
 
 
 IMPORT = RegisterImport(import_catalogue, "catalogue/import.html", COLUMNS, "catalogue-imports",
-                        "rejected_catalogue_imports", TABLE, EXAMPLE, "decision-catalogue")
+                        "rejected_catalogue_imports", TABLE, EXAMPLE, "decision-catalogue", job_register="catalogue")
 
 
 IMPORT.add_routes(bp, IMPORTERS, "a decision catalogue file")

@@ -10,6 +10,8 @@
     YIFA_TRAIL_KEY      the trail's signing key file: after a write the app signs a checkpoint
                         into <instance>/checkpoints/ (web/checkpoints.py)
     YIFA_CHECKPOINT_MINUTES   at most one such checkpoint per this many minutes (default 60)
+    YIFA_IMPORT_JOB_BYTES     a register upload larger than this is imported as a job, with a
+                        progress page (default 4 MiB, about 25,000 penalty rows); 0: every one
     YIFA_EDIT_CPU_SECONDS     CPU seconds the rule editor's check/preview/save child may use (default 10)
     YIFA_EDIT_MEMORY_MB       its memory (address space) in MiB (default 1024); engine/rulebook/sandbox.py
     YIFA_PAGE_CACHE=0   render every case page afresh (web/page_cache.py; on by default)
@@ -54,6 +56,17 @@ def _write_private(path: Path, text: str) -> None:
         f.write(text)
 
 
+def import_job_bytes() -> int:
+    """`$YIFA_IMPORT_JOB_BYTES` (default 4 MiB); anything but a whole number of bytes is refused by name."""
+    text = os.environ.get("YIFA_IMPORT_JOB_BYTES", "").strip()
+    if not text:
+        return 4 * 1024 * 1024
+    if not text.isdigit():
+        raise ValueError(f"YIFA_IMPORT_JOB_BYTES 应为字节数（整数），实际为 {text!r} / "
+                         f"YIFA_IMPORT_JOB_BYTES must be a whole number of bytes, not {text!r}")
+    return int(text)
+
+
 def checkpoint_minutes() -> float:
     """`$YIFA_CHECKPOINT_MINUTES`, a positive number (default 60); anything else is refused by name."""
     text = os.environ.get("YIFA_CHECKPOINT_MINUTES", "").strip() or "60"
@@ -94,6 +107,7 @@ def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "JOBS_IMMEDIATE": os.environ.get("YIFA_JOBS", "").strip() == "immediate",   # web/jobs.py
         "REDIS_PREFIX": os.environ.get("YIFA_REDIS_PREFIX", "").strip(),   # instances sharing one Redis keep apart
         "TRAIL_KEY": os.environ.get("YIFA_TRAIL_KEY", "").strip(),
+        "IMPORT_JOB_BYTES": import_job_bytes(),
         "PAGE_CACHE": os.environ.get("YIFA_PAGE_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
         "CHECKPOINT_MINUTES": overrides.get("CHECKPOINT_MINUTES") or checkpoint_minutes(),
     }

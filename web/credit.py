@@ -379,7 +379,7 @@ def follow_ups() -> Any:
 
 # ---------------------------------------------------------------- the import
 IMPORT = RegisterImport(import_penalties, "credit/import.html", COLUMNS, "penalty-imports", "rejected_penalty_imports",
-                        TABLE, EXAMPLE, "penalties")
+                        TABLE, EXAMPLE, "penalties", job_register="penalties")
 
 
 IMPORT.add_routes(bp, IMPORTERS, "a penalty register file (CASE_FORMAT §4)")

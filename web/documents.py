@@ -321,7 +321,7 @@ def scan_json() -> Any:
 
 # ---------------------------------------------------------------- the import
 IMPORT = RegisterImport(import_documents, "documents/import.html", COLUMNS + PROCESS_COLUMNS, "document-imports",
-                        "rejected_imports", TABLE, EXAMPLE, "normative-documents")
+                        "rejected_imports", TABLE, EXAMPLE, "normative-documents", job_register="documents")
 
 
 IMPORT.add_routes(bp, IMPORTERS, "a normative-document register file (CASE_FORMAT §3)")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from flask import Blueprint, Response, current_app, render_template, request, send_file, session
+from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 
 from engine.core.errors import InputError, Problem
@@ -26,11 +26,13 @@ from web.auth import role_required
 from web.db import get_uow
 from web.errors import refuse
 from web.i18n import both
+from web.jobs import job_queue
 
 ROW_PATH = re.compile(r"row (\d+)(?:, (.+))?")
 KEEP_SECONDS = 24 * 3600
 PER_SESSION = 10
 REJECTED_ID = re.compile(r"[A-Za-z0-9_-]{10,64}")
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -94,6 +96,7 @@ class RegisterImport:
     table: Sequence[Column] = ()             # the register's columns, for its template
     example: dict[str, str] | None = None    # the template's example row
     stem: str = "register"                   # the template's file name: <stem>-template.csv|xlsx
+    job_register: str = ""                   # its name for a job (engine/jobs/imports.py): a large upload
 
     def add_routes(self, bp: Blueprint, roles: Sequence[str], what: str) -> None:
         """The import's three pages on a register's blueprint, for `roles`: the upload (`import_register`),
@@ -117,6 +120,17 @@ class RegisterImport:
         for fmt in ("csv", "xlsx"):
             bp.add_url_rule(f"/import/template.{fmt}", "import_template", template_view, defaults={"fmt": fmt})
         bp.add_url_rule("/import/rejected/<rejected_id>", "rejected_csv", guard(rejected_csv))
+        if self.job_register:
+            def import_job(job_id: str) -> Any:
+                return self.job_page(job_id)
+
+            def import_job_rejected(job_id: str) -> Any:
+                return self.job_rejected_file(job_id)
+
+            import_job.__doc__ = f"The progress, then the outcome, of an import of {what} run as a job."
+            import_job_rejected.__doc__ = "The rows an import job skipped: the columns as given, plus `reason`."
+            bp.add_url_rule("/import/jobs/<job_id>", "import_job", guard(import_job))
+            bp.add_url_rule("/import/jobs/<job_id>/rejected.csv", "import_job_rejected", guard(import_job_rejected))
 
     def template_file(self, fmt: str) -> Any:
         """The register's template: the header row (Chinese by default, `?headers=en`) and one example row."""
@@ -151,6 +165,8 @@ class RegisterImport:
         if encoding not in ("", "utf-8", "gb18030"):
             errors["encoding"] = both("编码应为自动识别、utf-8 或 gb18030", "The encoding must be automatic, utf-8 or gb18030")
         raw = upload.read() if upload is not None and upload.filename else b""
+        if upload is not None:
+            upload.close()                   # a large upload is spooled to a temporary file: let it go now
         if upload is None or not upload.filename:
             errors["file"] = both("请选择要导入的 CSV 或 .xlsx 文件", "Choose the CSV or .xlsx file to import")
         elif not raw:
@@ -158,6 +174,8 @@ class RegisterImport:
         if errors:
             return self.form(400, errors=errors)
         filename = (upload.filename or "")[-200:]
+        if self.job_register and len(raw) > current_app.config["IMPORT_JOB_BYTES"]:
+            return self.queue_job(raw, filename, encoding or None, skip_invalid)
         uow = get_uow()
         rejected = io.StringIO(newline="")
         with tempfile.TemporaryDirectory(prefix=f"yifa-{self.folder}-") as folder:
@@ -173,10 +191,62 @@ class RegisterImport:
                 return self.form(400, refused=self.row_problems(refused.problems), filename=filename)
         uow.commit()
         rejected_id = self.keep_rejected(rejected.getvalue()) if result.rejected else None
-        rejected_rows = len({p.path.split(",")[0] for p in result.rejected})
-        return self.form(200, result=result, filename=filename, rejected=self.row_problems(result.rejected),
-                         rejected_rows=rejected_rows, warnings=self.row_problems(result.warnings),
-                         rejected_id=rejected_id)
+        counts = {"imported": len(result.imported), "updated": len(result.updated),
+                  "unchanged": len(result.unchanged), "rejected_rows": len({p.path.split(",")[0] for p in result.rejected}),
+                  "warnings": len(result.warnings)}
+        return self.form(200, counts=counts, filename=filename, rejected=self.row_problems(result.rejected),
+                         warnings=self.row_problems(result.warnings),
+                         rejected_url=url_for(f"{request.blueprint}.rejected_csv", rejected_id=rejected_id)
+                         if rejected_id else None)
+
+    # ------------------------------------------------------------ a large upload: imported by a job
+    def queue_job(self, raw: bytes, filename: str, encoding: str | None, skip_invalid: bool) -> Any:
+        """Keep the upload, queue its import (engine/jobs/imports.py) and send the importer to its page."""
+        from engine.jobs.imports import new_job
+        from engine.registers.xlsxio import ZIP_MAGIC
+        suffix = Path(filename).suffix.lower()
+        total = None if raw.startswith(ZIP_MAGIC) else max(raw.count(b"\n") - 1, 0)
+        job = new_job(self.job_register, current_user.username, filename, raw,
+                      suffix if suffix in (".csv", ".xlsx") else ".csv", skip_invalid, encoding, total)
+        get_uow().commit()          # the request's transaction ends first: a job run at once (immediate) writes
+        job_queue().tasks.queue_import(current_app.config["DATABASE_URL"], job)
+        return redirect(url_for(f"{request.blueprint}.import_job", job_id=job["id"]), 303)
+
+    def _own_job(self, job_id: str) -> dict[str, Any]:
+        """The job's state, for the one who started it only (404 for anyone else, as for no such job)."""
+        from engine.jobs.imports import job_state
+        job = job_state(job_queue().huey, job_id) if JOB_ID.fullmatch(job_id) else None
+        if job is None or job["actor"] != current_user.username or job["register"] != self.job_register:
+            refuse(404, "没有这个导入任务（只对导入者本人可见）", "No such import job (shown to the importer only)")
+        return job
+
+    def job_page(self, job_id: str) -> Any:
+        """The job's progress while it runs (the page reloads itself), then its outcome as the form shows one."""
+        from engine.jobs.imports import DONE, ENDED, REFUSED
+        job = self._own_job(job_id)
+        problems = [Problem(job["filename"], path, message) for path, message in job["problems"]]
+        context: dict[str, Any] = {"job": job, "running": job["state"] not in ENDED, "filename": job["filename"]}
+        if job["state"] == REFUSED:
+            context["refused"] = self.row_problems(problems)
+        elif job["state"] == DONE:
+            context.update(counts={k: job[k] for k in ("imported", "updated", "unchanged", "rejected_rows")}
+                           | {"warnings": job["warning_count"]},
+                           rejected=self.row_problems(problems),
+                           warnings=self.row_problems([Problem(job["filename"], path, message)
+                                                       for path, message in job["warnings"]]),
+                           rejected_url=url_for(f"{request.blueprint}.import_job_rejected", job_id=job_id)
+                           if job["rejected_key"] else None)
+        return self.form(200, **context)
+
+    def job_rejected_file(self, job_id: str) -> Any:
+        """The rows the job skipped (kept in the blob store), for the importer."""
+        from engine.store.blobs import blob_store
+        job = self._own_job(job_id)
+        data = blob_store().get(job["rejected_key"]) if job.get("rejected_key") else None
+        if data is None:
+            refuse(404, "这个导入任务没有被跳过的行", "This import job skipped no rows")
+        return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True,
+                         download_name="rejected-rows.csv", max_age=0)
 
     def _folder(self) -> Path:
         return Path(current_app.instance_path) / self.folder

@@ -55,6 +55,7 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作人用户名 / who does it")
     parser.add_argument("--unit", default=None, metavar="CODE",
                         help="新记录所属单位（默认操作人所在单位）/ the unit new records belong to (default: the actor's)")
+    parser.add_argument("--progress", action="store_true", help="总是显示进度条 / always show the progress bar")
 
 
 def add_import_export(actions: Any, register: Callable[[], Register], what_zh: str) -> None:
@@ -132,17 +133,39 @@ def run_import(register: Register, args: argparse.Namespace) -> int:
     if args.rejected is not None and not args.skip_invalid:
         print("yifa: --rejected 需与 --skip-invalid 同用 / --rejected needs --skip-invalid", file=sys.stderr)
         return EXIT_ERROR
+    from engine.documents.scan import ProgressBar
+    bar = ProgressBar(_rows_estimate(args.file), force=args.progress, label="导入 importing")
     try:
         with unit() as uow:
             result = register.import_file(uow, args.file, args.actor, skip_invalid=args.skip_invalid,
-                                          rejected_out=args.rejected, encoding=args.encoding, unit=args.unit)
+                                          rejected_out=args.rejected, encoding=args.encoding, unit=args.unit,
+                                          progress=bar)
             uow.commit()
     except InputError as e:
+        bar.done()
         print(f"未导入任何{register.noun_zh} / nothing imported — {len(e.problems)} 个问题 / problem(s):", file=sys.stderr)
         print(str(e), file=sys.stderr)
         return EXIT_ERROR
+    bar.done()
     _print_import(result, args.rejected)
     return EXIT_OK
+
+
+def _rows_estimate(path: Path) -> int | None:
+    """About how many rows a CSV file has (its lines less the header), for the progress bar's
+    total; None for a workbook or a file that cannot be read (the import says why)."""
+    from engine.registers.csvio import count_lines
+    from engine.core.errors import InputError
+    from engine.registers.xlsxio import ZIP_MAGIC
+    if not path.is_file():                  # a FIFO or a device is refused by the import, never read here
+        return None
+    try:
+        with open(path, "rb") as stream:
+            if stream.read(len(ZIP_MAGIC)) == ZIP_MAGIC:
+                return None
+        return max(count_lines(path) - 1, 0)
+    except (OSError, InputError):
+        return None
 
 
 def _print_import(result: Any, rejected_file: Path | None) -> None:

@@ -219,18 +219,19 @@ def _article(citation: dict, lang: str) -> str:
 class ProgressBar:
     """A one-line progress bar on stderr for large registers (only on a terminal, or when forced)."""
 
-    def __init__(self, total: int | None, stream: TextIO = sys.stderr, force: bool = False, every: int = 500):
-        self.total, self.stream, self.every = total, stream, every
+    def __init__(self, total: int | None, stream: TextIO = sys.stderr, force: bool = False, every: int = 500,
+                 label: str = "扫描 scanning"):
+        self.total, self.stream, self.every, self.label = total, stream, every, label
         self.on = force or (stream.isatty() and (total is None or total >= 2000))
 
     def __call__(self, n: int) -> None:
         if not self.on or (n % self.every and n != self.total):
             return
         if self.total:
-            filled = int(30 * n / self.total)
-            self.stream.write(f"\r扫描 scanning [{'█' * filled}{'·' * (30 - filled)}] {n:,}/{self.total:,}")
+            filled = min(30, int(30 * n / self.total))
+            self.stream.write(f"\r{self.label} [{'█' * filled}{'·' * (30 - filled)}] {n:,}/{self.total:,}")
         else:
-            self.stream.write(f"\r扫描 scanning {n:,}")
+            self.stream.write(f"\r{self.label} {n:,}")
         self.stream.flush()
 
     def done(self) -> None:

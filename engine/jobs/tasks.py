@@ -2,6 +2,7 @@
 needs itself, and works the same in the worker process and, in immediate mode, in the caller.
 
     dossier_pdf(database_url, case_id, key)    print the dossier and keep it in the PDF cache (the blob store)
+    register_import(database_url, job)         import a large register file (engine/jobs/imports.py)
     daily_digest()                                     every day at 07:30 Beijing time: the to-do mail
                                                        (engine/reminders/digest.py), when a mail server is set
     trail_checkpoint()                                 every hour at :05: a signed checkpoint of the trail
@@ -59,6 +60,11 @@ class Tasks:
             finally:
                 huey.get(PENDING + key)          # taken off: a later request may queue it again
 
+        @huey.task(name="yifa.register_import")
+        def register_import(database_url: str, job: dict[str, Any]) -> str:
+            from engine.jobs.imports import run_import_job
+            return run_import_job(huey, engine_for(database_url), job)
+
         @huey.periodic_task(crontab(minute="30", hour="23"), name="yifa.daily_digest")   # 07:30 Beijing
         def daily_digest() -> str:
             return send_daily_digest()
@@ -68,6 +74,7 @@ class Tasks:
             return write_trail_checkpoint()
 
         self.dossier_pdf, self.daily_digest, self.trail_checkpoint = dossier_pdf, daily_digest, trail_checkpoint
+        self.register_import = register_import
 
     def queue_dossier_pdf(self, database_url: str, case_id: str, key: str) -> bool:
         """Queue the PDF of `key` unless it is queued already; True when this call queued it."""
@@ -76,6 +83,12 @@ class Tasks:
         self.huey.get(FAILED + key)              # a new try forgets an old failure
         self.dossier_pdf(database_url, case_id, key)
         return True
+
+    def queue_import(self, database_url: str, job: dict[str, Any]) -> None:
+        """Save a register import's first state and queue it (engine/jobs/imports.py)."""
+        from engine.jobs.imports import save_state
+        save_state(self.huey, job)
+        self.register_import(database_url, job)
 
     def failed(self, key: str) -> bool:
         """Whether the last try at `key` failed (and nothing is queued for it now)."""

@@ -3,8 +3,9 @@
     blob_store()          the store the environment names: YIFA_STORAGE_URL (any fsspec URL — an
                           S3-compatible object store as `s3://bucket/prefix`, through s3fs, with
                           YIFA_S3_ENDPOINT for one that is not AWS), else the instance folder
-    BlobStore.put/get     bytes by key (`attachments/<case>/<sha256>`, `pdf-cache/<file>`); a put is
-                          whole or nothing (a local file is written aside and renamed)
+    BlobStore.put/get     bytes by key (`attachments/<case>/<sha256>`, `pdf-cache/<file>`,
+                          `imports/<job>/…`); a put is whole or nothing (a local file is written
+                          aside and renamed); `fetch` copies a key into a local file, streamed
 
 The keys are the same on every backend, so a store can move (copy the keys) without touching a row.
 Several app servers share what they store only through a shared backend (docs/deploy.md).
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import fsspec
@@ -45,6 +46,18 @@ class BlobStore:
             return bytes(self.fs.cat_file(self._path(key)))
         except FileNotFoundError:
             return None
+
+    def fetch(self, key: str, local: Path | str) -> None:
+        """Copy a key's bytes into a local file, streamed (a large upload is never held whole);
+        FileNotFoundError when nothing is stored there."""
+        self.fs.get_file(self._path(key), str(local))
+
+    def remove(self, key: str) -> None:
+        """Forget a key (nothing happens when nothing is stored there)."""
+        try:
+            self.fs.rm_file(self._path(key))
+        except FileNotFoundError:
+            pass
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)

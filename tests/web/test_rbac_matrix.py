@@ -124,6 +124,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/catalogue/import"):                                  {OFFICIAL, ADMIN},
     ("POST", "/catalogue/import"):                                 {OFFICIAL, ADMIN},
     ("GET", "/catalogue/import/rejected/<rejected_id>"):           {OFFICIAL, ADMIN},
+    ("GET", "/catalogue/import/jobs/<job_id>"):                     {OFFICIAL, ADMIN},
+    ("GET", "/catalogue/import/jobs/<job_id>/rejected.csv"):        {OFFICIAL, ADMIN},
     ("GET", "/catalogue/import/template.csv"):                     {OFFICIAL, ADMIN},
     ("GET", "/catalogue/import/template.xlsx"):                    {OFFICIAL, ADMIN},
     ("GET", "/catalogue/scan"):                                    EVERYONE,
@@ -138,6 +140,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/credit/import"):                                    {OFFICIAL, REVIEWER, ADMIN},
     ("POST", "/credit/<path:case_number>/record/<kind>"):         {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import/rejected/<rejected_id>"):              {OFFICIAL, REVIEWER, ADMIN},
+    ("GET", "/credit/import/jobs/<job_id>"):                        {OFFICIAL, REVIEWER, ADMIN},
+    ("GET", "/credit/import/jobs/<job_id>/rejected.csv"):           {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import/template.csv"):                        {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/import/template.xlsx"):                       {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/scan.json"):                                  EVERYONE,
@@ -151,6 +155,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/documents/import"):                                  {OFFICIAL, REVIEWER, ADMIN},
     ("POST", "/documents/import"):                                 {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/documents/import/rejected/<rejected_id>"):           {OFFICIAL, REVIEWER, ADMIN},
+    ("GET", "/documents/import/jobs/<job_id>"):                     {OFFICIAL, REVIEWER, ADMIN},
+    ("GET", "/documents/import/jobs/<job_id>/rejected.csv"):        {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/documents/import/template.csv"):                     {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/documents/import/template.xlsx"):                    {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/documents/scan"):                                    EVERYONE,
@@ -267,7 +273,8 @@ def ids(demo_template) -> dict[str, str]:
     return {"case_id": CASE, "att_id": str(att), "username": TARGET_USER, "token_id": str(token),
             "rel": "CN/decree-713.yaml", "number": quote(DOCUMENT), "case_number": quote(PENALTY),
             "kind": "fulfilment",                   # a follow-up form of the penalty page
-            "rejected_id": "no-such-rejected-file"}   # a download of this session's rejected rows: 404 for the allowed
+            "rejected_id": "no-such-rejected-file",    # a download of this session's rejected rows: 404 for the allowed
+            "job_id": "NoSuchImportJob0"}             # an import job of the signed-in user: 404 for the allowed
 
 
 @pytest.fixture
@@ -478,12 +485,14 @@ def test_the_credit_pages_are_in_the_matrix_read_by_every_role_imported_by_the_k
                       ("/credit/import", "GET"), ("/credit/import", "POST"),
                       ("/credit/import/template.csv", "GET"), ("/credit/import/template.xlsx", "GET"),
                       ("/credit/import/rejected/<rejected_id>", "GET"),
+                      ("/credit/import/jobs/<job_id>", "GET"), ("/credit/import/jobs/<job_id>/rejected.csv", "GET"),
                       ("/credit/follow-ups", "GET"), ("/credit/follow-ups.csv", "GET"), ("/credit/scan.json", "GET"),
                       ("/credit/<path:case_number>", "GET"), ("/credit/<path:case_number>/record/<kind>", "POST")}
     for endpoint in ("credit.index", "credit.export_csv", "credit.follow_ups", "credit.follow_ups_csv",
                      "credit.scan_json", "credit.show"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
-    for endpoint in ("credit.import_register", "credit.rejected_csv", "credit.import_template", "credit.record_follow_up"):
+    for endpoint in ("credit.import_register", "credit.rejected_csv", "credit.import_template", "credit.record_follow_up",
+                     "credit.import_job", "credit.import_job_rejected"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)
 
 
@@ -495,8 +504,10 @@ def test_the_catalogue_pages_are_in_the_matrix_read_by_every_role_imported_by_it
                      ("/catalogue/import", "GET"), ("/catalogue/import", "POST"),
                      ("/catalogue/import/template.csv", "GET"), ("/catalogue/import/template.xlsx", "GET"),
                      ("/catalogue/import/rejected/<rejected_id>", "GET"),
+                     ("/catalogue/import/jobs/<job_id>", "GET"), ("/catalogue/import/jobs/<job_id>/rejected.csv", "GET"),
                      ("/catalogue/scan", "GET"), ("/catalogue/scan.json", "GET")}
     for endpoint in ("catalogue.index", "catalogue.export_csv", "catalogue.scan", "catalogue.scan_json"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
-    for endpoint in ("catalogue.import_register", "catalogue.rejected_csv", "catalogue.import_template"):
+    for endpoint in ("catalogue.import_register", "catalogue.rejected_csv", "catalogue.import_template",
+                     "catalogue.import_job", "catalogue.import_job_rejected"):
         assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)

@@ -1,0 +1,97 @@
+"""A register upload above YIFA_IMPORT_JOB_BYTES is imported by a job (engine/jobs/imports.py): the
+importer is sent to the job's page, which reloads itself with the rows read while the job runs and
+then shows the outcome exactly as an import in the request does (every refused row; the counts;
+the skipped rows to download) — to the importer alone. On a real queue (the instance folder's
+SQLite file) the page waits until a `yifa jobs worker` process has imported the file."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import signal
+import time
+from pathlib import Path
+
+from engine.credit.use_cases import COLUMNS
+from tests.credgen import records
+from tests.web.test_credit import FIXTURE_COUNT, bad_register, count, upload
+from tests.yifa_cli import start_yifa
+
+
+def _job_link(response) -> str:
+    response.request.environ["wsgi.input"].close()   # the test client's spooled body (over 500 KB), not the app's
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    link = response.headers["Location"]
+    assert re.fullmatch(r"/credit/import/jobs/[A-Za-z0-9_-]{16}", link), link
+    return link
+
+
+def test_a_large_register_with_bad_rows_is_refused_whole_on_the_jobs_page(app, client, login_as, post_form, uow):
+    app.config["IMPORT_JOB_BYTES"] = 100                  # the fixture (about 3 KB) is "large"
+    login_as("official")
+    link = _job_link(upload(post_form, bad_register(), "三行错误.csv"))
+    html = client.get(link).get_data(as_text=True)
+    assert "未导入任何处罚记录" in html and "三行错误.csv" in html and 'http-equiv="refresh"' not in html
+    cells = re.findall(r'<td class="row">(\d+)</td>\s*<td>([^<]*)<code class="en">(\w+)</code>', html)
+    assert [(row, column) for row, _, column in cells] == [
+        ("3", "credit_code"), ("6", "decided_on"), ("6", "category"), ("10", "repair_result")]
+    assert count(uow) == 0
+    assert not list(Path(app.instance_path).glob("imports/*/upload*"))   # the upload is not kept
+
+
+def test_a_large_register_skipping_bad_rows_shows_counts_and_its_rejected_rows_to_the_importer_only(
+        app, client, login_as, post_form, uow):
+    app.config["IMPORT_JOB_BYTES"] = 100
+    login_as("legality_reviewer")
+    link = _job_link(upload(post_form, bad_register(), skip_invalid="yes"))
+    html = client.get(link).get_data(as_text=True)
+    assert re.search(rf'新增 <strong class="imported">{FIXTURE_COUNT - 3}</strong>', html)
+    assert re.search(r'拒绝（行） <strong class="rejected">3</strong>', html)
+    assert count(uow) == FIXTURE_COUNT - 3
+    rejected = re.search(r'href="(/credit/import/jobs/[^"]+/rejected\.csv)"', html).group(1)
+    download = client.get(rejected)
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    download.close()
+    assert [r["case_number"] for r in rows] == ["宁河综执罚〔2021〕15号", "津宁环罚〔2021〕8号", "津宁市监罚〔2022〕35号"]
+    login_as("official")                                   # may import too, but did not start this job
+    assert client.get(link).status_code == 404 and client.get(rejected).status_code == 404
+    assert client.get("/credit/import/jobs/AAAAAAAAAAAAAAAA").status_code == 404
+
+
+def test_a_small_register_is_still_imported_in_the_request(app, login_as, post_form, uow):
+    login_as("official")                                  # the default limit, 4 MiB, far above the fixture
+    response = upload(post_form, bad_register(), skip_invalid="yes")
+    assert response.status_code == 200 and count(uow) == FIXTURE_COUNT - 3
+
+
+def _register(rows: int) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS[:16])
+    writer.writerows(records(rows))
+    return out.getvalue().encode("utf-8")
+
+
+def test_on_a_real_queue_the_page_shows_progress_until_the_worker_has_imported_it(app, client, login_as, post_form,
+                                                                                 uow, monkeypatch):
+    app.config.update(IMPORT_JOB_BYTES=100, JOBS_IMMEDIATE=False)    # the instance folder's SQLite queue
+    login_as("official")
+    link = _job_link(upload(post_form, _register(12_000), "一万二千条.csv"))
+    waiting = client.get(link).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in waiting and "正在导入「一万二千条.csv」" in waiting
+    assert "排队中" in waiting and re.search(r'<progress max="12000" value="0">', waiting)
+    assert count(uow) == 0
+    monkeypatch.delenv("YIFA_JOBS")
+    instance = Path(app.instance_path)
+    worker = start_yifa(instance, "jobs", "worker", "--workers", "1", database_url=app.config["DATABASE_URL"])
+    try:
+        deadline = time.monotonic() + 120
+        while 'http-equiv="refresh"' in (page := client.get(link).get_data(as_text=True)):
+            assert worker.poll() is None, worker.communicate()
+            assert time.monotonic() < deadline, "the worker did not import the file in 120 s"
+            time.sleep(0.3)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.communicate(timeout=30)
+    assert re.search(r'新增 <strong class="imported">12000</strong>', page), page[:2000]
+    assert count(uow) == 12_000

@@ -154,8 +154,8 @@ def run_import(register: Register, args: argparse.Namespace) -> int:
 def _rows_estimate(path: Path) -> int | None:
     """About how many rows a CSV file has (its lines less the header), for the progress bar's
     total; None for a workbook or a file that cannot be read (the import says why)."""
-    from engine.registers.csvio import count_lines
     from engine.core.errors import InputError
+    from engine.registers.csvio import count_lines
     from engine.registers.xlsxio import ZIP_MAGIC
     if not path.is_file():                  # a FIFO or a device is refused by the import, never read here
         return None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,6 @@ def run_import_job(huey: Any, engine: Any, job: dict[str, Any]) -> str:
     return f"import {job['id']} ({job['register']}, {job['filename']}): {job['state']}"
 
 
-def _problems(name: str, problems: list[Any]) -> dict[str, Any]:
+def _problems(name: str, problems: Sequence[Any]) -> dict[str, Any]:
     count = "problem_count" if name == "problems" else "warning_count"
     return {name: [[p.path, p.message] for p in problems[:SHOWN]], count: len(problems)}

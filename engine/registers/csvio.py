@@ -388,7 +388,7 @@ def _read_bytes(path: Path, file: str, limit: int = -1) -> bytes:
         raise InputError.single(file, f"无法读取文件 / cannot read the file: {exc.strerror or exc}") from None
 
 
-def _records(source: TextIO | str, file: str) -> Iterator[list[str]]:
+def _records(source: TextIO | str, file: str) -> Generator[list[str], None, None]:
     """The CSV records of a text stream (closed at the end) or of a text, one at a time; a
     malformed record is refused naming its row."""
     stream = io.StringIO(source, newline="") if isinstance(source, str) else source

@@ -33,6 +33,7 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     names, values = _values(table, rows, dialect)
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     driver = connection.connection.driver_connection
+    assert driver is not None                      # a live connection in the session's transaction
     if dialect.name == "postgresql":
         with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
             for row in values:

@@ -1,8 +1,6 @@
 """Create the whole schema, and make the trail append-only (CASE_FORMAT §7).
 
-Revision ID: 0001
-Revises:
-Create Date: 2025-01-01
+Alembic revision 0001 (the first), written 2025-01-01.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -11,8 +9,6 @@ from engine.store.migrations.columns import moment
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
 

@@ -1,17 +1,13 @@
 """Who created each case (nobody reviews the legality of their own proposal) and its workflow state
 (stages re-opened by an Art. 37 adjustment, suspended or stopped).
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-25
+Alembic revision 0002 (after 0001), written 2026-11-25.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,6 @@
 """The normative-document register (CASE_FORMAT §3): table `normative_documents`.
 
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-01
+Alembic revision 0003 (after 0002), written 2026-12-01.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -11,8 +9,6 @@ from engine.store.migrations.columns import moment, one_of
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 KINDS = ("regular", "provisional", "trial")
 STATUSES = ("in_force", "amended", "repealed", "expired")

@@ -1,8 +1,6 @@
 """The administrative-penalty register (CASE_FORMAT §4): table `penalty_records`.
 
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-15
+Alembic revision 0004 (after 0003), written 2026-12-15.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -11,8 +9,6 @@ from engine.store.migrations.columns import moment, one_of
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 CATEGORIES = ("minor", "general", "severe", "specified_severe")
 REPAIR_RESULTS = ("granted", "refused")

@@ -7,16 +7,12 @@ order is then one walk of an index. A status index of its own would be worse tha
 status has four values, and SQLite would fetch every in-force row through it to sort them
 (≈ 1.4 s for a deep page of 100,000 rows, against ≈ 0.005 s with (status, issued_on)).
 
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-20
+Alembic revision 0005 (after 0004), written 2026-12-20.
 """
 from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 INDEXES = {
     "ix_normative_documents_issued_on": ["issued_on"],

@@ -2,9 +2,7 @@
 in; bumped on sign-out, password change, role change and deactivation) and an expiry per API token
 (90 days by default; tokens issued before this revision keep none and stay valid until revoked).
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-04
+Alembic revision 0006 (after 0005), written 2026-12-04.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +11,6 @@ from engine.store.migrations.columns import moment
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

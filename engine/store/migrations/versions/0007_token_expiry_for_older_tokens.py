@@ -2,9 +2,7 @@
 counted from this upgrade (90 days), so a token leaked long ago stops working without cutting off a
 client at the moment of the upgrade. The downgrade leaves the dates (0006 keeps the column).
 
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-04
+Alembic revision 0007 (after 0006), written 2026-12-04.
 """
 from datetime import timedelta
 
@@ -16,8 +14,6 @@ from engine.store.models import UTCDateTime
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 DEFAULT_DAYS = 90           # engine.accounts.use_cases.TOKEN_DAYS when this revision was written
 

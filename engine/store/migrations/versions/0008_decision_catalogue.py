@@ -1,16 +1,12 @@
 """The decision catalogue (决策事项目录, Decree 713 Art. 3(3)): table `catalogue_items`.
 
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-04
+Alembic revision 0008 (after 0007), written 2026-12-04.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 CATEGORIES = ("public_policy", "development_plan", "resources", "public_construction", "other_major")
 

@@ -4,17 +4,13 @@ entities, and the fair-competition review. All nullable: null is "not recorded",
 document stored before this revision is, so its findings stay as they were. The downgrade drops
 them (and what they held).
 
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-04
+Alembic revision 0009 (after 0008), written 2026-12-04.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
 
 COLUMNS = (
     ("deliberated_on", sa.Date()),

@@ -1,17 +1,13 @@
 """The penalty register's optional `sector` (行业领域, CASE_FORMAT v2 §4): the field of the penalty,
 for the credit regimes whose publication periods differ by sector. Empty for every stored row.
 
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-04
+Alembic revision 0010 (after 0009), written 2026-12-04.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
 down_revision = "0009"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,7 @@
 """Reminders: a user's e-mail address for the daily digest (`users.email`, empty for every stored
 user) and the calendar feeds (`calendar_feeds`: a per-user secret address, its SHA-256 only).
 
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-12-05
+Alembic revision 0011 (after 0010), written 2026-12-05.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +10,6 @@ from engine.store.migrations.columns import moment
 
 revision = "0011"
 down_revision = "0010"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,13 @@
 """The login rate limit in the database (`login_failures`), so that every app server on it counts
 the same failed sign-ins (it was kept in each worker's memory).
 
-Revision ID: 0012
-Revises: 0011
-Create Date: 2026-12-05
+Alembic revision 0012 (after 0011), written 2026-12-05.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
 down_revision = "0011"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -3,9 +3,7 @@ rules: until now they were files in one server's `$YIFA_INSTANCE/rules/`. The up
 edited files it finds there (the instance of the `yifa db upgrade` that runs it); from then on the
 database is the truth and each server's folder a copy (engine/rulebook/shared.py).
 
-Revision ID: 0013
-Revises: 0012
-Create Date: 2026-12-05
+Alembic revision 0013 (after 0012), written 2026-12-05.
 """
 import hashlib
 import os
@@ -19,8 +17,6 @@ from engine.store.migrations.columns import moment
 
 revision = "0013"
 down_revision = "0012"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -5,9 +5,7 @@ An instance older than units gets one unit, `root` (本级机关, to be renamed 
 judged by its cases' most common jurisdiction: every record belongs to it and every role a user held
 becomes that role over its whole subtree, so that nobody sees or may do more or less than before.
 
-Revision ID: 0014
-Revises: 0013
-Create Date: 2026-12-05
+Alembic revision 0014 (after 0013), written 2026-12-05.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +14,6 @@ from engine.store.migrations.columns import one_of
 
 revision = "0014"
 down_revision = "0013"
-branch_labels = None
-depends_on = None
 
 ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
 LEVELS = ("province", "city", "county", "township", "department")

@@ -10,14 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.models import CatalogueItemRecord
 from engine.registers.csvio import write_table
-from engine.registers.listing import Page
-from engine.registers.queries import (
-    IN_CHUNK,
-    distinct_values,
-    list_page,
-    stored_count,
-    stored_in_order,
-)
+from engine.registers.queries import IN_CHUNK, StoredRegister, distinct_values, stored_in_order
 
 if TYPE_CHECKING:
     from engine.catalogue.record import CatalogueItem
@@ -44,9 +37,16 @@ def item_filters(unit: str = "", year: int | None = None, category: str = "", q:
     return where
 
 
-def item_page(session: Session, filters: list[Any], sort: str, page: int, per_page: int) -> Page:
-    """One page of the catalogue, filtered and sorted in SQL."""
-    return list_page(session, CatalogueItemRecord, filters, SORTS[sort], page, per_page)
+def _record_type() -> Any:
+    from engine.catalogue.use_cases import from_record  # the record's use cases import these reads
+    return from_record
+
+
+# page, count and every item in order as every register; by key below (the key is year/unit/item)
+ITEMS = StoredRegister(CatalogueItemRecord, "item", SORTS, _record_type)
+item_page = ITEMS.page
+item_count = ITEMS.count
+iter_items = ITEMS.records
 
 
 def catalogue_units(session: Session, limit: int) -> list[str]:
@@ -57,11 +57,6 @@ def catalogue_units(session: Session, limit: int) -> list[str]:
 def catalogue_years(session: Session, limit: int) -> list[int]:
     """The distinct years, at most `limit`."""
     return [int(y) for y in distinct_values(session, CatalogueItemRecord.year, limit)]
-
-
-def item_count(session: Session) -> int:
-    """How many items the catalogue register holds."""
-    return stored_count(session, CatalogueItemRecord)
 
 
 def items_by_key(session: Session, keys: list[str]) -> dict[str, CatalogueItemRecord]:
@@ -78,12 +73,6 @@ def items_by_key(session: Session, keys: list[str]) -> dict[str, CatalogueItemRe
         for r in session.scalars(select(c).where(tuple_(c.year, c.unit, c.item).in_(chunk))):
             out[f"{r.year}/{r.unit}/{r.item}"] = r
     return out
-
-
-def iter_items(session: Session, batch: int = 2000) -> Iterator[CatalogueItem]:
-    """Every stored item in register order, read in batches."""
-    from engine.catalogue.use_cases import from_record  # the record's use cases import these reads
-    return (from_record(r) for r in stored_in_order(session, CatalogueItemRecord, batch))
 
 
 def all_items(session: Session) -> list[CatalogueItem]:

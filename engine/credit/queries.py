@@ -11,15 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.credit.models import PenaltyRecordRow
 from engine.registers.csvio import write_table
-from engine.registers.listing import Page
-from engine.registers.queries import (
-    distinct_values,
-    list_page,
-    rows_by_key,
-    stored_count,
-    stored_digests,
-    stored_in_order,
-)
+from engine.registers.queries import StoredRegister, distinct_values
 
 if TYPE_CHECKING:
     from engine.credit.use_cases import PenaltyRecord
@@ -51,9 +43,17 @@ def penalty_filters(authority: str = "", category: str = "", decided_from: date 
     return where
 
 
-def penalty_page(session: Session, filters: list[Any], sort: str, page: int, per_page: int) -> Page:
-    """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
-    return list_page(session, PenaltyRecordRow, filters, SORTS[sort], page, per_page)
+def _record_type() -> Any:
+    from engine.credit.use_cases import from_record  # the record type imports these reads
+    return from_record
+
+
+PENALTIES = StoredRegister(PenaltyRecordRow, "case_number", SORTS, _record_type)
+penalty_page = PENALTIES.page
+penalty_count = PENALTIES.count
+penalty_by_number = PENALTIES.by_key
+penalties_by_number = PENALTIES.by_keys
+penalty_digests = PENALTIES.digests
 
 
 def penalty_authorities(session: Session, limit: int) -> list[str]:
@@ -61,33 +61,10 @@ def penalty_authorities(session: Session, limit: int) -> list[str]:
     return distinct_values(session, PenaltyRecordRow.authority, limit)
 
 
-def penalty_count(session: Session) -> int:
-    """How many penalties the register holds."""
-    return stored_count(session, PenaltyRecordRow)
-
-
-def penalty_by_number(session: Session, case_number: str) -> PenaltyRecordRow | None:
-    """The stored penalty with this decision number, or None."""
-    return session.scalars(select(PenaltyRecordRow).where(PenaltyRecordRow.case_number == case_number)).first()
-
-
-def penalties_by_number(session: Session, case_numbers: list[str]) -> dict[str, PenaltyRecordRow]:
-    """The stored penalties with these decision numbers, by number (one not stored is left out)."""
-    return rows_by_key(session, PenaltyRecordRow, "case_number", case_numbers)
-
-
 def iter_penalties(session: Session, batch: int = 2000, authority: str | None = None) -> Iterator[PenaltyRecord]:
     """Every stored row (of one authority) in register order, read in batches (a register of any size)."""
-    from engine.credit.use_cases import from_record  # the record type imports these reads
     where = [PenaltyRecordRow.authority == authority] if authority is not None else []
-    return (from_record(r) for r in stored_in_order(session, PenaltyRecordRow, batch, *where))
-
-
-def penalty_digests(session: Session, case_number: str | None = None) -> Iterator[tuple[str, str, str | None]]:
-    """(decision number, the digest of the stored penalty, its row_sha256 column) of every penalty in
-    register order, or of the one with this number."""
-    from engine.credit.use_cases import from_record
-    return stored_digests(session, PenaltyRecordRow, "case_number", from_record, case_number)
+    return PENALTIES.records(session, batch, *where)
 
 
 def all_penalties(session: Session) -> list[PenaltyRecord]:

@@ -3,22 +3,14 @@ one document, documents by number, every document in register order (and the CSV
 the register's state. Each takes the session and plain values."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.documents.models import NormativeDocumentRecord
 from engine.registers.csvio import write_table
-from engine.registers.listing import Page
-from engine.registers.queries import (
-    distinct_values,
-    list_page,
-    rows_by_key,
-    stored_count,
-    stored_digests,
-    stored_in_order,
-)
+from engine.registers.queries import StoredRegister, distinct_values
 from engine.store.models import TrailHead
 
 if TYPE_CHECKING:
@@ -47,42 +39,23 @@ def document_filters(issuer: str = "", status: str = "", kind: str = "", q: str 
     return where
 
 
-def document_page(session: Session, filters: list[Any], sort: str, page: int, per_page: int) -> Page:
-    """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
-    return list_page(session, NormativeDocumentRecord, filters, SORTS[sort], page, per_page)
+def _record_type() -> Any:
+    from engine.documents.use_cases import from_record  # the record type imports these reads
+    return from_record
+
+
+DOCUMENTS = StoredRegister(NormativeDocumentRecord, "number", SORTS, _record_type)
+document_page = DOCUMENTS.page
+document_count = DOCUMENTS.count
+document_by_number = DOCUMENTS.by_key
+documents_by_number = DOCUMENTS.by_keys
+document_digests = DOCUMENTS.digests
+iter_documents = DOCUMENTS.records
 
 
 def document_issuers(session: Session, limit: int) -> list[str]:
     """The distinct issuers, alphabetical, at most `limit`."""
     return distinct_values(session, NormativeDocumentRecord.issuer, limit)
-
-
-def document_count(session: Session) -> int:
-    """How many documents the register holds."""
-    return stored_count(session, NormativeDocumentRecord)
-
-
-def document_by_number(session: Session, number: str) -> NormativeDocumentRecord | None:
-    """The stored document with this number, or None."""
-    return session.scalars(select(NormativeDocumentRecord).where(NormativeDocumentRecord.number == number)).first()
-
-
-def documents_by_number(session: Session, numbers: list[str]) -> dict[str, NormativeDocumentRecord]:
-    """The stored documents with these numbers, by number (a number not stored is left out)."""
-    return rows_by_key(session, NormativeDocumentRecord, "number", numbers)
-
-
-def iter_documents(session: Session, batch: int = 2000) -> Iterator[NormativeDocument]:
-    """Every stored row in register order, read in batches (a register of any size)."""
-    from engine.documents.use_cases import from_record  # the record type imports these reads
-    return (from_record(r) for r in stored_in_order(session, NormativeDocumentRecord, batch))
-
-
-def document_digests(session: Session, number: str | None = None) -> Iterator[tuple[str, str, str | None]]:
-    """(number, the digest of the stored document, its row_sha256 column) of every document in register
-    order, or of the one with this number."""
-    from engine.documents.use_cases import from_record
-    return stored_digests(session, NormativeDocumentRecord, "number", from_record, number)
 
 
 def all_documents(session: Session) -> list[NormativeDocument]:

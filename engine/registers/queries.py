@@ -4,6 +4,7 @@ filter's choices. Each domain's queries.py calls these with its own model."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ARRAY, any_, bindparam, func, inspect, select
@@ -78,3 +79,42 @@ def rows_by_key(session: Any, model: Any, key: str, values: list[str], chunk: in
 def distinct_values(session: Any, column: Any, limit: int) -> list[str]:
     """The distinct values of a column, in order, at most `limit` of them (a filter's choices)."""
     return list(session.scalars(select(column).distinct().order_by(column).limit(limit)))
+
+
+@dataclass(frozen=True)
+class StoredRegister:
+    """One register's stored table, read the ways every register's is: one page of the list, the
+    count, a record and records by number, every record in register order, and their digests.
+    A domain's queries.py names these for its own register (`penalty_count = PENALTIES.count`)."""
+
+    model: Any
+    key: str                                           # the number column
+    sorts: dict[str, tuple[str, bool]]                 # sort key → (column, descending)
+    record_type: Callable[[], Callable[[Any], Any]]    # gives from_record (imported when first needed:
+                                                       # the record type imports these reads)
+
+    def page(self, session: Any, filters: list[Any], sort: str, page: int, per_page: int) -> Page:
+        """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
+        return list_page(session, self.model, filters, self.sorts[sort], page, per_page)
+
+    def count(self, session: Any) -> int:
+        """How many records the register holds."""
+        return stored_count(session, self.model)
+
+    def by_key(self, session: Any, value: str) -> Any:
+        """The stored record with this number, or None."""
+        return session.scalars(select(self.model).where(getattr(self.model, self.key) == value)).first()
+
+    def by_keys(self, session: Any, values: list[str]) -> dict[str, Any]:
+        """The stored records with these numbers, by number (a number not stored is left out)."""
+        return rows_by_key(session, self.model, self.key, values)
+
+    def records(self, session: Any, batch: int = 2000, *where: Any) -> Iterator[Any]:
+        """Every stored record (that the WHERE clauses keep) in register order, read in batches."""
+        from_record = self.record_type()
+        return (from_record(r) for r in stored_in_order(session, self.model, batch, *where))
+
+    def digests(self, session: Any, value: str | None = None) -> Iterator[tuple[str, str, str | None]]:
+        """(number, the digest of the stored record, its row_sha256 column) of every record in register
+        order, or of the one with this number."""
+        return stored_digests(session, self.model, self.key, self.record_type(), value)

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.catalogue.models import CatalogueItemRecord
 from engine.registers.csvio import write_table
-from engine.registers.queries import IN_CHUNK, StoredRegister, distinct_values, stored_in_order
+from engine.registers.queries import (
+    IN_CHUNK,
+    StoredRegister,
+    distinct_values,
+    stored_in_order,
+    where_contains,
+    where_equal,
+)
 
 if TYPE_CHECKING:
-    from engine.catalogue.record import CatalogueItem
+    pass
 
 # sort key → (column, descending); the default first. Ties keep register order (id).
 SORTS = {"-year": ("year", True), "year": ("year", False), "unit": ("unit", False), "-unit": ("unit", True),
@@ -25,28 +32,13 @@ DEFAULT_SORT = "-year"
 def item_filters(unit: str = "", year: int | None = None, category: str = "", q: str = "") -> list[Any]:
     """The WHERE clauses of the list's filters (empty: any); `q` is contained in the item or title."""
     c = CatalogueItemRecord
-    where: list[Any] = []
-    if unit:
-        where.append(c.unit == unit)
-    if year is not None:
-        where.append(c.year == year)
-    if category:
-        where.append(c.category == category)
-    if q:
-        where.append(or_(c.item.icontains(q, autoescape=True), c.title.icontains(q, autoescape=True)))
-    return where
-
-
-def _record_type() -> Any:
-    from engine.catalogue.use_cases import from_record  # the record's use cases import these reads
-    return from_record
+    return where_equal(c, unit=unit, year=year, category=category) + where_contains(q, c.item, c.title)
 
 
 # page, count and every item in order as every register; by key below (the key is year/unit/item)
-ITEMS = StoredRegister(CatalogueItemRecord, "item", SORTS, _record_type)
-item_page = ITEMS.page
-item_count = ITEMS.count
-iter_items = ITEMS.records
+ITEMS = StoredRegister(CatalogueItemRecord, "item", SORTS, "engine.catalogue.use_cases")
+all_items = ITEMS.every
+item_page, item_count, iter_items = ITEMS.page, ITEMS.count, ITEMS.records
 
 
 def catalogue_units(session: Session, limit: int) -> list[str]:
@@ -73,11 +65,6 @@ def items_by_key(session: Session, keys: list[str]) -> dict[str, CatalogueItemRe
         for r in session.scalars(select(c).where(tuple_(c.year, c.unit, c.item).in_(chunk))):
             out[f"{r.year}/{r.unit}/{r.item}"] = r
     return out
-
-
-def all_items(session: Session) -> list[CatalogueItem]:
-    """Every stored item, in register order."""
-    return list(iter_items(session))
 
 
 def export_catalogue(session: Session, stream: Any, bom: bool = True, headers: str = "en",

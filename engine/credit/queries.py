@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.credit.models import PenaltyRecordRow
 from engine.registers.csvio import write_table
-from engine.registers.queries import StoredRegister, distinct_values
+from engine.registers.queries import StoredRegister, distinct_values, where_contains, where_equal
 
 if TYPE_CHECKING:
     from engine.credit.use_cases import PenaltyRecord
@@ -28,32 +28,16 @@ def penalty_filters(authority: str = "", category: str = "", decided_from: date 
     """The WHERE clauses of the list's filters (empty: any); `q` is contained in the number, the
     party or the credit code."""
     p = PenaltyRecordRow
-    where: list[Any] = []
-    if authority:
-        where.append(p.authority == authority)
-    if category:
-        where.append(p.category == category)
-    if decided_from:
-        where.append(p.decided_on >= decided_from)
-    if decided_to:
-        where.append(p.decided_on <= decided_to)
-    if q:
-        where.append(or_(p.case_number.icontains(q, autoescape=True), p.party.icontains(q, autoescape=True),
-                         p.credit_code.icontains(q, autoescape=True)))
-    return where
+    where = where_equal(p, authority=authority, category=category)
+    where += [p.decided_on >= decided_from] if decided_from else []
+    where += [p.decided_on <= decided_to] if decided_to else []
+    return where + where_contains(q, p.case_number, p.party, p.credit_code)
 
 
-def _record_type() -> Any:
-    from engine.credit.use_cases import from_record  # the record type imports these reads
-    return from_record
-
-
-PENALTIES = StoredRegister(PenaltyRecordRow, "case_number", SORTS, _record_type)
-penalty_page = PENALTIES.page
-penalty_count = PENALTIES.count
-penalty_by_number = PENALTIES.by_key
-penalties_by_number = PENALTIES.by_keys
-penalty_digests = PENALTIES.digests
+PENALTIES = StoredRegister(PenaltyRecordRow, "case_number", SORTS, "engine.credit.use_cases")
+all_penalties = PENALTIES.every
+penalty_page, penalty_count, penalty_digests = PENALTIES.page, PENALTIES.count, PENALTIES.digests
+penalty_by_number, penalties_by_number = PENALTIES.by_key, PENALTIES.by_keys
 
 
 def penalty_authorities(session: Session, limit: int) -> list[str]:
@@ -65,11 +49,6 @@ def iter_penalties(session: Session, batch: int = 2000, authority: str | None = 
     """Every stored row (of one authority) in register order, read in batches (a register of any size)."""
     where = [PenaltyRecordRow.authority == authority] if authority is not None else []
     return PENALTIES.records(session, batch, *where)
-
-
-def all_penalties(session: Session) -> list[PenaltyRecord]:
-    """Every stored row, in register order."""
-    return list(iter_penalties(session))
 
 
 def export_penalties(session: Session, stream: Any, bom: bool = True, headers: str = "en",

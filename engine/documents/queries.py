@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.documents.models import NormativeDocumentRecord
 from engine.registers.csvio import write_table
-from engine.registers.queries import StoredRegister, distinct_values
+from engine.registers.queries import StoredRegister, distinct_values, where_contains, where_equal
 from engine.store.models import TrailHead
 
 if TYPE_CHECKING:
-    from engine.documents.use_cases import NormativeDocument
+    pass
 
 # sort key → (column, descending); the default first. Ties keep register order (id).
 SORTS = {"-issued_on": ("issued_on", True), "issued_on": ("issued_on", False),
@@ -27,40 +27,18 @@ DEFAULT_SORT = "-issued_on"
 def document_filters(issuer: str = "", status: str = "", kind: str = "", q: str = "") -> list[Any]:
     """The WHERE clauses of the list's filters (empty: any); `q` is contained in the number or title."""
     d = NormativeDocumentRecord
-    where: list[Any] = []
-    if issuer:
-        where.append(d.issuer == issuer)
-    if status:
-        where.append(d.status == status)
-    if kind:
-        where.append(d.kind == kind)
-    if q:
-        where.append(or_(d.number.icontains(q, autoescape=True), d.title.icontains(q, autoescape=True)))
-    return where
+    return where_equal(d, issuer=issuer, status=status, kind=kind) + where_contains(q, d.number, d.title)
 
 
-def _record_type() -> Any:
-    from engine.documents.use_cases import from_record  # the record type imports these reads
-    return from_record
-
-
-DOCUMENTS = StoredRegister(NormativeDocumentRecord, "number", SORTS, _record_type)
-document_page = DOCUMENTS.page
-document_count = DOCUMENTS.count
-document_by_number = DOCUMENTS.by_key
-documents_by_number = DOCUMENTS.by_keys
-document_digests = DOCUMENTS.digests
-iter_documents = DOCUMENTS.records
+DOCUMENTS = StoredRegister(NormativeDocumentRecord, "number", SORTS, "engine.documents.use_cases")
+all_documents = DOCUMENTS.every
+document_page, document_count, document_digests = DOCUMENTS.page, DOCUMENTS.count, DOCUMENTS.digests
+document_by_number, documents_by_number, iter_documents = DOCUMENTS.by_key, DOCUMENTS.by_keys, DOCUMENTS.records
 
 
 def document_issuers(session: Session, limit: int) -> list[str]:
     """The distinct issuers, alphabetical, at most `limit`."""
     return distinct_values(session, NormativeDocumentRecord.issuer, limit)
-
-
-def all_documents(session: Session) -> list[NormativeDocument]:
-    """Every stored row, in register order."""
-    return list(iter_documents(session))
 
 
 def export_documents(session: Session, stream: Any, bom: bool = True, headers: str = "en",

@@ -3,11 +3,12 @@ of a register filtered and sorted in SQL (the list pages of both registers), row
 filter's choices. Each domain's queries.py calls these with its own model."""
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, any_, bindparam, func, inspect, select
+from sqlalchemy import ARRAY, any_, bindparam, func, inspect, or_, select
 
 from engine.registers.listing import Page
 
@@ -76,6 +77,17 @@ def rows_by_key(session: Any, model: Any, key: str, values: list[str], chunk: in
     return out
 
 
+def where_equal(model: Any, **values: Any) -> list[Any]:
+    """A list filter's WHERE clauses: `column == value` for each value given (empty or None: any)."""
+    return [getattr(model, name) == value for name, value in values.items() if value not in ("", None)]
+
+
+def where_contains(text: str, *columns: Any) -> list[Any]:
+    """The search box's WHERE clause: `text` is contained in one of the columns (case-insensitive,
+    `%` and `_` taken literally); none for no text."""
+    return [or_(*(column.icontains(text, autoescape=True) for column in columns))] if text else []
+
+
 def distinct_values(session: Any, column: Any, limit: int) -> list[str]:
     """The distinct values of a column, in order, at most `limit` of them (a filter's choices)."""
     return list(session.scalars(select(column).distinct().order_by(column).limit(limit)))
@@ -90,8 +102,12 @@ class StoredRegister:
     model: Any
     key: str                                           # the number column
     sorts: dict[str, tuple[str, bool]]                 # sort key → (column, descending)
-    record_type: Callable[[], Callable[[Any], Any]]    # gives from_record (imported when first needed:
-                                                       # the record type imports these reads)
+    use_cases: str                                     # the module of its `from_record` (imported when
+                                                       # first needed: the record type imports these reads)
+
+    def record_type(self) -> Callable[[Any], Any]:
+        """The domain's `from_record`: a stored row → the register's record."""
+        return importlib.import_module(self.use_cases).from_record  # type: ignore[no-any-return]
 
     def page(self, session: Any, filters: list[Any], sort: str, page: int, per_page: int) -> Page:
         """One page of the register, filtered and sorted in SQL (a register may hold 100,000 rows)."""
@@ -113,6 +129,10 @@ class StoredRegister:
         """Every stored record (that the WHERE clauses keep) in register order, read in batches."""
         from_record = self.record_type()
         return (from_record(r) for r in stored_in_order(session, self.model, batch, *where))
+
+    def every(self, session: Any) -> list[Any]:
+        """Every stored record, in register order."""
+        return list(self.records(session))
 
     def digests(self, session: Any, value: str | None = None) -> Iterator[tuple[str, str, str | None]]:
         """(number, the digest of the stored record, its row_sha256 column) of every record in register

@@ -42,23 +42,13 @@ from engine.core.domains import CATALOGUE
 from engine.core.report import SEVERITY_ZH
 from engine.decisions.enums import choice_label
 from engine.rulebook.loader import known_jurisdictions
+from web import register_list as lists
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
 from web.document_scan import ScanParams, scan_params
 from web.errors import refuse
 from web.i18n import current_lang, t
 from web.register_imports import RegisterImport, file_headers, register_file
-from web.register_list import (
-    DEFAULT_PAGE_SIZE,
-    PAGE_SIZES,
-    TEXT_MAX,
-    choice,
-    named,
-    paging,
-    shown_args,
-    sort_toggle,
-    url_with,
-)
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -90,7 +80,7 @@ class ListQuery:
     def args(self, **changes: Any) -> dict[str, Any]:
         values = {"unit": self.unit, "year": self.year, "category": self.category, "q": self.q, "sort": self.sort,
                   "page": self.page, "per_page": self.per_page} | changes
-        return shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE})
+        return lists.shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": lists.DEFAULT_PAGE_SIZE})
 
     @property
     def filtered(self) -> bool:
@@ -100,22 +90,22 @@ class ListQuery:
 def _list_query() -> tuple[ListQuery, list[str]]:
     raw = {k: request.args.get(k, "").strip() for k in ("unit", "year", "category", "q", "sort", "page", "per_page")}
     problems: list[str] = []
-    category = choice(raw["category"], CATEGORIES, "未知的类别", "Unknown category", problems)
-    sort = choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
+    category = lists.choice(raw["category"], CATEGORIES, "未知的类别", "Unknown category", problems)
+    sort = lists.choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
     year = raw["year"]
     if year and not (year.isdigit() and len(year) == 4):
         problems.append(t(f"年度应为四位数字：{year[:20]}", f"The year must be four digits: {year[:20]}"))
         year = ""
-    page, per_page = paging(raw["page"], raw["per_page"], problems)
-    return ListQuery(raw["unit"][:TEXT_MAX], year, category, raw["q"][:TEXT_MAX], sort, page, per_page), problems
+    page, per_page = lists.paging(raw["page"], raw["per_page"], problems)
+    return ListQuery(raw["unit"][:lists.TEXT_MAX], year, category, raw["q"][:lists.TEXT_MAX], sort, page, per_page), problems
 
 
 def _list_url(query: ListQuery, **changes: Any) -> str:
-    return url_with("catalogue.index", query.args(**changes))
+    return lists.url_with("catalogue.index", query.args(**changes))
 
 
 def _sort_url(query: ListQuery, column: str) -> str:
-    return _list_url(query, sort=sort_toggle(query.sort, column, column in ("year", "planned")), page=1)
+    return _list_url(query, sort=lists.sort_toggle(query.sort, column, column in ("year", "planned")), page=1)
 
 
 @bp.get("")
@@ -194,7 +184,7 @@ IMPORT.add_routes(bp, IMPORTERS, "a decision catalogue file")
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"column_name": column_name, "category_name": lambda v: named(CATEGORY_NAMES, v),
-            "field_name": lambda v: named(FIELD_NAMES, v), "list_url": _list_url, "sort_url": _sort_url,
-            "page_sizes": PAGE_SIZES, "severity_zh": SEVERITY_ZH,
+    return {"column_name": column_name, "category_name": lambda v: lists.named(CATEGORY_NAMES, v),
+            "field_name": lambda v: lists.named(FIELD_NAMES, v), "list_url": _list_url, "sort_url": _sort_url,
+            "page_sizes": lists.PAGE_SIZES, "severity_zh": SEVERITY_ZH,
             "entry_label": lambda e: entry_label(e, current_lang() == "zh")}

@@ -80,23 +80,13 @@ from engine.credit.use_cases import (
 from engine.credit.vocab import ACTION_NAMES, ACTIONS, MISSING
 from engine.registers.listing import Page
 from web import credit_followups as followups
+from web import register_list as lists
 from web.auth import EVERYONE, role_required
 from web.credit_record import record_view
 from web.db import get_uow
 from web.errors import refuse
 from web.i18n import both, current_lang, t
 from web.register_imports import RegisterImport, file_headers, register_file
-from web.register_list import (
-    DEFAULT_PAGE_SIZE,
-    PAGE_SIZES,
-    TEXT_MAX,
-    choice,
-    named,
-    paging,
-    shown_args,
-    sort_toggle,
-    url_with,
-)
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 
@@ -170,7 +160,7 @@ def _action() -> str:
 
 def _page_args(problems: list[str]) -> tuple[int, int]:
     """`page` and `per_page` from the query string; a value that cannot be read is named and ignored."""
-    return paging(request.args.get("page", "").strip(), request.args.get("per_page", "").strip(), problems)
+    return lists.paging(request.args.get("page", "").strip(), request.args.get("per_page", "").strip(), problems)
 
 
 def _authorities(db: Session, chosen: str = "") -> list[str]:
@@ -198,7 +188,7 @@ class ListQuery:
         values = {"authority": self.authority, "category": self.category, "decided_from": self.decided_from,
                   "decided_to": self.decided_to, "q": self.q, "sort": self.sort, "page": self.page,
                   "per_page": self.per_page} | changes
-        return shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE})
+        return lists.shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": lists.DEFAULT_PAGE_SIZE})
 
     @property
     def filtered(self) -> bool:
@@ -220,12 +210,12 @@ def _list_query() -> tuple[ListQuery, list[str]]:
     """The list's filters from the query string; a value that cannot be read is named and ignored."""
     raw = {k: request.args.get(k, "").strip() for k in ("authority", "category", "decided_from", "decided_to", "q", "sort")}
     problems: list[str] = []
-    category = choice(raw["category"], CATEGORIES, "未知的失信类别", "Unknown category", problems)
-    sort = choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
+    category = lists.choice(raw["category"], CATEGORIES, "未知的失信类别", "Unknown category", problems)
+    sort = lists.choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
     since = _day_filter(raw["decided_from"], "处罚决定日期（起）", "Decided from", problems)
     until = _day_filter(raw["decided_to"], "处罚决定日期（止）", "Decided until", problems)
     page, per_page = _page_args(problems)
-    return ListQuery(raw["authority"][:TEXT_MAX], category, since, until, raw["q"][:TEXT_MAX], sort, page,
+    return ListQuery(raw["authority"][:lists.TEXT_MAX], category, since, until, raw["q"][:lists.TEXT_MAX], sort, page,
                      per_page), problems
 
 
@@ -247,12 +237,12 @@ def index() -> Any:
 
 
 def _list_url(query: ListQuery, **changes: Any) -> str:
-    return url_with("credit.index", query.args(**changes))
+    return lists.url_with("credit.index", query.args(**changes))
 
 
 def _sort_url(query: ListQuery, column: str) -> str:
     """The list sorted by a column: descending first for the date, ascending for text; again: reversed."""
-    return _list_url(query, sort=sort_toggle(query.sort, column, column == "decided_on"), page=1)
+    return _list_url(query, sort=lists.sort_toggle(query.sort, column, column == "decided_on"), page=1)
 
 
 # ---------------------------------------------------------------- downloads
@@ -308,7 +298,7 @@ def _scans(db: Session, as_of: date, authority: str, action: str = "") -> tuple[
 def follow_ups_csv() -> Response:
     """The follow-up list as CSV (write_follow_ups_csv: one row per follow-up, in register order), filtered."""
     as_of, action = _as_of(), _action()
-    authority = request.args.get("authority", "").strip()[:TEXT_MAX]
+    authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
     _, scans = _scans(get_uow().session, as_of, authority, action)
     lang = current_lang()
     raw = _spooled(lambda out: write_follow_ups_csv(scans, out, lang))
@@ -320,7 +310,7 @@ def follow_ups_csv() -> Response:
 def scan_json() -> Response:
     """The scan of the stored register in exactly CASE_FORMAT §6 (write_json), as of a day, for one authority or all."""
     as_of = _as_of()
-    authority = request.args.get("authority", "").strip()[:TEXT_MAX]
+    authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
     scanner, scans = _scans(get_uow().session, as_of, authority)
     lang = current_lang()
     raw = _spooled(lambda out: write_json(scanner, scans, out, lang))
@@ -339,7 +329,7 @@ class FollowUpQuery:
     def args(self, **changes: Any) -> dict[str, Any]:
         values = {"as_of": self.as_of.isoformat(), "authority": self.authority, "action": self.action,
                   "page": self.page, "per_page": self.per_page} | changes
-        return shown_args(values, {"as_of": clock.today().isoformat(), "page": 1, "per_page": DEFAULT_PAGE_SIZE})
+        return lists.shown_args(values, {"as_of": clock.today().isoformat(), "page": 1, "per_page": lists.DEFAULT_PAGE_SIZE})
 
 
 def _follow_url(query: FollowUpQuery, endpoint: str = "credit.follow_ups", **changes: Any) -> str:
@@ -347,7 +337,7 @@ def _follow_url(query: FollowUpQuery, endpoint: str = "credit.follow_ups", **cha
     if endpoint != "credit.follow_ups":
         args.pop("page", None)
         args.pop("per_page", None)
-    return url_with(endpoint, args)
+    return lists.url_with(endpoint, args)
 
 
 @bp.get("/follow-ups")
@@ -358,7 +348,7 @@ def follow_ups() -> Any:
     db = get_uow().session
     problems: list[str] = []
     as_of, action = _as_of(problems), _action()
-    authority = request.args.get("authority", "").strip()[:TEXT_MAX]
+    authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
     page, per_page = _page_args(problems)
     query = FollowUpQuery(as_of, authority, action, page, per_page)
     listing = followups.follow_up_list(db, as_of, _jurisdiction())
@@ -402,8 +392,8 @@ def _record_page(case_number: str, kind: str = "", errors: dict[str, list[str]] 
     db = get_uow().session
     row = penalty_by_number(db, case_number)
     if row is None:
-        refuse(404, f"登记表中没有文号为 {case_number[:TEXT_MAX]} 的处罚决定",
-               f"No penalty numbered {case_number[:TEXT_MAX]}")
+        refuse(404, f"登记表中没有文号为 {case_number[:lists.TEXT_MAX]} 的处罚决定",
+               f"No penalty numbered {case_number[:lists.TEXT_MAX]}")
     scanner = followups.scanner_for(as_of, _jurisdiction())
     view = record_view(db, scanner, from_record(row))
     return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=clock.today(), problems=problems,
@@ -434,15 +424,15 @@ def record_follow_up(case_number: str, kind: str) -> Any:
     beside their fields and what was typed; recorded, the page with the event in its timeline."""
     if kind not in FOLLOW_UP_COLUMNS:
         refuse(404, f"没有名为 {kind[:40]} 的跟进登记", f"No follow-up form named {kind[:40]}")
-    values = {c: request.form.get(c, "")[:TEXT_MAX] for c in FOLLOW_UP_COLUMNS[kind]}
+    values = {c: request.form.get(c, "")[:lists.TEXT_MAX] for c in FOLLOW_UP_COLUMNS[kind]}
     uow = get_uow()
     try:
         RECORDERS[kind](uow, case_number, values, current_user.username, clock.today())
     except InputError as refused:
         uow.rollback()
         if any(p.path == "case_number" for p in refused.problems):
-            refuse(404, f"登记表中没有文号为 {case_number[:TEXT_MAX]} 的处罚决定",
-                   f"No penalty numbered {case_number[:TEXT_MAX]}")
+            refuse(404, f"登记表中没有文号为 {case_number[:lists.TEXT_MAX]} 的处罚决定",
+                   f"No penalty numbered {case_number[:lists.TEXT_MAX]}")
         errors: dict[str, list[str]] = {}
         for p in refused.problems:
             errors.setdefault(p.path, []).append(p.message)
@@ -456,9 +446,9 @@ def record_follow_up(case_number: str, kind: str) -> Any:
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     from engine.core.report import REASON_ZH, SEVERITY_ZH
-    return {"column_name": column_name, "category_name": lambda v: named(CATEGORY_NAMES, v),
-            "action_name": lambda v: named(ACTION_NAMES, v), "missing_name": lambda v: named(MISSING_NAMES, v),
-            "result_name": lambda v: named(RESULT_NAMES, v), "field_name": lambda v: named(FIELD_NAMES, v),
-            "trail_action_name": lambda v: named(TRAIL_ACTIONS, v), "categories": CATEGORIES, "missing_words": MISSING,
-            "follow_up_forms": FOLLOW_UP_FORMS, "list_url": _list_url, "sort_url": _sort_url, "follow_url": _follow_url, "page_sizes": PAGE_SIZES,
+    return {"column_name": column_name, "category_name": lambda v: lists.named(CATEGORY_NAMES, v),
+            "action_name": lambda v: lists.named(ACTION_NAMES, v), "missing_name": lambda v: lists.named(MISSING_NAMES, v),
+            "result_name": lambda v: lists.named(RESULT_NAMES, v), "field_name": lambda v: lists.named(FIELD_NAMES, v),
+            "trail_action_name": lambda v: lists.named(TRAIL_ACTIONS, v), "categories": CATEGORIES, "missing_words": MISSING,
+            "follow_up_forms": FOLLOW_UP_FORMS, "list_url": _list_url, "sort_url": _sort_url, "follow_url": _follow_url, "page_sizes": lists.PAGE_SIZES,
             "severity_zh": SEVERITY_ZH, "reason_zh": REASON_ZH}

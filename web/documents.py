@@ -85,6 +85,7 @@ from engine.documents.use_cases import (
 from engine.documents.vocab import KIND_NAMES, SETS_NAMES, STATUS_NAMES
 from engine.registers.listing import Page
 from engine.rulebook.loader import known_jurisdictions
+from web import register_list as lists
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
 from web.document_scan import (
@@ -104,17 +105,6 @@ from web.document_scan import (
 from web.errors import refuse
 from web.i18n import both, current_lang, t
 from web.register_imports import RegisterImport, file_headers, register_file
-from web.register_list import (
-    DEFAULT_PAGE_SIZE,
-    PAGE_SIZES,
-    TEXT_MAX,
-    choice,
-    named,
-    paging,
-    shown_args,
-    sort_toggle,
-    url_with,
-)
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -164,7 +154,7 @@ class ListQuery:
         """The query arguments of this view, with changes; defaults left out (short, shareable URLs)."""
         values = {"issuer": self.issuer, "status": self.status, "kind": self.kind, "q": self.q,
                   "sort": self.sort, "page": self.page, "per_page": self.per_page} | self.scan | changes
-        return shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": DEFAULT_PAGE_SIZE})
+        return lists.shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": lists.DEFAULT_PAGE_SIZE})
 
     @property
     def filtered(self) -> bool:
@@ -175,11 +165,11 @@ def _list_query() -> tuple[ListQuery, list[str]]:
     """The list's filters from the query string; a value that cannot be read is named and ignored."""
     raw = {k: request.args.get(k, "").strip() for k in ("issuer", "status", "kind", "q", "sort", "page", "per_page")}
     problems: list[str] = []
-    status = choice(raw["status"], STATUSES, "未知的状态", "Unknown status", problems)
-    kind = choice(raw["kind"], KINDS, "未知的类型", "Unknown kind", problems)
-    sort = choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
-    page, per_page = paging(raw["page"], raw["per_page"], problems)
-    return ListQuery(raw["issuer"][:TEXT_MAX], status, kind, raw["q"][:TEXT_MAX], sort, page, per_page, {}), problems
+    status = lists.choice(raw["status"], STATUSES, "未知的状态", "Unknown status", problems)
+    kind = lists.choice(raw["kind"], KINDS, "未知的类型", "Unknown kind", problems)
+    sort = lists.choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
+    page, per_page = lists.paging(raw["page"], raw["per_page"], problems)
+    return ListQuery(raw["issuer"][:lists.TEXT_MAX], status, kind, raw["q"][:lists.TEXT_MAX], sort, page, per_page, {}), problems
 
 
 @bp.get("")
@@ -212,12 +202,12 @@ def _scan_form_values(params: ScanParams) -> dict[str, str]:
 
 
 def _list_url(query: ListQuery, **changes: Any) -> str:
-    return url_with("documents.index", query.args(**changes))
+    return lists.url_with("documents.index", query.args(**changes))
 
 
 def _sort_url(query: ListQuery, column: str) -> str:
     """The list sorted by a column: descending first for dates, ascending for the number; again: reversed."""
-    return _list_url(query, sort=sort_toggle(query.sort, column, column != "number"), page=1)
+    return _list_url(query, sort=lists.sort_toggle(query.sort, column, column != "number"), page=1)
 
 
 # ---------------------------------------------------------------- the export
@@ -244,7 +234,7 @@ class TodoFilter:
     def args(self, **changes: Any) -> dict[str, Any]:
         """The worklist's query arguments, with changes; defaults left out."""
         values = {"rule": self.rule, "issuer": self.issuer, "page": self.page, "per_page": self.per_page} | changes
-        return shown_args(values, {"page": 1, "per_page": DEFAULT_PAGE_SIZE})
+        return lists.shown_args(values, {"page": 1, "per_page": lists.DEFAULT_PAGE_SIZE})
 
     def keeps(self, todo: Any) -> bool:
         return (not self.rule or self.rule in todo.rules) and (not self.issuer or todo.issuer == self.issuer)
@@ -253,13 +243,13 @@ class TodoFilter:
 def _todo_filter() -> tuple[TodoFilter, list[str]]:
     """The worklist's filters (a rule, an issuer) and page; one that cannot be read is named and ignored."""
     problems: list[str] = []
-    page, per_page = paging(request.args.get("page", "").strip(), request.args.get("per_page", "").strip(), problems)
-    return TodoFilter(request.args.get("rule", "").strip()[:60], request.args.get("issuer", "").strip()[:TEXT_MAX],
+    page, per_page = lists.paging(request.args.get("page", "").strip(), request.args.get("per_page", "").strip(), problems)
+    return TodoFilter(request.args.get("rule", "").strip()[:60], request.args.get("issuer", "").strip()[:lists.TEXT_MAX],
                       page, per_page), problems
 
 
 def _scan_url(params: ScanParams, endpoint: str = "documents.scan", **args: Any) -> str:
-    return url_with(endpoint, params.args() | args)
+    return lists.url_with(endpoint, params.args() | args)
 
 
 @bp.get("/scan")
@@ -358,8 +348,8 @@ def basis_lines(record: NormativeDocumentRecord, as_of: date) -> list[BasisLine]
 def _record(number: str) -> NormativeDocumentRecord:
     record = document_by_number(get_uow().session, number)
     if record is None:
-        refuse(404, f"登记表中没有文号为 {number[:TEXT_MAX]} 的文件",
-               f"No document numbered {number[:TEXT_MAX]}")
+        refuse(404, f"登记表中没有文号为 {number[:lists.TEXT_MAX]} 的文件",
+               f"No document numbered {number[:lists.TEXT_MAX]}")
     return record
 
 
@@ -419,8 +409,8 @@ def review(number: str) -> Any:
         return _document_page(number, errors, values, 400)
     except UnknownDocumentError:
         uow.rollback()
-        refuse(404, f"登记表中没有文号为 {number[:TEXT_MAX]} 的文件",
-               f"No document numbered {number[:TEXT_MAX]}")
+        refuse(404, f"登记表中没有文号为 {number[:lists.TEXT_MAX]} 的文件",
+               f"No document numbered {number[:lists.TEXT_MAX]}")
     uow.commit()
     outcome = values["outcome"]
     flash(both(f"已记录清理评估：{record.number} {OUTCOME_ZH[outcome]}（状态：{STATUS_NAMES[record.status][0]}）",
@@ -431,13 +421,13 @@ def review(number: str) -> Any:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"column_name": column_name, "kind_name": lambda v: named(KIND_NAMES, v),
-            "status_name": lambda v: named(STATUS_NAMES, v), "sets_name": lambda v: named(SETS_NAMES, v),
-            "action_name": lambda v: named(ACTION_NAMES, v), "field_name": lambda v: named(FIELD_NAMES, v),
+    return {"column_name": column_name, "kind_name": lambda v: lists.named(KIND_NAMES, v),
+            "status_name": lambda v: lists.named(STATUS_NAMES, v), "sets_name": lambda v: lists.named(SETS_NAMES, v),
+            "action_name": lambda v: lists.named(ACTION_NAMES, v), "field_name": lambda v: lists.named(FIELD_NAMES, v),
             "outcome_names": {k: (OUTCOME_ZH[k], OUTCOME_EN[k]) for k in OUTCOMES},
             "status_names": STATUS_NAMES, "kind_names": KIND_NAMES, "sets_names": SETS_NAMES, "statuses": STATUSES,
             "kinds": KINDS, "all_sets": SETS, "list_url": _list_url, "sort_url": _sort_url,
-            "needs_action": needs_action, "page_sizes": PAGE_SIZES, "worst": worst, "severity_zh": SEVERITY_ZH,
+            "needs_action": needs_action, "page_sizes": lists.PAGE_SIZES, "worst": worst, "severity_zh": SEVERITY_ZH,
             "reason_zh": REASON_ZH, "show_url": _show_url}
 
 

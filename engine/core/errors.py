@@ -211,6 +211,19 @@ class ConflictError(YifaError):
         return said if self.changes is None else f"{said}：{'；'.join(self.changes) or '（无详情）'}"
 
 
+class WrittenMeanwhileError(YifaError):
+    """A bulk write (a register import) met rows another transaction stored meanwhile — the same
+    register imported twice at once: refused whole, nothing of it stored; the other one is kept."""
+
+    status, code, exit = 409, "written_meanwhile", EXIT_REFUSED
+    zh = "{table}：另一项导入或修改同时写入了相同的记录（{detail}）；本次未保存任何内容，请稍后重试"
+    en = "{table}: another import or change wrote the same records meanwhile ({detail}); nothing was stored, try again"
+
+    def __init__(self, table: str, detail: str) -> None:
+        self.table, self.detail = table, detail
+        super().__init__(table, detail)
+
+
 class EditConflictError(YifaError):
     """The file changed since the editor read it: their change is kept, this one is refused."""
 

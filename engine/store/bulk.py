@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from engine.core.errors import WrittenMeanwhileError
+
 EXECUTEMANY_CHUNK = 1000        # rows per executemany where there is no COPY
 
 
@@ -34,17 +36,34 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     driver = connection.connection.driver_connection
     assert driver is not None                      # a live connection in the session's transaction
-    if dialect.name == "postgresql":
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
-            for row in values:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in names)
-    cursor = driver.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})", values)
-    finally:
-        cursor.close()
+        if dialect.name == "postgresql":
+            with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in names)
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})", values)
+        finally:
+            cursor.close()
+    except Exception as exc:
+        if _duplicate(exc):                        # another transaction stored the same keys meanwhile
+            raise WrittenMeanwhileError(table.name, (str(exc).strip().splitlines() or [""])[0]) from None
+        raise
+
+
+def _duplicate(error: Exception) -> bool:
+    """Whether the driver refused a row as breaking a unique key (sqlite3 or psycopg)."""
+    import sqlite3
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    try:
+        from psycopg import errors
+    except ImportError:
+        return False
+    return isinstance(error, errors.UniqueViolation)
 
 
 def _values(table: Table, rows: Sequence[dict[str, Any]], dialect: Any) -> tuple[list[str], Iterator[tuple]]:

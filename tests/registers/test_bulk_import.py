@@ -53,3 +53,40 @@ def test_a_bad_row_in_the_middle_of_a_big_file_writes_nothing(uow, clerk, tmp_pa
     message = str(caught.value)
     assert "penalties.csv" in message and "6002" in message.replace(",", "") and "decided_on" in message
     assert count(uow, PenaltyRecordRow) == 0 and count(uow, TrailEvent) == 0
+
+
+def test_a_bulk_write_meeting_a_row_stored_meanwhile_is_refused_whole_naming_the_table(uow, clerk, tmp_path):
+    """What an import of the same register running at the same time leaves: the first one's rows.
+    The second's bulk insert meets them (PostgreSQL waits for the first to commit, then refuses the
+    key): said as what it is, not as an internal error, and nothing of the second is stored."""
+    from engine.core.errors import WrittenMeanwhileError
+    from engine.credit.use_cases import import_penalties
+    from engine.store.bulk import insert_many
+    path = tmp_path / "penalties.csv"
+    write_csv(path, 10)
+    with uow() as u:
+        import_penalties(u, path, clerk)
+        stored = u.session.query(PenaltyRecordRow).first()
+        columns = {a.columns[0].name: getattr(stored, a.key) for a in PenaltyRecordRow.__mapper__.column_attrs
+                   if a.key not in ("id", "created_at", "updated_at")}
+        u.commit()
+    with uow() as u, pytest.raises(WrittenMeanwhileError) as caught:
+        insert_many(u.session, PenaltyRecordRow.__table__, [columns])
+    assert caught.value.status == 409 and caught.value.exit == 1
+    assert "penalty_records" in str(caught.value) and "请稍后重试" in str(caught.value)
+    assert count(uow, PenaltyRecordRow) == 10
+
+
+def test_events_of_one_chain_appended_together_advance_its_head_one_by_one(uow):
+    from engine.store.trail_rows import chain_heads
+    from engine.trail import append_event, append_events
+    with uow() as u:
+        append_event(u.session, "bulk:1", "a", "made", {"n": 0})
+        append_events(u.session, [("bulk:1", "a", "more", {"n": 1}), ("bulk:2", "a", "made", {"n": 0}),
+                                  ("bulk:1", "a", "more", {"n": 2})])
+        u.commit()
+    with uow(read_only=True) as u:
+        heads = chain_heads(u.session)
+        statuses = {s.case_id: s for s in verify_all(u.session) if s.case_id.startswith("bulk:")}
+    assert heads["bulk:1"][0] == 3 and heads["bulk:2"][0] == 1
+    assert statuses["bulk:1"].ok and statuses["bulk:2"].ok

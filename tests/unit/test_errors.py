@@ -33,6 +33,7 @@ SAMPLES = {
     errors.UnknownDocumentError: lambda: errors.UnknownDocumentError("宁政发〔2020〕1号"),
     errors.ConflictError: lambda: errors.ConflictError("C-1", 1, 2),
     errors.EditConflictError: lambda: errors.EditConflictError("CN/decree.yaml"),
+    errors.WrittenMeanwhileError: lambda: errors.WrittenMeanwhileError("penalty_records", "duplicate key"),
     errors.CheckpointError: lambda: errors.CheckpointError("cp.json: 签名无效", "cp.json: the signature does not verify"),
     errors.GateClosedError: lambda: errors.GateClosedError("C-1", "collective_decision", [{"rule": "MAD-LEG-01"}],
                                                            "集体讨论决定", "collective decision",
@@ -44,7 +45,7 @@ SAMPLES = {
     errors.MailError: lambda: errors.MailError("127.0.0.1:25", "Connection refused"),
 }
 REFUSED_BY_THE_PROCEDURE = {errors.GateClosedError, errors.StageOrderError, errors.ConflictError,
-                             errors.EditConflictError}    # a version conflict is refused like a gate
+                             errors.EditConflictError, errors.WrittenMeanwhileError}    # a version conflict is refused like a gate
 
 
 def test_every_error_class_is_in_the_table_of_samples():

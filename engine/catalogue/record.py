@@ -21,7 +21,7 @@ from typing import Any, get_args
 
 from engine.core.errors import Problem
 from engine.decisions.enums import Category
-from engine.registers.csvio import Column, formula_problem, parse_date, where
+from engine.registers.csvio import Column, RowCheck, formula_problem, parse_date, where
 from engine.trail import canonical
 
 COLUMNS = ("year", "unit", "item", "title", "category", "planned", "published_on", "party_consent_on",
@@ -106,20 +106,12 @@ class CatalogueItem:
         return hashlib.sha256(canonical(self.to_row()).encode()).hexdigest()
 
 
-class _RowCheck:
-    """The problems and warnings of one row, each naming its column in both languages."""
+class _RowCheck(RowCheck):
+    """The problems and warnings of one row, with its cells stripped (`v`)."""
 
     def __init__(self, cells: dict[str, str], n: int, file: str):
+        super().__init__(file, n, COLUMN_ZH)
         self.v = {k: (cells.get(k) or "").strip() for k in COLUMNS}
-        self.n, self.file = n, file
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-
-    def bad(self, column: str, zh: str, en: str) -> None:
-        self.problems.append(Problem(self.file, where(self.n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
-
-    def warn(self, column: str, zh: str, en: str) -> None:
-        self.warnings.append(Problem(self.file, where(self.n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
 
 
 def _check_required(c: _RowCheck) -> None:

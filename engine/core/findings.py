@@ -280,7 +280,22 @@ def _shown_keys(cr: CompiledRule) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-class Message(Mapping):
+class Bilingual(Mapping):
+    """A text in Chinese and English as a mapping {"zh": …, "en": …}; subclasses give `__getitem__`."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return iter(("zh", "en"))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class Message(Bilingual):
     """A violated rule's message, {"zh": …, "en": …}, each language rendered when first read
     (a scan of a million records asks for one language only)."""
 
@@ -297,17 +312,9 @@ class Message(Mapping):
                                              self.MISSING[lang])
         return text
 
-    def __iter__(self):
-        return iter(("zh", "en"))
-
-    def __len__(self) -> int:
-        return 2
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
 
 
-class RoundMessage(Mapping):
+class RoundMessage(Bilingual):
     """A message of a rule judged per round, headed by the round: 第2轮公开征求意见：…"""
 
     __slots__ = ("inner", "round_no")
@@ -318,15 +325,6 @@ class RoundMessage(Mapping):
 
     def __getitem__(self, lang: str) -> str:
         return self.HEAD[lang].format(n=self.round_no) + self.inner[lang]
-
-    def __iter__(self):
-        return iter(("zh", "en"))
-
-    def __len__(self) -> int:
-        return 2
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
 
 
 def _values(plan: FindingPlan, facts: dict, calendar: WorkingCalendar) -> "_Values":

@@ -78,6 +78,7 @@ from engine.registers.csvio import (
     Column,
     ImportResult,
     Row,
+    RowCheck,
     formula_problem,
     iter_rows,
     names,
@@ -183,24 +184,9 @@ class PenaltyRecord:
         return hashlib.sha256(canonical(row).encode()).hexdigest()
 
 
-class _RowCheck:
-    """The problems and warnings of one row, each with its column and a bilingual message."""
-
-    def __init__(self, file: str, n: int):
-        self.file, self.n = file, n
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-
-    def bad(self, column: str, zh: str, en: str) -> None:
-        self.problems.append(Problem(self.file, where(self.n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
-
-    def warn(self, column: str, zh: str, en: str) -> None:
-        self.warnings.append(Problem(self.file, where(self.n, column), f"{COLUMN_ZH[column]}：{zh} / {en}"))
-
-
 def validate_row(cells: dict[str, str], n: int, file: str):
     """Validate one §4 row: (PenaltyRecord or None, problems, warnings)."""
-    check = _RowCheck(file, n)
+    check = RowCheck(file, n, COLUMN_ZH)
     v = {k: (cells.get(k) or "").strip() for k in COLUMNS}
     _check_required(v, check)
     _check_texts(v, check)
@@ -224,13 +210,13 @@ def validate_row(cells: dict[str, str], n: int, file: str):
     return record, [], check.warnings
 
 
-def _check_required(v: dict[str, str], check: _RowCheck) -> None:
+def _check_required(v: dict[str, str], check: RowCheck) -> None:
     for column in REQUIRED:
         if not v[column]:
             check.bad(column, "必填，不得为空", "required, must not be empty")
 
 
-def _check_texts(v: dict[str, str], check: _RowCheck) -> None:
+def _check_texts(v: dict[str, str], check: RowCheck) -> None:
     """Lengths the store can index, and no cell a spreadsheet would run as a formula."""
     for column, limit in TEXT_LIMITS.items():
         if len(v[column]) > limit:
@@ -241,7 +227,7 @@ def _check_texts(v: dict[str, str], check: _RowCheck) -> None:
             check.bad(column, *formula)
 
 
-def _parse_dates(v: dict[str, str], check: _RowCheck) -> dict[str, date | None]:
+def _parse_dates(v: dict[str, str], check: RowCheck) -> dict[str, date | None]:
     dates: dict[str, date | None] = {}
     for column in DATE_COLUMNS:
         dates[column] = parse_date(v[column]) if v[column] else None
@@ -251,7 +237,7 @@ def _parse_dates(v: dict[str, str], check: _RowCheck) -> dict[str, date | None]:
     return dates
 
 
-def _check_enums(v: dict[str, str], check: _RowCheck) -> None:
+def _check_enums(v: dict[str, str], check: RowCheck) -> None:
     for column, allowed in (("category", CATEGORIES), ("repair_result", REPAIR_RESULTS)):
         if v[column] and v[column] not in allowed:
             words = " | ".join(allowed) + (" | 空 empty" if column == "repair_result" else "")
@@ -259,7 +245,7 @@ def _check_enums(v: dict[str, str], check: _RowCheck) -> None:
                       f"invalid value {v[column]!r}, expected one of {words}")
 
 
-def _check_order(dates: dict[str, date | None], check: _RowCheck) -> None:
+def _check_order(dates: dict[str, date | None], check: RowCheck) -> None:
     """Dates of the penalty's life cannot precede the decision; repair materials may (warning)."""
     decided = dates["decided_on"]
     if decided is None:
@@ -275,7 +261,7 @@ def _check_order(dates: dict[str, date | None], check: _RowCheck) -> None:
                        f"{when} is before the decision ({decided}); the material may belong to another repair")
 
 
-def _check_repair(v: dict[str, str], dates: dict[str, date | None], check: _RowCheck) -> None:
+def _check_repair(v: dict[str, str], dates: dict[str, date | None], check: RowCheck) -> None:
     """A repair decision has a date and an outcome, after its application; a withdrawal follows a publication."""
     applied, decided = dates["repair_applied_on"], dates["repair_decided_on"]
     if v["repair_result"] and not v["repair_decided_on"]:

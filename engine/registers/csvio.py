@@ -134,6 +134,22 @@ class Row(Generic[R]):
         return self.record is not None and not self.problems
 
 
+class RowCheck:
+    """The problems and warnings of one row of a register file, each naming its column (its Chinese
+    name from `column_zh`) with a message in both languages."""
+
+    def __init__(self, file: str, n: int, column_zh: Mapping[str, str]):
+        self.file, self.n, self.column_zh = file, n, column_zh
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def bad(self, column: str, zh: str, en: str) -> None:
+        self.problems.append(Problem(self.file, where(self.n, column), f"{self.column_zh[column]}：{zh} / {en}"))
+
+    def warn(self, column: str, zh: str, en: str) -> None:
+        self.warnings.append(Problem(self.file, where(self.n, column), f"{self.column_zh[column]}：{zh} / {en}"))
+
+
 def where(n: int, column: str | None = None) -> str:
     """The `path` of a problem on a row: "row 5, issued_on" (or "row 5")."""
     return f"row {n}, {column}" if column else f"row {n}"

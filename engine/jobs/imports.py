@@ -13,8 +13,9 @@ on one machine, Redis across machines), so the page that shows it may be served 
      "warning_count", "rejected_key": the skipped rows' CSV in the blob store, or None,
      "error": what went wrong when failed}
 
-The upload is removed from the blob store when the job ends; the skipped rows' file stays for the
-importer to download (as the web's own skipped rows, a day: `tidy_rejected`).
+The upload is removed from the blob store when the job ends. The skipped rows' file
+(`imports/<job>/rejected.csv`) and the job's state stay for the importer to come back to; nothing
+expires them yet (a known limit: an administrator may delete `imports/` objects older than a day).
 """
 from __future__ import annotations
 

@@ -14,14 +14,15 @@ on one machine, Redis across machines), so the page that shows it may be served 
      "error": what went wrong when failed}
 
 The upload is removed from the blob store when the job ends. The skipped rows' file
-(`imports/<job>/rejected.csv`) and the job's state stay for the importer to come back to; nothing
-expires them yet (a known limit: an administrator may delete `imports/` objects older than a day).
+(`imports/<job>/rejected.csv`) and the job's state stay for the importer to come back to, a day
+after the job ended (KEEP): the worker's hourly `tidy_jobs` then forgets both.
 """
 from __future__ import annotations
 
 import logging
 import secrets
 import tempfile
+from datetime import datetime, timedelta, timezone
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ STATE = "import-job:"           # the key of a job's state in the queue's store
 SHOWN = 1000                    # problems and warnings kept in the state for the page to list
 QUEUED, RUNNING, DONE, REFUSED, FAILED = "queued", "running", "done", "refused", "failed"
 ENDED = (DONE, REFUSED, FAILED)
+KEEP = timedelta(days=1)        # how long an ended job's state and skipped rows are kept
 
 
 def import_function(register: str) -> Callable[..., Any]:
@@ -113,8 +115,30 @@ def run_import_job(huey: Any, engine: Any, job: dict[str, Any]) -> str:
                 store.put(job["rejected_key"], rejected.read_bytes())
         finally:
             store.remove(job["upload_key"])
+    job["ended_at"] = datetime.now(timezone.utc).isoformat()
     save_state(huey, job)
     return f"import {job['id']} ({job['register']}, {job['filename']}): {job['state']}"
+
+
+def tidy_jobs(huey: Any, now: datetime, keep: timedelta = KEEP) -> int:
+    """Forget the import jobs that ended more than `keep` before `now`: their state and their
+    skipped rows' file. Gives how many were forgotten."""
+    from engine.store.blobs import blob_store
+    store = None
+    forgotten = 0
+    for key, raw in huey.all_results().items():
+        if not key.startswith(STATE):
+            continue
+        job = huey.serializer.deserialize(raw)
+        ended = job.get("ended_at")
+        if job.get("state") not in ENDED or not ended or datetime.fromisoformat(ended) > now - keep:
+            continue
+        if job.get("rejected_key"):
+            store = store or blob_store()
+            store.remove(job["rejected_key"])
+        huey.delete(key)
+        forgotten += 1
+    return forgotten
 
 
 def _problems(name: str, problems: Sequence[Any]) -> dict[str, Any]:

@@ -5,6 +5,8 @@ needs itself, and works the same in the worker process and, in immediate mode, i
     register_import(database_url, job)         import a large register file (engine/jobs/imports.py)
     daily_digest()                                     every day at 07:30 Beijing time: the to-do mail
                                                        (engine/reminders/digest.py), when a mail server is set
+    tidy_import_jobs()                                 every hour at :35: import jobs ended over a day ago
+                                                       forgotten (engine/jobs/imports.py)
     trail_checkpoint()                                 every hour at :05: a signed checkpoint of the trail
                                                        (engine/core/checkpoint.py) into `$YIFA_INSTANCE/checkpoints`,
                                                        when YIFA_TRAIL_KEY names the signing key
@@ -72,6 +74,11 @@ class Tasks:
         @huey.periodic_task(crontab(minute="5"), name="yifa.trail_checkpoint")
         def trail_checkpoint() -> str:
             return write_trail_checkpoint()
+
+        @huey.periodic_task(crontab(minute="35"), name="yifa.tidy_import_jobs")
+        def tidy_import_jobs() -> str:
+            from engine.jobs.imports import tidy_jobs
+            return f"forgot {tidy_jobs(huey, datetime.now(timezone.utc))} ended import jobs"
 
         self.dossier_pdf, self.daily_digest, self.trail_checkpoint = dossier_pdf, daily_digest, trail_checkpoint
         self.register_import = register_import

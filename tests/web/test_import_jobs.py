@@ -95,3 +95,31 @@ def test_on_a_real_queue_the_page_shows_progress_until_the_worker_has_imported_i
         worker.communicate(timeout=30)
     assert re.search(r'新增 <strong class="imported">12000</strong>', page), page[:2000]
     assert count(uow) == 12_000
+
+
+def test_an_ended_job_and_its_skipped_rows_are_forgotten_a_day_after_it_ended(app, client, login_as, post_form):
+    from datetime import datetime, timedelta
+
+    from engine.jobs.imports import job_state, tidy_jobs
+    from web.jobs import job_queue
+    app.config["IMPORT_JOB_BYTES"] = 100
+    login_as("legality_reviewer")
+    link = _job_link(upload(post_form, bad_register(), skip_invalid="yes"))
+    job_id = link.rsplit("/", 1)[1]
+    with app.app_context():
+        huey = job_queue().huey
+    job = job_state(huey, job_id)
+    rejected = Path(app.instance_path) / job["rejected_key"]
+    assert job["state"] == "done" and rejected.is_file()
+    ended = datetime.fromisoformat(job["ended_at"])
+    assert tidy_jobs(huey, ended + timedelta(hours=23)) == 0                  # kept for a day
+    assert client.get(link).status_code == 200 and rejected.is_file()
+    assert tidy_jobs(huey, ended + timedelta(hours=25)) == 1
+    assert job_state(huey, job_id) is None and not rejected.exists()
+    assert client.get(link).status_code == 404
+
+
+def test_the_worker_tidies_import_jobs_every_hour(app):
+    from engine.jobs.queue import JobSettings, jobs_for
+    periodic = {t.__name__ for t in jobs_for(JobSettings.from_env(Path(app.instance_path))).huey._registry._periodic_tasks}
+    assert "yifa.tidy_import_jobs" in periodic

@@ -22,8 +22,8 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
-from datetime import datetime, timedelta, timezone
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 

@@ -28,6 +28,7 @@ from engine.core import clock
 from engine.store.db import database_url, instance_dir
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+IMPORT_UPLOAD_BYTES = 256 * 1024 * 1024     # a register file uploaded for import (a province's penalties: ~160 MB)
 SESSION_HOURS = 8
 
 
@@ -108,6 +109,7 @@ def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "REDIS_PREFIX": os.environ.get("YIFA_REDIS_PREFIX", "").strip(),   # instances sharing one Redis keep apart
         "TRAIL_KEY": os.environ.get("YIFA_TRAIL_KEY", "").strip(),
         "IMPORT_JOB_BYTES": import_job_bytes(),
+        "IMPORT_UPLOAD_BYTES": IMPORT_UPLOAD_BYTES,
         "PAGE_CACHE": os.environ.get("YIFA_PAGE_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
         "CHECKPOINT_MINUTES": overrides.get("CHECKPOINT_MINUTES") or checkpoint_minutes(),
     }

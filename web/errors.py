@@ -114,6 +114,11 @@ def handle_http(e: HTTPException) -> Response:
     zh, en = getattr(e, "zh", ""), getattr(e, "en", "")
     retry_after = getattr(e, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    if status == 413 and not zh:                 # the limit of this request (a register import's is larger)
+        limit = request.max_content_length or MAX_UPLOAD_BYTES
+        shown = f"{limit // 2**20} MB" if limit >= 2**20 else f"{max(limit // 1024, 1)} KB"
+        zh = f"上传内容过大：文件不能超过 {shown}，请拆分或压缩后重新上传"
+        en = f"The upload is too large: a file may be at most {shown}; split or shrink it and upload again"
     if status == 405 and e.valid_methods:  # type: ignore[attr-defined]
         headers["Allow"] = ", ".join(e.valid_methods)  # type: ignore[attr-defined]
     return respond(info_for_status(status, zh, en), headers)

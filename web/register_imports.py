@@ -174,31 +174,35 @@ class RegisterImport:
         errors: dict[str, str] = {}
         if encoding not in ("", "utf-8", "gb18030"):
             errors["encoding"] = both("编码应为自动识别、utf-8 或 gb18030", "The encoding must be automatic, utf-8 or gb18030")
-        raw = upload.read() if upload is not None and upload.filename else b""
-        if upload is not None:
-            upload.close()                   # a large upload is spooled to a temporary file: let it go now
-        if upload is None or not upload.filename:
-            errors["file"] = both("请选择要导入的 CSV 或 .xlsx 文件", "Choose the CSV or .xlsx file to import")
-        elif not raw:
-            errors["file"] = both("文件为空", "The file is empty")
-        if errors:
-            return self.form(400, errors=errors)
-        filename = (upload.filename or "")[-200:]
-        if self.job_register and len(raw) > current_app.config["IMPORT_JOB_BYTES"]:
-            return self.queue_job(raw, filename, encoding or None, skip_invalid)
-        uow = get_uow()
-        rejected = io.StringIO(newline="")
         with tempfile.TemporaryDirectory(prefix=f"yifa-{self.folder}-") as folder:
             # the reading goes by the file's bytes; the name only says what a bad file claimed to be
+            filename = (upload.filename or "")[-200:] if upload is not None else ""
             suffix = Path(filename).suffix.lower()
             path = Path(folder) / ("upload" + (suffix if suffix in (".csv", ".xlsx", ".xls", ".xlsm") else ".csv"))
-            path.write_bytes(raw)
-            try:
-                result = self.import_file(uow, path, current_user.username, skip_invalid=skip_invalid,
-                                          rejected_out=rejected, encoding=encoding or None)
-            except InputError as refused:
-                uow.rollback()
-                return self.form(400, refused=self.row_problems(refused.problems), filename=filename)
+            if upload is not None and upload.filename:
+                upload.save(path)            # streamed to disk: a register may be a few hundred megabytes
+            if upload is not None:
+                upload.close()
+            if upload is None or not upload.filename:
+                errors["file"] = both("请选择要导入的 CSV 或 .xlsx 文件", "Choose the CSV or .xlsx file to import")
+            elif not path.stat().st_size:
+                errors["file"] = both("文件为空", "The file is empty")
+            if errors:
+                return self.form(400, errors=errors)
+            if self.job_register and path.stat().st_size > current_app.config["IMPORT_JOB_BYTES"]:
+                return self.queue_job(path, filename, encoding or None, skip_invalid)
+            return self.import_now(path, filename, encoding or None, skip_invalid)
+
+    def import_now(self, path: Path, filename: str, encoding: str | None, skip_invalid: bool) -> Any:
+        """Import the upload in this request: refused whole with every bad row, or the outcome."""
+        uow = get_uow()
+        rejected = io.StringIO(newline="")
+        try:
+            result = self.import_file(uow, path, current_user.username, skip_invalid=skip_invalid,
+                                      rejected_out=rejected, encoding=encoding)
+        except InputError as refused:
+            uow.rollback()
+            return self.form(400, refused=self.row_problems(refused.problems), filename=filename)
         uow.commit()
         rejected_id = self.keep_rejected(rejected.getvalue()) if result.rejected else None
         counts = {"imported": len(result.imported), "updated": len(result.updated),
@@ -210,14 +214,15 @@ class RegisterImport:
                          if rejected_id else None)
 
     # ------------------------------------------------------------ a large upload: imported by a job
-    def queue_job(self, raw: bytes, filename: str, encoding: str | None, skip_invalid: bool) -> Any:
+    def queue_job(self, path: Path, filename: str, encoding: str | None, skip_invalid: bool) -> Any:
         """Keep the upload, queue its import (engine/jobs/imports.py) and send the importer to its page."""
         from engine.jobs.imports import new_job
+        from engine.registers.csvio import count_lines
         from engine.registers.xlsxio import ZIP_MAGIC
-        suffix = Path(filename).suffix.lower()
-        total = None if raw.startswith(ZIP_MAGIC) else max(raw.count(b"\n") - 1, 0)
-        job = new_job(self.job_register, current_user.username, filename, raw,
-                      suffix if suffix in (".csv", ".xlsx") else ".csv", skip_invalid, encoding, total)
+        with open(path, "rb") as stream:
+            workbook = stream.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+        total = None if workbook else max(count_lines(path) - 1, 0)
+        job = new_job(self.job_register, current_user.username, filename, path, skip_invalid, encoding, total)
         get_uow().commit()          # the request's transaction ends first: a job run at once (immediate) writes
         job_queue().tasks.queue_import(current_app.config["DATABASE_URL"], job)
         return redirect(url_for(f"{request.blueprint}.import_job", job_id=job["id"]), 303)

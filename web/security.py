@@ -49,6 +49,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 def init_app(app: Flask) -> None:
     """Install CSRF protection, the security headers, the login throttle and any proxy fix."""
     csrf.init_app(app)
+    app.before_request(allow_register_uploads)     # before the CSRF check reads the form
     app.before_request(csrf_guard)
     app.after_request(add_security_headers)
     app.extensions["yifa.login_throttle"] = make_throttle(app)
@@ -80,6 +81,13 @@ def is_bearer_api_request() -> bool:
     """An `/api/…` request carrying a bearer token (authenticated by that token alone)."""
     return (request.path.startswith("/api/")
             and request.headers.get("Authorization", "").startswith("Bearer "))
+
+
+def allow_register_uploads() -> None:
+    """A register file uploaded for import may be larger than any other upload (IMPORT_UPLOAD_BYTES,
+    streamed to disk); everything else keeps MAX_CONTENT_LENGTH."""
+    if request.method == "POST" and (request.endpoint or "").endswith(".import_register"):
+        request.max_content_length = current_app.config["IMPORT_UPLOAD_BYTES"]
 
 
 def csrf_guard() -> None:

@@ -49,14 +49,15 @@ def import_function(register: str) -> Callable[..., Any]:
     raise ValueError(f"no register {register!r} to import")
 
 
-def new_job(register: str, actor: str, filename: str, upload: bytes, suffix: str, skip_invalid: bool,
+def new_job(register: str, actor: str, filename: str, upload: Path, skip_invalid: bool,
             encoding: str | None, total: int | None) -> dict[str, Any]:
-    """Keep the upload in the blob store and give the job's first state (not yet saved nor queued)."""
+    """Keep the upload (a local file) in the blob store and give the job's first state (not yet
+    saved nor queued)."""
     from engine.store.blobs import blob_store
     import_function(register)                       # an unknown register is refused before anything is kept
     job_id = secrets.token_urlsafe(12)
-    upload_key = f"imports/{job_id}/upload{suffix}"
-    blob_store().put(upload_key, upload)
+    upload_key = f"imports/{job_id}/upload{upload.suffix}"
+    blob_store().put_file(upload_key, upload)
     return {"id": job_id, "register": register, "actor": actor, "filename": filename, "state": QUEUED,
             "upload_key": upload_key, "skip_invalid": skip_invalid, "encoding": encoding,
             "read": 0, "total": total, "imported": 0, "updated": 0, "unchanged": 0, "rejected_rows": 0,

@@ -13,6 +13,7 @@ Several app servers share what they store only through a shared backend (docs/de
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -58,6 +59,18 @@ class BlobStore:
             self.fs.rm_file(self._path(key))
         except FileNotFoundError:
             pass
+
+    def put_file(self, key: str, local: Path | str) -> None:
+        """Store a local file's bytes under a key, streamed (whole or nothing, as `put`)."""
+        path = self._path(key)
+        if not self.local:
+            self.fs.put_file(str(local), path)
+            return
+        parent = path.rsplit("/", 1)[0]
+        self.fs.makedirs(parent, exist_ok=True)
+        partial = f"{parent}/.{uuid.uuid4().hex}.part"
+        shutil.copyfile(local, partial)
+        os.replace(partial, path)
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)

@@ -232,11 +232,26 @@ def test_a_too_large_upload_names_the_limit_and_links_back_to_its_page(app, clie
     """A 413 is no dead end: it says the limit and how to go on, and links back to the upload's page
     (this site only: a foreign Referer is never a link target)."""
     login_as("official")
-    app.config["MAX_CONTENT_LENGTH"] = 2000        # the real limit is 20 MB; a small one keeps the test fast
+    app.config["IMPORT_UPLOAD_BYTES"] = 2000       # the real limit is 256 MB; a small one keeps the test fast
     headers = {"Referer": referrer} if referrer else {}
     response = client.post("/documents/import", data={"file": "x" * 5000}, headers=headers)
     page = response.get_data(as_text=True)
     assert response.status_code == 413
-    assert "不能超过 20 MB" in page and "返回上一页" in page
+    assert "不能超过 1 KB" in page and "返回上一页" in page
     assert f'href="{back}"' in page.replace("&amp;", "&")
     assert "evil.example" not in page
+
+
+def test_a_register_upload_may_be_larger_than_any_other_upload(app, client, login_as, post_form):
+    """A register file for import is streamed to disk and may reach IMPORT_UPLOAD_BYTES (256 MB: a
+    province's penalty register); every other upload keeps MAX_CONTENT_LENGTH (20 MB)."""
+    import io
+    from pathlib import Path
+    register = (Path(__file__).parents[1] / "registers" / "fixtures" / "penalties.csv").read_bytes()
+    login_as("official")
+    app.config["MAX_CONTENT_LENGTH"] = len(register) // 2          # smaller than the register file
+    imported = post_form("/credit/import", {"file": (io.BytesIO(register), "处罚登记表.csv")},
+                         content_type="multipart/form-data")
+    assert imported.status_code == 200 and 'class="imported">20<' in imported.get_data(as_text=True)
+    refused = client.post("/login", data={"f": "x" * len(register)})
+    assert refused.status_code == 413 and "不能超过 1 KB" in refused.get_data(as_text=True)

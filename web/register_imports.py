@@ -237,10 +237,14 @@ class RegisterImport:
 
     def job_page(self, job_id: str) -> Any:
         """The job's progress while it runs (the page reloads itself), then its outcome as the form shows one."""
-        from engine.jobs.imports import DONE, ENDED, REFUSED
+        from datetime import datetime, timezone
+
+        from engine.jobs.imports import DONE, ENDED, REFUSED, interrupted
         job = self._own_job(job_id)
         problems = [Problem(job["filename"], path, message) for path, message in job["problems"]]
-        context: dict[str, Any] = {"job": job, "running": job["state"] not in ENDED, "filename": job["filename"]}
+        stopped = interrupted(job, datetime.now(timezone.utc))
+        context: dict[str, Any] = {"job": job, "running": job["state"] not in ENDED and not stopped,
+                                   "interrupted": stopped, "filename": job["filename"]}
         if job["state"] == REFUSED:
             context["refused"] = self.row_problems(problems)
         elif job["state"] == DONE:

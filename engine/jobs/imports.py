@@ -15,7 +15,9 @@ on one machine, Redis across machines), so the page that shows it may be served 
 
 The upload is removed from the blob store when the job ends. The skipped rows' file
 (`imports/<job>/rejected.csv`) and the job's state stay for the importer to come back to, a day
-after the job ended (KEEP): the worker's hourly `tidy_jobs` then forgets both.
+after the job ended (KEEP): the worker's hourly `tidy_jobs` then forgets both. A running job that
+has saved no progress for STALE is `interrupted` (its worker died; the database rolled its
+transaction back): its page says so, and it is forgotten a day later too.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ SHOWN = 1000                    # problems and warnings kept in the state for th
 QUEUED, RUNNING, DONE, REFUSED, FAILED = "queued", "running", "done", "refused", "failed"
 ENDED = (DONE, REFUSED, FAILED)
 KEEP = timedelta(days=1)        # how long an ended job's state and skipped rows are kept
+STALE = timedelta(minutes=10)   # a running job saves its progress every batch (seconds): silent this long, it stopped
 
 
 def import_function(register: str) -> Callable[..., Any]:
@@ -66,7 +69,16 @@ def new_job(register: str, actor: str, filename: str, upload: Path, skip_invalid
 
 
 def save_state(huey: Any, job: dict[str, Any]) -> None:
+    """Keep the job's state, stamped with when (`saved_at`: a running job saves it every batch)."""
+    job["saved_at"] = datetime.now(timezone.utc).isoformat()
     huey.put(STATE + job["id"], dict(job))
+
+
+def interrupted(job: dict[str, Any], now: datetime) -> bool:
+    """Whether a running job has stopped: no batch saved for STALE (its worker was killed or lost its
+    machine). Its transaction ended with it, so nothing of the file is stored."""
+    saved = job.get("saved_at")
+    return job["state"] == RUNNING and saved is not None and datetime.fromisoformat(saved) < now - STALE
 
 
 def job_state(huey: Any, job_id: str) -> dict[str, Any] | None:
@@ -131,8 +143,9 @@ def tidy_jobs(huey: Any, now: datetime, keep: timedelta = KEEP) -> int:
         if not key.startswith(STATE):
             continue
         job = huey.serializer.deserialize(raw)
-        ended = job.get("ended_at")
-        if job.get("state") not in ENDED or not ended or datetime.fromisoformat(ended) > now - keep:
+        ended = job.get("ended_at") if job.get("state") in ENDED else \
+            job.get("saved_at") if interrupted(job, now) else None
+        if not ended or datetime.fromisoformat(ended) > now - keep:
             continue
         if job.get("rejected_key"):
             store = store or blob_store()

@@ -123,3 +123,33 @@ def test_the_worker_tidies_import_jobs_every_hour(app):
     from engine.jobs.queue import JobSettings, jobs_for
     periodic = {t.__name__ for t in jobs_for(JobSettings.from_env(Path(app.instance_path))).huey._registry._periodic_tasks}
     assert "yifa.tidy_import_jobs" in periodic
+
+
+def test_a_job_whose_worker_stopped_mid_import_is_said_interrupted_and_later_forgotten(app, client, login_as,
+                                                                                      post_form, uow):
+    """A worker killed mid-import leaves its job "running"; with no progress saved for ten minutes its
+    page says it was interrupted (nothing stored: the database rolled the transaction back) and stops
+    reloading, and the hourly tidy forgets it a day later."""
+    from datetime import datetime, timedelta, timezone
+
+    from engine.jobs.imports import RUNNING, job_state, save_state, tidy_jobs
+    from web.jobs import job_queue
+    app.config.update(IMPORT_JOB_BYTES=100, JOBS_IMMEDIATE=False)      # queued, never run: no worker here
+    login_as("official")
+    link = _job_link(upload(post_form, bad_register(), skip_invalid="yes"))
+    job_id = link.rsplit("/", 1)[1]
+    with app.app_context():
+        huey = job_queue().huey
+    job = job_state(huey, job_id)
+    job.update(state=RUNNING, read=5000)
+    save_state(huey, job)                                    # as a worker does after each batch
+    assert 'http-equiv="refresh"' in client.get(link).get_data(as_text=True)     # still working
+    stopped = job_state(huey, job_id)
+    stopped["saved_at"] = (datetime.now(timezone.utc) - timedelta(minutes=11)).isoformat()
+    huey.put("import-job:" + job_id, stopped)                # and then nothing for eleven minutes
+    page = client.get(link).get_data(as_text=True)
+    assert "导入任务已中断，未导入任何记录" in page and "5,000" in page and 'http-equiv="refresh"' not in page
+    assert count(uow) == 0
+    saved = datetime.fromisoformat(stopped["saved_at"])
+    assert tidy_jobs(huey, saved + timedelta(hours=23)) == 0
+    assert tidy_jobs(huey, saved + timedelta(hours=25)) == 1 and job_state(huey, job_id) is None

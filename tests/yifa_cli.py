@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,3 +41,19 @@ def run_yifa_on(database_url: str, *argv: object) -> subprocess.CompletedProcess
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url}
     return subprocess.run([sys.executable, "-m", "engine.cli", *map(str, argv)], capture_output=True, text=True,
                           cwd=ROOT, env=env, check=False)
+
+
+def with_worker(instance: Path, database_url: str, done: Callable[[], Any], seconds: float, what: str) -> Any:
+    """Run a `yifa jobs worker` on the instance until `done()` gives something true (asked every 0.2 s,
+    at most `seconds`, the worker still running); give that, and stop the worker."""
+    worker = start_yifa(instance, "jobs", "worker", "--workers", "1", database_url=database_url)
+    try:
+        deadline = time.monotonic() + seconds
+        while not (answer := done()):
+            assert worker.poll() is None, worker.communicate()
+            assert time.monotonic() < deadline, f"the worker did not {what} in {seconds:.0f} s"
+            time.sleep(0.2)
+        return answer
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.communicate(timeout=30)

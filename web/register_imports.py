@@ -237,12 +237,11 @@ class RegisterImport:
 
     def job_page(self, job_id: str) -> Any:
         """The job's progress while it runs (the page reloads itself), then its outcome as the form shows one."""
-        from datetime import datetime, timezone
-
+        from engine.core import clock
         from engine.jobs.imports import DONE, ENDED, REFUSED, interrupted
         job = self._own_job(job_id)
         problems = [Problem(job["filename"], path, message) for path, message in job["problems"]]
-        stopped = interrupted(job, datetime.now(timezone.utc))
+        stopped = interrupted(job, clock.now())
         context: dict[str, Any] = {"job": job, "running": job["state"] not in ENDED and not stopped,
                                    "interrupted": stopped, "filename": job["filename"]}
         if job["state"] == REFUSED:

@@ -25,9 +25,11 @@ import logging
 import secrets
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from engine.core import clock
 
 log = logging.getLogger("yifa.jobs")
 STATE = "import-job:"           # the key of a job's state in the queue's store
@@ -70,7 +72,7 @@ def new_job(register: str, actor: str, filename: str, upload: Path, skip_invalid
 
 def save_state(huey: Any, job: dict[str, Any]) -> None:
     """Keep the job's state, stamped with when (`saved_at`: a running job saves it every batch)."""
-    job["saved_at"] = datetime.now(timezone.utc).isoformat()
+    job["saved_at"] = clock.now().isoformat()
     huey.put(STATE + job["id"], dict(job))
 
 
@@ -128,7 +130,7 @@ def run_import_job(huey: Any, engine: Any, job: dict[str, Any]) -> str:
                 store.put(job["rejected_key"], rejected.read_bytes())
         finally:
             store.remove(job["upload_key"])
-    job["ended_at"] = datetime.now(timezone.utc).isoformat()
+    job["ended_at"] = clock.now().isoformat()
     save_state(huey, job)
     return f"import {job['id']} ({job['register']}, {job['filename']}): {job['state']}"
 

@@ -77,8 +77,9 @@ class Tasks:
 
         @huey.periodic_task(crontab(minute="35"), name="yifa.tidy_import_jobs")
         def tidy_import_jobs() -> str:
+            from engine.core import clock
             from engine.jobs.imports import tidy_jobs
-            return f"forgot {tidy_jobs(huey, datetime.now(timezone.utc))} ended import jobs"
+            return f"forgot {tidy_jobs(huey, clock.now())} ended import jobs"
 
         self.dossier_pdf, self.daily_digest, self.trail_checkpoint = dossier_pdf, daily_digest, trail_checkpoint
         self.register_import = register_import

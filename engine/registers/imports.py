@@ -118,22 +118,20 @@ def _write_batch(session: Session, register: Register, batch: list[Row[Any]], ac
 
 def _refuse_other_units(session: Session, register: Register, rows: list[Row[Any]], scope: Scope,
                         file: str) -> None:
-    """Mark as bad each good row whose record is stored in a unit the importer's roles do not cover."""
+    """Mark as bad each good row of a batch whose record is stored in a unit the importer's roles do not cover."""
     if scope.units is None:
         return
-    good = [r for r in rows if r.ok]
-    for start in range(0, len(good), WRITE_BATCH):
-        batch = good[start:start + WRITE_BATCH]
-        with unscoped(session):
-            existing = register.stored(session, [getattr(r.record, register.key) for r in batch])
-        for row in batch:
-            number = getattr(row.record, register.key)
-            stored = existing.get(number)
-            if stored is not None and not scope.covers(stored.unit_code):
-                row.problems.append(Problem(file, where(row.number, register.key),
-                                            f"{number} 已登记在其他单位，本单位无权修改 / "
-                                            f"{number} is registered by another unit: this unit may not change it"))
-                row.record = None
+    good = [r for r in rows if r.ok]                 # one batch of the file (import_rows)
+    with unscoped(session):
+        existing = register.stored(session, [getattr(r.record, register.key) for r in good])
+    for row in good:
+        number = getattr(row.record, register.key)
+        stored = existing.get(number)
+        if stored is not None and not scope.covers(stored.unit_code):
+            row.problems.append(Problem(file, where(row.number, register.key),
+                                        f"{number} 已登记在其他单位，本单位无权修改 / "
+                                        f"{number} is registered by another unit: this unit may not change it"))
+            row.record = None
 
 
 def _store_row(register: Register, row: Row[Any], stored: Any, actor: str, result: ImportResult,

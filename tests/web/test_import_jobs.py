@@ -8,14 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import signal
-import time
 from pathlib import Path
 
 from engine.credit.use_cases import COLUMNS
 from tests.credgen import records
 from tests.web.test_credit import FIXTURE_COUNT, bad_register, count, upload
-from tests.yifa_cli import start_yifa
+from tests.yifa_cli import with_worker
 
 
 def _job_link(response) -> str:
@@ -64,6 +62,16 @@ def test_a_small_register_is_still_imported_in_the_request(app, login_as, post_f
     assert response.status_code == 200 and count(uow) == FIXTURE_COUNT - 3
 
 
+def _started_job(app, login_as, post_form, role: str) -> tuple[str, str, object]:
+    """A job of `role`'s skip-invalid import of the bad register: (its page, its id, the queue)."""
+    from web.jobs import job_queue
+    login_as(role)
+    link = _job_link(upload(post_form, bad_register(), skip_invalid="yes"))
+    with app.app_context():
+        huey = job_queue().huey
+    return link, link.rsplit("/", 1)[1], huey
+
+
 def _register(rows: int) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
@@ -82,17 +90,11 @@ def test_on_a_real_queue_the_page_shows_progress_until_the_worker_has_imported_i
     assert "排队中" in waiting and re.search(r'<progress max="12000" value="0">', waiting)
     assert count(uow) == 0
     monkeypatch.delenv("YIFA_JOBS")
-    instance = Path(app.instance_path)
-    worker = start_yifa(instance, "jobs", "worker", "--workers", "1", database_url=app.config["DATABASE_URL"])
-    try:
-        deadline = time.monotonic() + 120
-        while 'http-equiv="refresh"' in (page := client.get(link).get_data(as_text=True)):
-            assert worker.poll() is None, worker.communicate()
-            assert time.monotonic() < deadline, "the worker did not import the file in 120 s"
-            time.sleep(0.3)
-    finally:
-        worker.send_signal(signal.SIGINT)
-        worker.communicate(timeout=30)
+
+    def imported() -> str | None:
+        page = client.get(link).get_data(as_text=True)
+        return page if 'http-equiv="refresh"' not in page else None
+    page = with_worker(Path(app.instance_path), app.config["DATABASE_URL"], imported, 120, "import the file")
     assert re.search(r'新增 <strong class="imported">12000</strong>', page), page[:2000]
     assert count(uow) == 12_000
 
@@ -101,13 +103,8 @@ def test_an_ended_job_and_its_skipped_rows_are_forgotten_a_day_after_it_ended(ap
     from datetime import datetime, timedelta
 
     from engine.jobs.imports import job_state, tidy_jobs
-    from web.jobs import job_queue
     app.config["IMPORT_JOB_BYTES"] = 100
-    login_as("legality_reviewer")
-    link = _job_link(upload(post_form, bad_register(), skip_invalid="yes"))
-    job_id = link.rsplit("/", 1)[1]
-    with app.app_context():
-        huey = job_queue().huey
+    link, job_id, huey = _started_job(app, login_as, post_form, "legality_reviewer")
     job = job_state(huey, job_id)
     rejected = Path(app.instance_path) / job["rejected_key"]
     assert job["state"] == "done" and rejected.is_file()
@@ -126,26 +123,23 @@ def test_the_worker_tidies_import_jobs_every_hour(app):
 
 
 def test_a_job_whose_worker_stopped_mid_import_is_said_interrupted_and_later_forgotten(app, client, login_as,
-                                                                                      post_form, uow):
+                                                                                      post_form, uow, monkeypatch):
     """A worker killed mid-import leaves its job "running"; with no progress saved for ten minutes its
     page says it was interrupted (nothing stored: the database rolled the transaction back) and stops
     reloading, and the hourly tidy forgets it a day later."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
+    from engine.core import clock
     from engine.jobs.imports import RUNNING, job_state, save_state, tidy_jobs
-    from web.jobs import job_queue
+    monkeypatch.setenv(clock.VARIABLE, "2026-03-16")                   # the instance's day, not the machine's
     app.config.update(IMPORT_JOB_BYTES=100, JOBS_IMMEDIATE=False)      # queued, never run: no worker here
-    login_as("official")
-    link = _job_link(upload(post_form, bad_register(), skip_invalid="yes"))
-    job_id = link.rsplit("/", 1)[1]
-    with app.app_context():
-        huey = job_queue().huey
+    link, job_id, huey = _started_job(app, login_as, post_form, "official")
     job = job_state(huey, job_id)
     job.update(state=RUNNING, read=5000)
     save_state(huey, job)                                    # as a worker does after each batch
     assert 'http-equiv="refresh"' in client.get(link).get_data(as_text=True)     # still working
     stopped = job_state(huey, job_id)
-    stopped["saved_at"] = (datetime.now(timezone.utc) - timedelta(minutes=11)).isoformat()
+    stopped["saved_at"] = (clock.now() - timedelta(minutes=11)).isoformat()
     huey.put("import-job:" + job_id, stopped)                # and then nothing for eleven minutes
     page = client.get(link).get_data(as_text=True)
     assert "导入任务已中断，未导入任何记录" in page and "5,000" in page and 'http-equiv="refresh"' not in page

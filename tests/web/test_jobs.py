@@ -5,8 +5,6 @@ queue and the cache (tests/web/test_audit.py prints a real PDF with chromium).""
 from __future__ import annotations
 
 import os
-import signal
-import time
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import engine.decisions.pdf
 import web.audit
 from engine.decisions.use_cases import record_evidence
 from tests.web.test_audit import BLOCKED, cases  # noqa: F401  (the fixture)
-from tests.yifa_cli import run_yifa, start_yifa
+from tests.yifa_cli import run_yifa, with_worker
 
 PDF = b"%PDF-1.7\n% a dossier\n%%EOF\n"
 
@@ -91,16 +89,11 @@ def test_on_a_real_queue_the_request_waits_on_a_page_until_the_worker_has_printe
     monkeypatch.delenv("YIFA_JOBS")
     status = run_yifa(instance, "jobs", "status", database_url=app.config["DATABASE_URL"])
     assert "等待 pending: 1" in status.stdout, status.stdout + status.stderr
-    worker = start_yifa(instance, "jobs", "worker", "--workers", "1", database_url=app.config["DATABASE_URL"])
-    try:
-        deadline = time.monotonic() + 60
-        while (answer := client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")).status_code == 202:
-            assert worker.poll() is None, worker.communicate()
-            assert time.monotonic() < deadline, "the worker did not print the PDF in 60 s"
-            time.sleep(0.2)
-    finally:
-        worker.send_signal(signal.SIGINT)
-        worker.communicate(timeout=30)
+
+    def printed() -> object:
+        answer = client.get(f"/audit/cases/{BLOCKED}/dossier.pdf")
+        return answer if answer.status_code != 202 else None
+    answer = with_worker(instance, app.config["DATABASE_URL"], printed, 60, "print the PDF")
     assert answer.status_code == 200 and answer.data.startswith(b"%PDF-1.7") and b"printed by the worker" in answer.data
 
 

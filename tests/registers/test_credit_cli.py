@@ -1,38 +1,12 @@
 """`yifa credit import|export` as a user runs them, on SQLite and PostgreSQL: exit codes, the row
 report, byte-for-byte export, no traceback."""
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from engine.accounts.use_cases import create_user
-
-ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 REGISTER = FIXTURES / "penalties.csv"
-
-
-@pytest.fixture
-def yifa(db_url, uow, tmp_path):
-    """Run `python -m engine.cli …` on the test database (migrated: a copy of the session's template,
-    tests/conftest.py) where zhang is an official; never a traceback."""
-    with uow() as u:
-        create_user(u.session, "zhang", "Zhang", ["official"])
-        u.commit()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "YIFA_INSTANCE": str(tmp_path / "instance"),
-           "DATABASE_URL": db_url}
-
-    def run(*args):
-        proc = subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], capture_output=True,
-                              cwd=ROOT, env=env)
-        out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
-        assert "Traceback" not in err, err
-        return proc.returncode, proc.stdout, out, err
-
-    return run
 
 
 def edited(tmp_path, name, change):

@@ -1,57 +1,34 @@
 """`yifa docs|credit template` and `export --headers zh|en --format csv|xlsx`, and an .xlsx import
 and scan, as a user runs them: exit codes, files, no traceback (CASE_FORMAT v2 §3–§4)."""
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from engine.accounts.use_cases import create_user
 from engine.credit import use_cases as credit
 from engine.documents import use_cases as docs
 
-ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture
-def yifa(db_url, uow, tmp_path):
-    with uow() as u:
-        create_user(u.session, "zhang", "Zhang", ["official"])
-        u.commit()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "YIFA_INSTANCE": str(tmp_path / "instance"),
-           "DATABASE_URL": db_url}
-
-    def run(*args):
-        proc = subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], capture_output=True,
-                              cwd=ROOT, env=env)
-        err = proc.stderr.decode("utf-8")
-        assert "Traceback" not in err, err
-        return proc.returncode, proc.stdout, err
-
-    return run
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command,module", [("docs", docs), ("credit", credit)])
 def test_templates_print_the_header_and_one_example_and_import_back(yifa, tmp_path, command, module):
-    code, out, _ = yifa(command, "template", "--headers", "zh")
+    code, out, _, _ = yifa(command, "template", "--headers", "zh")
     lines = out.decode("utf-8").splitlines()
     assert code == 0 and lines[0] == ",".join(c.zh for c in module.TABLE) and len(lines) == 2
-    code, out, _ = yifa(command, "template", "--format", "xlsx")
+    code, out, _, _ = yifa(command, "template", "--format", "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(out)).worksheets[0]
     assert code == 0 and [c.value for c in sheet[1]] == [c.name for c in module.TABLE] and sheet.max_row == 2
-    code, _, _ = yifa(command, "template", "--headers", "zh", "--format", "xlsx", "-o", tmp_path / "t.xlsx")
+    code, _, _, _ = yifa(command, "template", "--headers", "zh", "--format", "xlsx", "-o", tmp_path / "t.xlsx")
     assert code == 0
-    code, _, err = yifa(command, "import", tmp_path / "t.xlsx", "--as", "zhang")
+    code, _, _, err = yifa(command, "import", tmp_path / "t.xlsx", "--as", "zhang")
     assert code == 0, err
-    code, _, _ = yifa(command, "export", "--headers", "zh", "--format", "xlsx", "-o", tmp_path / "e.xlsx")
+    code, _, _, _ = yifa(command, "export", "--headers", "zh", "--format", "xlsx", "-o", tmp_path / "e.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "e.xlsx").worksheets[0]
     assert code == 0 and sheet.cell(1, 1).value == module.TABLE[0].zh and sheet.max_row == 2
-    code, out, _ = yifa(command, "export", "--headers", "en")
+    code, out, _, _ = yifa(command, "export", "--headers", "en")
     assert code == 0 and out.decode("utf-8").startswith(module.TABLE[0].name + ",")
 
 
@@ -72,5 +49,5 @@ def test_an_xlsx_register_is_scanned_from_the_file_and_a_bad_one_refused(yifa, t
     twin = yifa("credit", "scan", "--file", source, *args)
     assert xlsx[0] == twin[0] != 2 and xlsx[1] == twin[1] and b"follow_ups" in xlsx[1]
     (tmp_path / "fake.xlsx").write_bytes(b"%PDF-1.5\n")
-    code, _, err = yifa("docs", "import", tmp_path / "fake.xlsx", "--as", "zhang")
+    code, _, _, err = yifa("docs", "import", tmp_path / "fake.xlsx", "--as", "zhang")
     assert code == 2 and "fake.xlsx" in err and "PDF" in err

@@ -117,17 +117,20 @@ def _header(name: str) -> list[str]:
 DOC_HEADER, PENALTY_HEADER = _header("demo_documents.csv"), _header("demo_penalties.csv")
 
 
+def _scan_register(folder: Path, command: str, header: list[str], rows: list[list[str]]) -> None:
+    """Write the rows under the header as a register file and scan it with `yifa <command> scan`."""
+    path = folder / "register.csv"
+    _write_csv(path, header, rows)
+    _assert_contained(*_run(command, "scan", "--file", str(path), "--as-of", "2026-11-25", "--format", "json"))
+
+
 @bounded(400)
 @given(rows=_register_strategy(DOC_HEADER))
 def test_hostile_document_registers_exit_0_1_or_2(tmp_path_factory, rows):
-    path = tmp_path_factory.mktemp("docs") / "docs.csv"
-    _write_csv(path, DOC_HEADER, rows)
-    _assert_contained(*_run("docs", "scan", "--file", str(path), "--as-of", "2026-11-25", "--format", "json"))
+    _scan_register(tmp_path_factory.mktemp("docs"), "docs", DOC_HEADER, rows)
 
 
 @bounded(400)
 @given(rows=_register_strategy(PENALTY_HEADER))
 def test_hostile_penalty_registers_exit_0_1_or_2(tmp_path_factory, rows):
-    path = tmp_path_factory.mktemp("credit") / "penalties.csv"
-    _write_csv(path, PENALTY_HEADER, rows)
-    _assert_contained(*_run("credit", "scan", "--file", str(path), "--as-of", "2026-11-25", "--format", "json"))
+    _scan_register(tmp_path_factory.mktemp("credit"), "credit", PENALTY_HEADER, rows)

@@ -26,11 +26,13 @@ from engine.documents.use_cases import import_documents, read_documents
 from tests.docgen import generate, to_csv
 
 
-def _read_back(tmp_path, docs) -> list:
-    """The generated documents written as a register file and read back, as the scan reads them."""
+def _read_back(tmp_path, count: int, as_of: date, **kwargs) -> tuple[list, dict]:
+    """`count` generated documents written as a register file and read back, as the scan reads them,
+    with the generator's plan (number → the rules that must find it)."""
+    docs, plan = generate(count, as_of, **kwargs)
     path = tmp_path / "r.csv"
     path.write_text(to_csv(docs), encoding="utf-8")
-    return [r.record for r in read_documents(path)]
+    return [r.record for r in read_documents(path)], plan
 
 
 def _store(uow, clerk, tmp_path, docs) -> None:
@@ -63,8 +65,7 @@ def test_every_planted_defect_is_found_and_lawful_documents_need_nothing(uow, cl
 
 def test_the_json_is_exactly_the_contract_shape(tmp_path):
     as_of = date(2024, 6, 1)
-    docs, plan = generate(40, as_of, seed=3)
-    documents = _read_back(tmp_path, docs)
+    documents, plan = _read_back(tmp_path, 40, as_of, seed=3)
     scanner = DocumentScanner(as_of)
     out = io.StringIO()
     summary = write_json(scanner, scanner.scan(documents), out)
@@ -90,9 +91,8 @@ def test_the_json_is_exactly_the_contract_shape(tmp_path):
 
 
 def test_parameters_that_spec_leaves_unverified_say_so_in_every_finding(tmp_path):
-    docs, _ = generate(30, date(2024, 6, 1), seed=5, defect_rate=0)
-    scanner = DocumentScanner(date(2024, 6, 1))
-    scan = scanner.scan_one(_read_back(tmp_path, docs)[0])
+    documents, _ = _read_back(tmp_path, 30, date(2024, 6, 1), seed=5, defect_rate=0)
+    scan = DocumentScanner(date(2024, 6, 1)).scan_one(documents[0])
     by_rule = {f.rule: f for f in scan.findings}
     assert by_rule["NDOC-FIL-01"].verified is False          # filing_days: verified false (§5 default)
     assert by_rule["NDOC-CLN-03"].verified is False          # cleanup_interval_months
@@ -101,8 +101,7 @@ def test_parameters_that_spec_leaves_unverified_say_so_in_every_finding(tmp_path
 
 def test_a_document_is_judged_only_from_its_issue_and_by_what_was_known_then(tmp_path):
     from datetime import timedelta
-    docs, _ = generate(1, date(2024, 6, 1), seed=11, defect_rate=0)
-    record = _read_back(tmp_path, docs)[0]
+    [record], _ = _read_back(tmp_path, 1, date(2024, 6, 1), seed=11, defect_rate=0)
     before = DocumentScanner(record.issued_on - timedelta(days=1)).scan_one(record)
     assert {f.verdict for f in before.findings} == {"not_applicable"}
     # every rule in force that day finds its condition unmet; only the rules of instruments in force
@@ -119,8 +118,7 @@ def test_a_document_is_judged_only_from_its_issue_and_by_what_was_known_then(tmp
 
 def test_both_evaluators_agree_on_a_register(tmp_path):
     as_of = date(2022, 6, 1)
-    docs, _ = generate(120, as_of, seed=21, defect_rate=0.6)
-    documents = _read_back(tmp_path, docs)
+    documents, _ = _read_back(tmp_path, 120, as_of, seed=21, defect_rate=0.6)
     native = DocumentScanner(as_of, engine="native")
     durable = DocumentScanner(as_of, engine="durable")
     for d in documents:
@@ -131,8 +129,7 @@ def test_both_evaluators_agree_on_a_register(tmp_path):
 
 def test_table_and_csv_list_what_needs_action_with_the_article(tmp_path):
     as_of = date(2024, 6, 1)
-    docs, plan = generate(50, as_of, seed=9)
-    documents = _read_back(tmp_path, docs)
+    documents, plan = _read_back(tmp_path, 50, as_of, seed=9)
     scanner = DocumentScanner(as_of)
     table = io.StringIO()
     write_table(scanner, scanner.scan(documents), table)

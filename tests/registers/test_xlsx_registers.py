@@ -62,6 +62,16 @@ def records(rows) -> list:
     return [r.record for r in rows]
 
 
+def json_reports(scanner, write_json, *registers) -> list[dict]:
+    """Each register scanned and written as JSON by `write_json`, read back."""
+    reports = []
+    for register in registers:
+        out = io.StringIO()
+        write_json(scanner, scanner.scan(register), out)
+        reports.append(json.loads(out.getvalue()))
+    return reports
+
+
 # --- an .xlsx with Chinese headers scans to the same findings as its CSV twin ----------------
 
 def test_a_document_register_in_xlsx_with_chinese_headers_scans_as_its_csv_twin(tmp_path):
@@ -69,12 +79,7 @@ def test_a_document_register_in_xlsx_with_chinese_headers_scans_as_its_csv_twin(
     path = workbook(tmp_path / "规范性文件登记表.xlsx", chinese(header, docs.TABLE), rows, dates=True)
     from_xlsx, from_csv = records(docs.read_documents(path)), records(docs.read_documents(DOCS_CSV))
     assert from_xlsx == from_csv and len(from_csv) >= 3
-    scanner = DocumentScanner(date(2024, 6, 1))
-    reports = []
-    for documents in (from_xlsx, from_csv):
-        out = io.StringIO()
-        docs_json(scanner, scanner.scan(documents), out)
-        reports.append(json.loads(out.getvalue()))
+    reports = json_reports(DocumentScanner(date(2024, 6, 1)), docs_json, from_xlsx, from_csv)
     assert reports[0] == reports[1]
     assert reports[0]["summary"]["needing_action"] > 0          # there is something to find
 
@@ -84,12 +89,7 @@ def test_a_penalty_register_in_xlsx_with_chinese_headers_scans_as_its_csv_twin(t
     path = workbook(tmp_path / "行政处罚登记表.xlsx", chinese(header, credit.TABLE), rows, dates=True)
     from_xlsx, from_csv = records(credit.read_penalties(path)), records(credit.read_penalties(PENALTIES_CSV))
     assert from_xlsx == from_csv and len(from_csv) == 20
-    scanner = CreditScanner(date(2022, 1, 10))
-    reports = []
-    for penalties in (from_xlsx, from_csv):
-        out = io.StringIO()
-        credit_json(scanner, scanner.scan(penalties), out)
-        reports.append(json.loads(out.getvalue()))
+    reports = json_reports(CreditScanner(date(2022, 1, 10)), credit_json, from_xlsx, from_csv)
     assert reports[0] == reports[1] and reports[0]["follow_ups"]
 
 

@@ -5,8 +5,11 @@ condition exceeds the engine's per-rule expression limit is split into a disjunc
 distributing an `all` over its largest `any` (engine.evaluate.durable.split_for_budget), which
 may multiply the parts: nesting `any` inside `all` inside `any`… grows them exponentially.
 
-This module counts, for each rule, exactly what split_for_budget would produce (same pivot, same
-order) without listing the parts:
+This module counts, for each rule, what split_for_budget would produce (same pivot, same order)
+for every branch made exclusive of the earlier ones, without listing the parts. The engine is
+given each branch's own guard (the first that fires decides), which never splits into more parts
+than its exclusive form, so the count is a bound that does not move with how the adapter writes
+branches:
   - the engine rules ("branches") the rule compiles to, summed over its verdict branches, and
   - the expression parts (comparisons) those engine rules hold,
 and stops counting as soon as a figure passes its budget, so measuring an exponential rule costs

@@ -1,6 +1,9 @@
 """The compile budget: a rule whose durable-rules form would grow exponentially is refused by lint."""
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,10 +53,15 @@ rules:
 """
 
 
+def _copy_rules(folder: Path) -> Path:
+    """A copy of the shipped rules/ in `folder`, to write a nested rule into."""
+    shutil.copytree(ROOT / "rules", folder / "rules", ignore=shutil.ignore_patterns("__pycache__"))
+    return folder / "rules"
+
+
 @pytest.fixture
 def rules(tmp_path):
-    shutil.copytree(ROOT / "rules", tmp_path / "rules", ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp_path / "rules"
+    return _copy_rules(tmp_path)
 
 
 def _write(rules: Path, n: int) -> None:
@@ -80,22 +88,24 @@ def test_an_exponential_rule_is_refused_by_lint_naming_the_budget(rules):
     assert "超出编译预算" in zh and "over the compile budget" in en
 
 
-def _largest_within_budget() -> int:
-    import tempfile
-
+def _nested_rulebooks(depths: range) -> Iterator[tuple[int, Any, Any]]:
+    """(depth, rulebook, NEST-01) with NEST-01 nested to each depth in turn, on a throwaway copy of rules/."""
     from engine.rulebook.book import build_rulebook
-    from engine.rulebook.budget import rule_cost
-    from engine.rulebook.compile import compile_rule
     from engine.rulebook.loader import read_rulebook
     with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "rules"
-        shutil.copytree(ROOT / "rules", tree, ignore=shutil.ignore_patterns("__pycache__"))
-        for n in range(1, 18):
+        tree = _copy_rules(Path(tmp))
+        for n in depths:
             _write(tree, n)
             book = build_rulebook(read_rulebook("CN-12/ninghe", tree))
-            rd = next(r for r in book.checked_rules if r.id == "NEST-01")
-            if not rule_cost(compile_rule(rd, book))[1]:
-                return n - 1
+            yield n, book, next(r for r in book.checked_rules if r.id == "NEST-01")
+
+
+def _largest_within_budget() -> int:
+    from engine.rulebook.budget import rule_cost
+    from engine.rulebook.compile import compile_rule
+    for n, book, rd in _nested_rulebooks(range(1, 18)):
+        if not rule_cost(compile_rule(rd, book))[1]:
+            return n - 1
     raise AssertionError("no nesting depth passes the budget")
 
 
@@ -129,14 +139,8 @@ def test_the_count_is_exactly_what_durable_rules_gets():
         book = build_rulebook(read_rulebook(j, ROOT / "rules"))
         for rd in book.checked_rules:
             check(book, rd)
-    import tempfile
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "rules"
-        shutil.copytree(ROOT / "rules", tree, ignore=shutil.ignore_patterns("__pycache__"))
-        for n in range(1, 7):
-            _write(tree, n)
-            book = build_rulebook(read_rulebook("CN-12/ninghe", tree))
-            check(book, next(r for r in book.checked_rules if r.id == "NEST-01"))
+    for _, book, rd in _nested_rulebooks(range(1, 7)):
+        check(book, rd)
 
 
 def test_a_conjunction_too_large_to_split_is_refused_by_name(rules):

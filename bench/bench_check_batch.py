@@ -11,6 +11,11 @@ Measured in the same run, on the same generated files:
   end to end    engine/cli/check.run over the files in this process, reports written to /dev/null
                 (the rulebook compiled before the timing): reading, validating, facts, every rule,
                 findings, the report text; --format json (the public report) and text
+  parts         what end to end cannot do without, each measured alone on the same files: the
+                floor; the evaluation (facts already flattened → a branch per rule); writing the
+                report text of CASE_FORMAT §2 from the finished report (`json.dumps`, the standard
+                library's C encoder, of the report dict) — so "≤ 2 × floor" can be read beside
+                what writing the contract's bytes alone costs
 Each figure is CPU seconds of this process, the least of ROUNDS rounds (the machine may be shared:
 the load average is printed). The 10,000-file figure is the wall time of a real `yifa check --jobs 2`
 process, started cold, output to /dev/null.
@@ -74,6 +79,21 @@ def end_to_end(paths: list[Path], engine: str, form: str) -> int:
             sys.stdout = stdout
 
 
+def parts(paths: list[Path], engine: str) -> tuple[float, float]:
+    """CPU seconds per case of the evaluation alone and of writing the finished reports as JSON."""
+    from engine.cli.check import _Checkers
+    from engine.core.report import to_json
+    from engine.decisions.record import load_case
+    cases = [load_case(p, AS_OF) for p in paths]
+    checker = _Checkers().get(cases[0].jurisdiction)
+    facts = [checker.facts(c, AS_OF) for c in cases]
+    evaluator = checker.evaluator(engine)
+    reports = [to_json(checker.check(c, AS_OF, engine)) for c in cases]
+    evaluation = least(lambda: [evaluator.evaluate(f) for f in facts]) / len(paths)
+    writing = least(lambda: [json.dumps(r, ensure_ascii=False) for r in reports]) / len(paths)
+    return evaluation, writing
+
+
 def jobs_run(paths: list[Path], engine: str, jobs: int) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (the process and its workers) and exit status of one `yifa check`."""
     import resource
@@ -101,10 +121,17 @@ def main(n: int = 200, many: int = 10_000) -> None:
         print(f"{'floor: json.loads + case model':<40} {base * 1e3:7.3f} ms/case")
         for engine in engines:
             end_to_end(paths[:5], engine, "json")           # compile the rulebook outside the timing
+            evaluation, writing = parts(paths, engine)
+            print(f"{f'  {engine} evaluation alone':<40} {evaluation * 1e3:7.3f} ms/case")
+            print(f"{'  the report JSON alone (json.dumps)':<40} {writing * 1e3:7.3f} ms/case"
+                  f"   = {writing / base:4.1f} × floor by itself")
+            sum_parts = base + evaluation + writing
+            print(f"{'  the parts: floor + evaluation + report':<40} {sum_parts * 1e3:7.3f} ms/case")
             for form in ("json", "text"):
                 per_case = least(end_to_end, paths, engine, form) / n
                 print(f"{f'{engine} end to end, --format {form}':<40} {per_case * 1e3:7.3f} ms/case"
-                      f"   = {per_case / base:4.1f} × floor, floor + {(per_case - base) * 1e3:.3f} ms")
+                      f"   = {per_case / base:4.1f} × floor, floor + {(per_case - base) * 1e3:.3f} ms, "
+                      f"{per_case / sum_parts:4.1f} × the parts")
         print("targets: native ≤ 2 × floor; durable-rules ≤ floor + 0.5 ms")
         if many:
             folder = Path(tmp) / "many"

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from engine.store.migrations.columns import moment
+from engine.store.migrations.tables import create_user_secret_table
 
 revision = "0001"
 down_revision = None
@@ -41,20 +42,7 @@ def _users() -> None:
                                 name="fk_user_roles_username_users"),
         sa.PrimaryKeyConstraint("username", "role", name="pk_user_roles"),
     )
-    op.create_table(
-        "api_tokens",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("username", sa.String(64), nullable=False),
-        sa.Column("token_hash", sa.String(64), nullable=False),
-        sa.Column("label", sa.Text(), nullable=True),
-        sa.Column("created_at", moment(), nullable=False),
-        sa.Column("revoked_at", moment(), nullable=True),
-        sa.ForeignKeyConstraint(["username"], ["users.username"], ondelete="CASCADE",
-                                name="fk_api_tokens_username_users"),
-        sa.PrimaryKeyConstraint("id", name="pk_api_tokens"),
-        sa.UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
-    )
-    op.create_index("ix_api_tokens_username", "api_tokens", ["username"])
+    create_user_secret_table("api_tokens", sa.Column("label", sa.Text(), nullable=True))
 
 
 def _cases() -> None:

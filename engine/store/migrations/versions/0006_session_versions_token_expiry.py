@@ -5,23 +5,19 @@ in; bumped on sign-out, password change, role change and deactivation) and an ex
 Alembic revision 0006 (after 0005), written 2026-12-04.
 """
 import sqlalchemy as sa
-from alembic import op
 
 from engine.store.migrations.columns import moment
+from engine.store.migrations.tables import add_columns, drop_columns
 
 revision = "0006"
 down_revision = "0005"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
-    with op.batch_alter_table("api_tokens") as batch:
-        batch.add_column(sa.Column("expires_at", moment(), nullable=True))
+    add_columns("users", sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
+    add_columns("api_tokens", sa.Column("expires_at", moment(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("api_tokens") as batch:
-        batch.drop_column("expires_at")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("session_version")
+    drop_columns("api_tokens", "expires_at")
+    drop_columns("users", "session_version")

@@ -7,7 +7,8 @@ them (and what they held).
 Alembic revision 0009 (after 0008), written 2026-12-04.
 """
 import sqlalchemy as sa
-from alembic import op
+
+from engine.store.migrations.tables import add_columns, drop_columns
 
 revision = "0009"
 down_revision = "0008"
@@ -22,12 +23,8 @@ COLUMNS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("normative_documents") as table:
-        for name, kind in COLUMNS:
-            table.add_column(sa.Column(name, kind, nullable=True))
+    add_columns("normative_documents", *(sa.Column(name, kind, nullable=True) for name, kind in COLUMNS))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("normative_documents") as table:
-        for name, _ in reversed(COLUMNS):
-            table.drop_column(name)
+    drop_columns("normative_documents", *(name for name, _ in reversed(COLUMNS)))

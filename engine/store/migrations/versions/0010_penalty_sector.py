@@ -4,17 +4,16 @@ for the credit regimes whose publication periods differ by sector. Empty for eve
 Alembic revision 0010 (after 0009), written 2026-12-04.
 """
 import sqlalchemy as sa
-from alembic import op
+
+from engine.store.migrations.tables import add_columns, drop_columns
 
 revision = "0010"
 down_revision = "0009"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("penalty_records") as batch:
-        batch.add_column(sa.Column("sector", sa.String(100), nullable=True))
+    add_columns("penalty_records", sa.Column("sector", sa.String(100), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("penalty_records") as batch:
-        batch.drop_column("sector")
+    drop_columns("penalty_records", "sector")

@@ -4,25 +4,22 @@ the same failed sign-ins (it was kept in each worker's memory).
 Alembic revision 0012 (after 0011), written 2026-12-05.
 """
 import sqlalchemy as sa
-from alembic import op
+
+from engine.store.migrations.tables import create_numbered_table, drop_table
 
 revision = "0012"
 down_revision = "0011"
 
+INDEXES = {
+    "ix_login_failures_key_hash": ["key_hash"],
+    "ix_login_failures_at": ["at"],
+}
+
 
 def upgrade() -> None:
-    op.create_table(
-        "login_failures",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("key_hash", sa.String(64), nullable=False),
-        sa.Column("at", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_login_failures"),
-    )
-    op.create_index("ix_login_failures_key_hash", "login_failures", ["key_hash"])
-    op.create_index("ix_login_failures_at", "login_failures", ["at"])
+    create_numbered_table("login_failures", [sa.Column("key_hash", sa.String(64), nullable=False),
+                                             sa.Column("at", sa.Float(), nullable=False)], indexes=INDEXES)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_login_failures_at", table_name="login_failures")
-    op.drop_index("ix_login_failures_key_hash", table_name="login_failures")
-    op.drop_table("login_failures")
+    drop_table("login_failures", INDEXES)

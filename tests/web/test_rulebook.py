@@ -331,14 +331,20 @@ def test_the_domain_refuses_an_editor_without_the_role(app, uow, make_user):
         rule_edits.save_edit(u, DECREE, twenty_days(), "official", "越权")
 
 
+def posted_within_10_s(client, url: str, form: dict):
+    """The answer to a POST of the edit form, which must come within 10 s (the edit sandbox's limits)."""
+    start = time.monotonic()
+    response = client.post(url, data=form)
+    assert time.monotonic() - start < 10
+    return response
+
+
 @pytest.mark.slow
 def test_a_preview_over_the_cpu_limit_answers_an_error_page_within_10_s(client, login_as, monkeypatch):
     monkeypatch.setenv("YIFA_EDIT_CPU_SECONDS", "0.5")
     login_as("legal_advisor")
     form = edit_form(client, DECREE)
-    start = time.monotonic()
-    response = client.post("/rules/edit/preview", data={**form, "text": twenty_days(), "reason": ""})
-    assert time.monotonic() - start < 10
+    response = posted_within_10_s(client, "/rules/edit/preview", {**form, "text": twenty_days(), "reason": ""})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "计算时间上限" in html and "CPU-time limit" in html
@@ -353,10 +359,8 @@ def test_an_exponential_rule_is_refused_by_preview_and_save_naming_the_budget(cl
     nested = rule_file(18).split("rules:\n", 1)[1]
     text = shipped(rel).rstrip("\n") + "\n" + nested
     for action in ("preview", "save"):
-        start = time.monotonic()
-        response = client.post(f"/rules/edit/{action}",
-                               data={**edit_form(client, rel), "text": text, "reason": "嵌套"})
-        assert time.monotonic() - start < 10
+        response = posted_within_10_s(client, f"/rules/edit/{action}",
+                                      {**edit_form(client, rel), "text": text, "reason": "嵌套"})
         html = response.get_data(as_text=True)
         assert response.status_code == (200 if action == "preview" else 400), action   # a preview lists problems
         assert "NEST-01" in html and "超出编译预算" in html and "over the compile budget" in html
@@ -378,9 +382,7 @@ def test_a_preview_over_the_memory_limit_answers_an_error_page_and_leaves_the_se
     form = edit_form(client, DECREE)
     client.post("/rules/edit/preview", data={**form, "text": twenty_days(), "reason": ""})   # warm up
     before = _rss_mb()
-    start = time.monotonic()
-    response = client.post("/rules/edit/preview", data={**form, "text": twenty_days(), "reason": ""})
-    assert time.monotonic() - start < 10
+    response = posted_within_10_s(client, "/rules/edit/preview", {**form, "text": twenty_days(), "reason": ""})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "内存上限" in html and "memory limit" in html

@@ -26,6 +26,12 @@ def version_in(html: str) -> str:
     return found.group(1)
 
 
+def save_stage(client, post_form, stage: str, fields: dict):
+    """The answer to saving the case's `stage` form with `fields`, from the version its page shows."""
+    page = f"/cases/{CASE}/stages/{stage}"
+    return post_form(page, {"version": version_in(client.get(page).get_data(as_text=True)), **fields})
+
+
 @pytest.fixture
 def road_case(make_user, uow):
     """A drafted township road decision (through risk assessment), proposed by `official`;
@@ -144,10 +150,8 @@ def test_a_proposal_with_an_id_in_use_is_refused_on_the_id(client, login_as, pos
 # ---------------------------------------------------------------- recording evidence
 def test_an_official_records_a_stages_evidence_and_the_form_shows_it_back(client, login_as, post_form, uow, road_case):
     login_as("official", username="official")
-    page = f"/cases/{CASE}/stages/expert_review"
-    version = version_in(client.get(page).get_data(as_text=True))
-    response = post_form(page, {
-        "version": version, "expert_review.held_on": "2025-04-11", "expert_review.opinion_handling_report": "true",
+    response = save_stage(client, post_form, "expert_review", {
+        "expert_review.held_on": "2025-04-11", "expert_review.opinion_handling_report": "true",
         "expert_review.experts#rows": "4",
         "expert_review.experts[0].name": "王某", "expert_review.experts[0].institution": "天津大学",
         "expert_review.experts[0].direct_interest": "false",
@@ -156,19 +160,18 @@ def test_an_official_records_a_stages_evidence_and_the_form_shows_it_back(client
     section = stored(uow).document["expert_review"]
     assert section["held_on"] == "2025-04-11" and len(section["experts"]) == 2
     assert section["experts"][0] == {"name": "王某", "institution": "天津大学", "direct_interest": False}
-    html = client.get(page).get_data(as_text=True)
+    html = client.get(f"/cases/{CASE}/stages/expert_review").get_data(as_text=True)
     assert 'value="2025-04-11"' in html and 'value="王某"' in html
 
 
 def test_saving_participation_keeps_the_hearing_recorded_on_its_own_page(client, login_as, post_form, uow, road_case):
     login_as("official", username="official")
-    page = f"/cases/{CASE}/stages/public_participation"
-    version = version_in(client.get(page).get_data(as_text=True))
-    response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation", "hearing"],
-                                "public_participation.consultation#rows": "3",
-                                "public_participation.consultation[0].opened_on": "2025-03-03",
-                                "public_participation.consultation[0].closes_on": "2025-04-07",
-                                "public_participation.comments_received": "23"})
+    response = save_stage(client, post_form, "public_participation", {
+        "public_participation.forms": ["open_consultation", "hearing"],
+        "public_participation.consultation#rows": "3",
+        "public_participation.consultation[0].opened_on": "2025-03-03",
+        "public_participation.consultation[0].closes_on": "2025-04-07",
+        "public_participation.comments_received": "23"})
     assert response.status_code == 302
     section = stored(uow).document["public_participation"]
     assert section["hearing"]["held_on"] == "2025-03-28" and section["comments_received"] == 23
@@ -179,20 +182,19 @@ def test_saving_participation_keeps_the_hearing_recorded_on_its_own_page(client,
 
 def test_two_consultation_rounds_are_recorded_as_rows_and_shown_again(client, login_as, post_form, uow, road_case):
     login_as("official", username="official")
-    page = f"/cases/{CASE}/stages/public_participation"
-    version = version_in(client.get(page).get_data(as_text=True))
-    response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation"],
-                                "public_participation.consultation#rows": "3",
-                                "public_participation.consultation[0].opened_on": "2025-01-06",
-                                "public_participation.consultation[0].closes_on": "2025-02-10",
-                                "public_participation.consultation[1].opened_on": "2025-03-03",
-                                "public_participation.consultation[1].closes_on": "2025-03-18",
-                                "public_participation.consultation[1].channels": ["government_website"]})
+    response = save_stage(client, post_form, "public_participation", {
+        "public_participation.forms": ["open_consultation"],
+        "public_participation.consultation#rows": "3",
+        "public_participation.consultation[0].opened_on": "2025-01-06",
+        "public_participation.consultation[0].closes_on": "2025-02-10",
+        "public_participation.consultation[1].opened_on": "2025-03-03",
+        "public_participation.consultation[1].closes_on": "2025-03-18",
+        "public_participation.consultation[1].channels": ["government_website"]})
     assert response.status_code == 302
     rounds = stored(uow).document["public_participation"]["consultation"]
     assert rounds == [{"opened_on": "2025-01-06", "closes_on": "2025-02-10"},
                       {"opened_on": "2025-03-03", "closes_on": "2025-03-18", "channels": ["government_website"]}]
-    html = client.get(page).get_data(as_text=True)
+    html = client.get(f"/cases/{CASE}/stages/public_participation").get_data(as_text=True)
     assert 'name="public_participation.consultation[1].closes_on" value="2025-03-18"' in html
 
 
@@ -200,20 +202,17 @@ def test_two_consultation_rounds_are_recorded_as_rows_and_shown_again(client, lo
 def test_a_count_that_is_no_ascii_number_is_shown_again_at_its_field_not_a_500(client, login_as, post_form,
                                                                                  road_case, typed):
     login_as("official", username="official")
-    page = f"/cases/{CASE}/stages/public_participation"
-    version = version_in(client.get(page).get_data(as_text=True))
-    response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation"],
-                                "public_participation.comments_received": typed,
-                                "public_participation.forms#rows": "x"})
+    response = save_stage(client, post_form, "public_participation", {
+        "public_participation.forms": ["open_consultation"],
+        "public_participation.comments_received": typed,
+        "public_participation.forms#rows": "x"})
     assert response.status_code == 400
     assert re.search(r'id="f-public_participation-comments_received-error"', response.get_data(as_text=True))
 
 
 def test_invalid_evidence_is_shown_again_with_the_problem_at_its_field(client, login_as, post_form, road_case):
     login_as("official", username="official")
-    page = f"/cases/{CASE}/stages/risk_assessment"
-    version = version_in(client.get(page).get_data(as_text=True))
-    response = post_form(page, {"version": version, "risk_assessment.completed_on": "2025-02-30"})
+    response = save_stage(client, post_form, "risk_assessment", {"risk_assessment.completed_on": "2025-02-30"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert re.search(r'id="f-risk_assessment-completed_on-error"[^>]*>[^<]*没有这一天', html)
@@ -223,12 +222,11 @@ def test_invalid_evidence_is_shown_again_with_the_problem_at_its_field(client, l
 def test_a_consultation_closing_before_it_opens_is_refused_at_its_field_and_nothing_is_stored(client, login_as, post_form, uow, road_case):
     login_as("official", username="official")
     before = stored(uow)
-    page = f"/cases/{CASE}/stages/public_participation"
-    version = version_in(client.get(page).get_data(as_text=True))
-    response = post_form(page, {"version": version, "public_participation.forms": ["open_consultation"],
-                                "public_participation.consultation#rows": "3",
-                                "public_participation.consultation[0].opened_on": "2025-03-03",
-                                "public_participation.consultation[0].closes_on": "2025-02-01"})
+    response = save_stage(client, post_form, "public_participation", {
+        "public_participation.forms": ["open_consultation"],
+        "public_participation.consultation#rows": "3",
+        "public_participation.consultation[0].opened_on": "2025-03-03",
+        "public_participation.consultation[0].closes_on": "2025-02-01"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert re.search(r'id="f-public_participation-consultation-0-closes_on-error"[^>]*>[^<]*早于开始日期', html)
@@ -241,9 +239,7 @@ def test_evidence_dated_more_than_a_year_ahead_is_refused_at_its_field(client, l
     monkeypatch.setattr(web.cases, "_today", lambda: date(2025, 4, 28))
     login_as("official", username="official")
     before = stored(uow)
-    page = f"/cases/{CASE}/stages/expert_review"
-    version = version_in(client.get(page).get_data(as_text=True))
-    response = post_form(page, {"version": version, "expert_review.held_on": "2099-04-11"})
+    response = save_stage(client, post_form, "expert_review", {"expert_review.held_on": "2099-04-11"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert re.search(r'id="f-expert_review-held_on-error"[^>]*>[^<]*2026-04-28', html)

@@ -48,7 +48,7 @@ from web.db import get_uow
 from web.document_scan import ScanParams, scan_params
 from web.errors import refuse
 from web.i18n import current_lang, t
-from web.register_imports import RegisterImport, file_headers, register_file
+from web.register_imports import RegisterImport
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -68,44 +68,29 @@ def column_name(column: str) -> str:
 
 
 @dataclass(frozen=True)
-class ListQuery:
+class ListQuery(lists.ListQuery):
     unit: str
     year: str
     category: str
-    q: str
-    sort: str
-    page: int
-    per_page: int
 
-    def args(self, **changes: Any) -> dict[str, Any]:
-        values = {"unit": self.unit, "year": self.year, "category": self.category, "q": self.q, "sort": self.sort,
-                  "page": self.page, "per_page": self.per_page} | changes
-        return lists.shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": lists.DEFAULT_PAGE_SIZE})
-
-    @property
-    def filtered(self) -> bool:
-        return bool(self.unit or self.year or self.category or self.q)
+    FILTERS = ("unit", "year", "category")
+    DEFAULT_SORT = DEFAULT_SORT
+    DESCENDING_FIRST = ("year", "planned")
+    ENDPOINT = "catalogue.index"
 
 
 def _list_query() -> tuple[ListQuery, list[str]]:
-    raw = {k: request.args.get(k, "").strip() for k in ("unit", "year", "category", "q", "sort", "page", "per_page")}
+    raw = lists.raw_args(("unit", "year", "category", "q", "sort", "page", "per_page"))
     problems: list[str] = []
     category = lists.choice(raw["category"], CATEGORIES, "未知的类别", "Unknown category", problems)
-    sort = lists.choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
+    sort = lists.sort_choice(raw["sort"], SORTS, DEFAULT_SORT, problems)
     year = raw["year"]
     if year and not (year.isdigit() and len(year) == 4):
         problems.append(t(f"年度应为四位数字：{year[:20]}", f"The year must be four digits: {year[:20]}"))
         year = ""
     page, per_page = lists.paging(raw["page"], raw["per_page"], problems)
-    return ListQuery(raw["unit"][:lists.TEXT_MAX], year, category, raw["q"][:lists.TEXT_MAX], sort, page, per_page), problems
-
-
-def _list_url(query: ListQuery, **changes: Any) -> str:
-    return lists.url_with("catalogue.index", query.args(**changes))
-
-
-def _sort_url(query: ListQuery, column: str) -> str:
-    return _list_url(query, sort=lists.sort_toggle(query.sort, column, column in ("year", "planned")), page=1)
+    return ListQuery(q=raw["q"][:lists.TEXT_MAX], sort=sort, page=page, per_page=per_page,
+                     unit=raw["unit"][:lists.TEXT_MAX], year=year, category=category), problems
 
 
 @bp.get("")
@@ -118,19 +103,11 @@ def index() -> Any:
                      query.sort, query.page, query.per_page)
     return render_template("catalogue/index.html", page=page, query=query, problems=problems,
                            units=catalogue_units(db, MAX_CHOICES), years=[str(y) for y in catalogue_years(db, MAX_CHOICES)],
-                           categories=CATEGORIES, register_total=item_count(db), filtered=query.filtered,
+                           categories=CATEGORIES, register_total=item_count(db),
                            can_import=current_user.has_role(*IMPORTERS))
 
 
-@bp.get("/export.csv", defaults={"fmt": "csv"})
-@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
-@role_required(*READERS)
-def export_csv(fmt: str) -> Response:
-    """The whole catalogue as a file: CSV (UTF-8 with BOM, CRLF — the bytes of `yifa catalogue export
-    --out`) or .xlsx; English column names unless `?headers=zh`."""
-    db = get_uow().session
-    return register_file(lambda out, f, headers: export_catalogue(db, out, headers=headers, fmt=f),
-                         fmt, "decision-catalogue", file_headers("en"), in_memory=True)
+lists.add_export(bp, export_catalogue, "decision-catalogue", in_memory=True)
 
 
 def _scanned(params: ScanParams) -> tuple[CatalogueScanner, list]:
@@ -185,6 +162,5 @@ IMPORT.add_routes(bp, IMPORTERS, "a decision catalogue file")
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     return {"column_name": column_name, "category_name": lambda v: lists.named(CATEGORY_NAMES, v),
-            "field_name": lambda v: lists.named(FIELD_NAMES, v), "list_url": _list_url, "sort_url": _sort_url,
-            "page_sizes": lists.PAGE_SIZES, "severity_zh": SEVERITY_ZH,
+            "field_name": lambda v: lists.named(FIELD_NAMES, v), "page_sizes": lists.PAGE_SIZES, "severity_zh": SEVERITY_ZH,
             "entry_label": lambda e: entry_label(e, current_lang() == "zh")}

@@ -86,7 +86,7 @@ from web.credit_record import record_view
 from web.db import get_uow
 from web.errors import refuse
 from web.i18n import both, current_lang, t
-from web.register_imports import RegisterImport, file_headers, register_file
+from web.register_imports import RegisterImport
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 
@@ -173,26 +173,16 @@ def _authorities(db: Session, chosen: str = "") -> list[str]:
 
 # ---------------------------------------------------------------- the register list
 @dataclass(frozen=True)
-class ListQuery:
+class ListQuery(lists.ListQuery):
     authority: str
     category: str
     decided_from: str
     decided_to: str
-    q: str
-    sort: str
-    page: int
-    per_page: int
 
-    def args(self, **changes: Any) -> dict[str, Any]:
-        """The query arguments of this view, with changes; defaults left out (short, shareable URLs)."""
-        values = {"authority": self.authority, "category": self.category, "decided_from": self.decided_from,
-                  "decided_to": self.decided_to, "q": self.q, "sort": self.sort, "page": self.page,
-                  "per_page": self.per_page} | changes
-        return lists.shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": lists.DEFAULT_PAGE_SIZE})
-
-    @property
-    def filtered(self) -> bool:
-        return bool(self.authority or self.category or self.decided_from or self.decided_to or self.q)
+    FILTERS = ("authority", "category", "decided_from", "decided_to")
+    DEFAULT_SORT = DEFAULT_SORT
+    DESCENDING_FIRST = ("decided_on",)           # the date newest first; text A–Z
+    ENDPOINT = "credit.index"
 
 
 def _day_filter(raw: str, zh: str, en: str, problems: list[str]) -> str:
@@ -208,15 +198,16 @@ def _day_filter(raw: str, zh: str, en: str, problems: list[str]) -> str:
 
 def _list_query() -> tuple[ListQuery, list[str]]:
     """The list's filters from the query string; a value that cannot be read is named and ignored."""
-    raw = {k: request.args.get(k, "").strip() for k in ("authority", "category", "decided_from", "decided_to", "q", "sort")}
+    raw = lists.raw_args(("authority", "category", "decided_from", "decided_to", "q", "sort"))
     problems: list[str] = []
     category = lists.choice(raw["category"], CATEGORIES, "未知的失信类别", "Unknown category", problems)
-    sort = lists.choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
+    sort = lists.sort_choice(raw["sort"], SORTS, DEFAULT_SORT, problems)
     since = _day_filter(raw["decided_from"], "处罚决定日期（起）", "Decided from", problems)
     until = _day_filter(raw["decided_to"], "处罚决定日期（止）", "Decided until", problems)
     page, per_page = _page_args(problems)
-    return ListQuery(raw["authority"][:lists.TEXT_MAX], category, since, until, raw["q"][:lists.TEXT_MAX], sort, page,
-                     per_page), problems
+    return ListQuery(q=raw["q"][:lists.TEXT_MAX], sort=sort, page=page, per_page=per_page,
+                     authority=raw["authority"][:lists.TEXT_MAX], category=category, decided_from=since,
+                     decided_to=until), problems
 
 
 def _day(iso: str) -> date | None:
@@ -231,18 +222,9 @@ def index() -> Any:
     query, problems = _list_query()
     filters = penalty_filters(query.authority, query.category, _day(query.decided_from), _day(query.decided_to), query.q)
     page = penalty_page(db, filters, query.sort, query.page, query.per_page)
-    return render_template("credit/index.html", rows=page.rows, pages=page, query=query, problems=problems,
+    return render_template("credit/index.html", page=page, query=query, problems=problems,
                            authorities=_authorities(db, query.authority), register_total=penalty_count(db),
                            can_import=current_user.has_role(*IMPORTERS))
-
-
-def _list_url(query: ListQuery, **changes: Any) -> str:
-    return lists.url_with("credit.index", query.args(**changes))
-
-
-def _sort_url(query: ListQuery, column: str) -> str:
-    """The list sorted by a column: descending first for the date, ascending for text; again: reversed."""
-    return _list_url(query, sort=lists.sort_toggle(query.sort, column, column == "decided_on"), page=1)
 
 
 # ---------------------------------------------------------------- downloads
@@ -263,15 +245,7 @@ def _download(raw: Any, mimetype: str, name: str) -> Response:
     return response
 
 
-@bp.get("/export.csv", defaults={"fmt": "csv"})
-@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
-@role_required(*READERS)
-def export_csv(fmt: str) -> Response:
-    """The whole register in the §4 format: CSV (UTF-8 with BOM, CRLF — the bytes of `yifa credit export
-    --out`) or .xlsx; English column names unless `?headers=zh`."""
-    db = get_uow().session
-    return register_file(lambda out, f, headers: export_penalties(db, out, headers=headers, fmt=f),
-                         fmt, EXPORT_NAME, file_headers("en"))
+lists.add_export(bp, export_penalties, EXPORT_NAME)
 
 
 class _OneAction:
@@ -450,5 +424,5 @@ def _helpers() -> dict[str, Any]:
             "action_name": lambda v: lists.named(ACTION_NAMES, v), "missing_name": lambda v: lists.named(MISSING_NAMES, v),
             "result_name": lambda v: lists.named(RESULT_NAMES, v), "field_name": lambda v: lists.named(FIELD_NAMES, v),
             "trail_action_name": lambda v: lists.named(TRAIL_ACTIONS, v), "categories": CATEGORIES, "missing_words": MISSING,
-            "follow_up_forms": FOLLOW_UP_FORMS, "list_url": _list_url, "sort_url": _sort_url, "follow_url": _follow_url, "page_sizes": lists.PAGE_SIZES,
+            "follow_up_forms": FOLLOW_UP_FORMS, "follow_url": _follow_url, "page_sizes": lists.PAGE_SIZES,
             "severity_zh": SEVERITY_ZH, "reason_zh": REASON_ZH}

@@ -36,7 +36,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
@@ -104,7 +103,7 @@ from web.document_scan import (
 )
 from web.errors import refuse
 from web.i18n import both, current_lang, t
-from web.register_imports import RegisterImport, file_headers, register_file
+from web.register_imports import RegisterImport
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -140,36 +139,32 @@ def column_name(column: str) -> str:
 
 # ---------------------------------------------------------------- the list
 @dataclass(frozen=True)
-class ListQuery:
+class ListQuery(lists.ListQuery):
     issuer: str
     status: str
     kind: str
-    q: str
-    sort: str
-    page: int
-    per_page: int
     scan: dict[str, str]      # the scan's as_of and jurisdiction, as given (ScanParams.args())
 
-    def args(self, **changes: Any) -> dict[str, Any]:
-        """The query arguments of this view, with changes; defaults left out (short, shareable URLs)."""
-        values = {"issuer": self.issuer, "status": self.status, "kind": self.kind, "q": self.q,
-                  "sort": self.sort, "page": self.page, "per_page": self.per_page} | self.scan | changes
-        return lists.shown_args(values, {"sort": DEFAULT_SORT, "page": 1, "per_page": lists.DEFAULT_PAGE_SIZE})
+    FILTERS = ("issuer", "status", "kind")
+    DEFAULT_SORT = DEFAULT_SORT
+    DESCENDING_FIRST = ("issued_on", "expires_on", "last_reviewed_on")     # dates newest first; the number A–Z
+    ENDPOINT = "documents.index"
 
-    @property
-    def filtered(self) -> bool:
-        return bool(self.issuer or self.status or self.kind or self.q)
+    def kept_args(self) -> dict[str, str]:
+        """The list's links judge on the same day under the same rulebook."""
+        return self.scan
 
 
 def _list_query() -> tuple[ListQuery, list[str]]:
     """The list's filters from the query string; a value that cannot be read is named and ignored."""
-    raw = {k: request.args.get(k, "").strip() for k in ("issuer", "status", "kind", "q", "sort", "page", "per_page")}
+    raw = lists.raw_args(("issuer", "status", "kind", "q", "sort", "page", "per_page"))
     problems: list[str] = []
     status = lists.choice(raw["status"], STATUSES, "未知的状态", "Unknown status", problems)
     kind = lists.choice(raw["kind"], KINDS, "未知的类型", "Unknown kind", problems)
-    sort = lists.choice(raw["sort"] or DEFAULT_SORT, SORTS, "未知的排序", "Unknown sort order", problems) or DEFAULT_SORT
+    sort = lists.sort_choice(raw["sort"], SORTS, DEFAULT_SORT, problems)
     page, per_page = lists.paging(raw["page"], raw["per_page"], problems)
-    return ListQuery(raw["issuer"][:lists.TEXT_MAX], status, kind, raw["q"][:lists.TEXT_MAX], sort, page, per_page, {}), problems
+    return ListQuery(q=raw["q"][:lists.TEXT_MAX], sort=sort, page=page, per_page=per_page,
+                     issuer=raw["issuer"][:lists.TEXT_MAX], status=status, kind=kind, scan={}), problems
 
 
 @bp.get("")
@@ -191,7 +186,7 @@ def index() -> Any:
     return render_template("documents/index.html", page=page, query=query, problems=problems, issuers=issuers,
                            register_total=document_count(db), findings=findings, params=params,
                            scan_problems=scan_problems, scan_form=_scan_form_values(params),
-                           jurisdictions=known_jurisdictions(), filtered=query.filtered,
+                           jurisdictions=known_jurisdictions(),
                            can_import=current_user.has_role(*IMPORTERS)), 400 if scan_problems else 200
 
 
@@ -201,25 +196,8 @@ def _scan_form_values(params: ScanParams) -> dict[str, str]:
             "jurisdiction": params.jurisdiction}
 
 
-def _list_url(query: ListQuery, **changes: Any) -> str:
-    return lists.url_with("documents.index", query.args(**changes))
-
-
-def _sort_url(query: ListQuery, column: str) -> str:
-    """The list sorted by a column: descending first for dates, ascending for the number; again: reversed."""
-    return _list_url(query, sort=lists.sort_toggle(query.sort, column, column != "number"), page=1)
-
-
-# ---------------------------------------------------------------- the export
-@bp.get("/export.csv", defaults={"fmt": "csv"})
-@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
-@role_required(*READERS)
-def export_csv(fmt: str) -> Response:
-    """The whole register in the §3 format: CSV (UTF-8 with BOM, CRLF — the bytes of `yifa docs export
-    --out`) or .xlsx; English column names unless `?headers=zh`."""
-    db = get_uow().session
-    return register_file(lambda out, f, headers: export_documents(db, out, headers=headers, fmt=f),
-                         fmt, EXPORT_NAME, file_headers("en"), in_memory=True)
+# ---------------------------------------------------------------- the export (§3 format)
+lists.add_export(bp, export_documents, EXPORT_NAME, in_memory=True)
 
 
 # ---------------------------------------------------------------- the scan of the whole register
@@ -426,8 +404,7 @@ def _helpers() -> dict[str, Any]:
             "action_name": lambda v: lists.named(ACTION_NAMES, v), "field_name": lambda v: lists.named(FIELD_NAMES, v),
             "outcome_names": {k: (OUTCOME_ZH[k], OUTCOME_EN[k]) for k in OUTCOMES},
             "status_names": STATUS_NAMES, "kind_names": KIND_NAMES, "sets_names": SETS_NAMES, "statuses": STATUSES,
-            "kinds": KINDS, "all_sets": SETS, "list_url": _list_url, "sort_url": _sort_url,
-            "needs_action": needs_action, "page_sizes": lists.PAGE_SIZES, "worst": worst, "severity_zh": SEVERITY_ZH,
+            "kinds": KINDS, "all_sets": SETS, "needs_action": needs_action, "page_sizes": lists.PAGE_SIZES, "worst": worst, "severity_zh": SEVERITY_ZH,
             "reason_zh": REASON_ZH, "show_url": _show_url}
 
 

@@ -79,6 +79,11 @@ def sign_in(client, username: str) -> None:
     assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
 
 
+def submit(client, page: str, url: str, fields: dict):
+    """Post `fields` to `url` with the CSRF token of `page`, the form they were typed into."""
+    return client.post(url, data={"csrf_token": read_csrf_token(page), **fields})
+
+
 @pytest.mark.parametrize("user", sorted({u for u, _ in CASE_PAGE}))
 def test_each_user_sees_the_cases_of_the_units_their_roles_cover_and_no_other(client, district, user):
     sign_in(client, user)
@@ -173,17 +178,14 @@ def test_the_admin_gives_a_user_roles_in_a_unit_and_the_pages_say_where(client, 
     sign_in(client, "admin")
     page = client.get("/admin/users").get_data(as_text=True)
     assert "宁河区丰台镇人民政府" in page and "天津市宁河区人民政府（含下级）" in page
-    token = read_csrf_token(page)
-    answer = client.post("/admin/users", data={"csrf_token": token, "username": "wang", "display_name": "王",
-                                               "roles": ["official"], "unit": "fengtai",
-                                               "password": "丰台镇王某的密码-2026"})
+    answer = submit(client, page, "/admin/users", {"username": "wang", "display_name": "王", "roles": ["official"],
+                                                   "unit": "fengtai", "password": "丰台镇王某的密码-2026"})
     assert answer.status_code == 302
     with uow() as u:
         assert [(r.unit_code, r.role, r.subtree) for r in role_rows(u.session, "wang")] == [("fengtai", "official", False)]
     page = client.get("/admin/users/wang").get_data(as_text=True)
     assert "宁河区丰台镇人民政府：" in page
-    answer = client.post("/admin/users/wang/roles", data={"csrf_token": read_csrf_token(page), "unit": "root",
-                                                          "subtree": "yes", "roles": ["auditor"]})
+    answer = submit(client, page, "/admin/users/wang/roles", {"unit": "root", "subtree": "yes", "roles": ["auditor"]})
     assert answer.status_code == 302
     with uow() as u:
         assert sorted((r.unit_code, r.role, r.subtree) for r in role_rows(u.session, "wang")) == [
@@ -213,14 +215,12 @@ def test_the_admin_adds_a_unit_on_its_page_and_a_bad_one_is_refused_with_what_wa
     sign_in(client, "admin")
     page = client.get("/admin/units").get_data(as_text=True)
     assert "宁河区司法局" in page and "部门" in page
-    token = read_csrf_token(page)
-    refused = client.post("/admin/units", data={"csrf_token": token, "code": "Bad Code", "name": "芦台街道",
-                                                "level": "township", "jurisdiction": "CN-12/ninghe", "parent": "root"})
+    township = {"level": "township", "jurisdiction": "CN-12/ninghe", "parent": "root"}
+    refused = submit(client, page, "/admin/units", {**township, "code": "Bad Code", "name": "芦台街道"})
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "单位代码" in text and 'value="芦台街道"' in text
-    answer = client.post("/admin/units", data={"csrf_token": token, "code": "lutai", "name": "芦台街道办事处",
-                                               "level": "township", "jurisdiction": "CN-12/ninghe", "parent": "root"})
+    answer = submit(client, page, "/admin/units", {**township, "code": "lutai", "name": "芦台街道办事处"})
     assert answer.status_code == 302
     with uow() as u:
         unit = unit_by_code(u.session, "lutai")

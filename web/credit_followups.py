@@ -6,7 +6,8 @@ register as of a day, computed once per process and kept while nothing it depend
     page_details(session, scanner, items)           → party and message of the items of one page
 
 The scan is the engine's (`CreditScanner` over `iter_penalties`, streamed); this module only keeps
-its answer. The key is (database, register state, as_of, jurisdiction, rulebook version). The
+its answer. The key is (database and the units the session covers, register state, as_of,
+jurisdiction, rulebook version). The
 register state is `count(*)`, `max(id)` and `max(updated_at)` of penalty_records: every stored
 change inserts a row (count and max(id) grow) or updates one (its `updated_at` becomes the newest),
 and rows are never deleted — so a change always makes a new key, and reading the state costs one
@@ -38,6 +39,7 @@ from engine.credit.queries import register_state as penalty_register_state
 from engine.credit.scan import CreditScanner, FollowUp
 from engine.credit.use_cases import from_record
 from engine.credit.vocab import ACTIONS
+from engine.units.scope import limit_of
 
 MAX_ENTRIES = 4
 
@@ -108,7 +110,7 @@ def scanner_for(as_of: date, jurisdiction: str, authority: str | None = None) ->
 def follow_up_list(session: Session, as_of: date, jurisdiction: str = "CN") -> FollowUpList:
     """The follow-ups of every stored penalty as of `as_of` — computed, or kept from a previous request."""
     scanner = scanner_for(as_of, jurisdiction)
-    database = str(session.get_bind().url)
+    database = (str(session.get_bind().url), limit_of(session))      # a list per scope: never another unit's
     state = register_state(session)
     key = (database, state, as_of, jurisdiction, scanner.checker.book.version)
     found = _get(key)

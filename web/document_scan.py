@@ -43,6 +43,7 @@ from engine.documents.queries import documents_by_number, iter_documents
 from engine.documents.queries import register_state as document_register_state
 from engine.documents.scan import DocumentScanner, Summary
 from engine.documents.use_cases import CHAIN_PREFIX, from_record
+from engine.units.scope import limit_of
 from web.i18n import both, cite
 
 DEFAULT_JURISDICTION = "CN"
@@ -250,10 +251,11 @@ _building: dict[Hashable, threading.Lock] = {}
 
 def register_scan(session: Session, params: ScanParams) -> tuple[RegisterScan, bool]:
     """The whole register judged as of `params.as_of` under `params.jurisdiction` — scanned once per
-    (database, register state, day, jurisdiction, rulebook version); gives (scan, whether it was kept)."""
+    (database, units the session covers, register state, day, jurisdiction, rulebook version); gives
+    (scan, whether it was kept)."""
     scanner = scanner_for(params)
-    key = (str(session.get_bind().url), register_state(session), params.as_of, params.jurisdiction,
-           scanner.rulebook["version"])
+    key = (str(session.get_bind().url), limit_of(session), register_state(session), params.as_of,
+           params.jurisdiction, scanner.rulebook["version"])
     with _lock:
         hit = _scans.get(key)
         if hit is not None:

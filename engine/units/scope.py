@@ -113,6 +113,12 @@ def limit_to(session: Session, scope: Scope) -> None:
     session.info[SCOPE_KEY] = scope
 
 
+def limit_of(session: Session) -> Scope | None:
+    """The scope the session is limited to (None: not limited). Anything kept from what a session
+    read — a whole-register scan — is keyed by it too, so it is never shown to another unit's people."""
+    return session.info.get(SCOPE_KEY)
+
+
 @contextmanager
 def within(session: Session, scope: Scope) -> Iterator[None]:
     """Limit the session to `scope` for a moment (a digest read for one user's units)."""

@@ -8,38 +8,28 @@ blocker or error is violated, 1 when one is, 2 on unreadable input.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from engine.cli.registers import (
-    EXIT_ERROR,
-    EXIT_FOUND,
-    EXIT_OK,
-    Register,
-    add_import_export,
-    add_scan_options,
-)
+from engine.cli import registers
 from engine.core import clock
 
 
-def _register() -> Register:
+def _register() -> registers.Register:
     from engine.catalogue import queries, use_cases
     from engine.catalogue.record import EXAMPLE, TABLE
-    return Register("目录事项", "项", "catalogue items", use_cases.import_catalogue, queries.export_catalogue,
-                    use_cases.read_catalogue, queries.iter_items, queries.item_count, TABLE, EXAMPLE, "catalogue")
+    return registers.Register("目录事项", "项", "catalogue items", use_cases.import_catalogue, queries.export_catalogue,
+                              use_cases.read_catalogue, queries.iter_items, queries.item_count, TABLE, EXAMPLE, "catalogue")
 
 
 def register(subparsers: Any) -> None:
     """Add `catalogue` to the `yifa` parser."""
-    cat = subparsers.add_parser("catalogue", help="决策事项目录 / the decision catalogue")
-    actions = cat.add_subparsers(metavar="ACTION")
-    add_import_export(actions, _register, "目录")
-    scan = actions.add_parser("scan", help="按日期扫描目录及其案件 / scan the catalogue and its cases as of a day")
-    add_scan_options(scan)
+    _, actions = registers.add_register_commands(subparsers, "catalogue", "决策事项目录 / the decision catalogue",
+                                                 _register, "目录")
+    scan = registers.add_scan_action(actions, "按日期扫描目录及其案件 / scan the catalogue and its cases as of a day",
+                                     cmd_scan)
     scan.add_argument("--case", dest="cases", type=Path, action="append", default=[], metavar="CASE.yaml",
                       help="另加案卷文件（可重复）/ also match this case file (repeatable)")
-    scan.set_defaults(run=cmd_scan)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -50,27 +40,20 @@ def cmd_scan(args: argparse.Namespace) -> int:
         scanner = CatalogueScanner(args.as_of or clock.today(), args.jurisdiction, args.engine)
         found = _entries(args, entries)
     except InputError as e:
-        print(f"yifa: 无法扫描 / cannot scan — {len(e.problems)} 个问题 / problem(s):\n{e}", file=sys.stderr)
-        return EXIT_ERROR
-    writers = {"json": lambda s, out: write_json(scanner, s, out, args.lang),
-               "csv": lambda s, out: write_csv(s, out, args.lang),
-               "table": lambda s, out: write_table(scanner, s, out, args.lang)}
-    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
-    try:
+        return registers.cannot_scan(e)
+    writers = registers.scan_writers(scanner, write_json, write_csv, write_table, args.lang)
+    with registers.report_out(args.out) as out:
         summary = writers[args.format](scanner.scan(found), out)
-    finally:
-        if args.out:
-            out.close()
-    return EXIT_FOUND if summary.blocking else EXIT_OK
+    return registers.EXIT_FOUND if summary.blocking else registers.EXIT_OK
 
 
 def _entries(args: argparse.Namespace, entries: Any) -> list:
     from engine.catalogue.queries import iter_items, stored_cases
-    from engine.cli.registers import reading_as, records_in_file
     from engine.decisions.record import case_to_document, load_case
     files = [(case.id, case_to_document(case)) for case in (load_case(p) for p in args.cases)]
-    with reading_as(args.reader) as uow:
-        items = records_in_file(_register(), args.file, args.encoding) if args.file else list(iter_items(uow.session))
+    with registers.reading_as(args.reader) as uow:
+        items = (registers.records_in_file(_register(), args.file, args.encoding) if args.file
+                 else list(iter_items(uow.session)))
         stored = stored_cases(uow.session)
     named = {case_id for case_id, _ in files}
     return entries(items, [c for c in stored if c[0] not in named] + files)

@@ -9,48 +9,37 @@ follow-up). A large `--file` is scanned on every CPU (`--jobs`), with the same o
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from engine.cli.registers import (
-    EXIT_ERROR,
-    EXIT_FOUND,
-    EXIT_OK,
-    Register,
-    add_import_export,
-    add_scan_options,
-    run_scan,
-)
+from engine.cli import registers
 from engine.core import clock
 
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs more than it saves
 
 
-def _register() -> Register:
+def _register() -> registers.Register:
     from engine.credit import queries, use_cases
-    return Register("处罚记录", "条", "penalties", use_cases.import_penalties, queries.export_penalties,
-                    use_cases.read_penalties, queries.iter_penalties, queries.penalty_count,
-                    use_cases.TABLE, use_cases.EXAMPLE, "penalties")
+    return registers.Register("处罚记录", "条", "penalties", use_cases.import_penalties, queries.export_penalties,
+                              use_cases.read_penalties, queries.iter_penalties, queries.penalty_count,
+                              use_cases.TABLE, use_cases.EXAMPLE, "penalties")
 
 
 def register(subparsers: Any) -> None:
     """Add `credit` and its actions to the `yifa` parser."""
-    credit = subparsers.add_parser("credit", help="行政处罚登记表与信用修复 / the penalty register and credit repair")
-    actions = credit.add_subparsers(metavar="ACTION")
-    add_import_export(actions, _register, "处罚登记表")
-    scan = actions.add_parser("scan", help="按日期扫描处罚登记表，列出跟进事项 / scan the register as of a day")
-    add_scan_options(scan)
+    credit, actions = registers.add_register_commands(
+        subparsers, "credit", "行政处罚登记表与信用修复 / the penalty register and credit repair", _register, "处罚登记表")
+    scan = registers.add_scan_action(actions, "按日期扫描处罚登记表，列出跟进事项 / scan the register as of a day",
+                                     cmd_scan)
     scan.add_argument("--authority", default=None, metavar="NAME", help="只看该处罚机关 / only this authority")
     scan.add_argument("--jobs", type=int, default=None, metavar="N",
                       help="--file 的 csv/json 扫描使用的进程数（默认：大文件用全部 CPU）/ processes for a --file scan "
                            "(default: every CPU for large files)")
-    scan.set_defaults(run=cmd_scan)
     credit.set_defaults(run=lambda args: _help(credit))   # `yifa credit` alone: its actions
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
-    return EXIT_ERROR
+    return registers.EXIT_ERROR
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -62,12 +51,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if args.file is not None and args.format != "table" and _jobs(args) > 1:
             return _write_parallel_scan(args, scanner)
     except InputError as e:
-        print(f"yifa: 无法扫描 / cannot scan — {len(e.problems)} 个问题 / problem(s):\n{e}", file=sys.stderr)
-        return EXIT_ERROR
-    writers = {"json": lambda scans, out: write_json(scanner, scans, out, args.lang),
-               "csv": lambda scans, out: write_follow_ups_csv(scans, out, args.lang),
-               "table": lambda scans, out: write_table(scanner, scans, out, args.lang)}
-    return run_scan(_register(), args, scanner, writers, lambda summary: summary.overdue > 0)
+        return registers.cannot_scan(e)
+    writers = registers.scan_writers(scanner, write_json, write_follow_ups_csv, write_table, args.lang)
+    return registers.run_scan(_register(), args, scanner, writers, lambda summary: summary.overdue > 0)
 
 
 def _jobs(args: argparse.Namespace) -> int:
@@ -93,9 +79,6 @@ def _write_parallel_scan(args: argparse.Namespace, scanner) -> int:
     options = {"as_of": scanner.as_of.isoformat(), "jurisdiction": scanner.checker.book.jurisdiction,
                "engine": scanner.engine, "authority": scanner.authority, "lang": args.lang}
     text, summary = scan_file(str(args.file), args.encoding, options, args.format, _jobs(args))
-    if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-    else:
-        sys.stdout.write(text)
-    return EXIT_FOUND if summary.overdue else EXIT_OK
+    with registers.report_out(args.out) as out:
+        out.write(text)
+    return registers.EXIT_FOUND if summary.overdue else registers.EXIT_OK

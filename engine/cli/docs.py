@@ -10,54 +10,42 @@ one is, 2 on unreadable input.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from engine.cli.registers import (
-    EXIT_ERROR,
-    EXIT_OK,
-    Register,
-    add_import_export,
-    add_scan_options,
-    iso_day,
-    run_scan,
-    unit,
-)
+from engine.cli import registers
 from engine.core import clock
 
 
-def _register() -> Register:
+def _register() -> registers.Register:
     from engine.documents import queries, use_cases
-    return Register("文件", "件", "documents", use_cases.import_documents, queries.export_documents,
-                    use_cases.read_documents, queries.iter_documents, queries.document_count,
-                    use_cases.TABLE, use_cases.EXAMPLE, "normative-documents")
+    return registers.Register("文件", "件", "documents", use_cases.import_documents, queries.export_documents,
+                              use_cases.read_documents, queries.iter_documents, queries.document_count,
+                              use_cases.TABLE, use_cases.EXAMPLE, "normative-documents")
 
 
 def register(subparsers: Any) -> None:
     """Add `docs` to the `yifa` parser."""
-    docs = subparsers.add_parser("docs", help="规范性文件登记表 / the normative-document register")
-    actions = docs.add_subparsers(metavar="ACTION")
-    add_import_export(actions, _register, "登记表")
+    _, actions = registers.add_register_commands(
+        subparsers, "docs", "规范性文件登记表 / the normative-document register", _register, "登记表")
     rev = actions.add_parser("review", help="记录清理评估结论 / record a clean-up review of a document")
     rev.add_argument("number", metavar="文号")
     rev.add_argument("outcome", choices=("kept", "amended", "repealed", "declared_invalid"))
     rev.add_argument("--reason", required=True)
-    rev.add_argument("--on", type=iso_day, default=None, help="评估日期（默认今天）")
+    rev.add_argument("--on", type=registers.iso_day, default=None, help="评估日期（默认今天）")
     rev.add_argument("--as", dest="actor", required=True, metavar="USER")
     rev.set_defaults(run=cmd_review)
-    scan = actions.add_parser("scan", help="按日期扫描登记表，列出需处理的文件 / scan the register as of a day")
-    add_scan_options(scan)
-    scan.set_defaults(run=cmd_scan)
+    registers.add_scan_action(actions, "按日期扫描登记表，列出需处理的文件 / scan the register as of a day",
+                              cmd_scan)
 
 
 def cmd_review(args: argparse.Namespace) -> int:
     """Record a clean-up review (a refusal is said by engine/cli/errors.py, exit 2)."""
     from engine.documents.reviews import OUTCOME_ZH, mark_reviewed
-    with unit() as uow:
+    with registers.unit() as uow:
         record = mark_reviewed(uow, args.number, args.outcome, args.reason, args.actor, args.on or clock.today())
         uow.commit()
     print(f"已记录 recorded：{record.number} {OUTCOME_ZH[args.outcome]}（status {record.status}）")
-    return EXIT_OK
+    return registers.EXIT_OK
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -67,9 +55,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
     try:
         scanner = DocumentScanner(args.as_of or clock.today(), args.jurisdiction, args.engine)
     except InputError as e:
-        print(f"yifa: 无法扫描 / cannot scan — {len(e.problems)} 个问题 / problem(s):\n{e}", file=sys.stderr)
-        return EXIT_ERROR
-    writers = {"json": lambda scans, out: write_json(scanner, scans, out, args.lang),
-               "csv": lambda scans, out: write_csv(scans, out, args.lang),
-               "table": lambda scans, out: write_table(scanner, scans, out, args.lang)}
-    return run_scan(_register(), args, scanner, writers, lambda summary: summary.blocking)
+        return registers.cannot_scan(e)
+    writers = registers.scan_writers(scanner, write_json, write_csv, write_table, args.lang)
+    return registers.run_scan(_register(), args, scanner, writers, lambda summary: summary.blocking)

@@ -16,7 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from engine.core.errors import InputError
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -58,25 +61,40 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", action="store_true", help="总是显示进度条 / always show the progress bar")
 
 
+def add_register_commands(subparsers: Any, name: str, help: str, register: Callable[[], Register],
+                          what_zh: str) -> tuple[argparse.ArgumentParser, Any]:
+    """Add a register's command group with the actions every register has; give the group and its
+    actions, for the register's own."""
+    group = subparsers.add_parser(name, help=help)
+    actions = group.add_subparsers(metavar="ACTION")
+    add_import_export(actions, register, what_zh)
+    return group, actions
+
+
 def add_import_export(actions: Any, register: Callable[[], Register], what_zh: str) -> None:
-    """The `import` and `export` actions every register has (all-or-nothing import; CSV export)."""
+    """The `import`, `export` and `template` actions every register has (all-or-nothing import; CSV export)."""
     imp = actions.add_parser("import", help=f"导入{what_zh} CSV 或 .xlsx（有错误行则整体拒绝）"
                                             "/ import a register CSV or .xlsx, all or nothing")
     add_import_options(imp)
     imp.set_defaults(run=lambda args: run_import(register(), args))
-    exp = actions.add_parser("export", help=f"导出{what_zh}（CSV 为 UTF-8 带 BOM，或 .xlsx）"
-                                            "/ export the register (CSV in UTF-8 with BOM, or .xlsx)")
-    exp.add_argument("-o", "--out", type=Path, default=None, metavar="FILE",
-                     help="默认输出到标准输出（CSV 不带 BOM）/ default: stdout (CSV without BOM)")
-    add_file_options(exp)
+    exp = _add_file_action(actions, "export", f"导出{what_zh}（CSV 为 UTF-8 带 BOM，或 .xlsx）"
+                                              "/ export the register (CSV in UTF-8 with BOM, or .xlsx)",
+                           "默认输出到标准输出（CSV 不带 BOM）/ default: stdout (CSV without BOM)",
+                           lambda args: run_export(register(), args))
     add_reader_option(exp)
-    exp.set_defaults(run=lambda args: run_export(register(), args))
-    tpl = actions.add_parser("template", help=f"输出{what_zh}模板：表头行和一行示例 / print the register's template: "
-                                              "the header row and one example row")
-    tpl.add_argument("-o", "--out", type=Path, default=None, metavar="FILE",
-                     help="默认输出到标准输出 / default: stdout")
-    add_file_options(tpl)
-    tpl.set_defaults(run=lambda args: run_template(register(), args))
+    _add_file_action(actions, "template", f"输出{what_zh}模板：表头行和一行示例 / print the register's template: "
+                                          "the header row and one example row",
+                     "默认输出到标准输出 / default: stdout", lambda args: run_template(register(), args))
+
+
+def _add_file_action(actions: Any, name: str, help: str, out_help: str,
+                     run: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    """An action that writes a register file: to `-o/--out` or stdout, with its headers and format."""
+    parser = actions.add_parser(name, help=help)
+    parser.add_argument("-o", "--out", type=Path, default=None, metavar="FILE", help=out_help)
+    add_file_options(parser)
+    parser.set_defaults(run=run)
+    return parser
 
 
 def add_file_options(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +102,14 @@ def add_file_options(parser: argparse.ArgumentParser) -> None:
                         help="表头用中文列名或英文列名（默认 en）/ Chinese or English column names (default en)")
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv",
                         help="CSV 或 .xlsx 工作簿（默认 csv）/ CSV or an .xlsx workbook (default csv)")
+
+
+def add_scan_action(actions: Any, help: str, run: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    """Add a register's `scan` action with the options every scan has; give it, for the register's own."""
+    scan = actions.add_parser("scan", help=help)
+    add_scan_options(scan)
+    scan.set_defaults(run=run)
+    return scan
 
 
 def add_scan_options(parser: argparse.ArgumentParser) -> None:
@@ -99,6 +125,31 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="默认输出到标准输出 / default: stdout")
     parser.add_argument("--progress", action="store_true", help="总是显示进度条 / always show the progress bar")
+
+
+def scan_writers(scanner: Any, write_json: Callable[..., Any], write_csv: Callable[..., Any],
+                 write_table: Callable[..., Any], lang: str) -> dict[str, Callable[[Any, Any], Any]]:
+    """A scan's report writers by `--format`, as run_scan takes them: `writer(scans, out)` gives the
+    summary (the CSV is the scans alone; the JSON and the table also say the scanner's day and rules)."""
+    return {"json": lambda scans, out: write_json(scanner, scans, out, lang),
+            "csv": lambda scans, out: write_csv(scans, out, lang),
+            "table": lambda scans, out: write_table(scanner, scans, out, lang)}
+
+
+def cannot_scan(error: InputError) -> int:
+    """Say why a scan cannot run, every problem of it, and give exit 2."""
+    print(f"yifa: 无法扫描 / cannot scan — {len(error.problems)} 个问题 / problem(s):\n{error}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+@contextmanager
+def report_out(path: Path | None) -> Iterator[IO[str]]:
+    """Where a report goes: the file `--out` names (closed after), or stdout."""
+    if path is None:
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        yield out
 
 
 def unit(read_only: bool = False):
@@ -230,8 +281,7 @@ def run_scan(register: Register, args: argparse.Namespace, scanner: Any,
         with reading_as(args.reader) as uow:
             return _write(args, scanner, register.iterate(uow.session), register.count(uow.session), writers, failed)
     except InputError as e:
-        print(f"yifa: 无法扫描 / cannot scan — {len(e.problems)} 个问题 / problem(s):\n{e}", file=sys.stderr)
-        return EXIT_ERROR
+        return cannot_scan(e)
 
 
 def records_in_file(register: Register, path: Path, encoding: str | None) -> list:
@@ -249,11 +299,9 @@ def _write(args: argparse.Namespace, scanner: Any, records: Any, total: int,
     from engine.documents.scan import ProgressBar
     bar = ProgressBar(total, force=args.progress)
     scans = scanner.scan(records, bar)
-    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
-    try:
-        summary = writers[args.format](scans, out)
-    finally:
-        bar.done()
-        if args.out:
-            out.close()
+    with report_out(args.out) as out:
+        try:
+            summary = writers[args.format](scans, out)
+        finally:
+            bar.done()
     return EXIT_FOUND if failed(summary) else EXIT_OK

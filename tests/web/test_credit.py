@@ -20,7 +20,8 @@ from engine.credit.use_cases import import_penalties
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
 from tests.days import TODAY
-from tests.yifa_cli import run_yifa_on
+from tests.web import register_pages
+from tests.web.register_pages import DEMO_COUNT, listed
 from web import credit_followups
 from web.db import get_engine
 from web.demo import seed_demo
@@ -28,12 +29,10 @@ from web.demo import seed_demo
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CSV = ROOT / "web" / "demo_penalties.csv"
 FIXTURE_CSV = ROOT / "tests" / "registers" / "fixtures" / "penalties.csv"
-DEMO_COUNT = 31
 FIXTURE_COUNT = 20
 AS_OF = TODAY                        # the day the tests take as today (YIFA_TODAY, tests/conftest.py)
 TOWNSHIP = "岳龙镇人民政府"
 EXAMPLE = "宁河综执罚〔2021〕12号"       # CASE_FORMAT §6's example record (the fixture's first row)
-ROW = re.compile(r'<td class="number"><a href="([^"]+)">([^<]+)</a>')
 
 
 @pytest.fixture(autouse=True)
@@ -73,10 +72,6 @@ def rows_of(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
-def listed(html: str) -> list[str]:
-    return [m.group(2) for m in ROW.finditer(html)]
-
-
 def record_url(app, number: str, **args) -> str:
     with app.test_request_context():
         return url_for("credit.show", case_number=number, **args)
@@ -99,12 +94,7 @@ def engine_follow_ups(uow, as_of: date, authority: str | None = None, fmt: str =
 
 # ---------------------------------------------------------------- the list
 def test_every_role_reads_the_register_newest_first_and_finds_it_in_the_top_bar(client, login_as, register):
-    for role in ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin"):
-        login_as(role)
-        page = client.get("/credit")
-        assert page.status_code == 200, role
-        html = page.get_data(as_text=True)
-        assert 'href="/credit"' in html and "信用修复" in html
+    html = register_pages.read_by_every_role(client, login_as, "/credit", "信用修复")
     numbers = listed(html)
     assert len(numbers) == DEMO_COUNT
     assert numbers[0] == "岳龙综执罚〔2026〕21号"            # decided 2026-10-26, the newest
@@ -135,9 +125,7 @@ def test_the_list_in_english(client, login_as, register):
 ])
 def test_filters_combine(client, login_as, register, query, expected):
     login_as("official")
-    page = client.get("/credit", query_string=query)
-    assert page.status_code == 200
-    assert set(listed(page.get_data(as_text=True))) == expected
+    assert register_pages.listed_by(client, "/credit", query) == expected
 
 
 def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, register):
@@ -149,15 +137,7 @@ def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, reg
 
 def test_pages_are_cut_in_sql_and_link_to_each_other(client, login_as, register, sql_seen):
     login_as("official")
-    first, statements = sql_seen(lambda: client.get("/credit?per_page=25").get_data(as_text=True))
-    rows = [s for s in statements if "FROM penalty_records" in s and "count(" not in s.lower() and "DISTINCT" not in s.upper()]
-    assert rows and all("LIMIT" in s.upper() for s in rows), rows          # never every row
-    assert len(listed(first)) == 25 and "第 1–25 条，共 31 条" in first
-    assert 'href="/credit?page=2&amp;per_page=25"' in first and 'rel="next"' in first
-    second = client.get("/credit?per_page=25&page=2").get_data(as_text=True)
-    assert len(listed(second)) == 6 and "第 26–31 条，共 31 条" in second and 'rel="prev"' in second
-    assert set(listed(first)).isdisjoint(listed(second))
-    assert listed(client.get("/credit?per_page=25&page=99").get_data(as_text=True)) == listed(second)
+    register_pages.assert_pages_are_cut_in_sql(client, sql_seen, "/credit", "penalty_records", "条")
 
 
 def test_sorting_by_number_and_by_authority(client, login_as, register):
@@ -492,17 +472,8 @@ def test_an_import_without_the_csrf_token_is_refused(client, login_as, uow):
 # ---------------------------------------------------------------- the export
 def test_the_export_is_byte_for_byte_the_cli_export(app, client, login_as, register, tmp_path):
     login_as("secretary")
-    response = client.get("/credit/export.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert 'filename=penalties.csv' in response.headers["Content-Disposition"].replace('"', "")
-    body = response.get_data()
-    response.close()
-    out = tmp_path / "cli.csv"
-    proc = run_yifa_on(app.config["DATABASE_URL"], "credit", "export", "--out", out)
-    assert proc.returncode == 0, proc.stderr
-    assert body == out.read_bytes()
-    assert body.startswith(b"\xef\xbb\xbfcase_number,party,") and b"\r\n" in body
-    assert len(body.decode("utf-8-sig").splitlines()) == DEMO_COUNT + 1
+    register_pages.assert_export_is_the_cli_export(app, client, "/credit", "credit", "filename=penalties.csv",
+                                                   b"case_number,party,", tmp_path)
 
 
 # ---------------------------------------------------------------- the demo

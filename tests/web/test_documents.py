@@ -18,6 +18,8 @@ from engine.documents.models import NormativeDocumentRecord
 from engine.documents.use_cases import import_documents
 from engine.store.models import TrailEvent
 from engine.trail import verify_all
+from tests.web import register_pages
+from tests.web.register_pages import DEMO_COUNT, listed
 from tests.yifa_cli import run_yifa_on
 from web.db import get_engine
 from web.demo import REVIEWED_DOCUMENT, seed_demo
@@ -25,8 +27,6 @@ from web.demo import REVIEWED_DOCUMENT, seed_demo
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CSV = ROOT / "web" / "demo_documents.csv"
 BAD_CSV = ROOT / "tests" / "registers" / "fixtures" / "two-bad-rows.csv"
-DEMO_COUNT = 31
-ROW = re.compile(r'<td class="number"><a href="([^"]+)">([^<]+)</a>')
 
 
 def demo_numbers() -> list[str]:
@@ -47,11 +47,6 @@ def register(uow, make_user) -> list[str]:
 def doc_url(app, number: str, endpoint: str = "documents.show") -> str:
     with app.test_request_context():
         return url_for(endpoint, number=number)
-
-
-def listed(html: str) -> list[str]:
-    """The document numbers of a list page, in order."""
-    return [m.group(2) for m in ROW.finditer(html)]
 
 
 def record(uow, number: str) -> NormativeDocumentRecord | None:
@@ -78,12 +73,7 @@ def count(uow) -> int:
 
 # ---------------------------------------------------------------- the list
 def test_every_role_reads_the_register_newest_first_and_finds_it_in_the_top_bar(client, login_as, register):
-    for role in ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin"):
-        login_as(role)
-        page = client.get("/documents")
-        assert page.status_code == 200, role
-        html = page.get_data(as_text=True)
-        assert 'href="/documents"' in html and "规范性文件" in html
+    html = register_pages.read_by_every_role(client, login_as, "/documents", "规范性文件")
     numbers = listed(html)
     assert len(numbers) == DEMO_COUNT                         # one page of 50
     assert numbers[0] == "岳龙政规〔2025〕1号"                  # issued 2025-03-10, the newest
@@ -115,9 +105,7 @@ def test_the_list_in_english(client, login_as, register):
 ])
 def test_filters_combine(client, login_as, register, query, expected):
     login_as("official")
-    page = client.get("/documents", query_string=query)
-    assert page.status_code == 200
-    assert set(listed(page.get_data(as_text=True))) == expected
+    assert register_pages.listed_by(client, "/documents", query) == expected
 
 
 def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, register):
@@ -129,17 +117,7 @@ def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, reg
 
 def test_pages_are_cut_in_sql_and_link_to_each_other(client, login_as, register, sql_seen):
     login_as("official")
-    first, statements = sql_seen(lambda: client.get("/documents?per_page=25").get_data(as_text=True))
-    rows = [s for s in statements if "FROM normative_documents" in s and "count(" not in s.lower()
-            and "DISTINCT" not in s.upper()]
-    assert rows and all("LIMIT" in s.upper() for s in rows), rows   # never every row
-    assert len(listed(first)) == 25 and "第 1–25 件，共 31 件" in first
-    assert 'href="/documents?page=2&amp;per_page=25"' in first and 'rel="next"' in first
-    second = client.get("/documents?per_page=25&page=2").get_data(as_text=True)
-    assert len(listed(second)) == 6 and "第 26–31 件，共 31 件" in second and 'rel="prev"' in second
-    assert set(listed(first)).isdisjoint(listed(second))
-    beyond = client.get("/documents?per_page=25&page=99").get_data(as_text=True)
-    assert listed(beyond) == listed(second)                     # past the end: the last page
+    register_pages.assert_pages_are_cut_in_sql(client, sql_seen, "/documents", "normative_documents", "件")
 
 
 def test_sorting_by_a_column_and_back(client, login_as, register):
@@ -390,16 +368,8 @@ def test_only_the_keepers_of_the_register_may_import(client, login_as, role):
 def test_the_export_is_byte_for_byte_the_cli_export(app, client, login_as, post_form, register, tmp_path):
     login_as("legality_reviewer")
     post_form(doc_url(app, "宁河政规〔2020〕1号", "documents.review"), REVIEW, page=doc_url(app, "宁河政规〔2020〕1号"))
-    response = client.get("/documents/export.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert 'filename="normative-documents.csv"' in response.headers["Content-Disposition"]
-    body = response.get_data()
-    out = tmp_path / "cli.csv"
-    proc = cli(app, "docs", "export", "--out", str(out))
-    assert proc.returncode == 0, proc.stderr
-    assert body == out.read_bytes()
-    assert body.startswith(b"\xef\xbb\xbfnumber,title,") and b"\r\n" in body
-    assert len(body.decode("utf-8-sig").splitlines()) == DEMO_COUNT + 1
+    register_pages.assert_export_is_the_cli_export(app, client, "/documents", "docs", 'filename="normative-documents.csv"',
+                                                   b"number,title,", tmp_path)
 
 
 # ---------------------------------------------------------------- the demo

@@ -1,0 +1,69 @@
+"""What the list pages of the registers (normative documents, penalties) have in common, checked one
+way for each: every role reads the list, its filters, its pages cut in SQL, its export the CLI's."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.yifa_cli import run_yifa_on
+
+ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
+ROW = re.compile(r'<td class="number"><a href="([^"]+)">([^<]+)</a>')
+DEMO_COUNT = 31                      # rows of either demo register (web/demo_documents.csv, web/demo_penalties.csv)
+
+
+def listed(html: str) -> list[str]:
+    """The record numbers of a list page, in order."""
+    return [m.group(2) for m in ROW.finditer(html)]
+
+
+def read_by_every_role(client, login_as: Callable[..., str], path: str, title: str) -> str:
+    """Every role reads the list at `path` and finds it in the top bar under `title`; the last one's page."""
+    for role in ROLES:
+        login_as(role)
+        page = client.get(path)
+        assert page.status_code == 200, role
+        html = page.get_data(as_text=True)
+        assert f'href="{path}"' in html and title in html
+    return html
+
+
+def listed_by(client, path: str, query: dict[str, str]) -> set[str]:
+    """The record numbers the list at `path` shows for a query (answered 200)."""
+    page = client.get(path, query_string=query)
+    assert page.status_code == 200
+    return set(listed(page.get_data(as_text=True)))
+
+
+def assert_pages_are_cut_in_sql(client, sql_seen: Callable[..., Any], path: str, table: str, unit: str) -> None:
+    """The demo register in pages of 25: each read with LIMIT, linked to the next and back, the last
+    shown for a page past the end; `unit` counts the rows (件, 条)."""
+    first, statements = sql_seen(lambda: client.get(f"{path}?per_page=25").get_data(as_text=True))
+    rows = [s for s in statements if f"FROM {table}" in s and "count(" not in s.lower() and "DISTINCT" not in s.upper()]
+    assert rows and all("LIMIT" in s.upper() for s in rows), rows          # never every row
+    assert len(listed(first)) == 25 and f"第 1–25 {unit}，共 31 {unit}" in first
+    assert f'href="{path}?page=2&amp;per_page=25"' in first and 'rel="next"' in first
+    second = client.get(f"{path}?per_page=25&page=2").get_data(as_text=True)
+    assert len(listed(second)) == 6 and f"第 26–31 {unit}，共 31 {unit}" in second and 'rel="prev"' in second
+    assert set(listed(first)).isdisjoint(listed(second))
+    beyond = client.get(f"{path}?per_page=25&page=99").get_data(as_text=True)
+    assert listed(beyond) == listed(second)                                 # past the end: the last page
+
+
+def assert_export_is_the_cli_export(app, client, path: str, command: str, disposition: str, header: bytes,
+                                    folder: Path) -> None:
+    """The list's CSV download, named as `disposition` says, is byte for byte what `yifa <command> export`
+    writes (into `folder`): UTF-8 with a BOM, CRLF, `header` first, one line a record of the demo register."""
+    response = client.get(f"{path}/export.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert disposition in response.headers["Content-Disposition"]
+    body = response.get_data()
+    response.close()
+    out = folder / "cli.csv"
+    proc = run_yifa_on(app.config["DATABASE_URL"], command, "export", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert body == out.read_bytes()
+    assert body.startswith(b"\xef\xbb\xbf" + header) and b"\r\n" in body
+    assert len(body.decode("utf-8-sig").splitlines()) == DEMO_COUNT + 1

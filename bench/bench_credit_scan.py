@@ -11,7 +11,6 @@ Each figure is measured in a fresh process (so peak memory is that phase's own):
 
 Usage: python bench/bench_credit_scan.py [RECORDS] [DURABLE_SAMPLE]
 """
-import json
 import os
 import resource
 import subprocess
@@ -23,27 +22,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._machine import machine_line, peak_mib, run_phase  # noqa: E402
+from bench._machine import machine_line, peak_mib  # noqa: E402
+from bench._scan import command_line, phase_runner, ready  # noqa: E402
 
 AS_OF = date(2026, 11, 25)
 
 
 def phase(name: str, path: str, limit: int) -> dict:
-    """Run one phase in this process and give its figures."""
+    """The figures of a phase run in this process: native (parse, scan, write) or durable."""
     t0 = time.perf_counter()
-    if name == "baseline":
-        import csv
-        with open(path, encoding="utf-8", newline="") as f:
-            count = sum(1 for _ in csv.DictReader(f))
-        return {"seconds": time.perf_counter() - t0, "rows": count, "peak_mib": peak_mib()}
     from engine.credit.scan import CreditScanner, CreditSummary, write_follow_ups_csv
     from engine.credit.use_cases import read_penalties
     rows = read_penalties(path)
     records = [r.record for r in rows if r.ok][:limit]
     del rows
     parsed = time.perf_counter()
-    scanner = CreditScanner(AS_OF, engine="durable" if name == "durable" else "native")
-    scanner.scan_one(records[0])                      # compile the rulebook outside the timing
+    scanner = ready(lambda engine: CreditScanner(AS_OF, engine=engine), name, records[0])
     start = time.perf_counter()
     if name == "durable":
         summary = CreditSummary()
@@ -72,8 +66,7 @@ def _replay(scans):
     return (_Replayed(r, f) for r, f in scans)
 
 
-def run(name: str, path: str, limit: int) -> dict:
-    return run_phase(__file__, name, path, str(limit))
+run = phase_runner(__file__)
 
 
 def end_to_end(path: str) -> tuple[float, float, int]:
@@ -123,8 +116,4 @@ def main(count: int, durable_sample: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--phase":
-        print(json.dumps(phase(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
-    else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000,
-             int(sys.argv[2]) if len(sys.argv) > 2 else 100_000)
+    command_line(phase, main, records=1_000_000, durable_sample=100_000, baseline_whole=False)

@@ -10,7 +10,6 @@ Each figure is measured in a fresh process (so peak memory is that phase's own):
 
 Usage: python bench/bench_docs_scan.py [DOCS] [DURABLE_SAMPLE]
 """
-import json
 import os
 import sys
 import tempfile
@@ -20,27 +19,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._machine import machine_line, peak_mib, run_phase  # noqa: E402
+from bench._machine import machine_line, peak_mib  # noqa: E402
+from bench._scan import command_line, phase_runner, ready  # noqa: E402
 
 AS_OF = date(2024, 6, 1)
 
 
 def phase(name: str, path: str, limit: int) -> dict:
-    """Run one phase in this process and give its figures."""
+    """The figures of a phase run in this process: parse, scan, scan+json or durable."""
     t0 = time.perf_counter()
-    if name == "baseline":
-        import csv
-        with open(path, encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
-        return {"seconds": time.perf_counter() - t0, "rows": len(rows), "peak_mib": peak_mib()}
     from engine.documents.use_cases import read_documents
     documents = [r.record for r in read_documents(path)][:limit]
     parsed = time.perf_counter()
     if name == "parse":
         return {"seconds": parsed - t0, "rows": len(documents), "peak_mib": peak_mib()}
     from engine.documents.scan import DocumentScanner, Summary, write_json
-    scanner = DocumentScanner(AS_OF, engine="durable" if name == "durable" else "native")
-    scanner.scan_one(documents[0])                   # compile the rulebook outside the timing
+    scanner = ready(lambda engine: DocumentScanner(AS_OF, engine=engine), name, documents[0])
     start = time.perf_counter()
     if name == "scan+json":
         with open(os.devnull, "w", encoding="utf-8") as out:
@@ -54,8 +48,7 @@ def phase(name: str, path: str, limit: int) -> dict:
             "needing_action": summary.needing_action, "peak_mib": peak_mib()}
 
 
-def run(name: str, path: str, limit: int) -> dict:
-    return run_phase(__file__, name, path, str(limit))
+run = phase_runner(__file__)
 
 
 def main(count: int, durable_sample: int) -> None:
@@ -92,8 +85,4 @@ def main(count: int, durable_sample: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--phase":
-        print(json.dumps(phase(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
-    else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000,
-             int(sys.argv[2]) if len(sys.argv) > 2 else 20_000)
+    command_line(phase, main, records=100_000, durable_sample=20_000, baseline_whole=True)

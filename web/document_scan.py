@@ -26,10 +26,9 @@ from __future__ import annotations
 import io
 import tempfile
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, TextIO
 
 from flask import Response
@@ -41,13 +40,17 @@ from engine.documents.facts import TOPICS
 from engine.documents.models import NormativeDocumentRecord
 from engine.documents.queries import documents_by_number, iter_documents
 from engine.documents.queries import register_state as document_register_state
-from engine.documents.scan import DocumentScanner, Summary
+from engine.documents.scan import (
+    SEVERITIES,
+    DocumentScanner,
+    RegisterScan,
+    scan_register,
+)
 from engine.documents.use_cases import CHAIN_PREFIX, from_record
 from engine.units.scope import limit_of
 from web.i18n import both, cite
 
 DEFAULT_JURISDICTION = "CN"
-SEVERITIES = ("blocker", "error", "warning", "info")          # most severe first
 VERDICT_ORDER = ("violated", "pending", "satisfied", "not_applicable")
 MAX_SCANS = 4                    # whole-register scans kept (≈ 6.5 MB for 35,000 documents needing action)
 DOWNLOAD_NAME = "normative-documents-scan-{as_of}.{ext}"
@@ -183,65 +186,14 @@ def scan_findings(session: Session, numbers: list[str], as_of: date, jurisdictio
 
 
 # ---------------------------------------------------------------- the whole register, once
-@dataclass(frozen=True)
-class RuleInfo:
-    id: str
-    title: dict[str, str]
-    citation: dict[str, Any]
-    severity: str
-    topic: str
-
-
-@dataclass(frozen=True, slots=True)
-class Todo:
-    """A document that needs action: its number, issuer and the rules it violates (rulebook order)."""
-    number: str
-    issuer: str
-    rules: tuple[str, ...]
-    worst: str
-
-
-@dataclass(frozen=True)
-class RegisterScan:
-    params: ScanParams
-    rulebook: dict[str, str]         # {"jurisdiction", "version"}, as §5 writes it
-    summary: dict[str, Any]          # Summary.to_json(): documents, needing_action, by_rule, by_issuer
-    todo: tuple[Todo, ...]           # register order
-    rules: dict[str, RuleInfo]       # every rule the scan judged, rulebook order
-    seconds: float                   # how long the scan took
-    scanned_at: datetime             # when (UTC)
-
-    def by_rule(self) -> list[tuple[RuleInfo, int]]:
-        """The rules violated, most documents first (ties: rulebook order)."""
-        order = {rid: i for i, rid in enumerate(self.rules)}
-        counts = self.summary["by_rule"]
-        return [(self.rules[rid], counts[rid]) for rid in sorted(counts, key=lambda r: (-counts[r], order[r]))]
-
-
 def register_state(session: Session) -> tuple[int, int]:
     """(documents, events on their chains): changes whenever the register does (see the module's docstring)."""
     return document_register_state(session, CHAIN_PREFIX)
 
 
 def _scan_register(session: Session, scanner: DocumentScanner, params: ScanParams) -> RegisterScan:
-    severity = {cr.rule.id: cr.rule.severity for cr in scanner.checker.compiled}
-    rules = {cr.rule.id: RuleInfo(cr.rule.id, cr.rule.rule.title.model_dump(), cr.rule.citation, cr.rule.severity,
-                                  cr.rule.rule.stage) for cr in scanner.checker.compiled}
-    shared: dict[Any, Any] = {}                     # one copy of each issuer and each combination of rules
-    summary = Summary()
-    todo = []
-    start = time.perf_counter()
-    for scan in scanner.scan(iter_documents(session)):
-        summary.add(scan)
-        hits = scan.action_rules()
-        if hits:
-            hit_rules = shared.setdefault(tuple(hits), tuple(hits))
-            issuer = shared.setdefault(scan.document.issuer, scan.document.issuer)
-            todo.append(Todo(scan.document.number, issuer, hit_rules,
-                             next(s for s in SEVERITIES if any(severity[r] == s for r in hit_rules))))
-    seconds = time.perf_counter() - start
-    return RegisterScan(params, scanner.rulebook, summary.to_json(), tuple(todo), rules, seconds,
-                        datetime.now(timezone.utc))
+    """Scan every document of the session's register (what the session's units cover)."""
+    return scan_register(scanner, iter_documents(session))
 
 
 _lock = threading.Lock()

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from engine.core.check import Checker, checker_for
 from engine.core.domains import DOCUMENT
 from engine.core.findings import Finding
-from engine.registers.csvio import safe_writer
-from engine.registers.scanned import Scanned
+from engine.registers.scanned import Scanned, write_actions_csv
 from engine.rulebook.model import SEVERITY_RANK
 
 ACTION_RANK = SEVERITY_RANK["warning"]
@@ -150,16 +150,11 @@ CSV_COLUMNS = ("number", "title", "issuer", "rule", "severity", "verified", "ins
 
 def write_csv(scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> Summary:
     """One row per finding that needs action (what a clean-up worklist in Excel wants)."""
-    summary = Summary()
-    writer = safe_writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for scan in scans:
-        summary.add(scan)
+    def row(scan: DocumentScan, f: Finding) -> list:
         d = scan.document
-        for f in scan.actions():
-            writer.writerow([d.number, d.title, d.issuer, f.rule, f.severity, str(f.verified).lower(),
-                             f.citation["instrument"], _article(f.citation, lang), _said(f, lang)])
-    return summary
+        return [d.number, d.title, d.issuer, f.rule, f.severity, str(f.verified).lower(),
+                f.citation["instrument"], _article(f.citation, lang), _said(f, lang)]
+    return write_actions_csv(scans, out, CSV_COLUMNS, Summary(), row)
 
 
 def write_table(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> Summary:
@@ -241,3 +236,68 @@ class ProgressBar:
 
 
 __all__ = ["DocumentScan", "DocumentScanner", "ProgressBar", "Summary", "write_csv", "write_json", "write_table"]
+
+
+# ---------------------------------------------------------------- the whole register, as its pages keep it
+SEVERITIES = ("blocker", "error", "warning", "info")          # most severe first
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    title: dict[str, str]
+    citation: dict[str, Any]
+    severity: str
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """A document that needs action: its number, issuer and the rules it violates (rulebook order)."""
+    number: str
+    issuer: str
+    rules: tuple[str, ...]
+    worst: str
+
+
+@dataclass(frozen=True)
+class RegisterScan:
+    """The whole register judged on one day: what the scan page shows and keeps (web/document_scan.py,
+    or the queue's store when a worker scanned it, engine/jobs/scans.py)."""
+    as_of: date
+    rulebook: dict[str, str]         # {"jurisdiction", "version"}, as §5 writes it
+    summary: dict[str, Any]          # Summary.to_json(): documents, needing_action, by_rule, by_issuer
+    todo: tuple[Todo, ...]           # register order
+    rules: dict[str, RuleInfo]       # every rule the scan judged, rulebook order
+    seconds: float                   # how long the scan took
+    scanned_at: datetime             # when (UTC)
+
+    def by_rule(self) -> list[tuple[RuleInfo, int]]:
+        """The rules violated, most documents first (ties: rulebook order)."""
+        order = {rid: i for i, rid in enumerate(self.rules)}
+        counts = self.summary["by_rule"]
+        return [(self.rules[rid], counts[rid]) for rid in sorted(counts, key=lambda r: (-counts[r], order[r]))]
+
+
+def scan_register(scanner: DocumentScanner, documents: Iterable[Any],
+                  progress: Callable[[int], None] | None = None) -> RegisterScan:
+    """Judge every document (a stream of register rows) and keep what the scan page shows: the
+    summary and, for each document needing action, its number, issuer and rules."""
+    compiled = scanner.checker.compiled
+    severity = {cr.rule.id: cr.rule.severity for cr in compiled}
+    rules = {cr.rule.id: RuleInfo(cr.rule.id, cr.rule.rule.title.model_dump(), cr.rule.citation, cr.rule.severity,
+                                  cr.rule.rule.stage) for cr in compiled}
+    shared: dict[Any, Any] = {}                     # one copy of each issuer and each combination of rules
+    summary = Summary()
+    todo = []
+    start = time.perf_counter()
+    for scan in scanner.scan(documents, progress):
+        summary.add(scan)
+        hits = scan.action_rules()
+        if hits:
+            hit_rules = shared.setdefault(tuple(hits), tuple(hits))
+            issuer = shared.setdefault(scan.document.issuer, scan.document.issuer)
+            todo.append(Todo(scan.document.number, issuer, hit_rules,
+                             next(s for s in SEVERITIES if any(severity[r] == s for r in hit_rules))))
+    return RegisterScan(scanner.as_of, scanner.rulebook, summary.to_json(), tuple(todo), rules,
+                        time.perf_counter() - start, datetime.now(timezone.utc))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,26 @@ def sign_in(page, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def fill_initiation(page, proposed_on: date, started_on: date, legal_basis: str) -> None:
+    """Fill in the initiation form: proposed by a department with every element of the proposal, no dispute."""
+    page.fill("input[name='initiation.proposed_on']", proposed_on.isoformat())
+    page.select_option("select[name='initiation.proposer']", "department")
+    for element in ("problem", "reasons_and_basis", "preliminary_plan", "necessity_feasibility"):
+        page.check(f"input[name='initiation.proposal_elements'][value={element}]")
+    page.fill("input[name='initiation.started_on']", started_on.isoformat())
+    page.fill("textarea[name='initiation.legal_basis']", legal_basis)
+    page.check("input[name='initiation.disputes_exist'][value=false]")
+
+
+def download(page, link: str, folder: Path) -> Path:
+    """Click the link named `link` and save the file it downloads into `folder` under its suggested name."""
+    with page.expect_download() as started:
+        page.get_by_role("link", name=link).click()
+    saved = folder / started.value.suggested_filename
+    started.value.save_as(saved)
+    return saved
 
 
 def shot(page, name: str) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import download, shot, sign_in
 
 CASE = "YL-DEMO-03"      # blocked at the collective decision: its trail holds the refused advance
 
@@ -41,12 +40,9 @@ def test_an_auditor_verifies_a_trail_and_exports_the_dossier(page, tmp_path):
     shot(page, "verify-result")
 
     # ---- the dossier as JSON, downloaded
-    with page.expect_download() as download:
-        page.get_by_role("link", name="导出 JSON").click()
-    assert download.value.suggested_filename == f"{CASE}-dossier.json"
-    saved = tmp_path / download.value.suggested_filename
-    download.value.save_as(saved)
-    dossier = json.loads(Path(saved).read_text(encoding="utf-8"))
+    saved = download(page, "导出 JSON", tmp_path)
+    assert saved.name == f"{CASE}-dossier.json"
+    dossier = json.loads(saved.read_text(encoding="utf-8"))
     assert dossier["case"]["id"] == CASE
     assert dossier["trail"]["status"] == "intact" and dossier["trail"]["verified"] == events
     assert len(dossier["events"]) == events

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from playwright.sync_api import expect
 
 from tests.days import TODAY
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import download, shot, sign_in
 
 NUMBER = "宁河政规〔2019〕3号"       # 宁河区农村集体资产管理办法: valid until 2024-04-11, still marked in force
 REASON = "有效期已于2024-04-11届满，经评估不再继续施行，予以废止"
@@ -60,11 +60,8 @@ def test_a_reviewer_repeals_an_expired_document_and_downloads_the_scans_worklist
     assert heights and max(heights) <= 90, heights            # one line per document, its problems folded
     # measured: the demo scan page 3,186 px tall with its 25 rows (it was ≈ 9,000 px, every problem unfolded)
     shot(page, "document-scan")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="下载需处理清单 CSV").click()
-    assert download.value.suggested_filename == f"normative-documents-scan-{TODAY.isoformat()}.csv"
-    saved = tmp_path / download.value.suggested_filename
-    download.value.save_as(saved)
+    saved = download(page, "下载需处理清单 CSV", tmp_path)
+    assert saved.name == f"normative-documents-scan-{TODAY.isoformat()}.csv"
     with open(saved, encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
     assert rows and set(rows[0]) >= {"number", "title", "issuer", "rule", "severity", "article", "message"}

@@ -21,7 +21,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from tests.days import TODAY
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import fill_initiation, shot, sign_in
 
 SCREEN_HEIGHT = 900
 
@@ -44,32 +44,35 @@ class Clicks:
         self.count += 1
         self.page.wait_for_load_state("networkidle")
 
-    def submit(self, button) -> None:
-        """Press a form's button after filling it in (the form may run past the first screen)."""
-        self.press(button, in_first_screen=False)
+    def submit(self, name: str, exact: bool = False) -> None:
+        """Press the button named `name` of a form filled in (the form may run past the first screen)."""
+        self.press(self.page.get_by_role("button", name=name, exact=exact), in_first_screen=False)
+
+    def nav(self, name: str) -> None:
+        """Press the top bar's link named `name`."""
+        self.press(self.page.get_by_role("navigation").get_by_role("link", name=name, exact=True))
+
+
+def start(page, username: str) -> Clicks:
+    """Sign in as a demo user (its demo password) and count the clicks from its home page on."""
+    sign_in(page, username, f"yifa-demo-{username}")
+    return Clicks(page)
 
 
 def test_an_official_proposes_a_decision_and_records_its_initiation_in_four_clicks(page):
-    sign_in(page, "official", "yifa-demo-official")
-    clicks = Clicks(page)
-    clicks.press(page.locator("main a[href='/cases/new']"))                               # 1 新建决策
+    clicks = start(page, "official")
+    clicks.press(page.locator("main a[href='/cases/new']"))                                        # 1 新建决策
     page.fill("input[name=id]", "YL-E2E-MAIN")
     page.fill("input[name=title]", "岳龙镇垃圾中转站建设工程")
     page.fill("input[name='decision_body.name']", "岳龙镇人民政府")
     page.select_option("select[name='decision_body.level']", "township")
     page.fill("input[name=sponsor_unit]", "岳龙镇村镇建设办公室")
     page.select_option("select[name=category]", "public_construction")
-    clicks.submit(page.get_by_role("button", name="创建"))                                 # 2 创建
+    clicks.submit("创建")                                                                          # 2 创建
     expect(page).to_have_url(re.compile(r"/cases/YL-E2E-MAIN$"))
     clicks.press(page.locator("section.next a.fix[href='/cases/YL-E2E-MAIN/stages/initiation']"))  # 3 记录「决策启动」
-    page.fill("input[name='initiation.proposed_on']", (TODAY - timedelta(days=10)).isoformat())
-    page.select_option("select[name='initiation.proposer']", "department")
-    for element in ("problem", "reasons_and_basis", "preliminary_plan", "necessity_feasibility"):
-        page.check(f"input[name='initiation.proposal_elements'][value={element}]")
-    page.fill("input[name='initiation.started_on']", (TODAY - timedelta(days=7)).isoformat())
-    page.fill("textarea[name='initiation.legal_basis']", "《城乡生活垃圾管理条例》")
-    page.check("input[name='initiation.disputes_exist'][value=false]")
-    clicks.submit(page.get_by_role("button", name="保存"))                                 # 4 保存
+    fill_initiation(page, TODAY - timedelta(days=10), TODAY - timedelta(days=7), "《城乡生活垃圾管理条例》")
+    clicks.submit("保存")                                                                          # 4 保存
     expect(page.locator(".flash-success")).to_contain_text("已保存本阶段材料")
     expect(page.locator(".lead strong").first).to_have_text("决策启动")    # recorded, the case is in it
     shot(page, "case-next")
@@ -77,16 +80,15 @@ def test_an_official_proposes_a_decision_and_records_its_initiation_in_four_clic
 
 
 def test_an_official_records_the_evidence_the_next_step_box_names_and_advances_in_four_clicks(page):
-    sign_in(page, "official", "yifa-demo-official")
-    clicks = Clicks(page)
-    clicks.press(page.locator("main a[href='/cases/YL-DEMO-01']"))                         # 1 the case, from home
+    clicks = start(page, "official")
+    clicks.press(page.locator("main a[href='/cases/YL-DEMO-01']"))                                 # 1 the case, from home
     next_box = page.locator("section.next")
-    clicks.press(next_box.locator("a.fix[href='/cases/YL-DEMO-01/stages/risk_assessment']"))  # 2 记录「风险评估」
+    clicks.press(next_box.locator("a.fix[href='/cases/YL-DEMO-01/stages/risk_assessment']"))       # 2 记录「风险评估」
     page.fill("input[name='risk_assessment.completed_on']", (TODAY - timedelta(days=2)).isoformat())
     for answer in ("risk_points", "mitigations", "contingency_plan", "departments_heard"):
         page.check(f"input[name='risk_assessment.{answer}'][value=true]")
     page.select_option("select[name='risk_assessment.conclusion']", "controllable")
-    clicks.submit(page.get_by_role("button", name="保存", exact=True))                     # 3 保存
+    clicks.submit("保存", exact=True)                                                              # 3 保存
     expect(page.locator(".flash-success")).to_contain_text("已保存本阶段材料")
     expect(page.locator(".lead strong").first).to_have_text("风险评估")    # recorded, the case is in it
     clicks.press(page.locator("form.advance:has(input[name=stage][value=expert_review]) button"))  # 4 进入「专家论证」
@@ -95,79 +97,73 @@ def test_an_official_records_the_evidence_the_next_step_box_names_and_advances_i
 
 
 def test_the_legality_reviewer_records_the_review_the_decision_waits_for_in_three_clicks(page):
-    sign_in(page, "reviewer", "yifa-demo-reviewer")
-    clicks = Clicks(page)
-    clicks.press(page.locator("main a[href='/cases/YL-DEMO-03']"))                         # 1 the case
-    clicks.press(page.locator("a.fix[href='/cases/YL-DEMO-03/stages/legality_review']"))   # 2 记录「合法性审查」
+    clicks = start(page, "reviewer")
+    clicks.press(page.locator("main a[href='/cases/YL-DEMO-03']"))                                 # 1 the case
+    clicks.press(page.locator("a.fix[href='/cases/YL-DEMO-03/stages/legality_review']"))           # 2 记录「合法性审查」
     expect(page.get_by_role("heading", name="合法性审查")).to_be_visible()
     shot(page, "review-form")
     page.fill("input[name='legality_review.opinion_on']", "2025-04-28")
     page.select_option("select[name='legality_review.conclusion']", "legal")
     for scope in ("authority", "procedure", "content"):
         page.check(f"input[name='legality_review.scope'][value={scope}]")
-    clicks.submit(page.get_by_role("button", name="保存"))                                 # 3 保存
+    clicks.submit("保存")                                                                          # 3 保存
     expect(page.locator(".flash-success")).to_contain_text("已保存本阶段材料")
     assert clicks.count == 3
 
 
 def test_the_secretary_archives_the_decided_case_from_the_home_todo_in_three_clicks(page):
-    sign_in(page, "secretary", "yifa-demo-secretary")
-    clicks = Clicks(page)
-    clicks.press(page.locator("main a", has_text="未归档"))                                 # 1 the to-do
+    clicks = start(page, "secretary")
+    clicks.press(page.locator("main a", has_text="未归档"))                                        # 1 the to-do
     expect(page).to_have_url(re.compile(r"/cases/YL-2024-011$"))
-    clicks.press(page.locator("a[href='/cases/YL-2024-011/stages/archiving']"))            # 2 记录「归档」
+    clicks.press(page.locator("a[href='/cases/YL-2024-011/stages/archiving']"))                    # 2 记录「归档」
     expect(page.get_by_role("heading", name="归档")).to_be_visible()
     page.fill("input[name='archive.archived_on']", "2025-01-10")
     page.check("input[name='archive.complete'][value=true]")
-    clicks.submit(page.get_by_role("button", name="保存"))                                 # 3 保存
+    clicks.submit("保存")                                                                          # 3 保存
     expect(page.locator(".flash-success")).to_contain_text("已保存本阶段材料")
     assert clicks.count == 3
 
 
 def test_the_legal_advisor_previews_a_rule_change_in_three_clicks(page):
     from tests.e2e.test_legal_advisor import RULE_FILE, type_over
-    sign_in(page, "advisor", "yifa-demo-advisor")
-    clicks = Clicks(page)
-    clicks.press(page.get_by_role("navigation").get_by_role("link", name="规则库", exact=True))  # 1 规则库
-    clicks.press(page.locator(f'nav.toc a.edit[href="/rules/{RULE_FILE}"]'))                     # 2 修改 the file
+    clicks = start(page, "advisor")
+    clicks.nav("规则库")                                                                           # 1 规则库
+    clicks.press(page.locator(f'nav.toc a.edit[href="/rules/{RULE_FILE}"]'))                       # 2 修改 the file
     type_over(page, page.locator("textarea[name=text]"), "value: 30}", "value: 20}", after="comment_period_days:")
-    clicks.submit(page.get_by_role("button", name="预览影响"))                                    # 3 preview
+    clicks.submit("预览影响")                                                                      # 3 preview
     expect(page.locator("section.result")).to_contain_text("预览结果（尚未保存）")
     assert clicks.count == 3
 
 
 def test_the_auditor_verifies_a_cases_trail_in_three_clicks(page):
-    sign_in(page, "auditor", "yifa-demo-auditor")
-    clicks = Clicks(page)
-    clicks.press(page.get_by_role("navigation").get_by_role("link", name="审计", exact=True))   # 1 审计
-    clicks.press(page.locator('main a[href^="/audit/cases/"]'))              # 2 the first case of the list
-    clicks.press(page.get_by_role("button", name="校验审计链"))                                  # 3 verify
+    clicks = start(page, "auditor")
+    clicks.nav("审计")                                                                             # 1 审计
+    clicks.press(page.locator('main a[href^="/audit/cases/"]'))                                    # 2 the first case of the list
+    clicks.press(page.get_by_role("button", name="校验审计链"))                                    # 3 verify
     expect(page.locator(".chain-report")).to_contain_text("审计链完整")
     assert clicks.count == 3
 
 
 def test_the_admin_adds_a_user_in_two_clicks(page):
-    sign_in(page, "admin", "yifa-demo-admin")
-    clicks = Clicks(page)
-    clicks.press(page.get_by_role("navigation").get_by_role("link", name="用户", exact=True))   # 1 用户
+    clicks = start(page, "admin")
+    clicks.nav("用户")                                                                             # 1 用户
     page.fill("input[name=username]", "e2e-new")
     page.fill("input[name=display_name]", "新同事")
     page.check("input[name=roles][value=official]")
     page.select_option("select[name=unit]", "fengtai")
     page.fill("input[name=password]", "丰台镇新同事的密码-2026")
-    clicks.submit(page.get_by_role("button", name="添加"))                                       # 2 添加
+    clicks.submit("添加")                                                                          # 2 添加
     expect(page.locator(".flash-success")).to_contain_text("已添加用户 e2e-new")
     assert clicks.count == 2
 
 
 def test_the_admin_changes_a_users_roles_in_three_clicks(page):
-    sign_in(page, "admin", "yifa-demo-admin")
-    clicks = Clicks(page)
-    clicks.press(page.get_by_role("navigation").get_by_role("link", name="用户", exact=True))   # 1 用户
-    clicks.press(page.locator("main a[href='/admin/users/auditor']"))                            # 2 the user
+    clicks = start(page, "admin")
+    clicks.nav("用户")                                                                             # 1 用户
+    clicks.press(page.locator("main a[href='/admin/users/auditor']"))                              # 2 the user
     shot(page, "user-roles")
     page.check("input[name=roles][value=legal_advisor]")
-    clicks.submit(page.get_by_role("button", name="保存角色"))                                   # 3 保存角色
+    clicks.submit("保存角色")                                                                      # 3 保存角色
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator("ul.unit-roles")).to_contain_text("法律顾问")
     assert clicks.count == 3

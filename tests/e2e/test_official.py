@@ -8,7 +8,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from tests.days import TODAY
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import fill_initiation, shot, sign_in
 
 CASE = "YL-E2E-01"
 TITLE = "岳龙镇农贸市场改造工程"
@@ -45,13 +45,7 @@ def test_an_official_submits_a_proposal_and_the_secretary_is_refused_the_decisio
 
     page.goto(f"/cases/{CASE}/stages/initiation")
     expect(page.get_by_role("heading", name="决策启动")).to_be_visible()
-    page.fill("input[name='initiation.proposed_on']", (today - timedelta(days=20)).isoformat())
-    page.select_option("select[name='initiation.proposer']", "department")
-    for element in ("problem", "reasons_and_basis", "preliminary_plan", "necessity_feasibility"):
-        page.check(f"input[name='initiation.proposal_elements'][value={element}]")
-    page.fill("input[name='initiation.started_on']", (today - timedelta(days=14)).isoformat())
-    page.fill("textarea[name='initiation.legal_basis']", "《农贸市场管理办法》")
-    page.check("input[name='initiation.disputes_exist'][value=false]")
+    fill_initiation(page, today - timedelta(days=20), today - timedelta(days=14), "《农贸市场管理办法》")
     shot(page, "stage-form")
     page.get_by_role("button", name="保存").click()
 

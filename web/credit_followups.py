@@ -24,11 +24,10 @@ soon as the newer one is computed. Nothing here imports Flask.
 from __future__ import annotations
 
 import threading
-import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Hashable, Iterable
+from typing import Hashable
 
 from sqlalchemy.orm import Session
 
@@ -36,9 +35,9 @@ from engine.core.check import checker_for
 from engine.core.domains import CREDIT
 from engine.credit.queries import iter_penalties, penalties_by_number
 from engine.credit.queries import register_state as penalty_register_state
-from engine.credit.scan import CreditScanner, FollowUp
+from engine.credit.scan import AuthorityCount, CreditScanner, FollowUp, FollowUpList, Item
+from engine.credit.scan import follow_up_list as scan_follow_ups
 from engine.credit.use_cases import from_record
-from engine.credit.vocab import ACTIONS
 from engine.units.scope import limit_of
 
 MAX_ENTRIES = 4
@@ -46,55 +45,6 @@ MAX_ENTRIES = 4
 _lock = threading.Lock()
 _lists: OrderedDict[Hashable, "FollowUpList"] = OrderedDict()
 _computing: dict[Hashable, threading.Lock] = {}
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One follow-up, as the list sorts, counts and links it."""
-    authority: str
-    overdue: bool
-    due_on: date | None
-    case_number: str
-    action: str
-    rule: str
-
-
-def sort_key(item: Item) -> tuple:
-    """By authority; overdue first, then the soonest due, then those without a due date; then case number."""
-    return (item.authority, not item.overdue, item.due_on or date.max, item.case_number, ACTIONS.index(item.action))
-
-
-@dataclass(frozen=True)
-class AuthorityCount:
-    authority: str
-    follow_ups: int
-    overdue: int
-
-
-@dataclass(frozen=True)
-class FollowUpList:
-    as_of: date
-    jurisdiction: str
-    version: str              # the rulebook version that judged the register
-    records: int              # penalties scanned
-    records_by_authority: dict[str, int]
-    items: tuple[Item, ...]   # every authority's follow-ups, in `sort_key` order
-    seconds: float            # how long the scan took
-
-    def matching(self, authority: str = "", action: str = "") -> list[Item]:
-        """The items of one authority and/or one action (empty: any), in list order."""
-        return [i for i in self.items
-                if (not authority or i.authority == authority) and (not action or i.action == action)]
-
-    @staticmethod
-    def by_authority(items: Iterable[Item]) -> list[AuthorityCount]:
-        """Follow-ups and overdue ones per authority, in authority order."""
-        total: Counter[str] = Counter()
-        overdue: Counter[str] = Counter()
-        for i in items:
-            total[i.authority] += 1
-            overdue[i.authority] += i.overdue
-        return [AuthorityCount(a, total[a], overdue[a]) for a in sorted(total)]
 
 
 def register_state(session: Session) -> tuple[int, int | None, datetime | None]:
@@ -125,15 +75,8 @@ def follow_up_list(session: Session, as_of: date, jurisdiction: str = "CN") -> F
 
 
 def _scan(session: Session, scanner: CreditScanner, jurisdiction: str) -> FollowUpList:
-    started = time.perf_counter()
-    items: list[Item] = []
-    records: Counter[str] = Counter()
-    for scan in scanner.scan(iter_penalties(session)):
-        records[scan.record.authority] += 1
-        items += [Item(f.authority, f.overdue, f.due_on, f.case_number, f.action, f.rule) for f in scan.follow_ups()]
-    items.sort(key=sort_key)
-    return FollowUpList(scanner.as_of, jurisdiction, scanner.checker.book.version, sum(records.values()),
-                        dict(records), tuple(items), time.perf_counter() - started)
+    """Scan every penalty of the session's register (what the session's units cover)."""
+    return scan_follow_ups(scanner, jurisdiction, iter_penalties(session))
 
 
 def _get(key: Hashable) -> FollowUpList | None:

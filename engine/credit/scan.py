@@ -15,6 +15,8 @@ week); the scan exits 1 when one is.
 from __future__ import annotations
 
 import json
+import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping, TextIO
@@ -23,7 +25,7 @@ from engine.core.check import Checker, checker_for
 from engine.core.domains import CREDIT
 from engine.core.errors import CalendarUnknownError
 from engine.core.findings import Finding, judged_date
-from engine.credit.vocab import ACTION_NAMES, MISSING
+from engine.credit.vocab import ACTION_NAMES, ACTIONS, MISSING
 from engine.registers.csvio import safe_writer
 from engine.registers.scanned import Scanned
 
@@ -245,3 +247,70 @@ def write_table(scanner: CreditScanner, scans: Iterable[RecordScan], out: TextIO
 
 
 __all__ = ["CreditScanner", "FollowUp", "RecordScan", "write_follow_ups_csv", "write_json", "write_table"]
+
+
+# ---------------------------------------------------------------- the follow-up list, as its pages keep it
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One follow-up, as the list sorts, counts and links it."""
+    authority: str
+    overdue: bool
+    due_on: date | None
+    case_number: str
+    action: str
+    rule: str
+
+
+def sort_key(item: Item) -> tuple:
+    """By authority; overdue first, then the soonest due, then those without a due date; then case number."""
+    return (item.authority, not item.overdue, item.due_on or date.max, item.case_number, ACTIONS.index(item.action))
+
+
+@dataclass(frozen=True)
+class AuthorityCount:
+    authority: str
+    follow_ups: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class FollowUpList:
+    """Every authority's follow-ups of the whole register on one day (CASE_FORMAT §6 `follow_ups`),
+    sorted: what the follow-up page keeps (web/credit_followups.py, or the queue's store when a
+    worker scanned it, engine/jobs/scans.py). An item keeps only what sorting and counting need."""
+    as_of: date
+    jurisdiction: str
+    version: str              # the rulebook version that judged the register
+    records: int              # penalties scanned
+    records_by_authority: dict[str, int]
+    items: tuple[Item, ...]   # every authority's follow-ups, in `sort_key` order
+    seconds: float            # how long the scan took
+
+    def matching(self, authority: str = "", action: str = "") -> list[Item]:
+        """The items of one authority and/or one action (empty: any), in list order."""
+        return [i for i in self.items
+                if (not authority or i.authority == authority) and (not action or i.action == action)]
+
+    @staticmethod
+    def by_authority(items: Iterable[Item]) -> list[AuthorityCount]:
+        """Follow-ups and overdue ones per authority, in authority order."""
+        total: Counter[str] = Counter()
+        overdue: Counter[str] = Counter()
+        for i in items:
+            total[i.authority] += 1
+            overdue[i.authority] += i.overdue
+        return [AuthorityCount(a, total[a], overdue[a]) for a in sorted(total)]
+
+
+def follow_up_list(scanner: CreditScanner, jurisdiction: str, penalties: Iterable[Any],
+                   progress: Callable[[int], None] | None = None) -> FollowUpList:
+    """Judge every penalty (a stream of register rows) and list its follow-ups, sorted."""
+    started = time.perf_counter()
+    items: list[Item] = []
+    records: Counter[str] = Counter()
+    for scan in scanner.scan(penalties, progress):
+        records[scan.record.authority] += 1
+        items += [Item(f.authority, f.overdue, f.due_on, f.case_number, f.action, f.rule) for f in scan.follow_ups()]
+    items.sort(key=sort_key)
+    return FollowUpList(scanner.as_of, jurisdiction, scanner.checker.book.version, sum(records.values()),
+                        dict(records), tuple(items), time.perf_counter() - started)

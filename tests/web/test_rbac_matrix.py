@@ -66,6 +66,16 @@ SERVICE_REFUSES: dict[tuple[str, str], str] = {}   # (endpoint, role) the view a
 # nothing, except the checks that only read (verifying a trail, checking a case file, its own tokens).
 OFFICIAL, REVIEWER, ADVISOR, SECRETARY, AUDITOR, ADMIN = ROLES
 EVERYONE = frozenset(ROLES)
+IMPORT_ROUTES = (("GET", ""), ("POST", ""), ("GET", "/rejected/<rejected_id>"), ("GET", "/jobs/<job_id>"),
+                 ("GET", "/jobs/<job_id>/rejected.csv"), ("GET", "/template.csv"), ("GET", "/template.xlsx"))
+
+
+def _register(prefix: str, keepers: set[str]) -> dict[tuple[str, str], frozenset[str] | set[str]]:
+    """The routes every register has: its list and exports read by everyone, its import used by its keepers."""
+    read = {("GET", prefix + page): EVERYONE for page in ("", "/export.csv", "/export.xlsx")}
+    return {**read, **{(method, f"{prefix}/import{page}"): keepers for method, page in IMPORT_ROUTES}}
+
+
 ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/"):                                                  EVERYONE,
     ("POST", "/account/tokens"):                                   EVERYONE,
@@ -118,47 +128,20 @@ ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/cases/<case_id>/stages/<stage>/attachments"):       {OFFICIAL, REVIEWER, SECRETARY},
     ("GET", "/cases/new"):                                         {OFFICIAL, ADMIN},
     ("POST", "/cases/new"):                                        {OFFICIAL, ADMIN},
-    ("GET", "/catalogue"):                                         EVERYONE,
-    ("GET", "/catalogue/export.csv"):                              EVERYONE,
-    ("GET", "/catalogue/export.xlsx"):                             EVERYONE,
-    ("GET", "/catalogue/import"):                                  {OFFICIAL, ADMIN},
-    ("POST", "/catalogue/import"):                                 {OFFICIAL, ADMIN},
-    ("GET", "/catalogue/import/rejected/<rejected_id>"):           {OFFICIAL, ADMIN},
-    ("GET", "/catalogue/import/jobs/<job_id>"):                     {OFFICIAL, ADMIN},
-    ("GET", "/catalogue/import/jobs/<job_id>/rejected.csv"):        {OFFICIAL, ADMIN},
-    ("GET", "/catalogue/import/template.csv"):                     {OFFICIAL, ADMIN},
-    ("GET", "/catalogue/import/template.xlsx"):                    {OFFICIAL, ADMIN},
+    **_register("/catalogue", {OFFICIAL, ADMIN}),
     ("GET", "/catalogue/scan"):                                    EVERYONE,
     ("GET", "/catalogue/scan.json"):                               EVERYONE,
-    ("GET", "/credit"):                                            EVERYONE,
+    **_register("/credit", {OFFICIAL, REVIEWER, ADMIN}),
     ("GET", "/credit/<path:case_number>"):                         EVERYONE,
-    ("GET", "/credit/export.csv"):                                 EVERYONE,
-    ("GET", "/credit/export.xlsx"):                                EVERYONE,
     ("GET", "/credit/follow-ups"):                                 EVERYONE,
     ("GET", "/credit/follow-ups.csv"):                             EVERYONE,
-    ("GET", "/credit/import"):                                     {OFFICIAL, REVIEWER, ADMIN},
-    ("POST", "/credit/import"):                                    {OFFICIAL, REVIEWER, ADMIN},
     ("POST", "/credit/<path:case_number>/record/<kind>"):         {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/credit/import/rejected/<rejected_id>"):              {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/credit/import/jobs/<job_id>"):                        {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/credit/import/jobs/<job_id>/rejected.csv"):           {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/credit/import/template.csv"):                        {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/credit/import/template.xlsx"):                       {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/credit/scan.json"):                                  EVERYONE,
     ("GET", "/report/annual"):                                     {SECRETARY, AUDITOR, ADMIN},
     ("GET", "/dashboard"):                                         {OFFICIAL, REVIEWER, SECRETARY, AUDITOR, ADMIN},
-    ("GET", "/documents"):                                         EVERYONE,
+    **_register("/documents", {OFFICIAL, REVIEWER, ADMIN}),
     ("GET", "/documents/<path:number>"):                           EVERYONE,
     ("POST", "/documents/<path:number>/review"):                   {REVIEWER, ADVISOR, ADMIN},
-    ("GET", "/documents/export.csv"):                              EVERYONE,
-    ("GET", "/documents/export.xlsx"):                             EVERYONE,
-    ("GET", "/documents/import"):                                  {OFFICIAL, REVIEWER, ADMIN},
-    ("POST", "/documents/import"):                                 {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/documents/import/rejected/<rejected_id>"):           {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/documents/import/jobs/<job_id>"):                     {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/documents/import/jobs/<job_id>/rejected.csv"):        {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/documents/import/template.csv"):                     {OFFICIAL, REVIEWER, ADMIN},
-    ("GET", "/documents/import/template.xlsx"):                    {OFFICIAL, REVIEWER, ADMIN},
     ("GET", "/documents/scan"):                                    EVERYONE,
     ("GET", "/documents/scan.csv"):                                EVERYONE,
     ("GET", "/documents/scan.json"):                               EVERYONE,
@@ -477,37 +460,38 @@ def test_the_document_scan_and_its_downloads_are_in_the_matrix_for_every_role(de
         assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
 
 
+def _assert_register_pages(app, name: str, others: set[tuple[str, str]], read: tuple[str, ...],
+                           keep: tuple[str, ...], keepers: tuple[str, ...]) -> None:
+    """The routes of the blueprint `name` are its register's (list, exports, import) and `others`, each
+    (method, rule); its views `read` declare every role, its views `keep` the register's keepers."""
+    routes = {(method, rule) for rule, endpoint, method in ROUTES if endpoint.startswith(f"{name}.")}
+    assert routes == set(_register(f"/{name}", set())) | others
+    for endpoint in read:
+        assert set(app.view_functions[endpoint].required_roles) == set(ROLES), endpoint
+    for endpoint in keep:
+        assert set(app.view_functions[endpoint].required_roles) == set(keepers), endpoint
+
+
 def test_the_credit_pages_are_in_the_matrix_read_by_every_role_imported_by_the_keepers(demo_app):
     """Every signed-in role reads the penalty register and its follow-ups; the keepers import."""
     from engine.credit.use_cases import EDITOR_ROLES
-    credit = {(r[0], r[2]) for r in ROUTES if r[1].startswith("credit.")}
-    assert credit == {("/credit", "GET"), ("/credit/export.csv", "GET"), ("/credit/export.xlsx", "GET"),
-                      ("/credit/import", "GET"), ("/credit/import", "POST"),
-                      ("/credit/import/template.csv", "GET"), ("/credit/import/template.xlsx", "GET"),
-                      ("/credit/import/rejected/<rejected_id>", "GET"),
-                      ("/credit/import/jobs/<job_id>", "GET"), ("/credit/import/jobs/<job_id>/rejected.csv", "GET"),
-                      ("/credit/follow-ups", "GET"), ("/credit/follow-ups.csv", "GET"), ("/credit/scan.json", "GET"),
-                      ("/credit/<path:case_number>", "GET"), ("/credit/<path:case_number>/record/<kind>", "POST")}
-    for endpoint in ("credit.index", "credit.export_csv", "credit.follow_ups", "credit.follow_ups_csv",
-                     "credit.scan_json", "credit.show"):
-        assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
-    for endpoint in ("credit.import_register", "credit.rejected_csv", "credit.import_template", "credit.record_follow_up",
-                     "credit.import_job", "credit.import_job_rejected"):
-        assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)
+    _assert_register_pages(
+        demo_app, "credit",
+        {("GET", "/credit/follow-ups"), ("GET", "/credit/follow-ups.csv"), ("GET", "/credit/scan.json"),
+         ("GET", "/credit/<path:case_number>"), ("POST", "/credit/<path:case_number>/record/<kind>")},
+        read=("credit.index", "credit.export_csv", "credit.follow_ups", "credit.follow_ups_csv", "credit.scan_json",
+              "credit.show"),
+        keep=("credit.import_register", "credit.rejected_csv", "credit.import_template", "credit.record_follow_up",
+              "credit.import_job", "credit.import_job_rejected"),
+        keepers=EDITOR_ROLES)
 
 
 def test_the_catalogue_pages_are_in_the_matrix_read_by_every_role_imported_by_its_keepers(demo_app):
     """Every signed-in role (the auditor, the reviewer) reads the decision catalogue and its scan; its keepers import."""
     from engine.catalogue.use_cases import EDITOR_ROLES
-    pages = {(r[0], r[2]) for r in ROUTES if r[1].startswith("catalogue.")}
-    assert pages == {("/catalogue", "GET"), ("/catalogue/export.csv", "GET"), ("/catalogue/export.xlsx", "GET"),
-                     ("/catalogue/import", "GET"), ("/catalogue/import", "POST"),
-                     ("/catalogue/import/template.csv", "GET"), ("/catalogue/import/template.xlsx", "GET"),
-                     ("/catalogue/import/rejected/<rejected_id>", "GET"),
-                     ("/catalogue/import/jobs/<job_id>", "GET"), ("/catalogue/import/jobs/<job_id>/rejected.csv", "GET"),
-                     ("/catalogue/scan", "GET"), ("/catalogue/scan.json", "GET")}
-    for endpoint in ("catalogue.index", "catalogue.export_csv", "catalogue.scan", "catalogue.scan_json"):
-        assert set(demo_app.view_functions[endpoint].required_roles) == set(ROLES)
-    for endpoint in ("catalogue.import_register", "catalogue.rejected_csv", "catalogue.import_template",
-                     "catalogue.import_job", "catalogue.import_job_rejected"):
-        assert set(demo_app.view_functions[endpoint].required_roles) == set(EDITOR_ROLES)
+    _assert_register_pages(
+        demo_app, "catalogue", {("GET", "/catalogue/scan"), ("GET", "/catalogue/scan.json")},
+        read=("catalogue.index", "catalogue.export_csv", "catalogue.scan", "catalogue.scan_json"),
+        keep=("catalogue.import_register", "catalogue.rejected_csv", "catalogue.import_template",
+              "catalogue.import_job", "catalogue.import_job_rejected"),
+        keepers=EDITOR_ROLES)

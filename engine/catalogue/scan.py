@@ -27,7 +27,7 @@ from engine.core.check import Checker, checker_for
 from engine.core.domains import CATALOGUE
 from engine.core.findings import Finding
 from engine.core.report import SEVERITY_ZH, cite
-from engine.registers.csvio import safe_writer
+from engine.registers.scanned import write_actions_csv
 from engine.rulebook.model import SEVERITY_RANK
 
 ACTION_RANK = SEVERITY_RANK["warning"]
@@ -202,16 +202,11 @@ CSV_COLUMNS = ("kind", "catalogue", "item", "case", "rule", "severity", "verifie
 
 def write_csv(scans: Iterable[EntryScan], out: TextIO, lang: str = "zh") -> Summary:
     """One row per finding that needs action."""
-    summary = Summary()
-    writer = safe_writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for scan in scans:
-        summary.add(scan)
+    def row(scan: EntryScan, f: Finding) -> list:
         e = scan.entry
-        for f in scan.actions():
-            writer.writerow([e.kind, e.catalogue, e.item or "", e.case_id or "", f.rule, f.severity,
-                             str(f.verified).lower(), _article(f.citation, lang), (f.message or {}).get(lang, "")])
-    return summary
+        return [e.kind, e.catalogue, e.item or "", e.case_id or "", f.rule, f.severity,
+                str(f.verified).lower(), _article(f.citation, lang), (f.message or {}).get(lang, "")]
+    return write_actions_csv(scans, out, CSV_COLUMNS, Summary(), row)
 
 
 def _severity(severity: str, zh: bool) -> str:

@@ -57,12 +57,13 @@ from web.errors import ErrorInfo, refuse, respond
 from web.i18n import both
 from web.security import is_bearer_api_request, login_throttle, safe_next, throttle_key
 
-__all__ = ["EVERYONE", "READ_ONLY_ROLES", "SignedIn", "bp", "current_user", "login_required",
-           "role_required", "safe_for_readers"]
+__all__ = ["EVERYONE", "READ_ONLY_ROLES", "SignedIn", "bp", "current_user", "for_myself", "login_required",
+           "own_account", "role_required", "safe_for_readers"]
 
 EVERYONE = ROLES
 READ_ONLY_ROLES = frozenset({"auditor"})
 View = TypeVar("View", bound=Callable[..., Any])
+Result = TypeVar("Result")
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -130,6 +131,21 @@ def safe_for_readers(view: View) -> View:
     """Mark an unsafe-method view that changes no data, so read-only users (auditors) may use it."""
     view.safe_for_readers = True  # type: ignore[attr-defined]
     return view
+
+
+def own_account(view: View) -> View:
+    """Let every signed-in user, auditors too, use a view that changes only their own account (API
+    tokens, digest address, calendar feed): one's own credentials are not case data."""
+    return role_required(*EVERYONE)(safe_for_readers(view))
+
+
+def for_myself(use_case: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:
+    """Run an account use case on the signed-in user's own account, they the actor, and commit (a
+    refused one raises before the commit; the caller rolls back)."""
+    uow = get_uow()
+    done = use_case(uow.session, current_user.username, *args, current_user.username, **kwargs)
+    uow.commit()
+    return done
 
 
 def readers_change_nothing() -> None:
@@ -346,22 +362,16 @@ def my_tokens() -> Any:
 
 
 @bp.post("/account/tokens")
-@role_required(*EVERYONE)
-@safe_for_readers                  # one's own credentials, not case data: auditors too
+@own_account
 def issue_my_token() -> Any:
     """Issue a token for oneself; its plaintext is shown on this answer only."""
     from engine.accounts.use_cases import issue_token
-    from web.db import get_uow
-    uow = get_uow()
     label = request.form.get("label", "").strip()[:200]
-    plaintext = issue_token(uow.session, current_user.username, label, current_user.username, form_days())
-    uow.commit()
-    return _tokens_page(new_token=plaintext)
+    return _tokens_page(new_token=for_myself(issue_token, label, days=form_days()))
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
-@role_required(*EVERYONE)
-@safe_for_readers
+@own_account
 def revoke_my_token(token_id: int) -> Any:
     """Revoke one of one's own tokens."""
     from engine.accounts.use_cases import revoke_token, tokens_of

@@ -24,6 +24,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
+
 from engine.core import clock
 from engine.store.db import database_url, instance_dir
 
@@ -66,6 +68,11 @@ def import_job_bytes() -> int:
         raise ValueError(f"YIFA_IMPORT_JOB_BYTES 应为字节数（整数），实际为 {text!r} / "
                          f"YIFA_IMPORT_JOB_BYTES must be a whole number of bytes, not {text!r}")
     return int(text)
+
+
+def credit_jurisdiction() -> str:
+    """The rulebook the penalty register is judged under (config CREDIT_JURISDICTION; default CN)."""
+    return current_app.config.get("CREDIT_JURISDICTION", "CN")
 
 
 def checkpoint_minutes() -> float:

@@ -11,12 +11,13 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from engine.core import clock
 from engine.decisions.deadlines import WINDOW_DAYS, upcoming
 from engine.decisions.queries import case_summaries
 from web.auth import role_required
+from web.config import credit_jurisdiction
 from web.credit_followups import FollowUpList, follow_up_list
 from web.db import get_uow
 from web.document_scan import DEFAULT_JURISDICTION, ScanParams, register_scan
@@ -76,7 +77,7 @@ def index() -> Any:
              "bar_height": BAR_HEIGHT, "width": LABEL_WIDTH + BAR_AREA + 50}
     blocked = [c for c in summaries if c.blocked]
     dated = [d for d in deadlines if d.due is not None]
-    follow_ups = follow_up_list(session, today, current_app.config.get("CREDIT_JURISDICTION", "CN"))
+    follow_ups = follow_up_list(session, today, credit_jurisdiction())
     scan, _ = register_scan(session, ScanParams(today, DEFAULT_JURISDICTION))
     issuers = Counter(todo.issuer for todo in scan.todo)
     charts = {

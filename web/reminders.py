@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -29,7 +28,8 @@ from engine.core.errors import InputError
 from engine.decisions.queries import CaseSummary, case_summaries
 from engine.reminders import ical
 from engine.reminders.todo import Register, Todo, todos_for
-from web.auth import role_required, safe_for_readers
+from web.auth import for_myself, own_account, role_required
+from web.config import credit_jurisdiction
 from web.credit_followups import follow_up_list
 from web.db import get_uow
 from web.document_scan import DEFAULT_JURISDICTION, ScanParams, register_scan
@@ -43,7 +43,7 @@ HOME_ROWS = 8           # the home page shows the first few; the reminders page 
 def register_of(session: Any, today: date, cases: list[CaseSummary] | None = None) -> Register:
     """The registers of the day as the reminders read them (`cases`: when the caller has them)."""
     cases = case_summaries(session, as_of=today) if cases is None else cases
-    credit = follow_up_list(session, today, current_app.config.get("CREDIT_JURISDICTION", "CN"))
+    credit = follow_up_list(session, today, credit_jurisdiction())
     documents, _ = register_scan(session, ScanParams(today, DEFAULT_JURISDICTION))
     return Register(today, tuple(cases), credit.items, len(documents.todo))
 
@@ -61,44 +61,34 @@ def index() -> Any:
 
 
 @bp.post("/account/reminders/email")
-@role_required(*ROLES)
-@safe_for_readers                  # one's own account, not case data: auditors too
+@own_account
 def set_my_email() -> Any:
     from engine.accounts.use_cases import set_email
-    uow = get_uow()
     typed = request.form.get("email", "")
     try:
-        set_email(uow.session, current_user.username, typed, current_user.username)
+        for_myself(set_email, typed)
     except InputError as refused:        # shown beside the field, what was typed kept
-        uow.rollback()
+        get_uow().rollback()
         return _page(email_problem="；".join(p.message for p in refused.problems), typed_email=typed), 400
-    uow.commit()
     flash(both("电子邮件地址已保存", "E-mail address saved") if typed.strip()
           else both("电子邮件地址已清除，不再发送摘要", "E-mail address cleared: no more digests"), "success")
     return redirect(url_for("reminders.index"))
 
 
 @bp.post("/account/reminders/feed")
-@role_required(*ROLES)
-@safe_for_readers
+@own_account
 def open_my_feed() -> Any:
     """Open a calendar feed (the old address stops working); its address is shown on this answer only."""
     from engine.reminders.use_cases import open_feed
-    uow = get_uow()
-    secret = open_feed(uow.session, current_user.username, current_user.username)
-    uow.commit()
+    secret = for_myself(open_feed)
     return _page(new_feed=url_for("reminders.feed", secret=secret, _external=True))
 
 
 @bp.post("/account/reminders/feed/revoke")
-@role_required(*ROLES)
-@safe_for_readers
+@own_account
 def revoke_my_feed() -> Any:
     from engine.reminders.use_cases import revoke_feed
-    uow = get_uow()
-    revoked = revoke_feed(uow.session, current_user.username, current_user.username)
-    uow.commit()
-    flash(both("日历订阅地址已撤销", "Calendar address revoked") if revoked
+    flash(both("日历订阅地址已撤销", "Calendar address revoked") if for_myself(revoke_feed)
           else both("没有可撤销的日历订阅", "No calendar feed to revoke"), "success")
     return redirect(url_for("reminders.index"))
 

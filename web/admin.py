@@ -27,7 +27,7 @@ from engine.core.errors import InputError
 from engine.trail import append_event
 from web.auth import current_user, form_days, keep_this_session, role_required
 from web.db import get_uow
-from web.errors import refuse
+from web.errors import found, refuse
 from web.i18n import both
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -50,11 +50,7 @@ def _users() -> list[UserSummary]:
 
 
 def _user(username: str) -> User:
-    user = user_by_name(get_uow().session, username)
-    if user is None:
-        refuse(404, f"未知用户 {username}",
-               f"Unknown user {username}")
-    return user
+    return found(user_by_name(get_uow().session, username), f"未知用户 {username}", f"Unknown user {username}")
 
 
 def _units() -> list[Any]:

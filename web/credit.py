@@ -28,21 +28,17 @@ keeps a number containing "/" reachable. A number spelled exactly "import", "exp
 """
 from __future__ import annotations
 
-import io
-import tempfile
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -82,11 +78,12 @@ from engine.registers.listing import Page
 from web import credit_followups as followups
 from web import register_list as lists
 from web.auth import EVERYONE, role_required
+from web.config import credit_jurisdiction
 from web.credit_record import record_view
 from web.db import get_uow
-from web.errors import refuse
+from web.errors import found, refuse
 from web.i18n import both, current_lang, t
-from web.register_imports import RegisterImport
+from web.register_imports import RegisterImport, sent_file, spooled_text
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 
@@ -126,10 +123,6 @@ FOLLOW_UP_FORMS = {"fulfilment": (("履行完毕", "Obligations performed"), ("�
 def column_name(column: str) -> str:
     """A §4 column's name in the request's language."""
     return t(COLUMN_ZH.get(column, column), COLUMN_EN.get(column, column))
-
-
-def _jurisdiction() -> str:
-    return current_app.config.get("CREDIT_JURISDICTION", "CN")
 
 
 def _as_of(problems: list[str] | None = None) -> date:
@@ -228,23 +221,6 @@ def index() -> Any:
 
 
 # ---------------------------------------------------------------- downloads
-def _spooled(write: Callable[[io.TextIOWrapper], Any]) -> Any:
-    """What `write` writes (text, UTF-8, newlines as written), in a temporary file ready to send."""
-    raw = tempfile.TemporaryFile()
-    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    write(text)
-    text.flush()
-    text.detach()
-    raw.seek(0)
-    return raw
-
-
-def _download(raw: Any, mimetype: str, name: str) -> Response:
-    response = send_file(raw, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
-    response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    return response
-
-
 lists.add_export(bp, export_penalties, EXPORT_NAME)
 
 
@@ -260,7 +236,7 @@ class _OneAction:
 
 def _scans(db: Session, as_of: date, authority: str, action: str = "") -> tuple[Any, Iterator[Any]]:
     """The engine's scan of the stored register (streamed), restricted like the page."""
-    scanner = followups.scanner_for(as_of, _jurisdiction(), authority or None)
+    scanner = followups.scanner_for(as_of, credit_jurisdiction(), authority or None)
     scans: Iterator[Any] = scanner.scan(iter_penalties(db))
     if action:
         scans = (_OneAction(s, action) for s in scans)
@@ -275,8 +251,8 @@ def follow_ups_csv() -> Response:
     authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
     _, scans = _scans(get_uow().session, as_of, authority, action)
     lang = current_lang()
-    raw = _spooled(lambda out: write_follow_ups_csv(scans, out, lang))
-    return _download(raw, "text/csv", f"credit-follow-ups-{as_of.isoformat()}.csv")
+    raw = spooled_text(lambda out: write_follow_ups_csv(scans, out, lang))
+    return sent_file(raw, "text/csv", f"credit-follow-ups-{as_of.isoformat()}.csv")
 
 
 @bp.get("/scan.json")
@@ -287,8 +263,8 @@ def scan_json() -> Response:
     authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
     scanner, scans = _scans(get_uow().session, as_of, authority)
     lang = current_lang()
-    raw = _spooled(lambda out: write_json(scanner, scans, out, lang))
-    return _download(raw, "application/json", f"credit-scan-{as_of.isoformat()}.json")
+    raw = spooled_text(lambda out: write_json(scanner, scans, out, lang))
+    return sent_file(raw, "application/json", f"credit-scan-{as_of.isoformat()}.json")
 
 
 # ---------------------------------------------------------------- the follow-ups
@@ -325,11 +301,11 @@ def follow_ups() -> Any:
     authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
     page, per_page = _page_args(problems)
     query = FollowUpQuery(as_of, authority, action, page, per_page)
-    listing = followups.follow_up_list(db, as_of, _jurisdiction())
+    listing = followups.follow_up_list(db, as_of, credit_jurisdiction())
     chosen = listing.matching(authority, action)
     pages = Page.of(len(chosen), page, per_page)
     shown = chosen[pages.offset:pages.offset + per_page]
-    scanner = followups.scanner_for(as_of, _jurisdiction())
+    scanner = followups.scanner_for(as_of, credit_jurisdiction())
     counts = {c.authority: c for c in listing.by_authority(chosen)}
     records = listing.records_by_authority.get(authority, 0) if authority else listing.records
     return render_template("credit/follow_ups.html", query=query, listing=listing, pages=pages, shown=shown,
@@ -364,11 +340,9 @@ def _record_page(case_number: str, kind: str = "", errors: dict[str, list[str]] 
     problems: list[str] = []
     as_of = _as_of(problems)
     db = get_uow().session
-    row = penalty_by_number(db, case_number)
-    if row is None:
-        refuse(404, f"登记表中没有文号为 {case_number[:lists.TEXT_MAX]} 的处罚决定",
-               f"No penalty numbered {case_number[:lists.TEXT_MAX]}")
-    scanner = followups.scanner_for(as_of, _jurisdiction())
+    row = found(penalty_by_number(db, case_number), f"登记表中没有文号为 {case_number[:lists.TEXT_MAX]} 的处罚决定",
+                f"No penalty numbered {case_number[:lists.TEXT_MAX]}")
+    scanner = followups.scanner_for(as_of, credit_jurisdiction())
     view = record_view(db, scanner, from_record(row))
     return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=clock.today(), problems=problems,
                            regime_date=scanner.checker.context["regime_date"],

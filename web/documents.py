@@ -101,7 +101,7 @@ from web.document_scan import (
     short_cite,
     worst,
 )
-from web.errors import refuse
+from web.errors import found, refuse
 from web.i18n import both, current_lang, t
 from web.register_imports import RegisterImport
 
@@ -324,11 +324,8 @@ def basis_lines(record: NormativeDocumentRecord, as_of: date) -> list[BasisLine]
 
 
 def _record(number: str) -> NormativeDocumentRecord:
-    record = document_by_number(get_uow().session, number)
-    if record is None:
-        refuse(404, f"登记表中没有文号为 {number[:lists.TEXT_MAX]} 的文件",
-               f"No document numbered {number[:lists.TEXT_MAX]}")
-    return record
+    return found(document_by_number(get_uow().session, number), f"登记表中没有文号为 {number[:lists.TEXT_MAX]} 的文件",
+                 f"No document numbered {number[:lists.TEXT_MAX]}")
 
 
 def _document_page(number: str, errors: dict[str, list[str]] | None = None, values: dict[str, str] | None = None,

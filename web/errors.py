@@ -10,7 +10,7 @@ a plain apology (Flask's debug mode shows the traceback).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -52,6 +52,16 @@ def refuse(status: int, zh: str, en: str) -> NoReturn:
     error = default_exceptions[status](description=zh)
     error.zh, error.en = zh, en  # type: ignore[attr-defined]
     raise error
+
+
+Record = TypeVar("Record")
+
+
+def found(record: Record | None, zh: str, en: str) -> Record:
+    """The record looked up, or a 404 saying in both languages what is not there."""
+    if record is None:
+        refuse(404, zh, en)
+    return record
 
 
 def info_for_status(status: int, detail_zh: str = "", detail_en: str = "") -> ErrorInfo:

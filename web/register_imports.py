@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import IO, Any, Callable, Sequence
 
 from flask import (
     Blueprint,
@@ -65,15 +65,13 @@ def register_file(write: Callable[[Any, str, str], Any], fmt: str, stem: str, he
     of any size), or sent from memory (`in_memory`: a township's document register, a template)."""
     if fmt not in FORMATS:
         refuse(404, "没有这种文件格式（应为 csv 或 xlsx）", "No such file format (csv or xlsx)")
-    raw = tempfile.TemporaryFile()
+    raw: IO[bytes]
     if fmt == "xlsx":
+        raw = tempfile.TemporaryFile()
         write(raw, fmt, headers)
+        raw.seek(0)
     else:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        write(text, fmt, headers)
-        text.flush()
-        text.detach()
-    raw.seek(0)
+        raw = spooled_text(lambda text: write(text, fmt, headers))
     mimetype = XLSX_TYPE if fmt == "xlsx" else "text/csv"
     if in_memory:
         with raw:
@@ -82,9 +80,25 @@ def register_file(write: Callable[[Any, str, str], Any], fmt: str, stem: str, he
         if fmt == "csv":
             response.headers["Content-Type"] = "text/csv; charset=utf-8"
         return response
-    response = send_file(raw, mimetype=mimetype, as_attachment=True, download_name=f"{stem}.{fmt}", max_age=0)
-    if fmt == "csv":
-        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    return sent_file(raw, mimetype, f"{stem}.{fmt}", text=fmt == "csv")
+
+
+def spooled_text(write: Callable[[io.TextIOWrapper], Any]) -> IO[bytes]:
+    """What `write` writes (text, UTF-8, newlines as written), in a temporary file ready to send."""
+    raw = tempfile.TemporaryFile()
+    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    write(text)
+    text.flush()
+    text.detach()
+    raw.seek(0)
+    return raw
+
+
+def sent_file(raw: IO[bytes], mimetype: str, name: str, text: bool = True) -> Response:
+    """A spooled file as a download (never cached); a text one says it is UTF-8."""
+    response = send_file(raw, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    if text:
+        response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
     return response
 
 

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.trail import verify_all
 from tests.yifa_cli import run_yifa_on
+from web.db import get_engine
+from web.demo import seed_demo
 
 ROLES = ("official", "legality_reviewer", "legal_advisor", "secretary", "auditor", "admin")
 ROW = re.compile(r'<td class="number"><a href="([^"]+)">([^<]+)</a>')
@@ -67,3 +70,18 @@ def assert_export_is_the_cli_export(app, client, path: str, command: str, dispos
     assert body == out.read_bytes()
     assert body.startswith(b"\xef\xbb\xbf" + header) and b"\r\n" in body
     assert len(body.decode("utf-8-sig").splitlines()) == DEMO_COUNT + 1
+
+
+def seeded_once(app) -> list[str]:
+    """What seeding the demo adds; seeding it again adds nothing."""
+    with app.app_context():
+        added = seed_demo(get_engine())
+        assert seed_demo(get_engine()) == []
+    return added
+
+
+def assert_every_trail_intact(uow, prefix: str) -> None:
+    """Every trail verifies, and each record of the demo register (trail ids `prefix…`) has one."""
+    with uow(read_only=True) as u:
+        statuses = verify_all(u.session)
+    assert all(s.ok for s in statuses) and sum(s.case_id.startswith(prefix) for s in statuses) == DEMO_COUNT

@@ -18,13 +18,11 @@ from engine.credit.queries import iter_penalties
 from engine.credit.scan import CreditScanner, CreditSummary, write_follow_ups_csv, write_json
 from engine.credit.use_cases import import_penalties
 from engine.store.models import TrailEvent
-from engine.trail import verify_all
 from tests.days import TODAY
 from tests.web import register_pages
 from tests.web.register_pages import DEMO_COUNT, listed
 from web import credit_followups
 from web.db import get_engine
-from web.demo import seed_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CSV = ROOT / "web" / "demo_penalties.csv"
@@ -478,15 +476,11 @@ def test_the_export_is_byte_for_byte_the_cli_export(app, client, login_as, regis
 
 # ---------------------------------------------------------------- the demo
 def test_the_demo_register_is_imported_through_the_trail_once(app, uow):
-    with app.app_context():
-        added = seed_demo(get_engine())
-        assert seed_demo(get_engine()) == []
-    assert f"行政处罚 {DEMO_COUNT} 条 / {DEMO_COUNT} penalties" in added
+    assert f"行政处罚 {DEMO_COUNT} 条 / {DEMO_COUNT} penalties" in register_pages.seeded_once(app)
     assert count(uow) == DEMO_COUNT
+    register_pages.assert_every_trail_intact(uow, "penalty:")
     with uow(read_only=True) as u:
-        statuses = verify_all(u.session)
         actors = set(u.session.scalars(select(TrailEvent.actor).where(TrailEvent.case_id.like("penalty:%"))))
-    assert all(s.ok for s in statuses) and sum(s.case_id.startswith("penalty:") for s in statuses) == DEMO_COUNT
     assert actors == {"official"}
 
 

@@ -22,7 +22,7 @@ from tests.web import register_pages
 from tests.web.register_pages import DEMO_COUNT, listed
 from tests.yifa_cli import run_yifa_on
 from web.db import get_engine
-from web.demo import REVIEWED_DOCUMENT, seed_demo
+from web.demo import REVIEWED_DOCUMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CSV = ROOT / "web" / "demo_documents.csv"
@@ -374,18 +374,13 @@ def test_the_export_is_byte_for_byte_the_cli_export(app, client, login_as, post_
 
 # ---------------------------------------------------------------- the demo
 def test_the_demo_register_is_imported_and_one_document_reviewed_through_the_trail(app, uow):
-    with app.app_context():
-        added = seed_demo(get_engine())
-        assert seed_demo(get_engine()) == []
-    assert any("规范性文件 31 件" in a for a in added)
+    assert any("规范性文件 31 件" in a for a in register_pages.seeded_once(app))
     assert count(uow) == DEMO_COUNT
     number, _, _, on = REVIEWED_DOCUMENT
     reviewed = record(uow, number)
     assert (reviewed.status, reviewed.last_reviewed_on) == ("repealed", on)
     assert [e.action for e in events_of(uow, number)] == ["document.imported", "document.reviewed"]
-    with uow(read_only=True) as u:
-        statuses = verify_all(u.session)
-    assert all(s.ok for s in statuses) and sum(s.case_id.startswith("doc:") for s in statuses) == DEMO_COUNT
+    register_pages.assert_every_trail_intact(uow, "doc:")
 
 
 # ---------------------------------------------------------------- the clean-up scan (engine/documents/scan.py)

@@ -1,11 +1,10 @@
 """What the list pages of the registers (normative documents, penalties) have in common, checked one
-way for each: every role reads the list, its filters, its pages cut in SQL, its export the CLI's."""
+way for each: every role reads the list, its filters, its export the CLI's, its demo."""
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from engine.trail import verify_all
 from tests.yifa_cli import run_yifa_on
@@ -38,21 +37,6 @@ def listed_by(client, path: str, query: dict[str, str]) -> set[str]:
     page = client.get(path, query_string=query)
     assert page.status_code == 200
     return set(listed(page.get_data(as_text=True)))
-
-
-def assert_pages_are_cut_in_sql(client, sql_seen: Callable[..., Any], path: str, table: str, unit: str) -> None:
-    """The demo register in pages of 25: each read with LIMIT, linked to the next and back, the last
-    shown for a page past the end; `unit` counts the rows (件, 条)."""
-    first, statements = sql_seen(lambda: client.get(f"{path}?per_page=25").get_data(as_text=True))
-    rows = [s for s in statements if f"FROM {table}" in s and "count(" not in s.lower() and "DISTINCT" not in s.upper()]
-    assert rows and all("LIMIT" in s.upper() for s in rows), rows          # never every row
-    assert len(listed(first)) == 25 and f"第 1–25 {unit}，共 31 {unit}" in first
-    assert f'href="{path}?page=2&amp;per_page=25"' in first and 'rel="next"' in first
-    second = client.get(f"{path}?per_page=25&page=2").get_data(as_text=True)
-    assert len(listed(second)) == 6 and f"第 26–31 {unit}，共 31 {unit}" in second and 'rel="prev"' in second
-    assert set(listed(first)).isdisjoint(listed(second))
-    beyond = client.get(f"{path}?per_page=25&page=99").get_data(as_text=True)
-    assert listed(beyond) == listed(second)                                 # past the end: the last page
 
 
 def assert_export_is_the_cli_export(app, client, path: str, command: str, disposition: str, header: bytes,

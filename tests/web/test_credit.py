@@ -91,24 +91,6 @@ def engine_follow_ups(uow, as_of: date, authority: str | None = None, fmt: str =
 
 
 # ---------------------------------------------------------------- the list
-def test_every_role_reads_the_register_newest_first_and_finds_it_in_the_top_bar(client, login_as, register):
-    html = register_pages.read_by_every_role(client, login_as, "/credit", "信用修复")
-    numbers = listed(html)
-    assert len(numbers) == DEMO_COUNT
-    assert numbers[0] == "岳龙综执罚〔2026〕21号"            # decided 2026-10-26, the newest
-    assert numbers[-1] == "岳龙综执罚〔2017〕9号"             # decided 2017-11-13, the oldest
-    for header in ("处罚决定书文号", "当事人", "统一社会信用代码", "处罚机关", "失信程度", "处罚决定日期", "公示日期"):
-        assert header in html, header
-    assert "共 31 条" in html and "特定严重失信" in html and "未履行" in html and "已申请，待办结" in html
-
-
-def test_the_list_in_english(client, login_as, register):
-    login_as("auditor")
-    html = client.get("/credit?lang=en").get_data(as_text=True)
-    assert "Penalty register" in html and "Credit repair" in html and "Penalties 1–31 of 31" in html
-    assert "Specified severe" in html
-
-
 @pytest.mark.parametrize(("query", "expected"), [
     ({"authority": "宁河区应急管理局"}, {"宁河应急罚〔2021〕4号", "宁河应急罚〔2026〕2号"}),
     ({"category": "specified_severe"}, {"津宁市监罚〔2019〕31号", "津宁市监罚〔2024〕15号"}),
@@ -126,23 +108,8 @@ def test_filters_combine(client, login_as, register, query, expected):
     assert register_pages.listed_by(client, "/credit", query) == expected
 
 
-def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, register):
+def test_sorting_by_decision_day_and_by_authority(client, login_as, register):
     login_as("official")
-    html = client.get("/credit?category=awful&decided_from=2026-02-30&sort=colour&page=x").get_data(as_text=True)
-    assert "未知的失信类别：awful" in html and "处罚决定日期（起）不是有效日期：2026-02-30" in html
-    assert "未知的排序：colour" in html and "页码应为正整数" in html and len(listed(html)) == DEMO_COUNT
-
-
-def test_pages_are_cut_in_sql_and_link_to_each_other(client, login_as, register, sql_seen):
-    login_as("official")
-    register_pages.assert_pages_are_cut_in_sql(client, sql_seen, "/credit", "penalty_records", "条")
-
-
-def test_sorting_by_number_and_by_authority(client, login_as, register):
-    login_as("official")
-    by_number = listed(client.get("/credit?sort=case_number").get_data(as_text=True))
-    assert by_number == sorted(by_number)
-    assert listed(client.get("/credit?sort=-case_number").get_data(as_text=True)) == by_number[::-1]
     oldest = listed(client.get("/credit?sort=decided_on").get_data(as_text=True))
     assert oldest[0] == "岳龙综执罚〔2017〕9号"
     rows = {r["case_number"]: r["authority"] for r in rows_of(DEMO_CSV)}

@@ -72,24 +72,6 @@ def count(uow) -> int:
 
 
 # ---------------------------------------------------------------- the list
-def test_every_role_reads_the_register_newest_first_and_finds_it_in_the_top_bar(client, login_as, register):
-    html = register_pages.read_by_every_role(client, login_as, "/documents", "规范性文件")
-    numbers = listed(html)
-    assert len(numbers) == DEMO_COUNT                         # one page of 50
-    assert numbers[0] == "岳龙政规〔2025〕1号"                  # issued 2025-03-10, the newest
-    assert numbers[-1] == "宁河政规〔2015〕4号"                 # issued 2015-10-08, the oldest
-    for header in ("文号", "标题", "制定机关", "类型", "状态", "印发日期", "有效期至", "最近评估日期", "需处理"):
-        assert header in html, header
-    assert "共 31 件" in html and "未扫描" not in html           # every row of the page was scanned
-
-
-def test_the_list_in_english(client, login_as, register):
-    login_as("auditor")
-    html = client.get("/documents?lang=en").get_data(as_text=True)
-    assert "Normative-document register" in html and "In force" in html and "Needs action" in html
-    assert "Documents 1–31 of 31" in html
-
-
 @pytest.mark.parametrize(("query", "expected"), [
     ({"issuer": "岳龙镇人民政府"}, {"岳龙政发〔2017〕6号", "岳龙政发〔2018〕12号", "岳龙政规〔2019〕1号", "岳龙政发〔2021〕5号",
                                 "岳龙政发〔2021〕9号", "岳龙政规〔2022〕2号", "岳龙政规〔2023〕1号", "岳龙政规〔2024〕2号",
@@ -108,23 +90,8 @@ def test_filters_combine(client, login_as, register, query, expected):
     assert register_pages.listed_by(client, "/documents", query) == expected
 
 
-def test_a_filter_that_cannot_be_read_is_named_and_ignored(client, login_as, register):
+def test_sorting_by_the_review_day_and_back(client, login_as, register):
     login_as("official")
-    html = client.get("/documents?status=burned&kind=eternal&page=x&sort=colour").get_data(as_text=True)
-    assert "未知的状态：burned" in html and "未知的类型：eternal" in html and "未知的排序：colour" in html
-    assert "页码应为正整数" in html and len(listed(html)) == DEMO_COUNT
-
-
-def test_pages_are_cut_in_sql_and_link_to_each_other(client, login_as, register, sql_seen):
-    login_as("official")
-    register_pages.assert_pages_are_cut_in_sql(client, sql_seen, "/documents", "normative_documents", "件")
-
-
-def test_sorting_by_a_column_and_back(client, login_as, register):
-    login_as("official")
-    by_number = listed(client.get("/documents?sort=number").get_data(as_text=True))
-    assert by_number == sorted(by_number)
-    assert listed(client.get("/documents?sort=-number").get_data(as_text=True)) == by_number[::-1]
     with open(DEMO_CSV, encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.DictReader(stream))
     dated = [r["number"] for r in sorted((r for r in rows if r["last_reviewed_on"]),

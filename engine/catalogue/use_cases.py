@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from engine.accounts.access import require_role
 from engine.catalogue.models import CatalogueItemRecord
 from engine.catalogue.queries import items_by_key
 from engine.catalogue.record import (
@@ -30,12 +29,10 @@ from engine.catalogue.record import (
     catalogue_disagreements,
     validate_row,
 )
-from engine.core.errors import Problem
-from engine.registers.csvio import ImportResult, Row, read_rows, where
+from engine.registers.csvio import ImportResult, Row, read_rows, repeated, unique_by
 from engine.registers.csvio import write_rejected as write_rejected_rows
-from engine.registers.imports import Register, import_rows
+from engine.registers.imports import Register, copying, import_file
 from engine.store.uow import UnitOfWork
-from engine.units.scope import acting_unit, scope_of
 
 EDITOR_ROLES = ("official", "admin")
 CHAIN_PREFIX = "cat:"
@@ -43,25 +40,15 @@ CHAIN_PREFIX = "cat:"
 
 def read_catalogue(path: Path | str, encoding: str | None = None) -> list[Row[CatalogueItem]]:
     """Read and validate a catalogue file: each row, a key twice, a catalogue's dates disagreeing."""
-    rows = read_rows(path, TABLE, validate_row, encoding)
-    _mark_duplicate_keys(rows, str(path))
+    rows = list(unique_by(read_rows(path, TABLE, validate_row, encoding), _key, "item", str(path),
+                          repeated((COLUMN_ZH["item"], "item"))))
     catalogue_disagreements(rows, str(path))
     return rows
 
 
-def _mark_duplicate_keys(rows: list[Row[Any]], file: str) -> None:
-    first: dict[str, int] = {}
-    for row in rows:
-        if row.record is None:
-            continue
-        key = row.record.key
-        if key in first:
-            row.problems.append(Problem(file, where(row.number, "item"),
-                                        f"{COLUMN_ZH['item']}：{key} 与第 {first[key]} 行重复 / "
-                                        f"duplicate item {key}, already on row {first[key]}"))
-            row.record = None
-        else:
-            first[key] = row.number
+def _key(row: Row[CatalogueItem]) -> str | None:
+    """A read row's key (year/unit/item), None for a refused row."""
+    return None if row.record is None else row.record.key
 
 
 def write_rejected(rows: Iterable[Row[Any]], target: Path | str | TextIO) -> None:
@@ -69,19 +56,12 @@ def write_rejected(rows: Iterable[Row[Any]], target: Path | str | TextIO) -> Non
     write_rejected_rows(rows, COLUMNS, target)
 
 
-def _apply(record: CatalogueItemRecord, item: CatalogueItem, actor: str) -> None:
-    for name in COLUMNS:
-        setattr(record, name, getattr(item, name))
-    record.row_sha256 = item.sha256()
-    record.updated_by = actor
-
-
 def from_record(record: Any) -> CatalogueItem:
     """The catalogue row of a stored item (an ORM row or a plain row with its columns)."""
     return CatalogueItem(**{name: getattr(record, name) for name in COLUMNS})
 
 
-REGISTER = Register("key", items_by_key, CatalogueItemRecord, _apply,
+REGISTER = Register("key", items_by_key, CatalogueItemRecord, copying(COLUMNS),
                     CHAIN_PREFIX, "catalogue", write_rejected)
 
 
@@ -94,8 +74,5 @@ def import_catalogue(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the catalogue.
     """
-    require_role(uow.session, actor, EDITOR_ROLES)
-    rows = read_catalogue(path, encoding)
-    unit = acting_unit(uow.session, actor, EDITOR_ROLES, unit)
-    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out, unit,
-                       scope_of(uow.session, actor, EDITOR_ROLES), str(path), progress)
+    return import_file(uow, REGISTER, lambda: read_catalogue(path, encoding), path, actor, EDITOR_ROLES, skip_invalid,
+                       rejected_out, unit, progress)

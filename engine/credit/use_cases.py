@@ -88,11 +88,10 @@ from engine.registers.csvio import (
     without_cyclic_gc,
     write_rejected,
 )
-from engine.registers.imports import Register, import_rows
+from engine.registers.imports import Register, copying, import_file
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event, canonical
-from engine.units.scope import acting_unit, scope_of
 
 # the register's columns, CASE_FORMAT §4: English name · 中文列名 (· optional) — the one table of them.
 # `sector` (行业领域, optional): the field of the penalty, for the regimes whose periods differ by
@@ -297,13 +296,6 @@ def iter_penalties(path: Path | str, encoding: str | None = None) -> Iterator[Ro
     return unique_by_column(rows, "case_number", (COLUMN_ZH["case_number"], "case number"), str(path))
 
 
-def _apply(record: PenaltyRecordRow, penalty: PenaltyRecord, actor: str) -> None:
-    for name in COLUMNS:
-        setattr(record, name, getattr(penalty, name))
-    record.row_sha256 = penalty.sha256()
-    record.updated_by = actor
-
-
 def from_record(record: PenaltyRecordRow) -> PenaltyRecord:
     """The register row of a stored penalty."""
     return PenaltyRecord(**{f.name: getattr(record, f.name) for f in fields(PenaltyRecord)})
@@ -313,6 +305,9 @@ def _write_rejected(rows: list[Row[Any]], target: Path | str | TextIO) -> None:
     """The rejected rows: the columns as given (an optional one when the file had it), plus `reason`."""
     given = [c.name for c in TABLE if not c.optional or any(c.name in r.cells for r in rows)]
     write_rejected(rows, given, target)
+
+
+_apply = copying(COLUMNS)      # the stored row takes the record's columns, its digest and who changed it
 
 
 REGISTER = Register("case_number", penalties_by_number, PenaltyRecordRow, _apply, CHAIN_PREFIX, "penalty",
@@ -329,11 +324,8 @@ def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
     """
-    require_role(uow.session, actor, EDITOR_ROLES)
-    rows = iter_penalties(path, encoding)
-    unit = acting_unit(uow.session, actor, EDITOR_ROLES, unit)
-    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out, unit,
-                       scope_of(uow.session, actor, EDITOR_ROLES), str(path), progress)
+    return import_file(uow, REGISTER, lambda: iter_penalties(path, encoding), path, actor, EDITOR_ROLES, skip_invalid,
+                       rejected_out, unit, progress)
 
 
 # a follow-up recorded on the record page → the §4 columns it fills, and its trail event

@@ -33,7 +33,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from engine.accounts.access import require_role
 from engine.core.errors import Problem
 from engine.documents.laws import LawRegister, default_laws
 from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
@@ -46,16 +45,16 @@ from engine.registers.csvio import (
     iter_rows,
     names,
     parse_date,
+    unique_by,
     unique_by_column,
     where,
     without_cyclic_gc,
 )
 from engine.registers.csvio import write_rejected as write_rejected_rows
-from engine.registers.imports import Register, import_rows
+from engine.registers.imports import Register, copying, import_file
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import canonical
-from engine.units.scope import acting_unit, scope_of
 
 # the register's columns, CASE_FORMAT §3: English name · 中文列名 (· optional) — the one table of them
 TABLE = (
@@ -327,19 +326,15 @@ def iter_documents(path: Path | str, encoding: str | None = None,
 
 def _unique_unnumbered(rows: Iterator[Row[NormativeDocument]], file: str) -> Iterator[Row[NormativeDocument]]:
     """Refuse a row without a number whose issuer, title and issue date an earlier such row has."""
-    first: dict[str, int] = {}
-    for row in rows:
-        doc = row.record if row.ok else None
-        if doc is not None and not doc.numbered:
-            key = doc.number
-            if key in first:
-                row.problems.append(Problem(file, where(row.number, "number"),
-                                            f"文号：未填写文号，且制定机关、标题、印发日期与第 {first[key]} 行相同"
-                                            f" / no number, and the same issuer, title and issued_on as row {first[key]}"))
-                row.record = None
-            else:
-                first[key] = row.number
-        yield row
+    return unique_by(rows, _unnumbered_key, "number", file,
+                     lambda key, first: f"文号：未填写文号，且制定机关、标题、印发日期与第 {first} 行相同"
+                                        f" / no number, and the same issuer, title and issued_on as row {first}")
+
+
+def _unnumbered_key(row: Row[NormativeDocument]) -> str | None:
+    """The key a good row without a number is given (KEY_PREFIX…); None for any other row."""
+    doc = row.record if row.ok else None
+    return doc.number if doc is not None and not doc.numbered else None
 
 
 def write_rejected(rows: Iterable[Row[Any]], target: Path | str | TextIO) -> None:
@@ -350,16 +345,13 @@ def write_rejected(rows: Iterable[Row[Any]], target: Path | str | TextIO) -> Non
     write_rejected_rows(rows, COLUMNS + tuple(given), target)
 
 
+_copy_plain_columns = copying(c for c in ALL_COLUMNS if c not in ("basis", "sets"))
+
+
 def _apply(record: NormativeDocumentRecord, doc: NormativeDocument, actor: str) -> None:
-    for name in ALL_COLUMNS:
-        if name == "basis":
-            record.basis = [{"title": b.title, "version": b.version.isoformat()} for b in doc.basis]
-        elif name == "sets":
-            record.sets = list(doc.sets)
-        else:
-            setattr(record, name, getattr(doc, name))
-    record.row_sha256 = doc.sha256()
-    record.updated_by = actor
+    _copy_plain_columns(record, doc, actor)
+    record.basis = [{"title": b.title, "version": b.version.isoformat()} for b in doc.basis]
+    record.sets = list(doc.sets)
 
 
 def from_record(record: NormativeDocumentRecord) -> NormativeDocument:
@@ -390,8 +382,5 @@ def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
     """
-    require_role(uow.session, actor, EDITOR_ROLES)
-    rows = iter_documents(path, encoding, laws)
-    unit = acting_unit(uow.session, actor, EDITOR_ROLES, unit)
-    return import_rows(uow.session, REGISTER, rows, actor, skip_invalid, rejected_out, unit,
-                       scope_of(uow.session, actor, EDITOR_ROLES), str(path), progress)
+    return import_file(uow, REGISTER, lambda: iter_documents(path, encoding, laws), path, actor, EDITOR_ROLES, skip_invalid,
+                       rejected_out, unit, progress)

@@ -533,18 +533,28 @@ def unique_by_column(rows: Iterable[Row[Any]], column: str, label: tuple[str, st
                      file: str) -> Iterator[Row[Any]]:
     """The rows as they are read, each whose `column` repeats an earlier row's refused (the first
     one stays good): what `mark_duplicates` does, for a register streamed row by row."""
+    return unique_by(rows, lambda row: (row.cells.get(column) or "").strip(), column, file, repeated(label))
+
+
+def unique_by(rows: Iterable[Row[Any]], key: Callable[[Row[Any]], str | None], column: str, file: str,
+              said: Callable[[str, int], str]) -> Iterator[Row[Any]]:
+    """The rows as they are read, each whose key (`key(row)`; None or empty: it has none) repeats an
+    earlier row's refused on `column` with `said(key, the earlier row's number)`; the first stays good."""
     first: dict[str, int] = {}
-    zh, en = label
     for row in rows:
-        key = (row.cells.get(column) or "").strip()
-        if key in first:
-            row.problems.append(Problem(file, where(row.number, column),
-                                        f"{zh}：{key} 与第 {first[key]} 行重复 / duplicate {en} {key}, "
-                                        f"already on row {first[key]}"))
+        k = key(row)
+        if k and k in first:
+            row.problems.append(Problem(file, where(row.number, column), said(k, first[k])))
             row.record = None
-        elif key:
-            first[key] = row.number
+        elif k:
+            first[k] = row.number
         yield row
+
+
+def repeated(label: tuple[str, str]) -> Callable[[str, int], str]:
+    """How `unique_by` says a key is repeated, the column named by its (Chinese, English) label."""
+    zh, en = label
+    return lambda key, first: f"{zh}：{key} 与第 {first} 行重复 / duplicate {en} {key}, already on row {first}"
 
 
 @dataclass

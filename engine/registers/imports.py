@@ -25,11 +25,13 @@ from typing import Any, TextIO
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
 from engine.registers.csvio import ImportResult, Row, where
 from engine.store.bulk import insert_many
+from engine.store.uow import UnitOfWork
 from engine.trail import append_events
-from engine.units.scope import EVERYTHING, Scope, unscoped
+from engine.units.scope import EVERYTHING, Scope, acting_unit, scope_of, unscoped
 
 WRITE_BATCH = 5000           # rows written (and their events sealed) at a time
 
@@ -45,6 +47,33 @@ class Register:
     chain_prefix: str                                          # "doc:", "penalty:"
     kind: str                                                  # "document", "penalty": the events' names
     write_rejected: Callable[[list[Row[Any]], Path | str | TextIO], None]
+
+
+def copying(columns: Iterable[str]) -> Callable[[Any, Any, str], None]:
+    """A register's `apply` that copies these columns of the record into the stored row, with the
+    record's digest and who changed it."""
+    names = tuple(columns)
+
+    def apply(stored: Any, record: Any, actor: str) -> None:
+        for name in names:
+            setattr(stored, name, getattr(record, name))
+        stored.row_sha256 = record.sha256()
+        stored.updated_by = actor
+    return apply
+
+
+def import_file(uow: UnitOfWork, register: Register, read: Callable[[], Iterable[Row[Any]]], path: Path | str,
+                actor: str, editors: tuple[str, ...], skip_invalid: bool,
+                rejected_out: Path | str | TextIO | None, unit: str | None,
+                progress: Callable[[int], None] | None) -> ImportResult:
+    """Import a register file's rows (`read()`) in the caller's unit of work, all or nothing as
+    import_rows does; refused unless the actor holds one of the editors' roles, and only over the
+    units those roles cover. New records go to `unit` (default: the actor's own)."""
+    require_role(uow.session, actor, editors)
+    rows = read()
+    unit = acting_unit(uow.session, actor, editors, unit)
+    return import_rows(uow.session, register, rows, actor, skip_invalid, rejected_out, unit,
+                       scope_of(uow.session, actor, editors), str(path), progress)
 
 
 class _Columns:

@@ -1,18 +1,18 @@
 """The decision catalogue's table (决策事项目录, Decree 713 Art. 3(3)); created by migration 0008."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.catalogue.record import CATEGORIES, ITEM_MAX, UNIT_MAX
 from engine.registers.listing import in_values
-from engine.store.models import Base, utcnow
+from engine.store.models import Base, RegisterRow
 from engine.units.models import BelongsToUnit
 
 
-class CatalogueItemRecord(BelongsToUnit, Base):
+class CatalogueItemRecord(RegisterRow, BelongsToUnit, Base):
     """One item of a catalogue; `id` keeps the register's order (an export lists rows as imported)."""
 
     __tablename__ = "catalogue_items"
@@ -34,7 +34,3 @@ class CatalogueItemRecord(BelongsToUnit, Base):
     party_consent_on: Mapped[date | None]
     case_id: Mapped[str | None] = mapped_column(String(64))
     adjusted_reason: Mapped[str | None] = mapped_column(Text)
-    row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical row
-    updated_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

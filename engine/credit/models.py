@@ -1,7 +1,7 @@
 """The administrative-penalty register's table (行政处罚, CASE_FORMAT §4); created by migration 0004 (`sector`: 0010)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.credit.vocab import CATEGORIES, REPAIR_RESULTS  # noqa: F401  (shared with the fact catalogue)
 from engine.registers.listing import NUMBER_MAX
 from engine.registers.listing import in_values as _in
-from engine.store.models import Base, utcnow
+from engine.store.models import Base, RegisterRow
 from engine.units.models import BelongsToUnit
 
 NAME_MAX = 200          # a party's or an authority's name
@@ -17,7 +17,7 @@ CREDIT_CODE_LENGTH = 18
 SECTOR_MAX = 100        # a sector's name (行业领域)
 
 
-class PenaltyRecordRow(BelongsToUnit, Base):
+class PenaltyRecordRow(RegisterRow, BelongsToUnit, Base):
     """One administrative penalty of the register (§4); `id` keeps the register's order.
 
     Indexed by authority (each authority follows up its own penalties: 谁处罚、谁负责) and by
@@ -50,7 +50,3 @@ class PenaltyRecordRow(BelongsToUnit, Base):
     revoked_on: Mapped[date | None]
     withdrawn_on: Mapped[date | None]
     sector: Mapped[str | None] = mapped_column(String(SECTOR_MAX))      # optional (migration 0010)
-    row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §4 row
-    updated_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

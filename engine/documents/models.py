@@ -2,7 +2,7 @@
 0003, the list's indexes by 0005, the optional drafting-process columns by 0008."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text
@@ -11,11 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.documents.vocab import KINDS, SETS, STATUSES  # noqa: F401  (shared with the fact catalogue)
 from engine.registers.listing import NUMBER_MAX
 from engine.registers.listing import in_values as _in
-from engine.store.models import Base, utcnow
+from engine.store.models import Base, RegisterRow
 from engine.units.models import BelongsToUnit
 
 
-class NormativeDocumentRecord(BelongsToUnit, Base):
+class NormativeDocumentRecord(RegisterRow, BelongsToUnit, Base):
     """One normative document; `id` keeps the register's order (an export lists rows as imported)."""
 
     __tablename__ = "normative_documents"
@@ -48,7 +48,3 @@ class NormativeDocumentRecord(BelongsToUnit, Base):
     comment_closes_on: Mapped[date | None]
     market_related: Mapped[bool | None]
     fair_competition_reviewed_on: Mapped[date | None]
-    row_sha256: Mapped[str] = mapped_column(String(64))   # sha256 of the canonical §3 row
-    updated_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -80,6 +80,17 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), date: Date()}
 
 
+class RegisterRow:
+    """What a register's row keeps besides its own columns (normative documents, penalty records,
+    catalogue items): the SHA-256 of its canonical row, who changed it last, when it was created and
+    updated. Listed before BelongsToUnit, so that its columns come before `unit_code` (as migrated)."""
+
+    row_sha256: Mapped[str] = mapped_column(String(64))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class RulebookVersion(Base):
     """A rulebook exactly as it judged: its files' text, so a replay uses the very same rules."""
 

@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -79,13 +79,9 @@ def load_private_key(path: Path) -> Any:
     """The Ed25519 private key in a PEM file."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
-    try:
-        key = load_pem_private_key(_pem(path), password=None)
-    except (ValueError, TypeError):
-        key = None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise CheckpointError(f"{path}: 不是 Ed25519 私钥（PEM）", f"{path}: not an Ed25519 private key (PEM)")
-    return key
+    text = _pem(path)
+    return _ed25519_key(path, lambda: load_pem_private_key(text, password=None), Ed25519PrivateKey,
+                        ("私钥", "private"))
 
 
 def load_public_key(path: Path) -> Any:
@@ -95,12 +91,18 @@ def load_public_key(path: Path) -> Any:
     text = _pem(path)
     if b"PRIVATE KEY" in text:
         return load_private_key(path).public_key()
+    return _ed25519_key(path, lambda: load_pem_public_key(text), Ed25519PublicKey, ("公钥", "public"))
+
+
+def _ed25519_key(path: Path, load: Callable[[], Any], kind: type, said: tuple[str, str]) -> Any:
+    """The key `load()` reads from the file, refused unless it is an Ed25519 key of that kind."""
     try:
-        key = load_pem_public_key(text)
+        key = load()
     except (ValueError, TypeError):
         key = None
-    if not isinstance(key, Ed25519PublicKey):
-        raise CheckpointError(f"{path}: 不是 Ed25519 公钥（PEM）", f"{path}: not an Ed25519 public key (PEM)")
+    if not isinstance(key, kind):
+        zh, en = said
+        raise CheckpointError(f"{path}: 不是 Ed25519 {zh}（PEM）", f"{path}: not an Ed25519 {en} key (PEM)")
     return key
 
 

@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.checkpoints import init_app as init_checkpoints
     from web.config import settings
     from web.nav import nav_links
+    from web.scan_jobs import init_app as init_scan_jobs
 
     config = settings(test_config)
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=True)
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.add_url_rule("/health", "health", health)
     cli.init_app(app)
     init_checkpoints(app)       # signs the trail after writes when YIFA_TRAIL_KEY is set
+    init_scan_jobs(app)         # a large register's scan is made by the worker: its waiting page
     return app
 
 

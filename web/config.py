@@ -12,6 +12,8 @@
     YIFA_CHECKPOINT_MINUTES   at most one such checkpoint per this many minutes (default 60)
     YIFA_IMPORT_JOB_BYTES     a register upload larger than this is imported as a job, with a
                         progress page (default 4 MiB, about 25,000 penalty rows); 0: every one
+    YIFA_SCAN_JOB_ROWS        a register of more records than this is scanned by a job, its scan page
+                        showing the progress (default 20,000; 0: every one); engine/jobs/scans.py
     YIFA_EDIT_CPU_SECONDS     CPU seconds the rule editor's check/preview/save child may use (default 10)
     YIFA_EDIT_MEMORY_MB       its memory (address space) in MiB (default 1024); engine/rulebook/sandbox.py
     YIFA_PAGE_CACHE=0   render every case page afresh (web/page_cache.py; on by default)
@@ -27,6 +29,7 @@ from typing import Any
 from flask import current_app
 
 from engine.core import clock
+from engine.jobs.scans import scan_job_rows
 from engine.store.db import database_url, instance_dir
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -116,6 +119,7 @@ def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "REDIS_PREFIX": os.environ.get("YIFA_REDIS_PREFIX", "").strip(),   # instances sharing one Redis keep apart
         "TRAIL_KEY": os.environ.get("YIFA_TRAIL_KEY", "").strip(),
         "IMPORT_JOB_BYTES": import_job_bytes(),
+        "SCAN_JOB_ROWS": scan_job_rows(),        # a larger register's scan page waits for a job (web/scan_jobs.py)
         "IMPORT_UPLOAD_BYTES": IMPORT_UPLOAD_BYTES,
         "PAGE_CACHE": os.environ.get("YIFA_PAGE_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
         "CHECKPOINT_MINUTES": overrides.get("CHECKPOINT_MINUTES") or checkpoint_minutes(),

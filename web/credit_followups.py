@@ -19,7 +19,8 @@ An item keeps only what sorting and counting need (authority, overdue, due date,
 action, rule: a few hundred bytes, ≈30 MB for 100,000 follow-ups); the party and the message of
 the rows shown are read again for the page (`page_details`: the page's records, re-scanned).
 At most MAX_ENTRIES lists are kept; a list of a register state that has moved on is dropped as
-soon as the newer one is computed. Nothing here imports Flask.
+soon as the newer one is computed. A register of more than SCAN_JOB_ROWS penalties is scanned by
+the job worker (web/scan_jobs.py), and the page waits for it.
 """
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def follow_up_list(session: Session, as_of: date, jurisdiction: str = "CN") -> F
     with _key_lock(key):
         found = _get(key)
         if found is None:
-            found = _scan(session, scanner, jurisdiction)
+            found = _scan(session, scanner, jurisdiction) if not _by_job(state[0]) else \
+                _scanned_by_job(session, state, as_of, jurisdiction, scanner.checker.book.version)
             _put(key, found)
     return found
 
@@ -77,6 +79,18 @@ def follow_up_list(session: Session, as_of: date, jurisdiction: str = "CN") -> F
 def _scan(session: Session, scanner: CreditScanner, jurisdiction: str) -> FollowUpList:
     """Scan every penalty of the session's register (what the session's units cover)."""
     return scan_follow_ups(scanner, jurisdiction, iter_penalties(session))
+
+
+def _by_job(records: int) -> bool:
+    from web.scan_jobs import by_job
+    return by_job(records)
+
+
+def _scanned_by_job(session: Session, state: tuple, as_of: date, jurisdiction: str, version: str) -> FollowUpList:
+    """The list made by the job worker (web/scan_jobs.py: raises ScanPending until it is kept)."""
+    from engine.jobs.scans import FOLLOW_UPS
+    from web.scan_jobs import scanned_by_job
+    return scanned_by_job(session, FOLLOW_UPS, state, as_of, jurisdiction, version)
 
 
 def _get(key: Hashable) -> FollowUpList | None:

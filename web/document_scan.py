@@ -47,8 +47,10 @@ from engine.documents.scan import (
     scan_register,
 )
 from engine.documents.use_cases import CHAIN_PREFIX, from_record
+from engine.jobs.scans import DOCUMENTS
 from engine.units.scope import limit_of
 from web.i18n import both, cite
+from web.scan_jobs import by_job, scanned_by_job
 
 DEFAULT_JURISDICTION = "CN"
 VERDICT_ORDER = ("violated", "pending", "satisfied", "not_applicable")
@@ -220,7 +222,8 @@ def register_scan(session: Session, params: ScanParams) -> tuple[RegisterScan, b
         if hit is not None:
             return hit, True
         try:
-            result = _scan_register(session, scanner, params)
+            result = _scan_register(session, scanner, params) if not by_job(key[2][0]) else \
+                scanned_by_job(session, DOCUMENTS, key[2], params.as_of, params.jurisdiction, key[5])
         except BaseException:
             with _lock:
                 _building.pop(key, None)

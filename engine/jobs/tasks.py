@@ -3,10 +3,11 @@ needs itself, and works the same in the worker process and, in immediate mode, i
 
     dossier_pdf(database_url, case_id, key)    print the dossier and keep it in the PDF cache (the blob store)
     register_import(database_url, job)         import a large register file (engine/jobs/imports.py)
+    register_scan(database_url, job)           scan a large register as of a day (engine/jobs/scans.py)
     daily_digest()                                     every day at 07:30 Beijing time: the to-do mail
                                                        (engine/reminders/digest.py), when a mail server is set
-    tidy_import_jobs()                                 every hour at :35: import jobs ended over a day ago
-                                                       forgotten (engine/jobs/imports.py)
+    tidy_import_jobs()                                 every hour at :35: import jobs and kept scans ended
+                                                       over a day ago forgotten (engine/jobs/imports.py, scans.py)
     trail_checkpoint()                                 every hour at :05: a signed checkpoint of the trail
                                                        (engine/core/checkpoint.py) into `$YIFA_INSTANCE/checkpoints`,
                                                        when YIFA_TRAIL_KEY names the signing key
@@ -67,6 +68,11 @@ class Tasks:
             from engine.jobs.imports import run_import_job
             return run_import_job(huey, engine_for(database_url), job)
 
+        @huey.task(name="yifa.register_scan")
+        def register_scan(database_url: str, job: dict[str, Any]) -> str:
+            from engine.jobs.scans import run_scan_job
+            return run_scan_job(huey, engine_for(database_url), job)
+
         @huey.periodic_task(crontab(minute="30", hour="23"), name="yifa.daily_digest")   # 07:30 Beijing
         def daily_digest() -> str:
             return send_daily_digest()
@@ -79,10 +85,12 @@ class Tasks:
         def tidy_import_jobs() -> str:
             from engine.core import clock
             from engine.jobs.imports import tidy_jobs
-            return f"forgot {tidy_jobs(huey, clock.now())} ended import jobs"
+            from engine.jobs.scans import tidy_scans
+            now = clock.now()
+            return f"forgot {tidy_jobs(huey, now)} ended import jobs and {tidy_scans(huey, now)} scans"
 
         self.dossier_pdf, self.daily_digest, self.trail_checkpoint = dossier_pdf, daily_digest, trail_checkpoint
-        self.register_import = register_import
+        self.register_import, self.register_scan = register_import, register_scan
 
     def queue_dossier_pdf(self, database_url: str, case_id: str, key: str) -> bool:
         """Queue the PDF of `key` unless it is queued already; True when this call queued it."""

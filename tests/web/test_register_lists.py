@@ -125,3 +125,18 @@ def test_pages_are_cut_in_sql_and_link_to_each_other(client, login_as, demo_list
     assert set(listed(first)).isdisjoint(listed(second))
     beyond = client.get(f"{path}?per_page=25&page=99").get_data(as_text=True)
     assert listed(beyond) == listed(second)                                 # past the end: the last page
+
+
+@pytest.mark.parametrize("path", ["/documents", "/credit", "/catalogue"])
+def test_each_export_button_downloads_the_format_it_names(client, login_as, path):
+    """导出 CSV gives the CSV and 导出 .xlsx the workbook (the CSV button once linked to the .xlsx)."""
+    import re
+    login_as("official")
+    buttons = re.findall(r'<a class="button" href="([^"]+)" download>([^<]+)</a>', client.get(path).get_data(as_text=True))
+    assert buttons
+    for href, label in buttons:
+        assert href.split("?")[0].endswith(".csv" if "CSV" in label else ".xlsx"), (href, label)
+        answer = client.get(href.replace("&amp;", "&"))
+        assert answer.status_code == 200 and answer.mimetype == (
+            "text/csv" if "CSV" in label else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        answer.close()

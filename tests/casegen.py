@@ -9,6 +9,8 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from engine.rulebook.testing import strings_in
+
 ANCHORS = [date(2019, 6, 20), date(2019, 8, 25), date(2020, 11, 20), date(2021, 4, 1), date(2024, 9, 20),
            date(2025, 1, 20), date(2026, 2, 10), date(2026, 9, 25), date(2026, 12, 10)]
 LEVELS = ["province", "city", "county", "township", "department"]
@@ -163,19 +165,9 @@ def _after(g: _Gen, doc: dict) -> None:
 
 def random_as_of(rnd: random.Random, doc: dict) -> date:
     """Pick a day to look from: before, inside or after the case's own dates."""
-    days = [date.fromisoformat(v) for v in _dates(doc)]
+    days = [date.fromisoformat(v) for v in strings_in(doc) if len(v) == 10 and v[4] == "-" and v[7] == "-"]
     if not days or rnd.random() < 0.2:
         return date(2019, 1, 1) + timedelta(days=rnd.randint(0, 365 * 8))
     lo, hi = min(days), max(days)
     return lo + timedelta(days=rnd.randint(-20, (hi - lo).days + 60))
 
-
-def _dates(node: Any):
-    if isinstance(node, str) and len(node) == 10 and node[4] == "-" and node[7] == "-":
-        yield node
-    elif isinstance(node, dict):
-        for v in node.values():
-            yield from _dates(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _dates(v)

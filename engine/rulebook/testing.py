@@ -74,19 +74,20 @@ def _test_case(rd, index: int, t) -> RuleTestCase:
     kind = rd.instrument.domain
     doc = domain(kind).test_skeleton(jurisdiction, f"T-{rd.id}-{index}")
     doc.update(t.case)
-    as_of = t.as_of or max((date.fromisoformat(s) for s in _strings(doc) if ISO.match(s)), default=DEFAULT_AS_OF)
+    as_of = t.as_of or max((date.fromisoformat(s) for s in strings_in(doc) if ISO.match(s)), default=DEFAULT_AS_OF)
     return RuleTestCase(jurisdiction, rd.file, rd.id, index, t.name, doc, as_of, t.expect, t.reason, kind)
 
 
-def _strings(node: Any) -> Iterator[str]:
+def strings_in(node: Any) -> Iterator[str]:
+    """Every string of a JSON-like document, depth first in the document's order."""
     if isinstance(node, str):
         yield node
     elif isinstance(node, dict):
         for v in node.values():
-            yield from _strings(v)
+            yield from strings_in(v)
     elif isinstance(node, list):
         for v in node:
-            yield from _strings(v)
+            yield from strings_in(v)
 
 
 def run_rule_test(test: RuleTestCase, engines: tuple[str, ...], root: Path | None = None) -> RuleTestResult:

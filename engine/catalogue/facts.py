@@ -33,7 +33,7 @@ from typing import Any
 
 from engine.core.domains import CATALOGUE, Domain, Topic
 from engine.core.errors import InputError, Problem
-from engine.decisions.facts import FactType
+from engine.decisions.facts import FactType, typed
 
 KINDS = ("catalogue", "item", "case")
 # word → (Chinese, English): a Chinese message names a word by its label, never by the code
@@ -84,12 +84,9 @@ def catalogue() -> dict[str, FactType]:
     """Every fact path a catalogue rule may use, with its type."""
     out: dict[str, FactType] = {"as_of": FactType("date"), "kind": FactType("enum", KINDS),
                                 "category": FactType("enum", _categories()), "year": FactType("int")}
-    for name in ("catalogue", "unit", "item", "title", "case_id", "adjusted_reason"):
-        out[name] = FactType("text")
-    for name in DATES + ("year_counted_from", "year_ends_on", "planned_on", "case.decided_on"):
-        out[name] = FactType("date")
-    for name in ("case.found", "adjusted", "in_catalogue", "item.found", "catalogue.found"):
-        out[name] = FactType("bool")
+    out |= typed("text", "catalogue", "unit", "item", "title", "case_id", "adjusted_reason")
+    out |= typed("date", *DATES, "year_counted_from", "year_ends_on", "planned_on", "case.decided_on")
+    out |= typed("bool", "case.found", "adjusted", "in_catalogue", "item.found", "catalogue.found")
     return out
 
 

@@ -46,7 +46,7 @@ from engine.credit.vocab import (
     REPAIR_RESULTS,
     word_label,
 )
-from engine.decisions.facts import FactType
+from engine.decisions.facts import FactType, typed
 
 DATES = ("decided_on", "published_on", "fulfilled_on", "commitment_on", "training_on", "credit_report_on",
          "repair_applied_on", "repair_decided_on", "revoked_on", "withdrawn_on")
@@ -72,18 +72,15 @@ def catalogue() -> dict[str, FactType]:
     """Every fact path a credit-repair rule may use, with its type."""
     out: dict[str, FactType] = {"as_of": FactType("date"), "regime_date": FactType("date"),
                                 "repair_regime_date": FactType("date")}
-    for name in ("case_number", "party", "credit_code", "authority", "sector", "next_step.zh", "next_step.en",
-                 "regime_basis.zh", "regime_basis.en"):
-        out[name] = FactType("text")
-    for name in DATES + ("min_period_ends_on", "max_period_ends_on"):
-        out[name] = FactType("date")
+    out |= typed("text", "case_number", "party", "credit_code", "authority", "sector", "next_step.zh", "next_step.en",
+                 "regime_basis.zh", "regime_basis.en")
+    out |= typed("date", *DATES, "min_period_ends_on", "max_period_ends_on")
     out["category"] = FactType("enum", CATEGORIES)
     out["repair_result"] = FactType("enum", REPAIR_RESULTS)
     out["regime"] = out["repair_regime"] = FactType("enum", REGIMES)
     out["min_months"] = out["max_months"] = FactType("int")
-    for name in ("min_period_served", "max_period_passed", "repairable", "needs_training", "needs_credit_report",
-                 "eligible", "still_shown", "regimes_differ"):
-        out[name] = FactType("bool")
+    out |= typed("bool", "min_period_served", "max_period_passed", "repairable", "needs_training", "needs_credit_report",
+                 "eligible", "still_shown", "regimes_differ")
     out["missing"] = FactType("list")
     out["missing.count"] = FactType("int")
     out.update({f"missing.has.{w}": FactType("bool") for w in MISSING})

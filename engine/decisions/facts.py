@@ -27,6 +27,11 @@ class FactType:
     values: tuple[str, ...] = ()     # the words of an enumeration
 
 
+def typed(kind: str, *paths: str) -> dict[str, FactType]:
+    """Catalogue entries for fact paths of one plain type (text, date, int or bool)."""
+    return dict.fromkeys(paths, FactType(kind))
+
+
 # The date that an undated field goes with, where it is not the first date of its own section.
 DATED_BY = {
     "initiation.legal_basis": "initiation.started_on",

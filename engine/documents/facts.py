@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.core.domains import DOCUMENT, Domain, Topic
-from engine.decisions.facts import FactType
+from engine.decisions.facts import FactType, typed
 from engine.documents.laws import DEFAULT_PATH, LawRegister, default_laws
 from engine.documents.vocab import KINDS, SETS, STATUSES, word_label
 
@@ -61,10 +61,8 @@ TOPICS = (
 def catalogue() -> dict[str, FactType]:
     """Every fact path a normative-document rule may use, with its type."""
     out: dict[str, FactType] = {"as_of": FactType("date")}
-    for name in ("number", "title", "issuer", "basis.changes", "basis.unknown"):
-        out[name] = FactType("text")
-    for name in ("issued_on",) + STATED + ACTS + ("basis.changed_on", "cleanup_clock_on") + PROCESS_ACTS:
-        out[name] = FactType("date")
+    out |= typed("text", "number", "title", "issuer", "basis.changes", "basis.unknown")
+    out |= typed("date", "issued_on", *STATED, *ACTS, "basis.changed_on", "cleanup_clock_on", *PROCESS_ACTS)
     out["comment_closes_on"] = FactType("date")
     out["market_related"] = FactType("bool")
     out["process_recorded"] = FactType("bool")

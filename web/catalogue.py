@@ -52,9 +52,6 @@ from web.register_imports import RegisterImport
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
-READERS = EVERYONE
-IMPORTERS = EDITOR_ROLES
-MAX_CHOICES = 500
 COLUMN_EN = {"year": "Year", "unit": "Unit", "item": "Item", "title": "Title", "category": "Category",
              "planned": "Planned", "published_on": "Published on", "party_consent_on": "Party consent",
              "case_id": "Case", "adjusted_reason": "Reason for adjustment"}
@@ -74,6 +71,7 @@ class ListQuery(lists.ListQuery):
     category: str
 
     FILTERS = ("unit", "year", "category")
+    SORTS = SORTS
     DEFAULT_SORT = DEFAULT_SORT
     DESCENDING_FIRST = ("year", "planned")
     ENDPOINT = "catalogue.index"
@@ -94,7 +92,7 @@ def _list_query() -> tuple[ListQuery, list[str]]:
 
 
 @bp.get("")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def index() -> Any:
     """The catalogue's items, filtered, sorted, one page at a time."""
     db = get_uow().session
@@ -102,9 +100,9 @@ def index() -> Any:
     page = item_page(db, item_filters(query.unit, int(query.year) if query.year else None, query.category, query.q),
                      query.sort, query.page, query.per_page)
     return render_template("catalogue/index.html", page=page, query=query, problems=problems,
-                           units=catalogue_units(db, MAX_CHOICES), years=[str(y) for y in catalogue_years(db, MAX_CHOICES)],
+                           units=catalogue_units(db, lists.MAX_CHOICES), years=[str(y) for y in catalogue_years(db, lists.MAX_CHOICES)],
                            categories=CATEGORIES, register_total=item_count(db),
-                           can_import=current_user.has_role(*IMPORTERS))
+                           can_import=current_user.has_role(*EDITOR_ROLES))
 
 
 lists.add_export(bp, export_catalogue, "decision-catalogue", in_memory=True)
@@ -119,7 +117,7 @@ def _scanned(params: ScanParams) -> tuple[CatalogueScanner, list]:
 
 
 @bp.get("/scan")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def scan() -> Any:
     """Every catalogue, item and related case judged as of a day; those needing action first listed."""
     params, scan_problems = scan_params(request.args)
@@ -137,7 +135,7 @@ def scan() -> Any:
 
 
 @bp.get("/scan.json")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def scan_json() -> Any:
     """The scan's report (write_json = `yifa catalogue scan --format json`)."""
     params, scan_problems = scan_params(request.args)
@@ -156,7 +154,7 @@ IMPORT = RegisterImport(import_catalogue, "catalogue/import.html", COLUMNS, "cat
                         "rejected_catalogue_imports", TABLE, EXAMPLE, "decision-catalogue", job_register="catalogue")
 
 
-IMPORT.add_routes(bp, IMPORTERS, "a decision catalogue file")
+IMPORT.add_routes(bp, EDITOR_ROLES, "a decision catalogue file")
 
 
 @bp.context_processor

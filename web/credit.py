@@ -87,11 +87,6 @@ from web.register_imports import RegisterImport, sent_file, spooled_text
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 
-READERS = EVERYONE
-IMPORTERS = EDITOR_ROLES
-MAX_AUTHORITIES = 500
-EXPORT_NAME = "penalties"
-
 # ---------------------------------------------------------------- names, both languages
 COLUMN_EN = {"case_number": "Decision number", "party": "Party", "credit_code": "Credit code",
              "authority": "Penalising authority", "decided_on": "Decided on", "category": "Category",
@@ -158,7 +153,7 @@ def _page_args(problems: list[str]) -> tuple[int, int]:
 
 def _authorities(db: Session, chosen: str = "") -> list[str]:
     """The distinct stored authorities (the authority index), and the chosen one if it is not stored."""
-    found = penalty_authorities(db, MAX_AUTHORITIES)
+    found = penalty_authorities(db, lists.MAX_CHOICES)
     if chosen and chosen not in found:
         found.append(chosen)
     return found
@@ -173,6 +168,7 @@ class ListQuery(lists.ListQuery):
     decided_to: str
 
     FILTERS = ("authority", "category", "decided_from", "decided_to")
+    SORTS = SORTS
     DEFAULT_SORT = DEFAULT_SORT
     DESCENDING_FIRST = ("decided_on",)           # the date newest first; text A–Z
     ENDPOINT = "credit.index"
@@ -208,7 +204,7 @@ def _day(iso: str) -> date | None:
 
 
 @bp.get("")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def index() -> Any:
     """The register: number, party, code, authority, category, dates, repair; filtered, sorted, a page at a time."""
     db = get_uow().session
@@ -217,11 +213,11 @@ def index() -> Any:
     page = penalty_page(db, filters, query.sort, query.page, query.per_page)
     return render_template("credit/index.html", page=page, query=query, problems=problems,
                            authorities=_authorities(db, query.authority), register_total=penalty_count(db),
-                           can_import=current_user.has_role(*IMPORTERS))
+                           can_import=current_user.has_role(*EDITOR_ROLES))
 
 
 # ---------------------------------------------------------------- downloads
-lists.add_export(bp, export_penalties, EXPORT_NAME)
+lists.add_export(bp, export_penalties, "penalties")
 
 
 class _OneAction:
@@ -244,7 +240,7 @@ def _scans(db: Session, as_of: date, authority: str, action: str = "") -> tuple[
 
 
 @bp.get("/follow-ups.csv")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def follow_ups_csv() -> Response:
     """The follow-up list as CSV (write_follow_ups_csv: one row per follow-up, in register order), filtered."""
     as_of, action = _as_of(), _action()
@@ -256,7 +252,7 @@ def follow_ups_csv() -> Response:
 
 
 @bp.get("/scan.json")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def scan_json() -> Response:
     """The scan of the stored register in exactly CASE_FORMAT §6 (write_json), as of a day, for one authority or all."""
     as_of = _as_of()
@@ -291,7 +287,7 @@ def _follow_url(query: FollowUpQuery, endpoint: str = "credit.follow_ups", **cha
 
 
 @bp.get("/follow-ups")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def follow_ups() -> Any:
     """The authorities' follow-ups as of a day: counts per authority, then the list grouped by authority,
     overdue first; the scan of the whole register is kept while nothing changes, the page cut after."""
@@ -322,12 +318,12 @@ IMPORT = RegisterImport(import_penalties, "credit/import.html", COLUMNS, "penalt
                         TABLE, EXAMPLE, "penalties", job_register="penalties")
 
 
-IMPORT.add_routes(bp, IMPORTERS, "a penalty register file (CASE_FORMAT §4)")
+IMPORT.add_routes(bp, EDITOR_ROLES, "a penalty register file (CASE_FORMAT §4)")
 
 
 # ---------------------------------------------------------------- one penalty
 @bp.get("/<path:case_number>")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def show(case_number: str) -> Any:
     """One penalty as of a day: the §4 fields, the governing regime, the periods, what is missing,
     the findings by topic, the open follow-ups, and its timeline (dates, due dates, trail events)."""
@@ -346,7 +342,7 @@ def _record_page(case_number: str, kind: str = "", errors: dict[str, list[str]] 
     view = record_view(db, scanner, from_record(row))
     return render_template("credit/show.html", row=row, v=view, as_of=as_of, today=clock.today(), problems=problems,
                            regime_date=scanner.checker.context["regime_date"],
-                           forms=_open_forms(row, kind) if current_user.has_role(*IMPORTERS) else [],
+                           forms=_open_forms(row, kind) if current_user.has_role(*EDITOR_ROLES) else [],
                            form_kind=kind, errors=errors or {}, values=values or {}), status
 
 
@@ -366,7 +362,7 @@ RECORDERS = {"fulfilment": lambda uow, n, v, who, today: record_fulfilment(uow, 
 
 
 @bp.post("/<path:case_number>/record/<kind>")
-@role_required(*IMPORTERS)
+@role_required(*EDITOR_ROLES)
 def record_follow_up(case_number: str, kind: str) -> Any:
     """Record a follow-up done (engine.credit.use_cases): refused, the page again with the form's errors
     beside their fields and what was typed; recorded, the page with the event in its timeline."""

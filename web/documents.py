@@ -107,11 +107,6 @@ from web.register_imports import RegisterImport
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
-READERS = EVERYONE
-IMPORTERS = EDITOR_ROLES
-MAX_ISSUERS = 500                 # the issuer filter's choices (distinct issuers, alphabetical)
-EXPORT_NAME = "normative-documents"
-
 # ---------------------------------------------------------------- names, both languages
 COLUMN_EN = {"number": "Number", "title": "Title", "issuer": "Issuing organ", "issued_on": "Issued on",
              "effective_from": "Effective from", "expires_on": "Expires on", "kind": "Kind",
@@ -146,6 +141,7 @@ class ListQuery(lists.ListQuery):
     scan: dict[str, str]      # the scan's as_of and jurisdiction, as given (ScanParams.args())
 
     FILTERS = ("issuer", "status", "kind")
+    SORTS = SORTS
     DEFAULT_SORT = DEFAULT_SORT
     DESCENDING_FIRST = ("issued_on", "expires_on", "last_reviewed_on")     # dates newest first; the number A–Z
     ENDPOINT = "documents.index"
@@ -168,7 +164,7 @@ def _list_query() -> tuple[ListQuery, list[str]]:
 
 
 @bp.get("")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def index() -> Any:
     """The register: number, title, issuer, kind, status, dates; filtered, sorted, one page at a time."""
     db = get_uow().session
@@ -177,7 +173,7 @@ def index() -> Any:
     query = replace(query, scan={} if scan_problems else params.args())
     page = document_page(db, document_filters(query.issuer, query.status, query.kind, query.q), query.sort,
                          query.page, query.per_page)
-    issuers = document_issuers(db, MAX_ISSUERS)
+    issuers = document_issuers(db, lists.MAX_CHOICES)
     if query.issuer and query.issuer not in issuers:
         issuers.append(query.issuer)
     # only this page's documents are judged (a register may hold 100,000); a date that cannot be
@@ -187,7 +183,7 @@ def index() -> Any:
                            register_total=document_count(db), findings=findings, params=params,
                            scan_problems=scan_problems, scan_form=_scan_form_values(params),
                            jurisdictions=known_jurisdictions(),
-                           can_import=current_user.has_role(*IMPORTERS)), 400 if scan_problems else 200
+                           can_import=current_user.has_role(*EDITOR_ROLES)), 400 if scan_problems else 200
 
 
 def _scan_form_values(params: ScanParams) -> dict[str, str]:
@@ -197,7 +193,7 @@ def _scan_form_values(params: ScanParams) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- the export (§3 format)
-lists.add_export(bp, export_documents, EXPORT_NAME, in_memory=True)
+lists.add_export(bp, export_documents, "normative-documents", in_memory=True)
 
 
 # ---------------------------------------------------------------- the scan of the whole register
@@ -231,7 +227,7 @@ def _scan_url(params: ScanParams, endpoint: str = "documents.scan", **args: Any)
 
 
 @bp.get("/scan")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def scan() -> Any:
     """The clean-up scan of the whole register as of a day: the summary (by issuer, by rule with its
     article) and the documents that need action, a page at a time. Scanned once per register state."""
@@ -268,7 +264,7 @@ def _download_params() -> ScanParams:
 
 
 @bp.get("/scan.csv")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def scan_csv() -> Any:
     """The worklist: one row per finding that needs action (write_csv = `yifa docs scan --format csv`)."""
     params = _download_params()
@@ -278,7 +274,7 @@ def scan_csv() -> Any:
 
 
 @bp.get("/scan.json")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def scan_json() -> Any:
     """Every finding of every document, exactly CASE_FORMAT §5 (write_json = `yifa docs scan --format json`)."""
     params = _download_params()
@@ -292,7 +288,7 @@ IMPORT = RegisterImport(import_documents, "documents/import.html", COLUMNS + PRO
                         "rejected_imports", TABLE, EXAMPLE, "normative-documents", job_register="documents")
 
 
-IMPORT.add_routes(bp, IMPORTERS, "a normative-document register file (CASE_FORMAT §3)")
+IMPORT.add_routes(bp, EDITOR_ROLES, "a normative-document register file (CASE_FORMAT §3)")
 
 
 # ---------------------------------------------------------------- one document
@@ -345,7 +341,7 @@ def _document_page(number: str, errors: dict[str, list[str]] | None = None, valu
 
 
 @bp.get("/<path:number>")
-@role_required(*READERS)
+@role_required(*EVERYONE)
 def show(number: str) -> Any:
     """One document: every §3 field, its basis laws checked against the law register, the scan's findings
     by topic as of `as_of` (default today), its trail."""

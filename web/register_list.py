@@ -31,6 +31,7 @@ from web.register_imports import file_headers, register_file
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 TEXT_MAX = 200
+MAX_CHOICES = 500                 # a filter's choices at most (distinct values, alphabetical)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class ListQuery:
     per_page: int
 
     FILTERS: ClassVar[tuple[str, ...]] = ()
+    SORTS: ClassVar[Collection[str]] = ()                # the sort keys, "column" and "-column"
     DEFAULT_SORT: ClassVar[str] = ""
     DESCENDING_FIRST: ClassVar[tuple[str, ...]] = ()     # the columns a header sorts newest first (dates)
     ENDPOINT: ClassVar[str] = ""                         # the list's view, e.g. "documents.index"
@@ -66,6 +68,10 @@ class ListQuery:
     def url(self, **changes: Any) -> str:
         """The list with changes (another page, another sort)."""
         return url_with(self.ENDPOINT, self.args(**changes))
+
+    def sortable(self, column: str) -> bool:
+        """Whether the list can be sorted by a column (its header is then a link)."""
+        return column in self.SORTS or f"-{column}" in self.SORTS
 
     def sort_url(self, column: str) -> str:
         """The list sorted by a column, from its first page; the current sort's header reverses it."""

@@ -35,3 +35,25 @@ def test_a_superseded_rulebook_frees_its_rulesets_and_checks_still_work(tmp_path
     assert old_names - new_names
     # a caller still holding the old checker is served, not crashed
     assert old.check(case, date(2024, 12, 31), "durable").findings
+
+
+def test_within_rules_read_once_a_checker_is_looked_up_once_and_the_block_ends_it(tmp_path, monkeypatch):
+    """A web request looks its rulebook up once (the rule files listed and stat'ed once); outside the
+    block, and in the next one, a file changed on disk is seen again."""
+    import engine.core.check as check
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    digests: list[str] = []
+    real = check.rulebook_digest
+    monkeypatch.setattr(check, "rulebook_digest", lambda *a: digests.append(a[0]) or real(*a))
+    with check.rules_read_once():
+        first = checker_for("CN", rules)
+        assert checker_for("CN", rules) is first and checker_for("CN", rules) is first
+        assert digests == ["CN"]
+        other = checker_for("CN-12", rules)                     # another rulebook: its own lookup
+        assert other is not first and digests == ["CN", "CN-12"]
+    decree = rules / "CN" / "decree-713.yaml"
+    decree.write_text(decree.read_text(encoding="utf-8").replace("value: 30}", "value: 31}", 1), encoding="utf-8")
+    assert checker_for("CN", rules) is not first                 # after the block: read again
+    with check.rules_read_once():
+        assert checker_for("CN", rules).book.version != first.book.version

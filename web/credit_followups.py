@@ -39,7 +39,9 @@ from engine.credit.queries import register_state as penalty_register_state
 from engine.credit.scan import AuthorityCount, CreditScanner, FollowUp, FollowUpList, Item
 from engine.credit.scan import follow_up_list as scan_follow_ups
 from engine.credit.use_cases import from_record
+from engine.jobs.scans import FOLLOW_UPS
 from engine.units.scope import limit_of
+from web.scan_jobs import by_job, scanned_by_job
 
 MAX_ENTRIES = 4
 
@@ -70,8 +72,8 @@ def follow_up_list(session: Session, as_of: date, jurisdiction: str = "CN") -> F
     with _key_lock(key):
         found = _get(key)
         if found is None:
-            found = _scan(session, scanner, jurisdiction) if not _by_job(state[0]) else \
-                _scanned_by_job(session, state, as_of, jurisdiction, scanner.checker.book.version)
+            found = _scan(session, scanner, jurisdiction) if not by_job(state[0]) else \
+                scanned_by_job(session, FOLLOW_UPS, state, as_of, jurisdiction, scanner.checker.book.version)
             _put(key, found)
     return found
 
@@ -79,18 +81,6 @@ def follow_up_list(session: Session, as_of: date, jurisdiction: str = "CN") -> F
 def _scan(session: Session, scanner: CreditScanner, jurisdiction: str) -> FollowUpList:
     """Scan every penalty of the session's register (what the session's units cover)."""
     return scan_follow_ups(scanner, jurisdiction, iter_penalties(session))
-
-
-def _by_job(records: int) -> bool:
-    from web.scan_jobs import by_job
-    return by_job(records)
-
-
-def _scanned_by_job(session: Session, state: tuple, as_of: date, jurisdiction: str, version: str) -> FollowUpList:
-    """The list made by the job worker (web/scan_jobs.py: raises ScanPending until it is kept)."""
-    from engine.jobs.scans import FOLLOW_UPS
-    from web.scan_jobs import scanned_by_job
-    return scanned_by_job(session, FOLLOW_UPS, state, as_of, jurisdiction, version)
 
 
 def _get(key: Hashable) -> FollowUpList | None:

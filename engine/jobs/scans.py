@@ -49,8 +49,9 @@ def scan_job_rows() -> int:
     if not text:
         return DEFAULT_JOB_ROWS
     if not text.isdigit():
-        raise ValueError(f"{JOB_ROWS_VARIABLE} 应为记录条数（整数），实际为 {text!r} / "
-                         f"{JOB_ROWS_VARIABLE} must be a whole number of records, not {text!r}")
+        from engine.core.errors import InputError
+        raise InputError.single("<environment>", f"应为记录条数（整数）：{text!r} / must be a whole number of "
+                                f"records: {text!r}", JOB_ROWS_VARIABLE)
     return int(text)
 
 
@@ -121,8 +122,8 @@ def run_scan_job(huey: Any, engine: Any, job: dict[str, Any]) -> str:
     save_state(huey, job)
 
     def progress(read: int) -> None:
+        job["read"] = read
         if read % SAVE_EVERY == 0:
-            job["read"] = read
             save_state(huey, job)
 
     try:
@@ -134,7 +135,7 @@ def run_scan_job(huey: Any, engine: Any, job: dict[str, Any]) -> str:
         job.update(state=FAILED, error=f"{type(exc).__name__}: {exc}")
     else:
         huey.put(RESULT + job["id"], result)
-        job.update(state=DONE, read=_records(result))
+        job["state"] = DONE
     job["ended_at"] = clock.now().isoformat()
     save_state(huey, job)
     return f"scan {job['id']} ({job['kind']}, {job['as_of']}): {job['state']}"
@@ -151,12 +152,6 @@ def _scan(kind: str, session: Any, as_of: date, jurisdiction: str, progress: Cal
     from engine.credit.scan import CreditScanner, follow_up_list
     scanner = CreditScanner(as_of, jurisdiction, checker=checker_for(jurisdiction, domain=CREDIT))
     return follow_up_list(scanner, jurisdiction, iter_penalties(session), progress)
-
-
-def _records(result: Any) -> int:
-    """How many records the finished scan judged."""
-    summary = getattr(result, "summary", None)
-    return summary["documents"] if summary is not None else result.records
 
 
 def tidy_scans(huey: Any, now: datetime, keep: timedelta = KEEP) -> int:

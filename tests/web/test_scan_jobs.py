@@ -12,20 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.days import TODAY
-from tests.web.test_scan_scope import sign_in
 from tests.yifa_cli import with_worker
-from web.db import get_engine
-from web.demo import seed_demo
 
 AS_OF = TODAY.isoformat()
 PAGES = {"documents": f"/documents/scan?as_of={AS_OF}", "follow-ups": f"/credit/follow-ups?as_of={AS_OF}"}
-
-
-@pytest.fixture
-def demo(app):
-    """The demo district: 岳龙镇's 31 documents and 31 penalties."""
-    with app.app_context():
-        seed_demo(get_engine(), TODAY)
 
 
 def _forget_kept_scans() -> None:
@@ -44,8 +34,8 @@ def _summary(html: str) -> str:
 
 
 @pytest.mark.parametrize("kind", ["documents", "follow-ups"])
-def test_a_large_register_is_scanned_by_a_job_and_shows_what_a_scan_in_the_request_shows(app, client, demo, kind):
-    sign_in(client, "official")
+def test_a_large_register_is_scanned_by_a_job_and_shows_what_a_scan_in_the_request_shows(app, client, sign_in, kind):
+    sign_in("official")
     client.get("/")                                      # the welcome, said once
     in_request = client.get(PAGES[kind])
     assert in_request.status_code == 200
@@ -65,19 +55,19 @@ def _kept(huey) -> dict:
     return {k: huey.serializer.deserialize(v) for k, v in huey.all_results().items()}
 
 
-def test_each_units_scan_is_its_own_job(app, client, demo):
+def test_each_units_scan_is_its_own_job(app, client, sign_in):
     """丰台镇 holds no document: its official's scan by job is empty, not 岳龙镇's kept one."""
     app.config["SCAN_JOB_ROWS"] = 0
-    sign_in(client, "official")
+    sign_in("official")
     assert re.search(r'class="n-needing">[1-9]', client.get(PAGES["documents"]).get_data(as_text=True))
-    sign_in(client, "fengtai")
+    sign_in("fengtai")
     page = client.get(PAGES["documents"]).get_data(as_text=True)
     assert re.search(r'class="n-needing">0<', page) and "岳龙镇人民政府" not in page
 
 
-def test_on_a_real_queue_the_pages_wait_until_the_worker_has_scanned(app, client, demo, monkeypatch):
+def test_on_a_real_queue_the_pages_wait_until_the_worker_has_scanned(app, client, sign_in, monkeypatch):
     app.config.update(SCAN_JOB_ROWS=5, JOBS_IMMEDIATE=False)      # the instance folder's SQLite queue
-    sign_in(client, "official")
+    sign_in("official")
     waiting = {kind: client.get(path) for kind, path in PAGES.items()}
     for kind, answer in waiting.items():
         html = answer.get_data(as_text=True)
@@ -98,13 +88,13 @@ def test_on_a_real_queue_the_pages_wait_until_the_worker_has_scanned(app, client
     assert "岳龙镇" in pages["follow-ups"].get_data(as_text=True)
 
 
-def test_a_failed_or_stopped_scan_job_is_said_and_asking_again_queues_it_anew(app, client, demo, monkeypatch):
+def test_a_failed_or_stopped_scan_job_is_said_and_asking_again_queues_it_anew(app, client, sign_in, monkeypatch):
     from engine.core import clock
     from engine.jobs.scans import FAILED, QUEUED, RUNNING, STATE, save_state, scan_state
     from web.jobs import job_queue
     monkeypatch.setenv(clock.VARIABLE, "2026-03-16")
     app.config.update(SCAN_JOB_ROWS=5, JOBS_IMMEDIATE=False)       # queued, never run: no worker here
-    sign_in(client, "official")
+    sign_in("official")
     assert client.get(PAGES["documents"]).status_code == 202
     with app.app_context():
         huey = job_queue().huey
@@ -126,13 +116,13 @@ def test_a_failed_or_stopped_scan_job_is_said_and_asking_again_queues_it_anew(ap
     assert client.get(retry).status_code == 202 and scan_state(huey, job["id"])["state"] == QUEUED
 
 
-def test_kept_scans_are_forgotten_a_day_after_they_were_made(app, client, demo):
+def test_kept_scans_are_forgotten_a_day_after_they_were_made(app, client, sign_in):
     from datetime import datetime
 
     from engine.jobs.scans import RESULT, STATE, tidy_scans
     from web.jobs import job_queue
     app.config["SCAN_JOB_ROWS"] = 5
-    sign_in(client, "official")
+    sign_in("official")
     assert client.get(PAGES["documents"]).status_code == 200
     with app.app_context():
         huey = job_queue().huey
@@ -141,3 +131,12 @@ def test_kept_scans_are_forgotten_a_day_after_they_were_made(app, client, demo):
     assert tidy_scans(huey, ended + timedelta(hours=23)) == 0
     assert tidy_scans(huey, ended + timedelta(hours=25)) == 1
     assert not [k for k in _kept(huey) if k.startswith((STATE, RESULT))]
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "1e4"])
+def test_a_threshold_that_is_not_a_whole_number_is_refused_by_name(monkeypatch, tmp_path, value):
+    from engine.core.errors import InputError
+    from web.config import settings
+    monkeypatch.setenv("YIFA_SCAN_JOB_ROWS", value)
+    with pytest.raises(InputError, match=f"<environment>: YIFA_SCAN_JOB_ROWS: .*{re.escape(repr(value))}"):
+        settings({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})

@@ -12,30 +12,15 @@ import io
 import pytest
 
 from engine.documents.use_cases import import_documents
-from tests.days import TODAY
-from tests.web.conftest import read_csrf_token
-from web.db import get_engine
-from web.demo import DEMO_USERS, DOCUMENTS, seed_demo
+from web.demo import DOCUMENTS
 
-PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 FENGTAI = "丰台镇人民政府"
 
 
-def sign_in(client, username: str) -> None:
-    if client.get("/login").status_code == 302:
-        client.post("/logout", data={"csrf_token": read_csrf_token(client.get("/").get_data(as_text=True))})
-    token = read_csrf_token(client.get("/login").get_data(as_text=True))
-    answer = client.post("/login", data={"username": username, "password": PASSWORDS[username],
-                                         "csrf_token": token})
-    assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
-
-
 @pytest.fixture
-def two_townships(app, uow, tmp_path):
+def two_townships(seeded, uow, tmp_path):
     """The demo (岳龙镇's register), and 丰台镇's: the same rows under other numbers (丰台 for 宁河) and
     its own name as the issuer; gives 岳龙镇's numbers."""
-    with app.app_context():
-        seed_demo(get_engine(), TODAY)
     with open(DOCUMENTS, encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.DictReader(stream))
     out = io.StringIO()
@@ -51,11 +36,11 @@ def two_townships(app, uow, tmp_path):
     return [row["number"] for row in rows]
 
 
-def test_the_clean_up_scan_of_one_township_is_not_shown_to_another(client, two_townships):
-    sign_in(client, "official")
+def test_the_clean_up_scan_of_one_township_is_not_shown_to_another(client, sign_in, two_townships):
+    sign_in("official")
     own = client.get("/documents/scan").get_data(as_text=True)
     assert "岳龙镇人民政府" in own and FENGTAI not in own          # 岳龙镇's scan, now kept
-    sign_in(client, "fengtai")
+    sign_in("fengtai")
     other = client.get("/documents/scan").get_data(as_text=True)
     assert FENGTAI in other and "岳龙镇人民政府" not in other
     assert "沿用" not in other                                      # scanned for 丰台镇, not reused

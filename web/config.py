@@ -29,6 +29,7 @@ from typing import Any
 from flask import current_app
 
 from engine.core import clock
+from engine.core.errors import InputError
 from engine.jobs.scans import scan_job_rows
 from engine.store.db import database_url, instance_dir
 
@@ -68,8 +69,8 @@ def import_job_bytes() -> int:
     if not text:
         return 4 * 1024 * 1024
     if not text.isdigit():
-        raise ValueError(f"YIFA_IMPORT_JOB_BYTES 应为字节数（整数），实际为 {text!r} / "
-                         f"YIFA_IMPORT_JOB_BYTES must be a whole number of bytes, not {text!r}")
+        raise InputError.single("<environment>", f"应为字节数（整数）：{text!r} / must be a whole number of bytes: "
+                                f"{text!r}", "YIFA_IMPORT_JOB_BYTES")
     return int(text)
 
 
@@ -86,8 +87,8 @@ def checkpoint_minutes() -> float:
     except ValueError:
         minutes = -1.0
     if not 0 < minutes < float("inf"):
-        raise ValueError(f"YIFA_CHECKPOINT_MINUTES 应为正数，实际为 {text!r} / "
-                         f"YIFA_CHECKPOINT_MINUTES must be a positive number, not {text!r}")
+        raise InputError.single("<environment>", f"应为正数：{text!r} / must be a positive number: {text!r}",
+                                "YIFA_CHECKPOINT_MINUTES")
     return minutes
 
 

@@ -43,7 +43,7 @@ def limits() -> tuple[float, int]:
         except ValueError:
             value = -1.0
         if not 0 < value < float("inf"):
-            raise ValueError(f"{name} 应为正数，实际为 {text!r} / {name} must be a positive number, not {text!r}")
+            raise InputError.single("<environment>", f"应为正数：{text!r} / must be a positive number: {text!r}", name)
         return value
     return read("YIFA_EDIT_CPU_SECONDS", DEFAULT_CPU_SECONDS), max(1, int(read("YIFA_EDIT_MEMORY_MB", DEFAULT_MEMORY_MB)))
 

@@ -3,6 +3,7 @@ import time
 
 import pytest
 
+from engine.core.errors import InputError
 from engine.rulebook.sandbox import EditLimitError, limits, run_limited
 
 
@@ -31,7 +32,7 @@ def test_limits_default_and_refuse_a_bad_value(monkeypatch):
     monkeypatch.delenv("YIFA_EDIT_MEMORY_MB", raising=False)
     assert limits() == (10.0, 1024)
     monkeypatch.setenv("YIFA_EDIT_CPU_SECONDS", "zero")
-    with pytest.raises(ValueError, match="YIFA_EDIT_CPU_SECONDS"):
+    with pytest.raises(InputError, match="<environment>: YIFA_EDIT_CPU_SECONDS: .*must be a positive number"):
         limits()
 
 

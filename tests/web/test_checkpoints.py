@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from engine.core import checkpoint as cp
+from engine.core.errors import InputError
 from web import create_app
 from web.checkpoints import EXTENSION
 from web.config import settings
@@ -68,12 +69,12 @@ def test_without_a_key_the_app_writes_no_checkpoint(app):
 
 def test_a_bad_period_is_refused_by_name(monkeypatch, tmp_path):
     monkeypatch.setenv("YIFA_CHECKPOINT_MINUTES", "soon")
-    with pytest.raises(ValueError, match="YIFA_CHECKPOINT_MINUTES must be a positive number"):
+    with pytest.raises(InputError, match="<environment>: YIFA_CHECKPOINT_MINUTES: .* must be a positive number"):
         settings({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
 
 
 @pytest.mark.parametrize("name", ["YIFA_EDIT_CPU_SECONDS", "YIFA_EDIT_MEMORY_MB"])
 def test_a_bad_rule_editor_limit_stops_the_start_by_name(monkeypatch, tmp_path, name):
     monkeypatch.setenv(name, "-3")
-    with pytest.raises(ValueError, match=f"{name} must be a positive number"):
+    with pytest.raises(InputError, match=f"<environment>: {name}: .* must be a positive number"):
         settings({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})

@@ -31,6 +31,7 @@ from engine.decisions.audit_queries import (
     AuditFilter,
     audit_rows,
     broken_chains,
+    chains_outside_scope,
     filter_rows,
     timeline,
 )
@@ -109,11 +110,13 @@ def _list_page(statuses: list[ChainStatus] | None = None) -> str:
     rows = audit_rows(get_uow().session, clock.today())
     years = sorted({r.year for r in rows if r.year}, reverse=True)
     shown = filter_rows(rows, wanted)
+    if statuses is not None:            # only the chains of what the user's units cover are counted
+        outside = chains_outside_scope(get_uow().session)
+        statuses = [s for s in statuses if s.case_id not in outside]
     by_case = {s.case_id: s for s in statuses} if statuses is not None else None
     return render_template("audit/index.html", rows=shown, total=len(rows), raw=raw, problems=problems,
                            stages=stage_names(), years=years, statuses=by_case,
-                           broken=[b for b in broken_chains(statuses) if not _hidden_chain(get_uow().session, b.case_id)]
-                           if statuses is not None else None,
+                           broken=broken_chains(statuses) if statuses is not None else None,
                            chains=len(statuses) if statuses is not None else 0,
                            rulebook_chain=RULEBOOK_CHAIN, kind_zh=KIND_ZH,
                            query=request.query_string.decode("ascii", "replace"))

@@ -186,3 +186,26 @@ def timeline(session: Session, case_id: str) -> list[TimelineEvent]:
 def broken_chains(statuses: list[ChainStatus]) -> list[ChainStatus]:
     """The chains that do not verify."""
     return [s for s in statuses if not s.ok]
+
+
+def chains_outside_scope(session: Session) -> set[str]:
+    """The chains of the records (cases, documents, penalties, catalogue items) that exist in a unit
+    the session's scope does not cover (engine/units/scope.py): an auditor of one township verifies
+    and counts only the chains of what they may see. Empty when the session is not limited."""
+    from engine.catalogue.models import CatalogueItemRecord as Item
+    from engine.credit.models import PenaltyRecordRow
+    from engine.documents.models import NormativeDocumentRecord
+    from engine.units.scope import limit_of, unscoped
+    scope = limit_of(session)
+    if scope is None or scope.units is None:
+        return set()
+    covered = sorted(scope.units)
+    out: set[str] = set()
+    with unscoped(session):
+        for prefix, key, model in (("", CaseRecord.id, CaseRecord),
+                                   ("doc:", NormativeDocumentRecord.number, NormativeDocumentRecord),
+                                   ("penalty:", PenaltyRecordRow.case_number, PenaltyRecordRow)):
+            out.update(prefix + k for k in session.scalars(select(key).where(model.unit_code.notin_(covered))))
+        rows = session.execute(select(Item.year, Item.unit, Item.item).where(Item.unit_code.notin_(covered)))
+        out.update(f"cat:{year}/{unit}/{item}" for year, unit, item in rows)
+    return out

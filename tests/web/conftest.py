@@ -6,6 +6,7 @@
     make_user    make_user("li", ["legality_reviewer"], password=…, active=True)
     csrf_token   csrf_token("/login") reads the token from the form a GET of that page shows
     post_form    post_form("/login", {...}) posts a form with the token read from the page (or `page=`)
+    tamper       tamper("UPDATE trail_events …", c=…) runs SQL past the append-only triggers, as an attacker could
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 import engine.accounts.use_cases
 from engine.store.db import upgrade
@@ -185,3 +186,22 @@ def sign_in(client, post_form, seeded) -> Callable[[str], None]:
         answer = post_form("/login", {"username": username, "password": passwords[username]})
         assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
     return sign
+
+
+@pytest.fixture
+def tamper(app) -> Callable[..., None]:
+    """Run SQL as an attacker with full database access would: the append-only triggers dropped first."""
+    engine = get_engine_of(app)
+
+    def run(sql: str, **params: object) -> None:
+        with engine.connect() as connection:
+            query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'trail_%'"
+            triggers = connection.execute(text(query)).all()
+            for name, _ in triggers:
+                connection.execute(text(f"DROP TRIGGER {name}"))
+            connection.execute(text(sql), params)
+            for _, ddl in triggers:
+                connection.execute(text(ddl))
+            connection.commit()
+
+    return run

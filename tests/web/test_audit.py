@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from werkzeug.routing import FloatConverter, IntegerConverter
 
 from engine.core.errors import GateClosedError
@@ -17,7 +17,6 @@ from engine.decisions.models import FindingRecord
 from engine.decisions.record import case_to_document, load_case, parse_case
 from engine.decisions.use_cases import advance_stage, create_case, import_cases
 from engine.store.models import TrailHead
-from tests.web.conftest import get_engine_of
 from web import demo_data
 from web.auth import EVERYONE, role_required
 
@@ -54,25 +53,6 @@ def cases(make_user, uow):
     with uow() as u, pytest.raises(GateClosedError):
         advance_stage(u, BLOCKED, "collective_decision", "wang", date(2025, 4, 25))
     return ["NH-2025-003", "YL-2024-011", BLOCKED]
-
-
-@pytest.fixture
-def tamper(app):
-    """Run SQL as an attacker with full database access would: the append-only triggers dropped first."""
-    engine = get_engine_of(app)
-
-    def run(sql: str, **params: object) -> None:
-        with engine.connect() as connection:
-            query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'trail_%'"
-            triggers = connection.execute(text(query)).all()
-            for name, _ in triggers:
-                connection.execute(text(f"DROP TRIGGER {name}"))
-            connection.execute(text(sql), params)
-            for _, ddl in triggers:
-                connection.execute(text(ddl))
-            connection.commit()
-
-    return run
 
 
 def listed(html: str) -> set[str]:

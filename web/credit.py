@@ -9,6 +9,7 @@
     GET       /credit/follow-ups                the authorities' follow-ups as of a day, grouped by authority
     GET       /credit/follow-ups.csv            the same list as CSV (= `yifa credit scan --format csv`)
     GET       /credit/scan.json                 the scan, exactly §6 (= `yifa credit scan --format json`)
+                                                (both, for a register above SCAN_JOB_ROWS: written by the job worker)
     GET       /credit/<case_number>             one penalty: regime, periods, eligibility, findings, timeline
     POST      /credit/<case_number>/record/<kind>  record a follow-up done: fulfilment, commitment,
                                                 repair_decision, withdrawal (engine.credit.use_cases)
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -51,14 +52,12 @@ from engine.credit.queries import (
     DEFAULT_SORT,
     SORTS,
     export_penalties,
-    iter_penalties,
     penalty_authorities,
     penalty_by_number,
     penalty_count,
     penalty_filters,
     penalty_page,
 )
-from engine.credit.scan import write_follow_ups_csv, write_json
 from engine.credit.use_cases import (
     COLUMN_ZH,
     COLUMNS,
@@ -83,7 +82,7 @@ from web.credit_record import record_view
 from web.db import get_uow
 from web.errors import found, refuse
 from web.i18n import both, current_lang, t
-from web.register_imports import RegisterImport, sent_file, spooled_text
+from web.register_imports import RegisterImport
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 
@@ -220,47 +219,29 @@ def index() -> Any:
 lists.add_export(bp, export_penalties, "penalties")
 
 
-class _OneAction:
-    """A record's scan showing only the follow-ups of one action (for the CSV's `action` filter)."""
-
-    def __init__(self, scan: Any, action: str):
-        self.scan, self.record, self.action = scan, scan.record, action
-
-    def follow_ups(self) -> list:
-        return [f for f in self.scan.follow_ups() if f.action == self.action]
-
-
-def _scans(db: Session, as_of: date, authority: str, action: str = "") -> tuple[Any, Iterator[Any]]:
-    """The engine's scan of the stored register (streamed), restricted like the page."""
-    scanner = followups.scanner_for(as_of, credit_jurisdiction(), authority or None)
-    scans: Iterator[Any] = scanner.scan(iter_penalties(db))
-    if action:
-        scans = (_OneAction(s, action) for s in scans)
-    return scanner, scans
-
-
 @bp.get("/follow-ups.csv")
 @role_required(*EVERYONE)
 def follow_ups_csv() -> Response:
-    """The follow-up list as CSV (write_follow_ups_csv: one row per follow-up, in register order), filtered."""
+    """The follow-up list as CSV (write_follow_ups_csv: one row per follow-up, in register order), filtered
+    by `authority` and `action`. A register of more than SCAN_JOB_ROWS penalties is written by the job
+    worker (web/scan_jobs.py): a browser is shown the waiting page, which reloads this URL until the
+    file is sent; a script gets 202 with Retry-After."""
     as_of, action = _as_of(), _action()
     authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
-    _, scans = _scans(get_uow().session, as_of, authority, action)
-    lang = current_lang()
-    raw = spooled_text(lambda out: write_follow_ups_csv(scans, out, lang))
-    return sent_file(raw, "text/csv", f"credit-follow-ups-{as_of.isoformat()}.csv")
+    raw = followups.download_file(get_uow().session, as_of, credit_jurisdiction(), "csv", current_lang(), authority,
+                                  action)
+    return followups.sent_download(raw, "text/csv", f"credit-follow-ups-{as_of.isoformat()}.csv")
 
 
 @bp.get("/scan.json")
 @role_required(*EVERYONE)
 def scan_json() -> Response:
-    """The scan of the stored register in exactly CASE_FORMAT §6 (write_json), as of a day, for one authority or all."""
+    """The scan of the stored register in exactly CASE_FORMAT §6 (write_json), as of a day, for one authority
+    or all; by the job worker for a register of more than SCAN_JOB_ROWS penalties, as the CSV."""
     as_of = _as_of()
     authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
-    scanner, scans = _scans(get_uow().session, as_of, authority)
-    lang = current_lang()
-    raw = spooled_text(lambda out: write_json(scanner, scans, out, lang))
-    return sent_file(raw, "application/json", f"credit-scan-{as_of.isoformat()}.json")
+    raw = followups.download_file(get_uow().session, as_of, credit_jurisdiction(), "json", current_lang(), authority)
+    return followups.sent_download(raw, "application/json", f"credit-scan-{as_of.isoformat()}.json")
 
 
 # ---------------------------------------------------------------- the follow-ups

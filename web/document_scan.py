@@ -6,6 +6,10 @@
     register_scan(session, params)      the whole register judged once per register state, date,
                                         jurisdiction and rulebook version, and kept in this process
     download(params, ext, write)        a report of the whole register (CSV, §5 JSON) as a download
+    scan_download(session, params, ext, lang)
+                                        the whole register's scan as that download: written in the
+                                        request, or by the job worker for a register of more than
+                                        SCAN_JOB_ROWS documents (the request waits, then sends its file)
     instrument_numbers(params)          each cited instrument's full title → its number, so that a page
                                         names a long title once (`cited_instruments`) and cites by number
                                         (`short_cite`) in each item
@@ -24,12 +28,13 @@ scans once for itself.
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, TextIO
+from typing import IO, Any, Callable, Hashable, Iterable, Iterator, Mapping, TextIO
 
 from flask import Response
 from sqlalchemy.orm import Session
@@ -47,10 +52,10 @@ from engine.documents.scan import (
     scan_register,
 )
 from engine.documents.use_cases import CHAIN_PREFIX, from_record
-from engine.jobs.scans import DOCUMENTS
+from engine.jobs.scans import DOCUMENTS, write_download
 from engine.units.scope import limit_of
 from web.i18n import both, cite
-from web.scan_jobs import by_job, scanned_by_job
+from web.scan_jobs import by_job, download_by_job, scanned_by_job
 
 DEFAULT_JURISDICTION = "CN"
 VERDICT_ORDER = ("violated", "pending", "satisfied", "not_applicable")
@@ -251,7 +256,27 @@ def download(params: ScanParams, ext: str, write: Callable[[TextIO], Any]) -> Re
     except BaseException:
         spool.close()
         raise
+    return sent_download(params, ext, spool, size)
 
+
+def scan_download(session: Session, params: ScanParams, ext: str, lang: str) -> Response:
+    """The session's whole register judged as of `params.as_of`, as the worklist CSV (`ext` csv) or
+    §5 JSON (json) in `lang`: written in the request, or — a register of more than SCAN_JOB_ROWS
+    documents — by the job worker, the request raising ScanPending until its file is kept. The same
+    bytes and headers either way (engine/jobs/scans.write_download)."""
+    state = register_state(session)
+    download_args = {"format": ext, "lang": lang}
+    if not by_job(state[0]):
+        return download(params, ext, lambda out: write_download(DOCUMENTS, session, params.as_of, params.jurisdiction,
+                                                                download_args, out))
+    version = scanner_for(params).rulebook["version"]
+    kept = download_by_job(session, DOCUMENTS, state, params.as_of, params.jurisdiction, version, download_args)
+    return sent_download(params, ext, kept, os.fstat(kept.fileno()).st_size)
+
+
+def sent_download(params: ScanParams, ext: str, spool: IO[bytes], size: int) -> Response:
+    """A written report (at its start, `size` bytes) sent in blocks, named for its day; the file is
+    closed once sent or when the response is dropped."""
     def blocks() -> Iterator[bytes]:
         try:
             while block := spool.read(256 * 1024):
@@ -275,4 +300,5 @@ def clear() -> None:
 
 
 __all__ = ["DEFAULT_JURISDICTION", "RegisterScan", "ScanParams", "by_topic", "clear", "download", "finding_view",
-           "needs_action", "register_scan", "register_state", "scan_findings", "scan_params", "scan_records", "worst"]
+           "needs_action", "register_scan", "register_state", "scan_download", "scan_findings", "scan_params",
+           "scan_records", "worst"]

@@ -6,6 +6,7 @@
     GET       /documents/import/template.csv | .xlsx  the template: header row (Chinese; `?headers=en`), one example row
     GET       /documents/scan                    the clean-up scan of the whole register as of a day (kept per process)
     GET       /documents/scan.csv | scan.json    its downloads: the worklist CSV, CASE_FORMAT §5 JSON (= `yifa docs scan`)
+                                                 (a register above SCAN_JOB_ROWS: written by the job worker)
     GET|POST  /documents/import                  upload a register CSV or .xlsx (all or nothing, or skip the bad rows)
     GET       /documents/import/rejected/<id>    the rows an import skipped, with their reasons (CSV)
     GET       /documents/<number>                one document: every §3 field, its basis laws, its findings, its trail
@@ -60,7 +61,6 @@ from engine.documents.queries import (
     document_page,
     documents_by_number,
     export_documents,
-    iter_documents,
 )
 from engine.documents.reviews import (
     OUTCOME_ZH,
@@ -68,7 +68,6 @@ from engine.documents.reviews import (
     REVIEWERS,
     mark_reviewed,
 )
-from engine.documents.scan import write_csv, write_json
 from engine.documents.use_cases import (
     CHAIN_PREFIX,
     COLUMN_ZH,
@@ -91,13 +90,12 @@ from web.document_scan import (
     ScanParams,
     by_topic,
     cited_instruments,
-    download,
     instrument_numbers,
     needs_action,
     register_scan,
+    scan_download,
     scan_params,
     scan_records,
-    scanner_for,
     short_cite,
     worst,
 )
@@ -266,21 +264,19 @@ def _download_params() -> ScanParams:
 @bp.get("/scan.csv")
 @role_required(*EVERYONE)
 def scan_csv() -> Any:
-    """The worklist: one row per finding that needs action (write_csv = `yifa docs scan --format csv`)."""
-    params = _download_params()
-    scanner = scanner_for(params)
-    return download(params, "csv", lambda out: write_csv(scanner.scan(iter_documents(get_uow().session)), out,
-                                                        current_lang()))
+    """The worklist: one row per finding that needs action (write_csv = `yifa docs scan --format csv`). A
+    register of more than SCAN_JOB_ROWS documents is written by the job worker (web/scan_jobs.py): a
+    browser is shown the waiting page, which reloads this URL until the file is sent; a script gets 202
+    with Retry-After."""
+    return scan_download(get_uow().session, _download_params(), "csv", current_lang())
 
 
 @bp.get("/scan.json")
 @role_required(*EVERYONE)
 def scan_json() -> Any:
-    """Every finding of every document, exactly CASE_FORMAT §5 (write_json = `yifa docs scan --format json`)."""
-    params = _download_params()
-    scanner = scanner_for(params)
-    return download(params, "json", lambda out: write_json(scanner, scanner.scan(iter_documents(get_uow().session)),
-                                                          out, current_lang()))
+    """Every finding of every document, exactly CASE_FORMAT §5 (write_json = `yifa docs scan --format json`);
+    by the job worker for a register of more than SCAN_JOB_ROWS documents, as the CSV."""
+    return scan_download(get_uow().session, _download_params(), "json", current_lang())
 
 
 # ---------------------------------------------------------------- the import

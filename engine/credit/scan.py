@@ -246,7 +246,38 @@ def write_table(scanner: CreditScanner, scans: Iterable[RecordScan], out: TextIO
     return summary
 
 
-__all__ = ["CreditScanner", "FollowUp", "RecordScan", "write_follow_ups_csv", "write_json", "write_table"]
+class OneAction:
+    """A record's scan showing only the follow-ups of one action (the follow-up CSV's `action` filter)."""
+
+    def __init__(self, scan: RecordScan, action: str):
+        self.scan, self.record, self.action = scan, scan.record, action
+
+    def follow_ups(self) -> list[FollowUp]:
+        return [f for f in self.scan.follow_ups() if f.action == self.action]
+
+
+DOWNLOADS = ("csv", "json")       # the register's scan as the web offers it
+
+
+def write_download(scanner: CreditScanner, penalties: Iterable[Any], fmt: str, out: TextIO, lang: str = "zh",
+                   action: str = "", progress: Callable[[int], None] | None = None) -> CreditSummary:
+    """The scan of these penalties (of the scanner's authority, if it has one) as a download: `csv` the
+    follow-up list (write_follow_ups_csv; `action`: only that action's follow-ups), `json` CASE_FORMAT §6
+    (write_json, every follow-up) — the same text whether a web request or the job worker writes it."""
+    if fmt not in DOWNLOADS:
+        raise ValueError(f"no scan download {fmt!r}")
+    if action and action not in ACTIONS:
+        raise ValueError(f"no follow-up action {action!r}")
+    scans: Iterable[Any] = scanner.scan(penalties, progress)
+    if fmt == "json":
+        return write_json(scanner, scans, out, lang)
+    if action:
+        scans = (OneAction(s, action) for s in scans)
+    return write_follow_ups_csv(scans, out, lang)
+
+
+__all__ = ["CreditScanner", "FollowUp", "OneAction", "RecordScan", "write_download", "write_follow_ups_csv",
+           "write_json", "write_table"]
 
 
 # ---------------------------------------------------------------- the follow-up list, as its pages keep it

@@ -157,6 +157,19 @@ def write_csv(scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> S
     return write_actions_csv(scans, out, CSV_COLUMNS, Summary(), row)
 
 
+DOWNLOADS = ("csv", "json")       # the register's scan as the web offers it
+
+
+def write_download(scanner: DocumentScanner, documents: Iterable[Any], fmt: str, out: TextIO, lang: str = "zh",
+                   progress: Callable[[int], None] | None = None) -> Summary:
+    """The scan of these documents as a download: `csv` the worklist (write_csv), `json` CASE_FORMAT §5
+    (write_json) — the same text whether a web request or the job worker writes it."""
+    if fmt not in DOWNLOADS:
+        raise ValueError(f"no scan download {fmt!r}")
+    scans = scanner.scan(documents, progress)
+    return write_csv(scans, out, lang) if fmt == "csv" else write_json(scanner, scans, out, lang)
+
+
 def write_table(scanner: DocumentScanner, scans: Iterable[DocumentScan], out: TextIO, lang: str = "zh") -> Summary:
     """The text report: each document needing action with what and why, then the summary."""
     zh = lang == "zh"
@@ -235,7 +248,8 @@ class ProgressBar:
             self.stream.flush()
 
 
-__all__ = ["DocumentScan", "DocumentScanner", "ProgressBar", "Summary", "write_csv", "write_json", "write_table"]
+__all__ = ["DocumentScan", "DocumentScanner", "ProgressBar", "Summary", "write_csv", "write_download", "write_json",
+           "write_table"]
 
 
 # ---------------------------------------------------------------- the whole register, as its pages keep it

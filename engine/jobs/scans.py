@@ -1,22 +1,31 @@
 """A whole-register scan run as a job: a register of more than YIFA_SCAN_JOB_ROWS records is scanned by
 the worker, not inside a web request, and the finished scan is kept in the queue's own store (Huey's
 key-value storage: the SQLite file on one machine, Redis across machines) for any app server to show.
+A download of such a register's scan (the documents' worklist CSV and §5 JSON, the follow-ups' CSV and
+§6 JSON) is written by the worker too, into the blob store (engine/store/blobs.py: the instance folder,
+or an object store shared by the app servers), with the writer a request uses for a small register
+(engine/documents/scan.write_download, engine/credit/scan.write_download): the same bytes.
 
-    scan_id(kind, …)                  a scan's id: a digest of all it depends on (database, the units
-                                      it covers, register state, day, jurisdiction, rulebook version)
+    scan_id(kind, …, download)        a scan's id: a digest of all it depends on (database, the units
+                                      it covers, register state, day, jurisdiction, rulebook version;
+                                      for a download its format, language and filters too)
     finished_scan(huey, scan_id)      the kept scan (engine/documents/scan.RegisterScan or
                                       engine/credit/scan.FollowUpList), or None
     scan_state(huey, scan_id)         {"id", "kind", "as_of", "jurisdiction", "units", "state": queued |
-                                      running | done | failed, "read", "total", "saved_at", "error"}
+                                      running | done | failed, "read", "total", "saved_at", "error",
+                                      "download": None or {"format", "lang", "authority", "action"},
+                                      "file_key": the download's key in the blob store, "size"}
     queue_scan(tasks, url, job)       queue it, unless it is queued or running already
-    run_scan_job(huey, engine, job)   the worker's part: scan the units' register, keep the scan
-    tidy_scans(huey, now)             forget the scans that ended over KEEP ago
+    run_scan_job(huey, engine, job)   the worker's part: scan the units' register, keep the scan (or
+                                      write the download into the blob store)
+    tidy_scans(huey, now)             forget the scans that ended over KEEP ago, and their files
 
 The job's id is the scan's: two requests for one scan (two app servers, a page reloading itself)
 queue one job. A change to the register makes another id, so a kept scan is never out of date;
 it is forgotten a day after it was made. A running job that saved no progress for STALE is
 `interrupted` (its worker died): the page says so, like a job that failed, and offers to queue it
-again (`retry`).
+again (`retry`). A download's file is written whole to a local temporary file first, and only then
+put in the blob store: a job that fails leaves no file behind.
 """
 from __future__ import annotations
 
@@ -24,9 +33,11 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from engine.core import clock
 
@@ -34,6 +45,7 @@ log = logging.getLogger("yifa.jobs")
 STATE, RESULT = "scan-job:", "scan-result:"      # keys in the queue's store
 DOCUMENTS, FOLLOW_UPS = "documents", "follow-ups"
 KINDS = (DOCUMENTS, FOLLOW_UPS)
+FILES = "scan-downloads/"        # the downloads' keys in the blob store: scan-downloads/<id>.<format>
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 KEEP = timedelta(days=1)
 STALE = timedelta(minutes=10)
@@ -56,21 +68,29 @@ def scan_job_rows() -> int:
 
 
 def scan_id(kind: str, database: str, units: frozenset[str] | None, state: tuple, as_of: date,
-            jurisdiction: str, version: str) -> str:
-    """The id of the scan of these inputs (the same in every process: no Python hash in it)."""
-    text = json.dumps([kind, database, None if units is None else sorted(units), [str(s) for s in state],
-                       as_of.isoformat(), jurisdiction, version], ensure_ascii=False)
+            jurisdiction: str, version: str, download: Mapping[str, str] | None = None) -> str:
+    """The id of the scan of these inputs (the same in every process: no Python hash in it); a
+    download's format, language and filters make another id for each."""
+    parts: list[Any] = [kind, database, None if units is None else sorted(units), [str(s) for s in state],
+                        as_of.isoformat(), jurisdiction, version]
+    if download is not None:
+        parts.append(dict(sorted(download.items())))
+    text = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def new_job(scan: str, kind: str, as_of: date, jurisdiction: str, units: frozenset[str] | None,
-            total: int) -> dict[str, Any]:
-    """A scan job's first state (not yet saved nor queued)."""
+            total: int, download: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A scan job's first state (not yet saved nor queued); with `download` ({"format": csv | json,
+    "lang", and for the follow-ups "authority" and "action"}), the job writes that file instead of
+    keeping the scan."""
     if kind not in KINDS:
         raise ValueError(f"no register scan {kind!r}")
+    if download is not None and download.get("format") not in ("csv", "json"):
+        raise ValueError(f"no scan download {download.get('format')!r}")
     return {"id": scan, "kind": kind, "as_of": as_of.isoformat(), "jurisdiction": jurisdiction,
             "units": None if units is None else sorted(units), "state": QUEUED, "read": 0, "total": total,
-            "error": None}
+            "error": None, "download": None if download is None else dict(download), "file_key": None, "size": None}
 
 
 def save_state(huey: Any, job: dict[str, Any]) -> None:
@@ -89,6 +109,15 @@ def finished_scan(huey: Any, scan: str) -> Any:
     return huey.get(RESULT + scan, peek=True)
 
 
+def kept(huey: Any, job: dict[str, Any]) -> bool:
+    """Whether a job that is done still has its outcome kept: the scan in the queue's store, or the
+    download's file in the blob store."""
+    if job.get("download") is None:
+        return finished_scan(huey, job["id"]) is not None
+    from engine.store.blobs import blob_store
+    return bool(job.get("file_key")) and blob_store().exists(job["file_key"])
+
+
 def interrupted(job: dict[str, Any], now: datetime) -> bool:
     """Whether a running job has stopped: no progress saved for STALE (its worker was killed)."""
     saved = job.get("saved_at")
@@ -104,7 +133,7 @@ def queue_scan(tasks: Any, database_url: str, job: dict[str, Any], retry: bool =
         stopped = held["state"] == FAILED or interrupted(held, clock.now())
         if held["state"] in (QUEUED, RUNNING) and not stopped:
             return held
-        if held["state"] == DONE and finished_scan(tasks.huey, job["id"]) is not None:
+        if held["state"] == DONE and kept(tasks.huey, held):
             return held
         if stopped and not retry:
             return held
@@ -114,8 +143,9 @@ def queue_scan(tasks: Any, database_url: str, job: dict[str, Any], retry: bool =
 
 
 def run_scan_job(huey: Any, engine: Any, job: dict[str, Any]) -> str:
-    """Scan the register of the job's units as of its day, keep the scan, save the job's progress as it
-    goes; gives the outcome in one line (the worker's log)."""
+    """Scan the register of the job's units as of its day, keep the scan (or, for a download, put its
+    file in the blob store), save the job's progress as it goes; gives the outcome in one line (the
+    worker's log)."""
     from engine.store.uow import UnitOfWork
     from engine.units.scope import EVERYTHING, Scope, limit_to
     job = dict(job, state=RUNNING)
@@ -129,12 +159,17 @@ def run_scan_job(huey: Any, engine: Any, job: dict[str, Any]) -> str:
     try:
         with UnitOfWork(engine, read_only=True) as uow:
             limit_to(uow.session, EVERYTHING if job["units"] is None else Scope(frozenset(job["units"])))
-            result = _scan(job["kind"], uow.session, date.fromisoformat(job["as_of"]), job["jurisdiction"], progress)
+            if job.get("download") is None:
+                result = _scan(job["kind"], uow.session, date.fromisoformat(job["as_of"]), job["jurisdiction"],
+                               progress)
+            else:
+                job.update(_keep_download(job, uow.session, progress))
     except Exception as exc:             # the database went away, a broken rulebook…: said, and logged whole
         log.exception("scan job %s failed", job["id"])
         job.update(state=FAILED, error=f"{type(exc).__name__}: {exc}")
     else:
-        huey.put(RESULT + job["id"], result)
+        if job.get("download") is None:
+            huey.put(RESULT + job["id"], result)
         job["state"] = DONE
     job["ended_at"] = clock.now().isoformat()
     save_state(huey, job)
@@ -154,9 +189,51 @@ def _scan(kind: str, session: Any, as_of: date, jurisdiction: str, progress: Cal
     return follow_up_list(scanner, jurisdiction, iter_penalties(session), progress)
 
 
+def download_key(job: dict[str, Any]) -> str:
+    """Where the job's download is kept in the blob store."""
+    return f"{FILES}{job['id']}.{job['download']['format']}"
+
+
+def _keep_download(job: dict[str, Any], session: Any, progress: Callable[[int], None]) -> dict[str, Any]:
+    """Write the job's download into a local temporary file, then put it whole in the blob store;
+    gives its key and size."""
+    from engine.store.blobs import blob_store
+    with tempfile.TemporaryDirectory(prefix="yifa-scan-") as folder:
+        path = Path(folder) / "download"
+        with open(path, "w", encoding="utf-8", newline="") as out:     # as a request spools it
+            write_download(job["kind"], session, date.fromisoformat(job["as_of"]), job["jurisdiction"],
+                           job["download"], out, progress)
+        key = download_key(job)
+        blob_store().put_file(key, path)
+        return {"file_key": key, "size": path.stat().st_size}
+
+
+def write_download(kind: str, session: Any, as_of: date, jurisdiction: str, download: Mapping[str, str],
+                   out: TextIO, progress: Callable[[int], None] | None = None) -> None:
+    """Write the download of the session's register (its format, language and filters) to `out`: what
+    a web request sends for a small register, and the worker keeps for a large one."""
+    lang = download.get("lang", "zh")
+    if kind == DOCUMENTS:
+        from engine.documents import scan as documents
+        from engine.documents.queries import iter_documents
+        documents.write_download(documents.DocumentScanner(as_of, jurisdiction, "native"), iter_documents(session),
+                                 download["format"], out, lang, progress)
+        return
+    from engine.core.check import checker_for
+    from engine.core.domains import CREDIT
+    from engine.credit import scan as credit
+    from engine.credit.queries import iter_penalties
+    scanner = credit.CreditScanner(as_of, jurisdiction, authority=download.get("authority") or None,
+                                   checker=checker_for(jurisdiction, domain=CREDIT))
+    credit.write_download(scanner, iter_penalties(session), download["format"], out, lang,
+                          download.get("action", ""), progress)
+
+
 def tidy_scans(huey: Any, now: datetime, keep: timedelta = KEEP) -> int:
-    """Forget the scans whose job ended (or stopped) more than `keep` before `now`: the state and the
-    kept scan. Gives how many were forgotten."""
+    """Forget the scans whose job ended (or stopped) more than `keep` before `now`: the state, the
+    kept scan and the download's file. Gives how many were forgotten."""
+    from engine.store.blobs import blob_store
+    store = None
     forgotten = 0
     for key, raw in huey.all_results().items():
         if not key.startswith(STATE):
@@ -166,6 +243,9 @@ def tidy_scans(huey: Any, now: datetime, keep: timedelta = KEEP) -> int:
             job.get("saved_at") if interrupted(job, now) else None
         if not ended or datetime.fromisoformat(ended) > now - keep:
             continue
+        if job.get("file_key"):
+            store = store or blob_store()
+            store.remove(job["file_key"])
         huey.delete(RESULT + job["id"])
         huey.delete(key)
         forgotten += 1

@@ -75,7 +75,7 @@ class SignedIn(UserMixin):
     def __init__(self, acct: Account, via_token: bool = False) -> None:
         self.username, self.display_name, self.roles = acct.username, acct.display_name, acct.roles
         self.via_token, self._active = via_token, acct.active
-        self.session_version = acct.session_version
+        self.session_version, self.placements = acct.session_version, acct.placements
 
     def get_id(self) -> str:
         return self.username
@@ -167,7 +167,10 @@ def load_from_session(username: str) -> SignedIn | None:
     """The user of the session cookie — unless the request is a bearer-token API call."""
     if is_bearer_api_request():
         return None
-    acct = account(get_uow().session, username)
+    uow = get_uow()
+    if g.get("_login_user") is not None:       # opening the request's unit of work loaded the user already
+        return g._login_user if g._login_user.is_authenticated else None    # (web/db._limit_to_user)
+    acct = account(uow.session, username)
     if acct is None or session.get(SESSION_VERSION) != acct.session_version:
         return None                 # signed out, password or roles changed, or deactivated since
     return SignedIn(acct)
@@ -179,7 +182,10 @@ def load_from_bearer_token(req: Any) -> SignedIn | None:
     if not is_bearer_api_request():
         return None
     token = req.headers["Authorization"][len("Bearer "):].strip()
-    acct = user_for_token(get_uow().session, token)
+    uow = get_uow()
+    if g.get("_login_user") is not None:       # loaded while the unit of work was opened, as above
+        return g._login_user if g._login_user.is_authenticated else None
+    acct = user_for_token(uow.session, token)
     return SignedIn(acct, via_token=True) if acct else None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -196,16 +197,12 @@ def new() -> Any:
 # ---------------------------------------------------------------- the case page
 def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = "",
                order_error: str = "", status: int = 200) -> Any:
-    from engine.core.check import checker_for
     from engine.rulebook.stages import load_stages
     uow = get_uow()
     record = get_case(uow.session, case_id)
-    case = parse_case(LoadedYaml(record.document), case_id)
     today = _today()
-    # A page view is a read: the fast native evaluator gives the same findings as durable-rules
-    # (the differential test holds them identical); what is recorded comes from durable-rules.
-    result = checker_for(case.jurisdiction).check(case, today, "native")
-    result.notes += normative_document_notes(uow.session, case)
+    case, result, upcoming, refusals = _verdicts(record, today)
+    result = replace(result, notes=[*result.notes, *normative_document_notes(uow.session, case)])
     from engine.core.report import summary
     groups = []
     for st in load_stages():
@@ -218,18 +215,18 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
         if mine:
             groups.append({"stage": st.id, "violated": violated, "missing": missing, "pending": pending,
                            "satisfied": satisfied, "not_applicable": na})
-    upcoming = _upcoming(record, case)
     by_stage: dict[str, list[Attachment]] = defaultdict(list)
     for a in attachments_of(uow, case_id):
         by_stage[a.stage].append(a)
-    closed = _closed_gates(record.document, upcoming, today, result.findings)
+    closed = {s: found for s, found in refusals.items() if found}
     from engine.decisions.deadlines import case_deadlines
     from engine.decisions.deadlines import upcoming as within_window
     deadlines = within_window(case_deadlines(record.id, record.title, record.document, today,
                                              jurisdiction=case.jurisdiction, findings=result.findings), today)
     evidence = [(s, get_section(record.document, s) is not None, _can_record(s)) for s in forms.EDITABLE_STAGES]
     named = {b["stage"] for found in (*closed.values(), blockers or []) for b in found if b.get("stage")}
-    unsavable = set(_closed_gates(record.document, sorted(named), today, result.findings, only=True))
+    refusals = {**refusals, **_gate_refusals(record.document, sorted(named - set(refusals)), today, result.findings)}
+    unsavable = {s for s in named if refusals.get(s)}
 
     def can_fix(stage: str) -> bool:
         """A link to the form that records a blocker's stage: only where the user records it and the
@@ -241,6 +238,34 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
                            evidence=evidence, attachments=by_stage, today=today.isoformat(), closed=closed,
                            blockers=blockers, refused_stage=refused_stage, order_error=order_error,
                            deadlines=deadlines, editable=forms.EDITABLE_STAGES), status
+
+
+def _verdicts(record: Any, today: date) -> tuple[Any, Any, list[str], dict[str, list[dict]]]:
+    """The case parsed and checked as of `today`, the stages it may enter next, and the gates of those
+    and of the evidence forms' stages: the same for every viewer, so kept per process for all of them
+    (web/page_cache.kept_verdicts), keyed by all they read; treat them as read-only."""
+    from engine.core.check import checker_for
+    from engine.decisions.workflow import load_workflow
+    from engine.rulebook.loader import rulebook_digest
+    from engine.store.trail_rows import chain_heads
+    from web.db import get_engine
+    from web.page_cache import kept_verdicts
+
+    def make() -> tuple[Any, Any, list[str], dict[str, list[dict]], Any]:
+        case = parse_case(LoadedYaml(record.document), record.id)
+        # A page view is a read: the fast native evaluator gives the same findings as durable-rules
+        # (the differential test holds them identical); what is recorded comes from durable-rules.
+        result = checker_for(case.jurisdiction).check(case, today, "native")
+        upcoming = _upcoming(record, case)
+        refusals = _gate_refusals(record.document, [*upcoming, *forms.EDITABLE_STAGES], today, result.findings)
+        return case, result, upcoming, refusals, workflow
+    workflow = load_workflow()      # held by the entry, so that its id is not reused while the entry lives
+    head = chain_heads(get_uow().session, record.id).get(record.id)
+    if not head:
+        return make()[:4]
+    key = (str(get_engine().url), record.id, record.version, head, rulebook_digest(record.jurisdiction),
+           id(workflow), today)
+    return kept_verdicts.get(key, make)[:4]
 
 
 def _upcoming(record: Any, case: Any) -> list[str]:
@@ -255,18 +280,15 @@ def _upcoming(record: Any, case: Any) -> list[str]:
     return [s for s in upcoming if s != "adjustment"]
 
 
-def _closed_gates(document: dict, upcoming: list[str], on: date, findings: list,
-                  only: bool = False) -> dict[str, list[dict]]:
-    """The stages not yet entered whose gate is closed today, with the refusing findings (the services'
-    own judgement: the page offers no action they would refuse)."""
+def _gate_refusals(document: dict, stages: list[str], on: date, findings: list) -> dict[str, list[dict]]:
+    """Each of the stages not yet entered, with the findings that refuse entering it on `on` ([]:
+    open) — the services' own judgement: the page offers no action they would refuse."""
     from engine.decisions.gates import entered_stages, entry_refusals
     from engine.decisions.workflow import load_workflow
     workflow = load_workflow()
     reached = {s for s, _ in entered_stages(workflow, {}, document)}
-    wanted = upcoming if only else [*upcoming, *forms.EDITABLE_STAGES]
-    candidates = [s for s in dict.fromkeys(wanted) if s not in reached]
-    refusals = entry_refusals(document, candidates, on, workflow, findings)
-    return {s: blockers for s, blockers in refusals.items() if blockers}
+    candidates = [s for s in dict.fromkeys(stages) if s not in reached]
+    return entry_refusals(document, candidates, on, workflow, findings) if candidates else {}
 
 
 def _stage_gate(record: Any, stage: str) -> list[dict]:
@@ -274,7 +296,7 @@ def _stage_gate(record: Any, stage: str) -> list[dict]:
     from engine.core.check import checker_for
     case = parse_case(LoadedYaml(record.document), record.id)
     findings = checker_for(case.jurisdiction).check(case, _today(), "native").findings
-    return _closed_gates(record.document, [stage], _today(), findings, only=True).get(stage, [])
+    return _gate_refusals(record.document, [stage], _today(), findings).get(stage, [])
 
 
 @bp.get("/<case_id>")
@@ -285,9 +307,11 @@ def show(case_id: str) -> Any:
     from web.page_cache import cached_page
     uow = get_uow()
     record = get_case(uow.session, case_id)
-    head = chain_heads(uow.session, case_id).get(case_id)
-    if not head or session.get("_flashes") or not current_app.config.get("PAGE_CACHE", True):
+    if session.get("_flashes") or not current_app.config.get("PAGE_CACHE", True):
         return _case_page(case_id)                    # a page with a message for this user: not shared
+    head = chain_heads(uow.session, case_id).get(case_id)
+    if not head:
+        return _case_page(case_id)
     from engine.rulebook.loader import rulebook_digest
     key = ("case", case_id, record.version, head, rulebook_digest(record.jurisdiction), _today(), current_lang(),
            tuple(sorted(current_user.roles)), session.get("csrf_token"))
@@ -306,8 +330,9 @@ def graph(case_id: str) -> Response:
     case = parse_case(LoadedYaml(record.document), case_id)
     states = case_stage_states(case, _today())
     findings = checker_for(case.jurisdiction).check(case, _today(), "native").findings
-    for stage in _closed_gates(record.document, _upcoming(record, case), _today(), findings, only=True):
-        states[stage] = "blocked"          # a stage the 下一步 box says may not be entered, marked the same
+    for stage, refused in _gate_refusals(record.document, _upcoming(record, case), _today(), findings).items():
+        if refused:
+            states[stage] = "blocked"          # a stage the 下一步 box says may not be entered, marked the same
     svg = render_svg(load_workflow(), states, title=f"{case.id} {case.title}")
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = content_security_policy(style_src="'self' 'unsafe-inline'")

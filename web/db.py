@@ -77,7 +77,7 @@ def _limit_to_user(uow: UnitOfWork) -> None:
         return
     limit_to(uow.session, NOTHING)               # until the user is known (loading them reads no record)
     if current_user.is_authenticated:
-        limit_to(uow.session, scope_of(uow.session, current_user.username))
+        limit_to(uow.session, scope_of(uow.session, current_user.username, placements=current_user.placements))
 
 
 def close_uow(exc: BaseException | None = None) -> None:

@@ -7,9 +7,12 @@ In templates: `{{ t("案件", "Cases") }}`, `{{ role_name("auditor") }}`, `{{ st
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
+from markupsafe import Markup
 
 from engine.accounts.models import ROLE_NAMES
 
@@ -31,7 +34,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(choice_name)
     app.add_template_global(lang_url)
     app.add_template_global(cite)
-    app.context_processor(lambda: {"lang": current_lang()})
+    app.add_template_global(finding_line)
+    app.context_processor(language_of_the_page)
 
 
 def _asked() -> str | None:
@@ -67,6 +71,21 @@ def t(zh: str, en: str) -> str:
     return en if current_lang() == "en" else zh
 
 
+def _zh(zh: str, en: str) -> str:
+    return zh
+
+
+def _en(zh: str, en: str) -> str:
+    return en
+
+
+def language_of_the_page() -> dict:
+    """What a template rendered in this request reads: `lang`, and `t` bound to it (a page calls
+    `t` some two hundred times; the global `t` looks the language up at each call)."""
+    lang = current_lang()
+    return {"lang": lang, "t": _en if lang == "en" else _zh}
+
+
 def both(zh: str, en: str) -> str:
     """Both languages, Chinese first — for messages that must be understood whatever the setting."""
     return f"{zh} / {en}"
@@ -90,11 +109,9 @@ def jurisdiction_name(code: str | None) -> str:
     CN-12/ninghe/yuelong → 天津市宁河区岳龙镇; the code itself when the rulebook does not know it."""
     if not code:
         return ""
-    from engine.rulebook.edits import browse
-    for j in browse():
-        if j["jurisdiction"] == code:
-            return t(j["name"].zh, j["name"].en)
-    return code
+    from engine.rulebook.loader import jurisdiction_meta
+    meta = jurisdiction_meta(code)
+    return t(meta.name.zh, meta.name.en) if meta is not None else code
 
 
 def choice_name(word: str) -> str:
@@ -127,6 +144,29 @@ def cite(citation: dict) -> str:
     if len(_CITED) < 10_000:
         _CITED[key] = (citation, text)
     return text
+
+
+_LINES: dict[tuple[str, int, bool, bool], tuple[dict, Markup]] = {}
+
+
+def finding_line(f: Any) -> Markup:
+    """A finding's rule, its article and, unless verified, the 未核实 badge — as _findings.html shows
+    each finding (a case page shows some hundred): written once per rule, citation, language and
+    verified or not."""
+    zh = current_lang() != "en"
+    rule, citation, verified = (f["rule"], f["citation"], bool(f["verified"])) if isinstance(f, Mapping) \
+        else (f.rule, f.citation, bool(f.verified))
+    key = (rule, id(citation), verified, zh)
+    known = _LINES.get(key)
+    if known is not None and known[0] is citation:
+        return known[1]
+    line = Markup('<strong class="rule">{}</strong> <span class="cite">{}</span>\n').format(rule, cite(citation))
+    if not verified:
+        line += Markup('<span class="badge badge-pending unverified" title="{}">{}</span>').format(
+            "规则或参数尚未核实" if zh else "Rule or parameter not verified", "未核实" if zh else "unverified")
+    if len(_LINES) < 10_000:
+        _LINES[key] = (citation, line)
+    return line
 
 
 def _render_citation(citation: dict, zh: bool) -> str:

@@ -22,7 +22,6 @@ from engine.accounts.access import require_role
 from engine.accounts.models import ROLES, ApiToken, UnitRole, User
 from engine.accounts.passwords import password_problem
 from engine.accounts.queries import (
-    role_names,
     role_rows,
     token_by_digest,
     token_by_id,
@@ -49,6 +48,8 @@ class Account:
     roles: frozenset[str]
     active: bool
     session_version: int = 0
+    # where the roles are held: (unit code, role, over its subtree) — what engine/units/scope.scope_of reads
+    placements: tuple[tuple[str, str, bool], ...] = ()
 
 
 @functools.lru_cache(maxsize=1)
@@ -217,8 +218,9 @@ def account(session: Session, username: str) -> Account | None:
     user = user_by_name(session, username)
     if user is None or not user.active:
         return None
-    roles = frozenset(role_names(session, username))
-    return Account(user.username, user.display_name, roles, user.active, user.session_version or 0)
+    placements = tuple((r.unit_code, r.role, bool(r.subtree)) for r in role_rows(session, username))
+    return Account(user.username, user.display_name, frozenset(role for _, role, _ in placements), user.active,
+                   user.session_version or 0, placements)
 
 
 def verify_password(session: Session, username: str, password: str) -> Account | None:

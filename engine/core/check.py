@@ -5,9 +5,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,7 +21,14 @@ from engine.rulebook import cache
 from engine.rulebook.book import Rulebook, build_rulebook
 from engine.rulebook.compile import CompiledRule, compile_rulebook
 from engine.rulebook.conditions import facts_of
-from engine.rulebook.loader import known_jurisdictions, read_rulebook, rulebook_digest, rules_dir
+from engine.rulebook.loader import (
+    known_jurisdictions,
+    once,
+    read_once,
+    read_rulebook,
+    rulebook_digest,
+    rules_dir,
+)
 from engine.rulebook.stages import current_stage
 
 
@@ -253,38 +257,22 @@ def _build_checker(jurisdiction: str, root: str, domain: str, digest: str) -> Ch
     return checker
 
 
-_ONCE: ContextVar[dict[tuple[str, str, str], Checker] | None] = ContextVar("yifa_checkers_once", default=None)
-
-
 def checker_for(jurisdiction: str, root: Path | None = None, domain: str = DECISION) -> Checker:
     """The compiled checker of one kind of record under a jurisdiction's current rulebook
     (cached by the rulebook's version; inside `rules_read_once`, looked up once)."""
     root = root or rules_dir()
-    once = _ONCE.get()
-    key = (jurisdiction, str(root), domain)
-    if once is not None and key in once:
-        return once[key]
+    return once(("checker", jurisdiction, str(root), domain), lambda: _current_checker(jurisdiction, root, domain))
+
+
+def _current_checker(jurisdiction: str, root: Path, domain: str) -> Checker:
     if jurisdiction not in known_jurisdictions(root):
         read_rulebook(jurisdiction, root)        # raises the input error naming the known ones
-    checker = _checker(jurisdiction, str(root), rulebook_digest(jurisdiction, root), domain)
-    if once is not None:
-        once[key] = checker
-    return checker
+    return _checker(jurisdiction, str(root), rulebook_digest(jurisdiction, root), domain)
 
 
-@contextmanager
-def rules_read_once() -> Iterator[None]:
-    """Within the block (a web request), each checker is looked up once: its rule files are listed
-    and stat'ed at the first call only, not at each of the several a page makes. An edit saved in the
-    block still shows, since it makes another effective rules folder (`rules_dir`), another key."""
-    token = _ONCE.set({})
-    try:
-        yield
-    finally:
-        try:
-            _ONCE.reset(token)
-        except ValueError:           # ended in another context than it began (a copied one): forget it there
-            _ONCE.set(None)
+# Within the block (a web request) the rules folder is listed, and each rulebook's files stat'ed
+# and its checker looked up, once (engine/rulebook/loader.read_once).
+rules_read_once = read_once
 
 
 def check_case(case, as_of: date | None = None, jurisdiction: str | None = None,

@@ -184,12 +184,16 @@ def rule_ids_of(jurisdiction: str = "CN") -> set[str]:
 
 def load_workflow(rule_ids: set[str] | None = None, path: Path | str | None = None) -> Workflow:
     """Load and prove the workflow (default rules/workflow.yaml, gates against CN's rules); cached."""
-    from engine.rulebook.loader import rules_dir
+    from engine.rulebook.loader import once, rules_dir
     file = Path(path) if path is not None else rules_dir() / "workflow.yaml"
     shown = SHIPPED if path is None else str(file)
-    ids = frozenset(rule_ids if rule_ids is not None else rule_ids_of("CN"))
-    stamp = file.stat().st_mtime_ns if file.is_file() else 0
-    return _load(str(file), shown, ids, stamp)
+
+    def load() -> Workflow:
+        ids = frozenset(rule_ids if rule_ids is not None else rule_ids_of("CN"))
+        stamp = file.stat().st_mtime_ns if file.is_file() else 0
+        return _load(str(file), shown, ids, stamp)
+    # within a web request (engine/rulebook/loader.read_once) the shipped workflow is looked up once
+    return once(("workflow", str(file)), load) if path is None and rule_ids is None else load()
 
 
 @lru_cache(maxsize=8)

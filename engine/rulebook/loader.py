@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -19,6 +22,38 @@ from engine.core.yamlio import LoadedYaml, load_document
 from engine.rulebook.model import InstrumentFile, Jurisdiction
 
 JURISDICTION_FILE = "jurisdiction.yaml"
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------- read once within a block
+_READ_ONCE: ContextVar[dict[tuple, Any] | None] = ContextVar("yifa_rules_read_once", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block (a web request), the rules folder is listed and its files stat'ed once: which
+    jurisdictions there are, each rulebook's version (`rulebook_digest`) and each compiled checker
+    (engine/core/check.checker_for) are looked up at the first call only, not at each of the several a
+    page makes. An edit saved in the block still shows: it makes another effective rules folder
+    (`rules_dir`), another key. Outside any block, every call looks again."""
+    token = _READ_ONCE.set({})
+    try:
+        yield
+    finally:
+        try:
+            _READ_ONCE.reset(token)
+        except ValueError:           # ended in another context than it began (a copied one): forget it there
+            _READ_ONCE.set(None)
+
+
+def once(key: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, or within `read_once` what it gave for `key` earlier in the block."""
+    memo = _READ_ONCE.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def rules_dir() -> Path:
@@ -165,7 +200,7 @@ def jurisdiction_chain(root: Path, jurisdiction: str) -> list[str]:
 def known_jurisdictions(root: Path | None = None) -> list[str]:
     """Every folder below the rules folder that holds a jurisdiction.yaml."""
     root = root or rules_dir()
-    return list(_jurisdictions_in(str(root), _folders_stamp(root)))
+    return list(once(("jurisdictions", str(root)), lambda: _jurisdictions_in(str(root), _folders_stamp(root))))
 
 
 def _folders_stamp(root: Path) -> tuple:
@@ -182,6 +217,25 @@ def _jurisdictions_in(root: str, stamp: tuple) -> tuple[str, ...]:
     found = [os.path.relpath(folder, root) for folder, _ in stamp
              if os.path.isfile(os.path.join(folder, JURISDICTION_FILE))]
     return tuple(sorted(f.replace(os.sep, "/") for f in found))
+
+
+def jurisdiction_meta(jurisdiction: str, root: Path | None = None) -> Jurisdiction | None:
+    """A known jurisdiction's own jurisdiction.yaml (its name, level, parent), without reading its
+    rulebook; None for an unknown jurisdiction or a file that does not read (`yifa rules lint` says why).
+    Cached by the file's time and size."""
+    root = root or rules_dir()
+    if jurisdiction not in known_jurisdictions(root):
+        return None
+    path = root / jurisdiction / JURISDICTION_FILE
+    return once(("meta", str(root), jurisdiction), lambda: _meta(str(path), _stat(path)))
+
+
+@lru_cache(maxsize=64)
+def _meta(path: str, stat: tuple[int, int]) -> Jurisdiction | None:
+    try:
+        return Jurisdiction.model_validate(load_document(Path(path)).data)
+    except (InputError, ValidationError, OSError):
+        return None
 
 
 def read_rulebook(jurisdiction: str, root: Path | None = None) -> RawRulebook:
@@ -265,9 +319,12 @@ def rulebook_digest(jurisdiction: str, root: Path | None = None) -> str:
     The hash is of the files' content; it is recomputed only when a file's size or time changes.
     """
     root = root or rules_dir()
-    paths = _digest_paths(root, jurisdiction)
-    stamp = tuple((str(p), *_stat(p)) for p in paths)
-    return _digest_of(str(root), stamp)
+    return once(("digest", str(root), jurisdiction), lambda: _digest_of(str(root), _stamp(root, jurisdiction)))
+
+
+def _stamp(root: Path, jurisdiction: str) -> tuple:
+    """Each file of the rulebook with its modification time and size."""
+    return tuple((str(p), *_stat(p)) for p in _digest_paths(root, jurisdiction))
 
 
 def _digest_paths(root: Path, jurisdiction: str) -> list[Path]:

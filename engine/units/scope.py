@@ -43,21 +43,25 @@ EVERYTHING = Scope(None)
 NOTHING = Scope(frozenset())
 
 
-def scope_of(session: Session, username: str, roles: Iterable[str] | None = None) -> Scope:
-    """The units the user's roles (or only the roles named) cover."""
+def scope_of(session: Session, username: str, roles: Iterable[str] | None = None,
+             placements: Iterable[tuple[str, str, bool]] | None = None) -> Scope:
+    """The units the user's roles (or only the roles named) cover; `placements` — (unit code, role,
+    over its subtree) as engine/accounts/use_cases.account read them — spare reading them again."""
     wanted = None if roles is None else set(roles)
-    rows = [r for r in session.scalars(select(UnitRole).where(UnitRole.username == username))
-            if wanted is None or r.role in wanted]
+    if placements is None:
+        placements = [(r.unit_code, r.role, r.subtree)
+                      for r in session.scalars(select(UnitRole).where(UnitRole.username == username))]
+    rows = [(code, subtree) for code, role, subtree in placements if wanted is None or role in wanted]
     if not rows:
         return NOTHING
     units = {u.code: u for u in session.scalars(select(Unit))}
     tops = [u for u in units.values() if u.parent_code is None]
     covered: set[str] = set()
-    for row in rows:
-        unit = units.get(row.unit_code)
+    for code, subtree in rows:
+        unit = units.get(code)
         if unit is None:
             continue
-        if row.subtree:
+        if subtree:
             if unit in tops and len(tops) == 1:
                 return EVERYTHING
             covered |= {u.code for u in units.values() if u.path.startswith(unit.path)}

@@ -60,7 +60,7 @@ def test_the_case_page_is_rendered_once_while_cached_and_each_time_without_the_c
                                                                                       monkeypatch, cache, renders):
     import web.cases
     from web import page_cache
-    page_cache._pages.clear()
+    page_cache.clear()
     app.config["PAGE_CACHE"] = cache                 # YIFA_PAGE_CACHE=0 sets it off (web/config.py)
     calls: list[str] = []
     render = web.cases._case_page
@@ -72,6 +72,32 @@ def test_the_case_page_is_rendered_once_while_cached_and_each_time_without_the_c
     pages = {re.sub(r'(csrf[-_]token"? (?:content|value)=")[^"]+', r"\1…", client.get(f"/cases/{BLOCKED}").get_data(as_text=True))
              for _ in range(3)}
     assert len(calls) == renders and len(pages) == 1
+
+
+def test_a_case_is_checked_once_for_every_viewer_until_it_changes(app, client, sign_in, post_form, monkeypatch):
+    """Without the page cache each view renders afresh, but the case's verdicts (its check as of the
+    day and its gates) are the same for every viewer: kept until the case changes (web/page_cache.py)."""
+    import web.cases
+    from web import page_cache
+    page_cache.clear()
+    app.config["PAGE_CACHE"] = False
+    parsed: list[str] = []
+    parse = web.cases.parse_case
+    monkeypatch.setattr(web.cases, "parse_case", lambda doc, case_id: parsed.append(case_id) or parse(doc, case_id))
+    sign_in("reviewer")
+    page = client.get(f"/cases/{BLOCKED}").get_data(as_text=True)
+    assert parsed == [BLOCKED] and "MAD-LEG-01" in page
+    sign_in("secretary")                                 # another user, another session: the same verdicts
+    page = client.get(f"/cases/{BLOCKED}").get_data(as_text=True)
+    assert parsed == [BLOCKED] and "MAD-LEG-01" in page
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    refused = post_form(f"/cases/{BLOCKED}/advance", {"stage": "collective_decision", "on": "2025-05-02",
+                                                      "version": version}, page=f"/cases/{BLOCKED}")
+    assert refused.status_code == 409                    # the refusal is an event of the case's trail …
+    assert len(parsed) > 1                               # … so the case is checked again
+    checked = len(parsed)
+    client.get(f"/cases/{BLOCKED}")
+    assert len(parsed) == checked
 
 
 def test_the_next_box_points_to_the_procedure_picture_that_marks_the_current_and_blocked_stages(client, sign_in):

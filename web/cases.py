@@ -247,7 +247,6 @@ def _verdicts(record: Any, today: date) -> tuple[Any, Any, list[str], dict[str, 
     from engine.core.check import checker_for
     from engine.decisions.workflow import load_workflow
     from engine.rulebook.loader import rulebook_digest
-    from engine.store.trail_rows import chain_heads
     from web.db import get_engine
     from web.page_cache import kept_verdicts
 
@@ -260,11 +259,9 @@ def _verdicts(record: Any, today: date) -> tuple[Any, Any, list[str], dict[str, 
         refusals = _gate_refusals(record.document, [*upcoming, *forms.EDITABLE_STAGES], today, result.findings)
         return case, result, upcoming, refusals, workflow
     workflow = load_workflow()      # held by the entry, so that its id is not reused while the entry lives
-    head = chain_heads(get_uow().session, record.id).get(record.id)
-    if not head:
-        return make()[:4]
-    key = (str(get_engine().url), record.id, record.version, head, rulebook_digest(record.jurisdiction),
-           id(workflow), today)
+    # the case file and its workflow state are the row's: any change to it bumps its version
+    key = (str(get_engine().url), record.id, record.version, record.created_at, record.updated_at,
+           rulebook_digest(record.jurisdiction), id(workflow), today)
     return kept_verdicts.get(key, make)[:4]
 
 

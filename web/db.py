@@ -72,12 +72,16 @@ def _limit_to_user(uow: UnitOfWork) -> None:
     request (a `flask` command of the operator's) nothing is limited."""
     from flask_login import current_user
 
+    from engine.units.queries import units_by_code
     from engine.units.scope import NOTHING, limit_to, scope_of
     if not has_request_context():
         return
     limit_to(uow.session, NOTHING)               # until the user is known (loading them reads no record)
     if current_user.is_authenticated:
-        limit_to(uow.session, scope_of(uow.session, current_user.username, placements=current_user.placements))
+        units = units_by_code(uow.session)
+        g.unit_names = {code: unit.name for code, unit in units.items()}     # what web/auth.unit_label shows
+        limit_to(uow.session, scope_of(uow.session, current_user.username, placements=current_user.placements,
+                                       units=units))
 
 
 def close_uow(exc: BaseException | None = None) -> None:

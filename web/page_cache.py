@@ -6,8 +6,8 @@
   YIFA_PAGE_CACHE=0.
 - A case's verdicts (`kept_verdicts`): the case checked as of a day and the gates of the stages it may
   enter. They do not depend on who asks, so every user and session who may see the case shares them;
-  the key holds the database, the case's version and trail head, the rulebook and workflow versions and
-  the day. A page rendered afresh (YIFA_PAGE_CACHE=0, a first view, another user) still skips the
+  the key holds the database, the case row's version and times (any change to the case file or its
+  workflow state bumps them), the rulebook and workflow versions and the day. A page rendered afresh (YIFA_PAGE_CACHE=0, a first view, another user) still skips the
   evaluation when nothing it reads has changed.
 
 Entries live at most TTL seconds; the least recently used go first beyond MAX_ENTRIES.

@@ -31,6 +31,11 @@ def unit_tree(session: Session) -> list[UnitRow]:
             for u in session.scalars(select(Unit).order_by(Unit.path))]
 
 
+def units_by_code(session: Session) -> dict[str, Unit]:
+    """Every unit by its code."""
+    return {u.code: u for u in session.scalars(select(Unit))}
+
+
 def unit_names(session: Session) -> dict[str, str]:
     """Each unit's code → its name (to show a record's unit)."""
     return dict(session.execute(select(Unit.code, Unit.name)).tuples().all())

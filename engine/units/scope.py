@@ -12,7 +12,7 @@ actor's role reaches the record's unit (engine/accounts/access.require_role with
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -44,9 +44,11 @@ NOTHING = Scope(frozenset())
 
 
 def scope_of(session: Session, username: str, roles: Iterable[str] | None = None,
-             placements: Iterable[tuple[str, str, bool]] | None = None) -> Scope:
+             placements: Iterable[tuple[str, str, bool]] | None = None,
+             units: Mapping[str, Unit] | None = None) -> Scope:
     """The units the user's roles (or only the roles named) cover; `placements` — (unit code, role,
-    over its subtree) as engine/accounts/use_cases.account read them — spare reading them again."""
+    over its subtree) as engine/accounts/use_cases.account read them — and `units` (every unit by
+    code, engine/units/queries.units_by_code) spare reading them again."""
     wanted = None if roles is None else set(roles)
     if placements is None:
         placements = [(r.unit_code, r.role, r.subtree)
@@ -54,7 +56,8 @@ def scope_of(session: Session, username: str, roles: Iterable[str] | None = None
     rows = [(code, subtree) for code, role, subtree in placements if wanted is None or role in wanted]
     if not rows:
         return NOTHING
-    units = {u.code: u for u in session.scalars(select(Unit))}
+    if units is None:
+        units = {u.code: u for u in session.scalars(select(Unit))}
     tops = [u for u in units.values() if u.parent_code is None]
     covered: set[str] = set()
     for code, subtree in rows:

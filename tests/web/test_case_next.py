@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from engine.decisions.queries import get_case
+from engine.decisions.use_cases import record_evidence
+
 BLOCKED = "YL-DEMO-03"           # the demo case blocked at the collective decision: no legality opinion
 
 
@@ -74,7 +77,8 @@ def test_the_case_page_is_rendered_once_while_cached_and_each_time_without_the_c
     assert len(calls) == renders and len(pages) == 1
 
 
-def test_a_case_is_checked_once_for_every_viewer_until_it_changes(app, client, sign_in, post_form, monkeypatch):
+def test_a_case_is_checked_once_for_every_viewer_until_it_changes(app, client, sign_in, post_form, uow,
+                                                                  monkeypatch):
     """Without the page cache each view renders afresh, but the case's verdicts (its check as of the
     day and its gates) are the same for every viewer: kept until the case changes (web/page_cache.py)."""
     import web.cases
@@ -93,11 +97,15 @@ def test_a_case_is_checked_once_for_every_viewer_until_it_changes(app, client, s
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
     refused = post_form(f"/cases/{BLOCKED}/advance", {"stage": "collective_decision", "on": "2025-05-02",
                                                       "version": version}, page=f"/cases/{BLOCKED}")
-    assert refused.status_code == 409                    # the refusal is an event of the case's trail …
-    assert len(parsed) > 1                               # … so the case is checked again
-    checked = len(parsed)
+    assert refused.status_code == 409 and parsed == [BLOCKED]   # a refusal changes the trail, not the case
+    with uow() as u:                                     # a change to the case file: checked again, once
+        initiation = get_case(u.session, BLOCKED).document["initiation"]
+        record_evidence(u, BLOCKED, "initiation", {**initiation, "units_consulted": ["宁河区财政局"]}, "official")
+        u.commit()
+    assert "宁河区住房和建设委员会" not in client.get(f"/cases/{BLOCKED}").get_data(as_text=True)
+    assert parsed == [BLOCKED, BLOCKED]
     client.get(f"/cases/{BLOCKED}")
-    assert len(parsed) == checked
+    assert parsed == [BLOCKED, BLOCKED]
 
 
 def test_the_next_box_points_to_the_procedure_picture_that_marks_the_current_and_blocked_stages(client, sign_in):

@@ -200,23 +200,41 @@ def jurisdiction_chain(root: Path, jurisdiction: str) -> list[str]:
 def known_jurisdictions(root: Path | None = None) -> list[str]:
     """Every folder below the rules folder that holds a jurisdiction.yaml."""
     root = root or rules_dir()
-    return list(once(("jurisdictions", str(root)), lambda: _jurisdictions_in(str(root), _folders_stamp(root))))
+    return sorted(folder for folder, files in _listing(root).items() if folder and JURISDICTION_FILE in files)
 
 
-def _folders_stamp(root: Path) -> tuple:
-    """The rules folders and their modification times: changes when a folder or file is added or removed."""
-    stamp = []
-    for folder, dirs, _ in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith((".", "__"))]
-        stamp.append((folder, os.stat(folder).st_mtime_ns))
-    return tuple(stamp)
+Listing = dict[str, dict[str, tuple[int, int]]]
 
 
-@lru_cache(maxsize=64)
-def _jurisdictions_in(root: str, stamp: tuple) -> tuple[str, ...]:
-    found = [os.path.relpath(folder, root) for folder, _ in stamp
-             if os.path.isfile(os.path.join(folder, JURISDICTION_FILE))]
-    return tuple(sorted(f.replace(os.sep, "/") for f in found))
+def _listing(root: Path) -> Listing:
+    """The rules folder in one pass: each folder below it ("" for itself, "/"-separated) with its .yaml
+    files' modification time and size — what says which jurisdictions there are and each rulebook's
+    version (`rulebook_digest`) without reading a file. Inside `read_once`, listed once."""
+    return once(("listing", str(root)), lambda: _list_folder(str(root), "", {}))
+
+
+def _list_folder(base: str, rel: str, out: Listing) -> Listing:
+    files: dict[str, tuple[int, int]] = {}
+    out[rel] = files
+    below = []
+    try:
+        with os.scandir(os.path.join(base, rel) if rel else base) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or entry.name.startswith("__"):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    below.append(entry.name)
+                elif entry.name.endswith(".yaml"):
+                    try:
+                        st = entry.stat()
+                    except OSError:          # a link to nothing, or gone meanwhile
+                        continue
+                    files[entry.name] = (st.st_mtime_ns, st.st_size)
+    except OSError:                          # no such folder: nothing there
+        return out
+    for name in sorted(below):
+        _list_folder(base, f"{rel}/{name}" if rel else name, out)
+    return out
 
 
 def jurisdiction_meta(jurisdiction: str, root: Path | None = None) -> Jurisdiction | None:
@@ -227,7 +245,7 @@ def jurisdiction_meta(jurisdiction: str, root: Path | None = None) -> Jurisdicti
     if jurisdiction not in known_jurisdictions(root):
         return None
     path = root / jurisdiction / JURISDICTION_FILE
-    return once(("meta", str(root), jurisdiction), lambda: _meta(str(path), _stat(path)))
+    return _meta(str(path), _listing(root)[jurisdiction][JURISDICTION_FILE])
 
 
 @lru_cache(maxsize=64)
@@ -323,24 +341,17 @@ def rulebook_digest(jurisdiction: str, root: Path | None = None) -> str:
 
 
 def _stamp(root: Path, jurisdiction: str) -> tuple:
-    """Each file of the rulebook with its modification time and size."""
-    return tuple((str(p), *_stat(p)) for p in _digest_paths(root, jurisdiction))
-
-
-def _digest_paths(root: Path, jurisdiction: str) -> list[Path]:
-    paths: list[Path] = []
+    """Each file of the rulebook — its chain's folders, the calendars, the law register — with its
+    modification time and size ((-1, -1): missing), in the order `_digest_of` hashes them."""
+    listing, base = _listing(root), str(root)
+    stamp: list[tuple] = []
     for folder in jurisdiction_chain(root, jurisdiction):
-        base = root / folder
-        paths += [base / JURISDICTION_FILE] + sorted(p for p in base.glob("*.yaml") if p.name != JURISDICTION_FILE)
-    return paths + sorted((root / "calendars").glob("*.yaml")) + [root / LAWS_FILE]
-
-
-def _stat(path: Path) -> tuple[int, int]:
-    try:
-        st = path.stat()
-    except OSError:
-        return (-1, -1)
-    return (st.st_mtime_ns, st.st_size)
+        files = listing.get(folder, {})
+        stamp.append((os.path.join(base, folder, JURISDICTION_FILE), *files.get(JURISDICTION_FILE, (-1, -1))))
+        stamp += [(os.path.join(base, folder, name), *files[name]) for name in sorted(files) if name != JURISDICTION_FILE]
+    calendars = listing.get("calendars", {})
+    stamp += [(os.path.join(base, "calendars", name), *calendars[name]) for name in sorted(calendars)]
+    return (*stamp, (os.path.join(base, LAWS_FILE), *listing.get("", {}).get(LAWS_FILE, (-1, -1))))
 
 
 @lru_cache(maxsize=256)

@@ -30,8 +30,8 @@ Kind = Literal["altered", "missing", "reordered"]
 KIND_ZH = {"altered": "被篡改", "missing": "缺失", "reordered": "顺序被改动"}
 _SEALED_SEARCH = 1000  # how far from its stored seq an event's sealed seq is looked for
 
-__all__ = ["GENESIS", "RULEBOOK_CHAIN", "Break", "ChainStatus", "append_event", "append_events", "canonical",
-           "event_hash", "header", "seal", "verify_all", "verify_chain"]
+__all__ = ["GENESIS", "RULEBOOK_CHAIN", "Break", "Canonical", "ChainStatus", "append_event", "append_events",
+           "canonical", "event_hash", "header", "seal", "verify_all", "verify_chain"]
 
 
 def _plain(value: Any) -> Any:
@@ -44,10 +44,20 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} has no canonical JSON form")
 
 
+# json.dumps with these arguments builds this very encoder on every call: built once, the same text
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
+                              default=_plain)
+
+
 def canonical(obj: Any) -> str:
     """Write `obj` as canonical JSON: sorted keys, no spaces, UTF-8 text, ISO dates."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      allow_nan=False, default=_plain)
+    return _CANONICAL.encode(obj)
+
+
+class Canonical(str):
+    """A payload already written as canonical JSON (`canonical(payload)`): sealed as this very text."""
+
+    __slots__ = ()
 
 
 def header(case_id: str, seq: int, at: str, actor: str, action: str,
@@ -69,11 +79,16 @@ def event_hash(case_id: str, seq: int, at: str, actor: str, action: str,
 def seal(case_id: str, seq: int, at: datetime, actor: str, action: str, payload: Any,
          prev_hash: str) -> dict[str, Any]:
     """Give the columns of an event that follows `prev_hash` (the trail_events row, ready to insert)."""
-    text = canonical(payload)
+    return _sealed(case_id, seq, at, iso_utc(at), actor, action, canonical(payload), prev_hash)
+
+
+def _sealed(case_id: str, seq: int, at: datetime, at_text: str, actor: str, action: str, text: str,
+            prev_hash: str) -> dict[str, Any]:
+    """`seal` given the moment's ISO text (`iso_utc(at)`) and the payload's canonical JSON."""
     digest = hashlib.sha256(text.encode()).hexdigest()
     return {"case_id": case_id, "seq": seq, "at": at, "actor": actor, "action": action,
             "payload": text, "payload_sha256": digest, "prev_hash": prev_hash,
-            "hash": event_hash(case_id, seq, iso_utc(at), actor, action, digest, prev_hash)}
+            "hash": event_hash(case_id, seq, at_text, actor, action, digest, prev_hash)}
 
 
 def append_event(session: Session, case_id: str, actor: str, action: str, payload: Any,
@@ -95,21 +110,24 @@ def append_event(session: Session, case_id: str, actor: str, action: str, payloa
 
 
 def append_events(session: Session, items: Sequence[tuple[str, str, str, Any]], at: datetime | None = None) -> int:
-    """Append many events — (chain, actor, action, payload) each, in order — in the caller's
-    transaction, in a few statements: the existing heads locked at once, the events sealed here and
-    inserted in chunks, the new chains' heads inserted onto their last event, the others advanced
-    one event at a time (the database lets a head move by one only). Gives the number appended.
+    """Append many events — (chain, actor, action, payload) each, in order; a payload already written
+    as canonical JSON may be given as such, `Canonical` — in the caller's transaction, in a few
+    statements: the existing heads locked at once, the events sealed here and inserted in chunks, the
+    new chains' heads inserted onto their last event, the others advanced one event at a time (the
+    database lets a head move by one only). Gives the number appended.
 
     A chain that has no head yet is new: two writers creating the same chain at once both insert its
     event 1, and the primary key (case_id, seq) refuses the second — its whole transaction fails."""
     at = at or utcnow()
+    at_text = iso_utc(at)                        # the same moment for every event: written once
     chains = list(dict.fromkeys(item[0] for item in items))
     heads = trail_rows.lock_heads(session, chains)
     state = dict(heads)
     rows: list[dict[str, Any]] = []
     for chain, actor, action, payload in items:
         seq, prev = state.get(chain, (0, GENESIS))
-        row = seal(chain, seq + 1, at, actor, action, payload, prev)
+        text = payload if isinstance(payload, Canonical) else canonical(payload)
+        row = _sealed(chain, seq + 1, at, at_text, actor, action, text, prev)
         rows.append(row)
         state[chain] = (seq + 1, row["hash"])
     trail_rows.insert_events(session, rows)

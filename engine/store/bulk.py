@@ -82,8 +82,19 @@ def _values(table: Table, rows: Sequence[dict[str, Any]], dialect: Any) -> tuple
             yield (*get(row), *extra)
 
     def processed() -> Iterator[tuple]:
+        active = [(i, p) for i, p in enumerate(processors) if p]
+        seen: dict[int, tuple[Any, Any]] = {i: (None, None) for i, _ in active}    # column → (value, bound)
         for row in rows:
-            yield (*(p(v) if p and v is not None else v for v, p in zip(get(row), processors)), *extra)
+            values = list(get(row))
+            for i, p in active:
+                v = values[i]
+                if v is not None:
+                    last, bound = seen[i]
+                    if v is not last:          # an import's events share one moment: bound once
+                        bound = p(v)
+                        seen[i] = (v, bound)
+                    values[i] = bound
+            yield (*values, *extra)
 
     return given + list(defaults), plain() if not any(processors) else processed()
 

@@ -27,6 +27,15 @@ def user_by_name(session: Session, username: str) -> User | None:
     return session.get(User, username)
 
 
+def user_and_role_rows(session: Session, username: str) -> tuple[User | None, list[UnitRole]]:
+    """The stored user (None if unknown) and their role rows, in one query (each request reads them)."""
+    rows = session.execute(select(User, UnitRole).outerjoin(UnitRole, UnitRole.username == User.username)
+                           .where(User.username == username)).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [role for _, role in rows if role is not None]
+
+
 def role_names(session: Session, username: str) -> set[str]:
     """The roles stored for a user in any unit (whether or not the user exists or is active)."""
     return set(session.scalars(select(UnitRole.role).where(UnitRole.username == username)))

@@ -26,6 +26,7 @@ from engine.accounts.queries import (
     token_by_digest,
     token_by_id,
     tokens_of,
+    user_and_role_rows,
     user_by_name,
 )
 from engine.core import clock
@@ -215,10 +216,10 @@ def _bump(user: User) -> None:
 
 def account(session: Session, username: str) -> Account | None:
     """The account of an active user, or None (unknown or deactivated)."""
-    user = user_by_name(session, username)
+    user, rows = user_and_role_rows(session, username)
     if user is None or not user.active:
         return None
-    placements = tuple((r.unit_code, r.role, bool(r.subtree)) for r in role_rows(session, username))
+    placements = tuple((r.unit_code, r.role, bool(r.subtree)) for r in rows)
     return Account(user.username, user.display_name, frozenset(role for _, role, _ in placements), user.active,
                    user.session_version or 0, placements)
 

@@ -111,6 +111,9 @@ def settings(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "JSON_AS_ASCII": False,
         **cookie_settings(behind_tls),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=SESSION_HOURS),
+        # a session lasts SESSION_HOURS from sign-in, not from the last click (web/auth.expire_old_sessions):
+        # the cookie is sent again only when the session changes, not re-signed on every response
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_CHECK_DEFAULT": False,     # web/security.py decides (bearer-token API calls are exempt)
         "WTF_CSRF_TIME_LIMIT": SESSION_HOURS * 3600,
         "LOGIN_MAX_FAILURES": 5,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -197,35 +197,19 @@ def new() -> Any:
 # ---------------------------------------------------------------- the case page
 def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = "",
                order_error: str = "", status: int = 200) -> Any:
-    from engine.rulebook.stages import load_stages
     uow = get_uow()
     record = get_case(uow.session, case_id)
     today = _today()
-    case, result, upcoming, refusals = _verdicts(record, today)
-    result = replace(result, notes=[*result.notes, *normative_document_notes(uow.session, case)])
-    from engine.core.report import summary
-    groups = []
-    for st in load_stages():
-        mine = [f for f in result.findings if f.stage == st.id]
-        violated = sorted([f for f in mine if f.verdict == "violated"], key=lambda f: SEVERITY_ORDER.index(f.severity))
-        missing = sorted([f for f in mine if f.verdict == "missing"], key=lambda f: SEVERITY_ORDER.index(f.severity))
-        pending = [f for f in mine if f.verdict == "pending"]
-        satisfied = [f for f in mine if f.verdict == "satisfied"]
-        na = [f for f in mine if f.verdict == "not_applicable"]
-        if mine:
-            groups.append({"stage": st.id, "violated": violated, "missing": missing, "pending": pending,
-                           "satisfied": satisfied, "not_applicable": na})
+    v = _verdicts(record, today)
+    result = replace(v.result, notes=[*v.result.notes, *normative_document_notes(uow.session, v.case)])
     by_stage: dict[str, list[Attachment]] = defaultdict(list)
     for a in attachments_of(uow, case_id):
         by_stage[a.stage].append(a)
-    closed = {s: found for s, found in refusals.items() if found}
-    from engine.decisions.deadlines import case_deadlines
-    from engine.decisions.deadlines import upcoming as within_window
-    deadlines = within_window(case_deadlines(record.id, record.title, record.document, today,
-                                             jurisdiction=case.jurisdiction, findings=result.findings), today)
+    closed = {s: found for s, found in v.refusals.items() if found}
     evidence = [(s, get_section(record.document, s) is not None, _can_record(s)) for s in forms.EDITABLE_STAGES]
     named = {b["stage"] for found in (*closed.values(), blockers or []) for b in found if b.get("stage")}
-    refusals = {**refusals, **_gate_refusals(record.document, sorted(named - set(refusals)), today, result.findings)}
+    refusals = {**v.refusals, **_gate_refusals(record.document, sorted(named - set(v.refusals)), today,
+                                               result.findings)}
     unsavable = {s for s in named if refusals.get(s)}
 
     def can_fix(stage: str) -> bool:
@@ -233,36 +217,76 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
         form can save it now (a stage whose own gate is closed refuses its evidence)."""
         return stage in forms.EDITABLE_STAGES and _can_record(stage) and stage not in unsavable
 
-    return render_template("cases/show.html", record=record, case=case, summary=summary(result.findings),
-                           result=result, groups=groups, upcoming=upcoming, can_enter=_can_record, can_fix=can_fix,
+    return render_template("cases/show.html", record=record, case=v.case, summary=v.summary,
+                           result=result, groups=v.groups, upcoming=v.upcoming, can_enter=_can_record, can_fix=can_fix,
                            evidence=evidence, attachments=by_stage, today=today.isoformat(), closed=closed,
                            blockers=blockers, refused_stage=refused_stage, order_error=order_error,
-                           deadlines=deadlines, editable=forms.EDITABLE_STAGES), status
+                           deadlines=v.deadlines, editable=forms.EDITABLE_STAGES), status
 
 
-def _verdicts(record: Any, today: date) -> tuple[Any, Any, list[str], dict[str, list[dict]]]:
-    """The case parsed and checked as of `today`, the stages it may enter next, and the gates of those
-    and of the evidence forms' stages: the same for every viewer, so kept per process for all of them
-    (web/page_cache.kept_verdicts), keyed by all they read; treat them as read-only."""
-    from engine.core.check import checker_for
+@dataclass(frozen=True)
+class CaseVerdicts:
+    """What the case page shows of a case on a day, whoever looks: read-only, shared by every viewer."""
+    case: Any                           # the case file parsed (engine/decisions/record.Case)
+    result: Any                         # its check as of the day (engine/core/check.CheckResult)
+    upcoming: list[str]                 # the stages it may enter next
+    refusals: dict[str, list[dict]]     # each of those and of the evidence forms' stages not yet entered → its blockers
+    groups: list[dict[str, Any]]        # the findings by stage, by verdict (violated and missing worst first)
+    summary: dict[str, Any]             # the verdicts counted (engine/core/report.summary)
+    deadlines: list[Any]                # the deadlines within the window of the next box
+    workflow: Any                       # held, so that its id (in the key) is not reused while this is kept
+
+
+def _verdicts(record: Any, today: date) -> CaseVerdicts:
+    """The case's verdicts as of `today`, kept per process for every viewer (web/page_cache.kept_verdicts)
+    under a key of all they read: the database, the case row's version and times (any change to the case
+    file or its workflow state bumps them), the rulebook and workflow versions, the day."""
     from engine.decisions.workflow import load_workflow
     from engine.rulebook.loader import rulebook_digest
     from web.db import get_engine
     from web.page_cache import kept_verdicts
-
-    def make() -> tuple[Any, Any, list[str], dict[str, list[dict]], Any]:
-        case = parse_case(LoadedYaml(record.document), record.id)
-        # A page view is a read: the fast native evaluator gives the same findings as durable-rules
-        # (the differential test holds them identical); what is recorded comes from durable-rules.
-        result = checker_for(case.jurisdiction).check(case, today, "native")
-        upcoming = _upcoming(record, case)
-        refusals = _gate_refusals(record.document, [*upcoming, *forms.EDITABLE_STAGES], today, result.findings)
-        return case, result, upcoming, refusals, workflow
-    workflow = load_workflow()      # held by the entry, so that its id is not reused while the entry lives
-    # the case file and its workflow state are the row's: any change to it bumps its version
+    workflow = load_workflow()
     key = (str(get_engine().url), record.id, record.version, record.created_at, record.updated_at,
            rulebook_digest(record.jurisdiction), id(workflow), today)
-    return kept_verdicts.get(key, make)[:4]
+    return kept_verdicts.get(key, lambda: _judge(record, today, workflow))
+
+
+def _judge(record: Any, today: date, workflow: Any) -> CaseVerdicts:
+    from engine.core.check import checker_for
+    from engine.core.report import summary
+    from engine.decisions.deadlines import case_deadlines
+    from engine.decisions.deadlines import upcoming as within_window
+    case = parse_case(LoadedYaml(record.document), record.id)
+    # A page view is a read: the fast native evaluator gives the same findings as durable-rules
+    # (the differential test holds them identical); what is recorded comes from durable-rules.
+    result = checker_for(case.jurisdiction).check(case, today, "native")
+    upcoming = _upcoming(record, case)
+    refusals = _gate_refusals(record.document, [*upcoming, *forms.EDITABLE_STAGES], today, result.findings)
+    deadlines = within_window(case_deadlines(record.id, record.title, record.document, today,
+                                             jurisdiction=case.jurisdiction, findings=result.findings), today)
+    return CaseVerdicts(case, result, upcoming, refusals, _by_stage(result.findings), summary(result.findings),
+                        deadlines, workflow)
+
+
+def _by_stage(findings: list[Any]) -> list[dict[str, Any]]:
+    """The findings of each stage (in the workflow's order), by verdict; violated and missing worst first."""
+    from engine.rulebook.stages import load_stages
+    of_stage: dict[str, list[Any]] = defaultdict(list)
+    for f in findings:
+        of_stage[f.stage].append(f)
+    groups = []
+    for st in load_stages():
+        mine = of_stage.get(st.id)
+        if not mine:
+            continue
+        by_verdict: dict[str, list[Any]] = defaultdict(list)
+        for f in mine:
+            by_verdict[f.verdict].append(f)
+        worst_first = lambda f: SEVERITY_ORDER.index(f.severity)   # noqa: E731
+        groups.append({"stage": st.id, "violated": sorted(by_verdict["violated"], key=worst_first),
+                       "missing": sorted(by_verdict["missing"], key=worst_first), "pending": by_verdict["pending"],
+                       "satisfied": by_verdict["satisfied"], "not_applicable": by_verdict["not_applicable"]})
+    return groups
 
 
 def _upcoming(record: Any, case: Any) -> list[str]:

@@ -61,7 +61,6 @@ Decisions (documented for the lead and for users):
 """
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
@@ -88,10 +87,10 @@ from engine.registers.csvio import (
     without_cyclic_gc,
     write_rejected,
 )
-from engine.registers.imports import Register, copying, import_file
+from engine.registers.imports import Register, copying, import_file, row_digest
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
-from engine.trail import append_event, canonical
+from engine.trail import append_event
 
 # the register's columns, CASE_FORMAT §4: English name · 中文列名 (· optional) — the one table of them.
 # `sector` (行业领域, optional): the field of the penalty, for the regimes whose periods differ by
@@ -177,10 +176,14 @@ class PenaltyRecord:
         return row
 
     def sha256(self) -> str:
-        """The row's digest; an empty optional column is left out, so a row stored before the
-        column existed keeps its digest (and is "unchanged" when imported again)."""
-        row = {k: v for k, v in self.to_row().items() if v or k not in OPTIONAL}
-        return hashlib.sha256(canonical(row).encode()).hexdigest()
+        """The row's digest (`penalty_digest`)."""
+        return penalty_digest(self.to_row())
+
+
+def penalty_digest(row: dict[str, str]) -> str:
+    """The digest of a penalty's row (`to_row()`); an empty optional column is left out, so a row
+    stored before the column existed keeps its digest (and is "unchanged" when imported again)."""
+    return row_digest({k: v for k, v in row.items() if v or k not in OPTIONAL})
 
 
 def validate_row(cells: dict[str, str], n: int, file: str):
@@ -311,7 +314,7 @@ _apply = copying(COLUMNS)      # the stored row takes the record's columns, its 
 
 
 REGISTER = Register("case_number", penalties_by_number, PenaltyRecordRow, _apply, CHAIN_PREFIX, "penalty",
-                    _write_rejected)
+                    _write_rejected, penalty_digest)
 
 
 def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,

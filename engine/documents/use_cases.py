@@ -348,8 +348,8 @@ def write_rejected(rows: Iterable[Row[Any]], target: Path | str | TextIO) -> Non
 _copy_plain_columns = copying(c for c in ALL_COLUMNS if c not in ("basis", "sets"))
 
 
-def _apply(record: NormativeDocumentRecord, doc: NormativeDocument, actor: str) -> None:
-    _copy_plain_columns(record, doc, actor)
+def _apply(record: NormativeDocumentRecord, doc: NormativeDocument, actor: str, digest: str | None = None) -> None:
+    _copy_plain_columns(record, doc, actor, digest)
     record.basis = [{"title": b.title, "version": b.version.isoformat()} for b in doc.basis]
     record.sets = list(doc.sets)
 

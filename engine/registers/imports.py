@@ -17,6 +17,7 @@ has a parameter per row of a file. The payload is `{"row": {column: text}, "sha2
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +31,15 @@ from engine.core.errors import InputError, Problem
 from engine.registers.csvio import ImportResult, Row, where
 from engine.store.bulk import insert_many
 from engine.store.uow import UnitOfWork
-from engine.trail import append_events
+from engine.trail import append_events, canonical
 from engine.units.scope import EVERYTHING, Scope, acting_unit, scope_of, unscoped
 
 WRITE_BATCH = 5000           # rows written (and their events sealed) at a time
+
+
+def row_digest(row: dict[str, str]) -> str:
+    """The digest of a record's row, `record.sha256()` of most registers: SHA-256 of its canonical JSON."""
+    return hashlib.sha256(canonical(row).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -43,21 +49,23 @@ class Register:
     key: str                                                   # the record's number field
     stored: Callable[[Session, list[str]], dict[str, Any]]     # stored rows by number
     new_row: Callable[[], Any]                                 # the stored table's model (an empty row)
-    apply: Callable[[Any, Any, str], None]                     # (stored row, record, actor): copy it in
+    apply: Callable[..., None]                                 # (stored row, record, actor[, digest]): copy it in
     chain_prefix: str                                          # "doc:", "penalty:"
     kind: str                                                  # "document", "penalty": the events' names
     write_rejected: Callable[[list[Row[Any]], Path | str | TextIO], None]
+    digest: Callable[[dict[str, str]], str] = row_digest       # a record's sha256 from its row (to_row())
 
 
-def copying(columns: Iterable[str]) -> Callable[[Any, Any, str], None]:
+def copying(columns: Iterable[str]) -> Callable[..., None]:
     """A register's `apply` that copies these columns of the record into the stored row, with the
     record's digest and who changed it."""
     names = tuple(columns)
 
-    def apply(stored: Any, record: Any, actor: str) -> None:
+    def apply(stored: Any, record: Any, actor: str, digest: str | None = None) -> None:
+        """Copy the record in; `digest` is its `sha256()`, when already known."""
         for name in names:
             setattr(stored, name, getattr(record, name))
-        stored.row_sha256 = record.sha256()
+        stored.row_sha256 = digest or record.sha256()
         stored.updated_by = actor
     return apply
 
@@ -171,29 +179,30 @@ def _store_row(register: Register, row: Row[Any], stored: Any, actor: str, resul
     assert record is not None            # a good row holds its record
     number = getattr(record, register.key)
     chain = register.chain_prefix + number
+    cells = record.to_row()              # once: the digest is of these cells, the event holds them
+    digest = register.digest(cells)
     if stored is None:
         columns = _Columns()
-        register.apply(columns, record, actor)          # row_sha256 among them: the digest computed once
+        register.apply(columns, record, actor, digest)
         if unit is not None:
             columns.unit_code = unit     # type: ignore[attr-defined]
         inserts.append(columns.__dict__)
-        events.append((chain, actor, f"{register.kind}.imported", _payload(record, columns.row_sha256, row)))  # type: ignore[attr-defined]
+        events.append((chain, actor, f"{register.kind}.imported", _payload(cells, digest, row)))
         result.imported.append(number)
         return
-    digest = record.sha256()
     if stored.row_sha256 == digest:
         result.unchanged.append(number)
         return
-    payload = _payload(record, digest, row)
+    payload = _payload(cells, digest, row)
     payload["previous_sha256"] = stored.row_sha256
-    register.apply(stored, record, actor)
+    register.apply(stored, record, actor, digest)
     events.append((chain, actor, f"{register.kind}.updated", payload))
     result.updated.append(number)
 
 
-def _payload(record: Any, digest: str, row: Row[Any]) -> dict[str, Any]:
+def _payload(cells: dict[str, str], digest: str, row: Row[Any]) -> dict[str, Any]:
     """An imported row's event payload: its cells, their digest, its row in the file, its warnings."""
-    payload: dict[str, Any] = {"row": record.to_row(), "sha256": digest, "source_row": row.number}
+    payload: dict[str, Any] = {"row": cells, "sha256": digest, "source_row": row.number}
     if row.warnings:
         payload["warnings"] = [f"{w.path}: {w.message}" for w in row.warnings]
     return payload

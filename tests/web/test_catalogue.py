@@ -27,6 +27,8 @@ def test_an_official_imports_the_catalogue_and_everyone_reads_it_and_its_scan(cl
     assert "导入目录" not in html                                   # the auditor reads, never imports
     scan = client.get("/catalogue/scan?as_of=2023-01-05").get_data(as_text=True)
     assert "2022/宁河区人民政府目录应于2022-12-31前向社会公布" in scan and "CAT-ITEM-01" in scan
+    assert "规则集 中华人民共和国（全国）：" in scan                  # a rulebook is named as people read it
+    assert '<option value="CN-12/ninghe" >' not in scan and ">天津市宁河区</option>" in scan
     report = client.get("/catalogue/scan.json?as_of=2023-01-05")
     assert report.status_code == 200
     # item 1 names case YL-2022-001, which is not stored here: no decision on record either

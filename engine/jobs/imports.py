@@ -138,23 +138,14 @@ def run_import_job(huey: Any, engine: Any, job: dict[str, Any]) -> str:
 def tidy_jobs(huey: Any, now: datetime, keep: timedelta = KEEP) -> int:
     """Forget the import jobs that ended more than `keep` before `now`: their state and their
     skipped rows' file. Gives how many were forgotten."""
-    from engine.store.blobs import blob_store
-    store = None
-    forgotten = 0
-    for key, raw in huey.all_results().items():
-        if not key.startswith(STATE):
-            continue
-        job = huey.serializer.deserialize(raw)
-        ended = job.get("ended_at") if job.get("state") in ENDED else \
-            job.get("saved_at") if interrupted(job, now) else None
-        if not ended or datetime.fromisoformat(ended) > now - keep:
-            continue
-        if job.get("rejected_key"):
-            store = store or blob_store()
-            store.remove(job["rejected_key"])
-        huey.delete(key)
-        forgotten += 1
-    return forgotten
+    from engine.jobs.queue import forget_ended
+    return forget_ended(huey, STATE, ENDED, interrupted, now, keep, _forget_files)
+
+
+def _forget_files(job: dict[str, Any]) -> None:
+    if job.get("rejected_key"):
+        from engine.store.blobs import blob_store
+        blob_store().remove(job["rejected_key"])
 
 
 def _problems(name: str, problems: Sequence[Any]) -> dict[str, Any]:

@@ -232,21 +232,11 @@ def write_download(kind: str, session: Any, as_of: date, jurisdiction: str, down
 def tidy_scans(huey: Any, now: datetime, keep: timedelta = KEEP) -> int:
     """Forget the scans whose job ended (or stopped) more than `keep` before `now`: the state, the
     kept scan and the download's file. Gives how many were forgotten."""
-    from engine.store.blobs import blob_store
-    store = None
-    forgotten = 0
-    for key, raw in huey.all_results().items():
-        if not key.startswith(STATE):
-            continue
-        job = huey.serializer.deserialize(raw)
-        ended = job.get("ended_at") if job.get("state") in (DONE, FAILED) else \
-            job.get("saved_at") if interrupted(job, now) else None
-        if not ended or datetime.fromisoformat(ended) > now - keep:
-            continue
+    from engine.jobs.queue import forget_ended
+
+    def forget(job: dict[str, Any]) -> None:
         if job.get("file_key"):
-            store = store or blob_store()
-            store.remove(job["file_key"])
+            from engine.store.blobs import blob_store
+            blob_store().remove(job["file_key"])
         huey.delete(RESULT + job["id"])
-        huey.delete(key)
-        forgotten += 1
-    return forgotten
+    return forget_ended(huey, STATE, (DONE, FAILED), interrupted, now, keep, forget)

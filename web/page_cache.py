@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable, Generic, Hashable, TypeVar
+from typing import Any, Callable, Generic, Hashable, TypeVar
 
 TTL_SECONDS = 30.0
 MAX_ENTRIES = 512
@@ -55,7 +55,7 @@ class Kept(Generic[V]):
 
 
 _pages: Kept[str] = Kept()
-kept_verdicts: Kept[tuple] = Kept()
+kept_verdicts: Kept[Any] = Kept()     # web/cases.CaseVerdicts
 
 
 def cached_page(key: Hashable, render: Callable[[], str]) -> str:

@@ -63,9 +63,10 @@ def rules_dir() -> Path:
     if configured:
         return Path(configured)
     shipped = shipped_rules_dir()
-    overlay = Path(os.environ.get("YIFA_INSTANCE") or "instance") / OVERLAY_DIR
-    if not overlay.is_dir():            # the common case: one stat, nothing else
+    overlay_dir = os.path.join(os.environ.get("YIFA_INSTANCE") or "instance", OVERLAY_DIR)
+    if not os.path.isdir(overlay_dir):  # the common case: one stat, nothing else
         return shipped
+    overlay = Path(overlay_dir)
     files = _overlay_files(overlay)
     if not files:
         return shipped
@@ -77,6 +78,7 @@ LAWS_FILE = "laws.yaml"                  # the law register (engine/documents/la
 EFFECTIVE_DIR = "rules-effective"       # $YIFA_INSTANCE/rules-effective/<digest>/: shipped + overlay
 
 
+@lru_cache(maxsize=1)
 def shipped_rules_dir() -> Path:
     """The `rules` folder shipped with the package (never written to)."""
     import rules

@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         db,
         documents,
         errors,
+        findings_html,
         home,
         i18n,
         reminders,
@@ -56,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                       admin.bp, reminders.bp, report.bp):
         app.register_blueprint(blueprint)
     app.add_template_global(nav_links)
+    findings_html.init_app(app)
     app.add_url_rule("/health", "health", health)
     cli.init_app(app)
     init_checkpoints(app)       # signs the trail after writes when YIFA_TRAIL_KEY is set

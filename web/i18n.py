@@ -7,12 +7,9 @@ In templates: `{{ t("案件", "Cases") }}`, `{{ role_name("auditor") }}`, `{{ st
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
-from markupsafe import Markup
 
 from engine.accounts.models import ROLE_NAMES
 
@@ -34,7 +31,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(choice_name)
     app.add_template_global(lang_url)
     app.add_template_global(cite)
-    app.add_template_global(finding_line)
     app.context_processor(language_of_the_page)
 
 
@@ -144,29 +140,6 @@ def cite(citation: dict) -> str:
     if len(_CITED) < 10_000:
         _CITED[key] = (citation, text)
     return text
-
-
-_LINES: dict[tuple[str, int, bool, bool], tuple[dict, Markup]] = {}
-
-
-def finding_line(f: Any) -> Markup:
-    """A finding's rule, its article and, unless verified, the 未核实 badge — as _findings.html shows
-    each finding (a case page shows some hundred): written once per rule, citation, language and
-    verified or not."""
-    zh = current_lang() != "en"
-    rule, citation, verified = (f["rule"], f["citation"], bool(f["verified"])) if isinstance(f, Mapping) \
-        else (f.rule, f.citation, bool(f.verified))
-    key = (rule, id(citation), verified, zh)
-    known = _LINES.get(key)
-    if known is not None and known[0] is citation:
-        return known[1]
-    line = Markup('<strong class="rule">{}</strong> <span class="cite">{}</span>\n').format(rule, cite(citation))
-    if not verified:
-        line += Markup('<span class="badge badge-pending unverified" title="{}">{}</span>').format(
-            "规则或参数尚未核实" if zh else "Rule or parameter not verified", "未核实" if zh else "unverified")
-    if len(_LINES) < 10_000:
-        _LINES[key] = (citation, line)
-    return line
 
 
 def _render_citation(citation: dict, zh: bool) -> str:

@@ -23,7 +23,7 @@ SAID = ("violated", "missing")          # the verdicts whose findings carry a me
 class Finding:
     """One rule's verdict on one case. Built cheaply; its facts and message are worked out on first use."""
 
-    __slots__ = ("plan", "branch", "case_facts", "calendar", "round_no", "rounds", "_facts", "_message")
+    __slots__ = ("plan", "branch", "case_facts", "calendar", "round_no", "rounds", "_facts", "_message", "_verified")
 
     def __init__(self, plan: "FindingPlan", branch_index: int, case_facts: dict, calendar: WorkingCalendar,
                  round_no: int | None = None, rounds: int | None = None):
@@ -33,6 +33,7 @@ class Finding:
         self.round_no, self.rounds = round_no, rounds
         self._facts: dict | None = None
         self._message: Any = False
+        self._verified: bool | None = None
 
     rule = property(lambda self: self.plan.rd.id)
     severity = property(lambda self: self.plan.rd.severity)
@@ -42,7 +43,13 @@ class Finding:
     verdict = property(lambda self: self.branch.verdict)
     reason = property(lambda self: self.branch.reason)
     overdue = property(lambda self: self.branch.overdue)
-    verified = property(lambda self: self.plan.verified(self.case_facts))
+
+    @property
+    def verified(self) -> bool:
+        """Whether the rule, every parameter value it used and every fact it read are verified."""
+        if self._verified is None:
+            self._verified = self.plan.verified(self.case_facts)
+        return self._verified
 
     @property
     def due_on(self) -> str | None:

@@ -36,6 +36,7 @@ from engine.decisions import use_cases as services
 from engine.decisions.attachments import attachment_bytes, attachments_of, upload_attachment
 from engine.decisions.models import Attachment
 from engine.decisions.queries import (
+    case_and_attachments,
     case_summaries,
     find_attachment,
     get_case,
@@ -198,12 +199,12 @@ def new() -> Any:
 def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = "",
                order_error: str = "", status: int = 200) -> Any:
     uow = get_uow()
-    record = get_case(uow.session, case_id)
+    record, attachments = case_and_attachments(uow.session, case_id)
     today = _today()
     v = _verdicts(record, today)
     result = replace(v.result, notes=[*v.result.notes, *normative_document_notes(uow.session, v.case)])
     by_stage: dict[str, list[Attachment]] = defaultdict(list)
-    for a in attachments_of(uow, case_id):
+    for a in attachments:
         by_stage[a.stage].append(a)
     closed = {s: found for s, found in v.refusals.items() if found}
     evidence = [(s, get_section(record.document, s) is not None, _can_record(s)) for s in forms.EDITABLE_STAGES]
@@ -326,10 +327,10 @@ def show(case_id: str) -> Any:
     """The case: stage, findings by stage with their articles, what is next, evidence, attachments."""
     from engine.store.trail_rows import chain_heads
     from web.page_cache import cached_page
-    uow = get_uow()
-    record = get_case(uow.session, case_id)
     if session.get("_flashes") or not current_app.config.get("PAGE_CACHE", True):
         return _case_page(case_id)                    # a page with a message for this user: not shared
+    uow = get_uow()
+    record = get_case(uow.session, case_id)
     head = chain_heads(uow.session, case_id).get(case_id)
     if not head:
         return _case_page(case_id)

@@ -207,6 +207,17 @@ def case_attachments(session: Session, case_id: str) -> list[Attachment]:
                                 .order_by(Attachment.uploaded_at, Attachment.id)))
 
 
+def case_and_attachments(session: Session, case_id: str) -> tuple[CaseRecord, list[Attachment]]:
+    """A case and its attachments (oldest first) in one query — what its page shows; UnknownCaseError
+    for a case not stored (or of a unit the session does not cover)."""
+    rows = session.execute(select(CaseRecord, Attachment).outerjoin(Attachment, Attachment.case_id == CaseRecord.id)
+                           .where(CaseRecord.id == case_id)
+                           .order_by(Attachment.uploaded_at, Attachment.id)).all()
+    if not rows:
+        raise UnknownCaseError(case_id)
+    return rows[0][0], [attachment for _, attachment in rows if attachment is not None]
+
+
 def find_attachment(session: Session, attachment_id: int) -> Attachment | None:
     return session.get(Attachment, attachment_id)
 

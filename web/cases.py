@@ -207,10 +207,11 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
     for a in attachments:
         by_stage[a.stage].append(a)
     closed = {s: found for s, found in v.refusals.items() if found}
-    evidence = [(s, get_section(record.document, s) is not None, _can_record(s)) for s in forms.EDITABLE_STAGES]
+    evidence = [(s, s in v.recorded, _can_record(s)) for s in forms.EDITABLE_STAGES]
     named = {b["stage"] for found in (*closed.values(), blockers or []) for b in found if b.get("stage")}
-    refusals = {**v.refusals, **_gate_refusals(record.document, sorted(named - set(v.refusals)), today,
-                                               result.findings)}
+    unjudged = sorted(named - set(v.refusals) - v.reached)
+    refusals = {**v.refusals, **_gate_refusals(record.document, unjudged, today, result.findings)} if unjudged \
+        else v.refusals
     unsavable = {s for s in named if refusals.get(s)}
 
     def can_fix(stage: str) -> bool:
@@ -235,6 +236,8 @@ class CaseVerdicts:
     groups: list[dict[str, Any]]        # the findings by stage, by verdict (violated and missing worst first)
     summary: dict[str, Any]             # the verdicts counted (engine/core/report.summary)
     deadlines: list[Any]                # the deadlines within the window of the next box
+    reached: frozenset[str]             # the stages entered
+    recorded: frozenset[str]            # the evidence forms' stages whose section the case file holds
     workflow: Any                       # held, so that its id (in the key) is not reused while this is kept
 
 
@@ -257,6 +260,7 @@ def _judge(record: Any, today: date, workflow: Any) -> CaseVerdicts:
     from engine.core.report import summary
     from engine.decisions.deadlines import case_deadlines
     from engine.decisions.deadlines import upcoming as within_window
+    from engine.decisions.gates import entered_stages
     case = parse_case(LoadedYaml(record.document), record.id)
     # A page view is a read: the fast native evaluator gives the same findings as durable-rules
     # (the differential test holds them identical); what is recorded comes from durable-rules.
@@ -265,8 +269,10 @@ def _judge(record: Any, today: date, workflow: Any) -> CaseVerdicts:
     refusals = _gate_refusals(record.document, [*upcoming, *forms.EDITABLE_STAGES], today, result.findings)
     deadlines = within_window(case_deadlines(record.id, record.title, record.document, today,
                                              jurisdiction=case.jurisdiction, findings=result.findings), today)
+    reached = frozenset(s for s, _ in entered_stages(workflow, {}, record.document))
+    recorded = frozenset(s for s in forms.EDITABLE_STAGES if get_section(record.document, s) is not None)
     return CaseVerdicts(case, result, upcoming, refusals, _by_stage(result.findings), summary(result.findings),
-                        deadlines, workflow)
+                        deadlines, reached, recorded, workflow)
 
 
 def _by_stage(findings: list[Any]) -> list[dict[str, Any]]:

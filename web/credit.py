@@ -46,6 +46,8 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from engine.core import clock
+from engine.core.check import checker_for
+from engine.core.domains import CREDIT
 from engine.core.errors import InputError
 from engine.credit.models import CATEGORIES
 from engine.credit.queries import (
@@ -73,6 +75,7 @@ from engine.credit.use_cases import (
     record_withdrawal,
 )
 from engine.credit.vocab import ACTION_NAMES, ACTIONS, MISSING
+from engine.jobs.scans import FOLLOW_UPS
 from engine.registers.listing import Page
 from web import credit_followups as followups
 from web import register_list as lists
@@ -83,6 +86,7 @@ from web.db import get_uow
 from web.errors import found, refuse
 from web.i18n import both, current_lang, t
 from web.register_imports import RegisterImport
+from web.scan_jobs import scan_download
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 
@@ -228,9 +232,8 @@ def follow_ups_csv() -> Response:
     file is sent; a script gets 202 with Retry-After."""
     as_of, action = _as_of(), _action()
     authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
-    raw = followups.download_file(get_uow().session, as_of, credit_jurisdiction(), "csv", current_lang(), authority,
-                                  action)
-    return followups.sent_download(raw, "text/csv", f"credit-follow-ups-{as_of.isoformat()}.csv")
+    return _scan_download(as_of, {"format": "csv", "lang": current_lang(), "authority": authority, "action": action},
+                          f"credit-follow-ups-{as_of.isoformat()}.csv")
 
 
 @bp.get("/scan.json")
@@ -240,8 +243,16 @@ def scan_json() -> Response:
     or all; by the job worker for a register of more than SCAN_JOB_ROWS penalties, as the CSV."""
     as_of = _as_of()
     authority = request.args.get("authority", "").strip()[:lists.TEXT_MAX]
-    raw = followups.download_file(get_uow().session, as_of, credit_jurisdiction(), "json", current_lang(), authority)
-    return followups.sent_download(raw, "application/json", f"credit-scan-{as_of.isoformat()}.json")
+    return _scan_download(as_of, {"format": "json", "lang": current_lang(), "authority": authority, "action": ""},
+                          f"credit-scan-{as_of.isoformat()}.json")
+
+
+def _scan_download(as_of: date, download: dict[str, str], name: str) -> Response:
+    """The register's scan as a download (web/scan_jobs.scan_download: by the job worker for a large one)."""
+    session, jurisdiction = get_uow().session, credit_jurisdiction()
+    version = checker_for(jurisdiction, domain=CREDIT).book.version
+    return scan_download(session, FOLLOW_UPS, followups.register_state(session), as_of, jurisdiction, version,
+                         download, name)
 
 
 # ---------------------------------------------------------------- the follow-ups

@@ -4,9 +4,6 @@ register as of a day, computed once per process and kept while nothing it depend
     follow_up_list(session, as_of, jurisdiction)   → FollowUpList (every authority, sorted)
     FollowUpList.matching(authority, action)        → the items a filter keeps
     page_details(session, scanner, items)           → party and message of the items of one page
-    download_file(session, as_of, jurisdiction, fmt, lang, authority, action)
-                                                    → the follow-ups' CSV or the §6 JSON, ready to send
-    sent_download(raw, mimetype, name)              → that file as the download's response
 
 The scan is the engine's (`CreditScanner` over `iter_penalties`, streamed); this module only keeps
 its answer. The key is (database and the units the session covers, register state, as_of,
@@ -28,14 +25,12 @@ in the blob store for its format, language, authority and action.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Hashable
+from typing import Hashable
 
-from flask import Response
 from sqlalchemy.orm import Session
 
 from engine.core.check import checker_for
@@ -45,10 +40,9 @@ from engine.credit.queries import register_state as penalty_register_state
 from engine.credit.scan import AuthorityCount, CreditScanner, FollowUp, FollowUpList, Item
 from engine.credit.scan import follow_up_list as scan_follow_ups
 from engine.credit.use_cases import from_record
-from engine.jobs.scans import FOLLOW_UPS, write_download
+from engine.jobs.scans import FOLLOW_UPS
 from engine.units.scope import limit_of
-from web.register_imports import sent_file, spooled_text
-from web.scan_jobs import by_job, download_by_job, scanned_by_job
+from web.scan_jobs import by_job, scanned_by_job
 
 MAX_ENTRIES = 4
 
@@ -83,28 +77,6 @@ def follow_up_list(session: Session, as_of: date, jurisdiction: str = "CN") -> F
                 scanned_by_job(session, FOLLOW_UPS, state, as_of, jurisdiction, scanner.checker.book.version)
             _put(key, found)
     return found
-
-
-def download_file(session: Session, as_of: date, jurisdiction: str, fmt: str, lang: str, authority: str = "",
-                  action: str = "") -> IO[bytes]:
-    """The scan of the session's register (of one authority, if named) as of `as_of`, in `lang`: the
-    follow-ups' CSV (`fmt` csv; of one action, if named) or CASE_FORMAT §6 JSON (json), as a file at
-    its start — written in the request, or for a register of more than SCAN_JOB_ROWS penalties by the
-    job worker (ScanPending until its file is kept): the same bytes (engine/jobs/scans.write_download)."""
-    download = {"format": fmt, "lang": lang, "authority": authority, "action": action if fmt == "csv" else ""}
-    state = register_state(session)
-    if not by_job(state[0]):
-        return spooled_text(lambda out: write_download(FOLLOW_UPS, session, as_of, jurisdiction, download, out))
-    version = checker_for(jurisdiction, domain=CREDIT).book.version
-    return download_by_job(session, FOLLOW_UPS, state, as_of, jurisdiction, version, download)
-
-
-def sent_download(raw: IO[bytes], mimetype: str, name: str) -> Response:
-    """A written download (a local file at its start) sent as `name`, with its length (a browser shows
-    how much is left)."""
-    response = sent_file(raw, mimetype, name)
-    response.content_length = os.fstat(raw.fileno()).st_size
-    return response
 
 
 def _scan(session: Session, scanner: CreditScanner, jurisdiction: str) -> FollowUpList:
@@ -166,5 +138,5 @@ def page_details(session: Session, scanner: CreditScanner, items: list[Item]) ->
     return out
 
 
-__all__ = ["AuthorityCount", "Detail", "FollowUpList", "Item", "clear", "download_file", "follow_up_list",
-           "page_details", "register_state", "scanner_for", "sent_download"]
+__all__ = ["AuthorityCount", "Detail", "FollowUpList", "Item", "clear", "follow_up_list", "page_details",
+           "register_state", "scanner_for"]

@@ -5,10 +5,9 @@
     scan_findings(session, numbers, …)  a few documents judged (a list page, a document page)
     register_scan(session, params)      the whole register judged once per register state, date,
                                         jurisdiction and rulebook version, and kept in this process
-    download(params, ext, write)        a report of the whole register (CSV, §5 JSON) as a download
     scan_download(session, params, ext, lang)
-                                        the whole register's scan as that download: written in the
-                                        request, or by the job worker for a register of more than
+                                        the whole register's scan as a download (CSV, §5 JSON): written
+                                        in the request, or by the job worker for a register of more than
                                         SCAN_JOB_ROWS documents (the request waits, then sends its file)
     instrument_numbers(params)          each cited instrument's full title → its number, so that a page
                                         names a long title once (`cited_instruments`) and cites by number
@@ -27,14 +26,11 @@ scans once for itself.
 """
 from __future__ import annotations
 
-import io
-import os
-import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any, Callable, Hashable, Iterable, Iterator, Mapping, TextIO
+from typing import Any, Hashable, Iterable, Mapping
 
 from flask import Response
 from sqlalchemy.orm import Session
@@ -52,17 +48,17 @@ from engine.documents.scan import (
     scan_register,
 )
 from engine.documents.use_cases import CHAIN_PREFIX, from_record
-from engine.jobs.scans import DOCUMENTS, write_download
+from engine.jobs.scans import DOCUMENTS
 from engine.units.scope import limit_of
+from web import scan_jobs
 from web.i18n import both, cite
-from web.scan_jobs import by_job, download_by_job, scanned_by_job
+from web.scan_jobs import by_job, scanned_by_job
 
 DEFAULT_JURISDICTION = "CN"
 VERDICT_ORDER = ("violated", "pending", "satisfied", "not_applicable")
 MAX_SCANS = 4                    # whole-register scans kept (≈ 6.5 MB for 35,000 documents needing action)
 DOWNLOAD_NAME = "normative-documents-scan-{as_of}.{ext}"
 LONG_TITLE = 16                  # characters: a longer instrument title is named once a page, cited by number
-SPOOL_BYTES = 8 * 2**20          # a download is built in memory up to this size, then in a temporary file
 
 
 # ---------------------------------------------------------------- the parameters
@@ -242,55 +238,12 @@ def register_scan(session: Session, params: ScanParams) -> tuple[RegisterScan, b
 
 
 # ---------------------------------------------------------------- the downloads
-def download(params: ScanParams, ext: str, write: Callable[[TextIO], Any]) -> Response:
-    """`write` a report of the whole register (CSV or §5 JSON) into a spooled file and send it in blocks
-    (a register may hold 100,000 documents); the file is closed once sent or when the response is dropped."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")
-    try:
-        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-        write(text)
-        text.flush()
-        text.detach()
-        size = spool.tell()
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    return sent_download(params, ext, spool, size)
-
-
 def scan_download(session: Session, params: ScanParams, ext: str, lang: str) -> Response:
     """The session's whole register judged as of `params.as_of`, as the worklist CSV (`ext` csv) or
-    §5 JSON (json) in `lang`: written in the request, or — a register of more than SCAN_JOB_ROWS
-    documents — by the job worker, the request raising ScanPending until its file is kept. The same
-    bytes and headers either way (engine/jobs/scans.write_download)."""
-    state = register_state(session)
-    download_args = {"format": ext, "lang": lang}
-    if not by_job(state[0]):
-        return download(params, ext, lambda out: write_download(DOCUMENTS, session, params.as_of, params.jurisdiction,
-                                                                download_args, out))
-    version = scanner_for(params).rulebook["version"]
-    kept = download_by_job(session, DOCUMENTS, state, params.as_of, params.jurisdiction, version, download_args)
-    return sent_download(params, ext, kept, os.fstat(kept.fileno()).st_size)
-
-
-def sent_download(params: ScanParams, ext: str, spool: IO[bytes], size: int) -> Response:
-    """A written report (at its start, `size` bytes) sent in blocks, named for its day; the file is
-    closed once sent or when the response is dropped."""
-    def blocks() -> Iterator[bytes]:
-        try:
-            while block := spool.read(256 * 1024):
-                yield block
-        finally:
-            spool.close()
-
-    mimetype = "text/csv" if ext == "csv" else "application/json"
-    response = Response(blocks(), mimetype=mimetype)
-    response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    response.headers["Content-Length"] = str(size)
-    name = DOWNLOAD_NAME.format(as_of=params.as_of.isoformat(), ext=ext)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    §5 JSON (json) in `lang` (web/scan_jobs.scan_download: by the job worker for a large register)."""
+    return scan_jobs.scan_download(session, DOCUMENTS, register_state(session), params.as_of, params.jurisdiction,
+                                   scanner_for(params).rulebook["version"], {"format": ext, "lang": lang},
+                                   DOWNLOAD_NAME.format(as_of=params.as_of.isoformat(), ext=ext))
 
 
 def clear() -> None:
@@ -299,6 +252,6 @@ def clear() -> None:
         _scans.clear()
 
 
-__all__ = ["DEFAULT_JURISDICTION", "RegisterScan", "ScanParams", "by_topic", "clear", "download", "finding_view",
+__all__ = ["DEFAULT_JURISDICTION", "RegisterScan", "ScanParams", "by_topic", "clear", "finding_view",
            "needs_action", "register_scan", "register_state", "scan_download", "scan_findings", "scan_params",
            "scan_records", "worst"]

@@ -11,6 +11,9 @@ filter; the request that asked waits the same way, then sends the file.
                               the finished scan, or ScanPending raised after queueing it
     download_by_job(session, kind, state, as_of, jurisdiction, version, download)
                               the download's file written by the job (opened), or ScanPending
+    scan_download(session, kind, state, …, download, name)
+                              the download as a response: written in the request for a small
+                              register, by the job for a large one (the same bytes and headers)
     init_app(app)             ScanPending becomes the waiting page (202, or 503 when the job failed),
                               at the URL that asked, so no page needs to know about jobs: an HTML
                               page for a browser (a download's too: it reloads the download's URL,
@@ -20,11 +23,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import IO, Any
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, Response, current_app, render_template, request, url_for
 from sqlalchemy.orm import Session
 
 from engine.core import clock
@@ -37,9 +40,11 @@ from engine.jobs.scans import (
     queue_scan,
     scan_id,
     scan_state,
+    write_download,
 )
 from engine.units.scope import limit_of
 from web.jobs import job_queue
+from web.register_imports import spooled_text
 
 POLL_SECONDS = 2
 
@@ -95,6 +100,38 @@ def download_by_job(session: Session, kind: str, state: tuple, as_of: date, juri
     if found is not None:
         return found
     raise ScanPending(job)
+
+
+def scan_download(session: Session, kind: str, state: tuple, as_of: date, jurisdiction: str, version: str,
+                  download: Mapping[str, str], name: str) -> Response:
+    """The session's register scanned as a download named `name` (`download`: format csv | json,
+    language, filters): written in the request, or — a register of more than SCAN_JOB_ROWS records —
+    by the job worker, ScanPending until its file is kept. The same bytes and headers either way
+    (engine/jobs/scans.write_download)."""
+    if by_job(state[0]):
+        raw = download_by_job(session, kind, state, as_of, jurisdiction, version, download)
+    else:
+        raw = spooled_text(lambda out: write_download(kind, session, as_of, jurisdiction, download, out))
+    return sent_download(raw, "text/csv" if download["format"] == "csv" else "application/json", name)
+
+
+def sent_download(raw: IO[bytes], mimetype: str, name: str) -> Response:
+    """A written download (a local file at its start) sent in blocks with its length and name; the file
+    is closed once sent or when the response is dropped."""
+    size = os.fstat(raw.fileno()).st_size
+
+    def blocks() -> Iterator[bytes]:
+        try:
+            while block := raw.read(256 * 1024):
+                yield block
+        finally:
+            raw.close()
+
+    response = Response(blocks(), mimetype=mimetype)
+    response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _kept_file(job: dict[str, Any]) -> IO[bytes] | None:

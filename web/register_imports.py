@@ -252,7 +252,8 @@ class RegisterImport:
     def job_page(self, job_id: str) -> Any:
         """The job's progress while it runs (the page reloads itself), then its outcome as the form shows one."""
         from engine.core import clock
-        from engine.jobs.imports import DONE, ENDED, REFUSED, interrupted
+        from engine.jobs.imports import DONE, ENDED, REFUSED
+        from engine.jobs.state import interrupted
         job = self._own_job(job_id)
         problems = [Problem(job["filename"], path, message) for path, message in job["problems"]]
         stopped = interrupted(job, clock.now())

@@ -35,13 +35,13 @@ from engine.jobs.scans import (
     DONE,
     FAILED,
     finished_scan,
-    interrupted,
     new_job,
     queue_scan,
     scan_id,
     scan_state,
     write_download,
 )
+from engine.jobs.state import interrupted
 from engine.units.scope import limit_of
 from web.jobs import job_queue
 from web.register_imports import spooled_text
@@ -65,16 +65,13 @@ def by_job(records: int) -> bool:
 def scanned_by_job(session: Session, kind: str, state: tuple, as_of: date, jurisdiction: str, version: str) -> Any:
     """The scan of the session's register (its units, `state`) kept by a job; else queue the job (once)
     and raise ScanPending. With jobs run at once (YIFA_JOBS=immediate) the scan is made here."""
-    scope = limit_of(session)
-    units = None if scope is None else scope.units
-    scan = scan_id(kind, current_app.config["DATABASE_URL"], units, state, as_of, jurisdiction, version)
+    job = _job(session, kind, state, as_of, jurisdiction, version)
     queue = job_queue()
-    found = finished_scan(queue.huey, scan)
+    found = finished_scan(queue.huey, job["id"])
     if found is not None:
         return found
-    job = queue_scan(queue.tasks, current_app.config["DATABASE_URL"],
-                     new_job(scan, kind, as_of, jurisdiction, units, state[0]), retry=request.args.get("retry") == "1")
-    found = finished_scan(queue.huey, scan)
+    job = _queued(queue, job)
+    found = finished_scan(queue.huey, job["id"])
     if found is not None:
         return found
     raise ScanPending(job)
@@ -85,21 +82,32 @@ def download_by_job(session: Session, kind: str, state: tuple, as_of: date, juri
     """The download of the session's register (its units, `state`; `download`: format, language,
     filters) written by a job, as an open local copy of the blob store's file; else queue the job
     (once) and raise ScanPending. With jobs run at once (YIFA_JOBS=immediate) it is written here."""
-    scope = limit_of(session)
-    units = None if scope is None else scope.units
-    database = current_app.config["DATABASE_URL"]
-    scan = scan_id(kind, database, units, state, as_of, jurisdiction, version, download)
+    job = _job(session, kind, state, as_of, jurisdiction, version, download)
     queue = job_queue()
-    held = scan_state(queue.huey, scan)
+    held = scan_state(queue.huey, job["id"])
     found = _kept_file(held) if held is not None else None
     if found is not None:
         return found
-    job = queue_scan(queue.tasks, database, new_job(scan, kind, as_of, jurisdiction, units, state[0], download),
-                     retry=request.args.get("retry") == "1")
+    job = _queued(queue, job)
     found = _kept_file(job)
     if found is not None:
         return found
     raise ScanPending(job)
+
+
+def _job(session: Session, kind: str, state: tuple, as_of: date, jurisdiction: str, version: str,
+         download: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The job that scans the session's register (its units, `state`), named by the digest of all
+    the scan depends on (engine/jobs/scans.scan_id)."""
+    scope = limit_of(session)
+    units = None if scope is None else scope.units
+    scan = scan_id(kind, current_app.config["DATABASE_URL"], units, state, as_of, jurisdiction, version, download)
+    return new_job(scan, kind, as_of, jurisdiction, units, state[0], download)
+
+
+def _queued(queue: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """The job queued (once; again on `?retry=1` after it failed or stopped): its state as held."""
+    return queue_scan(queue.tasks, current_app.config["DATABASE_URL"], job, retry=request.args.get("retry") == "1")
 
 
 def scan_download(session: Session, kind: str, state: tuple, as_of: date, jurisdiction: str, version: str,

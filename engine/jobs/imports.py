@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.core import clock
+from engine.jobs.state import RUNNING, forget_ended
 
 log = logging.getLogger("yifa.jobs")
 STATE = "import-job:"           # the key of a job's state in the queue's store
 SHOWN = 1000                    # problems and warnings kept in the state for the page to list
-QUEUED, RUNNING, DONE, REFUSED, FAILED = "queued", "running", "done", "refused", "failed"
+QUEUED, DONE, REFUSED, FAILED = "queued", "done", "refused", "failed"
 ENDED = (DONE, REFUSED, FAILED)
 KEEP = timedelta(days=1)        # how long an ended job's state and skipped rows are kept
-STALE = timedelta(minutes=10)   # a running job saves its progress every batch (seconds): silent this long, it stopped
 
 
 def import_function(register: str) -> Callable[..., Any]:
@@ -74,13 +74,6 @@ def save_state(huey: Any, job: dict[str, Any]) -> None:
     """Keep the job's state, stamped with when (`saved_at`: a running job saves it every batch)."""
     job["saved_at"] = clock.now().isoformat()
     huey.put(STATE + job["id"], dict(job))
-
-
-def interrupted(job: dict[str, Any], now: datetime) -> bool:
-    """Whether a running job has stopped: no batch saved for STALE (its worker was killed or lost its
-    machine). Its transaction ended with it, so nothing of the file is stored."""
-    saved = job.get("saved_at")
-    return job["state"] == RUNNING and saved is not None and datetime.fromisoformat(saved) < now - STALE
 
 
 def job_state(huey: Any, job_id: str) -> dict[str, Any] | None:
@@ -138,8 +131,7 @@ def run_import_job(huey: Any, engine: Any, job: dict[str, Any]) -> str:
 def tidy_jobs(huey: Any, now: datetime, keep: timedelta = KEEP) -> int:
     """Forget the import jobs that ended more than `keep` before `now`: their state and their
     skipped rows' file. Gives how many were forgotten."""
-    from engine.jobs.queue import forget_ended
-    return forget_ended(huey, STATE, ENDED, interrupted, now, keep, _forget_files)
+    return forget_ended(huey, STATE, ENDED, now, keep, _forget_files)
 
 
 def _forget_files(job: dict[str, Any]) -> None:

@@ -10,9 +10,7 @@ need a broker server even on one machine.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,24 +74,3 @@ def jobs_for(settings: JobSettings) -> Jobs:
     if settings not in _made:
         _made[settings] = Jobs(settings)
     return _made[settings]
-
-
-def forget_ended(huey: Any, prefix: str, ended_states: tuple[str, ...], stopped: Callable[[dict, datetime], bool],
-                 now: datetime, keep: timedelta, forget: Callable[[dict], None]) -> int:
-    """Forget the jobs whose state is kept under `prefix` and that ended (a state in `ended_states`)
-    or stopped (`stopped(job, now)`: their worker died; counted from the last progress saved) more
-    than `keep` before `now`: `forget(job)` deletes what the job left, then its state goes. Gives how
-    many were forgotten (the worker's hourly tidy, engine/jobs/tasks.py)."""
-    forgotten = 0
-    for key, raw in huey.all_results().items():
-        if not key.startswith(prefix):
-            continue
-        job = huey.serializer.deserialize(raw)
-        ended = job.get("ended_at") if job.get("state") in ended_states else \
-            job.get("saved_at") if stopped(job, now) else None
-        if not ended or datetime.fromisoformat(ended) > now - keep:
-            continue
-        forget(job)
-        huey.delete(key)
-        forgotten += 1
-    return forgotten

@@ -40,15 +40,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine.core import clock
+from engine.jobs.state import RUNNING, forget_ended, interrupted
 
 log = logging.getLogger("yifa.jobs")
 STATE, RESULT = "scan-job:", "scan-result:"      # keys in the queue's store
 DOCUMENTS, FOLLOW_UPS = "documents", "follow-ups"
 KINDS = (DOCUMENTS, FOLLOW_UPS)
 FILES = "scan-downloads/"        # the downloads' keys in the blob store: scan-downloads/<id>.<format>
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+QUEUED, DONE, FAILED = "queued", "done", "failed"
 KEEP = timedelta(days=1)
-STALE = timedelta(minutes=10)
 SAVE_EVERY = 5000                # records read between two saves of the progress
 JOB_ROWS_VARIABLE = "YIFA_SCAN_JOB_ROWS"
 DEFAULT_JOB_ROWS = 20_000        # ≈ 1–2 s of scanning in a request (bench/bench_docs_scan.py: 28 µs a document)
@@ -116,12 +116,6 @@ def kept(huey: Any, job: dict[str, Any]) -> bool:
         return finished_scan(huey, job["id"]) is not None
     from engine.store.blobs import blob_store
     return bool(job.get("file_key")) and blob_store().exists(job["file_key"])
-
-
-def interrupted(job: dict[str, Any], now: datetime) -> bool:
-    """Whether a running job has stopped: no progress saved for STALE (its worker was killed)."""
-    saved = job.get("saved_at")
-    return job["state"] == RUNNING and saved is not None and datetime.fromisoformat(saved) < now - STALE
 
 
 def queue_scan(tasks: Any, database_url: str, job: dict[str, Any], retry: bool = False) -> dict[str, Any]:
@@ -232,11 +226,10 @@ def write_download(kind: str, session: Any, as_of: date, jurisdiction: str, down
 def tidy_scans(huey: Any, now: datetime, keep: timedelta = KEEP) -> int:
     """Forget the scans whose job ended (or stopped) more than `keep` before `now`: the state, the
     kept scan and the download's file. Gives how many were forgotten."""
-    from engine.jobs.queue import forget_ended
 
     def forget(job: dict[str, Any]) -> None:
         if job.get("file_key"):
             from engine.store.blobs import blob_store
             blob_store().remove(job["file_key"])
         huey.delete(RESULT + job["id"])
-    return forget_ended(huey, STATE, (DONE, FAILED), interrupted, now, keep, forget)
+    return forget_ended(huey, STATE, (DONE, FAILED), now, keep, forget)

@@ -35,14 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from flask import (
-    Blueprint,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.core import clock

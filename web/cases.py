@@ -219,8 +219,17 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
         form can save it now (a stage whose own gate is closed refuses its evidence)."""
         return stage in forms.EDITABLE_STAGES and _can_record(stage) and stage not in unsavable
 
+    urls: dict[str, str] = {}
+
+    def stage_url(stage: str) -> str:
+        """The address of the case's form for a stage (the page links each stage from several places)."""
+        if stage not in urls:
+            urls[stage] = url_for("cases.stage_form", case_id=record.id, stage=stage)
+        return urls[stage]
+
     return render_template("cases/show.html", record=record, case=v.case, summary=v.summary,
                            result=result, groups=v.groups, upcoming=v.upcoming, can_enter=_can_record, can_fix=can_fix,
+                           stage_url=stage_url,
                            evidence=evidence, attachments=by_stage, today=today.isoformat(), closed=closed,
                            blockers=blockers, refused_stage=refused_stage, order_error=order_error,
                            deadlines=v.deadlines, editable=forms.EDITABLE_STAGES), status

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import ROLES, ApiToken, UnitRole, User
@@ -27,13 +28,18 @@ def user_by_name(session: Session, username: str) -> User | None:
     return session.get(User, username)
 
 
-def user_and_role_rows(session: Session, username: str) -> tuple[User | None, list[UnitRole]]:
-    """The stored user (None if unknown) and their role rows, in one query (each request reads them)."""
-    rows = session.execute(select(User, UnitRole).outerjoin(UnitRole, UnitRole.username == User.username)
-                           .where(User.username == username)).all()
-    if not rows:
-        return None, []
-    return rows[0][0], [role for _, role in rows if role is not None]
+# a user and their role rows, as every signed-in request reads them: built once, plain columns (no ORM
+# objects to track), so that a request pays neither the statement's building nor its cache key
+_ACCOUNT_ROWS = (select(User.username, User.display_name, User.active, User.session_version,
+                        UnitRole.unit_code, UnitRole.role, UnitRole.subtree)
+                 .outerjoin(UnitRole, UnitRole.username == User.username)
+                 .where(User.username == bindparam("username")))
+
+
+def account_rows(session: Session, username: str) -> list[Any]:
+    """The user's columns (username, display_name, active, session_version) with each of their role
+    rows (unit_code, role, subtree; None for a user of no role), in one query; [] for an unknown user."""
+    return list(session.execute(_ACCOUNT_ROWS, {"username": username}))
 
 
 def role_names(session: Session, username: str) -> set[str]:

@@ -22,11 +22,11 @@ from engine.accounts.access import require_role
 from engine.accounts.models import ROLES, ApiToken, UnitRole, User
 from engine.accounts.passwords import password_problem
 from engine.accounts.queries import (
+    account_rows,
     role_rows,
     token_by_digest,
     token_by_id,
     tokens_of,
-    user_and_role_rows,
     user_by_name,
 )
 from engine.core import clock
@@ -216,10 +216,11 @@ def _bump(user: User) -> None:
 
 def account(session: Session, username: str) -> Account | None:
     """The account of an active user, or None (unknown or deactivated)."""
-    user, rows = user_and_role_rows(session, username)
-    if user is None or not user.active:
+    rows = account_rows(session, username)
+    if not rows or not rows[0].active:
         return None
-    placements = tuple((r.unit_code, r.role, bool(r.subtree)) for r in rows)
+    user = rows[0]
+    placements = tuple((r.unit_code, r.role, bool(r.subtree)) for r in rows if r.role is not None)
     return Account(user.username, user.display_name, frozenset(role for _, role, _ in placements), user.active,
                    user.session_version or 0, placements)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import AbstractSet, Any, Iterable, Literal
 
 import networkx as nx
 from pydantic import BaseModel, Field, ValidationError
@@ -176,13 +176,23 @@ def evaluate(cond: Cond, facts: dict) -> bool:
 
 
 # ---------------------------------------------------------------- loading
-def rule_ids_of(jurisdiction: str = "CN") -> set[str]:
-    """Every rule id of a jurisdiction's rulebook (what gates may name)."""
+_RULE_IDS: dict[int, tuple[Any, frozenset[str]]] = {}     # id(rulebook) → (the rulebook, its rule ids)
+
+
+def rule_ids_of(jurisdiction: str = "CN") -> frozenset[str]:
+    """Every rule id of a jurisdiction's current rulebook (what gates may name); worked out once per
+    rulebook (each case page loads the workflow, and a rulebook's rules do not change once read)."""
     from engine.core.check import checker_for
-    return {r.id for r in checker_for(jurisdiction).book.rules}
+    book = checker_for(jurisdiction).book
+    held = _RULE_IDS.get(id(book))
+    if held is None or held[0] is not book:
+        if len(_RULE_IDS) >= 64:           # rulebooks edited many times in one process: forget the old ones
+            _RULE_IDS.clear()
+        held = _RULE_IDS[id(book)] = (book, frozenset(r.id for r in book.rules))
+    return held[1]
 
 
-def load_workflow(rule_ids: set[str] | None = None, path: Path | str | None = None) -> Workflow:
+def load_workflow(rule_ids: AbstractSet[str] | None = None, path: Path | str | None = None) -> Workflow:
     """Load and prove the workflow (default rules/workflow.yaml, gates against CN's rules); cached."""
     from engine.rulebook.loader import once, rules_dir
     file = Path(path) if path is not None else rules_dir() / "workflow.yaml"

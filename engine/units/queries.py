@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,9 +32,21 @@ def unit_tree(session: Session) -> list[UnitRow]:
             for u in session.scalars(select(Unit).order_by(Unit.path))]
 
 
-def units_by_code(session: Session) -> dict[str, Unit]:
-    """Every unit by its code."""
-    return {u.code: u for u in session.scalars(select(Unit))}
+class UnitPlace(NamedTuple):
+    """Where a unit stands in the tree, and its name: what a request reads of every unit (its scope,
+    engine/units/scope.scope_of, and the unit names its pages show)."""
+    code: str
+    name: str
+    parent_code: str | None
+    path: str
+
+
+_PLACES = select(Unit.code, Unit.name, Unit.parent_code, Unit.path)     # built once: each request reads it
+
+
+def units_by_code(session: Session) -> dict[str, UnitPlace]:
+    """Every unit's place by its code."""
+    return {row.code: UnitPlace(*row) for row in session.execute(_PLACES)}
 
 
 def unit_names(session: Session) -> dict[str, str]:

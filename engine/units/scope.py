@@ -15,13 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from engine.accounts.models import UnitRole
 from engine.units.models import BelongsToUnit, Unit
+
+if TYPE_CHECKING:
+    from engine.units.queries import UnitPlace
 
 SCOPE_KEY = "yifa.scope"          # where a session keeps the scope it is limited to (Session.info)
 
@@ -45,7 +48,7 @@ NOTHING = Scope(frozenset())
 
 def scope_of(session: Session, username: str, roles: Iterable[str] | None = None,
              placements: Iterable[tuple[str, str, bool]] | None = None,
-             units: Mapping[str, Unit] | None = None) -> Scope:
+             units: Mapping[str, UnitPlace] | Mapping[str, Unit] | None = None) -> Scope:
     """The units the user's roles (or only the roles named) cover; `placements` — (unit code, role,
     over its subtree) as engine/accounts/use_cases.account read them — and `units` (every unit by
     code, engine/units/queries.units_by_code) spare reading them again."""

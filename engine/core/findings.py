@@ -23,11 +23,12 @@ SAID = ("violated", "missing")          # the verdicts whose findings carry a me
 class Finding:
     """One rule's verdict on one case. Built cheaply; its facts and message are worked out on first use."""
 
-    __slots__ = ("plan", "branch", "case_facts", "calendar", "round_no", "rounds", "_facts", "_message", "_verified")
+    __slots__ = ("plan", "index", "branch", "case_facts", "calendar", "round_no", "rounds", "_facts", "_message",
+                 "_verified")
 
     def __init__(self, plan: "FindingPlan", branch_index: int, case_facts: dict, calendar: WorkingCalendar,
                  round_no: int | None = None, rounds: int | None = None):
-        self.plan, self.branch = plan, plan.cr.branches[branch_index]
+        self.plan, self.index, self.branch = plan, branch_index, plan.cr.branches[branch_index]
         self.case_facts, self.calendar = case_facts, calendar
         # judged per round (a consultation recorded as rounds): the round it comes from, of how many
         self.round_no, self.rounds = round_no, rounds
@@ -77,29 +78,37 @@ class Finding:
     def json_text(self, lang: str = "zh") -> str:
         """`to_json(lang)` as `json.dumps(…, ensure_ascii=False)` writes it, without building the
         dict: the parts fixed by the rule and the branch are written once per compiled rulebook."""
-        plan, branch, facts = self.plan, self.branch, self.case_facts
-        head = plan.heads.get(id(branch))
-        if head is None:
-            head = plan.heads[id(branch)] = plan.json_head(branch)
-        out = [head]
-        if branch.verdict in SAID or branch.reason == "calendar_unknown":
+        plan, facts = self.plan, self.case_facts
+        head, says, tail = plan.json_parts[self.index]
+        out = head
+        if says:
             message = self.message
             if message is not None:
-                out.append(', "message": ' + json_value(message[lang]))
-        out.append(', "verified": true' if plan.verified(facts) else ', "verified": false')
+                out += ', "message": ' + json_value(message[lang])
+        verified = plan.fixed_verified
+        if verified is None:
+            verified = plan.verified(facts)
+        elif verified:
+            unverified = facts.get("@unverified")
+            if unverified and not unverified.isdisjoint(plan.cr.facts):
+                verified = False
+        out += ', "verified": true, "facts": ' if verified else ', "verified": false, "facts": '
+        if tail is not None:        # no due date, no analogy: the rest is fixed by the branch
+            shown = plan.shown_json(facts, None) if self.round_no is None else None
+            return out + (shown if shown is not None else json_object(self.facts)) + tail
+        branch = self.branch
         due = plan.due_on(facts)
         shown = plan.shown_json(facts, due) if self.round_no is None else None
-        out.append(', "facts": ' + (shown if shown is not None else json_object(self.facts)))
+        out += shown if shown is not None else json_object(self.facts)
         if branch.reason is not None:
-            out.append(', "reason": ' + json_value(branch.reason))
+            out += ', "reason": ' + json_value(branch.reason)
         if plan.analogy and branch.verdict != "not_applicable" and by_analogy(plan.rd, facts):
-            out.append(', "by_analogy": true')
+            out += ', "by_analogy": true'
         if due is not None:
-            out.append(', "due_on": ' + json_value(due))
+            out += ', "due_on": ' + json_value(due)
         if branch.overdue:
-            out.append(', "overdue": true')
-        out.append("}")
-        return "".join(out)
+            out += ', "overdue": true'
+        return out + "}"
 
     def to_json(self, lang: str = "zh") -> dict:
         """The finding in the public report shape (CASE_FORMAT §2)."""
@@ -134,7 +143,6 @@ class FindingPlan:
         # a period still running is shown by its value up to as_of (engine/core/check.add_periods)
         self.running = [(k + "@run", name) for k, name, _ in self.shown if k.startswith("period:")]
         self.title = cr.rule.rule.title.model_dump()
-        self.heads: dict[int, str] = {}      # id(branch) → the start of its findings' JSON (json_text)
         # what `verified` and `by_analogy` can depend on, worked out once: whether the instrument is
         # applied by analogy at all, and whether every version of every parameter used is verified
         self.due_key = due_fact(cr.rule.id) if cr.rule.rule.deadline is not None else None
@@ -149,9 +157,18 @@ class FindingPlan:
                              for k, name, is_date in self.shown] if unique else None
         self.running_quoted = [(k, k + "@run", encode_basestring(name) + ": ")
                                for k, name, _ in self.shown if k.startswith("period:")]
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "heads": {}}         # keyed by identity: not kept across processes
+        # whether its findings are verified whatever the case (but for a fact read from an unverified
+        # table, `@unverified`): None when the analogy or a parameter's version decides
+        unsourced = self.analogy and inst.applies_by_analogy is not None and inst.applies_by_analogy.source is None
+        self.fixed_verified: bool | None = (False if cr.rule.rule.verified is False else
+                                            None if unsourced or not self.params_verified else True)
+        # per branch: (the JSON up to the citation, whether a message may follow, and the JSON after
+        # the facts when it is the same for every case — no due date, no analogy — else None)
+        self.json_parts = [(self.json_head(b), b.verdict in SAID or b.reason == "calendar_unknown",
+                            None if self.due_key is not None or self.analogy else
+                            (', "reason": ' + json_value(b.reason) if b.reason is not None else "")
+                            + (', "overdue": true' if b.overdue else "") + "}")
+                           for b in cr.branches]
 
     def json_head(self, branch) -> str:
         """The JSON of a finding up to its citation: what the rule and the branch fix."""
@@ -187,8 +204,7 @@ class FindingPlan:
                 value = facts[k]
                 kind = type(value)
                 if kind is int:         # most shown facts: a day ordinal or a count
-                    parts.append(quoted + (f'"{date.fromordinal(value).isoformat()}"' if is_date
-                                           else int.__repr__(value)))
+                    parts.append(quoted + (_iso_day(value) if is_date else int.__repr__(value)))
                 elif kind is str:
                     parts.append(quoted + encode_basestring(value))
                 else:
@@ -445,6 +461,19 @@ def json_object(values: dict) -> str:
                 keys[key] = quoted
         parts.append(quoted + json_value(value))
     return "{" + ", ".join(parts) + "}"
+
+
+_ISO_DAYS: dict[int, str] = {}
+
+
+def _iso_day(ordinal: int) -> str:
+    """A day ordinal as its quoted ISO date, `"2026-11-25"` (each day written once: cases share them)."""
+    text = _ISO_DAYS.get(ordinal)
+    if text is None:
+        text = f'"{date.fromordinal(ordinal).isoformat()}"'
+        if len(_ISO_DAYS) < 65536:
+            _ISO_DAYS[ordinal] = text
+    return text
 
 
 def _show(value: Any, is_date: bool) -> Any:

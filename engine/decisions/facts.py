@@ -247,61 +247,83 @@ def flatten(case: BaseModel, as_of: date) -> dict[str, Any]:
     approval = getattr(case, "approval", None)
     facts: dict[str, Any] = {"as_of": as_of.toordinal(),
                              "approval.required": approval is not None and bool(approval.model_fields_set)}
+    sections, kinds = _SECTIONS, _KINDS
     for path, value in raw.items():
-        if _known(path, value, raw, first_date, as_of):
-            _put(facts, path, value, as_of)
+        kind = kinds[type(value)]           # every type in raw was sorted by _collect_raw
+        # known on as_of (CASE_FORMAT §1): a date by itself, another value by the date it goes with
+        if kind is _DATE and path not in DATED_BY:
+            if value <= as_of:
+                facts[path] = value.toordinal()
+            continue
+        section = sections.get(path)
+        if section is None:
+            section = _section(path)
+        governing = DATED_BY[path] if path in DATED_BY else first_date.get(section)
+        if governing is not None and governing in raw and not raw[governing] <= as_of:
+            continue
+        if kind is _PLAIN:
+            facts[path] = value
+        elif kind is _DATE:
+            facts[path] = value.toordinal()
+        elif kind is _LIST:
+            _put_list(facts, path, value, as_of)
+        else:
+            facts[path] = getattr(value, "value", value)
     _derive(facts)
     return facts
 
 
+_SECTIONS: dict[str, str] = {}      # fact path → the key of its section's first date ("a.b.c" → "a.b.")
+
+
+def _section(path: str) -> str:
+    section = path.rpartition(".")[0]
+    key = _SECTIONS[path] = section + "." if section else ""
+    return key
+
+
+# What a recorded value is, by its type (sorted once per type): a model (a section, walked into), a
+# date, a list or tuple, a bool, int or plain str (a fact as it is), or another value (an
+# enumeration word: its value).
+_MODEL, _DATE, _LIST, _PLAIN, _OTHER = "model", "date", "list", "plain", "other"
+_KINDS: dict[type, str] = {str: _PLAIN, int: _PLAIN, bool: _PLAIN, date: _DATE, tuple: _LIST, list: _LIST}
+
+
+def _kind(tp: type) -> str:
+    kind = _KINDS[tp] = (_MODEL if issubclass(tp, BaseModel) else _DATE if issubclass(tp, date) else
+                         _LIST if issubclass(tp, (list, tuple)) else
+                         _PLAIN if issubclass(tp, int) or tp is str else _OTHER)
+    return kind
+
+
 def _collect_raw(obj: BaseModel, prefix: str, raw: dict, first_date: dict) -> None:
-    for name in _field_names(type(obj)):
+    kinds = _KINDS
+    for name, path in _field_paths(type(obj), prefix):
         value = getattr(obj, name)
         if value is None:
             continue
-        path = prefix + name
-        if isinstance(value, BaseModel):
+        kind = kinds.get(type(value)) or _kind(type(value))
+        if kind is _MODEL:
             _collect_raw(value, path + ".", raw, first_date)
             continue
-        if isinstance(value, date):
-            first_date.setdefault(prefix, path)
+        if kind is _DATE and prefix not in first_date:
+            first_date[prefix] = path
         raw[path] = value
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_PATHS: dict[tuple[type, str], tuple[tuple[str, str], ...]] = {}
 
 
-def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
-    """A model's field names, read from pydantic once per class (every case reads them)."""
-    names = _FIELD_NAMES.get(model)
+def _field_paths(model: type[BaseModel], prefix: str) -> tuple[tuple[str, str], ...]:
+    """A model's (field name, fact path) under a prefix, read from pydantic once per class and
+    prefix (every case reads them)."""
+    names = _FIELD_PATHS.get((model, prefix))
     if names is None:
-        names = _FIELD_NAMES[model] = tuple(model.model_fields)
+        names = _FIELD_PATHS[(model, prefix)] = tuple((name, prefix + name) for name in model.model_fields)
     return names
 
 
-def _known(path: str, value: Any, raw: dict, first_date: dict, as_of: date) -> bool:
-    """Tell whether a recorded value was known on `as_of` (its own date, or its section's)."""
-    if isinstance(value, date) and path not in DATED_BY:
-        return value <= as_of
-    section = path.rpartition(".")[0]
-    governing = DATED_BY.get(path, first_date.get(section + "." if section else ""))
-    if governing is None or governing not in raw:
-        return True
-    return raw[governing] <= as_of
-
-
-def _put(facts: dict, path: str, value: Any, as_of: date) -> None:
-    if isinstance(value, date):
-        facts[path] = value.toordinal()
-    elif isinstance(value, (list, tuple)):
-        _put_list(facts, path, list(value), as_of)
-    elif isinstance(value, (bool, int)):
-        facts[path] = value
-    else:
-        facts[path] = getattr(value, "value", value)
-
-
-def _put_list(facts: dict, path: str, items: list, as_of: date) -> None:
+def _put_list(facts: dict, path: str, items: Any, as_of: date) -> None:
     if path in AGGREGATES:
         key = ITEM_DATE.get(path)
         kept = [x for x in items if key is None or getattr(x, key) is None or getattr(x, key) <= as_of]
@@ -314,12 +336,25 @@ def _put_list(facts: dict, path: str, items: list, as_of: date) -> None:
             if value is not None:
                 facts[f"{path}.{name}"] = value.toordinal() if isinstance(value, date) else value
         return
-    words = {getattr(x, "value", x) for x in items}
-    if items:
-        facts[path] = "、".join(str(getattr(x, "value", x)) for x in items)
-    facts[f"{path}.count"] = len(items)
-    for word in _list_words().get(path, ()):
-        facts[f"{path}.has.{word}"] = word in words
+    words = [getattr(x, "value", x) for x in items]
+    if words:
+        facts[path] = "、".join(map(str, words))
+    count, has = _list_keys(path)
+    facts[count] = len(words)
+    for word, key in has:
+        facts[key] = word in words
+
+
+_LIST_KEYS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+
+
+def _list_keys(path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A list's facts: its count, and (word, fact) for each word of its enumeration."""
+    keys = _LIST_KEYS.get(path)
+    if keys is None:
+        keys = _LIST_KEYS[path] = (f"{path}.count",
+                                   tuple((w, f"{path}.has.{w}") for w in _list_words().get(path, ())))
+    return keys
 
 
 @lru_cache(maxsize=1)

@@ -115,7 +115,10 @@ class Checker:
 
     def findings(self, facts: dict[str, Any], branches: list[int]) -> list[Finding]:
         """The findings of the branches `verdicts` gave."""
-        return [plan.build(b, facts, self.calendar) for plan, b in zip(self.plans, branches)]
+        calendar = self.calendar
+        if -1 in branches:          # FindingPlan.build says which rule has no verdict
+            return [plan.build(b, facts, calendar) for plan, b in zip(self.plans, branches)]
+        return [Finding(plan, b, facts, calendar) for plan, b in zip(self.plans, branches)]
 
     def check(self, record, as_of: date, engine: str = "durable") -> CheckResult:
         """Judge the record (a case, a register row) as of `as_of` with every rule of its domain."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]   # the C one when built
@@ -23,12 +23,14 @@ SAID = ("violated", "missing")          # the verdicts whose findings carry a me
 class Finding:
     """One rule's verdict on one case. Built cheaply; its facts and message are worked out on first use."""
 
-    __slots__ = ("plan", "index", "branch", "case_facts", "calendar", "round_no", "rounds", "_facts", "_message",
-                 "_verified")
+    __slots__ = ("plan", "index", "branch", "verdict", "case_facts", "calendar", "round_no", "rounds", "_facts",
+                 "_message", "_verified")
 
     def __init__(self, plan: "FindingPlan", branch_index: int, case_facts: dict, calendar: WorkingCalendar,
                  round_no: int | None = None, rounds: int | None = None):
-        self.plan, self.index, self.branch = plan, branch_index, plan.cr.branches[branch_index]
+        self.plan, self.index = plan, branch_index
+        self.branch = branch = plan.cr.branches[branch_index]
+        self.verdict = branch.verdict          # read by the summary, the exit status and the text report
         self.case_facts, self.calendar = case_facts, calendar
         # judged per round (a consultation recorded as rounds): the round it comes from, of how many
         self.round_no, self.rounds = round_no, rounds
@@ -41,7 +43,6 @@ class Finding:
     citation = property(lambda self: self.plan.rd.citation)
     stage = property(lambda self: self.plan.rd.rule.stage)
     title = property(lambda self: self.plan.title)
-    verdict = property(lambda self: self.branch.verdict)
     reason = property(lambda self: self.branch.reason)
     overdue = property(lambda self: self.branch.overdue)
 
@@ -169,6 +170,15 @@ class FindingPlan:
                             (', "reason": ' + json_value(b.reason) if b.reason is not None else "")
                             + (', "overdue": true' if b.overdue else "") + "}")
                            for b in cr.branches]
+        # per branch whose findings carry no message, when neither a due date, an analogy nor a
+        # running period can add to them: the texts before the first shown fact (verified or not),
+        # after the last, and of a finding that shows none (verified or not); else None
+        fixed = self.shown_quoted is not None and not self.running_quoted
+        self.json_fast = [(head + ', "verified": true, "facts": {', head + ', "verified": false, "facts": {',
+                           "}" + tail, head + ', "verified": true, "facts": {}' + tail,
+                           head + ', "verified": false, "facts": {}' + tail)
+                          if fixed and tail is not None and not says else None
+                          for head, says, tail in self.json_parts]
 
     def json_head(self, branch) -> str:
         """The JSON of a finding up to its citation: what the rule and the branch fix."""
@@ -198,17 +208,7 @@ class FindingPlan:
         or None where a value would replace another under the same name (then the dict is built)."""
         if self.shown_quoted is None:
             return None
-        parts = []
-        for k, quoted, is_date in self.shown_quoted:
-            if k in facts:
-                value = facts[k]
-                kind = type(value)
-                if kind is int:         # most shown facts: a day ordinal or a count
-                    parts.append(quoted + (_iso_day(value) if is_date else int.__repr__(value)))
-                elif kind is str:
-                    parts.append(quoted + encode_basestring(value))
-                else:
-                    parts.append(quoted + json_value(_show(value, is_date)))
+        parts = _shown_parts(self.shown_quoted, facts)
         for k, running, quoted in self.running_quoted:
             if running in facts:
                 if k in facts:
@@ -474,6 +474,52 @@ def _iso_day(ordinal: int) -> str:
         if len(_ISO_DAYS) < 65536:
             _ISO_DAYS[ordinal] = text
     return text
+
+
+def _shown_parts(shown_quoted: Sequence[tuple[str, str, bool]], facts: dict) -> list[str]:
+    """The `"name": value` members of the shown facts recorded in `facts`, in the rule's order."""
+    parts = []
+    for k, quoted, is_date in shown_quoted:
+        if k in facts:
+            value = facts[k]
+            kind = type(value)
+            if kind is int:         # most shown facts: a day ordinal or a count
+                parts.append(quoted + (_iso_day(value) if is_date else int.__repr__(value)))
+            elif kind is str:
+                parts.append(quoted + encode_basestring(value))
+            elif kind is bool and not is_date:
+                parts.append(quoted + ("true" if value else "false"))
+            else:
+                parts.append(quoted + json_value(_show(value, is_date)))
+    return parts
+
+
+def findings_json(findings: list[Finding], lang: str = "zh") -> str:
+    """The findings' JSON (`Finding.json_text`) joined by ", ": a finding with no message, no
+    round, no due date, no analogy and no running period is written from the texts its rule and
+    branch fix (FindingPlan.json_fast) and its shown facts, in one step."""
+    out: list[str] = []
+    append = out.append
+    for f in findings:
+        plan = f.plan
+        fast = plan.json_fast[f.index]
+        if fast is None or f.round_no is not None:
+            append(f.json_text(lang))
+            continue
+        facts = f.case_facts
+        verified = plan.fixed_verified
+        if verified is None:
+            verified = plan.verified(facts)
+        elif verified:
+            unverified = facts.get("@unverified")
+            if unverified and not unverified.isdisjoint(plan.cr.facts):
+                verified = False
+        parts = _shown_parts(plan.shown_quoted or (), facts)
+        if parts:
+            append((fast[0] if verified else fast[1]) + ", ".join(parts) + fast[2])
+        else:
+            append(fast[3] if verified else fast[4])
+    return ", ".join(out)
 
 
 def _show(value: Any, is_date: bool) -> Any:

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from functools import lru_cache
 from typing import Any
 
 from engine.core.check import CheckResult
-from engine.core.findings import Finding, json_object, json_value
+from engine.core.findings import Finding, findings_json, json_object, json_value
 from engine.rulebook.stages import load_stages
 
 VERDICTS = ("violated", "missing", "satisfied", "not_applicable", "pending")
@@ -22,14 +21,23 @@ SEVERITY_ZH = {"blocker": "阻断", "error": "违法", "warning": "警示", "inf
 
 def exit_status(result: CheckResult) -> int:
     """0 when no blocker or error is violated or missing, 1 when one is (CASE_FORMAT §2)."""
-    return int(any(f.verdict in BREACHES and f.severity in ("blocker", "error") for f in result.findings))
+    for f in result.findings:
+        if f.verdict in BREACHES and f.severity in ("blocker", "error"):
+            return 1
+    return 0
 
 
 def summary(findings: list[Finding]) -> dict[str, Any]:
     """Count the verdicts; `blocking` is true when a blocker is violated or missing."""
-    counts = Counter(f.verdict for f in findings)
-    out: dict[str, Any] = {v: counts.get(v, 0) for v in VERDICTS}
-    out["blocking"] = any(f.verdict in BREACHES and f.severity == "blocker" for f in findings)
+    out: dict[str, Any] = dict.fromkeys(VERDICTS, 0)
+    blocking = False
+    for f in findings:
+        verdict = f.verdict
+        if verdict in out:
+            out[verdict] += 1
+            if verdict in BREACHES and not blocking and f.severity == "blocker":
+                blocking = True
+    out["blocking"] = blocking
     return out
 
 
@@ -51,7 +59,7 @@ def to_json_text(result: CheckResult, lang: str = "zh") -> str:
     the bytes of `json.dumps(to_json(result, lang), ensure_ascii=False)`, written in one pass."""
     text = (f'{{"case": {json_value(result.case_id)}, "as_of": {json_value(result.as_of.isoformat())}, '
             f'"rulebook": {{"jurisdiction": {json_value(result.jurisdiction)}, "version": {json_value(result.version)}}}, '
-            f'"stage": {json_value(result.stage)}, "findings": [{", ".join(f.json_text(lang) for f in result.findings)}], '
+            f'"stage": {json_value(result.stage)}, "findings": [{findings_json(result.findings, lang)}], '
             f'"summary": {json_object(summary(result.findings))}')
     if result.notes:
         text += f', "notes": {json.dumps([n[lang] for n in result.notes], ensure_ascii=False)}'

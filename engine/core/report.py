@@ -134,15 +134,15 @@ def _stage_block(findings: list[Finding], name: str, zh: bool) -> list[str]:
     lang = "zh" if zh else "en"
     for f in violated:
         label = SEVERITY_ZH[f.severity] if zh else f.severity
-        lines.append(f"  ✗ [{label}] {f.rule} {cite(f.citation, zh)}：{f.message[lang]}")
+        lines.append(f"  ✗ [{label}] {f.rule} {_cited(f.citation, zh)}：{f.message[lang]}")
     for f in missing:
         label = SEVERITY_ZH[f.severity] if zh else f.severity
-        lines.append(f"  ？ [{label}·{'未见记录' if zh else 'no record'}] {f.rule} {cite(f.citation, zh)}：{f.message[lang]}")
+        lines.append(f"  ？ [{label}·{'未见记录' if zh else 'no record'}] {f.rule} {_cited(f.citation, zh)}：{f.message[lang]}")
     for f in advice:
-        lines.append(f"  ☆ {'建议' if zh else 'advice'}：{f.rule} {cite(f.citation, zh)}：{f.message[lang]}")
+        lines.append(f"  ☆ {'建议' if zh else 'advice'}：{f.rule} {_cited(f.citation, zh)}：{f.message[lang]}")
     for f in pending:
         why = REASON_ZH[f.reason] if zh else f.reason
-        lines.append(f"  ○ {'尚需' if zh else 'still needed'}：{f.rule} {f.title['zh' if zh else 'en']}（{cite(f.citation, zh)}；{why}）"
+        lines.append(f"  ○ {'尚需' if zh else 'still needed'}：{f.rule} {f.title['zh' if zh else 'en']}（{_cited(f.citation, zh)}；{why}）"
                      + _due_note(f, zh))
     lines.append("")
     return lines
@@ -159,6 +159,19 @@ def _due_note(f: Finding, zh: bool) -> str:
 # Notices and opinions (通知, 意见, and a document number 〔YYYY〕N号) are written in numbered parts,
 # not articles: their `article: N` is part (N) (rules/CN/normative-documents.yaml).
 IN_PARTS = re.compile(r"(通知|意见)(（[^）]*）)?$|〔\d{4}〕\d+号")
+
+
+_CITED: dict[int, tuple[dict, str, str]] = {}     # id(a rule's citation) → (it, in Chinese, in English)
+
+
+def _cited(citation: dict, zh: bool) -> str:
+    """`cite(citation, zh)` of a rule's citation (the same dict for every finding of the rule), written once."""
+    known = _CITED.get(id(citation))
+    if known is None or known[0] is not citation:
+        if len(_CITED) >= 4096:
+            _CITED.clear()
+        known = _CITED[id(citation)] = (citation, cite(citation, True), cite(citation, False))
+    return known[1] if zh else known[2]
 
 
 def cite(citation: dict, zh: bool = True) -> str:

@@ -70,10 +70,11 @@ from typing import Any, TextIO
 
 from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
-from engine.credit.credit_code import credit_code_problems, is_masked
+from engine.credit.credit_code import MASK, credit_code_problems, is_masked
 from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, SECTOR_MAX, PenaltyRecordRow
 from engine.credit.queries import penalties_by_number, penalty_by_number
 from engine.registers.csvio import (
+    FORMULA_STARTS,
     Column,
     ImportResult,
     Row,
@@ -188,8 +189,11 @@ def penalty_digest(row: dict[str, str]) -> str:
 
 def validate_row(cells: dict[str, str], n: int, file: str):
     """Validate one §4 row: (PenaltyRecord or None, problems, warnings)."""
-    check = RowCheck(file, n, COLUMN_ZH)
     v = {k: (cells.get(k) or "").strip() for k in COLUMNS}
+    record = _plain_record(v)
+    if record is not None:           # nothing to say about the row
+        return record, [], []
+    check = RowCheck(file, n, COLUMN_ZH)
     _check_required(v, check)
     _check_texts(v, check)
     for message in (credit_code_problems(v["credit_code"]) if v["credit_code"] else []):
@@ -210,6 +214,48 @@ def validate_row(cells: dict[str, str], n: int, file: str):
         sector=sys.intern(v["sector"]) if v["sector"] else None,
         **dates)  # type: ignore[arg-type]
     return record, [], check.warnings
+
+
+_AFTER = tuple(DATE_COLUMNS.index(c) - 1 for c in AFTER_DECISION + MATERIALS)   # in DATE_COLUMNS[1:]
+
+
+def _plain_record(v: dict[str, str]) -> PenaltyRecord | None:
+    """The record of a row `validate_row` would find neither a problem nor a warning in, or None
+    (the row is then checked in full, each problem and warning named). The same conditions as the
+    checks below, tested at once: a register's rows are nearly all like that, a million per file."""
+    number, party, code, authority, category = v["case_number"], v["party"], v["credit_code"], \
+        v["authority"], v["category"]
+    sector, result = v["sector"], v["repair_result"]
+    if not (number and party and code and authority and v["decided_on"] and category) \
+            or len(number) > NUMBER_MAX or len(party) > NAME_MAX or len(authority) > NAME_MAX \
+            or len(sector) > SECTOR_MAX or number.startswith(FORMULA_STARTS) or party.startswith(FORMULA_STARTS) \
+            or authority.startswith(FORMULA_STARTS) or sector.startswith(FORMULA_STARTS) \
+            or MASK in code or credit_code_problems(code) \
+            or category not in CATEGORIES or (result and result not in REPAIR_RESULTS):
+        return None                  # (stripped cells: a formula is one that starts with = + - @)
+    decided = parse_date(v["decided_on"])
+    if decided is None:
+        return None
+    later: list[date | None] = []
+    for column in DATE_COLUMNS[1:]:
+        text = v[column]
+        if text:
+            day = parse_date(text)
+            if day is None:
+                return None
+            later.append(day)
+        else:
+            later.append(None)
+    published, applied, repaired, withdrawn = later[0], later[5], later[6], later[8]
+    if any(day is not None and day < decided for day in map(later.__getitem__, _AFTER)) \
+            or bool(result) != (repaired is not None) \
+            or (repaired is not None and (applied is None or repaired < applied)) \
+            or (withdrawn is not None and (published is None or withdrawn < published)):
+        return None
+    return PenaltyRecord(number, party, sys.intern(code), sys.intern(authority), decided, sys.intern(category),
+                         published, later[1], later[2], later[3], later[4], applied, repaired,
+                         sys.intern(result) if result else None, later[7], withdrawn,
+                         sys.intern(sector) if sector else None)
 
 
 def _check_required(v: dict[str, str], check: RowCheck) -> None:

@@ -17,9 +17,17 @@ has a parameter per row of a file. The payload is `{"row": {column: text}, "sha2
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
+import multiprocessing
+import os
+import pickle
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # what canonical JSON writes a text with
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,15 +39,16 @@ from engine.core.errors import InputError, Problem
 from engine.registers.csvio import ImportResult, Row, where
 from engine.store.bulk import insert_many
 from engine.store.uow import UnitOfWork
-from engine.trail import append_events, canonical
+from engine.trail import Canonical, append_events, canonical, canonical_row
 from engine.units.scope import EVERYTHING, Scope, acting_unit, scope_of, unscoped
 
 WRITE_BATCH = 5000           # rows written (and their events sealed) at a time
+SQLITE_CACHE_KIB = 128 * 1024    # SQLite's page cache during an import (its default is 2 MiB)
 
 
 def row_digest(row: dict[str, str]) -> str:
     """The digest of a record's row, `record.sha256()` of most registers: SHA-256 of its canonical JSON."""
-    return hashlib.sha256(canonical(row).encode()).hexdigest()
+    return hashlib.sha256(canonical_row(row).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -56,18 +65,25 @@ class Register:
     digest: Callable[[dict[str, str]], str] = row_digest       # a record's sha256 from its row (to_row())
 
 
-def copying(columns: Iterable[str]) -> Callable[..., None]:
+class copying:  # noqa: N801 - a function to its callers: `apply = copying(columns)`
     """A register's `apply` that copies these columns of the record into the stored row, with the
-    record's digest and who changed it."""
-    names = tuple(columns)
+    record's digest and who changed it. (Its new rows are plain columns: they can be made ready in
+    the reader process, engine/registers/imports._reader.)"""
 
-    def apply(stored: Any, record: Any, actor: str, digest: str | None = None) -> None:
+    def __init__(self, columns: Iterable[str]):
+        self.names = tuple(columns)
+        names = self.names
+        self.values = attrgetter(*names) if len(names) > 1 else lambda record: (getattr(record, names[0]),)
+
+    def __call__(self, stored: Any, record: Any, actor: str, digest: str | None = None) -> None:
         """Copy the record in; `digest` is its `sha256()`, when already known."""
-        for name in names:
-            setattr(stored, name, getattr(record, name))
+        if type(stored) is _Columns:             # a new record's plain row (a million of them)
+            vars(stored).update(zip(self.names, self.values(record)))
+        else:
+            for name, value in zip(self.names, self.values(record)):
+                setattr(stored, name, value)
         stored.row_sha256 = digest or record.sha256()
         stored.updated_by = actor
-    return apply
 
 
 def import_file(uow: UnitOfWork, register: Register, read: Callable[[], Iterable[Row[Any]]], path: Path | str,
@@ -81,7 +97,8 @@ def import_file(uow: UnitOfWork, register: Register, read: Callable[[], Iterable
     rows = read()
     unit = acting_unit(uow.session, actor, editors, unit)
     return import_rows(uow.session, register, rows, actor, skip_invalid, rejected_out, unit,
-                       scope_of(uow.session, actor, editors), str(path), progress)
+                       scope_of(uow.session, actor, editors), str(path), progress,
+                       reader_process=_large(path))
 
 
 class _Columns:
@@ -91,21 +108,30 @@ class _Columns:
 def import_rows(session: Session, register: Register, rows: Iterable[Row[Any]], actor: str, skip_invalid: bool,
                 rejected_out: Path | str | TextIO | None, unit: str | None = None,
                 scope: Scope = EVERYTHING, file: str = "",
-                progress: Callable[[int], None] | None = None) -> ImportResult:
+                progress: Callable[[int], None] | None = None, reader_process: bool = False) -> ImportResult:
     """Store the rows all or nothing (the module says how); the caller commits. New records go
     to `unit`; a row that would change a record of a unit outside `scope` is refused. `progress(n)`
-    is told the rows read so far after each batch."""
+    is told the rows read so far after each batch. With `reader_process` the rows are read and made
+    ready in a process of their own, where one can be forked (`_reader`)."""
+    _plan_each_lookup(session)
+    with _sqlite_cache(session), _ready_batches(register, rows, actor, reader_process) as batches:
+        return _import_batches(session, register, batches, actor, skip_invalid, rejected_out, unit, scope, file,
+                               progress)
+
+
+def _import_batches(session: Session, register: Register, batches: Iterable[list[Any]], actor: str,
+                    skip_invalid: bool, rejected_out: Path | str | TextIO | None, unit: str | None, scope: Scope,
+                    file: str, progress: Callable[[int], None] | None) -> ImportResult:
     result = ImportResult()
     bad: list[Row[Any]] = []
     read = 0
-    _plan_each_lookup(session)
     savepoint = session.begin_nested()
-    for batch in _batches(rows, WRITE_BATCH):
+    for batch in batches:                    # each row a Ready tuple (good) or a Row (bad)
         read += len(batch)
-        _refuse_other_units(session, register, batch, scope, file)
-        good = [r for r in batch if r.ok]
-        bad.extend(r for r in batch if not r.ok)
-        result.warnings.extend(w for r in good for w in r.warnings)
+        batch = _refuse_other_units(session, register, batch, scope, file)
+        good = [r for r in batch if type(r) is tuple]
+        bad.extend(r for r in batch if type(r) is not tuple)
+        result.warnings.extend(w for r in good if r[WARNINGS] for w in r[WARNINGS])
         if skip_invalid or not bad:
             _write_batch(session, register, good, actor, result, unit)
         if progress is not None:
@@ -131,6 +157,26 @@ def _batches(rows: Iterable[Row[Any]], size: int) -> Iterator[list[Row[Any]]]:
         yield batch
 
 
+@contextlib.contextmanager
+def _sqlite_cache(session: Session) -> Iterator[None]:
+    """On SQLite, a page cache of SQLITE_CACHE_KIB for the import, the connection's own afterwards.
+    A large import inserts into indexes in no order (the records' numbers, the chains' ids): with
+    the default 2 MiB most pages are read back and written to the WAL again and again (1,000,000
+    rows: the records' inserts took twice as long). The cache holds no data beyond the transaction
+    nor changes when it is durable (that is the journal's business)."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    driver = session.connection().connection.driver_connection     # whatever becomes of the session
+    assert driver is not None
+    (before,) = driver.execute("PRAGMA cache_size").fetchone()
+    driver.execute(f"PRAGMA cache_size = -{int(SQLITE_CACHE_KIB)}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def _plan_each_lookup(session: Session) -> None:
     """On PostgreSQL, plan each batch's lookup for the table as it is now: a plan cached while the
     table was small (a sequential scan) would otherwise be reused as it grows by the import itself,
@@ -139,70 +185,168 @@ def _plan_each_lookup(session: Session) -> None:
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
-def _write_batch(session: Session, register: Register, batch: list[Row[Any]], actor: str,
+# A good row made ready to be stored (`_ready`), a plain tuple (a million cross between processes):
+# (row number, key, digest of its row, its event's payload after the opening brace — see `_ready` —,
+#  the columns of its new record, the record (None from the reader process: its columns say it all),
+#  the cells as read, the row's warnings).
+Ready = tuple
+NUMBER, KEY, DIGEST, TAIL, COLUMNS, RECORD, CELLS, WARNINGS = range(8)
+
+
+def _ready(register: Register, row: Row[Any], actor: str) -> Ready:
+    """What storing a good row needs: its record's columns, digest and event payload, worked out
+    before it is known whether the record is new, changed or the same (nearly always new).
+
+    The payload is `{"row": cells, "sha256": digest, "source_row": n, "warnings": […]}` (warnings only
+    when there are some), with `"previous_sha256": …` first for an update (the keys sorted): it is
+    written here as the canonical JSON `engine.trail.canonical` gives, `TAIL` being what follows
+    the opening brace of a new record's payload."""
+    record = row.record
+    assert record is not None            # a good row holds its record
+    cells = record.to_row()              # once: the digest is of these cells, the event holds them
+    digest = register.digest(cells)
+    columns = _Columns()
+    register.apply(columns, record, actor, digest)
+    tail = '"row":' + canonical_row(cells) + ',"sha256":' + encode_basestring(digest) + \
+        ',"source_row":' + str(int(row.number))
+    if row.warnings:
+        tail += ',"warnings":' + canonical([f"{w.path}: {w.message}" for w in row.warnings])
+    return (row.number, getattr(record, register.key), digest, tail + "}", vars(columns), record, row.cells,
+            row.warnings)
+
+
+def _write_batch(session: Session, register: Register, batch: list[Ready], actor: str,
                  result: ImportResult, unit: str | None) -> None:
     """Insert, update or leave each good row of a batch, and append their events."""
-    existing = register.stored(session, [getattr(r.record, register.key) for r in batch])
+    existing = register.stored(session, [r[KEY] for r in batch])
     inserts: list[dict[str, Any]] = []
     events: list[tuple[str, str, str, Any]] = []
-    for row in batch:
-        _store_row(register, row, existing.get(getattr(row.record, register.key)), actor, result,
-                   inserts, events, unit)
+    imported, updated = register.kind + ".imported", register.kind + ".updated"
+    for ready in batch:
+        number = ready[KEY]
+        chain = register.chain_prefix + number
+        stored = existing.get(number)
+        if stored is None:
+            columns = ready[COLUMNS]
+            if unit is not None:
+                columns["unit_code"] = unit
+            inserts.append(columns)
+            events.append((chain, actor, imported, Canonical("{" + ready[TAIL])))
+            result.imported.append(number)
+        elif stored.row_sha256 == ready[DIGEST]:
+            result.unchanged.append(number)
+        else:
+            payload = Canonical('{"previous_sha256":' + encode_basestring(stored.row_sha256) + "," + ready[TAIL])
+            if ready[RECORD] is not None:
+                register.apply(stored, ready[RECORD], actor, ready[DIGEST])
+            else:                        # a copying register's columns, as its apply sets them
+                for name, value in ready[COLUMNS].items():
+                    setattr(stored, name, value)
+            events.append((chain, actor, updated, payload))
+            result.updated.append(number)
     insert_many(session, register.new_row.__table__, inserts)    # type: ignore[attr-defined]
     session.flush()                              # the updated rows
     append_events(session, events)               # the session keeps flushed rows weakly: they go
 
 
-def _refuse_other_units(session: Session, register: Register, rows: list[Row[Any]], scope: Scope,
-                        file: str) -> None:
-    """Mark as bad each good row of a batch whose record is stored in a unit the importer's roles do not cover."""
+def _refuse_other_units(session: Session, register: Register, batch: list[Any], scope: Scope,
+                        file: str) -> list[Any]:
+    """The batch with each good row whose record is stored in a unit the importer's roles do not
+    cover made a bad one."""
     if scope.units is None:
-        return
-    good = [r for r in rows if r.ok]                 # one batch of the file (import_rows)
+        return batch
     with unscoped(session):
-        existing = register.stored(session, [getattr(r.record, register.key) for r in good])
-    for row in good:
-        number = getattr(row.record, register.key)
-        stored = existing.get(number)
+        existing = register.stored(session, [r[KEY] for r in batch if type(r) is tuple])
+    out = []
+    for ready in batch:
+        stored = existing.get(ready[KEY]) if type(ready) is tuple else None
         if stored is not None and not scope.covers(stored.unit_code):
-            row.problems.append(Problem(file, where(row.number, register.key),
-                                        f"{number} 已登记在其他单位，本单位无权修改 / "
-                                        f"{number} is registered by another unit: this unit may not change it"))
-            row.record = None
+            number = ready[KEY]
+            ready = Row(ready[NUMBER], ready[CELLS], None,
+                        [Problem(file, where(ready[NUMBER], register.key),
+                                 f"{number} 已登记在其他单位，本单位无权修改 / "
+                                 f"{number} is registered by another unit: this unit may not change it")],
+                        list(ready[WARNINGS]))
+        out.append(ready)
+    return out
 
 
-def _store_row(register: Register, row: Row[Any], stored: Any, actor: str, result: ImportResult,
-               inserts: list[dict[str, Any]], events: list[tuple[str, str, str, Any]],
-               unit: str | None = None) -> None:
-    """Insert (its columns queued in `inserts`), update or leave one record; its event queued in `events`."""
-    record = row.record
-    assert record is not None            # a good row holds its record
-    number = getattr(record, register.key)
-    chain = register.chain_prefix + number
-    cells = record.to_row()              # once: the digest is of these cells, the event holds them
-    digest = register.digest(cells)
-    if stored is None:
-        columns = _Columns()
-        register.apply(columns, record, actor, digest)
-        if unit is not None:
-            columns.unit_code = unit     # type: ignore[attr-defined]
-        inserts.append(columns.__dict__)
-        events.append((chain, actor, f"{register.kind}.imported", _payload(cells, digest, row)))
-        result.imported.append(number)
+# ---------------------------------------------------------------- the reader process
+READER_BYTES = 1 << 20        # a file this large is read in a process of its own (about 6,000 penalties)
+
+
+def _large(path: Path | str) -> bool:
+    """Whether a register file is large enough to be read and made ready in a process of its own:
+    on a machine of more than one core, where a process can be forked."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return False
+    return (size >= READER_BYTES and (os.cpu_count() or 1) > 1 and not multiprocessing.current_process().daemon
+            and "fork" in multiprocessing.get_all_start_methods())   # (a daemonic process may have no child)
+
+
+@contextlib.contextmanager
+def _ready_batches(register: Register, rows: Iterable[Row[Any]], actor: str,
+                   reader_process: bool) -> Iterator[Iterator[list[Any]]]:
+    """The rows WRITE_BATCH at a time, each good one `_ready`, each bad one as read: made here, or
+    (`reader_process`) in a forked process while this one writes the batch before."""
+    if not reader_process:
+        yield (_made_ready(register, batch, actor) for batch in _batches(rows, WRITE_BATCH))
         return
-    if stored.row_sha256 == digest:
-        result.unchanged.append(number)
-        return
-    payload = _payload(cells, digest, row)
-    payload["previous_sha256"] = stored.row_sha256
-    register.apply(stored, record, actor, digest)
-    events.append((chain, actor, f"{register.kind}.updated", payload))
-    result.updated.append(number)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_reader, args=(register, rows, actor, sender), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        yield _received(receiver)
+    finally:
+        receiver.close()
+        if process.is_alive():           # the import stopped before the end of the file
+            process.kill()
+        process.join()
 
 
-def _payload(cells: dict[str, str], digest: str, row: Row[Any]) -> dict[str, Any]:
-    """An imported row's event payload: its cells, their digest, its row in the file, its warnings."""
-    payload: dict[str, Any] = {"row": cells, "sha256": digest, "source_row": row.number}
-    if row.warnings:
-        payload["warnings"] = [f"{w.path}: {w.message}" for w in row.warnings]
-    return payload
+def _made_ready(register: Register, batch: list[Row[Any]], actor: str) -> list[Any]:
+    return [_ready(register, row, actor) if row.ok else row for row in batch]
+
+
+def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, sender: Any) -> None:
+    """The reader process: read, check and make ready the rows, a batch at a time, and send each
+    batch pickled (plain tuples: a Row or a record would cost more to unpickle than to make). A
+    copying register's record stays here, its columns say it all. The process touches nothing of
+    its parent's (its database connection above all) and collects no cycles (one holding a copy of
+    a connection would close it); an error is sent as it is, for the parent to raise."""
+    gc.disable()
+    plain = isinstance(register.apply, copying)
+    try:
+        for batch in _batches(rows, WRITE_BATCH):
+            ready = _made_ready(register, batch, actor)
+            if plain:
+                ready = [r[:RECORD] + (None,) + r[RECORD + 1:] if type(r) is tuple else r for r in ready]
+            sender.send_bytes(pickle.dumps(("rows", ready), pickle.HIGHEST_PROTOCOL))
+        sender.send_bytes(pickle.dumps(("end", None)))
+    except BaseException as exc:     # noqa: BLE001 - every failure is the parent's to raise
+        try:
+            message = pickle.dumps(("error", exc))
+        except Exception:            # noqa: BLE001 - an exception that does not pickle
+            message = pickle.dumps(("error", RuntimeError("".join(traceback.format_exception(exc)))))
+        with contextlib.suppress(OSError):
+            sender.send_bytes(message)
+    finally:
+        sender.close()
+
+
+def _received(receiver: Any) -> Iterator[list[Any]]:
+    """The batches the reader process sends, until its end; its error raised here."""
+    while True:
+        try:
+            kind, value = pickle.loads(receiver.recv_bytes())
+        except EOFError:
+            raise RuntimeError("the register's reader process ended without a word") from None
+        if kind == "end":
+            return
+        if kind == "error":
+            raise value
+        yield value

@@ -1,0 +1,98 @@
+"""A large register file is read and made ready in a process of its own (engine/registers/imports._reader)
+while the importing process writes: what it stores, says and refuses is exactly what reading the file
+in the importing process gives — records and their digests, event payloads, warnings, bad rows, errors."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+from sqlalchemy import select
+
+from engine.accounts.use_cases import create_user
+from engine.core.errors import InputError
+from engine.credit.models import PenaltyRecordRow
+from engine.credit.use_cases import from_record
+from engine.registers import imports
+from engine.store.db import make_engine, upgrade
+from engine.store.models import TrailEvent
+from engine.store.uow import UnitOfWork
+from engine.trail import verify_all
+from tests.credgen import write_csv
+from tests.registers.test_penalties_import import do_import
+
+pytestmark = pytest.mark.slow
+
+
+def _files(tmp_path):
+    """A register, then the same with rows changed (updates), warned rows and bad rows."""
+    first = tmp_path / "penalties.csv"
+    write_csv(first, 700)
+    with open(first, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    header = rows[0]
+    column = header.index
+    for row in rows[1:200]:
+        row[column("category")] = "minor" if row[column("category")] != "minor" else "general"
+    for row in rows[200:260]:
+        row[column("commitment_on")] = "2016-01-01"              # before the decision: a warning
+    rows[300][column("repair_result")] = "granted"              # a result without its decision: refused
+    rows[301][column("party")] = "=HYPERLINK()"
+    rows[302][0] = rows[5][0]                                      # a case number twice
+    second = tmp_path / "changed.csv"
+    with open(second, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return first, second
+
+
+def _imports(uow, clerk, first, second, rejected):
+    results = []
+    for path, options in ((first, {}), (second, {"skip_invalid": True, "rejected_out": rejected})):
+        result = do_import(uow, path, clerk, **options)
+        results.append((result.imported, result.updated, result.unchanged, [str(w) for w in result.warnings],
+                        [str(p) for p in result.rejected]))
+    with pytest.raises(InputError) as caught:
+        do_import(uow, second, clerk)
+    with uow(read_only=True) as u:
+        records = [(from_record(r).to_row(), r.row_sha256, r.updated_by, r.unit_code)
+                   for r in u.session.scalars(select(PenaltyRecordRow).order_by(PenaltyRecordRow.id))]
+        events = [(e.case_id, e.seq, e.actor, e.action, e.payload, e.payload_sha256) for e in u.session.scalars(
+            select(TrailEvent).where(TrailEvent.case_id.like("penalty:%")).order_by(TrailEvent.case_id, TrailEvent.seq))]
+        assert all(s.ok for s in verify_all(u.session))
+    return results, str(caught.value), records, events, rejected.read_text(encoding="utf-8")
+
+
+def test_the_reader_process_stores_and_says_what_reading_in_process_does(uow, clerk, tmp_path, monkeypatch):
+    first, second = _files(tmp_path)
+    monkeypatch.setattr(imports, "READER_BYTES", 0)              # every file read in a process of its own
+    assert imports._large(first)
+    with_reader = _imports(uow, clerk, first, second, tmp_path / "rejected-reader.csv")
+
+    monkeypatch.setattr(imports, "READER_BYTES", 1 << 62)        # the same, read in this process
+    url = f"sqlite:///{tmp_path / 'in-process.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with UnitOfWork(engine) as u:
+        create_user(u.session, "sifasuo", "岳龙镇司法所", ["legality_reviewer"])
+        u.commit()
+    in_process = _imports(lambda **options: UnitOfWork(engine, **options), clerk, first, second,
+                          tmp_path / "rejected-in-process.csv")
+    engine.dispose()
+
+    assert with_reader == in_process
+    results, _, records, events, _ = with_reader
+    assert len(records) == len(results[0][0]) == 700 and len(events) == 700 + len(results[1][1])
+    assert results[1][1] and results[1][3] and results[1][4]      # updated, warned and refused rows were met
+
+
+def test_an_error_in_the_reader_process_is_raised_as_it_is(uow, clerk, tmp_path, monkeypatch):
+    path = tmp_path / "penalties.csv"
+    write_csv(path, 300)
+    with open(path, "a", encoding="utf-8", newline="") as f:
+        f.write('"unterminated,quote\n')                         # the csv module's error, at the end
+    monkeypatch.setattr(imports, "READER_BYTES", 0)
+    with pytest.raises(InputError) as caught:
+        do_import(uow, path, clerk)
+    monkeypatch.setattr(imports, "READER_BYTES", 1 << 62)
+    with pytest.raises(InputError) as in_process:
+        do_import(uow, path, clerk)
+    assert str(caught.value) == str(in_process.value) and "penalties.csv" in str(caught.value)

@@ -87,7 +87,7 @@ class Checker:
         if engine not in self._evaluators:
             if engine == "durable":
                 from engine.evaluate.durable import DurableEvaluator
-                self._evaluators[engine] = DurableEvaluator(self.compiled, self.cache_key)
+                self._evaluators[engine] = DurableEvaluator(self.compiled, self.cache_key, self.round_rules)
             else:
                 from engine.evaluate.native import NativeEvaluator
                 self._evaluators[engine] = NativeEvaluator(self.compiled)

@@ -104,20 +104,23 @@ class DurableEvaluator:
 
     name = "durable"
 
-    def __init__(self, compiled: list[CompiledRule], cache_key: tuple[str, ...] | None = None):
+    def __init__(self, compiled: list[CompiledRule], cache_key: tuple[str, ...] | None = None,
+                 first: frozenset[int] = frozenset()):
         """Translate the compiled rules into engine rulesets — or take the translation kept on disk
-        under `cache_key` (the checker's rulebook version, engine/rulebook/cache.py) — and register them."""
+        under `cache_key` (the checker's rulebook version, engine/rulebook/cache.py) — and register them.
+        The rules `first` (indices: those asked on their own, for a consultation's rounds) are put
+        in the first rulesets, so that asking them asks as few rulesets as they fill."""
         reason = durable_available()
         if reason is not None:
             raise DurableUnavailableError(reason)
         self.compiled = compiled
         kept = cache.load(("durable", *cache_key)) if cache_key is not None else None
-        if kept is not None and kept["rules"] == len(compiled) and "otherwise" in kept:
+        if kept is not None and kept["rules"] == len(compiled) and kept.get("first") == sorted(first):
             self.keys, self.branch_of, self.rulesets = kept["keys"], kept["branch_of"], kept["rulesets"]
             self.fields, self.texts, self.otherwise = kept["fields"], kept["texts"], kept["otherwise"]
         else:
             self.keys = _fact_keys(compiled)
-            rules, self.branch_of, self.otherwise = _ruleset(compiled, self.keys)
+            rules, self.branch_of, self.otherwise = _ruleset(compiled, self.keys, first)
             named = [_named(chunk) for chunk in _chunks(rules, RULES_PER_RULESET)]
             self.fields = [_fields_read(definition) for _, definition in named]
             self.texts = [_engine_text(definition) for _, definition in named]
@@ -127,7 +130,7 @@ class DurableEvaluator:
                 cache.store(("durable", *cache_key), {"keys": self.keys, "branch_of": self.branch_of,
                                                       "rulesets": self.rulesets, "fields": self.fields,
                                                       "texts": self.texts, "otherwise": self.otherwise,
-                                                      "rules": len(compiled)})
+                                                      "first": sorted(first), "rules": len(compiled)})
         # the compiled rules (indices) each ruleset holds a part of
         self.held = [frozenset(self.branch_of[rule][0] for rule in rules if rule != SENTINEL_RULE)
                      for _, rules in self.rulesets]
@@ -279,16 +282,20 @@ def _named(definition: dict) -> tuple[str, dict]:
     return f"yifa_{digest}", definition
 
 
-def _ruleset(compiled: list[CompiledRule], keys: dict[str, str]) -> tuple[dict, dict, list[int]]:
-    """The engine rules of the compiled rules, the (rule, branch) each engine rule stands for, and
-    each rule's first always-true branch (-1 when it has none), which the engine is not given."""
-    rules: dict[str, dict] = {}
+def _ruleset(compiled: list[CompiledRule], keys: dict[str, str],
+             first: frozenset[int] = frozenset()) -> tuple[dict, dict, list[int]]:
+    """The engine rules of the compiled rules (those of the rules `first` first, then the others in
+    their order), the (rule, branch) each engine rule stands for, and each rule's first always-true
+    branch (-1 when it has none), which the engine is not given."""
+    per_rule: list[dict[str, dict]] = []
     branch_of: dict[str, tuple[int, int]] = {}
     otherwise = [-1] * len(compiled)
     from engine.rulebook.budget import MAX_BRANCHES, rule_cost
     for ri, cr in enumerate(compiled):
         if not rule_cost(cr)[1]:     # lint refuses such a rule; a file that bypassed lint is refused here
             _over_budget(cr)
+        rules: dict[str, dict] = {}
+        per_rule.append(rules)
         left = MAX_BRANCHES
         for bi, branch in enumerate(cr.branches):
             parts = split_for_budget(branch.guard, left)
@@ -303,7 +310,8 @@ def _ruleset(compiled: list[CompiledRule], keys: dict[str, str]) -> tuple[dict, 
                 name = f"r{ri}_{bi}_{pi}"
                 rules[name] = {"all": [{"m": {"$and": [{"t": "c"}, _json(part, keys)]}}], "run": name}
                 branch_of[name] = (ri, bi)
-    return rules, branch_of, otherwise
+    ordered = sorted(range(len(compiled)), key=lambda ri: ri not in first)       # stable: rule order within
+    return {name: rule for ri in ordered for name, rule in per_rule[ri].items()}, branch_of, otherwise
 
 
 def expression_cost(cond: Cond) -> int:

@@ -31,7 +31,7 @@ KIND_ZH = {"altered": "被篡改", "missing": "缺失", "reordered": "顺序被�
 _SEALED_SEARCH = 1000  # how far from its stored seq an event's sealed seq is looked for
 
 __all__ = ["GENESIS", "RULEBOOK_CHAIN", "Break", "Canonical", "ChainStatus", "append_event", "append_events",
-           "canonical", "canonical_row", "event_hash", "header", "seal", "verify_all", "verify_chain"]
+           "canonical", "canonical_row", "event_hash", "first_seal", "header", "seal", "verify_all", "verify_chain"]
 
 
 def _plain(value: Any) -> Any:
@@ -127,9 +127,18 @@ def append_event(session: Session, case_id: str, actor: str, action: str, payloa
     return event
 
 
-def append_events(session: Session, items: Sequence[tuple[str, str, str, Any]], at: datetime | None = None) -> int:
+def first_seal(case_id: str, at_text: str, actor: str, action: str, text: str) -> tuple[str, str, str]:
+    """(`at_text`, payload_sha256, hash) of the event that would begin a new chain at that moment (ISO
+    text, `iso_utc`) with this canonical payload: what `append_events` would seal it with. Given to
+    it beside the event, it is not sealed again (a register import seals in its reader process)."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return at_text, digest, event_hash(case_id, 1, at_text, actor, action, digest, GENESIS)
+
+
+def append_events(session: Session, items: Sequence[tuple[Any, ...]], at: datetime | None = None) -> int:
     """Append many events — (chain, actor, action, payload) each, in order; a payload already written
-    as canonical JSON may be given as such, `Canonical` — in the caller's transaction, in a few
+    as canonical JSON may be given as such, `Canonical`, and then, fifth, its `first_seal` at `at`
+    (used when the chain is indeed new) — in the caller's transaction, in a few
     statements: the existing heads locked at once, the events sealed here and inserted in chunks, the
     new chains' heads inserted onto their last event, the others advanced one event at a time (the
     database lets a head move by one only). Gives the number appended.
@@ -142,10 +151,16 @@ def append_events(session: Session, items: Sequence[tuple[str, str, str, Any]], 
     heads = trail_rows.lock_heads(session, chains)
     state = dict(heads)
     rows: list[dict[str, Any]] = []
-    for chain, actor, action, payload in items:
+    for item in items:
+        chain, actor, action, payload = item[:4]
         seq, prev = state.get(chain, (0, GENESIS))
         text = payload if isinstance(payload, Canonical) else canonical(payload)
-        row = _sealed(chain, seq + 1, at, at_text, actor, action, text, prev)
+        first = item[4] if len(item) > 4 else None
+        if first is not None and seq == 0 and first[0] == at_text:
+            row = {"case_id": chain, "seq": 1, "at": at, "actor": actor, "action": action, "payload": text,
+                   "payload_sha256": first[1], "prev_hash": GENESIS, "hash": first[2]}
+        else:
+            row = _sealed(chain, seq + 1, at, at_text, actor, action, text, prev)
         rows.append(row)
         state[chain] = (seq + 1, row["hash"])
     trail_rows.insert_events(session, rows)

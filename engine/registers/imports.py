@@ -26,6 +26,7 @@ import pickle
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from json.encoder import encode_basestring  # what canonical JSON writes a text with
 from operator import attrgetter
 from pathlib import Path
@@ -38,8 +39,9 @@ from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
 from engine.registers.csvio import ImportResult, Row, where
 from engine.store.bulk import insert_many
+from engine.store.models import iso_utc, utcnow
 from engine.store.uow import UnitOfWork
-from engine.trail import Canonical, append_events, canonical, canonical_row
+from engine.trail import Canonical, append_events, canonical, canonical_row, first_seal
 from engine.units.scope import EVERYTHING, Scope, acting_unit, scope_of, unscoped
 
 WRITE_BATCH = 5000           # rows written (and their events sealed) at a time
@@ -114,26 +116,27 @@ def import_rows(session: Session, register: Register, rows: Iterable[Row[Any]], 
     is told the rows read so far after each batch. With `reader_process` the rows are read and made
     ready in a process of their own, where one can be forked (`_reader`)."""
     _plan_each_lookup(session)
-    with _sqlite_cache(session), _ready_batches(register, rows, actor, reader_process) as batches:
+    with _sqlite_cache(session), _ready_batches(register, rows, actor, reader_process,
+                                                 scope.units is not None) as batches:
         return _import_batches(session, register, batches, actor, skip_invalid, rejected_out, unit, scope, file,
                                progress)
 
 
-def _import_batches(session: Session, register: Register, batches: Iterable[list[Any]], actor: str,
-                    skip_invalid: bool, rejected_out: Path | str | TextIO | None, unit: str | None, scope: Scope,
-                    file: str, progress: Callable[[int], None] | None) -> ImportResult:
+def _import_batches(session: Session, register: Register, batches: Iterable[tuple[datetime | None, list[Any]]],
+                    actor: str, skip_invalid: bool, rejected_out: Path | str | TextIO | None, unit: str | None,
+                    scope: Scope, file: str, progress: Callable[[int], None] | None) -> ImportResult:
     result = ImportResult()
     bad: list[Row[Any]] = []
     read = 0
     savepoint = session.begin_nested()
-    for batch in batches:                    # each row a Ready tuple (good) or a Row (bad)
+    for at, batch in batches:                # each row a Ready tuple (good) or a Row (bad)
         read += len(batch)
         batch = _refuse_other_units(session, register, batch, scope, file)
         good = [r for r in batch if type(r) is tuple]
         bad.extend(r for r in batch if type(r) is not tuple)
         result.warnings.extend(w for r in good if r[WARNINGS] for w in r[WARNINGS])
         if skip_invalid or not bad:
-            _write_batch(session, register, good, actor, result, unit)
+            _write_batch(session, register, good, actor, result, unit, at)
         if progress is not None:
             progress(read)
     result.rejected = [p for r in bad for p in r.problems]
@@ -188,9 +191,10 @@ def _plan_each_lookup(session: Session) -> None:
 # A good row made ready to be stored (`_ready`), a plain tuple (a million cross between processes):
 # (row number, key, digest of its row, its event's payload after the opening brace — see `_ready` —,
 #  the columns of its new record, the record (None from the reader process: its columns say it all),
-#  the cells as read, the row's warnings).
+#  the cells as read (None from the reader process unless a unit may refuse the row), the row's
+#  warnings, the `first_seal` of a new record's event (from the reader process; else None)).
 Ready = tuple
-NUMBER, KEY, DIGEST, TAIL, COLUMNS, RECORD, CELLS, WARNINGS = range(8)
+NUMBER, KEY, DIGEST, TAIL, COLUMNS, RECORD, CELLS, WARNINGS, FIRST = range(9)
 
 
 def _ready(register: Register, row: Row[Any], actor: str) -> Ready:
@@ -212,15 +216,15 @@ def _ready(register: Register, row: Row[Any], actor: str) -> Ready:
     if row.warnings:
         tail += ',"warnings":' + canonical([f"{w.path}: {w.message}" for w in row.warnings])
     return (row.number, getattr(record, register.key), digest, tail + "}", vars(columns), record, row.cells,
-            row.warnings)
+            row.warnings, None)
 
 
 def _write_batch(session: Session, register: Register, batch: list[Ready], actor: str,
-                 result: ImportResult, unit: str | None) -> None:
+                 result: ImportResult, unit: str | None, at: datetime | None = None) -> None:
     """Insert, update or leave each good row of a batch, and append their events."""
     existing = register.stored(session, [r[KEY] for r in batch])
     inserts: list[dict[str, Any]] = []
-    events: list[tuple[str, str, str, Any]] = []
+    events: list[tuple[Any, ...]] = []
     imported, updated = register.kind + ".imported", register.kind + ".updated"
     for ready in batch:
         number = ready[KEY]
@@ -231,7 +235,7 @@ def _write_batch(session: Session, register: Register, batch: list[Ready], actor
             if unit is not None:
                 columns["unit_code"] = unit
             inserts.append(columns)
-            events.append((chain, actor, imported, Canonical("{" + ready[TAIL])))
+            events.append((chain, actor, imported, Canonical("{" + ready[TAIL]), ready[FIRST]))
             result.imported.append(number)
         elif stored.row_sha256 == ready[DIGEST]:
             result.unchanged.append(number)
@@ -246,7 +250,7 @@ def _write_batch(session: Session, register: Register, batch: list[Ready], actor
             result.updated.append(number)
     insert_many(session, register.new_row.__table__, inserts)    # type: ignore[attr-defined]
     session.flush()                              # the updated rows
-    append_events(session, events)               # the session keeps flushed rows weakly: they go
+    append_events(session, events, at)           # the session keeps flushed rows weakly: they go
 
 
 def _refuse_other_units(session: Session, register: Register, batch: list[Any], scope: Scope,
@@ -287,16 +291,18 @@ def _large(path: Path | str) -> bool:
 
 
 @contextlib.contextmanager
-def _ready_batches(register: Register, rows: Iterable[Row[Any]], actor: str,
-                   reader_process: bool) -> Iterator[Iterator[list[Any]]]:
-    """The rows WRITE_BATCH at a time, each good one `_ready`, each bad one as read: made here, or
-    (`reader_process`) in a forked process while this one writes the batch before."""
+def _ready_batches(register: Register, rows: Iterable[Row[Any]], actor: str, reader_process: bool,
+                   keep_cells: bool) -> Iterator[Iterator[tuple[datetime | None, list[Any]]]]:
+    """The rows WRITE_BATCH at a time, each good one `_ready`, each bad one as read, with the moment
+    their events are sealed at (None: when they are written): made here, or (`reader_process`) in a
+    forked process while this one writes the batch before. `keep_cells`: a good row may still be
+    refused (its cells are then written to the rejected rows)."""
     if not reader_process:
-        yield (_made_ready(register, batch, actor) for batch in _batches(rows, WRITE_BATCH))
+        yield ((None, _made_ready(register, batch, actor)) for batch in _batches(rows, WRITE_BATCH))
         return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_reader, args=(register, rows, actor, sender), daemon=True)
+    process = context.Process(target=_reader, args=(register, rows, actor, keep_cells, sender), daemon=True)
     process.start()
     sender.close()
     try:
@@ -312,20 +318,25 @@ def _made_ready(register: Register, batch: list[Row[Any]], actor: str) -> list[A
     return [_ready(register, row, actor) if row.ok else row for row in batch]
 
 
-def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, sender: Any) -> None:
-    """The reader process: read, check and make ready the rows, a batch at a time, and send each
-    batch pickled (plain tuples: a Row or a record would cost more to unpickle than to make). A
+def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, keep_cells: bool, sender: Any) -> None:
+    """The reader process: read, check and make ready the rows, a batch at a time, seal their events
+    as the first of new chains (nearly all are: the importer seals again any that is not), and send
+    each batch pickled — plain tuples: a Row or a record would cost more to unpickle than to make. A
     copying register's record stays here, its columns say it all. The process touches nothing of
     its parent's (its database connection above all) and collects no cycles (one holding a copy of
     a connection would close it); an error is sent as it is, for the parent to raise."""
     gc.disable()
     plain = isinstance(register.apply, copying)
+    imported = register.kind + ".imported"
     try:
         for batch in _batches(rows, WRITE_BATCH):
-            ready = _made_ready(register, batch, actor)
-            if plain:
-                ready = [r[:RECORD] + (None,) + r[RECORD + 1:] if type(r) is tuple else r for r in ready]
-            sender.send_bytes(pickle.dumps(("rows", ready), pickle.HIGHEST_PROTOCOL))
+            at = utcnow()
+            at_text = iso_utc(at)
+            ready = [(r[NUMBER], r[KEY], r[DIGEST], r[TAIL], r[COLUMNS], None if plain else r[RECORD],
+                      r[CELLS] if keep_cells else None, r[WARNINGS],
+                      first_seal(register.chain_prefix + r[KEY], at_text, actor, imported, "{" + r[TAIL]))
+                     if type(r) is tuple else r for r in _made_ready(register, batch, actor)]
+            sender.send_bytes(pickle.dumps(("rows", (at, ready)), pickle.HIGHEST_PROTOCOL))
         sender.send_bytes(pickle.dumps(("end", None)))
     except BaseException as exc:     # noqa: BLE001 - every failure is the parent's to raise
         try:
@@ -338,7 +349,7 @@ def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, sender: An
         sender.close()
 
 
-def _received(receiver: Any) -> Iterator[list[Any]]:
+def _received(receiver: Any) -> Iterator[tuple[datetime | None, list[Any]]]:
     """The batches the reader process sends, until its end; its error raised here."""
     while True:
         try:

@@ -96,3 +96,19 @@ def test_an_error_in_the_reader_process_is_raised_as_it_is(uow, clerk, tmp_path,
     with pytest.raises(InputError) as in_process:
         do_import(uow, path, clerk)
     assert str(caught.value) == str(in_process.value) and "penalties.csv" in str(caught.value)
+
+
+def test_a_new_record_whose_chain_has_events_is_sealed_after_them(uow, clerk, tmp_path, monkeypatch, engine):
+    """The reader process seals each new record's event as the first of its chain; a chain that has
+    events already (its record deleted since) gets it sealed again, after them, by the importer."""
+    path = tmp_path / "penalties.csv"
+    write_csv(path, 300)
+    monkeypatch.setattr(imports, "READER_BYTES", 0)
+    do_import(uow, path, clerk)
+    with engine.begin() as connection:
+        connection.execute(PenaltyRecordRow.__table__.delete())
+    result = do_import(uow, path, clerk)
+    assert len(result.imported) == 300
+    with uow(read_only=True) as u:
+        statuses = [s for s in verify_all(u.session) if s.case_id.startswith("penalty:")]
+    assert len(statuses) == 300 and all(s.ok and s.verified == 2 for s in statuses)

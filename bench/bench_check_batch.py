@@ -8,6 +8,9 @@ Targets (issue "a batch of case files checks at the speed of its parts"):
 Measured in the same run, on the same generated files:
   floor         read the file, json.loads, validate with the case model (pydantic) — what any
                 checker of these files pays
+  yifa's read   engine/decisions/record.load_case, what `yifa check` reads a file with: the floor
+                plus refusing repeated keys, NaN and lone surrogates, finding lines for a problem,
+                and the order of the case's dates (printed beside the floor: end to end pays it)
   end to end    engine/cli/check.run over the files in this process, reports written to /dev/null
                 (the rulebook compiled before the timing): reading, validating, facts, every rule,
                 findings, the report text; --format json (the public report) and text
@@ -67,6 +70,12 @@ def floor(paths: list[Path]) -> None:
         Case.model_validate(json.loads(path.read_text(encoding="utf-8")), context={"as_of": AS_OF})
 
 
+def yifa_read(paths: list[Path]) -> None:
+    from engine.decisions.record import load_case
+    for path in paths:
+        load_case(path, AS_OF)
+
+
 def end_to_end(paths: list[Path], engine: str, form: str) -> int:
     from engine.cli.check import CheckOptions, run
     options = CheckOptions(AS_OF, None, form, engine, "zh")
@@ -119,6 +128,8 @@ def main(n: int = 200, many: int = 10_000) -> None:
         base = least(floor, paths) / n
         print(f"{n} generated JSON case files, as of {AS_OF}")
         print(f"{'floor: json.loads + case model':<40} {base * 1e3:7.3f} ms/case")
+        read = least(yifa_read, paths) / n
+        print(f"{'  as yifa check reads (load_case)':<40} {read * 1e3:7.3f} ms/case   = floor + {(read - base) * 1e3:.3f} ms")
         for engine in engines:
             end_to_end(paths[:5], engine, "json")           # compile the rulebook outside the timing
             evaluation, writing = parts(paths, engine)

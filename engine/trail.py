@@ -137,8 +137,8 @@ def first_seal(case_id: str, at_text: str, actor: str, action: str, text: str) -
 
 def append_events(session: Session, items: Sequence[tuple[Any, ...]], at: datetime | None = None) -> int:
     """Append many events — (chain, actor, action, payload) each, in order; a payload already written
-    as canonical JSON may be given as such, `Canonical`, and then, fifth, its `first_seal` at `at`
-    (used when the chain is indeed new) — in the caller's transaction, in a few
+    as canonical JSON may be given as such, `Canonical`, or as that text (a plain str) with, fifth,
+    its `first_seal` at `at` (used when the chain is indeed new) — in the caller's transaction, in a few
     statements: the existing heads locked at once, the events sealed here and inserted in chunks, the
     new chains' heads inserted onto their last event, the others advanced one event at a time (the
     database lets a head move by one only). Gives the number appended.
@@ -154,8 +154,8 @@ def append_events(session: Session, items: Sequence[tuple[Any, ...]], at: dateti
     for item in items:
         chain, actor, action, payload = item[:4]
         seq, prev = state.get(chain, (0, GENESIS))
-        text = payload if isinstance(payload, Canonical) else canonical(payload)
         first = item[4] if len(item) > 4 else None
+        text = payload if first is not None or isinstance(payload, Canonical) else canonical(payload)
         if first is not None and seq == 0 and first[0] == at_text:
             row = {"case_id": chain, "seq": 1, "at": at, "actor": actor, "action": action, "payload": text,
                    "payload_sha256": first[1], "prev_hash": GENESIS, "hash": first[2]}

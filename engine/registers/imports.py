@@ -26,13 +26,13 @@ import pickle
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from json.encoder import encode_basestring  # what canonical JSON writes a text with
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import text
+from sqlalchemy import Date, text
 from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
@@ -189,12 +189,13 @@ def _plan_each_lookup(session: Session) -> None:
 
 
 # A good row made ready to be stored (`_ready`), a plain tuple (a million cross between processes):
-# (row number, key, digest of its row, its event's payload after the opening brace — see `_ready` —,
-#  the columns of its new record, the record (None from the reader process: its columns say it all),
+# (row number, key, digest of its row, its new record's event payload (canonical JSON, `_ready`),
+#  the columns of its new record (from the reader process, a date as its ISO text: what SQLite
+#  stores, what PostgreSQL's COPY reads), the record (None from the reader process: its columns say it all),
 #  the cells as read (None from the reader process unless a unit may refuse the row), the row's
 #  warnings, the `first_seal` of a new record's event (from the reader process; else None)).
 Ready = tuple
-NUMBER, KEY, DIGEST, TAIL, COLUMNS, RECORD, CELLS, WARNINGS, FIRST = range(9)
+NUMBER, KEY, DIGEST, PAYLOAD, COLUMNS, RECORD, CELLS, WARNINGS, FIRST = range(9)
 
 
 def _ready(register: Register, row: Row[Any], actor: str) -> Ready:
@@ -203,19 +204,18 @@ def _ready(register: Register, row: Row[Any], actor: str) -> Ready:
 
     The payload is `{"row": cells, "sha256": digest, "source_row": n, "warnings": […]}` (warnings only
     when there are some), with `"previous_sha256": …` first for an update (the keys sorted): it is
-    written here as the canonical JSON `engine.trail.canonical` gives, `TAIL` being what follows
-    the opening brace of a new record's payload."""
+    written here as the canonical JSON `engine.trail.canonical` gives (`PAYLOAD`: a new record's)."""
     record = row.record
     assert record is not None            # a good row holds its record
     cells = record.to_row()              # once: the digest is of these cells, the event holds them
     digest = register.digest(cells)
     columns = _Columns()
     register.apply(columns, record, actor, digest)
-    tail = '"row":' + canonical_row(cells) + ',"sha256":' + encode_basestring(digest) + \
+    payload = '{"row":' + canonical_row(cells) + ',"sha256":' + encode_basestring(digest) + \
         ',"source_row":' + str(int(row.number))
     if row.warnings:
-        tail += ',"warnings":' + canonical([f"{w.path}: {w.message}" for w in row.warnings])
-    return (row.number, getattr(record, register.key), digest, tail + "}", vars(columns), record, row.cells,
+        payload += ',"warnings":' + canonical([f"{w.path}: {w.message}" for w in row.warnings])
+    return (row.number, getattr(record, register.key), digest, payload + "}", vars(columns), record, row.cells,
             row.warnings, None)
 
 
@@ -235,22 +235,31 @@ def _write_batch(session: Session, register: Register, batch: list[Ready], actor
             if unit is not None:
                 columns["unit_code"] = unit
             inserts.append(columns)
-            events.append((chain, actor, imported, Canonical("{" + ready[TAIL]), ready[FIRST]))
+            first = ready[FIRST]             # with a first seal, the payload is known to be canonical
+            events.append((chain, actor, imported, ready[PAYLOAD] if first else Canonical(ready[PAYLOAD]), first))
             result.imported.append(number)
         elif stored.row_sha256 == ready[DIGEST]:
             result.unchanged.append(number)
         else:
-            payload = Canonical('{"previous_sha256":' + encode_basestring(stored.row_sha256) + "," + ready[TAIL])
+            payload = Canonical('{"previous_sha256":' + encode_basestring(stored.row_sha256) + ","
+                                + ready[PAYLOAD][1:])
             if ready[RECORD] is not None:
                 register.apply(stored, ready[RECORD], actor, ready[DIGEST])
             else:                        # a copying register's columns, as its apply sets them
-                for name, value in ready[COLUMNS].items():
+                for name, value in _typed(register, ready[COLUMNS]).items():
                     setattr(stored, name, value)
             events.append((chain, actor, updated, payload))
             result.updated.append(number)
     insert_many(session, register.new_row.__table__, inserts)    # type: ignore[attr-defined]
     session.flush()                              # the updated rows
     append_events(session, events, at)           # the session keeps flushed rows weakly: they go
+
+
+def _typed(register: Register, columns: dict[str, Any]) -> dict[str, Any]:
+    """A record's columns from the reader process with each date column's ISO text a date again."""
+    table = register.new_row.__table__                           # type: ignore[attr-defined]
+    return {name: date.fromisoformat(value) if isinstance(value, str) and isinstance(table.c[name].type, Date)
+            else value for name, value in columns.items()}
 
 
 def _refuse_other_units(session: Session, register: Register, batch: list[Any], scope: Scope,
@@ -332,9 +341,9 @@ def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, keep_cells
         for batch in _batches(rows, WRITE_BATCH):
             at = utcnow()
             at_text = iso_utc(at)
-            ready = [(r[NUMBER], r[KEY], r[DIGEST], r[TAIL], r[COLUMNS], None if plain else r[RECORD],
-                      r[CELLS] if keep_cells else None, r[WARNINGS],
-                      first_seal(register.chain_prefix + r[KEY], at_text, actor, imported, "{" + r[TAIL]))
+            ready = [(r[NUMBER], r[KEY], r[DIGEST], r[PAYLOAD], _plain_columns(r[COLUMNS]) if plain else r[COLUMNS],
+                      None if plain else r[RECORD], r[CELLS] if keep_cells else None, r[WARNINGS],
+                      first_seal(register.chain_prefix + r[KEY], at_text, actor, imported, r[PAYLOAD]))
                      if type(r) is tuple else r for r in _made_ready(register, batch, actor)]
             sender.send_bytes(pickle.dumps(("rows", (at, ready)), pickle.HIGHEST_PROTOCOL))
         sender.send_bytes(pickle.dumps(("end", None)))
@@ -347,6 +356,12 @@ def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, keep_cells
             sender.send_bytes(message)
     finally:
         sender.close()
+
+
+def _plain_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """A copying register's new record's columns, each date as its ISO text (cheaper to unpickle; the
+    text SQLite stores a date as, and one PostgreSQL's COPY reads into a date column)."""
+    return {name: value.isoformat() if type(value) is date else value for name, value in columns.items()}
 
 
 def _received(receiver: Any) -> Iterator[tuple[datetime | None, list[Any]]]:

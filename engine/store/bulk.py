@@ -72,10 +72,15 @@ def _values(table: Table, rows: Sequence[dict[str, Any]], dialect: Any) -> tuple
     given = list(rows[0])
     defaults = {name: _default(column) for name, column in table.columns.items()
                 if name not in given and column.default is not None and not column.primary_key}
+    for name in list(given):             # a processed value the same in every row (an import's events'
+        first = rows[0][name]            # moment) is bound once, like a default
+        if table.columns[name].type.bind_processor(dialect) and all(row[name] is first for row in rows):
+            given.remove(name)
+            defaults[name] = first
     processors = [table.columns[name].type.bind_processor(dialect) for name in given]
     extra = tuple(p(v) if (p := table.columns[name].type.bind_processor(dialect)) and v is not None else v
                   for name, v in defaults.items())
-    get = itemgetter(*given)
+    get = itemgetter(*given) if len(given) > 1 else (lambda row: tuple(row[name] for name in given))
 
     def plain() -> Iterator[tuple]:
         for row in rows:

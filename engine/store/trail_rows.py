@@ -172,10 +172,10 @@ def lock_heads(session: Session, chains: list[str]) -> dict[str, tuple[int, str]
     """Lock the heads of those chains that have one (SELECT … FOR UPDATE, in chunks) and read them;
     a chain without a head has no event yet (its head is inserted with its first events)."""
     found: dict[str, tuple[int, str]] = {}
+    query = (select(_heads.c.case_id, _heads.c.seq, _heads.c.hash)      # one statement, compiled once
+             .where(_heads.c.case_id.in_(bindparam("chains", expanding=True))).with_for_update())
     for i in range(0, len(chains), WRITE_CHUNK):
-        query = (select(_heads.c.case_id, _heads.c.seq, _heads.c.hash)
-                 .where(_heads.c.case_id.in_(chains[i:i + WRITE_CHUNK])).with_for_update())
-        found.update((c, (s, h)) for c, s, h in session.execute(query))
+        found.update((c, (s, h)) for c, s, h in session.execute(query, {"chains": chains[i:i + WRITE_CHUNK]}))
     return found
 
 

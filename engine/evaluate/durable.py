@@ -134,6 +134,9 @@ class DurableEvaluator:
         # the compiled rules (indices) each ruleset holds a part of
         self.held = [frozenset(self.branch_of[rule][0] for rule in rules if rule != SENTINEL_RULE)
                      for _, rules in self.rulesets]
+        # each fact a rule reads: its field name in the engine's fact and the rulesets reading it
+        self.routes = {fact: (key, tuple(i for i, read in enumerate(self.fields) if key in read))
+                       for fact, key in self.keys.items()}
         self._registered: int | None = None      # the process id the rulesets are registered in
         self._register()
 
@@ -169,14 +172,24 @@ class DurableEvaluator:
         """Return, per compiled rule, the index of the first branch that fired (its always-true
         branch when none before it did, else -1); with `rules` (indices), only the rulesets holding
         one of them are asked (the others' rules give their always-true branch or -1)."""
-        keys = self.keys
-        fact = {keys[k]: v for k, v in facts.items() if k in keys}
-        fact.update(t="c", sid=uuid.uuid4().hex, id=uuid.uuid4().hex)
         asked = [i for i, held in enumerate(self.held) if rules is None or not held.isdisjoint(rules)]
         # each ruleset is given the fields its rules read (a field no rule of it names cannot change
-        # what fires): less JSON for the engine to parse and to copy into every fired action
-        fields = self.fields
-        texts = [_encode({k: v for k, v in fact.items() if k in fields[i]}) for i in asked]
+        # what fires): less JSON for the engine to parse and to copy into every fired action; in
+        # the order of the facts, then the type tag, the sid and the fact's own id
+        given: list[dict] = [{} for _ in self.rulesets]
+        routes = self.routes
+        for k, v in facts.items():
+            route = routes.get(k)
+            if route is not None:
+                key, readers = route
+                for i in readers:
+                    given[i][key] = v
+        sid, own_id = uuid.uuid4().hex, uuid.uuid4().hex
+        texts = []
+        for i in asked:
+            fact = given[i]
+            fact.update(t="c", sid=sid, id=own_id)
+            texts.append(_encode(fact))
         out = list(self.otherwise)
         branch_of = self.branch_of
         with _LOCK:
@@ -184,7 +197,7 @@ class DurableEvaluator:
                 self._register()                     # forked worker (its Host is its own): register again
             directory = _host()._ruleset_directory
             for i, text in zip(asked, texts):
-                for name in _fire(directory[self.rulesets[i][0]]._handle, text, fact["sid"]):
+                for name in _fire(directory[self.rulesets[i][0]]._handle, text, sid):
                     if name == SENTINEL_RULE:
                         continue
                     rule_index, branch_index = branch_of[name]

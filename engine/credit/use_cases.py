@@ -65,6 +65,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
+from json.encoder import encode_basestring  # how canonical JSON writes a text
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -185,6 +186,21 @@ def penalty_digest(row: dict[str, str]) -> str:
     """The digest of a penalty's row (`to_row()`); an empty optional column is left out, so a row
     stored before the column existed keeps its digest (and is "unchanged" when imported again)."""
     return row_digest({k: v for k, v in row.items() if v or k not in OPTIONAL})
+
+
+# an empty optional column's member in a row's canonical JSON: never the first (the keys are sorted)
+_EMPTY_MEMBERS = tuple((k, "," + encode_basestring(k) + ':""') for k in OPTIONAL)
+assert min(COLUMNS) not in OPTIONAL
+
+
+def penalty_digest_text(row: dict[str, str], text: str) -> str:
+    """The text `penalty_digest` hashes, from the row's canonical JSON (`engine.trail.canonical_row`):
+    that text less each empty optional column's member `,"sector":""` — which, every quote inside
+    a text being escaped (`\\"`), can be nothing else there."""
+    for column, member in _EMPTY_MEMBERS:
+        if column in row and not row[column]:
+            text = text.replace(member, "", 1)
+    return text
 
 
 def validate_row(cells: dict[str, str], n: int, file: str):
@@ -360,7 +376,7 @@ _apply = copying(COLUMNS)      # the stored row takes the record's columns, its 
 
 
 REGISTER = Register("case_number", penalties_by_number, PenaltyRecordRow, _apply, CHAIN_PREFIX, "penalty",
-                    _write_rejected, penalty_digest)
+                    _write_rejected, penalty_digest, penalty_digest_text)
 
 
 def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid: bool = False,

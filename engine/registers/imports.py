@@ -65,6 +65,8 @@ class Register:
     kind: str                                                  # "document", "penalty": the events' names
     write_rejected: Callable[[list[Row[Any]], Path | str | TextIO], None]
     digest: Callable[[dict[str, str]], str] = row_digest       # a record's sha256 from its row (to_row())
+    # the text `digest` is the SHA-256 of, from the row and its canonical JSON (spares writing it twice)
+    digest_text: Callable[[dict[str, str], str], str] | None = None
 
 
 class copying:  # noqa: N801 - a function to its callers: `apply = copying(columns)`
@@ -208,10 +210,12 @@ def _ready(register: Register, row: Row[Any], actor: str) -> Ready:
     record = row.record
     assert record is not None            # a good row holds its record
     cells = record.to_row()              # once: the digest is of these cells, the event holds them
-    digest = register.digest(cells)
+    text = canonical_row(cells)
+    digest = register.digest(cells) if register.digest_text is None else \
+        hashlib.sha256(register.digest_text(cells, text).encode()).hexdigest()
     columns = _Columns()
     register.apply(columns, record, actor, digest)
-    payload = '{"row":' + canonical_row(cells) + ',"sha256":' + encode_basestring(digest) + \
+    payload = '{"row":' + text + ',"sha256":' + encode_basestring(digest) + \
         ',"source_row":' + str(int(row.number))
     if row.warnings:
         payload += ',"warnings":' + canonical([f"{w.path}: {w.message}" for w in row.warnings])
@@ -336,12 +340,14 @@ def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, keep_cells
     a connection would close it); an error is sent as it is, for the parent to raise."""
     gc.disable()
     plain = isinstance(register.apply, copying)
+    table = register.new_row.__table__                           # type: ignore[attr-defined]
+    dates = tuple(c.name for c in table.columns if isinstance(c.type, Date))
     imported = register.kind + ".imported"
     try:
         for batch in _batches(rows, WRITE_BATCH):
             at = utcnow()
             at_text = iso_utc(at)
-            ready = [(r[NUMBER], r[KEY], r[DIGEST], r[PAYLOAD], _plain_columns(r[COLUMNS]) if plain else r[COLUMNS],
+            ready = [(r[NUMBER], r[KEY], r[DIGEST], r[PAYLOAD], _plain_columns(r[COLUMNS], dates) if plain else r[COLUMNS],
                       None if plain else r[RECORD], r[CELLS] if keep_cells else None, r[WARNINGS],
                       first_seal(register.chain_prefix + r[KEY], at_text, actor, imported, r[PAYLOAD]))
                      if type(r) is tuple else r for r in _made_ready(register, batch, actor)]
@@ -358,10 +364,15 @@ def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, keep_cells
         sender.close()
 
 
-def _plain_columns(columns: dict[str, Any]) -> dict[str, Any]:
-    """A copying register's new record's columns, each date as its ISO text (cheaper to unpickle; the
-    text SQLite stores a date as, and one PostgreSQL's COPY reads into a date column)."""
-    return {name: value.isoformat() if type(value) is date else value for name, value in columns.items()}
+def _plain_columns(columns: dict[str, Any], dates: tuple[str, ...]) -> dict[str, Any]:
+    """A copying register's new record's columns, each date (of the `dates` columns) as its ISO text
+    (cheaper to unpickle; the text SQLite stores a date as, and one PostgreSQL's COPY reads into a
+    date column)."""
+    for name in dates:
+        value = columns.get(name)
+        if type(value) is date:
+            columns[name] = value.isoformat()
+    return columns
 
 
 def _received(receiver: Any) -> Iterator[tuple[datetime | None, list[Any]]]:

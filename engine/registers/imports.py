@@ -77,6 +77,7 @@ class copying:  # noqa: N801 - a function to its callers: `apply = copying(colum
     def __init__(self, columns: Iterable[str]):
         self.names = tuple(columns)
         names = self.names
+        self.columns = names + ("row_sha256", "updated_by")        # a new record's, in the order set
         self.values = attrgetter(*names) if len(names) > 1 else lambda record: (getattr(record, names[0]),)
 
     def __call__(self, stored: Any, record: Any, actor: str, digest: str | None = None) -> None:
@@ -124,21 +125,21 @@ def import_rows(session: Session, register: Register, rows: Iterable[Row[Any]], 
                                progress)
 
 
-def _import_batches(session: Session, register: Register, batches: Iterable[tuple[datetime | None, list[Any]]],
+def _import_batches(session: Session, register: Register, batches: Iterable[Batch],
                     actor: str, skip_invalid: bool, rejected_out: Path | str | TextIO | None, unit: str | None,
                     scope: Scope, file: str, progress: Callable[[int], None] | None) -> ImportResult:
     result = ImportResult()
     bad: list[Row[Any]] = []
     read = 0
     savepoint = session.begin_nested()
-    for at, batch in batches:                # each row a Ready tuple (good) or a Row (bad)
+    for at, names, batch in batches:         # each row a Ready tuple (good) or a Row (bad)
         read += len(batch)
         batch = _refuse_other_units(session, register, batch, scope, file)
         good = [r for r in batch if type(r) is tuple]
         bad.extend(r for r in batch if type(r) is not tuple)
         result.warnings.extend(w for r in good if r[WARNINGS] for w in r[WARNINGS])
         if skip_invalid or not bad:
-            _write_batch(session, register, good, actor, result, unit, at)
+            _write_batch(session, register, good, actor, result, unit, at, names)
         if progress is not None:
             progress(read)
     result.rejected = [p for r in bad for p in r.problems]
@@ -197,6 +198,9 @@ def _plan_each_lookup(session: Session) -> None:
 #  the cells as read (None from the reader process unless a unit may refuse the row), the row's
 #  warnings, the `first_seal` of a new record's event (from the reader process; else None)).
 Ready = tuple
+# a batch of rows: (the moment their events are sealed at, or None: when written; the names of the
+# columns of its Ready rows when tuples, or None: dicts; the rows, Ready or bad Rows)
+Batch = tuple[datetime | None, tuple[str, ...] | None, list[Any]]
 NUMBER, KEY, DIGEST, PAYLOAD, COLUMNS, RECORD, CELLS, WARNINGS, FIRST = range(9)
 
 
@@ -224,10 +228,12 @@ def _ready(register: Register, row: Row[Any], actor: str) -> Ready:
 
 
 def _write_batch(session: Session, register: Register, batch: list[Ready], actor: str,
-                 result: ImportResult, unit: str | None, at: datetime | None = None) -> None:
-    """Insert, update or leave each good row of a batch, and append their events."""
+                 result: ImportResult, unit: str | None, at: datetime | None = None,
+                 names: tuple[str, ...] | None = None) -> None:
+    """Insert, update or leave each good row of a batch, and append their events. A row's columns
+    are a dict, or (from the reader process) a tuple of the `names` columns' values."""
     existing = register.stored(session, [r[KEY] for r in batch])
-    inserts: list[dict[str, Any]] = []
+    inserts: list[Any] = []
     events: list[tuple[Any, ...]] = []
     imported, updated = register.kind + ".imported", register.kind + ".updated"
     for ready in batch:
@@ -237,7 +243,10 @@ def _write_batch(session: Session, register: Register, batch: list[Ready], actor
         if stored is None:
             columns = ready[COLUMNS]
             if unit is not None:
-                columns["unit_code"] = unit
+                if names is None:
+                    columns["unit_code"] = unit
+                else:
+                    columns += (unit,)
             inserts.append(columns)
             first = ready[FIRST]             # with a first seal, the payload is known to be canonical
             events.append((chain, actor, imported, ready[PAYLOAD] if first else Canonical(ready[PAYLOAD]), first))
@@ -250,11 +259,12 @@ def _write_batch(session: Session, register: Register, batch: list[Ready], actor
             if ready[RECORD] is not None:
                 register.apply(stored, ready[RECORD], actor, ready[DIGEST])
             else:                        # a copying register's columns, as its apply sets them
-                for name, value in _typed(register, ready[COLUMNS]).items():
+                for name, value in _typed(register, dict(zip(names or (), ready[COLUMNS]))).items():
                     setattr(stored, name, value)
             events.append((chain, actor, updated, payload))
             result.updated.append(number)
-    insert_many(session, register.new_row.__table__, inserts)    # type: ignore[attr-defined]
+    insert_many(session, register.new_row.__table__, inserts,    # type: ignore[attr-defined]
+                None if names is None else names + ("unit_code",) * (unit is not None))
     session.flush()                              # the updated rows
     append_events(session, events, at)           # the session keeps flushed rows weakly: they go
 
@@ -283,7 +293,7 @@ def _refuse_other_units(session: Session, register: Register, batch: list[Any], 
                         [Problem(file, where(ready[NUMBER], register.key),
                                  f"{number} 已登记在其他单位，本单位无权修改 / "
                                  f"{number} is registered by another unit: this unit may not change it")],
-                        list(ready[WARNINGS]))
+                        list(ready[WARNINGS] or ()))
         out.append(ready)
     return out
 
@@ -305,13 +315,13 @@ def _large(path: Path | str) -> bool:
 
 @contextlib.contextmanager
 def _ready_batches(register: Register, rows: Iterable[Row[Any]], actor: str, reader_process: bool,
-                   keep_cells: bool) -> Iterator[Iterator[tuple[datetime | None, list[Any]]]]:
+                   keep_cells: bool) -> Iterator[Iterator[Batch]]:
     """The rows WRITE_BATCH at a time, each good one `_ready`, each bad one as read, with the moment
     their events are sealed at (None: when they are written): made here, or (`reader_process`) in a
     forked process while this one writes the batch before. `keep_cells`: a good row may still be
     refused (its cells are then written to the rejected rows)."""
     if not reader_process:
-        yield ((None, _made_ready(register, batch, actor)) for batch in _batches(rows, WRITE_BATCH))
+        yield ((None, None, _made_ready(register, batch, actor)) for batch in _batches(rows, WRITE_BATCH))
         return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -342,16 +352,18 @@ def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, keep_cells
     plain = isinstance(register.apply, copying)
     table = register.new_row.__table__                           # type: ignore[attr-defined]
     dates = tuple(c.name for c in table.columns if isinstance(c.type, Date))
+    names = register.apply.columns if isinstance(register.apply, copying) else None
     imported = register.kind + ".imported"
     try:
         for batch in _batches(rows, WRITE_BATCH):
             at = utcnow()
             at_text = iso_utc(at)
-            ready = [(r[NUMBER], r[KEY], r[DIGEST], r[PAYLOAD], _plain_columns(r[COLUMNS], dates) if plain else r[COLUMNS],
-                      None if plain else r[RECORD], r[CELLS] if keep_cells else None, r[WARNINGS],
+            ready = [(r[NUMBER], r[KEY], r[DIGEST], r[PAYLOAD],
+                      _plain_columns(r[COLUMNS], dates) if plain else r[COLUMNS],
+                      None if plain else r[RECORD], r[CELLS] if keep_cells else None, r[WARNINGS] or None,
                       first_seal(register.chain_prefix + r[KEY], at_text, actor, imported, r[PAYLOAD]))
                      if type(r) is tuple else r for r in _made_ready(register, batch, actor)]
-            sender.send_bytes(pickle.dumps(("rows", (at, ready)), pickle.HIGHEST_PROTOCOL))
+            sender.send_bytes(pickle.dumps(("rows", (at, names, ready)), pickle.HIGHEST_PROTOCOL))
         sender.send_bytes(pickle.dumps(("end", None)))
     except BaseException as exc:     # noqa: BLE001 - every failure is the parent's to raise
         try:
@@ -364,18 +376,18 @@ def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, keep_cells
         sender.close()
 
 
-def _plain_columns(columns: dict[str, Any], dates: tuple[str, ...]) -> dict[str, Any]:
-    """A copying register's new record's columns, each date (of the `dates` columns) as its ISO text
-    (cheaper to unpickle; the text SQLite stores a date as, and one PostgreSQL's COPY reads into a
-    date column)."""
+def _plain_columns(columns: dict[str, Any], dates: tuple[str, ...]) -> tuple[Any, ...]:
+    """A copying register's new record's columns as a tuple (in `copying.columns` order, as its apply
+    sets them), each date (of the `dates` columns) as its ISO text: unpickled three times faster than
+    a dict of dates; the text is what SQLite stores a date as, and what PostgreSQL's COPY reads."""
     for name in dates:
         value = columns.get(name)
         if type(value) is date:
             columns[name] = value.isoformat()
-    return columns
+    return tuple(columns.values())
 
 
-def _received(receiver: Any) -> Iterator[tuple[datetime | None, list[Any]]]:
+def _received(receiver: Any) -> Iterator[Batch]:
     """The batches the reader process sends, until its end; its error raised here."""
     while True:
         try:

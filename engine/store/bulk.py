@@ -22,17 +22,19 @@ from engine.core.errors import WrittenMeanwhileError
 EXECUTEMANY_CHUNK = 1000        # rows per executemany where there is no COPY
 
 
-def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys: column names) into `table` in the session's transaction."""
+def insert_many(session: Session, table: Table, rows: Sequence[Any], columns: Sequence[str] | None = None) -> None:
+    """Insert `rows` (dicts with the same keys: column names; or, with `columns`, tuples of those
+    columns' values) into `table` in the session's transaction."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name not in ("postgresql", "sqlite"):
         for i in range(0, len(rows), EXECUTEMANY_CHUNK):
-            session.execute(insert(table), rows[i:i + EXECUTEMANY_CHUNK])
+            chunk = rows[i:i + EXECUTEMANY_CHUNK]
+            session.execute(insert(table), chunk if columns is None else [dict(zip(columns, r)) for r in chunk])
         return
-    names, values = _values(table, rows, dialect)
+    names, values = _values(table, rows, dialect, columns)
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     driver = connection.connection.driver_connection
     assert driver is not None                      # a live connection in the session's transaction
@@ -66,21 +68,25 @@ def _duplicate(error: Exception) -> bool:
     return isinstance(error, errors.UniqueViolation)
 
 
-def _values(table: Table, rows: Sequence[dict[str, Any]], dialect: Any) -> tuple[list[str], Iterator[tuple]]:
+def _values(table: Table, rows: Sequence[Any], dialect: Any,
+            columns: Sequence[str] | None = None) -> tuple[list[str], Iterator[tuple]]:
     """The columns written (the rows' own, then those with a Python default) and each row's values
-    in that order, bind-processed as the column's type does it for this database."""
-    given = list(rows[0])
+    in that order, bind-processed as the column's type does it for this database. A row is a dict,
+    or with `columns` a tuple of those columns' values."""
+    given = list(rows[0]) if columns is None else list(columns)
+    key = {name: name if columns is None else i for i, name in enumerate(given)}     # a value's place in a row
     defaults = {name: _default(column) for name, column in table.columns.items()
                 if name not in given and column.default is not None and not column.primary_key}
     for name in list(given):             # a processed value the same in every row (an import's events'
-        first = rows[0][name]            # moment) is bound once, like a default
-        if table.columns[name].type.bind_processor(dialect) and all(row[name] is first for row in rows):
+        first = rows[0][key[name]]       # moment) is bound once, like a default
+        if table.columns[name].type.bind_processor(dialect) and all(row[key[name]] is first for row in rows):
             given.remove(name)
             defaults[name] = first
     processors = [table.columns[name].type.bind_processor(dialect) for name in given]
     extra = tuple(p(v) if (p := table.columns[name].type.bind_processor(dialect)) and v is not None else v
                   for name, v in defaults.items())
-    get = itemgetter(*given) if len(given) > 1 else (lambda row: tuple(row[name] for name in given))
+    places = [key[name] for name in given]
+    get = itemgetter(*places) if len(places) > 1 else (lambda row: tuple(row[place] for place in places))
 
     def plain() -> Iterator[tuple]:
         for row in rows:

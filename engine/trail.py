@@ -135,7 +135,8 @@ def first_seal(case_id: str, at_text: str, actor: str, action: str, text: str) -
     return at_text, digest, event_hash(case_id, 1, at_text, actor, action, digest, GENESIS)
 
 
-def append_events(session: Session, items: Sequence[tuple[Any, ...]], at: datetime | None = None) -> int:
+def append_events(session: Session, items: Sequence[tuple[Any, ...]], at: datetime | None = None,
+                  new_chains: bool = False) -> int:
     """Append many events — (chain, actor, action, payload) each, in order; a payload already written
     as canonical JSON may be given as such, `Canonical`, or as that text (a plain str) with, fifth,
     its `first_seal` at `at` (used when the chain is indeed new) — in the caller's transaction, in a few
@@ -144,11 +145,13 @@ def append_events(session: Session, items: Sequence[tuple[Any, ...]], at: dateti
     database lets a head move by one only). Gives the number appended.
 
     A chain that has no head yet is new: two writers creating the same chain at once both insert its
-    event 1, and the primary key (case_id, seq) refuses the second — its whole transaction fails."""
+    event 1, and the primary key (case_id, seq) refuses the second — its whole transaction fails.
+    `new_chains`: the caller knows that none of the chains has a head (it holds the database's write
+    lock and saw none): they are not looked up."""
     at = at or utcnow()
     at_text = iso_utc(at)                        # the same moment for every event: written once
     chains = list(dict.fromkeys(item[0] for item in items))
-    heads = trail_rows.lock_heads(session, chains)
+    heads = {} if new_chains else trail_rows.lock_heads(session, chains)
     state = dict(heads)
     rows: list[dict[str, Any]] = []
     for item in items:

@@ -18,6 +18,7 @@ has a parameter per row of a file. The payload is `{"row": {column: text}, "sha2
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import multiprocessing
@@ -32,14 +33,14 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Date, text
+from sqlalchemy import Date, literal, select, text
 from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
 from engine.registers.csvio import ImportResult, Row, where
 from engine.store.bulk import insert_many
-from engine.store.models import iso_utc, utcnow
+from engine.store.models import TrailHead, iso_utc, utcnow
 from engine.store.uow import UnitOfWork
 from engine.trail import Canonical, append_events, canonical, canonical_row, first_seal
 from engine.units.scope import EVERYTHING, Scope, acting_unit, scope_of, unscoped
@@ -119,6 +120,8 @@ def import_rows(session: Session, register: Register, rows: Iterable[Row[Any]], 
     is told the rows read so far after each batch. With `reader_process` the rows are read and made
     ready in a process of their own, where one can be forked (`_reader`)."""
     _plan_each_lookup(session)
+    if _empty_register(session, register):
+        register = dataclasses.replace(register, stored=_nothing_stored)
     with _sqlite_cache(session), _ready_batches(register, rows, actor, reader_process,
                                                  scope.units is not None) as batches:
         return _import_batches(session, register, batches, actor, skip_invalid, rejected_out, unit, scope, file,
@@ -181,6 +184,27 @@ def _sqlite_cache(session: Session) -> Iterator[None]:
         yield
     finally:
         driver.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _empty_register(session: Session, register: Register) -> bool:
+    """Whether, on SQLite, the register stores no record and none of its chains has an event: the
+    import then inserts every record and begins every chain, and need not look any up. Known for
+    the whole import because a writer on SQLite holds the database's write lock from its BEGIN
+    IMMEDIATE (engine/store/db.py) to its end; a file's keys are unique (a repeated one is refused).
+    On PostgreSQL another transaction may store a record meanwhile (it is then updated): looked up."""
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    table = register.new_row.__table__                           # type: ignore[attr-defined]
+    prefix = register.chain_prefix
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)              # every chain id with the prefix is below
+    return session.execute(select(literal(1)).select_from(table).limit(1)).first() is None and \
+        session.execute(select(literal(1)).where(TrailHead.case_id >= prefix, TrailHead.case_id < after)
+                        .limit(1)).first() is None
+
+
+def _nothing_stored(session: Session, keys: list[str]) -> dict[str, Any]:
+    """`Register.stored` of a register known to be empty (`_empty_register`)."""
+    return {}
 
 
 def _plan_each_lookup(session: Session) -> None:
@@ -266,7 +290,8 @@ def _write_batch(session: Session, register: Register, batch: list[Ready], actor
     insert_many(session, register.new_row.__table__, inserts,    # type: ignore[attr-defined]
                 None if names is None else names + ("unit_code",) * (unit is not None))
     session.flush()                              # the updated rows
-    append_events(session, events, at)           # the session keeps flushed rows weakly: they go
+    append_events(session, events, at,           # the session keeps flushed rows weakly: they go
+                  new_chains=register.stored is _nothing_stored)
 
 
 def _typed(register: Register, columns: dict[str, Any]) -> dict[str, Any]:

@@ -86,13 +86,7 @@ class Finding:
             message = self.message
             if message is not None:
                 out += ', "message": ' + json_value(message[lang])
-        verified = plan.fixed_verified
-        if verified is None:
-            verified = plan.verified(facts)
-        elif verified:
-            unverified = facts.get("@unverified")
-            if unverified and not unverified.isdisjoint(plan.cr.facts):
-                verified = False
+        verified = plan.verified(facts)
         out += ', "verified": true, "facts": ' if verified else ', "verified": false, "facts": '
         if tail is not None:        # no due date, no analogy: the rest is fixed by the branch
             shown = plan.shown_json(facts, None) if self.round_no is None else None
@@ -268,13 +262,16 @@ class FindingPlan:
     def verified(self, facts: dict) -> bool:
         """A finding is verified when its rule is, every parameter value it used is, and no fact it
         read was derived from an unverified table (a record's `@unverified` facts)."""
-        if self.rd.rule.verified is False:
+        fixed = self.fixed_verified      # False: the rule is not; True: only the case's facts can make it not
+        if fixed is False:
             return False
-        if self.analogy and by_analogy(self.rd, facts) and self.rd.instrument.applies_by_analogy.source is None:
-            return False        # an analogy no source states (CASE_FORMAT §2, v2)
         unverified = facts.get("@unverified")
         if unverified and not unverified.isdisjoint(self.cr.facts):
             return False
+        if fixed:
+            return True
+        if self.analogy and by_analogy(self.rd, facts) and self.rd.instrument.applies_by_analogy.source is None:
+            return False        # an analogy no source states (CASE_FORMAT §2, v2)
         if self.params_verified:        # no parameter, or every version of each is verified
             return True
         day = judged_date(self.rd, facts)
@@ -507,13 +504,7 @@ def findings_json(findings: list[Finding], lang: str = "zh") -> str:
             append(f.json_text(lang))
             continue
         facts = f.case_facts
-        verified = plan.fixed_verified
-        if verified is None:
-            verified = plan.verified(facts)
-        elif verified:
-            unverified = facts.get("@unverified")
-            if unverified and not unverified.isdisjoint(plan.cr.facts):
-                verified = False
+        verified = plan.verified(facts)
         parts = _shown_parts(plan.shown_quoted or (), facts)
         if parts:
             append((fast[0] if verified else fast[1]) + ", ".join(parts) + fast[2])

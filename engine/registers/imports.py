@@ -24,6 +24,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -329,13 +330,21 @@ READER_BYTES = 1 << 20        # a file this large is read in a process of its ow
 
 def _large(path: Path | str) -> bool:
     """Whether a register file is large enough to be read and made ready in a process of its own:
-    on a machine of more than one core, where a process can be forked."""
+    on a machine of more than one core, where a process can be forked (`_may_fork`)."""
     try:
         size = os.path.getsize(path)
     except OSError:
         return False
-    return (size >= READER_BYTES and (os.cpu_count() or 1) > 1 and not multiprocessing.current_process().daemon
-            and "fork" in multiprocessing.get_all_start_methods())   # (a daemonic process may have no child)
+    return size >= READER_BYTES and (os.cpu_count() or 1) > 1 and _may_fork()
+
+
+def _may_fork() -> bool:
+    """Whether this process may fork the reader: one that runs a single thread (a fork copies every
+    lock as it stands, and one held by another thread — logging's, the import system's — would never
+    be released in the child: `yifa credit import` forks, the job worker, which runs its jobs in
+    threads, reads the file itself), not daemonic (it may have no child), where fork exists."""
+    return (threading.active_count() == 1 and not multiprocessing.current_process().daemon
+            and "fork" in multiprocessing.get_all_start_methods())
 
 
 @contextlib.contextmanager

@@ -64,6 +64,7 @@ def _imports(uow, clerk, first, second, rejected):
 def test_the_reader_process_stores_and_says_what_reading_in_process_does(uow, clerk, tmp_path, monkeypatch):
     first, second = _files(tmp_path)
     monkeypatch.setattr(imports, "READER_BYTES", 0)              # every file read in a process of its own
+    monkeypatch.setattr(imports, "_may_fork", lambda: True)      # (whatever threads the suite left running)
     assert imports._large(first)
     with_reader = _imports(uow, clerk, first, second, tmp_path / "rejected-reader.csv")
 
@@ -90,6 +91,7 @@ def test_an_error_in_the_reader_process_is_raised_as_it_is(uow, clerk, tmp_path,
     with open(path, "a", encoding="utf-8", newline="") as f:
         f.write('"unterminated,quote\n')                         # the csv module's error, at the end
     monkeypatch.setattr(imports, "READER_BYTES", 0)
+    monkeypatch.setattr(imports, "_may_fork", lambda: True)
     with pytest.raises(InputError) as caught:
         do_import(uow, path, clerk)
     monkeypatch.setattr(imports, "READER_BYTES", 1 << 62)
@@ -104,6 +106,7 @@ def test_a_new_record_whose_chain_has_events_is_sealed_after_them(uow, clerk, tm
     path = tmp_path / "penalties.csv"
     write_csv(path, 300)
     monkeypatch.setattr(imports, "READER_BYTES", 0)
+    monkeypatch.setattr(imports, "_may_fork", lambda: True)
     do_import(uow, path, clerk)
     with engine.begin() as connection:
         connection.execute(PenaltyRecordRow.__table__.delete())
@@ -112,3 +115,24 @@ def test_a_new_record_whose_chain_has_events_is_sealed_after_them(uow, clerk, tm
     with uow(read_only=True) as u:
         statuses = [s for s in verify_all(u.session) if s.case_id.startswith("penalty:")]
     assert len(statuses) == 300 and all(s.ok and s.verified == 2 for s in statuses)
+
+
+def test_a_process_running_threads_reads_the_file_itself(tmp_path, monkeypatch):
+    """The job worker runs its jobs in threads: forking there could copy a lock another thread holds
+    into a child that never gets it back, so a large file is read in the importing process."""
+    import threading
+    path = tmp_path / "penalties.csv"
+    write_csv(path, 50)
+    monkeypatch.setattr(imports, "READER_BYTES", 0)
+    seen: list[bool] = []
+    go = threading.Event()
+    other = threading.Thread(target=go.wait)
+    other.start()
+    try:
+        worker = threading.Thread(target=lambda: seen.append(imports._large(path)))
+        worker.start()
+        worker.join()
+    finally:
+        go.set()
+        other.join()
+    assert seen == [False]

@@ -38,6 +38,7 @@ from sqlalchemy import Date, literal, select, text
 from sqlalchemy.orm import Session
 
 from engine.accounts.access import require_role
+from engine.core.children import child_process
 from engine.core.errors import InputError, Problem
 from engine.registers.csvio import ImportResult, Row, where
 from engine.store.bulk import insert_many
@@ -357,18 +358,8 @@ def _ready_batches(register: Register, rows: Iterable[Row[Any]], actor: str, rea
     if not reader_process:
         yield ((None, None, _made_ready(register, batch, actor)) for batch in _batches(rows, WRITE_BATCH))
         return
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_reader, args=(register, rows, actor, keep_cells, sender), daemon=True)
-    process.start()
-    sender.close()
-    try:
-        yield _received(receiver)
-    finally:
-        receiver.close()
-        if process.is_alive():           # the import stopped before the end of the file
-            process.kill()
-        process.join()
+    with child_process("fork", _reader, register, rows, actor, keep_cells) as (receiver, _):
+        yield _received(receiver)        # (killed on leaving, should the import stop before the file's end)
 
 
 def _made_ready(register: Register, batch: list[Row[Any]], actor: str) -> list[Any]:

@@ -13,11 +13,11 @@ problem of the candidate, status 400). The child's memory goes back to the syste
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from typing import Any, Callable
 
+from engine.core.children import child_process
 from engine.core.errors import InputError, Problem
 
 DEFAULT_CPU_SECONDS = 10.0
@@ -62,7 +62,7 @@ def _limit_error(kind: str, cpu: float, mem: int, file: str) -> EditLimitError:
                                                     f"{en}; simplify its conditions (less any/all nesting) and retry")])
 
 
-def _child(conn, cpu: float, mem: int, func: Callable, args: tuple) -> None:
+def _child(cpu: float, mem: int, func: Callable, args: tuple, conn: Any) -> None:
     import resource
     seconds = max(1, int(cpu + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
@@ -83,12 +83,7 @@ def _child(conn, cpu: float, mem: int, func: Callable, args: tuple) -> None:
 def run_limited(func: Callable, *args: Any, file: str = "(rules)") -> Any:
     """Call func(*args) in a child process under the editor's limits; EditLimitError when one is hit."""
     cpu, mem = limits()
-    ctx = multiprocessing.get_context("spawn")
-    parent_end, child_end = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child_end, cpu, mem, func, args), daemon=True)
-    proc.start()
-    child_end.close()
-    try:
+    with child_process("spawn", _child, cpu, mem, func, args) as (parent_end, proc):
         if parent_end.poll(cpu + WALL_GRACE_SECONDS):
             try:
                 kind, value = parent_end.recv()
@@ -96,11 +91,6 @@ def run_limited(func: Callable, *args: Any, file: str = "(rules)") -> Any:
                 kind, value = None, None
         else:
             kind, value = "cpu", None
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        parent_end.close()
     if kind == "ok":
         return value
     if kind == "error":

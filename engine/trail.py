@@ -104,9 +104,15 @@ def _sealed(case_id: str, seq: int, at: datetime, at_text: str, actor: str, acti
             prev_hash: str) -> dict[str, Any]:
     """`seal` given the moment's ISO text (`iso_utc(at)`) and the payload's canonical JSON."""
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return {"case_id": case_id, "seq": seq, "at": at, "actor": actor, "action": action,
-            "payload": text, "payload_sha256": digest, "prev_hash": prev_hash,
-            "hash": event_hash(case_id, seq, at_text, actor, action, digest, prev_hash)}
+    return _event_row(case_id, seq, at, actor, action, text, digest, prev_hash,
+                      event_hash(case_id, seq, at_text, actor, action, digest, prev_hash))
+
+
+def _event_row(case_id: str, seq: int, at: datetime, actor: str, action: str, text: str, digest: str,
+               prev_hash: str, hash_: str) -> dict[str, Any]:
+    """An event as the trail's table stores it, sealed (its digest and hash given)."""
+    return {"case_id": case_id, "seq": seq, "at": at, "actor": actor, "action": action, "payload": text,
+            "payload_sha256": digest, "prev_hash": prev_hash, "hash": hash_}
 
 
 def append_event(session: Session, case_id: str, actor: str, action: str, payload: Any,
@@ -160,8 +166,7 @@ def append_events(session: Session, items: Sequence[tuple[Any, ...]], at: dateti
         first = item[4] if len(item) > 4 else None
         text = payload if first is not None or isinstance(payload, Canonical) else canonical(payload)
         if first is not None and seq == 0 and first[0] == at_text:
-            row = {"case_id": chain, "seq": 1, "at": at, "actor": actor, "action": action, "payload": text,
-                   "payload_sha256": first[1], "prev_hash": GENESIS, "hash": first[2]}
+            row = _event_row(chain, 1, at, actor, action, text, first[1], GENESIS, first[2])
         else:
             row = _sealed(chain, seq + 1, at, at_text, actor, action, text, prev)
         rows.append(row)

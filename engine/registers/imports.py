@@ -418,7 +418,8 @@ def _received(receiver: Any) -> Iterator[Batch]:
         try:
             kind, value = pickle.loads(receiver.recv_bytes())
         except EOFError:
-            raise RuntimeError("the register's reader process ended without a word") from None
+            raise RuntimeError("读取登记表文件的子进程意外终止（内存不足？），未导入任何记录 / the process reading "
+                               "the register file ended without a word (out of memory?): nothing imported") from None
         if kind == "end":
             return
         if kind == "error":

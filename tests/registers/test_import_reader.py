@@ -136,3 +136,17 @@ def test_a_process_running_threads_reads_the_file_itself(tmp_path, monkeypatch):
         go.set()
         other.join()
     assert seen == [False]
+
+
+def test_a_reader_process_that_dies_is_said_and_nothing_is_imported(uow, clerk, tmp_path, monkeypatch, engine):
+    """A reader process killed (the machine out of memory) ends the import with a sentence, and stores nothing."""
+    import os
+    path = tmp_path / "penalties.csv"
+    write_csv(path, 50)
+    monkeypatch.setattr(imports, "READER_BYTES", 0)
+    monkeypatch.setattr(imports, "_may_fork", lambda: True)
+    monkeypatch.setattr(imports, "_reader", lambda *args: os._exit(9))
+    with pytest.raises(RuntimeError, match="子进程意外终止.*nothing imported"):
+        do_import(uow, path, clerk)
+    with engine.connect() as connection:
+        assert connection.execute(select(PenaltyRecordRow.case_number)).first() is None

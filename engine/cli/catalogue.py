@@ -18,8 +18,11 @@ from engine.core import clock
 def _register() -> registers.Register:
     from engine.catalogue import queries, use_cases
     from engine.catalogue.record import EXAMPLE, TABLE
-    return registers.Register("目录事项", "项", "catalogue items", use_cases.import_catalogue, queries.export_catalogue,
-                              use_cases.read_catalogue, queries.iter_items, queries.item_count, TABLE, EXAMPLE, "catalogue")
+    return registers.Register(
+        noun_zh="目录事项", measure="项", noun_en="catalogue items",
+        import_file=use_cases.import_catalogue, export=queries.export_catalogue, read_file=use_cases.read_catalogue,
+        iterate=queries.iter_items, count=queries.item_count,
+        table=TABLE, example=EXAMPLE, file_stem="catalogue")
 
 
 def register(subparsers: Any) -> None:

@@ -19,9 +19,11 @@ PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs 
 
 def _register() -> registers.Register:
     from engine.credit import queries, use_cases
-    return registers.Register("处罚记录", "条", "penalties", use_cases.import_penalties, queries.export_penalties,
-                              use_cases.read_penalties, queries.iter_penalties, queries.penalty_count,
-                              use_cases.TABLE, use_cases.EXAMPLE, "penalties")
+    return registers.Register(
+        noun_zh="处罚记录", measure="条", noun_en="penalties",
+        import_file=use_cases.import_penalties, export=queries.export_penalties, read_file=use_cases.read_penalties,
+        iterate=queries.iter_penalties, count=queries.penalty_count,
+        table=use_cases.TABLE, example=use_cases.EXAMPLE, file_stem="penalties")
 
 
 def register(subparsers: Any) -> None:

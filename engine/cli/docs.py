@@ -18,9 +18,11 @@ from engine.core import clock
 
 def _register() -> registers.Register:
     from engine.documents import queries, use_cases
-    return registers.Register("文件", "件", "documents", use_cases.import_documents, queries.export_documents,
-                              use_cases.read_documents, queries.iter_documents, queries.document_count,
-                              use_cases.TABLE, use_cases.EXAMPLE, "normative-documents")
+    return registers.Register(
+        noun_zh="文件", measure="件", noun_en="documents",
+        import_file=use_cases.import_documents, export=queries.export_documents, read_file=use_cases.read_documents,
+        iterate=queries.iter_documents, count=queries.document_count,
+        table=use_cases.TABLE, example=use_cases.EXAMPLE, file_stem="normative-documents")
 
 
 def register(subparsers: Any) -> None:

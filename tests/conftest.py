@@ -64,12 +64,17 @@ def db_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'yifa.sqlite3'}"
         return
-    server = request.getfixturevalue("postgresql_server")
+    yield request.getfixturevalue("postgresql_url")
+
+
+@pytest.fixture
+def postgresql_url(postgresql_server) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards (for what only PostgreSQL does)."""
     name = f"yifa_test_{secrets.token_hex(6)}"
     with _admin_connection() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"{server}/{name}"
+        yield f"{postgresql_server}/{name}"
     finally:
         with _admin_connection() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_MS = 30_000
+PING_AFTER_IDLE_SECONDS = 2.0  # a pooled connection idle this long is tested before use
+_IDLE_SINCE = "yifa_idle_since"
 READ_ONLY = "yifa_read_only"  # execution option: a transaction that only reads (see UnitOfWork)
 
 
@@ -61,8 +65,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _postgresql_session)
+    _ping_when_idle(engine)
     return engine
 
 
@@ -70,6 +75,31 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 def default_engine(url: str | None = None) -> Engine:
     """One engine (and connection pool) per database for the whole process."""
     return make_engine(url or database_url())
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use when it has lain idle PING_AFTER_IDLE_SECONDS or more
+    (the server restarted overnight, a firewall dropped it): one that does not answer is replaced,
+    as `pool_pre_ping` would (SQLAlchemy's "pessimistic" disconnect handling, on the pool's checkout
+    event). A connection handed back a moment ago is used as it is: a busy server would otherwise
+    pay a round trip per request for the ping. Should the server go away within that moment, the
+    request that finds out fails and SQLAlchemy replaces every pooled connection at once."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError(str(error)) from error    # the pool connects afresh
+            raise
 
 
 def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:

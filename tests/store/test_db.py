@@ -3,21 +3,25 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.core import schema
 from engine.core.errors import ConflictError, UnknownCaseError
 from engine.decisions.models import CaseRecord, FindingRecord
 from engine.decisions.queries import get_case
+from engine.store import db
 from engine.store.db import current_revision, database_url, head_revision, normalize_url, upgrade
 from engine.store.models import RulebookVersion
+from engine.store.uow import UnitOfWork
+from tests.conftest import _admin_connection
 
 TABLES = {"cases", "catalogue_items", "stage_evidence", "attachments", "findings", "rulebook_versions", "users",
           "unit_roles", "units", "api_tokens", "trail_events", "trail_heads", "alembic_version"}
@@ -189,3 +193,51 @@ def test_a_token_from_before_expiries_is_given_one_by_the_migration(db_url):
         assert before + timedelta(days=90) <= expires <= clock.now() + timedelta(days=90)
     finally:
         engine.dispose()
+
+
+# ---------------------------------------------------------------- a pooled connection that went away
+def _backend_pid(engine) -> int:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+
+def _kill_backend(pid: int) -> None:
+    with _admin_connection() as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0] is True
+    time.sleep(0.2)                                  # the backend is gone once it has read the signal
+
+
+@pytest.fixture
+def one_connection(postgresql_url) -> Iterator[Engine]:
+    """An engine on a fresh PostgreSQL database whose pool holds one connection."""
+    engine = db.make_engine(postgresql_url, pool_size=1, max_overflow=0)
+    yield engine
+    engine.dispose()
+
+
+def test_a_pooled_connection_killed_while_idle_is_replaced_before_the_next_request_uses_it(
+        one_connection, monkeypatch):
+    """The server dropped a connection that lay idle in the pool (a restart, a firewall): the next
+    unit of work gets a fresh one instead of an error."""
+    pid = _backend_pid(one_connection)
+    _kill_backend(pid)
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)          # it has lain idle "long enough"
+    with UnitOfWork(one_connection, read_only=True) as u:
+        assert u.session.execute(text("SELECT 1")).scalar_one() == 1
+    assert _backend_pid(one_connection) != pid
+
+
+def test_a_connection_handed_back_a_moment_ago_is_used_without_a_ping(one_connection, monkeypatch):
+    """No round trip is spent testing a connection that was in use a moment ago (a busy server
+    would pay one per request); one idle longer than PING_AFTER_IDLE_SECONDS is tested."""
+    pings: list[object] = []
+    real_ping = one_connection.dialect.do_ping
+    monkeypatch.setattr(one_connection.dialect, "do_ping", lambda conn: pings.append(conn) or real_ping(conn))
+    _backend_pid(one_connection)                      # a new connection: tested once
+    tested_when_new = len(pings)
+    for _ in range(3):
+        _backend_pid(one_connection)
+    assert len(pings) == tested_when_new
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    _backend_pid(one_connection)
+    assert len(pings) == tested_when_new + 1

@@ -5,6 +5,8 @@
                                                  `?headers=zh` for the Chinese column names
     GET       /catalogue/scan                    the scan of every catalogue, item and related case as of a day
     GET       /catalogue/scan.json               its report (= `yifa catalogue scan --format json`)
+                                                 (both made by the job worker when the items and stored
+                                                 cases are more than SCAN_JOB_ROWS: web/scan_jobs.py)
     GET|POST  /catalogue/import                  upload a catalogue CSV or .xlsx (all or nothing, or skip the bad rows)
     GET       /catalogue/import/template.csv | .xlsx  the template: header row (Chinese; `?headers=en`), one example row
     GET       /catalogue/import/rejected/<id>    the rows an import skipped, with their reasons (CSV)
@@ -16,11 +18,10 @@ and `jurisdiction` (default CN) from the query string; an unreadable one is a 40
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from engine.catalogue.queries import (
@@ -33,14 +34,17 @@ from engine.catalogue.queries import (
     item_filters,
     item_page,
     iter_items,
+    register_state,
     stored_cases,
 )
 from engine.catalogue.record import CATEGORIES, COLUMN_ZH, COLUMNS, EXAMPLE, TABLE
-from engine.catalogue.scan import CatalogueScanner, entries, entry_label, write_json
+from engine.catalogue.scan import CatalogueScan, CatalogueScanner, entry_label, scan_catalogue
 from engine.catalogue.use_cases import EDITOR_ROLES, import_catalogue
+from engine.core.check import checker_for
 from engine.core.domains import CATALOGUE
 from engine.core.report import SEVERITY_ZH
 from engine.decisions.enums import choice_label
+from engine.jobs.scans import CATALOGUE as CATALOGUE_SCAN
 from engine.rulebook.loader import known_jurisdictions
 from web import register_list as lists
 from web.auth import EVERYONE, role_required
@@ -49,6 +53,7 @@ from web.document_scan import ScanParams, scan_params
 from web.errors import refuse
 from web.i18n import current_lang, t
 from web.register_imports import RegisterImport
+from web.scan_jobs import by_job, scan_download, scanned_by_job
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -108,12 +113,20 @@ def index() -> Any:
 lists.add_export(bp, export_catalogue, "decision-catalogue", in_memory=True)
 
 
-def _scanned(params: ScanParams) -> tuple[CatalogueScanner, list]:
-    from engine.core.check import checker_for
-    db = get_uow().session
-    scanner = CatalogueScanner(params.as_of, params.jurisdiction,
-                               checker=checker_for(params.jurisdiction, domain=CATALOGUE))
-    return scanner, list(scanner.scan(entries(list(iter_items(db)), stored_cases(db))))
+def _scan_state(params: ScanParams) -> tuple[Any, tuple[int, int, int], str]:
+    """The session, the state of what the scan reads (items and stored cases) and the rulebook's version."""
+    session = get_uow().session
+    return session, register_state(session), checker_for(params.jurisdiction, domain=CATALOGUE).book.version
+
+
+def _scanned(params: ScanParams) -> CatalogueScan:
+    """The whole scan: made here, or by the job worker for a register of more than SCAN_JOB_ROWS items
+    and cases (ScanPending, answered with the job's progress, until it is kept)."""
+    session, state, version = _scan_state(params)
+    if by_job(state[0]):
+        return scanned_by_job(session, CATALOGUE_SCAN, state, params.as_of, params.jurisdiction, version)
+    return scan_catalogue(CatalogueScanner(params.as_of, params.jurisdiction), iter_items(session),
+                          stored_cases(session))
 
 
 @bp.get("/scan")
@@ -127,27 +140,26 @@ def scan() -> Any:
                                "jurisdictions": known_jurisdictions(), "scans": None}
     if scan_problems:
         return render_template("catalogue/scan.html", **context), 400
-    scanner, scans = _scanned(params)
+    scanned = _scanned(params)
+    scans = scanned.scans
     todo = [s for s in scans if s.actions()]
     counts = {kind: sum(1 for s in scans if s.entry.kind == kind) for kind in ("catalogue", "item", "case")}
     return render_template("catalogue/scan.html", **context | {"scans": scans, "todo": todo, "counts": counts,
-                                                               "rulebook": scanner.rulebook})
+                                                               "rulebook": scanned.rulebook})
 
 
 @bp.get("/scan.json")
 @role_required(*EVERYONE)
 def scan_json() -> Any:
-    """The scan's report (write_json = `yifa catalogue scan --format json`)."""
+    """The scan's report (write_json = `yifa catalogue scan --format json`): written here, or by the job
+    worker for a large register (the same bytes)."""
     params, scan_problems = scan_params(request.args)
     if scan_problems:
         said = "；".join(m for ms in scan_problems.values() for m in ms)
         refuse(400, said, said)
-    scanner, scans = _scanned(params)
-    out = io.StringIO()
-    write_json(scanner, scans, out, current_lang())
-    response = Response(out.getvalue().encode("utf-8"), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="catalogue-scan-{params.as_of.isoformat()}.json"'
-    return response
+    session, state, version = _scan_state(params)
+    return scan_download(session, CATALOGUE_SCAN, state, params.as_of, params.jurisdiction, version,
+                         {"format": "json", "lang": current_lang()}, f"catalogue-scan-{params.as_of.isoformat()}.json")
 
 
 IMPORT = RegisterImport(import_catalogue, "catalogue/import.html", COLUMNS, "catalogue-imports",

@@ -1,11 +1,12 @@
 """A large register's whole scan as a job (engine/jobs/scans.py): the clean-up scan of more than
-SCAN_JOB_ROWS documents, or the follow-up list of more than SCAN_JOB_ROWS penalties, is made by the
-job worker, not in the request. The page that asked for it answers 202 with the job's progress and
-reloads itself; once the scan is kept in the queue's store, every page and every app server reads
-it from there (and keeps it in its own process, web/document_scan.py, web/credit_followups.py).
-The downloads of such a register's scan (/documents/scan.csv and .json, /credit/follow-ups.csv,
-/credit/scan.json) are written by the worker into the blob store, one file per format, language and
-filter; the request that asked waits the same way, then sends the file.
+SCAN_JOB_ROWS documents, the follow-up list of more than SCAN_JOB_ROWS penalties, or the catalogue
+scan of more than SCAN_JOB_ROWS items and stored cases, is made by the job worker, not in the
+request. The page that asked for it answers 202 with the job's progress and reloads itself; once
+the scan is kept in the queue's store, every page and every app server reads it from there (and
+keeps it in its own process, web/document_scan.py, web/credit_followups.py). The downloads of such
+a register's scan (/documents/scan.csv and .json, /credit/follow-ups.csv, /credit/scan.json,
+/catalogue/scan.json) are written by the worker into the blob store, one file per format, language
+and filter; the request that asked waits the same way, then sends the file.
 
     scanned_by_job(session, kind, state, as_of, jurisdiction, version)
                               the finished scan, or ScanPending raised after queueing it

@@ -1,11 +1,11 @@
 """Reads of the decision catalogue: one page of the list, the units and years, items by key, every
-item in register order (and the CSV export of them), and the stored cases the scan matches them
-against. Each takes the session and plain values."""
+item in register order (and the CSV export of them), the stored cases the scan matches them
+against, and the state the scan depends on. Each takes the session and plain values."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.catalogue.models import CatalogueItemRecord
@@ -82,6 +82,21 @@ def stored_cases(session: Session) -> list[tuple[str, dict]]:
     return list(case_files(session))
 
 
+def register_state(session: Session) -> tuple[int, int, int]:
+    """(items and stored cases, events on the items' trail chains, events on the cases'): changes
+    whenever the catalogue or a stored case does — all the scan reads (cases are appended to their
+    chains, never cut: a case deleted and another added still moves the count of events)."""
+    from engine.catalogue.use_cases import CHAIN_PREFIX  # the record's use cases import these reads
+    from engine.decisions.models import CaseRecord
+    from engine.store.models import TrailHead
+    cases = session.scalar(select(func.count()).select_from(CaseRecord)) or 0
+    item_events = session.scalar(select(func.coalesce(func.sum(TrailHead.seq), 0))
+                                 .where(TrailHead.case_id.like(CHAIN_PREFIX + "%")))
+    case_events = session.scalar(select(func.coalesce(func.sum(TrailHead.seq), 0))
+                                 .join(CaseRecord, CaseRecord.id == TrailHead.case_id))
+    return item_count(session) + int(cases), int(item_events or 0), int(case_events or 0)
+
+
 def catalogue_digests(session: Session, key: str | None = None) -> Iterator[tuple[str, str, str | None]]:
     """(key, the digest of the stored item, its row_sha256 column) of every item in register order, or of
     the one with this key (`year/unit/item`). The digest is recomputed from the columns."""
@@ -98,4 +113,5 @@ def catalogue_digests(session: Session, key: str | None = None) -> Iterator[tupl
 
 
 __all__ = ["DEFAULT_SORT", "SORTS", "all_items", "catalogue_digests", "catalogue_units", "catalogue_years", "export_catalogue",
-           "item_count", "item_filters", "item_page", "items_by_key", "iter_items", "stored_cases"]
+           "item_count", "item_filters", "item_page", "items_by_key", "iter_items", "register_state",
+           "stored_cases"]

@@ -19,7 +19,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from engine.catalogue.facts import Entry
 from engine.catalogue.record import CatalogueItem, catalogue_name, parse_catalogue_name
@@ -182,6 +182,31 @@ class CatalogueScanner:
         for entry in items:
             facts, branches = self.checker.verdicts(entry, self.as_of, self.engine)
             yield EntryScan(entry, self.checker.findings(facts, branches))
+
+
+@dataclass(frozen=True)
+class CatalogueScan:
+    """A whole scan as the scan page shows it: made in the request, or kept by a job for a large
+    register (engine/jobs/scans.py)."""
+    rulebook: dict[str, str]
+    scans: list[EntryScan]
+
+
+def scan_catalogue(scanner: CatalogueScanner, items: Iterable[CatalogueItem], cases: Iterable[tuple[str, dict]],
+                   progress: Callable[[int], None] | None = None) -> CatalogueScan:
+    """Every entry of the items and the stored cases judged; `progress(n)` is told how many items and
+    cases have been read (reading the cases' files is most of the work)."""
+    read = 0
+
+    def counted(rows: Iterable[Any]) -> Iterator[Any]:
+        nonlocal read
+        for row in rows:
+            read += 1
+            if progress is not None:
+                progress(read)
+            yield row
+    found = entries(list(counted(items)), counted(cases))
+    return CatalogueScan(scanner.rulebook, list(scanner.scan(found)))
 
 
 def write_json(scanner: CatalogueScanner, scans: Iterable[EntryScan], out: TextIO, lang: str = "zh") -> Summary:

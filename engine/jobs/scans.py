@@ -1,16 +1,18 @@
-"""A whole-register scan run as a job: a register of more than YIFA_SCAN_JOB_ROWS records is scanned by
-the worker, not inside a web request, and the finished scan is kept in the queue's own store (Huey's
+"""A whole-register scan run as a job: a register of more than YIFA_SCAN_JOB_ROWS records (for the
+decision catalogue: items and the stored cases they are matched against) is scanned by the worker,
+not inside a web request, and the finished scan is kept in the queue's own store (Huey's
 key-value storage: the SQLite file on one machine, Redis across machines) for any app server to show.
 A download of such a register's scan (the documents' worklist CSV and §5 JSON, the follow-ups' CSV and
-§6 JSON) is written by the worker too, into the blob store (engine/store/blobs.py: the instance folder,
+§6 JSON, the catalogue scan's JSON) is written by the worker too, into the blob store (engine/store/blobs.py: the instance folder,
 or an object store shared by the app servers), with the writer a request uses for a small register
 (engine/documents/scan.write_download, engine/credit/scan.write_download): the same bytes.
 
     scan_id(kind, …, download)        a scan's id: a digest of all it depends on (database, the units
                                       it covers, register state, day, jurisdiction, rulebook version;
                                       for a download its format, language and filters too)
-    finished_scan(huey, scan_id)      the kept scan (engine/documents/scan.RegisterScan or
-                                      engine/credit/scan.FollowUpList), or None
+    finished_scan(huey, scan_id)      the kept scan (engine/documents/scan.RegisterScan,
+                                      engine/credit/scan.FollowUpList or
+                                      engine/catalogue/scan.CatalogueScan), or None
     scan_state(huey, scan_id)         {"id", "kind", "as_of", "jurisdiction", "units", "state": queued |
                                       running | done | failed, "read", "total", "saved_at", "error",
                                       "download": None or {"format", "lang", "authority", "action"},
@@ -44,8 +46,8 @@ from engine.jobs.state import RUNNING, forget_ended, interrupted
 
 log = logging.getLogger("yifa.jobs")
 STATE, RESULT = "scan-job:", "scan-result:"      # keys in the queue's store
-DOCUMENTS, FOLLOW_UPS = "documents", "follow-ups"
-KINDS = (DOCUMENTS, FOLLOW_UPS)
+DOCUMENTS, FOLLOW_UPS, CATALOGUE = "documents", "follow-ups", "catalogue"
+KINDS = (DOCUMENTS, FOLLOW_UPS, CATALOGUE)
 FILES = "scan-downloads/"        # the downloads' keys in the blob store: scan-downloads/<id>.<format>
 QUEUED, DONE, FAILED = "queued", "done", "failed"
 KEEP = timedelta(days=1)
@@ -175,6 +177,11 @@ def _scan(kind: str, session: Any, as_of: date, jurisdiction: str, progress: Cal
         from engine.documents.queries import iter_documents
         from engine.documents.scan import DocumentScanner, scan_register
         return scan_register(DocumentScanner(as_of, jurisdiction, "native"), iter_documents(session), progress)
+    if kind == CATALOGUE:
+        from engine.catalogue import scan as catalogue
+        from engine.catalogue.queries import iter_items, stored_cases
+        return catalogue.scan_catalogue(catalogue.CatalogueScanner(as_of, jurisdiction), iter_items(session),
+                                        stored_cases(session), progress)
     from engine.core.check import checker_for
     from engine.core.domains import CREDIT
     from engine.credit.queries import iter_penalties
@@ -212,6 +219,15 @@ def write_download(kind: str, session: Any, as_of: date, jurisdiction: str, down
         from engine.documents.queries import iter_documents
         documents.write_download(documents.DocumentScanner(as_of, jurisdiction, "native"), iter_documents(session),
                                  download["format"], out, lang, progress)
+        return
+    if kind == CATALOGUE:
+        if download["format"] != "json":
+            raise ValueError(f"no catalogue scan download {download['format']!r}")
+        from engine.catalogue import scan as catalogue
+        from engine.catalogue.queries import iter_items, stored_cases
+        judge = catalogue.CatalogueScanner(as_of, jurisdiction)
+        scanned = catalogue.scan_catalogue(judge, iter_items(session), stored_cases(session), progress)
+        catalogue.write_json(judge, scanned.scans, out, lang)
         return
     from engine.core.check import checker_for
     from engine.core.domains import CREDIT

@@ -54,6 +54,7 @@ from typing import Any, Generic, TextIO, TypeVar
 
 from engine.core.errors import InputError, Problem
 from engine.core.paths import refuse_special_file
+from engine.registers.seen import FirstRows, KeyList
 
 ENCODINGS = ("utf-8", "gb18030")
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a township's register is a few hundred kilobytes; a province's
@@ -539,15 +540,14 @@ def unique_by_column(rows: Iterable[Row[Any]], column: str, label: tuple[str, st
 def unique_by(rows: Iterable[Row[Any]], key: Callable[[Row[Any]], str | None], column: str, file: str,
               said: Callable[[str, int], str]) -> Iterator[Row[Any]]:
     """The rows as they are read, each whose key (`key(row)`; None or empty: it has none) repeats an
-    earlier row's refused on `column` with `said(key, the earlier row's number)`; the first stays good."""
-    first: dict[str, int] = {}
+    earlier row's refused on `column` with `said(key, the earlier row's number)`; the first stays good.
+    Every key's first row is remembered in a few bytes (engine/registers/seen.FirstRows)."""
+    first = FirstRows()
     for row in rows:
         k = key(row)
-        if k and k in first:
-            row.problems.append(Problem(file, where(row.number, column), said(k, first[k])))
+        if k and (earlier := first.first(k, row.number)) is not None:
+            row.problems.append(Problem(file, where(row.number, column), said(k, earlier)))
             row.record = None
-        elif k:
-            first[k] = row.number
         yield row
 
 
@@ -559,11 +559,12 @@ def repeated(label: tuple[str, str]) -> Callable[[str, int], str]:
 
 @dataclass
 class ImportResult:
-    """What an import did: keys imported, updated, unchanged; problems of rejected rows; warnings."""
+    """What an import did: keys imported, updated, unchanged (each read like a list, held in a few
+    bytes a key: a million of them); problems of rejected rows; warnings."""
 
-    imported: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
+    imported: KeyList = field(default_factory=KeyList)
+    updated: KeyList = field(default_factory=KeyList)
+    unchanged: KeyList = field(default_factory=KeyList)
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 

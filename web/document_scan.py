@@ -133,7 +133,7 @@ def cited_instruments(citations: Iterable[dict], numbers: Mapping[str, str]) -> 
 # ---------------------------------------------------------------- findings, as the templates read them
 def finding_view(f: Finding) -> dict[str, Any]:
     """A finding in the §5 shape, with both languages of its message and its rule's title and topic
-    (the case page's partial `_findings.html` reads the same keys off a Finding)."""
+    (web/findings_html.py reads the same keys off a Finding)."""
     return {"rule": f.rule, "verdict": f.verdict, "severity": f.severity, "citation": f.citation,
             "message": f.message, "verified": f.verified, "facts": f.facts, "reason": f.reason,
             "title": f.title, "topic": f.stage}

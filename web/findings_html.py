@@ -1,8 +1,14 @@
-"""Findings as the case, document and penalty pages list them (web/templates/_findings.html), written in
-Python: a case page lists some fifty findings, and their HTML depends only on the rule, the verdict's
-reason, whether it is verified and the language — so each line is written once per rulebook and
-language and kept (a dict finding, as the document page gives, is written each time).
+"""Findings as the case, document and penalty pages list them, written in Python: a case page lists
+some fifty findings in a dozen stages, which cost Jinja's macros a third of the page's rendering.
+A finding's line depends only on the rule, the verdict's reason, whether it is verified and the
+language — so each is written once per rulebook and language and kept (a dict finding, as the
+document page gives, is written each time). A finding is an engine Finding or a dict with the same
+keys: rule, verdict, severity, citation, message ({zh, en} or none), verified, reason, title ({zh, en}).
 
+    finding_lists(g)           one stage's (or topic's) findings (`g`: a dict of the verdicts' lists):
+                               the violated and the missing with their severity and message, those
+                               still needed with their reason, the satisfied and not applicable folded
+    severity_badge(severity)   a finding's severity as a badge
     finding_line(f)            the rule, its article and, unless verified, the 未核实 badge
     finding_items(fs, kind)    the <li> of each satisfied ("satisfied") or not applicable ("not_applicable") finding
 """
@@ -12,18 +18,76 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Flask
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from engine.core.report import REASON_ZH
+from engine.core.report import REASON_ZH, SEVERITY_ZH
 from web.i18n import cite, current_lang
 
 MAX_KEPT = 10_000
 _kept: dict[tuple, tuple[tuple, Markup]] = {}
 
 
+def finding_lists(g: Mapping[str, Any]) -> Markup:
+    """One stage's (or topic's) findings: the violated and the missing with their messages, those still
+    needed, the satisfied and the not applicable folded (each part only when it has findings)."""
+    zh = current_lang() != "en"
+    parts = ["\n" + _with_messages(g["violated"], "violated", zh) + "\n" if g.get("violated") else ""]
+    if g.get("missing"):
+        parts.append(f'\n<p class="still">{"未见记录（请补充材料）" if zh else "No record (please add it)"}</p>\n'
+                     + _with_messages(g["missing"], "missing", zh) + "\n")
+    else:
+        parts.append("")
+    parts.append(_pending(g["pending"], zh) if g.get("pending") else "")
+    for kind, css, said in (("satisfied", "satisfied", ("符合 %d 项", "%d satisfied")),
+                            ("not_applicable", "na", ("不适用 %d 项", "%d not applicable"))):
+        found = g.get(kind)
+        parts.append(f'\n<details><summary>{(said[0] if zh else said[1]) % len(found)}</summary>\n'
+                     f'  <ul class="{css}">{_finding_items(found, kind, zh)}</ul>\n</details>\n' if found else "")
+    return Markup("\n".join(parts))
+
+
+def severity_badge(severity: str) -> Markup:
+    """A finding's severity (blocker, error, warning, info) as a badge, named in the page's language."""
+    return Markup(_badge(severity, current_lang() != "en"))
+
+
+def _badge(severity: str, zh: bool) -> str:
+    return f'<span class="badge badge-blocked severity-{escape(severity)}">' \
+        f'{escape(SEVERITY_ZH.get(severity, "") if zh else severity)}</span>'
+
+
+def _with_messages(findings: Iterable[Any], css: str, zh: bool) -> str:
+    """The findings with their severity and message (violated, missing), in a list of that class."""
+    lang = "zh" if zh else "en"
+    items = []
+    for f in findings:
+        message = _read(f, "message")
+        said = message[lang] if message else _read(f, "title")[lang]
+        items.append(f'\n  <li>{_badge(_read(f, "severity"), zh)} {_finding_line(f, zh)}\n'
+                     f'    <span class="message">{escape(said)}</span></li>\n  ')
+    return f'<ul class="{css}">\n  {"".join(items)}\n</ul>'
+
+
+def _pending(findings: Iterable[Any], zh: bool) -> str:
+    """Those still needed: each rule, its title and the reason it is not yet judged."""
+    lang = "zh" if zh else "en"
+    items = []
+    for f in findings:
+        reason = _read(f, "reason")
+        why = ""
+        if reason:
+            why = f"（{escape(REASON_ZH.get(reason, reason) if zh else reason.replace('_', ' '))}）"
+        items.append(f'\n  <li>○ {_finding_line(f, zh)} {escape(_read(f, "title")[lang])}{why}</li>\n  ')
+    return f'\n<p class="still">{"尚需" if zh else "Still needed"}</p>\n<ul class="pending">\n  ' \
+        f'{"".join(items)}\n</ul>\n'
+
+
 def finding_line(f: Any) -> Markup:
     """A finding's rule, its article and, unless verified, the 未核实 badge."""
-    zh = current_lang() != "en"
+    return _finding_line(f, current_lang() != "en")
+
+
+def _finding_line(f: Any, zh: bool) -> Markup:
     rule, citation, verified = _read(f, "rule"), _read(f, "citation"), bool(_read(f, "verified"))
     return _kept_html(("line", rule, id(citation), verified, zh), (citation,), _line, rule, citation, verified, zh)
 
@@ -31,13 +95,16 @@ def finding_line(f: Any) -> Markup:
 def finding_items(findings: Iterable[Any], kind: str) -> Markup:
     """The list items of satisfied (✓ rule, article, title) or not applicable (– rule, title, reason)
     findings, one after the other."""
-    zh = current_lang() != "en"
+    return _finding_items(findings, kind, current_lang() != "en")
+
+
+def _finding_items(findings: Iterable[Any], kind: str, zh: bool) -> Markup:
     lang = "zh" if zh else "en"
     out = []
     for f in findings:
         rule, title, reason = _read(f, "rule"), _read(f, "title"), _read(f, "reason")
         if kind == "satisfied":
-            line = finding_line(f)
+            line = _finding_line(f, zh)
             out.append(_kept_html(("satisfied", id(line), id(title), zh), (line, title), _satisfied, line, title[lang]))
         else:
             out.append(_kept_html(("not_applicable", rule, id(title), reason, zh), (title,), _not_applicable, rule,
@@ -67,7 +134,7 @@ def _not_applicable(rule: str, title: str, reason: str | None, zh: bool) -> Mark
 
 def _read(f: Any, name: str) -> Any:
     """A field of an engine Finding, or of a finding given as a dict (None when the dict lacks it)."""
-    return f.get(name) if isinstance(f, Mapping) else getattr(f, name)
+    return f.get(name) if type(f) is dict or isinstance(f, Mapping) else getattr(f, name)
 
 
 def _kept_html(key: tuple, held: tuple, make: Callable[..., Markup], *args: Any) -> Markup:
@@ -83,5 +150,7 @@ def _kept_html(key: tuple, held: tuple, make: Callable[..., Markup], *args: Any)
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_global(finding_lists)
+    app.add_template_global(severity_badge)
     app.add_template_global(finding_line)
     app.add_template_global(finding_items)

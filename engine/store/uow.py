@@ -1,6 +1,7 @@
 """The unit of work: one transaction per use case; it commits when told to, and rolls back otherwise."""
 from __future__ import annotations
 
+import functools
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -21,13 +22,7 @@ class UnitOfWork:
     def __init__(self, engine: Engine | None = None, read_only: bool = False) -> None:
         self.engine = engine or default_engine()
         self.read_only = read_only
-        bind = self.engine
-        if read_only:
-            options: dict[str, object] = {READ_ONLY: True}
-            if self.engine.dialect.name == "postgresql":
-                options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-            bind = self.engine.execution_options(**options)
-        self._sessions = sessionmaker(bind=bind, expire_on_commit=False)
+        self._sessions = _session_factory(self.engine, read_only)
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
@@ -50,3 +45,17 @@ class UnitOfWork:
     def rollback(self) -> None:
         """Forget every change not committed."""
         self.session.rollback()
+
+
+@functools.lru_cache(maxsize=8)
+def _session_factory(engine: Engine, read_only: bool) -> sessionmaker[Session]:
+    """The sessions of a unit of work on `engine`, reading only or not: made once per engine (a web
+    request opens one; binding the read-only options anew cost more than the rest of opening it).
+    Kept for the few engines most recently used (a process has one per database)."""
+    bind = engine
+    if read_only:
+        options: dict[str, object] = {READ_ONLY: True}
+        if engine.dialect.name == "postgresql":
+            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        bind = engine.execution_options(**options)
+    return sessionmaker(bind=bind, expire_on_commit=False)

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, any_, bindparam, func, inspect, or_, select
+from sqlalchemy import any_, func, inspect, or_, select
 
 from engine.registers.listing import Page
+from engine.store.bulk import array_parameter
 
 IN_CHUNK = 500          # values per IN (…) query
 
@@ -69,7 +70,7 @@ def rows_by_key(session: Any, model: Any, key: str, values: list[str], chunk: in
     column = getattr(model, key)
     out: dict[str, Any] = {}
     if session.get_bind().dialect.name == "postgresql":
-        wanted = bindparam("keys", values, type_=ARRAY(column.type))
+        wanted = array_parameter("keys", values, column.type)
         out.update((getattr(r, key), r) for r in session.scalars(select(model).where(column == any_(wanted))))
         return out
     for i in range(0, len(values), chunk):

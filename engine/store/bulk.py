@@ -14,8 +14,9 @@ from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import ARRAY, BindParameter, Table, bindparam, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from engine.core.errors import WrittenMeanwhileError
 
@@ -118,3 +119,27 @@ def _default(column: Any) -> Any:
     if default.is_callable:
         return default.arg(None)
     raise ValueError(f"{column.table.name}.{column.name}: a SQL default cannot be copied in; give the column")
+
+
+class BinaryList(list[Any]):
+    """Values psycopg sends as one array in binary form (the dumper is registered on each connection,
+    engine/store/db.py): a list of 5,000 keys costs it 1 ms instead of 6, and the server no parsing
+    of an array's text."""
+
+
+class _ArrayParameter(TypeDecorator[Any]):
+    """An ARRAY of the item type, bound on psycopg as a BinaryList (as any ARRAY elsewhere)."""
+
+    impl = ARRAY
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.driver != "psycopg":
+            return super().bind_processor(dialect)
+        return lambda value: None if value is None else BinaryList(value)
+
+
+def array_parameter(name: str, values: Sequence[Any], item_type: Any) -> BindParameter[Any]:
+    """The parameter of `column = ANY(:name)`: the values as one array of `item_type` (a batch of an
+    import's keys looked up at once; on PostgreSQL in binary)."""
+    return bindparam(name, list(values), type_=_ArrayParameter(item_type))

@@ -103,6 +103,10 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:
+    from psycopg.types.array import ListBinaryDumper
+
+    from engine.store.bulk import BinaryList
+    dbapi_connection.adapters.register_dumper(BinaryList, ListBinaryDumper)    # bulk.array_parameter
     # Timestamps come back in UTC whatever the server's default zone is.
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET TIME ZONE 'UTC'")

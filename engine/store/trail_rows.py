@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Table,
     Text,
@@ -25,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from engine.store.bulk import insert_many
+from engine.store.bulk import array_parameter, insert_many
 from engine.store.models import TrailEvent, TrailHead, iso_utc
 
 EventRow = tuple[str, int, str, str, str, str, str, str, str]
@@ -176,7 +175,7 @@ def lock_heads(session: Session, chains: list[str]) -> dict[str, tuple[int, str]
     found: dict[str, tuple[int, str]] = {}
     columns = select(_heads.c.case_id, _heads.c.seq, _heads.c.hash)
     if session.get_bind().dialect.name == "postgresql":     # the chains as one array parameter, at once
-        wanted = bindparam("chains", chains, type_=ARRAY(_heads.c.case_id.type))
+        wanted = array_parameter("chains", chains, _heads.c.case_id.type)
         found.update((c, (s, h)) for c, s, h in session.execute(
             columns.where(_heads.c.case_id == any_(wanted)).with_for_update()))
         return found

@@ -141,11 +141,8 @@ def scan() -> Any:
     if scan_problems:
         return render_template("catalogue/scan.html", **context), 400
     scanned = _scanned(params)
-    scans = scanned.scans
-    todo = [s for s in scans if s.actions()]
-    counts = {kind: sum(1 for s in scans if s.entry.kind == kind) for kind in ("catalogue", "item", "case")}
-    return render_template("catalogue/scan.html", **context | {"scans": scans, "todo": todo, "counts": counts,
-                                                               "rulebook": scanned.rulebook})
+    return render_template("catalogue/scan.html", **context | {"scans": scanned, "todo": scanned.todo,
+                                                               "counts": scanned.counts, "rulebook": scanned.rulebook})
 
 
 @bp.get("/scan.json")

@@ -185,17 +185,49 @@ class CatalogueScanner:
 
 
 @dataclass(frozen=True)
+class Action:
+    """A finding that needs action, as the scan page lists it: plain values (a job keeps it)."""
+    rule: str
+    severity: str
+    message: dict[str, str] | None      # {"zh", "en"}
+    verified: bool
+    due_on: str | None
+
+
+@dataclass(frozen=True)
+class EntryActions:
+    """An entry and its findings that need action, most severe first."""
+    entry: Entry
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
 class CatalogueScan:
-    """A whole scan as the scan page shows it: made in the request, or kept by a job for a large
-    register (engine/jobs/scans.py)."""
+    """A whole scan as the scan page shows it: how many entries of each kind, and those that need
+    action. Plain values, made in the request or kept by a job for a large register
+    (engine/jobs/scans.py) — not the findings themselves, which hold their compiled rulebook."""
     rulebook: dict[str, str]
-    scans: list[EntryScan]
+    counts: dict[str, int]              # entries of each kind: catalogue, item, case
+    todo: tuple[EntryActions, ...]
 
 
 def scan_catalogue(scanner: CatalogueScanner, items: Iterable[CatalogueItem], cases: Iterable[tuple[str, dict]],
                    progress: Callable[[int], None] | None = None) -> CatalogueScan:
-    """Every entry of the items and the stored cases judged; `progress(n)` is told how many items and
-    cases have been read (reading the cases' files is most of the work)."""
+    """Every entry of the items and the stored cases judged (`read_entries`)."""
+    counts = dict.fromkeys(("catalogue", "item", "case"), 0)
+    todo = []
+    for scan in scanner.scan(read_entries(items, cases, progress)):
+        counts[scan.entry.kind] += 1
+        actions = tuple(_action(f) for f in scan.actions())
+        if actions:
+            todo.append(EntryActions(scan.entry, actions))
+    return CatalogueScan(scanner.rulebook, counts, tuple(todo))
+
+
+def read_entries(items: Iterable[CatalogueItem], cases: Iterable[tuple[str, dict]],
+                 progress: Callable[[int], None] | None = None) -> list[Entry]:
+    """The scan's entries (`entries`); `progress(n)` is told how many items and cases have been read
+    (reading the cases' files is most of a scan's work)."""
     read = 0
 
     def counted(rows: Iterable[Any]) -> Iterator[Any]:
@@ -205,8 +237,13 @@ def scan_catalogue(scanner: CatalogueScanner, items: Iterable[CatalogueItem], ca
             if progress is not None:
                 progress(read)
             yield row
-    found = entries(list(counted(items)), counted(cases))
-    return CatalogueScan(scanner.rulebook, list(scanner.scan(found)))
+    return entries(list(counted(items)), counted(cases))
+
+
+def _action(f: Finding) -> Action:
+    message = f.message
+    return Action(f.rule, f.severity, None if message is None else {"zh": message["zh"], "en": message["en"]},
+                  f.verified, f.to_json().get("due_on"))
 
 
 def write_json(scanner: CatalogueScanner, scans: Iterable[EntryScan], out: TextIO, lang: str = "zh") -> Summary:

@@ -226,8 +226,8 @@ def write_download(kind: str, session: Any, as_of: date, jurisdiction: str, down
         from engine.catalogue import scan as catalogue
         from engine.catalogue.queries import iter_items, stored_cases
         judge = catalogue.CatalogueScanner(as_of, jurisdiction)
-        scanned = catalogue.scan_catalogue(judge, iter_items(session), stored_cases(session), progress)
-        catalogue.write_json(judge, scanned.scans, out, lang)
+        every = catalogue.read_entries(iter_items(session), stored_cases(session), progress)
+        catalogue.write_json(judge, judge.scan(every), out, lang)
         return
     from engine.core.check import checker_for
     from engine.core.domains import CREDIT

@@ -135,9 +135,6 @@ def test_without_an_instance_overlay_the_shipped_rules_are_used_and_YIFA_RULES_s
 
 
 def test_superseded_effective_folders_are_pruned_once_old_and_the_current_one_is_kept(app, tmp_path):
-    import os
-    import time
-
     from engine.rulebook.loader import SUPERSEDED_AFTER_S, prune_effective
     (tmp_path / "rules" / "CN").mkdir(parents=True)
     (tmp_path / "rules" / DECREE).write_text(twenty_days(), encoding="utf-8")
@@ -146,9 +143,9 @@ def test_superseded_effective_folders_are_pruned_once_old_and_the_current_one_is
                                              encoding="utf-8")
     second = rules_dir()
     assert second != first and first.is_dir()                 # a process may still read the old one: kept
-    long_ago = time.time() - SUPERSEDED_AFTER_S - 1
-    os.utime(first, (long_ago, long_ago))
-    assert prune_effective(second) == [first]
+    made = first.stat().st_mtime
+    assert prune_effective(second, now=made + SUPERSEDED_AFTER_S - 1) == [] and first.is_dir()
+    assert prune_effective(second, now=made + SUPERSEDED_AFTER_S + 1) == [first]
     assert not first.exists() and second.is_dir() and rules_dir() == second
 
 

@@ -29,15 +29,14 @@ _kept: dict[tuple, tuple[tuple, Markup]] = {}
 
 def finding_lists(g: Mapping[str, Any]) -> Markup:
     """One stage's (or topic's) findings: the violated and the missing with their messages, those still
-    needed, the satisfied and the not applicable folded (each part only when it has findings)."""
+    needed, the satisfied and the not applicable folded (each part only when it has findings). The
+    blank lines between the parts are those the pages always had: a page's bytes did not change."""
     zh = current_lang() != "en"
-    parts = ["\n" + _with_messages(g["violated"], "violated", zh) + "\n" if g.get("violated") else ""]
-    if g.get("missing"):
-        parts.append(f'\n<p class="still">{"未见记录（请补充材料）" if zh else "No record (please add it)"}</p>\n'
-                     + _with_messages(g["missing"], "missing", zh) + "\n")
-    else:
-        parts.append("")
-    parts.append(_pending(g["pending"], zh) if g.get("pending") else "")
+    still = "未见记录（请补充材料）" if zh else "No record (please add it)"
+    parts = ["\n" + _with_messages(g["violated"], "violated", zh) + "\n" if g.get("violated") else "",
+             f'\n<p class="still">{still}</p>\n' + _with_messages(g["missing"], "missing", zh) + "\n"
+             if g.get("missing") else "",
+             _pending(g["pending"], zh) if g.get("pending") else ""]
     for kind, css, said in (("satisfied", "satisfied", ("符合 %d 项", "%d satisfied")),
                             ("not_applicable", "na", ("不适用 %d 项", "%d not applicable"))):
         found = g.get(kind)

@@ -13,6 +13,7 @@ from engine.registers.csvio import write_table
 from engine.registers.queries import (
     IN_CHUNK,
     StoredRegister,
+    chain_events,
     distinct_values,
     stored_in_order,
     where_contains,
@@ -90,11 +91,9 @@ def register_state(session: Session) -> tuple[int, int, int]:
     from engine.decisions.models import CaseRecord
     from engine.store.models import TrailHead
     cases = session.scalar(select(func.count()).select_from(CaseRecord)) or 0
-    item_events = session.scalar(select(func.coalesce(func.sum(TrailHead.seq), 0))
-                                 .where(TrailHead.case_id.like(CHAIN_PREFIX + "%")))
     case_events = session.scalar(select(func.coalesce(func.sum(TrailHead.seq), 0))
                                  .join(CaseRecord, CaseRecord.id == TrailHead.case_id))
-    return item_count(session) + int(cases), int(item_events or 0), int(case_events or 0)
+    return item_count(session) + int(cases), chain_events(session, CHAIN_PREFIX), int(case_events or 0)
 
 
 def catalogue_digests(session: Session, key: str | None = None) -> Iterator[tuple[str, str, str | None]]:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.documents.models import NormativeDocumentRecord
 from engine.registers.csvio import write_table
-from engine.registers.queries import StoredRegister, distinct_values, where_contains, where_equal
-from engine.store.models import TrailHead
+from engine.registers.queries import (
+    StoredRegister,
+    chain_events,
+    distinct_values,
+    where_contains,
+    where_equal,
+)
 
 if TYPE_CHECKING:
     pass
@@ -56,10 +60,7 @@ def export_documents(session: Session, stream: Any, bom: bool = True, headers: s
 
 def register_state(session: Session, chain_prefix: str) -> tuple[int, int]:
     """(documents, events on their trail chains): changes whenever the register does."""
-    count = document_count(session)
-    events = session.scalar(select(func.coalesce(func.sum(TrailHead.seq), 0))
-                            .where(TrailHead.case_id.like(chain_prefix + "%")))
-    return int(count), int(events or 0)
+    return int(document_count(session)), chain_events(session, chain_prefix)
 
 
 __all__ = ["DEFAULT_SORT", "SORTS", "all_documents", "document_by_number", "document_count", "document_filters",

@@ -41,6 +41,14 @@ def stored_count(session: Any, model: Any) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
+def chain_events(session: Any, prefix: str) -> int:
+    """How many trail events the chains whose ids start with `prefix` hold (a register's records'):
+    it grows with every change to them, deletions included (a chain is never cut)."""
+    from engine.store.models import TrailHead
+    return int(session.scalar(select(func.coalesce(func.sum(TrailHead.seq), 0))
+                              .where(TrailHead.case_id.like(prefix + "%"))) or 0)
+
+
 def order_by(model: Any, column: str, descending: bool) -> list[Any]:
     """ORDER BY a column, ties in register order (id, the same direction). NULLS LAST only where there
     can be NULLs: on a NOT NULL column it would keep SQLite from walking an index in order, and every

@@ -243,7 +243,7 @@ def read_entries(items: Iterable[CatalogueItem], cases: Iterable[tuple[str, dict
 def _action(f: Finding) -> Action:
     message = f.message
     return Action(f.rule, f.severity, None if message is None else {"zh": message["zh"], "en": message["en"]},
-                  f.verified, f.to_json().get("due_on"))
+                  f.verified, f.due_on)
 
 
 def write_json(scanner: CatalogueScanner, scans: Iterable[EntryScan], out: TextIO, lang: str = "zh") -> Summary:

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import ROLES, ApiToken, UnitRole, User
+from engine.units.scope import rows_outside_units
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,9 @@ _ACCOUNT_ROWS = (select(User.username, User.display_name, User.active, User.sess
 
 def account_rows(session: Session, username: str) -> list[Any]:
     """The user's columns (username, display_name, active, session_version) with each of their role
-    rows (unit_code, role, subtree; None for a user of no role), in one query; [] for an unknown user."""
-    return list(session.execute(_ACCOUNT_ROWS, {"username": username}))
+    rows (unit_code, role, subtree; None for a user of no role), in one query; [] for an unknown user.
+    Read as plain rows: an account is no unit's record, and a request reads it before it knows the scope."""
+    return rows_outside_units(session, _ACCOUNT_ROWS, {"username": username})
 
 
 def role_names(session: Session, username: str) -> set[str]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.models import UnitRole
 from engine.units.models import ROOT, Unit
+from engine.units.scope import rows_outside_units
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ _PLACES = select(Unit.code, Unit.name, Unit.parent_code, Unit.path)     # built 
 
 
 def units_by_code(session: Session) -> dict[str, UnitPlace]:
-    """Every unit's place by its code."""
-    return {row.code: UnitPlace(*row) for row in session.execute(_PLACES)}
+    """Every unit's place by its code (read as plain rows: the tree is no unit's record)."""
+    return {row.code: UnitPlace(*row) for row in rows_outside_units(session, _PLACES)}
 
 
 def unit_names(session: Session) -> dict[str, str]:

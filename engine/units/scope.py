@@ -12,15 +12,18 @@ actor's role reaches the record's unit (engine/accounts/access.require_role with
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, select
+from sqlalchemy import Row, Select, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import visitors
 
 from engine.accounts.models import UnitRole
+from engine.store.models import Base
 from engine.units.models import BelongsToUnit, Unit
 
 if TYPE_CHECKING:
@@ -152,6 +155,31 @@ def unscoped(session: Session) -> Iterator[None]:
     finally:
         if held is not None:
             session.info[SCOPE_KEY] = held
+
+
+def rows_outside_units(session: Session, statement: Select[Any], params: Mapping[str, Any] | None = None) -> list[Row[Any]]:
+    """The rows of a statement over tables that hold no unit's records (the accounts, the unit tree),
+    read as plain rows on the session's connection, in its transaction: neither ORM entities nor the
+    unit scope, which is for records that belong to a unit. Every signed-in request reads its user and
+    the tree this way before it knows what they cover; through the ORM, each of the two reads paid
+    more for the scope's (empty) criteria and the entities' bookkeeping than for the database.
+    A statement naming a table of a unit's records is refused, before it runs (a programming error)."""
+    if statement not in _OUTSIDE_UNITS:
+        _refuse_unit_tables(statement)
+        _OUTSIDE_UNITS[statement] = True
+    return list(session.connection().execute(statement, params or {}))
+
+
+_OUTSIDE_UNITS: weakref.WeakKeyDictionary[Select[Any], bool] = weakref.WeakKeyDictionary()   # proven once each
+
+
+def _refuse_unit_tables(statement: Select[Any]) -> None:
+    owned = {m.local_table: str(m.local_table.description) for m in Base.registry.mappers
+             if issubclass(m.class_, BelongsToUnit)}
+    named = sorted({owned[t] for t in visitors.iterate(statement) if t in owned})
+    if named:
+        raise ValueError(f"rows_outside_units: the statement reads records of units ({', '.join(named)}); "
+                         "read them through the ORM, where the unit scope applies")
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -72,3 +72,22 @@ def test_a_new_record_goes_to_a_unit_the_actors_role_reaches_and_no_other(tree):
             acting_unit(s, "ua", ["official"], "b")
         with pytest.raises(InputError, match="未知单位"):
             acting_unit(s, "ua", ["official"], "nowhere")
+
+
+def test_the_account_and_the_tree_are_read_whatever_the_scope_and_no_record_of_a_unit_is_read_so(tree):
+    from engine.accounts.use_cases import account
+    from engine.documents.models import NormativeDocumentRecord
+    from engine.units.queries import units_by_code
+    from engine.units.scope import rows_outside_units
+    with tree() as u:
+        s = u.session
+        limit_to(s, NOTHING)            # as a request before its user is known
+        assert account(s, "both").placements == (("a1", "official", False), ("b", "auditor", True))
+        assert set(units_by_code(s)) == {"root", "a", "a1", "b", "x"}
+        # a statement naming a table of a unit's records is refused before it runs, however it names it
+        for statement in (select(CaseRecord.id),
+                          select(User.username).join(CaseRecord, CaseRecord.created_by == User.username),
+                          select(Unit.code).where(Unit.code.in_(select(NormativeDocumentRecord.unit_code)))):
+            with pytest.raises(ValueError, match="reads records of units"):
+                rows_outside_units(s, statement)
+        assert rows_outside_units(s, select(User.username).where(User.username == "ua")) == [("ua",)]

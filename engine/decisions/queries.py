@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.core import clock
@@ -207,12 +207,17 @@ def case_attachments(session: Session, case_id: str) -> list[Attachment]:
                                 .order_by(Attachment.uploaded_at, Attachment.id)))
 
 
+# a case with its attachments, as its page reads it at every view: built once, so that a view pays
+# neither the statement's building nor its cache key (the unit scope still adds its criteria)
+_CASE_AND_ATTACHMENTS = (select(CaseRecord, Attachment).outerjoin(Attachment, Attachment.case_id == CaseRecord.id)
+                         .where(CaseRecord.id == bindparam("case_id"))
+                         .order_by(Attachment.uploaded_at, Attachment.id))
+
+
 def case_and_attachments(session: Session, case_id: str) -> tuple[CaseRecord, list[Attachment]]:
     """A case and its attachments (oldest first) in one query — what its page shows; UnknownCaseError
     for a case not stored (or of a unit the session does not cover)."""
-    rows = session.execute(select(CaseRecord, Attachment).outerjoin(Attachment, Attachment.case_id == CaseRecord.id)
-                           .where(CaseRecord.id == case_id)
-                           .order_by(Attachment.uploaded_at, Attachment.id)).all()
+    rows = session.execute(_CASE_AND_ATTACHMENTS, {"case_id": case_id}).all()
     if not rows:
         raise UnknownCaseError(case_id)
     return rows[0][0], [attachment for _, attachment in rows if attachment is not None]

@@ -91,3 +91,18 @@ def test_the_account_and_the_tree_are_read_whatever_the_scope_and_no_record_of_a
             with pytest.raises(ValueError, match="reads records of units"):
                 rows_outside_units(s, statement)
         assert rows_outside_units(s, select(User.username).where(User.username == "ua")) == [("ua",)]
+
+
+def test_the_case_pages_read_finds_only_a_covered_units_case_whoever_read_it_before(tree):
+    from engine.core.errors import UnknownCaseError
+    from engine.decisions.queries import case_and_attachments
+    with tree() as u:
+        s = u.session
+        for username, seen in (("uroot", {"C-root", "C-a", "C-a1", "C-b"}), ("ua", {"C-a"}), ("usub", {"C-a", "C-a1"})):
+            limit_to(s, scope_of(s, username))
+            for case_id in ("C-root", "C-a", "C-a1", "C-b", "C-x"):
+                if case_id in seen:
+                    assert case_and_attachments(s, case_id)[0].id == case_id
+                else:
+                    with pytest.raises(UnknownCaseError):
+                        case_and_attachments(s, case_id)

@@ -219,13 +219,13 @@ def _case_page(case_id: str, blockers: list | None = None, refused_stage: str = 
         form can save it now (a stage whose own gate is closed refuses its evidence)."""
         return stage in forms.EDITABLE_STAGES and _can_record(stage) and stage not in unsavable
 
-    urls: dict[str, str] = {}
+    stages = url_for("cases.stage_form", case_id=record.id, stage="-")[:-1]      # …/cases/<id>/stages/
+    segment = current_app.url_map.converters["default"](current_app.url_map).to_url
 
     def stage_url(stage: str) -> str:
-        """The address of the case's form for a stage (the page links each stage from several places)."""
-        if stage not in urls:
-            urls[stage] = url_for("cases.stage_form", case_id=record.id, stage=stage)
-        return urls[stage]
+        """The address of the case's form for a stage (the page links some thirty times to a dozen
+        stages): the stages' common address, built once, and the stage as the route writes it."""
+        return stages + segment(stage)
 
     return render_template("cases/show.html", record=record, case=v.case, summary=v.summary,
                            result=result, groups=v.groups, upcoming=v.upcoming, can_enter=_can_record, can_fix=can_fix,

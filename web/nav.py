@@ -40,7 +40,16 @@ NAV = (
 
 
 def _href(link: NavLink) -> str:
-    return url_for(link.endpoint) if link.endpoint in current_app.view_functions else link.path
+    """The link's address: its view's (built once per app and root path: a view's rule does not change
+    while the app runs), else its planned path."""
+    built = current_app.extensions.setdefault(NAV_HREFS, {})
+    key = (link.endpoint, request.script_root)
+    if key not in built:
+        built[key] = url_for(link.endpoint) if link.endpoint in current_app.view_functions else link.path
+    return built[key]
+
+
+NAV_HREFS = "yifa.nav_hrefs"        # app.extensions: (endpoint, root path) → the link's address
 
 
 def _active(link: NavLink) -> bool:

@@ -90,3 +90,39 @@ def test_events_of_one_chain_appended_together_advance_its_head_one_by_one(uow):
         statuses = {s.case_id: s for s in verify_all(u.session) if s.case_id.startswith("bulk:")}
     assert heads["bulk:1"][0] == 3 and heads["bulk:2"][0] == 1
     assert statuses["bulk:1"].ok and statuses["bulk:2"].ok
+
+
+def test_a_batch_s_lookups_on_postgresql_go_by_the_indexes_and_the_planner_is_left_as_it_was(
+        db_url, uow, clerk, tmp_path, monkeypatch):
+    """The tables grow by the import itself, unanalysed: the planner takes them for small and would
+    read each whole for each batch's lookup (a million rows: 36 s of sequential scans). Every
+    batch's records and heads are looked up by their indexes, whatever the planner thinks of the
+    tables' sizes; the transaction plans as before once the import is over."""
+    from sqlalchemy import text
+
+    from engine.credit.use_cases import import_penalties
+    from engine.registers import imports
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's planner")
+    plans: list[str] = []
+    write_batch = imports._write_batch
+
+    def explained(session, register, batch, *args, **kwargs):
+        keys = [r[imports.KEY] for r in batch]
+        for query, wanted in (("SELECT * FROM penalty_records WHERE case_number = ANY(:keys)", keys),
+                              ("SELECT * FROM trail_heads WHERE case_id = ANY(:keys) FOR UPDATE",
+                               ["penalty:" + k for k in keys])):
+            for _ in range(6):           # past psycopg's preparing and the server's generic plan
+                plan = "\n".join(session.execute(text("EXPLAIN " + query), {"keys": wanted}).scalars())
+            plans.append(plan)
+        return write_batch(session, register, batch, *args, **kwargs)
+
+    monkeypatch.setattr(imports, "_write_batch", explained)
+    path = tmp_path / "penalties.csv"
+    write_csv(path, 12_000)                       # three batches, the second and third into 5,000 rows
+    with uow() as u:
+        import_penalties(u, path, clerk)
+        after = u.session.execute(text("SHOW enable_seqscan")).scalar_one()
+        u.commit()
+    assert len(plans) == 6 and not [p for p in plans if "Seq Scan" in p], plans
+    assert after == "on"

@@ -9,6 +9,8 @@ Where it is enforced: `limit_to(session, scope)` — the web does it for every s
 reminders, the report and `session.get` alike, so no query can forget it, and a record of another
 unit is "not found" (not shown to exist). A use case that changes a record checks again that the
 actor's role reaches the record's unit (engine/accounts/access.require_role with `unit`).
+The accounts and the unit tree, which are no unit's records, are read as plain rows
+(`rows_outside_units`), which refuses any statement naming a table of a unit's records.
 """
 from __future__ import annotations
 

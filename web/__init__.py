@@ -43,9 +43,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.config import settings
     from web.nav import nav_links
     from web.scan_jobs import init_app as init_scan_jobs
+    from web.templating import PageEnvironment
 
     config = settings(test_config)
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=True)
+    app.jinja_environment = PageEnvironment     # before anything makes the app's Jinja environment
     app.config.from_mapping(config)
     app.url_map.converters["int"] = stored_int_converter()   # before any route is added
     i18n.init_app(app)          # first: every later hook and error page knows the language

@@ -81,6 +81,7 @@ from engine.registers.csvio import (
     Row,
     RowCheck,
     formula_problem,
+    iso_date,
     iter_rows,
     names,
     parse_date,
@@ -206,9 +207,27 @@ def penalty_digest_text(row: dict[str, str], text: str) -> str:
 def validate_row(cells: dict[str, str], n: int, file: str):
     """Validate one §4 row: (PenaltyRecord or None, problems, warnings)."""
     v = {k: (cells.get(k) or "").strip() for k in COLUMNS}
-    record = _plain_record(v)
-    if record is not None:           # nothing to say about the row
-        return record, [], []
+    plain = _plain_record(v)
+    if plain is not None:            # nothing to say about the row
+        return plain[0], [], []
+    return _checked_row(v, n, file)
+
+
+def validate_imported_row(cells: dict[str, str], n: int, file: str):
+    """`validate_row` for an import: (PenaltyRecord or None, problems, warnings, its row), the row
+    the record's `to_row()` — when its stripped cells are that already (a row with nothing to say
+    about it, every date written YYYY-MM-DD: nearly every row), else None. The import then need
+    not write the record back into cells (engine/registers/imports._ready)."""
+    v = {k: (cells.get(k) or "").strip() for k in COLUMNS}
+    plain = _plain_record(v)
+    if plain is not None:
+        return plain[0], [], [], v if plain[1] else None
+    return (*_checked_row(v, n, file), None)
+
+
+def _checked_row(v: dict[str, str], n: int, file: str):
+    """Every check of a row's stripped cells `v`, each problem and warning named:
+    (PenaltyRecord or None, problems, warnings)."""
     check = RowCheck(file, n, COLUMN_ZH)
     _check_required(v, check)
     _check_texts(v, check)
@@ -235,10 +254,12 @@ def validate_row(cells: dict[str, str], n: int, file: str):
 _AFTER = tuple(DATE_COLUMNS.index(c) - 1 for c in AFTER_DECISION + MATERIALS)   # in DATE_COLUMNS[1:]
 
 
-def _plain_record(v: dict[str, str]) -> PenaltyRecord | None:
-    """The record of a row `validate_row` would find neither a problem nor a warning in, or None
-    (the row is then checked in full, each problem and warning named). The same conditions as the
-    checks below, tested at once: a register's rows are nearly all like that, a million per file."""
+def _plain_record(v: dict[str, str]) -> tuple[PenaltyRecord, bool] | None:
+    """(the record, whether `v` is its row) of a row `validate_row` would find neither a problem
+    nor a warning in, or None (the row is then checked in full, each problem and warning named).
+    The same conditions as the checks below, tested at once: a register's rows are nearly all like
+    that, a million per file. `v` is the record's row (`to_row()`) when each of its dates is
+    written as its ISO text; its texts are then the record's own (interned alike)."""
     number, party, code, authority, category = v["case_number"], v["party"], v["credit_code"], \
         v["authority"], v["category"]
     sector, result = v["sector"], v["repair_result"]
@@ -249,16 +270,22 @@ def _plain_record(v: dict[str, str]) -> PenaltyRecord | None:
             or MASK in code or credit_code_problems(code) \
             or category not in CATEGORIES or (result and result not in REPAIR_RESULTS):
         return None                  # (stripped cells: a formula is one that starts with = + - @)
-    decided = parse_date(v["decided_on"])
+    decided = iso_date(v["decided_on"])
+    iso = decided is not None
     if decided is None:
-        return None
+        decided = parse_date(v["decided_on"])
+        if decided is None:
+            return None
     later: list[date | None] = []
     for column in DATE_COLUMNS[1:]:
         text = v[column]
         if text:
-            day = parse_date(text)
+            day = iso_date(text)
             if day is None:
-                return None
+                iso = False
+                day = parse_date(text)
+                if day is None:
+                    return None
             later.append(day)
         else:
             later.append(None)
@@ -268,10 +295,17 @@ def _plain_record(v: dict[str, str]) -> PenaltyRecord | None:
             or (repaired is not None and (applied is None or repaired < applied)) \
             or (withdrawn is not None and (published is None or withdrawn < published)):
         return None
-    return PenaltyRecord(number, party, sys.intern(code), sys.intern(authority), decided, sys.intern(category),
-                         published, later[1], later[2], later[3], later[4], applied, repaired,
-                         sys.intern(result) if result else None, later[7], withdrawn,
-                         sys.intern(sector) if sector else None)
+    record = PenaltyRecord(number, party, sys.intern(code), sys.intern(authority), decided, sys.intern(category),
+                           published, later[1], later[2], later[3], later[4], applied, repaired,
+                           sys.intern(result) if result else None, later[7], withdrawn,
+                           sys.intern(sector) if sector else None)
+    if iso:
+        v["credit_code"], v["authority"], v["category"] = record.credit_code, record.authority, record.category
+        if result:
+            v["repair_result"] = record.repair_result                       # type: ignore[assignment]
+        if sector:
+            v["sector"] = record.sector                                     # type: ignore[assignment]
+    return record, iso
 
 
 def _check_required(v: dict[str, str], check: RowCheck) -> None:
@@ -361,6 +395,13 @@ def iter_penalties(path: Path | str, encoding: str | None = None) -> Iterator[Ro
     return unique_by_column(rows, "case_number", (COLUMN_ZH["case_number"], "case number"), str(path))
 
 
+def _imported_rows(path: Path | str, encoding: str | None = None) -> Iterator[Row[PenaltyRecord]]:
+    """`iter_penalties` for an import: each row with nothing to say about it also holds its record's
+    row (`Row.canonical`, `validate_imported_row`); a row is let go once stored, never kept."""
+    rows = iter_rows(path, TABLE, validate_imported_row, encoding)
+    return unique_by_column(rows, "case_number", (COLUMN_ZH["case_number"], "case number"), str(path))
+
+
 def from_record(record: PenaltyRecordRow) -> PenaltyRecord:
     """The register row of a stored penalty."""
     return PenaltyRecord(**{f.name: getattr(record, f.name) for f in fields(PenaltyRecord)})
@@ -372,7 +413,9 @@ def _write_rejected(rows: list[Row[Any]], target: Path | str | TextIO) -> None:
     write_rejected(rows, given, target)
 
 
-_apply = copying(COLUMNS)      # the stored row takes the record's columns, its digest and who changed it
+# the stored row takes the record's columns, its digest and who changed it; each column is the row's
+# cell of its name (`to_row()`), None when empty
+_apply = copying(COLUMNS, cells=True)
 
 
 REGISTER = Register("case_number", penalties_by_number, PenaltyRecordRow, _apply, CHAIN_PREFIX, "penalty",
@@ -389,7 +432,7 @@ def import_penalties(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     Raises InputError (nothing stored) for an unreadable file, a bad header, or — without
     `skip_invalid` — any bad row; PermissionDeniedError unless the actor may edit the register.
     """
-    return import_file(uow, REGISTER, lambda: iter_penalties(path, encoding), path, actor, EDITOR_ROLES, skip_invalid,
+    return import_file(uow, REGISTER, lambda: _imported_rows(path, encoding), path, actor, EDITOR_ROLES, skip_invalid,
                        rejected_out, unit, progress)
 
 

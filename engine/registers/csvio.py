@@ -67,7 +67,8 @@ _DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 # the file-size limit bounds every field, and MAX_CELL_CHARS then names the cell. Only raised.
 csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
 R = TypeVar("R")
-# validate_row(cells, row_number, file) -> (record | None, problems) or (record | None, problems, warnings)
+# validate_row(cells, row_number, file) -> (record | None, problems), (record | None, problems, warnings) or
+# (record | None, problems, warnings, the record's canonical cells | None: Row.canonical)
 Validator = Callable[[dict[str, str], int, str], tuple[Any, ...]]
 
 
@@ -129,6 +130,9 @@ class Row(Generic[R]):
     record: R | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # the record's canonical cells (its `to_row()`), when the validator gave them beside it (a fourth
+    # value): an import then need not write the record back into cells
+    canonical: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -379,6 +383,8 @@ def _validated(records: Iterator[list[str]], header: list[str], validate_row: Va
             result = validate_row(row.cells, index, file)
             row.record, row.problems = result[0], list(result[1])
             row.warnings = list(result[2]) if len(result) > 2 else []
+            if len(result) > 3:
+                row.canonical = result[3]
         yield row
 
 
@@ -524,6 +530,15 @@ def parse_date(text: str) -> date | None:
         return None
 
 
+@functools.lru_cache(maxsize=8192)
+def iso_date(text: str) -> date | None:
+    """The day `text` writes as its ISO text (YYYY-MM-DD, what `date.isoformat` gives), or None:
+    a date written otherwise (`parse_date` reads more spellings) or no date. A row whose dates are
+    all written so is already canonical (engine/credit/use_cases.validate_imported_row)."""
+    day = parse_date(text)
+    return day if day is not None and day.isoformat() == text else None
+
+
 def mark_duplicates(rows: Iterable[Row[Any]], column: str, label: tuple[str, str], file: str) -> None:
     """Refuse every row whose `column` repeats an earlier row's (the first one stays good)."""
     for _ in unique_by_column(rows, column, label, file):
@@ -547,7 +562,7 @@ def unique_by(rows: Iterable[Row[Any]], key: Callable[[Row[Any]], str | None], c
         k = key(row)
         if k and (earlier := first.first(k, row.number)) is not None:
             row.problems.append(Problem(file, where(row.number, column), said(k, earlier)))
-            row.record = None
+            row.record = row.canonical = None
         yield row
 
 

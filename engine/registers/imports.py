@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from json.encoder import encode_basestring  # what canonical JSON writes a text with
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -75,13 +75,22 @@ class Register:
 class copying:  # noqa: N801 - a function to its callers: `apply = copying(columns)`
     """A register's `apply` that copies these columns of the record into the stored row, with the
     record's digest and who changed it. (Its new rows are plain columns: they can be made ready in
-    the reader process, engine/registers/imports._reader.)"""
+    the reader process, engine/registers/imports._reader.) With `cells`, the register says that
+    each of these columns of a record is its row's cell of that name (`to_row()`), or None for an
+    empty cell — a date as its ISO text, what the reader process sends (`from_cells`)."""
 
-    def __init__(self, columns: Iterable[str]):
+    def __init__(self, columns: Iterable[str], cells: bool = False):
         self.names = tuple(columns)
         names = self.names
         self.columns = names + ("row_sha256", "updated_by")        # a new record's, in the order set
         self.values = attrgetter(*names) if len(names) > 1 else lambda record: (getattr(record, names[0]),)
+        self.cells = cells
+        self._cells = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+
+    def from_cells(self, cells: dict[str, str], digest: str, actor: str) -> tuple[Any, ...]:
+        """A new record's `columns` from its row's canonical cells (a register copying `cells`): what
+        `_plain_columns` gives of the columns `apply` sets, without the record."""
+        return (*[cell or None for cell in self._cells(cells)], digest, actor)
 
     def __call__(self, stored: Any, record: Any, actor: str, digest: str | None = None) -> None:
         """Copy the record in; `digest` is its `sha256()`, when already known."""
@@ -257,18 +266,24 @@ def _ready(register: Register, row: Row[Any], actor: str) -> Ready:
     written here as the canonical JSON `engine.trail.canonical` gives (`PAYLOAD`: a new record's)."""
     record = row.record
     assert record is not None            # a good row holds its record
-    cells = record.to_row()              # once: the digest is of these cells, the event holds them
+    cells = record.to_row() if row.canonical is None else row.canonical   # the digest is of these cells,
+    digest, payload = _digest_and_payload(register, row, cells)            # the event holds them
+    columns = _Columns()
+    register.apply(columns, record, actor, digest)
+    return (row.number, getattr(record, register.key), digest, payload, vars(columns), record, row.cells,
+            row.warnings, None)
+
+
+def _digest_and_payload(register: Register, row: Row[Any], cells: dict[str, str]) -> tuple[str, str]:
+    """The digest of a good row's record and its new record's event payload, from the record's row."""
     text = canonical_row(cells)
     digest = register.digest(cells) if register.digest_text is None else \
         hashlib.sha256(register.digest_text(cells, text).encode()).hexdigest()
-    columns = _Columns()
-    register.apply(columns, record, actor, digest)
     payload = '{"row":' + text + ',"sha256":' + encode_basestring(digest) + \
         ',"source_row":' + str(int(row.number))
     if row.warnings:
         payload += ',"warnings":' + canonical([f"{w.path}: {w.message}" for w in row.warnings])
-    return (row.number, getattr(record, register.key), digest, payload + "}", vars(columns), record, row.cells,
-            row.warnings, None)
+    return digest, payload + "}"
 
 
 def _write_batch(session: Session, register: Register, batch: list[Ready], actor: str,
@@ -397,15 +412,28 @@ def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, keep_cells
     dates = tuple(c.name for c in table.columns if isinstance(c.type, Date))
     names = register.apply.columns if isinstance(register.apply, copying) else None
     imported = register.kind + ".imported"
+    copied = register.apply if isinstance(register.apply, copying) and register.apply.cells else None
+
+    def sent(row: Row[Any], at_text: str) -> Ready:
+        """A good row made ready and its event sealed, as sent (the Ready tuple's fields)."""
+        if copied is not None and row.canonical is not None:
+            digest, payload = _digest_and_payload(register, row, row.canonical)     # no record written back
+            columns: Any = copied.from_cells(row.canonical, digest, actor)          # into cells
+            record = None
+        else:
+            made = _ready(register, row, actor)
+            digest, payload = made[DIGEST], made[PAYLOAD]
+            columns = _plain_columns(made[COLUMNS], dates) if plain else made[COLUMNS]
+            record = None if plain else made[RECORD]
+        key = getattr(row.record, register.key)
+        return (row.number, key, digest, payload, columns, record, row.cells if keep_cells else None,
+                row.warnings or None, first_seal(register.chain_prefix + key, at_text, actor, imported, payload))
+
     try:
         for batch in _batches(rows, WRITE_BATCH):
             at = utcnow()
             at_text = iso_utc(at)
-            ready = [(r[NUMBER], r[KEY], r[DIGEST], r[PAYLOAD],
-                      _plain_columns(r[COLUMNS], dates) if plain else r[COLUMNS],
-                      None if plain else r[RECORD], r[CELLS] if keep_cells else None, r[WARNINGS] or None,
-                      first_seal(register.chain_prefix + r[KEY], at_text, actor, imported, r[PAYLOAD]))
-                     if type(r) is tuple else r for r in _made_ready(register, batch, actor)]
+            ready = [sent(row, at_text) if row.ok else row for row in batch]
             sender.send_bytes(pickle.dumps(("rows", (at, names, ready)), pickle.HIGHEST_PROTOCOL))
         sender.send_bytes(pickle.dumps(("end", None)))
     except BaseException as exc:     # noqa: BLE001 - every failure is the parent's to raise

@@ -252,6 +252,7 @@ def _checked_row(v: dict[str, str], n: int, file: str):
 
 
 _AFTER = tuple(DATE_COLUMNS.index(c) - 1 for c in AFTER_DECISION + MATERIALS)   # in DATE_COLUMNS[1:]
+assert sorted(_AFTER) == list(range(len(DATE_COLUMNS) - 1))     # `_plain_record` checks each of them
 
 
 def _plain_record(v: dict[str, str]) -> tuple[PenaltyRecord, bool] | None:
@@ -277,7 +278,7 @@ def _plain_record(v: dict[str, str]) -> tuple[PenaltyRecord, bool] | None:
         if decided is None:
             return None
     later: list[date | None] = []
-    for column in DATE_COLUMNS[1:]:
+    for column in DATE_COLUMNS[1:]:          # each after the decision (_AFTER: all of them)
         text = v[column]
         if text:
             day = iso_date(text)
@@ -286,12 +287,13 @@ def _plain_record(v: dict[str, str]) -> tuple[PenaltyRecord, bool] | None:
                 day = parse_date(text)
                 if day is None:
                     return None
+            if day < decided:
+                return None
             later.append(day)
         else:
             later.append(None)
     published, applied, repaired, withdrawn = later[0], later[5], later[6], later[8]
-    if any(day is not None and day < decided for day in map(later.__getitem__, _AFTER)) \
-            or bool(result) != (repaired is not None) \
+    if bool(result) != (repaired is not None) \
             or (repaired is not None and (applied is None or repaired < applied)) \
             or (withdrawn is not None and (published is None or withdrawn < published)):
         return None

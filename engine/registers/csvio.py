@@ -371,13 +371,14 @@ def _validated(records: Iterator[list[str]], header: list[str], validate_row: Va
                file: str) -> Iterator[Row[Any]]:
     width = len(header)
     for index, cells in enumerate(records, start=2):
-        if not any(cell.strip() for cell in cells):
+        joined = "".join(cells)
+        if not joined.strip():           # every cell blank
             continue
         row: Row[Any] = Row(index, dict(zip(header, cells)) if len(cells) == width else
                             {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)})
         if len(cells) != width:
             row.problems.extend(_ragged(cells, header, index, file))
-        elif _suspect(cells):
+        elif _suspect(cells, joined):
             row.problems.extend(_bad_cells(cells, header, index, file))
         if not row.problems:
             result = validate_row(row.cells, index, file)
@@ -468,9 +469,9 @@ def _control(ch: str) -> bool:
     return _CONTROL.match(ch) is not None
 
 
-def _suspect(cells: Sequence[str]) -> bool:
-    """Whether a row may hold a bad cell (too long, or a control character): one test for the row."""
-    joined = "".join(cells)
+def _suspect(cells: Sequence[str], joined: str) -> bool:
+    """Whether a row may hold a bad cell (too long, or a control character): one test for the row
+    (`joined`: its cells joined)."""
     return len(joined) > MAX_CELL_CHARS and max(map(len, cells)) > MAX_CELL_CHARS or \
         _CONTROL.search(joined) is not None
 

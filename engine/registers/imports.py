@@ -403,7 +403,9 @@ def _reader(register: Register, rows: Iterable[Row[Any]], actor: str, keep_cells
     """The reader process: read, check and make ready the rows, a batch at a time, seal their events
     as the first of new chains (nearly all are: the importer seals again any that is not), and send
     each batch pickled — plain tuples: a Row or a record would cost more to unpickle than to make. A
-    copying register's record stays here, its columns say it all. The process touches nothing of
+    copying register's record stays here, its columns say it all; when its columns are its row's
+    cells (`copying.cells`) and the validator gave the record's row (`Row.canonical`), the row is
+    made ready from those cells, the record not written back into cells at all. The process touches nothing of
     its parent's (its database connection above all) and collects no cycles (one holding a copy of
     a connection would close it); an error is sent as it is, for the parent to raise."""
     gc.disable()

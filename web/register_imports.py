@@ -1,6 +1,7 @@
 """Uploading a register file in the browser — the same flow for the document register (§3) and the
 penalty register (§4): the form, the all-or-nothing import through the engine, every refused row
-shown as (row, column, reason), and the skipped rows kept a day for the importer to download.
+shown as (row, column, reason), and the skipped rows kept a day for the importer to download — in
+the blob store (engine/store/blobs.py), so that any app server answers the download.
 A file is CSV or an .xlsx workbook (its first sheet), with English or Chinese headers (CASE_FORMAT
 v2); the page offers the register's template (header row and one example row) in either format
 and language, and the register's export takes the same choices (`register_file`).
@@ -8,7 +9,6 @@ and language, and the register's export takes the same choices (`register_file`)
 from __future__ import annotations
 
 import io
-import os
 import re
 import secrets
 import tempfile
@@ -41,10 +41,15 @@ from web.jobs import job_queue
 ROW_PATH = re.compile(r"row (\d+)(?:, (.+))?")
 KEEP_SECONDS = 24 * 3600
 PER_SESSION = 10
-REJECTED_ID = re.compile(r"[A-Za-z0-9_-]{10,64}")
+REJECTED_ID = re.compile(r"(\d{1,12})-[A-Za-z0-9_-]{10,64}")     # <seconds since the epoch when kept>-<random>
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _seconds_now() -> float:
+    """Now, in seconds since the epoch: when skipped rows are kept, and whether they have expired."""
+    return time.time()
 
 
 def file_headers(default: str = "zh") -> str:
@@ -115,7 +120,7 @@ class RegisterImport:
     import_file: Callable[..., Any]          # (uow, path, actor, skip_invalid, rejected_out, encoding)
     template: str                            # e.g. "documents/import.html"
     columns: Sequence[str]
-    folder: str                              # under the instance folder: where skipped rows are kept
+    folder: str                              # its skipped rows' keys: imports/rejected/<folder>/<id>.csv
     session_key: str                         # the session's list of its downloadable rejected files
     table: Sequence[Column] = ()             # the register's columns, for its template
     example: dict[str, str] | None = None    # the template's example row
@@ -281,34 +286,36 @@ class RegisterImport:
         return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True,
                          download_name="rejected-rows.csv", max_age=0)
 
-    def _folder(self) -> Path:
-        return Path(current_app.instance_path) / self.folder
+    def _rejected_key(self, rejected_id: str = "") -> str:
+        """The blob store's key of a file of skipped rows (without an id: their folder's)."""
+        return f"imports/rejected/{self.folder}" + (f"/{rejected_id}.csv" if rejected_id else "")
 
     def keep_rejected(self, text: str) -> str:
-        """Keep the rejected rows' CSV for this session to download (a day at most); give its id."""
-        folder = self._folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        now = time.time()
-        for old in folder.glob("rejected-*.csv"):      # tidy up: nothing is kept longer than a day
-            try:
-                if now - old.stat().st_mtime > KEEP_SECONDS:
-                    old.unlink()
-            except OSError:
-                pass
-        rejected_id = secrets.token_urlsafe(18)
-        fd = os.open(folder / f"rejected-{rejected_id}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        """Keep the rejected rows' CSV for this session to download (a day at most) in the blob store,
+        where every app server finds it; give its id (it says when it was kept)."""
+        from engine.store.blobs import blob_store
+        store = blob_store()
+        now = int(_seconds_now())
+        for key in store.keys(self._rejected_key()):     # tidy up: nothing is kept longer than a day
+            kept = REJECTED_ID.fullmatch(key.rsplit("/", 1)[-1].removesuffix(".csv"))
+            if kept is None or now - int(kept.group(1)) > KEEP_SECONDS:
+                store.remove(key)
+        rejected_id = f"{now}-{secrets.token_urlsafe(18)}"
+        store.put(self._rejected_key(rejected_id), text.encode("utf-8"))
         session[self.session_key] = (session.get(self.session_key, []) + [rejected_id])[-PER_SESSION:]
         return rejected_id
 
     def rejected_file(self, rejected_id: str) -> Any:
         """The rows an import of this session skipped: the register's columns as given, plus `reason`."""
-        if rejected_id not in session.get(self.session_key, []) or not REJECTED_ID.fullmatch(rejected_id):
+        from engine.store.blobs import blob_store
+        kept = REJECTED_ID.fullmatch(rejected_id)
+        if rejected_id not in session.get(self.session_key, []) or kept is None:
             refuse(404, "没有这份被拒绝行的文件（只保留一天，且只对导入者本人可见）",
                    "No such file of rejected rows (kept a day, for the importer only)")
-        path = self._folder() / f"rejected-{rejected_id}.csv"
-        if not path.is_file():
+        expired = _seconds_now() - int(kept.group(1)) > KEEP_SECONDS
+        data = None if expired else blob_store().get(self._rejected_key(rejected_id))
+        if data is None:
             refuse(404, "被拒绝行的文件已过期",
                    "The file of rejected rows has expired")
-        return send_file(path, mimetype="text/csv", as_attachment=True, download_name="rejected-rows.csv", max_age=0)
+        return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True, download_name="rejected-rows.csv",
+                         max_age=0)

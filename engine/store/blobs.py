@@ -4,8 +4,9 @@
                           S3-compatible object store as `s3://bucket/prefix`, through s3fs, with
                           YIFA_S3_ENDPOINT for one that is not AWS), else the instance folder
     BlobStore.put/get     bytes by key (`attachments/<case>/<sha256>`, `pdf-cache/<file>`,
-                          `imports/<job>/…`); a put is whole or nothing (a local file is written
-                          aside and renamed); `fetch` copies a key into a local file, streamed
+                          `imports/<job>/…`, `imports/rejected/<register>/<id>.csv`); a put is whole
+                          or nothing (a local file is written aside and renamed); `fetch` copies a
+                          key into a local file, streamed; `keys` lists those below a prefix
 
 The keys are the same on every backend, so a store can move (copy the keys) without touching a row.
 Several app servers share what they store only through a shared backend (docs/deploy.md).
@@ -47,6 +48,18 @@ class BlobStore:
             return bytes(self.fs.cat_file(self._path(key)))
         except FileNotFoundError:
             return None
+
+    def keys(self, prefix: str) -> list[str]:
+        """The keys stored below a prefix (`imports/rejected/credit`), none when nothing is (a file
+        being written, `.…part`, is not a key yet)."""
+        path = self._path(prefix)
+        try:
+            found = self.fs.find(path)
+        except FileNotFoundError:
+            return []
+        root = self.root + "/"
+        keys = [str(p)[len(root):] for p in found if str(p).startswith(root)]
+        return [k for k in keys if not PurePosixPath(k).name.startswith(".")]
 
     def fetch(self, key: str, local: Path | str) -> None:
         """Copy a key's bytes into a local file, streamed (a large upload is never held whole);

@@ -1,6 +1,6 @@
 """Two app servers (gunicorn) and a job worker on one PostgreSQL and one Redis, each server with its own
-instance folder: what one of them does, the other sees — a rule edit, an upload, a login lockout, a
-revoked session and a job (docs/deploy.md). Skips, saying why, without PostgreSQL or Redis."""
+instance folder: what one of them does, the other sees — a rule edit, an upload, the rows an import
+skipped, a login lockout, a revoked session and a job (docs/deploy.md). Skips, saying why, without PostgreSQL or Redis."""
 from __future__ import annotations
 
 import os
@@ -150,6 +150,19 @@ def test_what_one_server_does_the_other_sees(district):
     assert link, "the upload is not listed on B"
     download = official.get(f"{b}{link.group(1)}", timeout=60)
     assert download.status_code == 200 and download.content == body
+
+    # the rows an import on A skipped (kept for the importer a day), downloaded from B
+    rows = (ROOT / "tests" / "registers" / "fixtures" / "penalties.csv").read_text(encoding="utf-8-sig")
+    assert rows.count("91120117MA05FQ813M") == 1
+    bad = rows.replace("91120117MA05FQ813M", "91120117MA05FQ813N").encode()
+    imported = official.post(f"{a}/credit/import", data={"csrf_token": csrf(official, f"{a}/credit/import"),
+                                                        "skip_invalid": "yes"},
+                             files={"file": ("处罚登记表.csv", bad, "text/csv")}, timeout=120)
+    assert imported.status_code == 200, imported.text[:500]
+    link = re.search(r'href="(/credit/import/rejected/[^"]+)"', imported.text)
+    assert link, "no link to the skipped rows on A"
+    skipped = official.get(f"{b}{link.group(1)}", timeout=60)
+    assert skipped.status_code == 200 and "91120117MA05FQ813N" in skipped.content.decode("utf-8-sig")
 
     # a rule edit saved on A is the rule B shows
     advisor, _ = sign_in(a, "advisor", "yifa-demo-advisor")

@@ -618,6 +618,28 @@ def test_with_an_object_store_an_upload_is_an_object_and_downloads_from_it(clien
         server.stop()
 
 
+def test_an_object_store_lists_its_keys_below_a_prefix(monkeypatch):
+    """BlobStore.keys on an S3-compatible store (moto's server): what the skipped rows' tidying reads."""
+    server, endpoint = s3_server()
+    try:
+        for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"),
+                            ("AWS_DEFAULT_REGION", "us-east-1")):
+            monkeypatch.setenv(name, value)
+        from engine.store.blobs import BlobStore
+        bucket = f"yifa-{uuid.uuid4().hex[:12]}"
+        store = BlobStore(f"s3://{bucket}/yifa", client_kwargs={"endpoint_url": endpoint})
+        store.fs.mkdir(bucket)
+        assert store.keys("imports/rejected") == []
+        for key in ("imports/rejected/a/1-x.csv", "imports/rejected/b/2-y.csv", "imports/job/upload"):
+            store.put(key, b"-")
+        assert sorted(store.keys("imports/rejected")) == ["imports/rejected/a/1-x.csv", "imports/rejected/b/2-y.csv"]
+        store.remove("imports/rejected/a/1-x.csv")
+        store.fs.invalidate_cache()
+        assert store.keys("imports/rejected") == ["imports/rejected/b/2-y.csv"]
+    finally:
+        server.stop()
+
+
 def s3_server():
     """moto's S3 server on a free port of this machine (skips when moto is not installed)."""
     moto_server = pytest.importorskip("moto.server")

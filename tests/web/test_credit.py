@@ -396,6 +396,43 @@ def test_skip_invalid_imports_the_good_rows_and_offers_the_bad_ones(client, logi
     assert client.get(link).status_code == 404
 
 
+def test_skipped_rows_are_kept_a_day_in_the_blob_store_for_any_server(client, login_as, post_form, app, monkeypatch):
+    """The skipped rows are an object of the blob store (where every app server finds them), not a
+    file of this server's instance folder; a day later the link says they expired, and the next
+    import tidies them away."""
+    from engine.store.blobs import blob_store
+    from web import register_imports
+    store = blob_store()
+    monkeypatch.setattr(register_imports, "_seconds_now", lambda: 1_900_000_000.0)
+    login_as("legality_reviewer")
+    html = upload(post_form, bad_register(), skip_invalid="yes").get_data(as_text=True)
+    link = re.search(r'href="(/credit/import/rejected/([^"]+))"', html)
+    kept = store.keys("imports/rejected/penalty-imports")
+    assert kept == [f"imports/rejected/penalty-imports/{link.group(2)}.csv"]
+    assert not (Path(app.config["INSTANCE_PATH"]) / "penalty-imports").exists()
+    store.put(kept[0], store.get(kept[0]) + "ok,served from the store\r\n".encode())
+    served = client.get(link.group(1))
+    assert served.status_code == 200 and served.get_data().endswith("ok,served from the store\r\n".encode())
+    served.close()
+    monkeypatch.setattr(register_imports, "_seconds_now", lambda: 1_900_000_000.0 + 24 * 3600 + 1)
+    expired = client.get(link.group(1))
+    assert expired.status_code == 404 and "已过期" in expired.get_data(as_text=True)
+    html = upload(post_form, bad_register(), skip_invalid="yes").get_data(as_text=True)
+    again = re.search(r'href="/credit/import/rejected/([^"]+)"', html).group(1)
+    assert store.keys("imports/rejected/penalty-imports") == [f"imports/rejected/penalty-imports/{again}.csv"]
+
+
+def test_blob_keys_below_a_prefix(tmp_path):
+    from engine.store.blobs import BlobStore
+    store = BlobStore(str(tmp_path / "store"))
+    assert store.keys("imports/rejected") == []
+    for key in ("imports/rejected/a/1-x.csv", "imports/rejected/b/2-y.csv", "imports/job/upload", "attachments/c/d"):
+        store.put(key, b"-")
+    (tmp_path / "store" / "imports" / "rejected" / "a" / ".half-written.part").write_bytes(b"-")
+    assert sorted(store.keys("imports/rejected")) == ["imports/rejected/a/1-x.csv", "imports/rejected/b/2-y.csv"]
+    assert store.keys("imports/rejected/a") == ["imports/rejected/a/1-x.csv"]
+
+
 def test_importing_again_counts_updated_and_unchanged_and_reads_gb18030(client, login_as, post_form):
     login_as("official")
     first = upload(post_form, DEMO_CSV.read_bytes()).get_data(as_text=True)

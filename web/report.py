@@ -1,6 +1,7 @@
 """Blueprint `report` (/report): the annual rule-of-law report (法治政府建设年度报告).
-    GET /report/annual?year=YYYY&unit=PREFIX&as_of=YYYY-MM-DD&format=html|json|docx|pdf
-The unit is a prefix of the issuer's or the authority's name until units exist. The PDF is the
+    GET /report/annual?year=YYYY&unit=CODE&as_of=YYYY-MM-DD&format=html|json|docx|pdf
+`unit` is a unit's code (its records and those of every unit below it, within what the user's roles
+cover), or else a prefix of the issuers' and authorities' names (engine/report/queries.report_of). The PDF is the
 page printed by headless chromium (engine/decisions/pdf.py); 501 without chromium.
 Roles: auditor, secretary and admin.
 """

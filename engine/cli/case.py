@@ -77,7 +77,7 @@ def register(subparsers: Any) -> None:
     roles.add_argument("--as", dest="actor", required=True, metavar="USER", help="操作的管理员 / the admin doing it")
     _unit_options(roles)
     roles.set_defaults(run=cmd_user_roles)
-    email = uactions.add_parser("email", help="设置待办摘要的电子邮件地址（空则清除）/ set where the daily digest goes ("" clears)")
+    email = uactions.add_parser("email", help='设置待办摘要的电子邮件地址（空则清除）/ set where the daily digest goes ("" clears)')
     email.add_argument("username")
     email.add_argument("address")
     email.add_argument("--as", dest="actor", required=True, metavar="USER", help="本人或管理员 / the user or an admin")

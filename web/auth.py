@@ -397,3 +397,46 @@ def _tokens_page(new_token: str | None = None) -> Any:
     from web.db import get_uow
     tokens = tokens_of(get_uow().session, current_user.username)
     return render_template("auth/tokens.html", tokens=tokens, new_token=new_token)
+
+
+@bp.get("/account/password")
+@role_required(*EVERYONE)
+def my_password() -> Any:
+    """The form to change one's own password."""
+    return _password_page()
+
+
+@bp.post("/account/password")
+@own_account
+def change_my_password() -> Any:
+    """Change one's own password, giving the current one first (its wrong guesses count as failed
+    sign-ins: a borrowed session cannot try passwords here). Every other session of the user ends;
+    this one goes on."""
+    from engine.accounts.use_cases import change_own_password
+    from engine.core.errors import InputError
+    key = throttle_key(current_user.username)
+    uow = get_uow()
+    uow.rollback()          # nothing written yet; the throttle keeps its count in its own transaction (SQLite: one writer)
+    wait = login_throttle().retry_after(key)
+    if wait:
+        minutes = max(1, (wait + 59) // 60)
+        return _password_page([f"错误次数过多，请 {minutes} 分钟后再试 / Too many failures; try again in "
+                               f"{minutes} minute(s)"], 429, {"Retry-After": str(wait)})
+    try:
+        change_own_password(uow.session, current_user.username, request.form.get("current_password", ""),
+                            request.form.get("password", ""), request.form.get("repeated_password", ""))
+    except InputError as e:
+        uow.rollback()
+        if any(p.path == "current_password" for p in e.problems):
+            login_throttle().record_failure(key)
+        return _password_page([p.message for p in e.problems], 400)
+    uow.commit()
+    login_throttle().clear(key)
+    keep_this_session(uow.session)
+    flash(both("密码已修改，其他登录已退出", "Password changed; your other sessions are signed out"), "success")
+    return redirect(url_for("auth.my_password"))
+
+
+def _password_page(problems: list[str] | None = None, status: int = 200,
+                   headers: dict[str, str] | None = None) -> Any:
+    return render_template("auth/password.html", problems=problems or []), status, headers or {}

@@ -202,6 +202,21 @@ def set_password(session: Session, username: str, password: str) -> None:
     session.flush()
 
 
+def change_own_password(session: Session, username: str, current: str, new: str, repeated: str) -> None:
+    """A user replaces their own password: refused (InputError naming the field) unless `current` is
+    their password, `repeated` is `new`, and `new` passes the password rules and differs from
+    `current`. Every session of the user ends (the caller keeps the one that asked); a trail event
+    of the users chain records it, never the password."""
+    if verify_password(session, username, current) is None:
+        raise _refuse("current_password", "当前密码不正确 / the current password is wrong")
+    if new != repeated:
+        raise _refuse("repeated_password", "两次输入的新密码不一致 / the new password and its repetition differ")
+    if new == current:
+        raise _refuse("password", "新密码须与当前密码不同 / the new password must differ from the current one")
+    set_password(session, username, new)
+    append_event(session, USERS_CHAIN, username, "user.password_changed", {"username": username})
+
+
 def end_sessions(session: Session, username: str) -> None:
     """Sign the user out everywhere: every session cookie issued before now stops working."""
     user = user_by_name(session, username)

@@ -224,3 +224,64 @@ def test_a_user_issues_and_revokes_their_own_api_token_on_a_page(app, client, lo
     token_id = re.search(r"/account/tokens/(\d+)/revoke", issued.get_data(as_text=True)).group(1)
     assert post_form(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens").status_code == 302
     assert client.get("/api/cases", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+# ---------------------------------------------------------------- one's own password
+NEW_PASSWORD = "晴川历历汉阳树，芳草萋萋鹦鹉洲"
+
+
+def change(post_form, current, new=NEW_PASSWORD, repeated=None):
+    return post_form("/account/password", {"current_password": current, "password": new,
+                                           "repeated_password": new if repeated is None else repeated})
+
+
+def test_a_user_changes_their_own_password_and_their_other_sessions_end(app, client, login_as, post_form, uow):
+    login_as("official", username="zhang")
+    elsewhere = app.test_client()                     # the same user signed in on another device
+    token = elsewhere.get("/login").get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[-1]
+    assert elsewhere.post("/login", data={"username": "zhang", "password": PASSWORD,
+                                          "csrf_token": token.split('"')[0]}).status_code == 302
+    assert elsewhere.get("/").status_code == 200
+    done = change(post_form, PASSWORD)
+    assert done.status_code == 302 and done.headers["Location"] == "/account/password"
+    assert "密码已修改" in client.get("/account/password").get_data(as_text=True)   # this session goes on
+    assert elsewhere.get("/").status_code == 302                                   # the other one ended
+    post_form("/logout", {})
+    assert sign_in(post_form, "zhang").status_code == 200                          # the old password fails
+    assert sign_in(post_form, "zhang", NEW_PASSWORD).status_code == 302
+    with uow(read_only=True) as u:
+        from engine.store.models import TrailEvent
+        events = u.session.scalars(select(TrailEvent).where(TrailEvent.action == "user.password_changed")).all()
+    assert [(e.actor, e.case_id) for e in events] == [("zhang", "@users")]
+    assert NEW_PASSWORD not in events[0].payload and PASSWORD not in events[0].payload
+
+
+@pytest.mark.parametrize("current, new, repeated, said", [
+    ("not-the-password", NEW_PASSWORD, NEW_PASSWORD, "当前密码不正确"),
+    (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "两次输入的新密码不一致"),
+    (PASSWORD, "short", "short", "密码至少10个字符"),
+    (PASSWORD, "1234567890", "1234567890", "连续的字符"),
+    (PASSWORD, PASSWORD, PASSWORD, "新密码须与当前密码不同"),
+])
+def test_a_refused_change_says_why_and_keeps_the_password(client, login_as, post_form, current, new, repeated, said):
+    login_as("secretary", username="wang")
+    refused = change(post_form, current, new, repeated)
+    assert refused.status_code == 400 and said in refused.get_data(as_text=True)
+    assert client.get("/").status_code == 200                                      # still signed in
+    post_form("/logout", {})
+    assert sign_in(post_form, "wang").status_code == 302
+
+
+def test_wrong_current_passwords_count_as_failed_sign_ins(client, login_as, post_form):
+    login_as("official", username="zhang")
+    for _ in range(5):
+        assert change(post_form, "wrong-password").status_code == 400
+    refused = change(post_form, PASSWORD)
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 600
+    post_form("/logout", {})
+    assert sign_in(post_form, "zhang").status_code == 429                          # the sign-in is locked too
+
+
+def test_an_auditor_changes_their_own_password(login_as, post_form):
+    login_as("auditor", username="sun")
+    assert change(post_form, PASSWORD).status_code == 302

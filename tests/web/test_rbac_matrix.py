@@ -77,6 +77,8 @@ def _register(prefix: str, keepers: set[str]) -> dict[tuple[str, str], frozenset
 
 ALLOWED: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/"):                                                  EVERYONE,
+    ("GET", "/account/password"):                                  EVERYONE,
+    ("POST", "/account/password"):                                 EVERYONE,
     ("POST", "/account/tokens"):                                   EVERYONE,
     ("GET", "/account/tokens"):                                    EVERYONE,
     ("POST", "/account/tokens/<int:token_id>/revoke"):             EVERYONE,

@@ -399,16 +399,14 @@ def _tokens_page(new_token: str | None = None) -> Any:
     return render_template("auth/tokens.html", tokens=tokens, new_token=new_token)
 
 
-@bp.get("/account/password")
-@role_required(*EVERYONE)
-def my_password() -> Any:
-    """The form to change one's own password."""
-    return _password_page()
-
-
-@bp.post("/account/password")
+@bp.route("/account/password", methods=["GET", "POST"])
 @own_account
-def change_my_password() -> Any:
+def my_password() -> Any:
+    """One's own password: the form, and (POST) its change."""
+    return _password_page() if request.method == "GET" else _change_my_password()
+
+
+def _change_my_password() -> Any:
     """Change one's own password, giving the current one first (its wrong guesses count as failed
     sign-ins: a borrowed session cannot try passwords here). Every other session of the user ends;
     this one goes on."""

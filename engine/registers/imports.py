@@ -176,24 +176,32 @@ def _batches(rows: Iterable[Row[Any]], size: int) -> Iterator[list[Row[Any]]]:
         yield batch
 
 
-@contextlib.contextmanager
-def _sqlite_cache(session: Session) -> Iterator[None]:
+def _sqlite_cache(session: Session) -> contextlib.AbstractContextManager[None]:
     """On SQLite, a page cache of SQLITE_CACHE_KIB for the import, the connection's own afterwards.
     A large import inserts into indexes in no order (the records' numbers, the chains' ids): with
     the default 2 MiB most pages are read back and written to the WAL again and again (1,000,000
     rows: the records' inserts took twice as long). The cache holds no data beyond the transaction
     nor changes when it is durable (that is the journal's business)."""
-    if session.get_bind().dialect.name != "sqlite":
+    return _while_importing(session, "sqlite", "PRAGMA cache_size", f"PRAGMA cache_size = -{int(SQLITE_CACHE_KIB)}",
+                            lambda driver, before: driver.execute(f"PRAGMA cache_size = {int(before)}"))
+
+
+@contextlib.contextmanager
+def _while_importing(session: Session, dialect: str, read: str, change: str,
+                     restore: Callable[[Any, Any], Any]) -> Iterator[None]:
+    """On `dialect`, a setting of the session's connection changed (`change`) as long as the import
+    lasts, then put back (`restore(driver, what `read` gave)`); on another database, nothing."""
+    if session.get_bind().dialect.name != dialect:
         yield
         return
     driver = session.connection().connection.driver_connection     # whatever becomes of the session
     assert driver is not None
-    (before,) = driver.execute("PRAGMA cache_size").fetchone()
-    driver.execute(f"PRAGMA cache_size = -{int(SQLITE_CACHE_KIB)}")
+    (before,) = driver.execute(read).fetchone()
+    driver.execute(change)
     try:
         yield
     finally:
-        driver.execute(f"PRAGMA cache_size = {int(before)}")
+        restore(driver, before)
 
 
 def _empty_register(session: Session, register: Register) -> bool:
@@ -217,8 +225,7 @@ def _nothing_stored(session: Session, keys: list[str]) -> dict[str, Any]:
     return {}
 
 
-@contextlib.contextmanager
-def _lookups_by_index(session: Session) -> Iterator[None]:
+def _lookups_by_index(session: Session) -> contextlib.AbstractContextManager[None]:
     """On PostgreSQL, each batch's lookups (its stored records, its chains' heads: a few thousand
     keys at once) go by the tables' indexes as long as the import lasts. The tables grow by the
     import itself, in its transaction, unanalysed: the planner takes them for small and read each
@@ -230,18 +237,13 @@ def _lookups_by_index(session: Session) -> Iterator[None]:
     plan_cache_mode = force_custom_plan, as before: the foreign key checks' plans are cached
     plans as well, and each of the million rows inserted planned its unit's check again, a fifth
     of the server's work.)"""
-    if session.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    driver = session.connection().connection.driver_connection     # whatever becomes of the session
-    assert driver is not None
-    (before,) = driver.execute("SELECT current_setting('enable_seqscan')").fetchone()
-    driver.execute("SET LOCAL enable_seqscan = off")
-    try:
-        yield
-    finally:
-        if driver.info.transaction_status.name == "INTRANS":       # not a failed transaction
-            driver.execute("SELECT set_config('enable_seqscan', %s, true)", (before,))
+    return _while_importing(session, "postgresql", "SELECT current_setting('enable_seqscan')",
+                            "SET LOCAL enable_seqscan = off", _seqscan_back)
+
+
+def _seqscan_back(driver: Any, before: str) -> None:
+    if driver.info.transaction_status.name == "INTRANS":       # not a failed transaction
+        driver.execute("SELECT set_config('enable_seqscan', %s, true)", (before,))
 
 
 # A good row made ready to be stored (`_ready`), a plain tuple (a million cross between processes):

@@ -126,3 +126,34 @@ def test_a_batch_s_lookups_on_postgresql_go_by_the_indexes_and_the_planner_is_le
         u.commit()
     assert len(plans) == 6 and not [p for p in plans if "Seq Scan" in p], plans
     assert after == "on"
+
+
+def test_on_sqlite_the_import_has_its_page_cache_and_the_connection_its_own_afterwards(
+        db_url, uow, clerk, tmp_path, monkeypatch):
+    """SQLite's page cache is SQLITE_CACHE_KIB while the rows are written, then what it was: also
+    after a refused file."""
+    from sqlalchemy import text
+
+    from engine.credit.use_cases import import_penalties
+    from engine.registers import imports
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's page cache")
+    during: list[int] = []
+    write_batch = imports._write_batch
+
+    def watched(session, *args, **kwargs):
+        during.append(session.execute(text("PRAGMA cache_size")).scalar_one())
+        return write_batch(session, *args, **kwargs)
+
+    monkeypatch.setattr(imports, "_write_batch", watched)
+    path = tmp_path / "penalties.csv"
+    write_csv(path, 6_000)
+    with uow() as u:
+        before = u.session.execute(text("PRAGMA cache_size")).scalar_one()
+        import_penalties(u, path, clerk)
+        assert u.session.execute(text("PRAGMA cache_size")).scalar_one() == before
+        path.write_text(path.read_text(encoding="utf-8") + "broken,row\n", encoding="utf-8")
+        with pytest.raises(InputError):
+            import_penalties(u, path, clerk)
+        assert u.session.execute(text("PRAGMA cache_size")).scalar_one() == before
+    assert during and set(during) == {-imports.SQLITE_CACHE_KIB} and before != -imports.SQLITE_CACHE_KIB

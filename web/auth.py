@@ -51,6 +51,7 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.accounts.models import ROLES
+from engine.accounts.passwords import MAX_LENGTH
 from engine.accounts.use_cases import Account, account, user_for_token, verify_password
 from web.db import SAFE_METHODS, get_uow
 from web.errors import ErrorInfo, refuse, respond
@@ -253,7 +254,7 @@ def init_app(app: Flask) -> None:
 # ---------------------------------------------------------------- the pages
 class LoginForm(FlaskForm):
     username = StringField("用户名 Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("密码 Password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField("密码 Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     next = HiddenField()
 
 

@@ -5,6 +5,7 @@ purpose: they catch what a person types when asked for "a password of 10 charact
 from __future__ import annotations
 
 MIN_LENGTH = 10
+MAX_LENGTH = 1024        # what the sign-in form accepts (web/auth.py LoginForm): a longer one could never be used
 
 # keyboard rows and alphabets a sequential password is cut from (also read backwards)
 SEQUENCES = ("01234567890", "1234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl",
@@ -26,6 +27,8 @@ def password_problem(password: str, username: str | None = None) -> tuple[str, s
     """Why this password is refused (Chinese, English), or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
         return (f"密码至少{MIN_LENGTH}个字符", f"a password has at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        return (f"密码至多{MAX_LENGTH}个字符", f"a password has at most {MAX_LENGTH} characters")
     lowered = password.lower()
     if username and lowered == username.lower():
         return ("密码不能与用户名相同", "the password may not be the username")

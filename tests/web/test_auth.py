@@ -262,6 +262,7 @@ def test_a_user_changes_their_own_password_and_their_other_sessions_end(app, cli
     (PASSWORD, "short", "short", "密码至少10个字符"),
     (PASSWORD, "1234567890", "1234567890", "连续的字符"),
     (PASSWORD, PASSWORD, PASSWORD, "新密码须与当前密码不同"),
+    (PASSWORD, "七里海湿地" * 205, "七里海湿地" * 205, "密码至多1024个字符"),     # sign-in could never take it
 ])
 def test_a_refused_change_says_why_and_keeps_the_password(client, login_as, post_form, current, new, repeated, said):
     login_as("secretary", username="wang")

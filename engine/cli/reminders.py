@@ -1,7 +1,8 @@
 """`yifa reminders`: each user's 待办 — listed (text, JSON or iCalendar) and sent as the daily digest.
 
     yifa reminders list --user U [--as-of D] [--format text|json|ics]
-    yifa reminders send [--as-of D] [--dry-run]      run once a day (cron, or the job worker)
+    yifa reminders send [--as-of D] [--dry-run] [--again]
+                                  run once a day (cron, or the job worker): one digest a user a day
 
 The digest goes through the SMTP server of engine/reminders/digest.py's settings; without
 YIFA_SMTP_HOST, `send` says so and exits 2 (`--dry-run` prints the messages instead).
@@ -30,6 +31,8 @@ def register(subparsers: Any) -> None:
     send = actions.add_parser("send", help="向有电子邮件地址的用户发送待办摘要 / mail each user their digest")
     send.add_argument("--as-of", type=_iso, default=None)
     send.add_argument("--dry-run", action="store_true", help="只打印，不发送 / print the messages, send nothing")
+    send.add_argument("--again", action="store_true",
+                      help="当日已发送的也再发一次 / send again to those whose digest of the day went out")
     _jurisdictions(send)
     send.set_defaults(run=cmd_send)
     reminders.set_defaults(run=lambda args: (reminders.print_help(), EXIT_INPUT)[1])
@@ -76,14 +79,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from engine.reminders.digest import MailSettings, digests, send
+    from engine.core import clock
+    from engine.reminders.digest import MailSettings, digests
     from engine.reminders.queries import people_to_remind
+    from engine.reminders.use_cases import send_digests
     settings = MailSettings.from_env()
     if settings is None and not args.dry_run:
         print("yifa: 未配置邮件服务器（YIFA_SMTP_HOST），未发送 / no mail server configured (YIFA_SMTP_HOST): "
               "nothing sent; --dry-run prints the messages", file=sys.stderr)
         return EXIT_INPUT
     settings = settings or MailSettings(host="(dry run)")
+    args.as_of = args.as_of or clock.today()        # one day for the to-dos and for the claims
     with _unit(read_only=True) as uow:
         mails = digests(_registers(uow.session, args), people_to_remind(uow.session), settings)
     if args.dry_run:
@@ -93,9 +99,11 @@ def cmd_send(args: argparse.Namespace) -> int:
         print(f"演练：{sum(m is not None for _, m in mails)} 封待发 / dry run: "
               f"{sum(m is not None for _, m in mails)} to send", file=sys.stderr)
         return EXIT_OK
-    outcome = send(mails, settings)
+    outcome = send_digests(uow.engine, args.as_of, mails, settings, again=args.again)
     print(f"已发送 sent {len(outcome.sent)}；无待办 nothing due {len(outcome.nothing_due)}；"
-          f"被拒 refused {len(outcome.refused)}")
+          f"被拒 refused {len(outcome.refused)}" +
+          (f"；今日已发送过 already sent today {len(outcome.already_sent)}（--again 再发 / to send again）"
+           if outcome.already_sent else ""))
     for username, why in outcome.refused:
         print(f"  {username}：{why}", file=sys.stderr)
     return EXIT_OK if not outcome.refused else EXIT_INPUT

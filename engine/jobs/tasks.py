@@ -115,18 +115,21 @@ class Tasks:
 def send_daily_digest() -> str:
     """Mail each person their to-dos of today, through the configured server; say what was done."""
     from engine.core import clock
-    from engine.reminders.digest import MailSettings, digests, send
+    from engine.reminders.digest import MailSettings, digests
     from engine.reminders.queries import people_to_remind, registers_by_scope
+    from engine.reminders.use_cases import send_digests
     from engine.store.db import database_url
     from engine.store.uow import UnitOfWork
     settings = MailSettings.from_env()
     if settings is None:
         log.info("daily digest: no mail server (YIFA_SMTP_HOST), nothing sent")
         return "no mail server"
-    with UnitOfWork(engine_for(database_url()), read_only=True) as uow:
-        mails = digests(registers_by_scope(uow.session, clock.today()), people_to_remind(uow.session), settings)
-    outcome = send(mails, settings)
-    return f"sent {len(outcome.sent)}, nothing due {len(outcome.nothing_due)}, refused {len(outcome.refused)}"
+    engine, today = engine_for(database_url()), clock.today()
+    with UnitOfWork(engine, read_only=True) as uow:
+        mails = digests(registers_by_scope(uow.session, today), people_to_remind(uow.session), settings)
+    outcome = send_digests(engine, today, mails, settings)
+    return (f"sent {len(outcome.sent)}, nothing due {len(outcome.nothing_due)}, refused {len(outcome.refused)}, "
+            f"already sent today {len(outcome.already_sent)}")
 
 
 def write_trail_checkpoint() -> str:

@@ -100,6 +100,7 @@ class DigestOutcome:
     sent: list[str] = field(default_factory=list)          # usernames
     nothing_due: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)   # (username, the server's answer)
+    already_sent: list[str] = field(default_factory=list)  # their digest of the day went out before
 
 
 def digests(register_of: Callable[[str], Register], people: Iterable[tuple[User, set[str]]],
@@ -115,9 +116,11 @@ def digests(register_of: Callable[[str], Register], people: Iterable[tuple[User,
     return out
 
 
-def send(mails: list[tuple[str, EmailMessage | None]], settings: MailSettings) -> DigestOutcome:
-    """Send the messages over one connection; a recipient the server refuses is listed, not fatal."""
-    outcome = DigestOutcome()
+def send(mails: list[tuple[str, EmailMessage | None]], settings: MailSettings,
+         outcome: DigestOutcome | None = None) -> DigestOutcome:
+    """Send the messages over one connection; a recipient the server refuses is listed, not fatal.
+    `outcome` is filled as it goes: when the server fails midway, it still tells who was sent."""
+    outcome = outcome if outcome is not None else DigestOutcome()
     todo = [(u, m) for u, m in mails if m is not None]
     outcome.nothing_due = [u for u, m in mails if m is None]
     if not todo:

@@ -1,7 +1,8 @@
-"""The reminders' table: each user's calendar feed, a secret address of which only the SHA-256 is kept."""
+"""The reminders' tables: each user's calendar feed (a secret address, of which only the SHA-256 is kept)
+and the digests sent (one a user a day)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,3 +20,15 @@ class CalendarFeed(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+
+
+class DigestSent(Base):
+    """A user's daily digest of a day, claimed before it is sent: one a user a day, however many job
+    workers and cron entries run `reminders send` (the claim of a digest the server refused is let go,
+    so that a later run sends it)."""
+
+    __tablename__ = "digests_sent"
+
+    username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

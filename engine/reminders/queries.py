@@ -16,7 +16,7 @@ from engine.credit.scan import CreditScanner
 from engine.decisions.queries import case_summaries
 from engine.documents.queries import iter_documents
 from engine.documents.scan import DocumentScanner
-from engine.reminders.models import CalendarFeed
+from engine.reminders.models import CalendarFeed, DigestSent
 from engine.reminders.todo import Register
 
 
@@ -63,3 +63,8 @@ def live_feed_of(session: Session, username: str) -> CalendarFeed | None:
     """The user's calendar feed that has not been revoked, if any."""
     return session.scalars(select(CalendarFeed).where(CalendarFeed.username == username,
                                                       CalendarFeed.revoked_at.is_(None))).first()
+
+
+def digests_sent_on(session: Session, day: date) -> set[str]:
+    """The users whose digest of the day is sent (or being sent)."""
+    return set(session.scalars(select(DigestSent.username).where(DigestSent.day == day)))

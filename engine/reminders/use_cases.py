@@ -1,16 +1,27 @@
 """The calendar feeds: a user opens one (a secret address, shown once), revokes it, and a calendar
 program reads the user's due dates through it. Only the address's SHA-256 is stored (like API
-tokens); opening a new feed revokes the old one."""
+tokens); opening a new feed revokes the old one.
+
+The daily digests: each is claimed (a committed row of the user and the day) before it is sent, so
+that a user gets one a day although the job worker's periodic task, a cron entry and a second
+worker may all run `reminders send`; the claim of a digest that was not sent is let go.
+"""
 from __future__ import annotations
 
 import secrets
+from datetime import date
+from email.message import EmailMessage
 
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.accounts.use_cases import Account, account, require_owner_or_admin, token_digest
 from engine.core import clock
-from engine.reminders.models import CalendarFeed
-from engine.reminders.queries import feed_by_digest, live_feed_of
+from engine.reminders.digest import DigestOutcome, MailSettings, send
+from engine.reminders.models import CalendarFeed, DigestSent
+from engine.reminders.queries import digests_sent_on, feed_by_digest, live_feed_of
+from engine.store.uow import UnitOfWork
 
 FEED_PREFIX = "yifa_cal_"
 WHAT = ("日历订阅", "calendar feed")
@@ -46,3 +57,51 @@ def feed_owner(session: Session, secret: str) -> Account | None:
     if feed is None or feed.revoked_at is not None:
         return None
     return account(session, feed.username)
+
+
+def claim_digests(session: Session, day: date, usernames: list[str]) -> tuple[list[str], list[str]]:
+    """Claim the day's digest of each user: (claimed now, claimed before). A claim another sender
+    commits meanwhile counts as before (the database's key on user and day decides)."""
+    before = digests_sent_on(session, day)
+    claimed, taken = [], [u for u in usernames if u in before]
+    for username in usernames:
+        if username in before:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(DigestSent(username=username, day=day, sent_at=clock.now()))
+        except IntegrityError:
+            taken.append(username)
+        else:
+            claimed.append(username)
+    return claimed, taken
+
+
+def release_digests(session: Session, day: date, usernames: list[str]) -> None:
+    """Let go of the day's claims of these users (their digest was not sent): a later run sends it."""
+    for username in usernames:
+        claim = session.get(DigestSent, (username, day))
+        if claim is not None:
+            session.delete(claim)
+    session.flush()
+
+
+def send_digests(engine: Engine, day: date, mails: list[tuple[str, EmailMessage | None]],
+                 settings: MailSettings, again: bool = False) -> DigestOutcome:
+    """Send each user's digest of the day once: claim them, send the claimed (and, `again`, those
+    sent before), then let go of the new claims that were not sent (refused, or the server failed)."""
+    wanted = [u for u, m in mails if m is not None]
+    with UnitOfWork(engine) as uow:
+        claimed, before = claim_digests(uow.session, day, wanted)
+        uow.commit()
+    skipped = set() if again else set(before)
+    outcome = DigestOutcome(already_sent=sorted(skipped))
+    try:
+        send([(u, m) for u, m in mails if u not in skipped], settings, outcome)
+    finally:
+        unsent = [u for u in claimed if u not in outcome.sent]
+        if unsent:
+            with UnitOfWork(engine) as uow:
+                release_digests(uow.session, day, unsent)
+                uow.commit()
+    return outcome

@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import sys
+from datetime import timedelta
 from email.message import Message
 
 import pytest
@@ -89,6 +90,21 @@ def test_each_person_with_an_address_and_something_due_gets_one_digest(demo_inst
             assert "https://yifa.yuelong.example" + todo["link"] in text
     advisor = by_address["wang@yuelong.example"]
     assert "需处理的规范性文件（件数）" in advisor.get_content()
+
+
+def test_a_second_send_of_the_day_sends_nothing_unless_told_again(demo_instance, smtp_server):
+    """The job worker's periodic task and a cron entry may both run `reminders send`: one digest a day."""
+    inbox, port = smtp_server
+    assert send(demo_instance, port).returncode == 0
+    second = send(demo_instance, port)
+    assert second.returncode == 0, second.stderr
+    assert "已发送 sent 0；无待办 nothing due 1；被拒 refused 0；今日已发送过 already sent today 2" in second.stdout
+    assert len(inbox.messages) == 2
+    again = send(demo_instance, port, "--again")
+    assert again.returncode == 0 and "已发送 sent 2；" in again.stdout and len(inbox.messages) == 4
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    next_day = send(demo_instance, port, "--as-of", tomorrow)
+    assert next_day.returncode == 0 and "already sent today" not in next_day.stdout and len(inbox.messages) > 4
 
 
 def test_without_a_server_nothing_is_sent_and_a_dry_run_prints_the_messages(demo_instance):

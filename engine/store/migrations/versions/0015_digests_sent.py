@@ -1,0 +1,28 @@
+"""The daily digests sent (`digests_sent`: a user and a day), so that a user gets one digest a day
+however many job workers and cron entries run `reminders send` (engine/reminders/use_cases.py).
+
+Alembic revision 0015 (after 0014), written 2026-12-06.
+"""
+import sqlalchemy as sa
+
+from engine.store.migrations.columns import moment
+from engine.store.migrations.tables import create_table, drop_table
+
+revision = "0015"
+down_revision = "0014"
+
+
+def upgrade() -> None:
+    create_table(
+        "digests_sent",
+        sa.Column("username", sa.String(64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("sent_at", moment(), nullable=False),
+        sa.ForeignKeyConstraint(["username"], ["users.username"], ondelete="CASCADE",
+                                name="fk_digests_sent_username_users"),
+        sa.PrimaryKeyConstraint("username", "day", name="pk_digests_sent"),
+    )
+
+
+def downgrade() -> None:
+    drop_table("digests_sent")

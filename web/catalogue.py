@@ -29,7 +29,6 @@ from engine.catalogue.queries import (
     SORTS,
     catalogue_units,
     catalogue_years,
-    export_catalogue,
     item_count,
     item_filters,
     item_page,
@@ -37,9 +36,9 @@ from engine.catalogue.queries import (
     register_state,
     stored_cases,
 )
-from engine.catalogue.record import CATEGORIES, COLUMN_ZH, COLUMNS, EXAMPLE, TABLE
+from engine.catalogue.record import CATEGORIES, COLUMN_ZH
 from engine.catalogue.scan import CatalogueScan, CatalogueScanner, entry_label, scan_catalogue
-from engine.catalogue.use_cases import EDITOR_ROLES, import_catalogue
+from engine.catalogue.use_cases import EDITOR_ROLES, REGISTER_KIND
 from engine.core.check import checker_for
 from engine.core.domains import CATALOGUE
 from engine.core.report import SEVERITY_ZH
@@ -110,7 +109,7 @@ def index() -> Any:
                            can_import=current_user.has_role(*EDITOR_ROLES))
 
 
-lists.add_export(bp, export_catalogue, "decision-catalogue", in_memory=True)
+lists.add_export(bp, REGISTER_KIND, in_memory=True)
 
 
 def _scan_state(params: ScanParams) -> tuple[Any, tuple[int, int, int], str]:
@@ -159,8 +158,7 @@ def scan_json() -> Any:
                          {"format": "json", "lang": current_lang()}, f"catalogue-scan-{params.as_of.isoformat()}.json")
 
 
-IMPORT = RegisterImport(import_catalogue, "catalogue/import.html", COLUMNS, "catalogue-imports",
-                        "rejected_catalogue_imports", TABLE, EXAMPLE, "decision-catalogue", job_register="catalogue")
+IMPORT = RegisterImport(REGISTER_KIND, "catalogue/import.html", "catalogue-imports", "rejected_catalogue_imports")
 
 
 IMPORT.add_routes(bp, EDITOR_ROLES, "a decision catalogue file")

@@ -45,7 +45,6 @@ from engine.credit.models import CATEGORIES
 from engine.credit.queries import (
     DEFAULT_SORT,
     SORTS,
-    export_penalties,
     penalty_authorities,
     penalty_by_number,
     penalty_count,
@@ -54,13 +53,10 @@ from engine.credit.queries import (
 )
 from engine.credit.use_cases import (
     COLUMN_ZH,
-    COLUMNS,
     EDITOR_ROLES,
-    EXAMPLE,
     FOLLOW_UP_COLUMNS,
-    TABLE,
+    REGISTER_KIND,
     from_record,
-    import_penalties,
     record_commitment,
     record_fulfilment,
     record_repair_decision,
@@ -212,7 +208,7 @@ def index() -> Any:
 
 
 # ---------------------------------------------------------------- downloads
-lists.add_export(bp, export_penalties, "penalties")
+lists.add_export(bp, REGISTER_KIND)
 
 
 @bp.get("/follow-ups.csv")
@@ -298,8 +294,7 @@ def follow_ups() -> Any:
 
 
 # ---------------------------------------------------------------- the import
-IMPORT = RegisterImport(import_penalties, "credit/import.html", COLUMNS, "penalty-imports", "rejected_penalty_imports",
-                        TABLE, EXAMPLE, "penalties", job_register="penalties")
+IMPORT = RegisterImport(REGISTER_KIND, "credit/import.html", "penalty-imports", "rejected_penalty_imports")
 
 
 IMPORT.add_routes(bp, EDITOR_ROLES, "a penalty register file (CASE_FORMAT §4)")

@@ -53,7 +53,6 @@ from engine.documents.queries import (
     document_issuers,
     document_page,
     documents_by_number,
-    export_documents,
 )
 from engine.documents.reviews import (
     OUTCOME_ZH,
@@ -64,14 +63,10 @@ from engine.documents.reviews import (
 from engine.documents.use_cases import (
     CHAIN_PREFIX,
     COLUMN_ZH,
-    COLUMNS,
     EDITOR_ROLES,
-    EXAMPLE,
     PROCESS_COLUMN_ZH,
-    PROCESS_COLUMNS,
-    TABLE,
+    REGISTER_KIND,
     from_record,
-    import_documents,
 )
 from engine.documents.vocab import KIND_NAMES, SETS_NAMES, STATUS_NAMES
 from engine.registers.listing import Page
@@ -184,7 +179,7 @@ def _scan_form_values(params: ScanParams) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- the export (§3 format)
-lists.add_export(bp, export_documents, "normative-documents", in_memory=True)
+lists.add_export(bp, REGISTER_KIND, in_memory=True)
 
 
 # ---------------------------------------------------------------- the scan of the whole register
@@ -273,8 +268,7 @@ def scan_json() -> Any:
 
 
 # ---------------------------------------------------------------- the import
-IMPORT = RegisterImport(import_documents, "documents/import.html", COLUMNS + PROCESS_COLUMNS, "document-imports",
-                        "rejected_imports", TABLE, EXAMPLE, "normative-documents", job_register="documents")
+IMPORT = RegisterImport(REGISTER_KIND, "documents/import.html", "document-imports", "rejected_imports")
 
 
 IMPORT.add_routes(bp, EDITOR_ROLES, "a normative-document register file (CASE_FORMAT §3)")

@@ -31,7 +31,8 @@ from flask import (
 from flask_login import current_user
 
 from engine.core.errors import InputError, Problem
-from engine.registers.csvio import Column, write_table
+from engine.registers.csvio import write_table
+from engine.registers.kinds import RegisterKind
 from web.auth import role_required
 from web.db import get_uow
 from web.errors import refuse
@@ -116,20 +117,17 @@ class RowProblem:
 
 @dataclass(frozen=True)
 class RegisterImport:
-    """One register's upload: its engine import function, template, columns and storage names."""
-    import_file: Callable[..., Any]          # (uow, path, actor, skip_invalid, rejected_out, encoding)
+    """One register's upload: the register (engine/registers/kinds.py: its import, columns, template
+    and job name), its page and where its skipped rows are kept."""
+    kind: RegisterKind
     template: str                            # e.g. "documents/import.html"
-    columns: Sequence[str]
     folder: str                              # its skipped rows' keys: imports/rejected/<folder>/<id>.csv
     session_key: str                         # the session's list of its downloadable rejected files
-    table: Sequence[Column] = ()             # the register's columns, for its template
-    example: dict[str, str] | None = None    # the template's example row
-    stem: str = "register"                   # the template's file name: <stem>-template.csv|xlsx
-    job_register: str = ""                   # its name for a job (engine/jobs/imports.py): a large upload
 
     def add_routes(self, bp: Blueprint, roles: Sequence[str], what: str) -> None:
-        """The import's three pages on a register's blueprint, for `roles`: the upload (`import_register`),
-        its template (`import_template`, CSV or .xlsx) and the rows it skipped (`rejected_csv`)."""
+        """The import's pages on a register's blueprint, for `roles`: the upload (`import_register`), its
+        template (`import_template`, CSV or .xlsx), the rows it skipped (`rejected_csv`), and a large
+        upload's job (`import_job`) and the rows that skipped (`import_job_rejected`)."""
         def import_register() -> Any:
             return self.handle()
 
@@ -149,24 +147,24 @@ class RegisterImport:
         for fmt in ("csv", "xlsx"):
             bp.add_url_rule(f"/import/template.{fmt}", "import_template", template_view, defaults={"fmt": fmt})
         bp.add_url_rule("/import/rejected/<rejected_id>", "rejected_csv", guard(rejected_csv))
-        if self.job_register:
-            def import_job(job_id: str) -> Any:
-                return self.job_page(job_id)
 
-            def import_job_rejected(job_id: str) -> Any:
-                return self.job_rejected_file(job_id)
+        def import_job(job_id: str) -> Any:
+            return self.job_page(job_id)
 
-            import_job.__doc__ = f"The progress, then the outcome, of an import of {what} run as a job."
-            import_job_rejected.__doc__ = "The rows an import job skipped: the columns as given, plus `reason`."
-            bp.add_url_rule("/import/jobs/<job_id>", "import_job", guard(import_job))
-            bp.add_url_rule("/import/jobs/<job_id>/rejected.csv", "import_job_rejected", guard(import_job_rejected))
+        def import_job_rejected(job_id: str) -> Any:
+            return self.job_rejected_file(job_id)
+
+        import_job.__doc__ = f"The progress, then the outcome, of an import of {what} run as a job."
+        import_job_rejected.__doc__ = "The rows an import job skipped: the columns as given, plus `reason`."
+        bp.add_url_rule("/import/jobs/<job_id>", "import_job", guard(import_job))
+        bp.add_url_rule("/import/jobs/<job_id>/rejected.csv", "import_job_rejected", guard(import_job_rejected))
 
     def template_file(self, fmt: str) -> Any:
         """The register's template: the header row (Chinese by default, `?headers=en`) and one example row."""
-        example = self.example or {}
-        return register_file(lambda out, f, headers: write_table([example], self.table, out, f, headers,
-                                                                         every_column=True),
-                             fmt, f"{self.stem}-template", file_headers(), in_memory=True)
+        kind = self.kind
+        return register_file(lambda out, f, headers: write_table([kind.example], kind.table, out, f, headers,
+                                                                 every_column=True),
+                             fmt, f"{kind.file_stem}-template", file_headers(), in_memory=True)
 
     def row_problems(self, problems: Sequence[Problem]) -> list[RowProblem]:
         """Each problem as (row, column, reason), sorted by row; the temporary file's path is never shown."""
@@ -175,7 +173,7 @@ class RegisterImport:
             match = ROW_PATH.fullmatch(p.path or "")
             row, column = (match.group(1), match.group(2) or "") if match else ("", "")
             out.append(RowProblem(row, column, p.message))
-        order = {c: i for i, c in enumerate(self.columns)}
+        order = {c: i for i, c in enumerate(self.kind.columns)}
         return sorted(out, key=lambda r: (int(r.row) if r.row else 0, order.get(r.column, -1)))
 
     def form(self, status: int = 200, **context: Any) -> Any:
@@ -208,7 +206,7 @@ class RegisterImport:
                 errors["file"] = both("文件为空", "The file is empty")
             if errors:
                 return self.form(400, errors=errors)
-            if self.job_register and path.stat().st_size > current_app.config["IMPORT_JOB_BYTES"]:
+            if path.stat().st_size > current_app.config["IMPORT_JOB_BYTES"]:
                 return self.queue_job(path, filename, encoding or None, skip_invalid)
             return self.import_now(path, filename, encoding or None, skip_invalid)
 
@@ -217,8 +215,8 @@ class RegisterImport:
         uow = get_uow()
         rejected = io.StringIO(newline="")
         try:
-            result = self.import_file(uow, path, current_user.username, skip_invalid=skip_invalid,
-                                      rejected_out=rejected, encoding=encoding)
+            result = self.kind.import_file(uow, path, current_user.username, skip_invalid=skip_invalid,
+                                           rejected_out=rejected, encoding=encoding)
         except InputError as refused:
             uow.rollback()
             return self.form(400, refused=self.row_problems(refused.problems), filename=filename)
@@ -241,7 +239,7 @@ class RegisterImport:
         with open(path, "rb") as stream:
             workbook = stream.read(len(ZIP_MAGIC)) == ZIP_MAGIC
         total = None if workbook else max(count_lines(path) - 1, 0)
-        job = new_job(self.job_register, current_user.username, filename, path, skip_invalid, encoding, total)
+        job = new_job(self.kind.name, current_user.username, filename, path, skip_invalid, encoding, total)
         get_uow().commit()          # the request's transaction ends first: a job run at once (immediate) writes
         job_queue().tasks.queue_import(current_app.config["DATABASE_URL"], job)
         return redirect(url_for(f"{request.blueprint}.import_job", job_id=job["id"]), 303)
@@ -250,7 +248,7 @@ class RegisterImport:
         """The job's state, for the one who started it only (404 for anyone else, as for no such job)."""
         from engine.jobs.imports import job_state
         job = job_state(job_queue().huey, job_id) if JOB_ID.fullmatch(job_id) else None
-        if job is None or job["actor"] != current_user.username or job["register"] != self.job_register:
+        if job is None or job["actor"] != current_user.username or job["register"] != self.kind.name:
             refuse(404, "没有这个导入任务（只对导入者本人可见）", "No such import job (shown to the importer only)")
         return job
 

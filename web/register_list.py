@@ -10,7 +10,7 @@ filters from the query string, naming what cannot be read, building the list's U
     url_with(endpoint, args)                        → the endpoint's URL with its query string
     sort_toggle(current, column, descending_first)  → the sort key a column header links to
     named(names, value)                             → a code's name in the request's language
-    add_export(bp, export, stem, in_memory)         the register's /export.csv and /export.xlsx
+    add_export(bp, kind, in_memory)                 the register's /export.csv and /export.xlsx
 
 The queries themselves are the domains' (engine/documents/queries.py, engine/credit/queries.py,
 both over engine/registers/queries.list_page).
@@ -18,11 +18,12 @@ both over engine/registers/queries.list_page).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Collection, Mapping
+from typing import Any, ClassVar, Collection, Mapping
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
 
+from engine.registers.kinds import RegisterKind
 from web.auth import EVERYONE, role_required
 from web.db import get_uow
 from web.i18n import t
@@ -138,13 +139,15 @@ def named(names: Mapping[str, tuple[str, str]], value: str | None) -> str:
     return t(zh, en)
 
 
-def add_export(bp: Blueprint, export: Callable[..., Any], stem: str, in_memory: bool = False) -> None:
+def add_export(bp: Blueprint, kind: RegisterKind, in_memory: bool = False) -> None:
     """`/export.csv` and `/export.xlsx` (endpoint `export_csv`) on a register's blueprint, for every
-    role: the whole register as `export(session, out, headers=, fmt=)` writes it — CSV (UTF-8 with
+    role: the whole register as `kind.export(session, out, headers=, fmt=)` writes it — CSV (UTF-8 with
     BOM, CRLF: the bytes of the CLI's `export --out`) or .xlsx; English column names unless `?headers=zh`."""
+    stem = kind.file_stem
+
     def export_csv(fmt: str) -> Response:
         db = get_uow().session
-        return register_file(lambda out, f, headers: export(db, out, headers=headers, fmt=f),
+        return register_file(lambda out, f, headers: kind.export(db, out, headers=headers, fmt=f),
                              fmt, stem, file_headers("en"), in_memory=in_memory)
 
     export_csv.__doc__ = f"The whole register as a file ({stem}.csv or {stem}.xlsx)."

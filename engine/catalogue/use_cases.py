@@ -19,11 +19,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from engine.catalogue import queries
 from engine.catalogue.models import CatalogueItemRecord
 from engine.catalogue.queries import items_by_key
 from engine.catalogue.record import (
     COLUMN_ZH,
     COLUMNS,
+    EXAMPLE,
     TABLE,
     CatalogueItem,
     catalogue_disagreements,
@@ -32,6 +34,7 @@ from engine.catalogue.record import (
 from engine.registers.csvio import ImportResult, Row, read_rows, repeated, unique_by
 from engine.registers.csvio import write_rejected as write_rejected_rows
 from engine.registers.imports import Register, copying, import_file
+from engine.registers.kinds import RegisterKind
 from engine.store.uow import UnitOfWork
 
 EDITOR_ROLES = ("official", "admin")
@@ -76,3 +79,10 @@ def import_catalogue(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     """
     return import_file(uow, REGISTER, lambda: read_catalogue(path, encoding), path, actor, EDITOR_ROLES, skip_invalid,
                        rejected_out, unit, progress)
+
+
+# the register as the CLI, the web and the import jobs know it (engine/registers/kinds.py)
+REGISTER_KIND = RegisterKind(
+    name="catalogue", noun_zh="目录事项", measure="项", noun_en="catalogue items", file_stem="decision-catalogue",
+    import_file=import_catalogue, read_file=read_catalogue, table=TABLE, example=EXAMPLE,
+    export=queries.export_catalogue, iterate=queries.iter_items, count=queries.item_count)

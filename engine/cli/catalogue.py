@@ -14,21 +14,13 @@ from typing import Any
 from engine.cli import registers
 from engine.core import clock
 
-
-def _register() -> registers.Register:
-    from engine.catalogue import queries, use_cases
-    from engine.catalogue.record import EXAMPLE, TABLE
-    return registers.Register(
-        noun_zh="目录事项", measure="项", noun_en="catalogue items",
-        import_file=use_cases.import_catalogue, export=queries.export_catalogue, read_file=use_cases.read_catalogue,
-        iterate=queries.iter_items, count=queries.item_count,
-        table=TABLE, example=EXAMPLE, file_stem="catalogue")
+REGISTER = "catalogue"                      # its register (engine/registers/kinds.py)
 
 
 def register(subparsers: Any) -> None:
     """Add `catalogue` to the `yifa` parser."""
     _, actions = registers.add_register_commands(subparsers, "catalogue", "决策事项目录 / the decision catalogue",
-                                                 _register, "目录")
+                                                 REGISTER, "目录")
     scan = registers.add_scan_action(actions, "按日期扫描目录及其案件 / scan the catalogue and its cases as of a day",
                                      cmd_scan)
     scan.add_argument("--case", dest="cases", type=Path, action="append", default=[], metavar="CASE.yaml",
@@ -51,12 +43,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _entries(args: argparse.Namespace, entries: Any) -> list:
-    from engine.catalogue.queries import iter_items, stored_cases
+    from engine.catalogue.queries import stored_cases
     from engine.decisions.record import case_to_document, load_case
     files = [(case.id, case_to_document(case)) for case in (load_case(p) for p in args.cases)]
     with registers.reading_as(args.reader) as uow:
-        items = (registers.records_in_file(_register(), args.file, args.encoding) if args.file
-                 else list(iter_items(uow.session)))
+        register = registers.register_named(REGISTER)
+        items = (registers.records_in_file(register, args.file, args.encoding) if args.file
+                 else list(register.iterate(uow.session)))
         stored = stored_cases(uow.session)
     named = {case_id for case_id, _ in files}
     return entries(items, [c for c in stored if c[0] not in named] + files)

@@ -14,22 +14,14 @@ from typing import Any
 from engine.cli import registers
 from engine.core import clock
 
+REGISTER = "penalties"                      # its register (engine/registers/kinds.py)
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024       # below this a second process costs more than it saves
-
-
-def _register() -> registers.Register:
-    from engine.credit import queries, use_cases
-    return registers.Register(
-        noun_zh="处罚记录", measure="条", noun_en="penalties",
-        import_file=use_cases.import_penalties, export=queries.export_penalties, read_file=use_cases.read_penalties,
-        iterate=queries.iter_penalties, count=queries.penalty_count,
-        table=use_cases.TABLE, example=use_cases.EXAMPLE, file_stem="penalties")
 
 
 def register(subparsers: Any) -> None:
     """Add `credit` and its actions to the `yifa` parser."""
     credit, actions = registers.add_register_commands(
-        subparsers, "credit", "行政处罚登记表与信用修复 / the penalty register and credit repair", _register, "处罚登记表")
+        subparsers, "credit", "行政处罚登记表与信用修复 / the penalty register and credit repair", REGISTER, "处罚登记表")
     scan = registers.add_scan_action(actions, "按日期扫描处罚登记表，列出跟进事项 / scan the register as of a day",
                                      cmd_scan)
     scan.add_argument("--authority", default=None, metavar="NAME", help="只看该处罚机关 / only this authority")
@@ -55,7 +47,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     except InputError as e:
         return registers.cannot_scan(e)
     writers = registers.scan_writers(scanner, write_json, write_follow_ups_csv, write_table, args.lang)
-    return registers.run_scan(_register(), args, scanner, writers, lambda summary: summary.overdue > 0)
+    return registers.run_scan(registers.register_named(REGISTER), args, scanner, writers,
+                              lambda summary: summary.overdue > 0)
 
 
 def _jobs(args: argparse.Namespace) -> int:

@@ -15,20 +15,13 @@ from typing import Any
 from engine.cli import registers
 from engine.core import clock
 
-
-def _register() -> registers.Register:
-    from engine.documents import queries, use_cases
-    return registers.Register(
-        noun_zh="文件", measure="件", noun_en="documents",
-        import_file=use_cases.import_documents, export=queries.export_documents, read_file=use_cases.read_documents,
-        iterate=queries.iter_documents, count=queries.document_count,
-        table=use_cases.TABLE, example=use_cases.EXAMPLE, file_stem="normative-documents")
+REGISTER = "documents"                      # its register (engine/registers/kinds.py)
 
 
 def register(subparsers: Any) -> None:
     """Add `docs` to the `yifa` parser."""
     _, actions = registers.add_register_commands(
-        subparsers, "docs", "规范性文件登记表 / the normative-document register", _register, "登记表")
+        subparsers, "docs", "规范性文件登记表 / the normative-document register", REGISTER, "登记表")
     rev = actions.add_parser("review", help="记录清理评估结论 / record a clean-up review of a document")
     rev.add_argument("number", metavar="文号")
     rev.add_argument("outcome", choices=("kept", "amended", "repealed", "declared_invalid"))
@@ -59,4 +52,5 @@ def cmd_scan(args: argparse.Namespace) -> int:
     except InputError as e:
         return registers.cannot_scan(e)
     writers = registers.scan_writers(scanner, write_json, write_csv, write_table, args.lang)
-    return registers.run_scan(_register(), args, scanner, writers, lambda summary: summary.blocking)
+    return registers.run_scan(registers.register_named(REGISTER), args, scanner, writers,
+                              lambda summary: summary.blocking)

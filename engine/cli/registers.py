@@ -2,10 +2,11 @@
 (CSV or the first sheet of an .xlsx workbook, English or Chinese headers: CASE_FORMAT v2 §3–§4),
 and printing its template (the header row and one example row).
 
-Each register command says what differs (`Register`: its import/export/read/iterate functions,
-its scanner and its report writers); the argument parsing, the messages and the exit codes are
-written once here. Exit codes: 0 done, 1 the scan found what its register treats as a failure
-(a blocker or error violated; a follow-up overdue), 2 refused or unreadable input.
+Each register command says what differs (its register by name, whose import/export/read/iterate
+functions engine/registers/kinds.py gives; its scanner and its report writers); the argument
+parsing, the messages and the exit codes are written once here. Exit codes: 0 done, 1 the scan
+found what its register treats as a failure (a blocker or error violated; a follow-up overdue),
+2 refused or unreadable input.
 """
 from __future__ import annotations
 
@@ -13,30 +14,15 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from engine.core.errors import InputError
+    from engine.registers.kinds import RegisterKind
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class Register:
-    noun_zh: str                                   # 文件 / 处罚记录
-    measure: str                                   # 件 / 条
-    noun_en: str
-    import_file: Callable[..., Any]                # (uow, path, actor, skip_invalid, rejected_out, encoding)
-    export: Callable[..., int]                     # (session, stream, bom, headers, fmt) → rows written
-    read_file: Callable[..., list]                 # (path, encoding) → rows (csvio.Row)
-    iterate: Callable[[Any], Any]                  # (session) → records, streamed
-    count: Callable[[Any], int]
-    table: tuple = ()                              # the register's Columns (csvio.Column)
-    example: dict | None = None                    # the template's example row
-    file_stem: str = "register"                    # the template's file name
 
 
 def iso_day(text: str) -> date:
@@ -61,30 +47,36 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", action="store_true", help="总是显示进度条 / always show the progress bar")
 
 
-def add_register_commands(subparsers: Any, name: str, help: str, register: Callable[[], Register],
+def add_register_commands(subparsers: Any, name: str, help: str, register: str,
                           what_zh: str) -> tuple[argparse.ArgumentParser, Any]:
-    """Add a register's command group with the actions every register has; give the group and its
-    actions, for the register's own."""
+    """Add the command group of the register named `register` (engine/registers/kinds.py) with the
+    actions every register has; give the group and its actions, for the register's own."""
     group = subparsers.add_parser(name, help=help)
     actions = group.add_subparsers(metavar="ACTION")
     add_import_export(actions, register, what_zh)
     return group, actions
 
 
-def add_import_export(actions: Any, register: Callable[[], Register], what_zh: str) -> None:
+def add_import_export(actions: Any, register: str, what_zh: str) -> None:
     """The `import`, `export` and `template` actions every register has (all-or-nothing import; CSV export)."""
     imp = actions.add_parser("import", help=f"导入{what_zh} CSV 或 .xlsx（有错误行则整体拒绝）"
                                             "/ import a register CSV or .xlsx, all or nothing")
     add_import_options(imp)
-    imp.set_defaults(run=lambda args: run_import(register(), args))
+    imp.set_defaults(run=lambda args: run_import(register_named(register), args))
     exp = _add_file_action(actions, "export", f"导出{what_zh}（CSV 为 UTF-8 带 BOM，或 .xlsx）"
                                               "/ export the register (CSV in UTF-8 with BOM, or .xlsx)",
                            "默认输出到标准输出（CSV 不带 BOM）/ default: stdout (CSV without BOM)",
-                           lambda args: run_export(register(), args))
+                           lambda args: run_export(register_named(register), args))
     add_reader_option(exp)
     _add_file_action(actions, "template", f"输出{what_zh}模板：表头行和一行示例 / print the register's template: "
                                           "the header row and one example row",
-                     "默认输出到标准输出 / default: stdout", lambda args: run_template(register(), args))
+                     "默认输出到标准输出 / default: stdout", lambda args: run_template(register_named(register), args))
+
+
+def register_named(name: str) -> RegisterKind:
+    """The register a command acts on, by its name (its domain is imported only when an action runs)."""
+    from engine.registers.kinds import register_kind
+    return register_kind(name)
 
 
 def _add_file_action(actions: Any, name: str, help: str, out_help: str,
@@ -178,7 +170,7 @@ def reading_as(reader: str | None) -> Iterator[Any]:
         yield uow
 
 
-def run_import(register: Register, args: argparse.Namespace) -> int:
+def run_import(register: RegisterKind, args: argparse.Namespace) -> int:
     """Import the register file in one transaction; exit 2 with every problem when refused."""
     from engine.core.errors import InputError
     if args.rejected is not None and not args.skip_invalid:
@@ -232,7 +224,7 @@ def _print_import(result: Any, rejected_file: Path | None) -> None:
             print(f"  {problem}", file=sys.stderr)
 
 
-def run_export(register: Register, args: argparse.Namespace) -> int:
+def run_export(register: RegisterKind, args: argparse.Namespace) -> int:
     """Write the register: to a file (CSV in UTF-8 with BOM, for Excel; or .xlsx) or to stdout (CSV
     without BOM; an .xlsx's bytes)."""
     with reading_as(args.reader) as uow:
@@ -242,10 +234,10 @@ def run_export(register: Register, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_template(register: Register, args: argparse.Namespace) -> int:
+def run_template(register: RegisterKind, args: argparse.Namespace) -> int:
     """Write the register's template: the header row (English or Chinese) and one example row."""
     from engine.registers.csvio import write_table
-    _write_file(args, lambda stream, bom: write_table([register.example or {}], register.table, stream,
+    _write_file(args, lambda stream, bom: write_table([register.example], register.table, stream,
                                                       args.format, args.headers, bom, title=register.noun_zh,
                                                       every_column=True))
     return EXIT_OK
@@ -269,7 +261,7 @@ def _write_file(args: argparse.Namespace, write: Callable[[Any, bool], int]) -> 
     return write(sys.stdout, False)
 
 
-def run_scan(register: Register, args: argparse.Namespace, scanner: Any,
+def run_scan(register: RegisterKind, args: argparse.Namespace, scanner: Any,
              writers: dict[str, Callable[[Any, Any], Any]], failed: Callable[[Any], bool]) -> int:
     """Scan the stored register (streamed) or a CSV file (validated whole first) and write the
     report; `writers[format](scans, out)` gives a summary, `failed(summary)` picks exit 1."""
@@ -284,7 +276,7 @@ def run_scan(register: Register, args: argparse.Namespace, scanner: Any,
         return cannot_scan(e)
 
 
-def records_in_file(register: Register, path: Path, encoding: str | None) -> list:
+def records_in_file(register: RegisterKind, path: Path, encoding: str | None) -> list:
     """Every record of a register file, or InputError with every bad row (nothing is half-scanned)."""
     from engine.core.errors import InputError
     rows = register.read_file(path, encoding)

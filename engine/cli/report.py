@@ -35,14 +35,12 @@ def register(subparsers: Any) -> None:
 def _report(args: argparse.Namespace, as_of: Any) -> dict[str, Any]:
     """The figures: from the two register files when both are given (no decisions then: their case
     files are in the database), else from everything stored (that `--as` may read)."""
-    from engine.cli.credit import _register as penalty_register
-    from engine.cli.docs import _register as document_register
-    from engine.cli.registers import reading_as, records_in_file
+    from engine.cli.registers import reading_as, records_in_file, register_named
     from engine.report import figures, followups
     from engine.report.queries import report_of
     if args.documents is not None and args.penalties is not None:
-        documents = records_in_file(document_register(), args.documents, None)
-        penalties = records_in_file(penalty_register(), args.penalties, None)
+        documents = records_in_file(register_named("documents"), args.documents, None)
+        penalties = records_in_file(register_named("penalties"), args.penalties, None)
         return figures.report(args.year, args.unit, as_of, followups.rulebook_version(), documents, penalties,
                               followups.done_in_year(penalties, args.year), followups.open_on(penalties, as_of), [])
     with reading_as(args.reader) as uow:

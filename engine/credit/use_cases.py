@@ -71,6 +71,7 @@ from typing import Any, TextIO
 
 from engine.accounts.access import require_role
 from engine.core.errors import InputError, Problem
+from engine.credit import queries
 from engine.credit.credit_code import MASK, credit_code_problems, is_masked
 from engine.credit.models import CATEGORIES, NAME_MAX, REPAIR_RESULTS, SECTOR_MAX, PenaltyRecordRow
 from engine.credit.queries import penalties_by_number, penalty_by_number
@@ -91,6 +92,7 @@ from engine.registers.csvio import (
     write_rejected,
 )
 from engine.registers.imports import Register, copying, import_file, row_digest
+from engine.registers.kinds import RegisterKind
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import append_event
@@ -526,3 +528,10 @@ def _column_of(path: str, columns: tuple[str, ...]) -> str:
     """The column a row problem names ("row 1, withdrawn_on"), or the form's first column."""
     column = path.rpartition(", ")[2]
     return column if column in columns else columns[0]
+
+
+# the register as the CLI, the web and the import jobs know it (engine/registers/kinds.py)
+REGISTER_KIND = RegisterKind(
+    name="penalties", noun_zh="处罚记录", measure="条", noun_en="penalties", file_stem="penalties",
+    import_file=import_penalties, read_file=read_penalties, table=TABLE, example=EXAMPLE,
+    export=queries.export_penalties, iterate=queries.iter_penalties, count=queries.penalty_count)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine.core.errors import Problem
+from engine.documents import queries
 from engine.documents.laws import LawRegister, default_laws
 from engine.documents.models import KINDS, SETS, STATUSES, NormativeDocumentRecord
 from engine.documents.queries import documents_by_number
@@ -52,6 +53,7 @@ from engine.registers.csvio import (
 )
 from engine.registers.csvio import write_rejected as write_rejected_rows
 from engine.registers.imports import Register, copying, import_file
+from engine.registers.kinds import RegisterKind
 from engine.registers.listing import NUMBER_MAX
 from engine.store.uow import UnitOfWork
 from engine.trail import canonical
@@ -384,3 +386,10 @@ def import_documents(uow: UnitOfWork, path: Path | str, actor: str, skip_invalid
     """
     return import_file(uow, REGISTER, lambda: iter_documents(path, encoding, laws), path, actor, EDITOR_ROLES, skip_invalid,
                        rejected_out, unit, progress)
+
+
+# the register as the CLI, the web and the import jobs know it (engine/registers/kinds.py)
+REGISTER_KIND = RegisterKind(
+    name="documents", noun_zh="文件", measure="件", noun_en="documents", file_stem="normative-documents",
+    import_file=import_documents, read_file=read_documents, table=TABLE, example=EXAMPLE,
+    export=queries.export_documents, iterate=queries.iter_documents, count=queries.document_count)

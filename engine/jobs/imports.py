@@ -41,17 +41,11 @@ KEEP = timedelta(days=1)        # how long an ended job's state and skipped rows
 
 
 def import_function(register: str) -> Callable[..., Any]:
-    """The engine's import of a register, by its job name (penalties, documents, catalogue)."""
-    if register == "penalties":
-        from engine.credit.use_cases import import_penalties
-        return import_penalties
-    if register == "documents":
-        from engine.documents.use_cases import import_documents
-        return import_documents
-    if register == "catalogue":
-        from engine.catalogue.use_cases import import_catalogue
-        return import_catalogue
-    raise ValueError(f"no register {register!r} to import")
+    """The engine's import of a register, by its job name (engine/registers/kinds.DECLARED_IN)."""
+    from engine.registers.kinds import DECLARED_IN, register_kind
+    if register not in DECLARED_IN:
+        raise ValueError(f"no register {register!r} to import")
+    return register_kind(register).import_file
 
 
 def new_job(register: str, actor: str, filename: str, upload: Path, skip_invalid: bool,

@@ -11,6 +11,7 @@ import pytest
 
 from engine.cli import main
 from engine.cli.registers import records_in_file
+from engine.registers.kinds import register_kind
 from engine.report import figures, followups
 
 DEMO = Path(__file__).resolve().parents[2] / "web"
@@ -72,10 +73,8 @@ def test_some_demo_year_has_nonzero_figures(capsys: pytest.CaptureFixture[str]) 
 
 
 def _demo_records() -> tuple[list, list]:
-    from engine.cli.credit import _register as penalties
-    from engine.cli.docs import _register as documents
-    return (records_in_file(documents(), DEMO / "demo_documents.csv", None),
-            records_in_file(penalties(), DEMO / "demo_penalties.csv", None))
+    return (records_in_file(register_kind("documents"), DEMO / "demo_documents.csv", None),
+            records_in_file(register_kind("penalties"), DEMO / "demo_penalties.csv", None))
 
 
 def _report(docs: list, pens: list, year: int) -> dict:

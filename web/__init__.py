@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application; `test_config` overrides the configuration in tests."""
+    from pathlib import Path
+
     from flask import Flask
 
     from web import (
@@ -65,6 +67,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_checkpoints(app)       # signs the trail after writes when YIFA_TRAIL_KEY is set
     init_scan_jobs(app)         # a large register's scan is made by the worker: its waiting page
     read_rules_once_a_request(app)
+    for register in (credit.IMPORT, documents.IMPORT, catalogue.IMPORT):
+        register.forget_rows_kept_on_disk(Path(app.instance_path))
     return app
 
 

@@ -288,6 +288,18 @@ class RegisterImport:
         """The blob store's key of a file of skipped rows (without an id: their folder's)."""
         return f"imports/rejected/{self.folder}" + (f"/{rejected_id}.csv" if rejected_id else "")
 
+    def forget_rows_kept_on_disk(self, instance: Path) -> int:
+        """Remove the skipped rows that versions before the blob store kept in this server's instance
+        folder (`<folder>/rejected-*.csv`): no page links them any more, and rows of people's records
+        are not kept longer than their day. Give how many were removed."""
+        folder = instance / self.folder
+        old = sorted(folder.glob("rejected-*.csv")) if folder.is_dir() else []
+        for path in old:
+            path.unlink(missing_ok=True)
+        if old and not any(folder.iterdir()):
+            folder.rmdir()
+        return len(old)
+
     def keep_rejected(self, text: str) -> str:
         """Keep the rejected rows' CSV for this session to download (a day at most) in the blob store,
         where every app server finds it; give its id (it says when it was kept)."""

@@ -422,6 +422,31 @@ def test_skipped_rows_are_kept_a_day_in_the_blob_store_for_any_server(client, lo
     assert store.keys("imports/rejected/penalty-imports") == [f"imports/rejected/penalty-imports/{again}.csv"]
 
 
+def test_skipped_rows_an_older_version_kept_on_disk_are_removed_when_the_app_starts(tmp_path, monkeypatch):
+    """Before the blob store, each server kept skipped rows in `<instance>/<register>-imports/`; no
+    page links them now, so the app removes them as it starts and leaves everything else alone."""
+    from engine.store.blobs import blob_store
+    from web import create_app
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("YIFA_INSTANCE", str(instance))
+    old = [instance / folder / f"rejected-{n}.csv" for folder in ("penalty-imports", "document-imports",
+                                                                  "catalogue-imports") for n in ("a1", "b2")]
+    for path in old:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("case_number,reason\r\n宁河综执罚〔2021〕12号,bad\r\n", encoding="utf-8")
+    other = instance / "document-imports" / "notes.txt"
+    other.write_text("kept", encoding="utf-8")
+    create_app({"TESTING": True, "INSTANCE_PATH": str(instance),
+                "DATABASE_URL": f"sqlite:///{instance / 'yifa.sqlite3'}"})
+    store = blob_store()
+    store.put("imports/rejected/penalty-imports/1900000000-abcdefghijkl.csv", b"kept a day")
+    assert not any(path.exists() for path in old)
+    assert not (instance / "penalty-imports").exists() and other.read_text(encoding="utf-8") == "kept"
+    create_app({"TESTING": True, "INSTANCE_PATH": str(instance),
+                "DATABASE_URL": f"sqlite:///{instance / 'yifa.sqlite3'}"})
+    assert store.keys("imports/rejected/penalty-imports") == ["imports/rejected/penalty-imports/1900000000-abcdefghijkl.csv"]
+
+
 def test_blob_keys_below_a_prefix(tmp_path):
     from engine.store.blobs import BlobStore
     store = BlobStore(str(tmp_path / "store"))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.core.clock import BEIJING
 from engine.core.errors import UnknownCaseError
 from engine.decisions.models import Attachment, CaseRecord, FindingRecord, StageEvidence
 from engine.decisions.queries import (
@@ -28,7 +29,6 @@ from engine.store.models import TrailEvent, iso_utc, utcnow
 from engine.trail import KIND_ZH, ChainStatus, verify_all
 
 FORMAT = "yifa-dossier/1"
-BEIJING = timezone(timedelta(hours=8), "北京时间")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ACTION_ZH = {"case.create": "创建案件", "case.import": "导入案件", "case.amend": "修改案卷",
              "stage.record": "记录环节材料", "stage.amend": "更正环节材料", "stage.advance": "进入环节",

@@ -15,13 +15,14 @@ needs itself, and works the same in the worker process and, in immediate mode, i
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from huey import Huey, crontab
 
+from engine.core.clock import BEIJING
+
 log = logging.getLogger("yifa.jobs")
-BEIJING = timezone(timedelta(hours=8))
 PENDING, FAILED = "pdf-pending:", "pdf-failed:"
 _engines: dict[str, Any] = {}
 

@@ -1,4 +1,4 @@
-"""The one clock: YIFA_TODAY, else the machine's day; a bad value is refused naming the variable."""
+"""The one clock: YIFA_TODAY, else the day in Beijing; a bad value is refused naming the variable."""
 from __future__ import annotations
 
 import subprocess
@@ -24,12 +24,31 @@ def test_yifa_today_is_the_day_taken_as_today(monkeypatch):
     assert clock.today() == date(2024, 2, 29)
 
 
-def test_without_yifa_today_it_is_the_machines_day(monkeypatch):
+def test_without_yifa_today_it_is_the_day_in_beijing(monkeypatch):
     monkeypatch.delenv("YIFA_TODAY")
-    before = date.today()
-    assert clock.today() in (before, date.today())      # the day may turn between the two readings
+    before = datetime.now(timezone.utc)
+    days = lambda: (clock.beijing_day(before), clock.beijing_day(datetime.now(timezone.utc)))  # noqa: E731
+    assert clock.today() in days()                      # the day may turn between the two readings
     monkeypatch.setenv("YIFA_TODAY", "  ")
-    assert clock.today() in (before, date.today())
+    assert clock.today() in days()
+
+
+@pytest.mark.parametrize("utc, day", [((2026, 12, 5, 23, 30), date(2026, 12, 6)),     # 07:30 in Beijing
+                                      ((2026, 12, 5, 15, 59), date(2026, 12, 5)),     # 23:59 in Beijing
+                                      ((2026, 12, 5, 16, 0), date(2026, 12, 6))])     # Beijing's midnight
+def test_the_day_turns_at_beijings_midnight_whatever_the_machines_zone(monkeypatch, utc, day):
+    """A server kept in UTC judges deadlines by China's day, and the worker's 07:30 digest claims
+    the same day as a cron entry on a Beijing-time machine."""
+    instant = datetime(*utc, tzinfo=timezone.utc)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return instant if tz is None else instant.astimezone(tz)
+
+    monkeypatch.delenv("YIFA_TODAY")
+    monkeypatch.setattr(clock, "datetime", Frozen)
+    assert clock.today() == day and clock.beijing_day(instant) == day
 
 
 def test_now_is_an_instant_on_the_days_of_the_clock(monkeypatch):

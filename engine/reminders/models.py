@@ -1,5 +1,5 @@
 """The reminders' tables: each user's calendar feed (a secret address, of which only the SHA-256 is kept)
-and the digests sent (one a user a day)."""
+and the digests' claims (one a user a day)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -22,13 +22,14 @@ class CalendarFeed(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class DigestSent(Base):
-    """A user's daily digest of a day, claimed before it is sent: one a user a day, however many job
-    workers and cron entries run `reminders send` (the claim of a digest the server refused is let go,
-    so that a later run sends it)."""
+class DigestClaim(Base):
+    """A user's daily digest of a day, claimed by the sender that sends it: one a user a day, however
+    many job workers and cron entries run `reminders send`. `sent_at` stays empty until the server took
+    it; a claim left unsent longer than ABANDONED (its sender was stopped) may be taken over."""
 
-    __tablename__ = "digests_sent"
+    __tablename__ = "digest_claims"
 
     username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

@@ -16,7 +16,7 @@ from engine.credit.scan import CreditScanner
 from engine.decisions.queries import case_summaries
 from engine.documents.queries import iter_documents
 from engine.documents.scan import DocumentScanner
-from engine.reminders.models import CalendarFeed, DigestSent
+from engine.reminders.models import CalendarFeed, DigestClaim
 from engine.reminders.todo import Register
 
 
@@ -65,6 +65,12 @@ def live_feed_of(session: Session, username: str) -> CalendarFeed | None:
                                                       CalendarFeed.revoked_at.is_(None))).first()
 
 
-def digests_sent_on(session: Session, day: date) -> set[str]:
-    """The users whose digest of the day is sent (or being sent)."""
-    return set(session.scalars(select(DigestSent.username).where(DigestSent.day == day)))
+def digest_claims_on(session: Session, day: date) -> dict[str, DigestClaim]:
+    """The day's digest claims, by username."""
+    return {c.username: c for c in session.scalars(select(DigestClaim).where(DigestClaim.day == day))}
+
+
+def digest_claim_locked(session: Session, username: str, day: date) -> DigestClaim | None:
+    """A user's claim of the day read afresh and, on PostgreSQL, locked until the transaction ends
+    (two senders taking over one abandoned claim: the second reads what the first left)."""
+    return session.get(DigestClaim, (username, day), with_for_update=True, populate_existing=True)

@@ -4,12 +4,13 @@ tokens); opening a new feed revokes the old one.
 
 The daily digests: each is claimed (a committed row of the user and the day) before it is sent, so
 that a user gets one a day although the job worker's periodic task, a cron entry and a second
-worker may all run `reminders send`; the claim of a digest that was not sent is let go.
+worker may all run `reminders send`; the claim of a digest that was not sent is let go, and one
+whose sender was stopped before sending is taken over by the next run after ABANDONED.
 """
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy.engine import Engine
@@ -19,12 +20,18 @@ from sqlalchemy.orm import Session
 from engine.accounts.use_cases import Account, account, require_owner_or_admin, token_digest
 from engine.core import clock
 from engine.reminders.digest import DigestOutcome, MailSettings, send
-from engine.reminders.models import CalendarFeed, DigestSent
-from engine.reminders.queries import digests_sent_on, feed_by_digest, live_feed_of
+from engine.reminders.models import CalendarFeed, DigestClaim
+from engine.reminders.queries import (
+    digest_claim_locked,
+    digest_claims_on,
+    feed_by_digest,
+    live_feed_of,
+)
 from engine.store.uow import UnitOfWork
 
 FEED_PREFIX = "yifa_cal_"
 WHAT = ("日历订阅", "calendar feed")
+ABANDONED = timedelta(hours=1)      # a digest claimed and not sent for this long: its sender was stopped
 
 
 def open_feed(session: Session, username: str, actor: str) -> str:
@@ -60,28 +67,57 @@ def feed_owner(session: Session, secret: str) -> Account | None:
 
 
 def claim_digests(session: Session, day: date, usernames: list[str]) -> tuple[list[str], list[str]]:
-    """Claim the day's digest of each user: (claimed now, claimed before). A claim another sender
-    commits meanwhile counts as before (the database's key on user and day decides)."""
-    before = digests_sent_on(session, day)
-    claimed, taken = [], [u for u in usernames if u in before]
+    """Claim the day's digest of each user: (claimed now, claimed by another sender). A claim sent,
+    or unsent but younger than ABANDONED, is another's; an older unsent one (its sender was stopped
+    between claiming and sending) is taken over. Two senders claiming at once: the database's key
+    on user and day, and the lock on a claim taken over, let one of them have it."""
+    now = clock.now()
+    held = digest_claims_on(session, day)
+    claimed: list[str] = []
+    others: list[str] = []
     for username in usernames:
-        if username in before:
-            continue
-        try:
-            with session.begin_nested():
-                session.add(DigestSent(username=username, day=day, sent_at=clock.now()))
-        except IntegrityError:
-            taken.append(username)
+        mine = _take_over(session, username, day, now) if username in held else _claim_new(session, username, day, now)
+        (claimed if mine else others).append(username)
+    return claimed, others
+
+
+def _claim_new(session: Session, username: str, day: date, now: datetime) -> bool:
+    try:
+        with session.begin_nested():
+            session.add(DigestClaim(username=username, day=day, claimed_at=now))
+    except IntegrityError:                  # another sender claimed it meanwhile
+        return False
+    return True
+
+
+def _take_over(session: Session, username: str, day: date, now: datetime) -> bool:
+    claim = digest_claim_locked(session, username, day)
+    if claim is None:                       # let go meanwhile: claim it anew
+        return _claim_new(session, username, day, now)
+    if claim.sent_at is not None or now - claim.claimed_at < ABANDONED:
+        return False
+    claim.claimed_at = now
+    session.flush()
+    return True
+
+
+def mark_digests_sent(session: Session, day: date, usernames: list[str]) -> None:
+    """Record that the server took these users' digests of the day."""
+    now = clock.now()
+    for username in usernames:
+        claim = session.get(DigestClaim, (username, day))
+        if claim is None:
+            session.add(DigestClaim(username=username, day=day, claimed_at=now, sent_at=now))
         else:
-            claimed.append(username)
-    return claimed, taken
+            claim.sent_at = now
+    session.flush()
 
 
 def release_digests(session: Session, day: date, usernames: list[str]) -> None:
     """Let go of the day's claims of these users (their digest was not sent): a later run sends it."""
     for username in usernames:
-        claim = session.get(DigestSent, (username, day))
-        if claim is not None:
+        claim = session.get(DigestClaim, (username, day))
+        if claim is not None and claim.sent_at is None:
             session.delete(claim)
     session.flush()
 
@@ -89,19 +125,19 @@ def release_digests(session: Session, day: date, usernames: list[str]) -> None:
 def send_digests(engine: Engine, day: date, mails: list[tuple[str, EmailMessage | None]],
                  settings: MailSettings, again: bool = False) -> DigestOutcome:
     """Send each user's digest of the day once: claim them, send the claimed (and, `again`, those
-    sent before), then let go of the new claims that were not sent (refused, or the server failed)."""
+    claimed before), record who was sent, and let go of the new claims that were not (refused, or
+    the server failed)."""
     wanted = [u for u, m in mails if m is not None]
     with UnitOfWork(engine) as uow:
-        claimed, before = claim_digests(uow.session, day, wanted)
+        claimed, others = claim_digests(uow.session, day, wanted)
         uow.commit()
-    skipped = set() if again else set(before)
+    skipped = set() if again else set(others)
     outcome = DigestOutcome(already_sent=sorted(skipped))
     try:
         send([(u, m) for u, m in mails if u not in skipped], settings, outcome)
     finally:
-        unsent = [u for u in claimed if u not in outcome.sent]
-        if unsent:
-            with UnitOfWork(engine) as uow:
-                release_digests(uow.session, day, unsent)
-                uow.commit()
+        with UnitOfWork(engine) as uow:
+            mark_digests_sent(uow.session, day, outcome.sent)
+            release_digests(uow.session, day, [u for u in claimed if u not in outcome.sent])
+            uow.commit()
     return outcome

@@ -24,7 +24,7 @@ from engine.store.uow import UnitOfWork
 from tests.conftest import _admin_connection
 
 TABLES = {"cases", "catalogue_items", "stage_evidence", "attachments", "findings", "rulebook_versions", "users",
-          "unit_roles", "units", "api_tokens", "trail_events", "trail_heads", "digests_sent", "alembic_version"}
+          "unit_roles", "units", "api_tokens", "trail_events", "trail_heads", "digest_claims", "alembic_version"}
 
 
 def test_a_postgresql_url_is_pointed_at_psycopg_3(monkeypatch):

@@ -1,13 +1,14 @@
 """One digest a user a day, on both databases: a digest is claimed (a committed row of the user and
 the day) before it is sent, so that a second sender — the job worker's periodic task and a cron
 entry, or two workers — skips it, even when both claim at the same moment; a digest that was not
-sent (the server refused it, or could not be reached) is let go, so that a later run sends it."""
+sent (the server refused it, or could not be reached) is let go, so that a later run sends it, and
+one whose sender was stopped between claiming and sending is taken over after an hour."""
 from __future__ import annotations
 
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -15,9 +16,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
 from engine.accounts.models import User
+from engine.core import clock
 from engine.core.errors import MailError
 from engine.reminders.digest import MailSettings
-from engine.reminders.queries import digests_sent_on
+from engine.reminders.models import DigestClaim
+from engine.reminders.queries import digest_claims_on
 from engine.reminders.use_cases import claim_digests, release_digests, send_digests
 from tests.integration.test_reminder_mail import free_port
 
@@ -81,8 +84,15 @@ def mails(*names: str) -> list[tuple[str, EmailMessage | None]]:
 
 
 def sent_on(uow, day: date = DAY) -> set[str]:
+    """The users whose digest of the day the server took."""
     with uow(read_only=True) as u:
-        return digests_sent_on(u.session, day)
+        return {name for name, claim in digest_claims_on(u.session, day).items() if claim.sent_at is not None}
+
+
+def claimed_on(uow, day: date = DAY) -> set[str]:
+    """The users whose digest of the day is claimed, sent or not."""
+    with uow(read_only=True) as u:
+        return set(digest_claims_on(u.session, day))
 
 
 def test_a_second_run_of_the_day_sends_nothing_again_and_the_next_day_sends_anew(people, engine, smtp):
@@ -144,7 +154,7 @@ def test_two_senders_claiming_at_once_share_the_people_out_once(people):
         first_may_commit.set()
         assert done_first.result(10) == ["zhang", "wang"]
         assert done_second.result(35) == (["li"], ["wang"])
-    assert sent_on(people) == set(PEOPLE)
+    assert claimed_on(people) == set(PEOPLE) and sent_on(people) == set()
 
 
 def test_letting_go_removes_only_the_named_claims_of_that_day(people):
@@ -155,4 +165,22 @@ def test_letting_go_removes_only_the_named_claims_of_that_day(people):
     with people() as u:
         release_digests(u.session, DAY, ["wang", "li"])
         u.commit()
-    assert sent_on(people) == {"zhang"} and sent_on(people, date(2026, 3, 3)) == {"wang"}
+    assert claimed_on(people) == {"zhang"} and claimed_on(people, date(2026, 3, 3)) == {"wang"}
+
+
+def test_a_digest_claimed_but_never_sent_is_taken_over_after_an_hour_and_not_before(people, engine, smtp):
+    """A sender stopped between claiming and sending (the worker killed) leaves its claims unsent:
+    within the hour another run takes them as being sent; after it, the next run sends them."""
+    with people() as u:
+        u.session.add(DigestClaim(username="zhang", day=DAY, claimed_at=clock.now() - timedelta(minutes=10)))
+        u.session.add(DigestClaim(username="wang", day=DAY, claimed_at=clock.now() - timedelta(minutes=61)))
+        u.commit()
+    inbox = Inbox()
+    outcome = send_digests(engine, DAY, mails("zhang", "wang"), smtp(inbox))
+    assert (outcome.sent, outcome.already_sent, inbox.to) == (["wang"], ["zhang"], ["wang@yuelong.example"])
+    assert sent_on(people) == {"wang"} and claimed_on(people) == {"zhang", "wang"}
+    with people() as u:
+        u.session.get(DigestClaim, ("zhang", DAY)).claimed_at = clock.now() - timedelta(hours=2)
+        u.commit()
+    later = send_digests(engine, DAY, mails("zhang", "wang"), smtp(inbox))
+    assert (later.sent, later.already_sent) == (["zhang"], ["wang"]) and sent_on(people) == {"zhang", "wang"}

@@ -76,9 +76,18 @@ def claim_digests(session: Session, day: date, usernames: list[str]) -> tuple[li
     claimed: list[str] = []
     others: list[str] = []
     for username in usernames:
-        mine = _take_over(session, username, day, now) if username in held else _claim_new(session, username, day, now)
+        seen = held.get(username)
+        if seen is None:
+            mine = _claim_new(session, username, day, now)
+        else:                               # only an abandoned claim is read again, locked
+            mine = _abandoned(seen, now) and _take_over(session, username, day, now)
         (claimed if mine else others).append(username)
     return claimed, others
+
+
+def _abandoned(claim: DigestClaim, now: datetime) -> bool:
+    """Whether a claim was left unsent longer than ABANDONED (its sender was stopped)."""
+    return claim.sent_at is None and now - claim.claimed_at >= ABANDONED
 
 
 def _claim_new(session: Session, username: str, day: date, now: datetime) -> bool:
@@ -94,7 +103,7 @@ def _take_over(session: Session, username: str, day: date, now: datetime) -> boo
     claim = digest_claim_locked(session, username, day)
     if claim is None:                       # let go meanwhile: claim it anew
         return _claim_new(session, username, day, now)
-    if claim.sent_at is not None or now - claim.claimed_at < ABANDONED:
+    if not _abandoned(claim, now):          # another sender took it over, or sent it, meanwhile
         return False
     claim.claimed_at = now
     session.flush()

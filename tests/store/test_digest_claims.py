@@ -168,9 +168,12 @@ def test_letting_go_removes_only_the_named_claims_of_that_day(people):
     assert claimed_on(people) == {"zhang"} and claimed_on(people, date(2026, 3, 3)) == {"wang"}
 
 
-def test_a_digest_claimed_but_never_sent_is_taken_over_after_an_hour_and_not_before(people, engine, smtp):
+def test_a_digest_claimed_but_never_sent_is_taken_over_after_an_hour_and_not_before(people, engine, smtp,
+                                                                                     monkeypatch):
     """A sender stopped between claiming and sending (the worker killed) leaves its claims unsent:
     within the hour another run takes them as being sent; after it, the next run sends them."""
+    moment = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: moment)       # one instant: ages do not drift across midnight
     with people() as u:
         u.session.add(DigestClaim(username="zhang", day=DAY, claimed_at=clock.now() - timedelta(minutes=10)))
         u.session.add(DigestClaim(username="wang", day=DAY, claimed_at=clock.now() - timedelta(minutes=61)))

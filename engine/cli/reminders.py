@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from email.message import EmailMessage
 from typing import Any
 
 from engine.cli.case import EXIT_OK, _iso, _unit
@@ -82,7 +83,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     from engine.core import clock
     from engine.reminders.digest import MailSettings, digests
     from engine.reminders.queries import people_to_remind
-    from engine.reminders.use_cases import send_digests
+    from engine.reminders.use_cases import digests_taken, send_digests
     settings = MailSettings.from_env()
     if settings is None and not args.dry_run:
         print("yifa: 未配置邮件服务器（YIFA_SMTP_HOST），未发送 / no mail server configured (YIFA_SMTP_HOST): "
@@ -92,13 +93,10 @@ def cmd_send(args: argparse.Namespace) -> int:
     args.as_of = args.as_of or clock.today()        # one day for the to-dos and for the claims
     with _unit(read_only=True) as uow:
         mails = digests(_registers(uow.session, args), people_to_remind(uow.session), settings)
+        wanted = [u for u, m in mails if m is not None]
+        taken = digests_taken(uow.session, args.as_of, wanted) if args.dry_run and not args.again else []
     if args.dry_run:
-        for _, mail in mails:
-            if mail is not None:
-                print(mail.as_string(), end="\n\n")
-        print(f"演练：{sum(m is not None for _, m in mails)} 封待发 / dry run: "
-              f"{sum(m is not None for _, m in mails)} to send", file=sys.stderr)
-        return EXIT_OK
+        return _dry_run(mails, taken)
     outcome = send_digests(uow.engine, args.as_of, mails, settings, again=args.again)
     print(f"已发送 sent {len(outcome.sent)}；无待办 nothing due {len(outcome.nothing_due)}；"
           f"被拒 refused {len(outcome.refused)}" +
@@ -107,3 +105,14 @@ def cmd_send(args: argparse.Namespace) -> int:
     for username, why in outcome.refused:
         print(f"  {username}：{why}", file=sys.stderr)
     return EXIT_OK if not outcome.refused else EXIT_INPUT
+
+
+def _dry_run(mails: list[tuple[str, EmailMessage | None]], taken: list[str]) -> int:
+    """Print the messages a run now would send: not those of the day already sent (or being sent)."""
+    to_send = [m for u, m in mails if m is not None and u not in taken]
+    for mail in to_send:
+        print(mail.as_string(), end="\n\n")
+    print(f"演练：{len(to_send)} 封待发 / dry run: {len(to_send)} to send" +
+          (f"；今日已发送过 already sent today {len(taken)}（--again 再发 / to send again）" if taken else ""),
+          file=sys.stderr)
+    return EXIT_OK

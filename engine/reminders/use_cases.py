@@ -85,6 +85,14 @@ def claim_digests(session: Session, day: date, usernames: list[str]) -> tuple[li
     return claimed, others
 
 
+def digests_taken(session: Session, day: date, usernames: list[str]) -> list[str]:
+    """Those of these users whose digest of the day another run has sent, or is sending: what a run
+    now would skip without `again` (a dry run's preview; nothing is claimed)."""
+    now = clock.now()
+    held = digest_claims_on(session, day)
+    return [u for u in usernames if u in held and not _abandoned(held[u], now)]
+
+
 def _abandoned(claim: DigestClaim, now: datetime) -> bool:
     """Whether a claim was left unsent longer than ABANDONED (its sender was stopped)."""
     return claim.sent_at is None and now - claim.claimed_at >= ABANDONED

@@ -100,6 +100,12 @@ def test_a_second_send_of_the_day_sends_nothing_unless_told_again(demo_instance,
     assert second.returncode == 0, second.stderr
     assert "已发送 sent 0；无待办 nothing due 1；被拒 refused 0；今日已发送过 already sent today 2" in second.stdout
     assert len(inbox.messages) == 2
+    preview = send(demo_instance, port, "--dry-run")      # shows what a run now would send: nothing
+    assert preview.returncode == 0 and "Subject: " not in preview.stdout
+    assert "dry run: 0 to send；今日已发送过 already sent today 2" in preview.stderr
+    preview_again = send(demo_instance, port, "--dry-run", "--again")
+    assert preview_again.stdout.count("Subject: ") == 2 and "already sent" not in preview_again.stderr
+    assert len(inbox.messages) == 2
     again = send(demo_instance, port, "--again")
     assert again.returncode == 0 and "已发送 sent 2；" in again.stdout and len(inbox.messages) == 4
     tomorrow = (TODAY + timedelta(days=1)).isoformat()

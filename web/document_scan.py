@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any, Hashable, Iterable, Mapping, Sequence
 
 from flask import Response
 from sqlalchemy.orm import Session
@@ -152,7 +152,7 @@ def worst(findings: Iterable[Mapping[str, Any]]) -> str | None:
     return next((s for s in SEVERITIES if s in seen), None)
 
 
-def by_topic(findings: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def by_topic(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The findings under the register's topics (content, legality review, publication, filing,
     validity, clean-up), each split by verdict, violated most severe first."""
     groups = []

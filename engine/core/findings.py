@@ -323,7 +323,8 @@ class Message(Bilingual):
     MISSING = {"zh": "未记录", "en": "not recorded"}
 
     def __init__(self, template, values: "_Values"):
-        self.template, self.given, self.texts = template, values, {}
+        self.template, self.given = template, values
+        self.texts: dict[str, str] = {}
 
     def __getitem__(self, lang: str) -> str:
         text = self.texts.get(lang)

@@ -223,7 +223,7 @@ def case_and_attachments(session: Session, case_id: str) -> tuple[CaseRecord, li
     return rows[0][0], [attachment for _, attachment in rows if attachment is not None]
 
 
-def find_attachment(session: Session, attachment_id: int) -> Attachment | None:
+def find_attachment(session: Session, attachment_id: str) -> Attachment | None:
     return session.get(Attachment, attachment_id)
 
 

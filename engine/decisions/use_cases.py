@@ -24,6 +24,7 @@ from engine.core.errors import (
     ConflictError,
     GateClosedError,
     InputError,
+    Problem,
     StageOrderError,
     YifaError,
 )
@@ -382,7 +383,8 @@ def import_cases(uow: UnitOfWork, paths: list[Path], actor: str, as_of: date | N
                  unit: str | None = None) -> list[Outcome]:
     """Import case files into `unit` (default: the importer's own): every file is validated first,
     and one bad file refuses them all."""
-    cases, problems, seen = [], [], set()
+    cases, seen = [], set()
+    problems: list[Problem] = []
     for path in paths:
         try:
             case = load_case(path, as_of or clock.today())

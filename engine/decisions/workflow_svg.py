@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from statistics import mean
-from typing import Any
+from typing import Any, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
@@ -236,7 +236,7 @@ def _box(workflow: Workflow, stage_id: str, layout: _Layout, state: str | None) 
     return "".join(parts) + "</g>"
 
 
-def _gate_lines(gates: tuple[str, ...], cx: float, y: float) -> list[str]:
+def _gate_lines(gates: Sequence[str], cx: float, y: float) -> list[str]:
     """The entry gates, small, two rule ids a line, under the box."""
     lines = [" · ".join(gates[i:i + 2]) for i in range(0, len(gates), 2)]
     return [_text(cx, y + 12 * i, ("准入 gates: " if i == 0 else "") + line, 9, "#546e7a",

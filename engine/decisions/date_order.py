@@ -58,7 +58,8 @@ def _error(loc: tuple[Any, ...], value: date, anchor: tuple[str, str], first: da
 
 def _later_dates(case: Case, anchor: tuple[str, str]) -> list[tuple[tuple[Any, ...], date]]:
     paths = _AFTER_PROPOSAL if anchor == PROPOSED else _AFTER_DECISION
-    found: list[tuple[tuple[Any, ...], date]] = [(path, day) for path in paths if (day := _date_at(case, path)) is not None]
+    found: list[tuple[tuple[Any, ...], date]] = [
+        (path, day) for path in paths if (day := _date_at(case, path)) is not None]
     if anchor == DECIDED:
         found += [(("adjustments", i, "decided_on"), a.decided_on)
                   for i, a in enumerate(case.adjustments or ()) if a.decided_on is not None]

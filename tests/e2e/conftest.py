@@ -55,7 +55,7 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("the playwright package is not installed (pip install playwright)")
-    # Under libfaketime (a run of the suite "on another day": faketime '@2026-03-15' make test) chromium
+    # Under libfaketime (a run of the suite "on another day", README) chromium
     # would inherit the faked clock through LD_PRELOAD and not start; the browser keeps the real one
     # (the app under test, in this process, keeps the faked day).
     env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")}

@@ -64,7 +64,7 @@ def scanner_for(as_of: date, jurisdiction: str, authority: str | None = None) ->
 def follow_up_list(session: Session, as_of: date, jurisdiction: str = "CN") -> FollowUpList:
     """The follow-ups of every stored penalty as of `as_of` — computed, or kept from a previous request."""
     scanner = scanner_for(as_of, jurisdiction)
-    database = (str(session.get_bind().url), limit_of(session))      # a list per scope: never another unit's
+    database = (str(session.get_bind().engine.url), limit_of(session))      # a list per scope: never another unit's
     state = register_state(session)
     key = (database, state, as_of, jurisdiction, scanner.checker.book.version)
     found = _get(key)

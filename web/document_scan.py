@@ -209,7 +209,7 @@ def register_scan(session: Session, params: ScanParams) -> tuple[RegisterScan, b
     (database, units the session covers, register state, day, jurisdiction, rulebook version); gives
     (scan, whether it was kept)."""
     scanner = scanner_for(params)
-    key = (str(session.get_bind().url), limit_of(session), register_state(session), params.as_of,
+    key = (str(session.get_bind().engine.url), limit_of(session), register_state(session), params.as_of,
            params.jurisdiction, scanner.rulebook["version"])
     with _lock:
         hit = _scans.get(key)

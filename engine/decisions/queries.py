@@ -251,7 +251,7 @@ def latest_check_days(session: Session) -> dict[str, date]:
     """The day each case was last checked as of (case id → date), from its latest stored check."""
     return dict(session.execute(
         select(FindingRecord.case_id, FindingRecord.as_of)
-        .where(FindingRecord.id.in_(select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)))).all())
+        .where(FindingRecord.id.in_(select(func.max(FindingRecord.id)).group_by(FindingRecord.case_id)))).tuples().all())
 
 
 def judging_version(session: Session, case_id: str) -> str | None:

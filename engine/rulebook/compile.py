@@ -32,6 +32,7 @@ from engine.rulebook.conditions import (
     negate,
 )
 from engine.rulebook.conditions import Any as AnyC
+from engine.rulebook.model import Binds, Deadline
 from engine.rulebook.parse import ParamCmp, _NotParam
 
 AS_OF = "as_of"
@@ -76,15 +77,18 @@ def compile_rulebook(book: Rulebook, domain: str = "major_decision") -> list[Com
 def compile_rule(rd: RuleDef, book: Rulebook) -> CompiledRule:
     """Turn one rule into its ordered verdict branches."""
     act = rd.rule.judged_on
+    if act is None:        # the rule model refuses a machine-checked rule without one (model.py)
+        raise ValueError(f"{rd.id}: a machine-checked rule names no judged_on")
     resolve = _Resolver(book.params, act)
     applies = resolve(rd.applies_when) if rd.applies_when is not None else TRUE
     requires = resolve(rd.requires) if rd.requires is not None else TRUE
     head = _scope_branches(rd, act) + [Branch("not_applicable", "condition_not_met", negate(applies))]
     outcomes = _outcomes(rd, requires, act, book)
-    if rd.rule.deadline is None:
+    deadline = rd.rule.deadline
+    if deadline is None:
         tail = _act_branches(rd, act, outcomes, book)
     else:
-        tail = _deadline_branches(rd, act, outcomes, book)
+        tail = _deadline_branches(rd, act, deadline, outcomes, book)
     branches = tuple(head + tail)
     used = [f for b in branches for f in facts_of(b.guard)]
     shown = (f for f in used if not (f.startswith("period:") and "@" in f) and not f.startswith("due:"))
@@ -109,6 +113,8 @@ def _outcomes(rd: RuleDef, requires: Cond, act: str, book: Rulebook) -> list[Bra
     from engine.core.domains import domain
     kind = domain(rd.instrument.domain)
     known_absent = _known_absent(kind, act, book)
+    holds: Cond
+    fails: Cond
     if not kind.three_valued and all(isinstance(known_absent(f), Absent) for f in facts_of(requires)):
         holds, fails = requires, TRUE            # a register's rule that reads no optional column
     else:
@@ -145,7 +151,7 @@ def _known_absent(kind, act: str, book: Rulebook):
 def _scope_branches(rd: RuleDef, act: str) -> list[Branch]:
     out = []
     if rd.instrument.binds is not None:
-        out.append(Branch("not_applicable", "not_binding", _not_bound(rd)))
+        out.append(Branch("not_applicable", "not_binding", _not_bound(rd, rd.instrument.binds)))
     if rd.instrument.subject_to_exclusion:
         out.append(Branch("not_applicable", "excluded", Present("exclusion")))
         # Art. 3(2): a law or administrative regulation displaces only the stages it governs
@@ -157,9 +163,9 @@ def _scope_branches(rd: RuleDef, act: str) -> list[Branch]:
 BODY_LEVEL = "decision_body.level"
 
 
-def _not_bound(rd: RuleDef) -> Cond:
+def _not_bound(rd: RuleDef, binds: Binds) -> Cond:
     """The case's decision body is recorded and neither bound by the instrument nor under its analogy."""
-    reached = list(rd.instrument.binds.levels)
+    reached = list(binds.levels)
     if rd.instrument.applies_by_analogy is not None:
         reached += rd.instrument.applies_by_analogy.to
     return all_of(Present(BODY_LEVEL), *(Cmp(BODY_LEVEL, "neq", level) for level in dict.fromkeys(reached)))
@@ -171,11 +177,12 @@ def _act_branches(rd: RuleDef, act: str, outcomes: list[Branch], book: Rulebook)
             Branch("pending", "calendar_unknown", unknown)] + outcomes
 
 
-def _deadline_branches(rd: RuleDef, trigger: str, outcomes: list[Branch], book: Rulebook) -> list[Branch]:
+def _deadline_branches(rd: RuleDef, trigger: str, d: Deadline, outcomes: list[Branch],
+                       book: Rulebook) -> list[Branch]:
     """A deadline is judged against its due date (CASE_FORMAT §2, v2): the act missing after
     `due_on` → violated, overdue, on any day of the week; missing until then → pending, running;
     done after `due_on` → violated; done in time → the requirement decides."""
-    d, due = rd.rule.deadline, due_fact(rd.id)
+    due = due_fact(rd.id)
     unknown = any_of(*(Present(f"period:{p}@unknown") for p in _periods(rd, book) if p != d.period))
     return [Branch("pending", "stage_not_reached", Absent(trigger)),
             Branch("pending", "calendar_unknown", Present(f"{due}@unknown")),

@@ -21,7 +21,7 @@ from engine.core.errors import MailError
 from engine.reminders.digest import MailSettings
 from engine.reminders.models import DigestClaim
 from engine.reminders.queries import digest_claims_on
-from engine.reminders.use_cases import claim_digests, release_digests, send_digests
+from engine.reminders.use_cases import claim_digests, digests_taken, release_digests, send_digests
 from tests.integration.test_reminder_mail import free_port
 
 DAY = date(2026, 3, 2)
@@ -187,3 +187,21 @@ def test_a_digest_claimed_but_never_sent_is_taken_over_after_an_hour_and_not_bef
         u.commit()
     later = send_digests(engine, DAY, mails("zhang", "wang"), smtp(inbox))
     assert (later.sent, later.already_sent) == (["zhang"], ["wang"]) and sent_on(people) == {"zhang", "wang"}
+
+
+def test_a_dry_runs_preview_skips_exactly_whom_the_send_then_skips(people, engine, smtp, monkeypatch):
+    """`reminders send --dry-run` leaves out the digests another run has sent or is sending, and
+    claims nothing: the send that follows skips those, and takes over the abandoned one."""
+    moment = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    with people() as u:
+        u.session.add(DigestClaim(username="zhang", day=DAY, claimed_at=moment - timedelta(minutes=10)))
+        u.session.add(DigestClaim(username="wang", day=DAY, claimed_at=moment - timedelta(minutes=61)))
+        u.session.add(DigestClaim(username="li", day=DAY, claimed_at=moment - timedelta(hours=3),
+                                  sent_at=moment - timedelta(hours=3)))
+        u.commit()
+    with people(read_only=True) as u:
+        preview = digests_taken(u.session, DAY, list(PEOPLE))
+    assert preview == ["zhang", "li"] and sent_on(people) == {"li"}        # nothing claimed or changed
+    outcome = send_digests(engine, DAY, mails(*PEOPLE), smtp(Inbox()))
+    assert sorted(outcome.already_sent) == sorted(preview) and outcome.sent == ["wang"]
